@@ -1,0 +1,187 @@
+/**
+ * Loads one BRIGHT task exactly as BRIGHT's run.py sees it: queries from `examples` (text from `<variant>_reason`
+ * for reasoning queries), documents from `documents` or `long_documents`, all in Hugging Face row order.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { dataError, usageError } from '../core/errors.js';
+import { sha256File } from '../core/hash.js';
+import { log } from '../core/log.js';
+import { startProgress } from '../core/progress.js';
+import type { Corpus, Query } from '../core/types.js';
+import { hubFileInfo, resolveRevision } from './hub.js';
+import { openParquet } from './parquet.js';
+import type { ColumnSpec, ParquetFile } from './parquet.js';
+import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile } from './registry.js';
+import type { ConfigName, QueryVariant, TaskInfo } from './registry.js';
+import { alignReasonRows, checkAgainstCorpus, toQueries } from './validate.js';
+import type { ExampleRow } from './validate.js';
+
+export interface LoadTaskOptions {
+  task: string;
+  queries?: QueryVariant;
+  long?: boolean;
+  /** 40-hex commit or branch; default DEFAULT_DATASET.revision. */
+  revision?: string;
+  /** Read the same relative paths (`<config>/<task>-00000-of-00001.parquet`) from this folder instead of the Hub. */
+  dataDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface LoadedFile {
+  config: ConfigName;
+  /** Path inside the dataset repository. */
+  path: string;
+  /** Where it was read from (hub cache snapshot or the data folder). */
+  localPath: string;
+  sha256: string;
+  size: number;
+}
+
+export interface LoadedTask {
+  task: TaskInfo;
+  repo: string;
+  /** Resolved 40-hex commit, or 'local' for dataDir. */
+  revision: string;
+  files: LoadedFile[];
+  corpus: Corpus;
+  corpusSha256: string;
+  queries: Query[];
+  /** Data warnings (each also logged once). */
+  warnings: string[];
+}
+
+const exampleColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]', gold_ids_long: 'string[]' } satisfies ColumnSpec;
+const reasonColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]' } satisfies ColumnSpec;
+const documentColumns = { id: 'string', content: 'string' } satisfies ColumnSpec;
+
+/** Finds the file locally or in/through the hub cache, verified against the registry where it knows the revision. */
+async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: string } | { commit: string }, signal?: AbortSignal): Promise<LoadedFile> {
+  const repoPath = filePath(config, task.name);
+  if ('dataDir' in source) {
+    const localPath = path.join(source.dataDir, ...repoPath.split('/'));
+    let size: number;
+    try {
+      size = (await fs.stat(localPath)).size;
+    } catch {
+      throw dataError('missing_file', `${task.name}: ${localPath} does not exist; --data-dir must hold the dataset's files at their Hub paths (${repoPath})`);
+    }
+    return { config, path: repoPath, localPath, sha256: await sha256File(localPath), size };
+  }
+  const known = registryFile(source.commit, repoPath);
+  const info = await hubFileInfo({
+    repoType: 'dataset',
+    repo: DEFAULT_DATASET.repo,
+    revision: source.commit,
+    path: repoPath,
+    expected: {
+      ...(known?.sha256 ? { sha256: known.sha256 } : {}),
+      ...(known?.size !== undefined && known.size !== null ? { size: known.size } : {}),
+      ...(known?.md5 ? { md5: known.md5 } : {}),
+    },
+    progressLabel: `${task.name} ${config}`,
+    signal,
+  });
+  return { config, path: repoPath, localPath: info.path, sha256: info.sha256, size: info.size };
+}
+
+/**
+ * Row count against the registry: a mismatch at a revision the registry describes is an error (the file is not
+ * what was pinned); at any other revision the data may legitimately differ, so it is a warning.
+ */
+function checkRowCount(parquet: ParquetFile, file: LoadedFile, revision: string, warnings: string[]): void {
+  const known = registryFile(revision, file.path)?.rows;
+  if (known !== undefined && known !== null) {
+    if (parquet.rows !== known) {
+      throw dataError('row_count', `${file.path} at ${revision} has ${parquet.rows} rows, the registry expects ${known}; the file is not the pinned data (delete it from the cache and download again)`);
+    }
+    return;
+  }
+  const pinned = registryFile(DEFAULT_DATASET.revision, file.path)?.rows;
+  if (pinned !== undefined && pinned !== null && parquet.rows !== pinned) {
+    warnings.push(`${file.path}: ${parquet.rows} rows at revision ${revision}, ${pinned} at the pinned revision ${DEFAULT_DATASET.revision.slice(0, 7)}; scores are not comparable with published ones`);
+  }
+}
+
+async function readExampleRows(parquet: ParquetFile, label: string, withLong: boolean, signal?: AbortSignal): Promise<ExampleRow[]> {
+  const rows: ExampleRow[] = [];
+  if (withLong) {
+    for await (const batch of parquet.read(exampleColumns, signal)) {
+      const c = batch.columns;
+      for (let i = 0; i < batch.rows; i++) {
+        rows.push({ id: c.id[i]!, query: c.query[i]!, excludedIds: c.excluded_ids[i]!, goldIds: c.gold_ids[i]!, goldIdsLong: c.gold_ids_long[i]! });
+      }
+    }
+  } else {
+    for await (const batch of parquet.read(reasonColumns, signal)) {
+      const c = batch.columns;
+      for (let i = 0; i < batch.rows; i++) {
+        rows.push({ id: c.id[i]!, query: c.query[i]!, excludedIds: c.excluded_ids[i]!, goldIds: c.gold_ids[i]!, goldIdsLong: [] });
+      }
+    }
+  }
+  if (rows.length === 0) throw dataError('empty', `${label}: no rows`);
+  return rows;
+}
+
+async function readCorpus(parquet: ParquetFile, label: string, signal?: AbortSignal): Promise<Corpus> {
+  const ids: string[] = [];
+  const texts: string[] = [];
+  const progress = startProgress(label, parquet.rows, 'items');
+  try {
+    for await (const batch of parquet.read(documentColumns, signal)) {
+      for (let i = 0; i < batch.rows; i++) {
+        ids.push(batch.columns.id[i]!);
+        texts.push(batch.columns.content[i]!);
+      }
+      progress.update(ids.length);
+    }
+  } finally {
+    progress.stop();
+  }
+  if (ids.length === 0) throw dataError('empty', `${label}: the corpus has no documents`);
+  return { ids, texts };
+}
+
+export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
+  const task = getTask(options.task);
+  const variant = options.queries ?? 'original';
+  const long = options.long ?? false;
+  if (long && !task.hasLong) {
+    const withLong = listTasks().filter((candidate) => candidate.hasLong).map((candidate) => candidate.name);
+    throw usageError('no_long_documents', `${task.name} has no long-document corpus; the long setting exists for: ${withLong.join(', ')}`);
+  }
+  const { signal } = options;
+  const revision = options.dataDir
+    ? 'local'
+    : await resolveRevision({ repoType: 'dataset', repo: DEFAULT_DATASET.repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal });
+  const source = options.dataDir ? { dataDir: path.resolve(options.dataDir) } : { commit: revision };
+  const corpusConfig: ConfigName = long ? 'long_documents' : 'documents';
+  const wanted: ConfigName[] = ['examples', corpusConfig];
+  if (variant !== 'original') wanted.push(queryConfig(variant));
+
+  const files: LoadedFile[] = [];
+  for (const config of wanted) files.push(await locate(config, task, source, signal));
+  const [examplesFile, corpusFile, reasonFile] = files as [LoadedFile, LoadedFile, LoadedFile | undefined];
+  const warnings: string[] = [];
+
+  const examples = await openParquet(examplesFile.localPath, exampleColumns, examplesFile.path);
+  checkRowCount(examples, examplesFile, revision, warnings);
+  let queries = toQueries(await readExampleRows(examples, examplesFile.path, true, signal), examplesFile.path);
+
+  const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
+  checkRowCount(corpusParquet, corpusFile, revision, warnings);
+  const corpus = await readCorpus(corpusParquet, `${task.name} ${corpusConfig}`, signal);
+  warnings.push(...checkAgainstCorpus(queries, corpus, `${task.name} ${corpusConfig}`, long));
+
+  if (reasonFile) {
+    const reason = await openParquet(reasonFile.localPath, reasonColumns, reasonFile.path);
+    checkRowCount(reason, reasonFile, revision, warnings);
+    const aligned = alignReasonRows(queries, await readExampleRows(reason, reasonFile.path, false, signal), reasonFile.path);
+    warnings.push(...aligned.warnings);
+    queries = queries.map((query) => ({ ...query, text: aligned.texts.get(query.id)! }));
+  }
+
+  for (const warning of warnings) log.warn(warning);
+  return { task, repo: DEFAULT_DATASET.repo, revision, files, corpus, corpusSha256: corpusFile.sha256, queries, warnings };
+}
