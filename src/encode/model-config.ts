@@ -1,0 +1,179 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { environmentError, usageError } from '../core/errors.js';
+import { packageRoot } from '../core/version.js';
+
+export const POOLING_MODES = ['cls', 'mean', 'last_token', 'mean_excluding_instruction'] as const;
+export type Pooling = (typeof POOLING_MODES)[number];
+export type Similarity = 'cosine' | 'dot';
+export type Role = 'query' | 'document';
+
+/** task slug -> instruction template (`{task}` is replaced by the raw slug). */
+type InstructionTable = Partial<Record<Role, Record<string, string>>>;
+
+export interface HubRef {
+  repo: string;
+  revision: string;
+}
+
+/** One file of `configs/models/<name>.json`, or a local directory's `reasonir.json` merged over it. */
+export interface ModelConfig {
+  name: string;
+  description?: string;
+  /** The checkpoint the ONNX graph was exported from (provenance and cache key). */
+  model?: HubRef;
+  /** Where a published ONNX export lives; null: none is published, export one with tools/export-onnx.py. */
+  onnx?: (HubRef & { file: string; externalData: string[] }) | null;
+  tokenizer?: HubRef;
+  pooling: Pooling;
+  normalize: boolean;
+  similarity: Similarity;
+  /** Scores are multiplied by this in float32 (BRIGHT's e5/sf/qwen use 100 * q.d). */
+  scoreScale: number;
+  maxLength: Record<Role, number>;
+  dtype: 'fp32' | 'fp16' | 'bf16';
+  instructions: { short: InstructionTable; long: InstructionTable };
+  provenance?: Record<string, string>;
+}
+
+/** Files on local disk, ready for the tokenizer and onnxruntime. */
+export interface ModelFiles {
+  model: string;
+  externalData: string[];
+  tokenizer: string;
+  tokenizerConfig: string;
+}
+
+export interface LoadedModel {
+  config: ModelConfig;
+  files: ModelFiles;
+  /** `config:<name>` or `dir:<absolute path>`, for messages and the manifest. */
+  source: string;
+}
+
+export function modelConfigDir(): string {
+  return path.join(packageRoot, 'configs', 'models');
+}
+
+export async function listModelConfigs(): Promise<string[]> {
+  const entries = await fs.readdir(modelConfigDir());
+  return entries.filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -5)).sort();
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw environmentError('model.bad_json', `model: cannot read ${file}: ${(error as Error).message}`, error);
+  }
+}
+
+async function readNamedConfig(name: string): Promise<Record<string, unknown>> {
+  const file = path.join(modelConfigDir(), `${name}.json`);
+  if (!existsSync(file)) {
+    const known = await listModelConfigs();
+    throw usageError('unknown_model', `model: no config named "${name}" and no such directory; known configs: ${known.join(', ')}`);
+  }
+  return readJson(file);
+}
+
+function validate(raw: Record<string, unknown>, where: string): ModelConfig {
+  const config = raw as unknown as ModelConfig;
+  const problems: string[] = [];
+  if (!POOLING_MODES.includes(config.pooling)) problems.push(`pooling must be one of ${POOLING_MODES.join(', ')}`);
+  if (typeof config.normalize !== 'boolean') problems.push('normalize must be true or false');
+  if (config.similarity !== 'cosine' && config.similarity !== 'dot') problems.push('similarity must be "cosine" or "dot"');
+  if (!(config.maxLength?.query > 0 && config.maxLength?.document > 0)) problems.push('maxLength needs positive "query" and "document"');
+  if (!['fp32', 'fp16', 'bf16'].includes(config.dtype)) problems.push('dtype must be fp32, fp16 or bf16');
+  if (!(typeof config.scoreScale === 'number' && config.scoreScale > 0)) problems.push('scoreScale must be a positive number');
+  if (problems.length > 0) throw usageError('bad_model_config', `model: ${where}: ${problems.join('; ')}`);
+  return config;
+}
+
+const DIRECTORY_DEFAULTS = {
+  normalize: true,
+  similarity: 'cosine',
+  scoreScale: 1,
+  dtype: 'fp32',
+  instructions: { short: {}, long: {} },
+};
+
+/**
+ * A local directory holds `model.onnx` (+ `model.onnx_data`), `tokenizer.json`, `tokenizer_config.json` and
+ * optionally `reasonir.json`: `{"extends": "<config name>", ...fields to override}` or a complete config.
+ */
+async function loadDirectory(dir: string): Promise<LoadedModel> {
+  const overridePath = path.join(dir, 'reasonir.json');
+  const override = existsSync(overridePath) ? await readJson(overridePath) : {};
+  const base = typeof override.extends === 'string' ? await readNamedConfig(override.extends) : DIRECTORY_DEFAULTS;
+  const merged: Record<string, unknown> = { ...base, name: path.basename(dir), ...override };
+  delete merged.extends;
+  if (merged.pooling === undefined || merged.maxLength === undefined) {
+    throw usageError(
+      'bad_model_config',
+      `model: ${dir} has no reasonir.json naming its pooling and max lengths; write one such as {"extends": "reasonir"} or {"pooling": "mean", "maxLength": {"query": 512, "document": 512}}`,
+    );
+  }
+  const config = validate(merged, overridePath);
+  const files: ModelFiles = {
+    model: path.join(dir, 'model.onnx'),
+    externalData: existsSync(path.join(dir, 'model.onnx_data')) ? [path.join(dir, 'model.onnx_data')] : [],
+    tokenizer: path.join(dir, 'tokenizer.json'),
+    tokenizerConfig: path.join(dir, 'tokenizer_config.json'),
+  };
+  for (const file of [files.model, files.tokenizer, files.tokenizerConfig]) {
+    if (!existsSync(file)) throw environmentError('model.missing_file', `model: ${file} is missing; a model directory needs model.onnx, tokenizer.json and tokenizer_config.json`);
+  }
+  return { config, files, source: `dir:${path.resolve(dir)}` };
+}
+
+async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedModel> {
+  const config = validate(await readNamedConfig(name), `configs/models/${name}.json`);
+  const onnx = config.onnx;
+  if (!onnx) {
+    throw environmentError(
+      'model.no_onnx_export',
+      `model: no ONNX export of ${config.model?.repo ?? name} is published. Export one on a machine with the weights:\n` +
+        `  python3 tools/export-onnx.py --model ${config.model?.repo ?? '<hf repo>'} --config ${name} --out models/${name}-onnx\n` +
+        `then run with --model models/${name}-onnx (its reasonir.json extends this config).`,
+    );
+  }
+  const tokenizerRef = config.tokenizer ?? onnx;
+  // loaded lazily: local model directories never touch the hub module
+  const { hubFile } = await import('../dataset/hub.js');
+  const fetch = (ref: HubRef, file: string) =>
+    hubFile({ repoType: 'model', repo: ref.repo, revision: ref.revision, path: file, signal, progressLabel: `${name} ${file}` });
+  const files: ModelFiles = {
+    model: await fetch(onnx, onnx.file),
+    externalData: [],
+    tokenizer: await fetch(tokenizerRef, 'tokenizer.json'),
+    tokenizerConfig: await fetch(tokenizerRef, 'tokenizer_config.json'),
+  };
+  // ONNX external data is resolved relative to the graph file, so the data files must sit beside it
+  for (const data of onnx.externalData) files.externalData.push(await fetch(onnx, path.posix.join(path.posix.dirname(onnx.file), data)));
+  return { config, files, source: `config:${name}` };
+}
+
+/** `--model` accepts a config name (configs/models/<name>.json) or a local model directory. */
+export async function loadModel(nameOrDir: string, signal?: AbortSignal): Promise<LoadedModel> {
+  const looksLikePath = nameOrDir.includes('/') || nameOrDir.includes(path.sep) || nameOrDir.startsWith('.');
+  if (looksLikePath || (existsSync(nameOrDir) && (await fs.stat(nameOrDir)).isDirectory())) {
+    if (!existsSync(nameOrDir)) throw usageError('unknown_model', `model: directory ${nameOrDir} does not exist`);
+    return loadDirectory(nameOrDir);
+  }
+  return loadNamed(nameOrDir, signal);
+}
+
+/** The exact instruction text for a task and role; '' when the model uses none for that role. */
+export function instructionFor(config: ModelConfig, task: string, role: Role, long: boolean): string {
+  const table = config.instructions[long ? 'long' : 'short'][role];
+  if (!table || Object.keys(table).length === 0) return '';
+  const template = table[task];
+  if (template === undefined) {
+    throw usageError(
+      'no_instruction',
+      `model: ${config.name} has no ${long ? 'long-document ' : ''}${role} instruction for task ${task} (it has: ${Object.keys(table).join(', ')})`,
+    );
+  }
+  return template.replaceAll('{task}', task);
+}

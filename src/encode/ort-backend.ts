@@ -1,0 +1,173 @@
+/**
+ * The only module that imports onnxruntime-node. Everything else sees plain typed arrays and dims.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { environmentError, usageError } from '../core/errors.js';
+import { log } from '../core/log.js';
+
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+const ort = await import('onnxruntime-node');
+type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+type Tensor = InstanceType<typeof ort.Tensor>;
+
+export interface DeviceRequest {
+  kind: 'auto' | 'cpu' | 'cuda';
+  deviceId: number;
+}
+
+export function parseDevice(text: string | undefined): DeviceRequest {
+  const value = (text ?? 'auto').trim().toLowerCase();
+  if (value === 'auto' || value === 'cpu' || value === 'cuda') return { kind: value, deviceId: 0 };
+  const match = /^cuda:(\d+)$/.exec(value);
+  if (match) return { kind: 'cuda', deviceId: Number(match[1]) };
+  throw usageError('bad_device', `device: "${text}" is not one of auto, cpu, cuda, cuda:N`);
+}
+
+export type InputTensor =
+  | { type: 'int64'; data: BigInt64Array; dims: number[] }
+  | { type: 'int32'; data: Int32Array; dims: number[] }
+  | { type: 'float32'; data: Float32Array; dims: number[] };
+
+export interface OutputTensor {
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+
+export interface ValueInfo {
+  name: string;
+  type: string;
+  /** numbers for fixed axes, strings for symbolic ones */
+  shape: (number | string)[];
+}
+
+export interface OrtModel {
+  readonly provider: 'cpu' | 'cuda';
+  readonly inputs: ValueInfo[];
+  readonly outputs: ValueInfo[];
+  run(feeds: Record<string, InputTensor>): Promise<Record<string, OutputTensor>>;
+  release(): Promise<void>;
+}
+
+const CUDA_HELP =
+  'The CUDA execution provider is not installed. onnxruntime-node downloads it at install time only when asked:\n' +
+  '  ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node   (or: npm install with that variable set)\n' +
+  'It needs an NVIDIA driver with CUDA 12 and cuDNN 9 libraries on the library path. Use --device cpu to run without a GPU.';
+
+let cudaFailure: string | undefined;
+let warnedFallback = false;
+
+/** Why CUDA cannot be used, or undefined when it may be (the session creation has the last word). */
+function cudaProblem(): string | undefined {
+  if (cudaFailure) return cudaFailure;
+  const backend = ort.listSupportedBackends().find((entry) => entry.name === 'cuda');
+  if (!backend) return 'this onnxruntime-node build has no CUDA backend on this platform';
+  if (process.platform === 'linux') {
+    // checked first so a missing provider gives our message rather than onnxruntime's stderr noise
+    const packageMain = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const bindingDir = path.join(path.dirname(packageMain), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    if (!existsSync(path.join(bindingDir, 'libonnxruntime_providers_cuda.so'))) return `libonnxruntime_providers_cuda.so is not in ${bindingDir}`;
+  }
+  return undefined;
+}
+
+function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number) {
+  return {
+    executionProviders: provider === 'cuda' ? [{ name: 'cuda' as const, deviceId }] : ['cpu'],
+    graphOptimizationLevel: 'all' as const,
+    intraOpNumThreads: Number(process.env.REASONIR_THREADS) || os.availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: 3 as const,
+  };
+}
+
+/**
+ * Opens an ONNX model on the requested device. `auto` tries CUDA and falls back to the CPU with one warning per
+ * process; an explicit `cuda` that cannot be used is an environment error (exit 3).
+ */
+export async function openModel(source: string | Uint8Array, device: DeviceRequest): Promise<OrtModel> {
+  let session: Session | undefined;
+  let provider: 'cpu' | 'cuda' = 'cpu';
+  if (device.kind !== 'cpu') {
+    let problem = cudaProblem();
+    if (!problem) {
+      try {
+        session = await createSession(source, sessionOptions('cuda', device.deviceId));
+        provider = 'cuda';
+      } catch (error) {
+        problem = `creating a CUDA session failed: ${(error as Error).message}`;
+        cudaFailure = problem;
+      }
+    }
+    if (problem) {
+      if (device.kind === 'cuda') throw environmentError('device.unavailable', `device: cuda:${device.deviceId} is unavailable (${problem}).\n${CUDA_HELP}`);
+      if (!warnedFallback) {
+        warnedFallback = true;
+        log.warn(`device auto: CUDA unavailable (${problem}); encoding on the CPU. ${CUDA_HELP.split('\n')[1]?.trim() ?? ''}`);
+      }
+    }
+  }
+  session ??= await createSession(source, sessionOptions('cpu', 0));
+  const describe = (metadata: readonly unknown[]): ValueInfo[] =>
+    metadata.map((entry) => {
+      const info = entry as { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] };
+      return { name: info.name, type: info.type ?? 'unknown', shape: info.shape ?? [] };
+    });
+  const opened = session;
+  return {
+    provider,
+    inputs: describe(opened.inputMetadata),
+    outputs: describe(opened.outputMetadata),
+    async run(feeds) {
+      const tensors: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(feeds)) tensors[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
+      const results = await opened.run(tensors);
+      const outputs: Record<string, OutputTensor> = {};
+      for (const [name, value] of Object.entries(results) as [string, Tensor][]) outputs[name] = { data: toPlainArray(value.type, value.data), dims: [...value.dims] };
+      return outputs;
+    },
+    release: () => opened.release(),
+  };
+}
+
+async function createSession(source: string | Uint8Array, options: ReturnType<typeof sessionOptions>): Promise<Session> {
+  try {
+    return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+  } catch (error) {
+    if (options.executionProviders[0] !== 'cpu') throw error;
+    throw environmentError('model.load_failed', `onnx: cannot load ${typeof source === 'string' ? source : 'the model'}: ${(error as Error).message}`, error);
+  }
+}
+
+/** float16/bfloat16 outputs (half-precision exports) are widened here so callers only see float32. */
+function toPlainArray(type: string, data: unknown): Float32Array | BigInt64Array {
+  if (type === 'float32') return data as Float32Array;
+  if (type === 'int64') return data as BigInt64Array;
+  if (type === 'float16' || type === 'bfloat16') {
+    const bits = new Uint16Array((data as Uint16Array).buffer, (data as Uint16Array).byteOffset, (data as Uint16Array).length);
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = type === 'float16' ? halfToFloat(bits[i]!) : bfloatToFloat(bits[i]!);
+    return out;
+  }
+  throw environmentError('model.output_type', `onnx: output type ${type} is not supported (expected float32, float16 or bfloat16)`);
+}
+
+const widen = new DataView(new ArrayBuffer(4));
+function bfloatToFloat(bits: number): number {
+  widen.setUint32(0, bits << 16);
+  return widen.getFloat32(0);
+}
+
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

@@ -1,0 +1,76 @@
+import { promises as fs } from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { environmentError } from '../core/errors.js';
+
+/**
+ * HF `tokenizer(text, truncation=True, max_length=L)` for single sequences. @huggingface/tokenizers has no
+ * truncation, so content tokens are encoded without special tokens, cut from the right to L minus the number of
+ * special tokens, and the post-processor's prefix/suffix ids are put back (a trailing [SEP] survives, as in HF).
+ */
+export class TextTokenizer {
+  readonly padId: number;
+  readonly prefixIds: number[];
+  readonly suffixIds: number[];
+
+  private constructor(private readonly tokenizer: Tokenizer, padId: number) {
+    this.padId = padId;
+    // the post-processor's template, read off a probe: whatever surrounds the plain content ids
+    const content = tokenizer.encode('a', { add_special_tokens: false }).ids;
+    const full = tokenizer.encode('a').ids;
+    const at = findSubsequence(full, content);
+    if (at < 0) throw environmentError('model.tokenizer', 'tokenizer: cannot locate the content tokens inside the post-processed encoding');
+    this.prefixIds = full.slice(0, at);
+    this.suffixIds = full.slice(at + content.length);
+  }
+
+  static async load(tokenizerPath: string, tokenizerConfigPath: string): Promise<TextTokenizer> {
+    const tokenizerJson = JSON.parse(await fs.readFile(tokenizerPath, 'utf8')) as Record<string, unknown>;
+    const tokenizerConfig = JSON.parse(await fs.readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
+    const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    return new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig));
+  }
+
+  get specialCount(): number {
+    return this.prefixIds.length + this.suffixIds.length;
+  }
+
+  encode(text: string, maxLength: number): number[] {
+    const content = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const room = Math.max(0, maxLength - this.specialCount);
+    const kept = content.length > room ? content.slice(0, room) : content;
+    return [...this.prefixIds, ...kept, ...this.suffixIds];
+  }
+
+  /**
+   * Positions GritLM/ReasonIR/Instructor mask out of mean pooling: len(tokenizer(instruction)) without the
+   * trailing special tokens, i.e. the prefix specials (BOS/[CLS]) plus the instruction's own tokens. GritLM
+   * masks nothing for an empty instruction (`if instruction:`), so neither do we.
+   */
+  instructionLength(instruction: string, maxLength: number): number {
+    if (instruction === '') return 0;
+    const content = this.tokenizer.encode(instruction, { add_special_tokens: false }).ids.length;
+    return Math.min(this.prefixIds.length + content, maxLength);
+  }
+}
+
+function findSubsequence(haystack: number[], needle: number[]): number {
+  outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
+    for (let i = 0; i < needle.length; i++) if (haystack[start + i] !== needle[i]) continue outer;
+    return start;
+  }
+  return -1;
+}
+
+/** pad_token from tokenizer_config.json, else tokenizer.json's padding, else EOS (padded positions are masked). */
+function resolvePadId(tokenizer: Tokenizer, tokenizerJson: Record<string, unknown>, config: Record<string, unknown>): number {
+  const tokenText = (value: unknown): string | undefined =>
+    typeof value === 'string' ? value : value && typeof value === 'object' && 'content' in value ? String((value as { content: unknown }).content) : undefined;
+  for (const candidate of [tokenText(config.pad_token), tokenText(config.eos_token)]) {
+    if (candidate === undefined) continue;
+    const id = tokenizer.token_to_id(candidate);
+    if (id !== undefined) return id;
+  }
+  const padding = tokenizerJson.padding as { pad_id?: number } | null | undefined;
+  if (typeof padding?.pad_id === 'number') return padding.pad_id;
+  return 0;
+}

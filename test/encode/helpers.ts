@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../helpers/cli.js';
+
+export const MODEL_NAMES = ['tiny-bert', 'tiny-llama-bidir'] as const;
+export const POOLINGS = ['cls', 'mean', 'last_token', 'mean_excluding_instruction'] as const;
+
+export function fixtureModelDir(name: string): string {
+  return path.join(repoRoot, 'test', 'fixtures', 'models', name);
+}
+
+type Pool = (typeof POOLINGS)[number];
+export interface References {
+  texts: string[];
+  instruction: string;
+  instruction_positions_excluded: number;
+  batching: { batches: number[][] };
+  results: Record<
+    string,
+    {
+      input_ids: number[][];
+      instruction_input_ids: number[][];
+      embeddings: Record<Pool, (number[] | null)[]>;
+      padded_batches: { text_indices: number[]; input_ids: number[][]; attention_mask: number[][] }[];
+    }
+  >;
+  cosine_pairs: { query: number; document: number; cosine: Record<string, Record<Pool, number | null>> }[];
+}
+
+export function loadReferences(name: string): References {
+  return JSON.parse(readFileSync(path.join(fixtureModelDir(name), 'references.json'), 'utf8')) as References;
+}
