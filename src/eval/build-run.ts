@@ -1,0 +1,163 @@
+import type { Candidates, Qrels, Query, RankedDoc } from '../core/types.js';
+import { dataError } from '../core/errors.js';
+
+/** BRIGHT's placeholder for "nothing excluded"; never a document id. */
+const NO_EXCLUSION = 'N/A';
+
+/** BRIGHT keeps 1000 documents per query for every retriever. */
+export const DEFAULT_DEPTH = 1000;
+
+/**
+ * BRIGHT's `get_scores` for one query: drop the excluded ids from the full score list, sort by score descending
+ * with ties in corpus row order (Python's stable `sorted(..., reverse=True)`), keep the first `depth`.
+ * Scores are float32 (what every retriever hands over); -0 and +0 tie as in Python. Excluded ids that are not in
+ * the corpus are ignored (BRIGHT would raise KeyError; the dataset loader reports them).
+ *
+ * With a finite depth this is a single pass with a bounded heap, so a 400k-document score array costs about one
+ * comparison per document rather than a full sort.
+ */
+export function buildRankedList(
+  candidates: Candidates,
+  corpusIds: readonly string[],
+  excludedIds: readonly string[],
+  depth: number | 'all',
+): RankedDoc[] {
+  const { docIndices, scores, queryId } = candidates;
+  const count = docIndices ? docIndices.length : corpusIds.length;
+  if (scores.length !== count) {
+    throw dataError('candidates_length', `query ${queryId}: ${scores.length} scores for ${count} candidate documents`);
+  }
+  const excluded = new Set(excludedIds);
+  excluded.delete(NO_EXCLUSION);
+  const rowAt = (i: number): number => (docIndices ? docIndices[i]! : i);
+  for (let i = 0; i < count; i++) {
+    if (Number.isNaN(scores[i])) {
+      throw dataError('nan_score', `query ${queryId}: the retriever scored document ${corpusIds[rowAt(i)]} as NaN`);
+    }
+  }
+  const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
+  const order = depth === 'all' || keep === count ? sortAll(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);
+
+  const ranked: RankedDoc[] = [];
+  const limit = depth === 'all' ? Infinity : depth;
+  for (let i = 0; i < order.length && ranked.length < limit; i++) {
+    const docId = corpusIds[order.rows[i]!];
+    if (docId === undefined) throw dataError('candidates_row', `query ${queryId}: row ${order.rows[i]} is outside the corpus`);
+    if (!excluded.has(docId)) ranked.push({ docId, score: order.scores[i]! });
+  }
+  return ranked;
+}
+
+/** Rows and their scores, best first. */
+interface Ordered {
+  rows: Uint32Array;
+  scores: Float32Array;
+  length: number;
+}
+
+/** Does (scoreA, rowA) rank before (scoreB, rowB)? Higher score first, then lower row. */
+function before(scoreA: number, rowA: number, scoreB: number, rowB: number): boolean {
+  return scoreA > scoreB || (scoreA === scoreB && rowA < rowB);
+}
+
+/** Top `keep` by a min-heap whose root is the worst kept entry; then the kept entries sorted best first. */
+function selectTop(scores: Float32Array, docIndices: Uint32Array | null, count: number, keep: number): Ordered {
+  const heapScores = new Float32Array(keep);
+  const heapRows = new Uint32Array(keep);
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    const score = scores[i]! + 0; // -0 -> +0
+    const row = docIndices ? docIndices[i]! : i;
+    if (size < keep) {
+      // sift up: move worse parents down
+      let child = size++;
+      while (child > 0) {
+        const parent = (child - 1) >> 1;
+        if (!before(heapScores[parent]!, heapRows[parent]!, score, row)) break;
+        heapScores[child] = heapScores[parent]!;
+        heapRows[child] = heapRows[parent]!;
+        child = parent;
+      }
+      heapScores[child] = score;
+      heapRows[child] = row;
+    } else if (before(score, row, heapScores[0]!, heapRows[0]!)) {
+      siftDown(heapScores, heapRows, size, score, row);
+    }
+  }
+  return sortEntries(heapScores, heapRows, size);
+}
+
+/** Replaces the heap root with (score, row) and restores the heap (worst entry at the root). */
+function siftDown(heapScores: Float32Array, heapRows: Uint32Array, size: number, score: number, row: number): void {
+  let parent = 0;
+  for (;;) {
+    let child = 2 * parent + 1;
+    if (child >= size) break;
+    const right = child + 1;
+    if (right < size && before(heapScores[child]!, heapRows[child]!, heapScores[right]!, heapRows[right]!)) child = right;
+    if (!before(score, row, heapScores[child]!, heapRows[child]!)) break;
+    heapScores[parent] = heapScores[child]!;
+    heapRows[parent] = heapRows[child]!;
+    parent = child;
+  }
+  heapScores[parent] = score;
+  heapRows[parent] = row;
+}
+
+function sortAll(scores: Float32Array, docIndices: Uint32Array | null, count: number): Ordered {
+  const rows = docIndices ? Uint32Array.from(docIndices) : Uint32Array.from({ length: count }, (_, i) => i);
+  const copy = new Float32Array(count);
+  for (let i = 0; i < count; i++) copy[i] = scores[i]! + 0;
+  return sortEntries(copy, rows, count);
+}
+
+/**
+ * Sorts (score, row) pairs best first with a native numeric sort on packed keys: the float32 score mapped to an
+ * order-preserving unsigned integer (inverted, for descending) times 2^21 plus the row is an exact double while
+ * rows stay below 2^21; larger corpora fall back to a comparator sort.
+ */
+function sortEntries(scores: Float32Array, rows: Uint32Array, length: number): Ordered {
+  const outScores = new Float32Array(length);
+  const outRows = new Uint32Array(length);
+  let maxRow = 0;
+  for (let i = 0; i < length; i++) if (rows[i]! > maxRow) maxRow = rows[i]!;
+  if (maxRow < ROW_LIMIT) {
+    const bits = new Uint32Array(scores.buffer, scores.byteOffset, length);
+    const outBits = new Uint32Array(outScores.buffer);
+    const keys = new Float64Array(length);
+    for (let i = 0; i < length; i++) {
+      const b = bits[i]!;
+      const ordered = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+      keys[i] = (0xffffffff - ordered) * ROW_LIMIT + rows[i]!;
+    }
+    keys.sort();
+    for (let i = 0; i < length; i++) {
+      const key = keys[i]!;
+      const ordered = 0xffffffff - Math.floor(key / ROW_LIMIT);
+      outBits[i] = ordered & 0x80000000 ? ordered & 0x7fffffff : ~ordered >>> 0;
+      outRows[i] = key % ROW_LIMIT;
+    }
+  } else {
+    const order = Array.from({ length }, (_, i) => i).sort((a, b) =>
+      before(scores[a]!, rows[a]!, scores[b]!, rows[b]!) ? -1 : before(scores[b]!, rows[b]!, scores[a]!, rows[a]!) ? 1 : 0,
+    );
+    order.forEach((from, to) => {
+      outRows[to] = rows[from]!;
+      outScores[to] = scores[from]!;
+    });
+  }
+  return { rows: outRows, scores: outScores, length };
+}
+
+const ROW_LIMIT = 2 ** 21;
+
+/** BRIGHT's qrels: `{gold_id: 1}` per query from `gold_ids` (or `gold_ids_long`), duplicates collapsed. */
+export function qrelsFromQueries(queries: readonly Query[], long: boolean): Qrels {
+  const qrels: Qrels = new Map();
+  for (const query of queries) {
+    const judgments = new Map<string, number>();
+    for (const goldId of long ? query.goldIdsLong : query.goldIds) judgments.set(goldId, 1);
+    qrels.set(query.id, judgments);
+  }
+  return qrels;
+}

@@ -1,0 +1,24 @@
+/**
+ * Compares two ids by Unicode code point, which is the order of their UTF-8 bytes and so of C's `strcmp` (what
+ * trec_eval uses). Plain `<` compares UTF-16 code units and puts astral characters (surrogate pairs) before
+ * U+E000..U+FFFF. Returns <0, 0 or >0.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // Only when both units are >= U+D800 can UTF-16 order disagree with code point order.
+      if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Moves surrogates (part of code points >= U+10000) above U+E000..U+FFFF. */
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}

@@ -1,0 +1,93 @@
+import type { RankedDoc } from '../core/types.js';
+import { compareCodePoints } from './docid-order.js';
+import { glibcLog2 } from './glibc-log2.js';
+import type { Measure } from './measure.js';
+
+/** Above this many relevant retrieved docs, sorting the whole list beats locating each one's rank. */
+const RANK_BY_SCAN_LIMIT = 16;
+
+/**
+ * trec_eval 9.0.8 (as compiled into pytrec_eval) measures of one query. The run is ordered the way trec_eval
+ * orders it: score stored as C float, descending, ties by docid descending in strcmp order; the given order and
+ * any rank column are ignored. Only the relevant retrieved documents and their ranks matter to these measures,
+ * and every sum is formed in the same order as trec_eval's loops, so the values are bit-identical.
+ * `docs` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
+ */
+export function queryMeasures(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
+  const relevant = relevantRanks(docs, judgments);
+  let numRel = 0;
+  const idealGains: number[] = [];
+  for (const rel of judgments.values()) {
+    if (rel >= 1) numRel++;
+    if (rel > 0) idealGains.push(rel);
+  }
+  idealGains.sort((a, b) => b - a);
+
+  const values: Record<string, number> = {};
+  for (const measure of measures) values[measure.name] = measureValue(measure, relevant, numRel, idealGains);
+  return values;
+}
+
+/** Relevant (rel > 0) retrieved documents as parallel arrays of 1-based rank and relevance, by rank. */
+interface RelevantRanks {
+  ranks: number[];
+  gains: number[];
+}
+
+function measureValue(measure: Measure, relevant: RelevantRanks, numRel: number, idealGains: readonly number[]): number {
+  const { ranks, gains } = relevant;
+  const cutoff = measure.cutoff ?? Infinity;
+  switch (measure.family) {
+    case 'MRR':
+      return ranks.length > 0 ? 1.0 / ranks[0]! : 0;
+    case 'P':
+      return countWithin(ranks, cutoff) / cutoff;
+    case 'Recall':
+      return numRel > 0 ? countWithin(ranks, cutoff) / numRel : 0;
+    case 'MAP': {
+      let sum = 0.0;
+      for (let i = 0; i < ranks.length && ranks[i]! <= cutoff; i++) sum += (i + 1) / ranks[i]!;
+      return numRel > 0 ? sum / numRel : 0;
+    }
+    case 'NDCG': {
+      let dcg = 0.0;
+      for (let i = 0; i < ranks.length && ranks[i]! <= cutoff; i++) dcg += gains[i]! / glibcLog2(ranks[i]! + 1);
+      let idealDcg = 0.0;
+      for (let i = 0; i < idealGains.length && i < cutoff; i++) idealDcg += idealGains[i]! / glibcLog2(i + 2);
+      return idealDcg > 0.0 ? dcg / idealDcg : dcg;
+    }
+  }
+}
+
+function countWithin(sortedRanks: readonly number[], cutoff: number): number {
+  let count = 0;
+  while (count < sortedRanks.length && sortedRanks[count]! <= cutoff) count++;
+  return count;
+}
+
+function relevantRanks(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>): RelevantRanks {
+  const hits: number[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    const rel = judgments.get(docs[i]!.docId);
+    if (rel !== undefined && rel > 0) hits.push(i);
+  }
+  if (hits.length === 0) return { ranks: [], gains: [] };
+  const scores = new Float32Array(docs.length);
+  for (let i = 0; i < docs.length; i++) scores[i] = docs[i]!.score;
+  const precedes = (i: number, j: number): boolean =>
+    scores[i]! > scores[j]! || (scores[i] === scores[j] && compareCodePoints(docs[i]!.docId, docs[j]!.docId) > 0);
+
+  const rankOf = new Map<number, number>();
+  if (hits.length <= RANK_BY_SCAN_LIMIT) {
+    for (const hit of hits) {
+      let before = 0;
+      for (let j = 0; j < docs.length; j++) if (precedes(j, hit)) before++;
+      rankOf.set(hit, before + 1);
+    }
+  } else {
+    const order = Array.from(docs.keys()).sort((i, j) => (precedes(i, j) ? -1 : precedes(j, i) ? 1 : 0));
+    order.forEach((index, position) => rankOf.set(index, position + 1));
+  }
+  hits.sort((a, b) => rankOf.get(a)! - rankOf.get(b)!);
+  return { ranks: hits.map((hit) => rankOf.get(hit)!), gains: hits.map((hit) => judgments.get(docs[hit]!.docId)!) };
+}

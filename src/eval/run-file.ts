@@ -1,0 +1,17 @@
+import type { Run } from '../core/types.js';
+import { parseScoreJson } from './score-json.js';
+import { readTextFile } from './text-file.js';
+import { parseTrecRun } from './trec-run.js';
+
+export type RunFormat = 'trec' | 'score-json';
+
+/** A run file is BRIGHT's score.json when its first non-blank character opens a JSON object, else a TREC run. */
+export function detectRunFormat(text: string): RunFormat {
+  return /^\s*\{/.test(text.slice(0, 4096)) ? 'score-json' : 'trec';
+}
+
+/** Reads a TREC run or a BRIGHT/ReasonIR score.json (optionally gzipped), telling them apart by content. */
+export async function readRunFile(filePath: string): Promise<Run> {
+  const text = await readTextFile(filePath, 'run file');
+  return detectRunFormat(text) === 'score-json' ? parseScoreJson(text, filePath) : parseTrecRun(text, filePath);
+}

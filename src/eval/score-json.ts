@@ -1,0 +1,125 @@
+import type { RankedDoc, Run } from '../core/types.js';
+import { dataError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { pythonJsonDump, type PythonJsonValue } from './python-json.js';
+
+/**
+ * Parses BRIGHT's / ReasonIR's `score.json`: `{qid: {docid: score}}`, documents in rank order. A hand-written
+ * scanner rather than JSON.parse, because JS objects move integer-like keys ("12") to the front and the query
+ * order decides the summation order of the mean; it also reports the line of a problem. Python's json writes
+ * NaN, Infinity and -Infinity for special floats: the infinities are accepted, NaN is not.
+ */
+export function parseScoreJson(text: string, source: string): Run {
+  const run: Run = new Map();
+  let pos = 0;
+
+  const fail = (expected: string): never => {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+    const found = pos >= text.length ? 'end of file' : JSON.stringify(text.slice(pos, pos + 20));
+    throw dataError('score_json_malformed', `${source}:${line}: expected ${expected} in a score.json of shape {"qid": {"docid": score}}, found ${found}`);
+  };
+  const skipSpace = (): void => {
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      pos++;
+    }
+  };
+  const expect = (char: string, what: string): void => {
+    skipSpace();
+    if (text[pos] !== char) fail(what);
+    pos++;
+  };
+  const readString = (what: string): string => {
+    skipSpace();
+    if (text[pos] !== '"') fail(what);
+    const start = pos++;
+    let escaped = false;
+    while (pos < text.length && text[pos] !== '"') {
+      if (text[pos] === '\\') {
+        escaped = true;
+        pos++;
+      }
+      pos++;
+    }
+    if (pos >= text.length) fail('a closing quote');
+    pos++;
+    if (!escaped) return text.slice(start + 1, pos - 1);
+    try {
+      return JSON.parse(text.slice(start, pos)) as string;
+    } catch {
+      pos = start;
+      return fail(`${what} (a valid JSON string)`);
+    }
+  };
+  const readNumber = (): number => {
+    skipSpace();
+    const start = pos;
+    while (pos < text.length && isNumberChar(text.charCodeAt(pos))) pos++;
+    const token = text.slice(start, pos);
+    const value = token === 'Infinity' ? Infinity : token === '-Infinity' ? -Infinity : /^-?\d/.test(token) ? Number(token) : NaN;
+    if (Number.isNaN(value)) {
+      pos = start;
+      fail(token === 'NaN' ? 'a score that is a number (NaN cannot be ranked)' : 'a number (the score)');
+    }
+    return value;
+  };
+  // After an opening brace: true if the object is empty (and consumes the closing brace).
+  const closesAtOnce = (): boolean => {
+    skipSpace();
+    if (text[pos] !== '}') return false;
+    pos++;
+    return true;
+  };
+  const nextOrClose = (what: string): boolean => {
+    skipSpace();
+    const c = text[pos];
+    pos++;
+    if (c === ',') return true;
+    if (c === '}') return false;
+    pos--;
+    return fail(`"," or "}" after ${what}`);
+  };
+
+  expect('{', '"{" opening the object of queries');
+  if (!closesAtOnce()) {
+    do {
+      const queryId = readString('a query id (string key)');
+      if (run.has(queryId)) fail(`each query once, but query "${queryId}" appears again`);
+      expect(':', '":" after the query id');
+      expect('{', `"{" opening the documents of query "${queryId}"`);
+      const docs: RankedDoc[] = [];
+      const seen = new Set<string>();
+      if (!closesAtOnce()) {
+        do {
+          const docId = readString('a document id (string key)');
+          if (seen.has(docId)) fail(`each document once per query, but "${docId}" repeats in query "${queryId}" (trec_eval refuses duplicates)`);
+          seen.add(docId);
+          expect(':', '":" after the document id');
+          docs.push({ docId, score: readNumber() });
+        } while (nextOrClose('a document score'));
+      }
+      run.set(queryId, docs);
+    } while (nextOrClose(`the documents of a query`));
+  }
+  skipSpace();
+  if (pos < text.length) fail('end of file after the closing "}"');
+  return run;
+}
+
+/** `{qid: {docid: score}}` exactly as BRIGHT's `json.dump(scores, f, indent=2)` writes it (rank order kept). */
+export function formatScoreJson(run: Run): string {
+  const queries = new Map<string, PythonJsonValue>();
+  for (const [queryId, docs] of run) queries.set(queryId, new Map(docs.map((doc) => [doc.docId, doc.score])));
+  return pythonJsonDump(queries, 2);
+}
+
+export async function writeScoreJson(filePath: string, run: Run): Promise<void> {
+  await writeFileAtomic(filePath, formatScoreJson(run));
+}
+
+/** Characters of a JSON number or of Python's NaN / Infinity spellings. */
+function isNumberChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x2e || (code >= 0x41 && code <= 0x7a);
+}

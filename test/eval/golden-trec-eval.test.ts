@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { DEFAULT_MEASURES, trecEvalName } from '../../src/eval/measure.js';
+import { pythonRound } from '../../src/eval/python-float.js';
+import { readRunFile } from '../../src/eval/run-file.js';
+import { readQrelsFile } from '../../src/eval/trec-qrels.js';
+import { repoRoot, sharedRoot } from '../helpers/cli.js';
+
+interface Expected {
+  case: string;
+  num_queries_evaluated: number;
+  eval_query_order: string[];
+  per_query: Record<string, Record<string, number>>;
+  aggregate_full_precision: Record<string, number>;
+  aggregate_bright_rounded: Record<string, number>;
+}
+
+const committed = path.join(repoRoot, 'test', 'fixtures', 'trec_eval');
+const shared = path.join(sharedRoot, 'golden', 'trec_eval');
+
+function caseDirs(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(root, entry.name, 'expected.json')))
+    .map((entry) => path.join(root, entry.name))
+    .sort();
+}
+
+/** Every per-query value and the full-precision mean must equal pytrec_eval's / BRIGHT's bit for bit. */
+async function checkCase(dir: string): Promise<void> {
+  const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+  const run = await readRunFile(path.join(dir, 'run.txt.gz'));
+  const qrels = await readQrelsFile(path.join(dir, 'qrels.txt'));
+  const evaluation = evaluate(run, qrels, DEFAULT_MEASURES);
+
+  expect(evaluation.queryOrder).toEqual(expected.eval_query_order);
+  expect(evaluation.queryOrder).toHaveLength(expected.num_queries_evaluated);
+  let compared = 0;
+  for (const queryId of expected.eval_query_order) {
+    const ours = evaluation.perQuery.get(queryId)!;
+    const theirs = expected.per_query[queryId]!;
+    for (const measure of DEFAULT_MEASURES) {
+      const reference = theirs[trecEvalName(measure)];
+      expect(reference, `${expected.case} ${queryId} ${measure.name} missing from expected.json`).toBeTypeOf('number');
+      expect(ours[measure.name], `${expected.case} query ${queryId} ${trecEvalName(measure)}`).toBe(reference);
+      compared++;
+    }
+  }
+  expect(compared).toBe(expected.num_queries_evaluated * DEFAULT_MEASURES.length);
+  // same keys, same order, same bits
+  expect(Object.keys(evaluation.aggregate)).toEqual(Object.keys(expected.aggregate_full_precision));
+  for (const [name, value] of Object.entries(expected.aggregate_full_precision)) {
+    expect(evaluation.aggregate[name], `${expected.case} aggregate ${name}`).toBe(value);
+    expect(pythonRound(evaluation.aggregate[name]!, 5), `${expected.case} rounded ${name}`).toBe(expected.aggregate_bright_rounded[name]);
+  }
+}
+
+describe('trec_eval 9.0.8 golden cases (committed copy)', () => {
+  const dirs = caseDirs(committed);
+  it('has the copied cases', () => expect(dirs.length).toBeGreaterThanOrEqual(12));
+  for (const dir of dirs) it(path.basename(dir), () => checkCase(dir));
+});
+
+// CI places ../shared beside the clone; every case found there (including ones added later) must pass too.
+describe.skipIf(!existsSync(shared))('trec_eval golden cases in ../shared', () => {
+  for (const dir of existsSync(shared) ? caseDirs(shared) : []) it(path.basename(dir), () => checkCase(dir));
+});
