@@ -1,0 +1,167 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import type { AnalyzedIndex } from './gensim-dictionary.js';
+
+/**
+ * The analyzed-index cache: one binary file per (corpus content, analyzer version), so a second run over the same
+ * corpus skips analysis. Layout: magic, header length, JSON header, then 8-byte-aligned little-endian sections,
+ * then a CRC-32 of everything before it. A file that fails any check is reported and rebuilt, never trusted.
+ */
+
+const MAGIC = 'RIRBM25\n';
+const FORMAT = 1;
+
+export interface IndexCacheKey {
+  corpusSha256: string;
+  analyzerVersion: string;
+  numDocs: number;
+}
+
+interface Header {
+  format: number;
+  key: IndexCacheKey;
+  numDocs: number;
+  numPos: number;
+  numNnz: number;
+  vocabularySize: number;
+  nnz: number;
+  /** Bytes per stored term frequency: 1, 2 or 4 (the smallest that holds the largest). */
+  tfBytes: 1 | 2 | 4;
+  /** UTF-16 units of all terms together. */
+  termUnits: number;
+}
+
+export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
+  return path.join(cacheDir, 'bm25', `${sha256Hex(canonicalJson({ format: FORMAT, ...key }))}.bm25idx`);
+}
+
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
+  let maxTf = 0;
+  for (const tf of index.postingTfs) if (tf > maxTf) maxTf = tf;
+  const tfBytes = maxTf <= 0xff ? 1 : maxTf <= 0xffff ? 2 : 4;
+  const termUnitsList = Uint32Array.from(index.terms, (term) => term.length);
+  const allTerms = Buffer.from(index.terms.join(''), 'utf16le');
+  const header: Header = {
+    format: FORMAT,
+    key,
+    numDocs: index.numDocs,
+    numPos: index.numPos,
+    numNnz: index.numNnz,
+    vocabularySize: index.terms.length,
+    nnz: index.postingDocs.length,
+    tfBytes,
+    termUnits: allTerms.length / 2,
+  };
+  const tfs =
+    tfBytes === 1 ? Uint8Array.from(index.postingTfs) : tfBytes === 2 ? Uint16Array.from(index.postingTfs) : index.postingTfs;
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(align8(MAGIC.length + 4 + headerBytes.length));
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
+  headerBytes.copy(prefix, MAGIC.length + 4);
+  const parts: Buffer[] = [prefix];
+  for (const section of sections(index, tfs, termUnitsList, allTerms)) {
+    const bytes = Buffer.from(section.buffer, section.byteOffset, section.byteLength);
+    parts.push(bytes, Buffer.alloc(align8(bytes.length) - bytes.length));
+  }
+  const body = Buffer.concat(parts);
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32LE(crc32(body), 0);
+  return Buffer.concat([body, trailer]);
+}
+
+function sections(
+  index: AnalyzedIndex,
+  tfs: Uint8Array | Uint16Array | Uint32Array,
+  termUnits: Uint32Array,
+  allTerms: Uint8Array,
+): ArrayBufferView[] {
+  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, termUnits, allTerms];
+}
+
+/** Why a cache file was rejected; the caller warns and rebuilds. */
+export class CorruptIndexError extends Error {}
+
+export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedIndex {
+  if (file.length < MAGIC.length + 8 || file.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new CorruptIndexError('not a reasonir BM25 index file');
+  }
+  const bodyLength = file.length - 4;
+  if (crc32(file.subarray(0, bodyLength)) !== file.readUInt32LE(bodyLength)) {
+    throw new CorruptIndexError('checksum mismatch (truncated or damaged file)');
+  }
+  const headerLength = file.readUInt32LE(MAGIC.length);
+  const header = JSON.parse(file.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as Header;
+  if (header.format !== FORMAT) throw new CorruptIndexError(`format ${header.format}, expected ${FORMAT}`);
+  if (canonicalJson(header.key) !== canonicalJson(expected)) throw new CorruptIndexError('built for a different corpus or analyzer');
+
+  // typed-array views need aligned offsets; a Buffer from the pool may start anywhere
+  const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+  let offset = align8(MAGIC.length + 4 + headerLength);
+  const take = <T>(count: number, width: number, view: (buffer: ArrayBufferLike, at: number, length: number) => T): T => {
+    if (offset + count * width > bodyLength) throw new CorruptIndexError('sections run past the end of the file');
+    const result = view(bytes.buffer, bytes.byteOffset + offset, count);
+    offset += align8(count * width);
+    return result;
+  };
+  const u32 = (buffer: ArrayBufferLike, at: number, length: number) => new Uint32Array(buffer, at, length);
+  const { numDocs, vocabularySize: v, nnz } = header;
+  const docLengths = take(numDocs, 4, u32);
+  const df = take(v, 4, u32);
+  const cf = take(v, 8, (buffer, at, length) => new Float64Array(buffer, at, length));
+  const termOffsets = take(v + 1, 4, u32);
+  const postingDocs = take(nnz, 4, u32);
+  const storedTfs = take(nnz, header.tfBytes, (buffer, at, length) =>
+    header.tfBytes === 1 ? new Uint8Array(buffer, at, length) : header.tfBytes === 2 ? new Uint16Array(buffer, at, length) : u32(buffer, at, length),
+  );
+  const termUnits = take(v, 4, u32);
+  const allTerms = take(header.termUnits * 2, 1, (buffer, at, length) => Buffer.from(buffer, at, length)).toString('utf16le');
+  if (offset !== bodyLength) throw new CorruptIndexError('unexpected trailing bytes');
+  if (termOffsets[v] !== nnz) throw new CorruptIndexError('postings do not add up');
+
+  const terms = new Array<string>(v);
+  let at = 0;
+  for (let id = 0; id < v; id++) {
+    terms[id] = allTerms.slice(at, at + termUnits[id]!);
+    at += termUnits[id]!;
+  }
+  if (at !== allTerms.length) throw new CorruptIndexError('term table does not add up');
+  return {
+    numDocs,
+    numPos: header.numPos,
+    numNnz: header.numNnz,
+    terms,
+    df,
+    cf,
+    docLengths,
+    termOffsets,
+    postingDocs,
+    postingTfs: storedTfs instanceof Uint32Array ? storedTfs : Uint32Array.from(storedTfs),
+  };
+}
+
+/** The cached index, or null when there is none; throws CorruptIndexError for a file that cannot be trusted. */
+export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<AnalyzedIndex | null> {
+  let file: Buffer;
+  try {
+    file = await fs.readFile(filePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    return decodeIndex(file, key);
+  } catch (error) {
+    if (error instanceof CorruptIndexError) throw error;
+    throw new CorruptIndexError(`unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: AnalyzedIndex): Promise<void> {
+  await writeFileAtomic(filePath, encodeIndex(key, index));
+}
