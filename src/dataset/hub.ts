@@ -151,9 +151,9 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /**
- * One HTTP request with an inactivity timeout; relative (same-origin) redirects are followed like
- * huggingface_hub's HEAD, cross-origin ones are returned to the caller (`follow: 'same-origin'`) or followed
- * without the token (`follow: 'all'`).
+ * One HTTP request with an inactivity timeout. `follow: 'same-origin'` (metadata HEAD) follows same-origin
+ * redirects like huggingface_hub (renamed repos) and returns the rest; `follow: 'all'` follows every redirect,
+ * with the token only while on the Hub's origin.
  */
 async function request(
   env: HubEnv,
@@ -176,7 +176,9 @@ async function request(
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, current);
-        if (init.follow === 'same-origin' && next.origin !== current.origin) return { response, url: current, idle, done };
+        // an LFS file's redirect carries its metadata (X-Linked-Etag): stop there even when the CDN is same-origin
+        const metadataHere = response.headers.has('x-linked-etag');
+        if (init.follow === 'same-origin' && (next.origin !== current.origin || metadataHere)) return { response, url: current, idle, done };
         await response.body?.cancel();
         current = next;
         continue;

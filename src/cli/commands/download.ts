@@ -1,6 +1,29 @@
 import type { Command } from '@commander-js/extra-typings';
+import { formatBytes } from '../../core/progress.js';
+import { downloadFiles } from '../../dataset/download.js';
+import { DEFAULT_DATASET, parseConfigList, parseTaskList } from '../../dataset/registry.js';
+import { interruptSignal } from '../interrupt.js';
 
-// TODO(owner of `download`): replace with the real command.
 export function register(program: Command): void {
-  program.command('download').description('not yet implemented');
+  program
+    .command('download')
+    .description('fetch BRIGHT parquet files into the Hugging Face cache (HF_HUB_CACHE), verified against the registry')
+    .requiredOption('-t, --task <tasks>', 'task name(s), comma separated, or "all"')
+    .option('-c, --config <configs>', 'config(s), comma separated (default: every config the task has)')
+    .option('--revision <rev>', 'dataset revision: 40-hex commit or branch name', DEFAULT_DATASET.revision)
+    .option('--data-dir <dir>', 'also copy the files to this folder at their Hub paths (what --data-dir reads)')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (options) => {
+      const tasks = parseTaskList(options.task);
+      const configs = options.config === undefined ? undefined : parseConfigList(options.config);
+      const result = await downloadFiles({ tasks, configs, revision: options.revision, copyTo: options.dataDir, signal: interruptSignal() });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`# ${result.repo}@${result.revision}\n`);
+      for (const file of result.files) {
+        process.stdout.write(`${file.cached ? 'cached    ' : 'downloaded'}  ${file.path}  ${formatBytes(file.size)}  sha256:${file.sha256}\n`);
+      }
+    });
 }
