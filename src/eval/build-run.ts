@@ -1,4 +1,4 @@
-import type { Candidates, Qrels, Query, RankedDoc } from '../core/types.js';
+import type { Candidates, Qrels, Query, RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 
 /** BRIGHT's placeholder for "nothing excluded"; never a document id. */
@@ -160,4 +160,22 @@ export function qrelsFromQueries(queries: readonly Query[], long: boolean): Qrel
     qrels.set(query.id, judgments);
   }
   return qrels;
+}
+
+/**
+ * Removes each query's excluded ids from an existing run (for runs made elsewhere, e.g. the official scripts or
+ * another toolkit), as BRIGHT removes them before its top-k cut. Lists are not shortened further: the run keeps
+ * the depth its producer chose. Returns the filtered run and how many documents were removed.
+ */
+export function removeExcludedIds(run: Run, queries: readonly Query[]): { run: Run; removed: number } {
+  const excludedByQuery = new Map(queries.map((query) => [query.id, new Set(query.excludedIds.filter((id) => id !== NO_EXCLUSION))]));
+  const filtered: Run = new Map();
+  let removed = 0;
+  for (const [queryId, docs] of run) {
+    const excluded = excludedByQuery.get(queryId);
+    const kept = excluded && excluded.size > 0 ? docs.filter((doc) => !excluded.has(doc.docId)) : docs;
+    removed += docs.length - kept.length;
+    filtered.set(queryId, kept);
+  }
+  return { run: filtered, removed };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, trecEvalName } from '../../src/eval/measure.js';
 import { pythonRound } from '../../src/eval/python-float.js';
+import { formatBrightResults } from '../../src/eval/results-files.js';
 import { readRunFile } from '../../src/eval/run-file.js';
 import { readQrelsFile } from '../../src/eval/trec-qrels.js';
 import { repoRoot, sharedRoot } from '../helpers/cli.js';
@@ -54,6 +55,8 @@ async function checkCase(dir: string): Promise<void> {
     expect(evaluation.aggregate[name], `${expected.case} aggregate ${name}`).toBe(value);
     expect(pythonRound(evaluation.aggregate[name]!, 5), `${expected.case} rounded ${name}`).toBe(expected.aggregate_bright_rounded[name]);
   }
+  const pythonResults = path.join(dir, 'bright_results.json');
+  if (existsSync(pythonResults)) expect(formatBrightResults(evaluation, DEFAULT_MEASURES)).toBe(readFileSync(pythonResults, 'utf8'));
 }
 
 describe('trec_eval 9.0.8 golden cases (committed copy)', () => {

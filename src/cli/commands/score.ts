@@ -1,6 +1,103 @@
 import type { Command } from '@commander-js/extra-typings';
+import { dataError, usageError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import type { Qrels, Run } from '../../core/types.js';
+import { DEFAULT_DATASET } from '../../dataset/registry.js';
+import { loadTask } from '../../dataset/load-task.js';
+import { qrelsFromQueries, removeExcludedIds } from '../../eval/build-run.js';
+import { evaluate } from '../../eval/evaluate.js';
+import { formatAggregateTable, formatPerQueryTable } from '../../eval/evaluation-table.js';
+import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '../../eval/measure.js';
+import { formatMetricsJson, writeEvaluationFiles } from '../../eval/results-files.js';
+import { readRunFile } from '../../eval/run-file.js';
+import { readQrelsFile } from '../../eval/trec-qrels.js';
+import { interruptSignal } from '../interrupt.js';
 
-// TODO(owner of `score`): replace with the real command.
+interface Judged {
+  run: Run;
+  qrels: Qrels;
+  /** The measure to call out (BRIGHT's headline), when scoring against a task. */
+  headline?: Measure;
+}
+
 export function register(program: Command): void {
-  program.command('score').description('not yet implemented');
+  program
+    .command('score')
+    .description('score a run (TREC or BRIGHT score.json) with trec_eval 9.0.8 / pytrec_eval semantics, as BRIGHT does')
+    .requiredOption('--run <file>', 'run file: TREC "qid Q0 docid rank score tag" or score.json {qid: {docid: score}} (.gz ok)')
+    .option('--qrels <file>', 'TREC qrels file "qid 0 docid relevance"')
+    .option('-t, --task <task>', 'judge with a BRIGHT task instead of --qrels: gold ids as qrels, excluded ids removed from the run')
+    .option('--long', 'with --task: gold_ids_long (long-document setting, headline Recall@1)', false)
+    .option('--revision <rev>', 'with --task: dataset revision (40-hex commit or branch)', DEFAULT_DATASET.revision)
+    .option('--data-dir <dir>', 'with --task: read the parquet files from this folder (Hugging Face layout)')
+    .option('-m, --measures <list>', 'comma-separated measures, e.g. NDCG@10,Recall@100,MRR or ndcg_cut.1,5,10 (default: BRIGHT\'s 25)')
+    .option('--per-query', 'also print one row per query', false)
+    .option('--all-queries', 'count judged queries missing from the run as 0 (trec_eval -c); default: average over queries in both (pytrec_eval, BRIGHT)', false)
+    .option('--json', 'print {"aggregate": {...}, "per_query": {...}} at full precision instead of tables', false)
+    .option('-o, --out <dir>', 'also write results.json (BRIGHT\'s file), metrics.json and per_query.tsv to this folder')
+    .addHelpText(
+      'after',
+      '\nRanking follows trec_eval 9.0.8: scores compared as float32, ties by docid descending; the rank column is ignored\nand runs are not cut at 1000. Exit codes: 0 ok, 2 usage, 3 unreadable or malformed input.',
+    )
+    .action(async (options) => {
+      if ((options.qrels === undefined) === (options.task === undefined)) {
+        throw usageError('score_judgments', 'give exactly one of --qrels FILE or --task NAME');
+      }
+      if (options.task === undefined && (options.long || options.dataDir !== undefined || options.revision !== DEFAULT_DATASET.revision)) {
+        throw usageError('score_task_option', '--long, --revision and --data-dir only apply with --task');
+      }
+      const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
+      const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options);
+
+      const evaluation = evaluate(judged.run, judged.qrels, measures, { allQueries: options.allQueries });
+      reportCoverage(judged.run, judged.qrels, evaluation.queryOrder.length, options.allQueries);
+      if (evaluation.queryOrder.length === 0) {
+        const runIds = [...judged.run.keys()].slice(0, 3).join(', ');
+        const judgedIds = [...judged.qrels.keys()].slice(0, 3).join(', ');
+        throw dataError('score_no_overlap', `no query of the run is judged (run queries: ${runIds || 'none'}; judged queries: ${judgedIds || 'none'}); check that the run and the qrels belong to the same task`);
+      }
+      if (options.out !== undefined) await writeEvaluationFiles(options.out, evaluation, measures);
+
+      if (options.json) {
+        process.stdout.write(formatMetricsJson(evaluation, measures));
+        return;
+      }
+      let text = formatAggregateTable(evaluation, measures);
+      const headline = judged.headline;
+      if (headline && evaluation.aggregate[headline.name] !== undefined) {
+        text = `${headline.name} x 100 = ${(evaluation.aggregate[headline.name]! * 100).toFixed(1)} (BRIGHT's headline)\n${text}`;
+      }
+      if (options.perQuery) text += `\n${formatPerQueryTable(evaluation, measures)}`;
+      process.stdout.write(text);
+    });
+}
+
+async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged> {
+  const [run, qrels] = await Promise.all([readRunFile(runPath), readQrelsFile(qrelsPath)]);
+  return { run, qrels };
+}
+
+/**
+ * Judges the run as BRIGHT's run.py would: qrels {gold_id: 1} from the task's examples and the query's excluded ids
+ * removed first. A run longer than 1000 per query is kept whole (trec_eval does not cut; BRIGHT's own runs are
+ * already 1000 long), so scoring an official score.json gives the official numbers.
+ */
+async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string }): Promise<Judged> {
+  const [rawRun, loaded] = await Promise.all([
+    readRunFile(runPath),
+    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', signal: interruptSignal() }),
+  ]);
+  const { run, removed } = removeExcludedIds(rawRun, loaded.queries);
+  if (removed > 0) log.warn(`${removed} excluded document(s) removed from the run before scoring (BRIGHT removes excluded ids before ranking)`);
+  return { run, qrels: qrelsFromQueries(loaded.queries, options.long), headline: parseMeasure(options.long ? 'Recall@1' : 'NDCG@10') };
+}
+
+/** pytrec_eval skips unmatched queries silently; say how many, on stderr. */
+function reportCoverage(run: Run, qrels: Qrels, evaluated: number, allQueries: boolean): void {
+  const runOnly = [...run.keys()].filter((id) => !qrels.has(id)).length;
+  const judgedOnly = [...qrels.keys()].filter((id) => !run.has(id)).length;
+  const notes: string[] = [];
+  if (runOnly > 0) notes.push(`${runOnly} run queries without judgments skipped`);
+  if (judgedOnly > 0) notes.push(`${judgedOnly} judged queries missing from the run ${allQueries ? 'counted as 0' : 'skipped (use --all-queries to count them as 0)'}`);
+  log.info(`${evaluated} queries evaluated${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`);
 }
