@@ -1,6 +1,35 @@
-import type { Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
+import { compareResults, renderRunComparison } from '../../report/compare-runs.js';
+import { DEFAULT_ROUNDS, DEFAULT_SEED } from '../../report/paired-tests.js';
+import { readResultsDirs } from '../../report/results-dir.js';
 
-// TODO(owner of `compare`): replace with the real command.
+function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return parsed;
+  };
+}
+
 export function register(program: Command): void {
-  program.command('compare').description('not yet implemented');
+  program
+    .command('compare')
+    .description('per task, the mean difference of two runs with paired significance tests over queries, and the queries that changed most')
+    .argument('<a>', 'results directory A (the reference)')
+    .argument('<b>', 'results directory B')
+    .option('--measure <name>', 'per-query measure (default: A\'s headline, NDCG@10 or Recall@1)')
+    .option('--top <n>', 'changed queries to list per task', integerAtLeast(0), 5)
+    .option('--rounds <n>', 'random sign-flip rounds for tasks with more than 16 queries', integerAtLeast(1), DEFAULT_ROUNDS)
+    .option('--seed <n>', 'seed of the permutation test', integerAtLeast(0), DEFAULT_SEED)
+    .option('--json', 'print the comparison as JSON', false)
+    .action(async (a, b, options) => {
+      const [runA, runB] = await readResultsDirs([a, b]);
+      const comparison = await compareResults(runA!, runB!, {
+        ...(options.measure !== undefined ? { measure: options.measure } : {}),
+        top: options.top,
+        rounds: options.rounds,
+        seed: options.seed,
+      });
+      process.stdout.write(renderRunComparison(comparison, options.json ? 'json' : 'text'));
+    });
 }

@@ -1,6 +1,29 @@
 import type { Command } from '@commander-js/extra-typings';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { log } from '../../core/log.js';
+import { resolveBaselineOption } from '../../report/baseline.js';
+import { buildHtmlReport } from '../../report/html-report.js';
+import { readResultsDirs } from '../../report/results-dir.js';
 
-// TODO(owner of `report`): replace with the real command.
 export function register(program: Command): void {
-  program.command('report').description('not yet implemented');
+  program
+    .command('report')
+    .description('write one self-contained HTML page: comparison table, per-task bar chart, per-query distributions, manifests')
+    .argument('<results-dir...>', 'directories written by `reasonir eval --out`')
+    .requiredOption('--out <file>', 'HTML file to write')
+    .option('--baselines <names>', 'published rows to include, comma-separated; "none" for none; default: the row matching each run')
+    .option('--measure <name>', 'measure for the table, the chart and the distributions (default: the run\'s headline)')
+    .option('--delta <ref>', 'difference row against this row (default: the first published row)')
+    .option('--title <text>', 'page title')
+    .action(async (dirs, options) => {
+      const runs = await readResultsDirs(dirs);
+      const baselines = await resolveBaselineOption(options.baselines, runs.map((run) => run.summary));
+      const html = await buildHtmlReport(runs, baselines, {
+        ...(options.measure !== undefined ? { measure: options.measure } : {}),
+        ...(options.delta !== undefined ? { delta: options.delta } : {}),
+        ...(options.title !== undefined ? { title: options.title } : {}),
+      });
+      await writeFileAtomic(options.out, html);
+      log.info(`wrote ${options.out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} kB)`);
+    });
 }

@@ -1,6 +1,48 @@
 import type { Command } from '@commander-js/extra-typings';
+import { usageError } from '../../core/errors.js';
+import { loadPublishedBaselines, resolveBaselineOption } from '../../report/baseline.js';
+import { buildComparisonTable } from '../../report/comparison-table.js';
+import { parseTableFormat, renderTable } from '../../report/render-table.js';
+import { readResultsDirs } from '../../report/results-dir.js';
 
-// TODO(owner of `table`): replace with the real command.
+async function listBaselines(): Promise<void> {
+  const rows = await loadPublishedBaselines();
+  const lines = rows.map((row) => {
+    const s = row.setting;
+    const setting = `${s.model ?? s.retriever}${s.queries === 'original' ? '' : ` +${s.queries}`}${s.long ? ' long' : ''}${s.reranker ? ' +rerank' : ''}`;
+    return [row.name, setting, Object.keys(row.measures).join(','), row.default ? 'default' : '', row.label];
+  });
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...lines.map((line) => line[i]!.length)));
+  for (const line of lines) process.stdout.write(`${line.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);
+}
+
 export function register(program: Command): void {
-  program.command('table').description('not yet implemented');
+  program
+    .command('table')
+    .description('compare results directories with published rows: 12 tasks in paper order (x100, one decimal) and the average')
+    .argument('[results-dir...]', 'directories written by `reasonir eval --out`')
+    .option('--baselines <names>', 'published rows to show, comma-separated (see --list-baselines); "none" for none; default: the row matching each run')
+    .option('--measure <name>', 'measure to tabulate (default: the run\'s headline, NDCG@10 or Recall@1 for long documents)')
+    .option('--format <format>', 'text | md | csv | json', 'text')
+    .option('--delta <ref>', 'add a difference row against this row (a row number, label, results directory or baseline name)')
+    .option('--list-baselines', 'list the published rows and exit', false)
+    .addHelpText(
+      'after',
+      '\nValues are x100 with one decimal like the papers; averages use unrounded per-task values, and a row that\n' +
+        'lacks tasks shows "Avg (k/12)". --format json gives the unrounded values.',
+    )
+    .action(async (dirs, options) => {
+      if (options.listBaselines) return listBaselines();
+      const format = parseTableFormat(options.format);
+      if (dirs.length === 0 && options.baselines === undefined) {
+        throw usageError('nothing_to_show', 'give results directories and/or --baselines NAME[,NAME] (see `reasonir table --list-baselines`)');
+      }
+      const runs = await readResultsDirs(dirs);
+      const baselines = await resolveBaselineOption(options.baselines, runs.map((run) => run.summary));
+      const table = buildComparisonTable(runs, baselines, {
+        ...(options.measure !== undefined ? { measure: options.measure } : {}),
+        ...(options.delta !== undefined ? { delta: options.delta } : {}),
+      });
+      process.stdout.write(renderTable(table, format));
+    });
 }

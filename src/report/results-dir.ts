@@ -1,0 +1,124 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { dataError } from '../core/errors.js';
+
+/** `<out>/summary.json` as `reasonir eval` writes it. */
+export interface RunSummary {
+  reasonir_version: string;
+  retriever: string;
+  model: string | null;
+  queries: string;
+  long: boolean;
+  dataset: { repo: string; revision: string };
+  created: string;
+  /** The measure the papers report for this setting: NDCG@10, or Recall@1 for long documents. */
+  headline: string;
+  tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
+}
+
+/** A results directory: where it is, what to call it in tables, and its summary. */
+export interface ResultsDir {
+  dir: string;
+  label: string;
+  summary: RunSummary;
+}
+
+/** `<out>/<task>/metrics.json`. */
+export interface TaskMetrics {
+  aggregate: Record<string, number>;
+  per_query: Record<string, Record<string, number>>;
+}
+
+async function readJson(filePath: string, what: string, hint: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw dataError(code === 'ENOENT' ? 'results_missing' : 'results_unreadable', `${filePath}: cannot read ${what} (${code ?? (error as Error).message}); ${hint}`, error);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw dataError('results_invalid', `${filePath}: ${what} is not valid JSON (${(error as Error).message}); ${hint}`, error);
+  }
+}
+
+function validateSummary(value: unknown, where: string): RunSummary {
+  const fail = (what: string) =>
+    dataError('results_invalid', `${where}: ${what}; is this a directory written by \`reasonir eval --out\`?`);
+  if (value === null || typeof value !== 'object') throw fail('summary is not a JSON object');
+  const summary = value as Partial<RunSummary>;
+  if (typeof summary.retriever !== 'string') throw fail('"retriever" is missing');
+  if (typeof summary.queries !== 'string') throw fail('"queries" is missing');
+  if (typeof summary.headline !== 'string') throw fail('"headline" is missing');
+  if (!summary.tasks || typeof summary.tasks !== 'object') throw fail('"tasks" is missing');
+  for (const [task, entry] of Object.entries(summary.tasks)) {
+    if (!entry || typeof entry.aggregate !== 'object' || entry.aggregate === null) throw fail(`tasks.${task}.aggregate is missing`);
+    for (const [measure, score] of Object.entries(entry.aggregate)) {
+      if (typeof score !== 'number' || !Number.isFinite(score)) throw fail(`tasks.${task}.aggregate.${measure} is not a number`);
+    }
+  }
+  return { ...summary, model: summary.model ?? null, long: summary.long === true } as RunSummary;
+}
+
+/** A short name for the run: `bm25`, `reasonir +gpt4`, `bm25 long`. */
+export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long'>): string {
+  const name = summary.model ?? summary.retriever;
+  return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}`;
+}
+
+export async function readResultsDir(dir: string): Promise<ResultsDir> {
+  const summaryPath = path.join(dir, 'summary.json');
+  const summary = validateSummary(
+    await readJson(summaryPath, 'the run summary', 'pass a directory written by `reasonir eval --out DIR`'),
+    summaryPath,
+  );
+  return { dir, label: describeSetting(summary), summary };
+}
+
+/** Reads several directories; runs whose labels collide get their directory name appended. */
+export async function readResultsDirs(dirs: string[]): Promise<ResultsDir[]> {
+  const results = await Promise.all(dirs.map((dir) => readResultsDir(dir)));
+  const counts = new Map<string, number>();
+  for (const result of results) counts.set(result.label, (counts.get(result.label) ?? 0) + 1);
+  return results.map((result) =>
+    (counts.get(result.label) ?? 0) > 1 ? { ...result, label: `${result.label} (${path.basename(path.resolve(result.dir))})` } : result,
+  );
+}
+
+export async function readTaskMetrics(results: ResultsDir, task: string): Promise<TaskMetrics> {
+  const filePath = path.join(results.dir, task, 'metrics.json');
+  const value = (await readJson(filePath, 'per-query metrics', 're-run `reasonir eval` for this task')) as Partial<TaskMetrics>;
+  if (!value || typeof value.per_query !== 'object' || value.per_query === null) {
+    throw dataError('results_invalid', `${filePath}: "per_query" is missing; re-run \`reasonir eval\` for this task`);
+  }
+  return { aggregate: value.aggregate ?? {}, per_query: value.per_query };
+}
+
+/** The task's manifest.json, or null when the run did not write one. */
+export async function readTaskManifest(results: ResultsDir, task: string): Promise<unknown> {
+  const filePath = path.join(results.dir, task, 'manifest.json');
+  try {
+    await fs.access(filePath);
+  } catch {
+    return null;
+  }
+  return readJson(filePath, 'the manifest', 're-run `reasonir eval` for this task');
+}
+
+/**
+ * The measure's key as the run spells it (`ndcg@10` -> `NDCG@10`), or null when no task of any run has it.
+ * Measures are matched case-insensitively because users type them either way.
+ */
+export function resolveMeasureName(measure: string, available: Iterable<string>): string | null {
+  const wanted = measure.toLowerCase();
+  for (const name of available) if (name.toLowerCase() === wanted) return name;
+  return null;
+}
+
+export function measuresOf(results: ResultsDir): Set<string> {
+  const names = new Set<string>();
+  for (const entry of Object.values(results.summary.tasks)) for (const name of Object.keys(entry.aggregate)) names.add(name);
+  return names;
+}
