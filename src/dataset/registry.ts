@@ -142,6 +142,9 @@ export function suggest(input: string, candidates: readonly string[]): string | 
     return previous[b.length]!;
   };
   const normalized = input.toLowerCase().replace(/-/g, '_');
+  // BRIGHT's README says "theoremqa": a prefix names the family
+  const prefixed = candidates.find((name) => normalized.length >= 3 && name.toLowerCase().startsWith(normalized));
+  if (prefixed) return prefixed;
   let best: { name: string; score: number } | undefined;
   for (const name of candidates) {
     const score = distance(normalized, name.toLowerCase());

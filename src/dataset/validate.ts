@@ -81,7 +81,8 @@ export function checkAgainstCorpus(queries: Query[], corpus: Corpus, label: stri
     }
   }
   if (missingGold.length > 0) {
-    warnings.push(`${label}: ${missingGold.length} gold id(s) of ${queriesWithMissingGold} quer${queriesWithMissingGold === 1 ? 'y are' : 'ies are'} not in the corpus (${missingGold.slice(0, 3).map((id) => `"${id}"`).join(', ')}${missingGold.length > 3 ? ', ...' : ''}); they still count as relevant`);
+    const distinct = [...new Set(missingGold)];
+    warnings.push(`${label}: ${missingGold.length} gold id(s) of ${queriesWithMissingGold} quer${queriesWithMissingGold === 1 ? 'y are' : 'ies are'} not in the corpus (${distinct.slice(0, 3).map((id) => `"${id}"`).join(', ')}${distinct.length > 3 ? ', ...' : ''}); they still count as relevant`);
   }
   if (queriesWithoutGold > 0) {
     warnings.push(`${label}: ${queriesWithoutGold} quer${queriesWithoutGold === 1 ? 'y has' : 'ies have'} no gold ids${long ? ' (gold_ids_long)' : ''}; trec_eval skips queries without judgments`);

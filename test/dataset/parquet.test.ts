@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
+import { openParquet } from '../../src/dataset/parquet.js';
+import { tempDir } from './support.js';
+
+describe('parquet reading', () => {
+  let work: { dir: string; remove: () => void };
+  beforeAll(() => {
+    work = tempDir('parquet');
+    mkdirSync(work.dir, { recursive: true });
+  });
+  afterAll(() => work.remove());
+
+  it('streams row groups in file order, with list columns', async () => {
+    const file = path.join(work.dir, 'groups.parquet');
+    const rows = Array.from({ length: 23 }, (_, i) => ({ id: `d${i}`, tags: i % 3 === 0 ? [] : [`t${i}`, 'N/A'] }));
+    writeBrightParquet({ filename: file, columns: { id: 'string', tags: 'string[]' }, rows, rowGroupSize: 5 });
+    const parquet = await openParquet(file, { id: 'string', tags: 'string[]' }, 'groups');
+    expect([parquet.rows, parquet.rowGroups]).toEqual([23, 5]);
+    const batches = [];
+    for await (const batch of parquet.read({ id: 'string', tags: 'string[]' })) batches.push(batch);
+    expect(batches.map((batch) => [batch.rowStart, batch.rows])).toEqual([[0, 5], [5, 5], [10, 5], [15, 5], [20, 3]]);
+    expect(batches.flatMap((batch) => batch.columns.id)).toEqual(rows.map((row) => row.id));
+    expect(batches.flatMap((batch) => batch.columns.tags)).toEqual(rows.map((row) => row.tags));
+  });
+
+  it('names a missing column and lists the present ones', async () => {
+    const file = path.join(work.dir, 'missing.parquet');
+    writeBrightParquet({ filename: file, columns: { id: 'string', text: 'string' }, rows: [{ id: 'a', text: 'b' }] });
+    await expect(openParquet(file, { id: 'string', content: 'string' }, 'documents/x.parquet')).rejects.toMatchObject({
+      exitCode: 3,
+      message: 'documents/x.parquet: column "content" is missing (columns: id, text)',
+    });
+  });
+
+  it('rejects a column of the wrong type', async () => {
+    const file = path.join(work.dir, 'type.parquet');
+    writeBrightParquet({ filename: file, columns: { id: 'int64', content: 'string' }, rows: [{ id: 1n, content: 'b' }] });
+    await expect(openParquet(file, { id: 'string', content: 'string' }, 'docs')).rejects.toMatchObject({
+      message: 'docs: column "id" should be a string, found INT64',
+    });
+    await expect(openParquet(file, { content: 'string[]' }, 'docs')).rejects.toMatchObject({
+      message: 'docs: column "content" should be a list of strings, found BYTE_ARRAY/UTF8',
+    });
+  });
+
+  it('rejects null values with the row number', async () => {
+    const file = path.join(work.dir, 'null.parquet');
+    writeBrightParquet({ filename: file, columns: { id: 'string', content: 'string' }, rows: [{ id: 'a', content: 'x' }, { id: 'b', content: null }], rowGroupSize: 1 });
+    const parquet = await openParquet(file, { id: 'string', content: 'string' }, 'docs');
+    const read = async () => {
+      for await (const batch of parquet.read({ id: 'string', content: 'string' })) void batch;
+    };
+    await expect(read()).rejects.toMatchObject({ message: 'docs: row 1 has a null "content"' });
+  });
+
+  it('rejects a codec it cannot decode, naming it', async () => {
+    const file = path.join(work.dir, 'lzo.parquet');
+    const writer = new ParquetWriter({
+      writer: fileWriter(file),
+      schema: [{ name: 'schema', num_children: 1 }, { name: 'id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }],
+      codec: 'LZO',
+      compressors: { LZO: (input: Uint8Array) => input },
+    });
+    writer.write({ columnData: [{ name: 'id', data: ['a'] }] });
+    writer.finish();
+    await expect(openParquet(file, { id: 'string' }, 'docs')).rejects.toMatchObject({ message: expect.stringContaining('parquet: unsupported codec LZO in docs') });
+  });
+
+  it('says a non-parquet file is not parquet', async () => {
+    const file = path.join(work.dir, 'bogus.parquet');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, 'not parquet at all');
+    await expect(openParquet(file, { id: 'string' }, 'docs')).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('is not a readable parquet file') });
+  });
+});
