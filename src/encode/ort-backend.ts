@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { environmentError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
+import { bfloatToFloat, halfToFloat } from './half-float.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const ort = await import('onnxruntime-node');
@@ -155,19 +156,4 @@ function toPlainArray(type: string, data: unknown): Float32Array | BigInt64Array
     return out;
   }
   throw environmentError('model.output_type', `onnx: output type ${type} is not supported (expected float32, float16 or bfloat16)`);
-}
-
-const widen = new DataView(new ArrayBuffer(4));
-function bfloatToFloat(bits: number): number {
-  widen.setUint32(0, bits << 16);
-  return widen.getFloat32(0);
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

@@ -1,0 +1,168 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { dataError, throwIfAborted } from '../../core/errors.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { readArrowBatches, readArrowFile, writeArrowFile, type EmbeddingRows } from './arrow-io.js';
+
+/** Bump when anything in tokenization, pooling or normalisation changes the vectors. Part of every key. */
+export const HARNESS_EMBEDDING_VERSION = 1;
+export const DEFAULT_CHUNK_ROWS = 2048;
+
+/**
+ * Layout of one key: `<root>/embeddings/<k[0:2]>/<k>/`
+ *   meta.json          key parts, row count, chunk grid (written once, identical for every writer)
+ *   chunks/000017.arrow rows [17*chunkRows, 18*chunkRows), written whole and renamed into place
+ *   embeddings.arrow   all rows in order, assembled from the chunks once every chunk exists
+ * Every file appears by rename, so a kill at any point leaves only complete files (and stray *.tmp files, which
+ * are never read). Concurrent writers of one key produce the same chunk files and the same assembly.
+ */
+export interface CacheRequest {
+  /** Everything that changes a vector (never the batch size). */
+  parts: Record<string, unknown>;
+  ids: readonly string[];
+  chunkRows?: number;
+  shard?: { index: number; count: number };
+  /** Encodes rows [start, end) of the collection. */
+  encode: (start: number, end: number) => Promise<{ vectors: Float32Array; dim: number }>;
+  /** Told how many rows were already cached when the work starts, and after each chunk. */
+  onProgress?: (doneRows: number, totalRows: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface CacheEntry {
+  key: string;
+  file: string;
+  rows: number;
+  dim: number;
+}
+
+export type CacheOutcome = { complete: true; entry: CacheEntry } | { complete: false; key: string; chunksPresent: number; chunksTotal: number };
+
+interface Meta {
+  key: string;
+  parts: Record<string, unknown>;
+  rows: number;
+  chunkRows: number;
+  idsSha256: string;
+}
+
+export function cacheKey(parts: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson({ harnessEmbeddingVersion: HARNESS_EMBEDDING_VERSION, ...parts }));
+}
+
+export function keyDirectory(root: string, key: string): string {
+  return path.join(root, 'embeddings', key.slice(0, 2), key);
+}
+
+const chunkName = (index: number) => `${String(index).padStart(6, '0')}.arrow`;
+
+/** The shard's contiguous range of chunk indices. */
+export function shardChunks(chunkCount: number, shard: { index: number; count: number } | undefined): [number, number] {
+  if (!shard) return [0, chunkCount];
+  return [Math.floor((shard.index * chunkCount) / shard.count), Math.floor(((shard.index + 1) * chunkCount) / shard.count)];
+}
+
+async function readMeta(file: string): Promise<Meta | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as Meta;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Returns the cached embeddings for the request, encoding (this shard of) whatever is missing first. */
+export async function ensureEmbeddings(root: string, request: CacheRequest): Promise<CacheOutcome> {
+  const key = cacheKey(request.parts);
+  const dir = keyDirectory(root, key);
+  const finalFile = path.join(dir, 'embeddings.arrow');
+  const rows = request.ids.length;
+  const idsSha256 = sha256Hex(canonicalJson(request.ids));
+  if (existsSync(finalFile)) return { complete: true, entry: await verifiedEntry(key, finalFile, rows) };
+
+  const metaFile = path.join(dir, 'meta.json');
+  let meta = await readMeta(metaFile);
+  if (!meta) {
+    meta = { key, parts: { harnessEmbeddingVersion: HARNESS_EMBEDDING_VERSION, ...request.parts }, rows, chunkRows: request.chunkRows ?? DEFAULT_CHUNK_ROWS, idsSha256 };
+    await writeFileAtomic(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
+  }
+  if (meta.rows !== rows || meta.idsSha256 !== idsSha256) {
+    throw dataError('embeddings.cache_mismatch', `cache: ${dir} was written for different document ids; delete that directory and rerun`);
+  }
+  const chunkRows = meta.chunkRows;
+  const chunkCount = Math.max(1, Math.ceil(rows / chunkRows));
+  const chunksDir = path.join(dir, 'chunks');
+  await fs.mkdir(chunksDir, { recursive: true });
+  const [first, end] = shardChunks(chunkCount, request.shard);
+  const present = async () => (await fs.readdir(chunksDir).catch(() => [] as string[])).filter((name) => /^\d{6}\.arrow$/.test(name));
+  const existing = new Set(await present());
+  let done = 0;
+  for (let c = 0; c < chunkCount; c++) if (existing.has(chunkName(c))) done += Math.min(chunkRows, rows - c * chunkRows);
+  request.onProgress?.(done, rows);
+
+  for (let c = first; c < end; c++) {
+    if (existing.has(chunkName(c)) || existsSync(path.join(chunksDir, chunkName(c)))) continue;
+    if (existsSync(finalFile)) break;
+    throwIfAborted(request.signal);
+    const start = c * chunkRows;
+    const stop = Math.min(rows, start + chunkRows);
+    const { vectors, dim } = await request.encode(start, stop);
+    throwIfAborted(request.signal);
+    const chunkFile = path.join(chunksDir, chunkName(c));
+    const temporary = `${chunkFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]);
+    await fs.rename(temporary, chunkFile);
+    done += stop - start;
+    request.onProgress?.(done, rows);
+  }
+
+  if (existsSync(finalFile)) return { complete: true, entry: await verifiedEntry(key, finalFile, rows) };
+  const names = new Set(await present());
+  const missing = Array.from({ length: chunkCount }, (_, c) => c).filter((c) => !names.has(chunkName(c)));
+  if (missing.length > 0) return { complete: false, key, chunksPresent: chunkCount - missing.length, chunksTotal: chunkCount };
+  return { complete: true, entry: await assemble(key, dir, request.ids, chunkCount) };
+}
+
+/**
+ * embeddings.arrow only ever appears by rename after every id was checked, so its row count is trusted here
+ * (the search counts rows again as it streams); only the width is read, from the first batch.
+ */
+async function verifiedEntry(key: string, file: string, rows: number): Promise<CacheEntry> {
+  for await (const batch of readArrowBatches(file)) return { key, file, rows, dim: batch.dim };
+  throw dataError('embeddings.cache_corrupt', `cache: ${file} holds no rows, expected ${rows}; delete it and rerun`);
+}
+
+/** Chunks -> embeddings.arrow, checking every id against the collection; chunks are removed afterwards. */
+async function assemble(key: string, dir: string, ids: readonly string[], chunkCount: number): Promise<CacheEntry> {
+  const finalFile = path.join(dir, 'embeddings.arrow');
+  const temporary = `${finalFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let dim = 0;
+  async function* chunks(): AsyncGenerator<EmbeddingRows> {
+    let row = 0;
+    for (let c = 0; c < chunkCount; c++) {
+      const part = await readArrowFile(path.join(dir, 'chunks', chunkName(c)));
+      for (let i = 0; i < part.ids.length; i++) {
+        if (part.ids[i] !== ids[row + i]) {
+          throw dataError('embeddings.cache_corrupt', `cache: chunk ${chunkName(c)} in ${dir} holds id ${part.ids[i]} at row ${row + i}, expected ${ids[row + i]}; delete that directory and rerun`);
+        }
+      }
+      row += part.ids.length;
+      dim = part.dim;
+      yield part;
+    }
+    if (row !== ids.length) throw dataError('embeddings.cache_corrupt', `cache: the chunks in ${dir} hold ${row} rows, expected ${ids.length}`);
+  }
+  try {
+    await writeArrowFile(temporary, chunks());
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    // another process assembled and removed the chunks while we were reading them
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) return verifiedEntry(key, finalFile, ids.length);
+    throw error;
+  }
+  await fs.rename(temporary, finalFile);
+  await fs.rm(path.join(dir, 'chunks'), { recursive: true, force: true });
+  return { key, file: finalFile, rows: ids.length, dim };
+}

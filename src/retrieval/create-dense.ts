@@ -1,0 +1,65 @@
+import { usageError } from '../core/errors.js';
+import { reasonirCacheDir } from '../core/cache-dir.js';
+import type { Retriever } from '../core/types.js';
+import { DenseEncoder } from '../encode/encoder.js';
+import { loadModel } from '../encode/model-config.js';
+import { parseDevice } from '../encode/ort-backend.js';
+import { DenseRetriever } from './dense/dense-retriever.js';
+import { PrecomputedRetriever } from './dense/precomputed-retriever.js';
+
+export { ShardPendingError } from './dense/dense-retriever.js';
+
+export interface DenseOptions {
+  /** config name (configs/models/<name>.json) or a local model directory */
+  model: string;
+  /** auto | cpu | cuda | cuda:N (default auto) */
+  device?: string;
+  /** padded tokens per encoding batch */
+  batchTokens?: number;
+  /** cache root (default: REASONIR_CACHE or ~/.cache/reasonir); embeddings live in <root>/embeddings/ */
+  cacheDir?: string;
+  shard?: { index: number; count: number };
+  long?: boolean;
+  /** dataset revision, part of the embedding cache key */
+  revision?: string;
+  signal?: AbortSignal;
+  /** rows per cache chunk (the unit of resume and of sharding); default 2048 */
+  chunkRows?: number;
+}
+
+/**
+ * The dense retriever: model files resolved (config name via the HF cache, or a local directory), the ONNX
+ * session opened on the device, so device and model problems surface before any data is loaded.
+ */
+export async function createDenseRetriever(options: DenseOptions): Promise<Retriever> {
+  const device = parseDevice(options.device);
+  if (options.shard && !(Number.isInteger(options.shard.index) && options.shard.index >= 0 && options.shard.index < options.shard.count)) {
+    throw usageError('bad_shard', `shard ${options.shard.index}/${options.shard.count}: the index must be 0..count-1`);
+  }
+  const model = await loadModel(options.model, options.signal);
+  const encoder = await DenseEncoder.open(model, device, options.batchTokens);
+  return new DenseRetriever(encoder, {
+    cacheRoot: options.cacheDir ?? reasonirCacheDir(),
+    device,
+    long: options.long ?? false,
+    revision: options.revision,
+    shard: options.shard,
+    chunkRows: options.chunkRows,
+    signal: options.signal,
+  });
+}
+
+/** Scores vectors computed elsewhere (BRIGHT/ReasonIR .npy caches or our Arrow files) with the exact search. */
+export async function createPrecomputedRetriever(options: {
+  docEmbeddings: string;
+  queryEmbeddings: string;
+  similarity?: 'cosine' | 'dot';
+  device?: string;
+}): Promise<Retriever> {
+  return new PrecomputedRetriever({
+    docEmbeddings: options.docEmbeddings,
+    queryEmbeddings: options.queryEmbeddings,
+    similarity: options.similarity ?? 'cosine',
+    device: parseDevice(options.device ?? 'cpu'),
+  });
+}

@@ -1,0 +1,183 @@
+import { ExitCode, HarnessError } from '../../core/errors.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { log } from '../../core/log.js';
+import { startProgress } from '../../core/progress.js';
+import type { Candidates, RetrievalInput, Retriever } from '../../core/types.js';
+import { ensureEmbeddings, type CacheEntry } from '../../encode/cache/embedding-cache.js';
+import { readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
+import type { DenseEncoder } from '../../encode/encoder.js';
+import { instructionFor, type Role } from '../../encode/model-config.js';
+import { modelFingerprint } from '../../encode/model-fingerprint.js';
+import type { DeviceRequest } from '../../encode/ort-backend.js';
+import { normalizeInPlace } from '../../encode/pooling.js';
+import { exactTopK } from './exact-search.js';
+
+/**
+ * Thrown by a `--shard i/n` run once its slice is cached while other shards are still missing: nothing to score
+ * yet, and not a failure (exit 0). The run that completes the last shard scores as usual.
+ */
+export class ShardPendingError extends HarnessError {
+  constructor(message: string) {
+    super('shard.pending', ExitCode.ok, message);
+    this.name = 'ShardPendingError';
+  }
+}
+
+export interface DenseRetrieverSettings {
+  cacheRoot: string;
+  device: DeviceRequest;
+  long: boolean;
+  /** dataset revision, part of the cache key */
+  revision?: string;
+  shard?: { index: number; count: number };
+  chunkRows?: number;
+  signal?: AbortSignal;
+}
+
+export class DenseRetriever implements Retriever {
+  readonly name = 'dense';
+  readonly parameters: Record<string, unknown>;
+  private fingerprint: Promise<Record<string, string | string[]>> | undefined;
+
+  constructor(
+    private readonly encoder: DenseEncoder,
+    private readonly settings: DenseRetrieverSettings,
+  ) {
+    const { config, source } = encoder.model;
+    this.parameters = {
+      model: source,
+      checkpoint: config.model ?? null,
+      pooling: config.pooling,
+      normalize: config.normalize,
+      similarity: config.similarity,
+      scoreScale: config.scoreScale,
+      maxLength: config.maxLength,
+      dtype: config.dtype,
+      device: encoder.provider,
+      batchTokens: encoder.batchTokens,
+      long: settings.long,
+    };
+  }
+
+  private keyParts(role: Role, instruction: string): Promise<Record<string, unknown>> {
+    const { config } = this.encoder.model;
+    this.fingerprint ??= modelFingerprint(this.encoder.model.files, this.settings.cacheRoot);
+    return this.fingerprint.then((model) => ({
+      role,
+      model,
+      pooling: config.pooling,
+      normalize: config.normalize,
+      maxLength: config.maxLength[role],
+      instruction,
+      dtype: config.dtype,
+    }));
+  }
+
+  private async encodeCached(
+    label: string,
+    role: Role,
+    instruction: string,
+    ids: readonly string[],
+    texts: readonly string[],
+    extraKey: Record<string, unknown>,
+    options: { shard?: { index: number; count: number }; chunkRows?: number },
+  ) {
+    const progress = startProgress(label, ids.length);
+    const started = Date.now();
+    let tokens = 0;
+    let encodedRows = 0;
+    let empty = 0;
+    try {
+      return await ensureEmbeddings(this.settings.cacheRoot, {
+        parts: { ...(await this.keyParts(role, instruction)), ...extraKey },
+        ids,
+        chunkRows: options.chunkRows,
+        shard: options.shard,
+        signal: this.settings.signal,
+        onProgress: (done) => progress.update(done),
+        encode: async (start, end) => {
+          const result = await this.encoder.encode(texts.slice(start, end), {
+            instruction,
+            role,
+            signal: this.settings.signal,
+            onBatch: (rows, batchTokens) => {
+              tokens += batchTokens;
+              encodedRows += rows;
+              const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
+              progress.increment(rows, { rate: `${Math.round(tokens / seconds)} tok/s ${(encodedRows / seconds).toFixed(1)} docs/s` });
+            },
+          });
+          empty += result.emptyRows.length;
+          return result;
+        },
+      });
+    } finally {
+      progress.stop();
+      if (empty > 0) log.warn(`${label}: ${empty} text(s) had no token left to pool (empty, or only instruction tokens); they got zero vectors`);
+    }
+  }
+
+  async *retrieve(input: RetrievalInput): AsyncIterable<Candidates> {
+    const { task, corpus, queries } = input;
+    const { long, shard } = this.settings;
+    const config = this.encoder.model.config;
+    const documentOutcome = await this.encodeCached(
+      `${task} documents`,
+      'document',
+      instructionFor(config, task, 'document', long),
+      corpus.ids,
+      corpus.texts,
+      { dataset: { revision: this.settings.revision ?? null, corpusSha256: input.corpusSha256 } },
+      { shard, chunkRows: this.settings.chunkRows },
+    );
+    if (!documentOutcome.complete) {
+      throw new ShardPendingError(
+        `${task}: shard ${shard!.index}/${shard!.count} is cached (${documentOutcome.chunksPresent} of ${documentOutcome.chunksTotal} chunks of key ${documentOutcome.key.slice(0, 12)} present); scoring runs once every shard is done`,
+      );
+    }
+    const queryTexts = queries.map((query) => query.text);
+    const queryOutcome = await this.encodeCached(
+      `${task} queries`,
+      'query',
+      instructionFor(config, task, 'query', long),
+      queries.map((query) => query.id),
+      queryTexts,
+      { textsSha256: sha256Hex(canonicalJson(queryTexts)) },
+      { chunkRows: Math.max(1, queries.length) },
+    );
+    if (!queryOutcome.complete) throw new Error('query embeddings are never sharded');
+    yield* this.search(input, documentOutcome.entry, queryOutcome.entry);
+  }
+
+  private async *search(input: RetrievalInput, documents: CacheEntry, queryEntry: CacheEntry): AsyncIterable<Candidates> {
+    const queryRows = await readArrowFile(queryEntry.file);
+    const config = this.encoder.model.config;
+    // normalised vectors make cosine a dot product; unnormalised ones are normalised here for cosine
+    const cosineNeedsNormalising = config.similarity === 'cosine' && !config.normalize;
+    if (cosineNeedsNormalising) normalizeRows(queryRows.vectors, queryRows.dim);
+    const tops = await exactTopK({
+      queries: queryRows.vectors,
+      queryCount: input.queries.length,
+      dim: documents.dim,
+      totalRows: input.corpus.ids.length,
+      needed: input.queries.map((query) => input.depth + query.excludedIds.length),
+      scoreScale: config.scoreScale,
+      device: this.settings.device,
+      signal: input.signal ?? this.settings.signal,
+      blocks: async function* (blockRows) {
+        for await (const block of readArrowBlocks(documents.file, blockRows)) {
+          if (cosineNeedsNormalising) normalizeRows(block.vectors, documents.dim);
+          yield block;
+        }
+      },
+    });
+    for (let q = 0; q < input.queries.length; q++) {
+      yield { queryId: input.queries[q]!.id, docIndices: tops[q]!.rows, scores: tops[q]!.scores };
+    }
+  }
+}
+
+/** Row-wise L2 normalisation (torchmetrics pairwise_cosine_similarity divides by the norms). */
+export function normalizeRows(vectors: Float32Array, dim: number): void {
+  for (let offset = 0; offset < vectors.length; offset += dim) normalizeInPlace(vectors, offset, dim);
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { blockRowsFor, exactTopK, type DocumentBlock } from '../../src/retrieval/dense/exact-search.js';
+
+/** Small-integer vectors: every dot product is an exact integer in float32, so a JS reference is bit-exact, and ties abound. */
+function integerMatrix(rows: number, dim: number, seed: number, levels = 3): Float32Array {
+  let state = seed;
+  return Float32Array.from({ length: rows * dim }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return (state % (2 * levels + 1)) - levels;
+  });
+}
+
+function reference(queries: Float32Array, docs: Float32Array, dim: number, q: number, needed: number, scale: number) {
+  const rows = docs.length / dim;
+  const scored = Array.from({ length: rows }, (_, row) => {
+    let dot = 0;
+    for (let j = 0; j < dim; j++) dot += queries[q * dim + j]! * docs[row * dim + j]!;
+    return { row, score: scale === 1 ? Math.fround(dot) : Math.fround(Math.fround(dot) * scale) };
+  });
+  scored.sort((a, b) => b.score - a.score || a.row - b.row);
+  return scored.slice(0, needed);
+}
+
+async function* blocksOf(docs: Float32Array, dim: number, blockRows: number): AsyncIterable<DocumentBlock> {
+  const total = docs.length / dim;
+  for (let start = 0; start < total; start += blockRows) {
+    const rows = Math.min(blockRows, total - start);
+    yield { start, rows, vectors: docs.slice(start * dim, (start + rows) * dim) };
+  }
+}
+
+describe('exact top-k (ONNX Gemm + TopK)', () => {
+  const dim = 8;
+  const rowsTotal = 1500;
+  const queryCount = 24;
+  const docs = integerMatrix(rowsTotal, dim, 7, 1); // values in {-1,0,1}: thousands of tied scores
+  const queries = integerMatrix(queryCount, dim, 99, 2);
+  const needed = Array.from({ length: queryCount }, (_, q) => 1 + ((q * 37) % 120));
+
+  for (const [blockRows, scale] of [[97, 1], [1500, 1], [64, 100], [5000, 1]] as const) {
+    it(`equals the (score desc, row asc) reference with blocks of ${blockRows} rows, score scale ${scale}`, async () => {
+      const tops = await exactTopK({
+        queries,
+        queryCount,
+        dim,
+        totalRows: rowsTotal,
+        needed,
+        scoreScale: scale,
+        device: { kind: 'cpu', deviceId: 0 },
+        blocks: () => blocksOf(docs, dim, blockRows),
+      });
+      for (let q = 0; q < queryCount; q++) {
+        const expected = reference(queries, docs, dim, q, needed[q]!, scale);
+        expect(Array.from(tops[q]!.rows)).toEqual(expected.map((entry) => entry.row));
+        expect(Array.from(tops[q]!.scores)).toEqual(expected.map((entry) => entry.score));
+      }
+    });
+  }
+
+  it('fails loudly when the blocks hold fewer rows than the corpus', async () => {
+    await expect(
+      exactTopK({ queries, queryCount, dim, totalRows: rowsTotal + 1, needed, scoreScale: 1, device: { kind: 'cpu', deviceId: 0 }, blocks: () => blocksOf(docs, dim, 500) }),
+    ).rejects.toMatchObject({ code: 'data.embeddings.row_count' });
+  });
+
+  it('bounds the block size by memory', () => {
+    expect(blockRowsFor(768, 142)).toBe(Math.floor((1 << 25) / 768));
+    expect(blockRowsFor(64, 100_000)).toBe(Math.floor((1 << 25) / 100_000));
+  });
+});
