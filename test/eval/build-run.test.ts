@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { HarnessError } from '../../src/core/errors.js';
+import type { Candidates, Query, RankedDoc } from '../../src/core/types.js';
+import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
+
+/** BRIGHT's get_scores, transcribed: dict of all scores, pop excluded, stable sort descending, first `depth`. */
+function reference(scores: Float32Array, rows: number[], ids: string[], excluded: string[], depth: number | 'all'): RankedDoc[] {
+  const dropped = new Set(excluded.filter((id) => id !== 'N/A'));
+  const entries = rows.map((row, i) => ({ row, docId: ids[row]!, score: scores[i]! })).filter((entry) => !dropped.has(entry.docId));
+  entries.sort((a, b) => b.score - a.score || a.row - b.row); // Python's sorted is stable over corpus order
+  return entries.slice(0, depth === 'all' ? undefined : depth).map(({ docId, score }) => ({ docId, score }));
+}
+
+/** Deterministic pseudo-random numbers (xorshift32). */
+function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 2 ** 32;
+  };
+}
+
+const ids = Array.from({ length: 5000 }, (_, i) => `doc${i}`);
+
+describe('buildRankedList (BRIGHT get_scores)', () => {
+  it('matches the transcription of get_scores on tie-heavy scores, whole-corpus and partial candidate lists', () => {
+    const next = random(7);
+    for (const [levels, depth] of [[5, 1000], [50, 100], [1e6, 1000], [3, 10], [2, 'all'], [1e6, 'all'], [4, 6000]] as Array<[number, number | 'all']>) {
+      const scores = Float32Array.from(ids, () => Math.floor(next() * levels) / 7 - 1); // many exact ties, negatives
+      const excluded = ['N/A', 'doc3', 'doc17', 'doc17', 'doc4999', 'not-in-corpus'];
+      const all: Candidates = { queryId: 'q', docIndices: null, scores };
+      expect(buildRankedList(all, ids, excluded, depth)).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
+
+      const rows = [...ids.keys()].filter(() => next() < 0.3).reverse(); // any order of rows
+      const partial: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
+      expect(buildRankedList(partial, ids, excluded, depth)).toEqual(reference(partial.scores, rows, ids, excluded, depth));
+    }
+  });
+
+  it('keeps depth non-excluded documents even when excluded ones are at the top', () => {
+    const scores = Float32Array.from(ids, (_, i) => 5000 - i);
+    const excluded = ids.slice(0, 20);
+    const ranked = buildRankedList({ queryId: 'q', docIndices: null, scores }, ids, excluded, 10);
+    expect(ranked.map((doc) => doc.docId)).toEqual(ids.slice(20, 30));
+  });
+
+  it('keeps corpus order among equal scores, -0 and +0 included, and returns float32 scores', () => {
+    const small = ['a', 'b', 'c', 'd', 'e'];
+    const scores = new Float32Array([0, -0, 0.1, 0, 0.1]);
+    const ranked = buildRankedList({ queryId: 'q', docIndices: null, scores }, small, [], 4);
+    expect(ranked.map((doc) => doc.docId)).toEqual(['c', 'e', 'a', 'b']);
+    expect(ranked[0]!.score).toBe(Math.fround(0.1));
+    // an all-zero (empty or all-OOV) query keeps the first documents in corpus order
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: new Float32Array(5) }, small, ['b'], 3).map((doc) => doc.docId)).toEqual(['a', 'c', 'd']);
+  });
+
+  it('refuses NaN scores and a score array of the wrong length with data errors', () => {
+    const bad = () => buildRankedList({ queryId: 'q7', docIndices: null, scores: new Float32Array([1, NaN]) }, ['a', 'b'], [], 10);
+    expect(bad).toThrow(HarnessError);
+    expect(bad).toThrow(/q7.*b.*NaN/);
+    expect(() => buildRankedList({ queryId: 'q', docIndices: null, scores: new Float32Array(3) }, ['a', 'b'], [], 10)).toThrow(/3 scores for 2/);
+  });
+});
+
+describe('qrelsFromQueries / removeExcludedIds', () => {
+  const queries: Query[] = [
+    { id: '0', text: '', goldIds: ['g1', 'g2', 'g1'], goldIdsLong: ['L1'], excludedIds: ['x1'] },
+    { id: '1', text: '', goldIds: ['g3'], goldIdsLong: ['L2', 'L2'], excludedIds: ['N/A'] },
+  ];
+
+  it('builds {gold: 1}, deduplicated, from gold_ids or gold_ids_long', () => {
+    expect(qrelsFromQueries(queries, false)).toEqual(new Map([['0', new Map([['g1', 1], ['g2', 1]])], ['1', new Map([['g3', 1]])]]));
+    expect(qrelsFromQueries(queries, true)).toEqual(new Map([['0', new Map([['L1', 1]])], ['1', new Map([['L2', 1]])]]));
+  });
+
+  it('removes excluded ids from an existing run without shortening it otherwise', () => {
+    const run = new Map([
+      ['0', [{ docId: 'x1', score: 3 }, { docId: 'g1', score: 2 }]],
+      ['1', [{ docId: 'N/A', score: 1 }]],
+      ['other', [{ docId: 'x1', score: 1 }]],
+    ]);
+    const { run: filtered, removed } = removeExcludedIds(run, queries);
+    expect(removed).toBe(1);
+    expect(filtered.get('0')).toEqual([{ docId: 'g1', score: 2 }]);
+    expect(filtered.get('1')).toEqual([{ docId: 'N/A', score: 1 }]);
+    expect(filtered.get('other')).toEqual([{ docId: 'x1', score: 1 }]);
+  });
+});

@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { HarnessError } from '../../src/core/errors.js';
+import type { Run } from '../../src/core/types.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
+import { writeEvaluationFiles } from '../../src/eval/results-files.js';
+import { readRunFile } from '../../src/eval/run-file.js';
+import { formatScoreJson, parseScoreJson, writeScoreJson } from '../../src/eval/score-json.js';
+import { parseTrecQrels, readQrelsFile, writeTrecQrels } from '../../src/eval/trec-qrels.js';
+import { formatTrecRun, parseTrecRun, writeTrecRun } from '../../src/eval/trec-run.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-eval-'));
+
+function dataFailure(run: () => unknown, message: RegExp): void {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(HarnessError);
+    expect((error as HarnessError).exitCode).toBe(3);
+    expect((error as HarnessError).message).toMatch(message);
+    return;
+  }
+  throw new Error('expected a data error');
+}
+
+describe('TREC run', () => {
+  it('reads queries in first-appearance order, documents in line order, ignoring Q0, rank and tag', () => {
+    const run = parseTrecRun('10 Q0 a 5 1.5 x\n2\tQ0\tb 1 -2e-3 y\r\n\n10 zz c 99 inf t\n', 'r.txt');
+    expect([...run.keys()]).toEqual(['10', '2']);
+    expect(run.get('10')).toEqual([{ docId: 'a', score: 1.5 }, { docId: 'c', score: Infinity }]);
+    expect(run.get('2')).toEqual([{ docId: 'b', score: -0.002 }]);
+  });
+
+  it('rejects malformed lines with file:line and what was expected', () => {
+    dataFailure(() => parseTrecRun('q Q0 a 1 1.0 t\nq Q0 b 2 1.0\n', 'run.txt'), /^run\.txt:2: expected 6 whitespace-separated columns "qid Q0 docid rank score tag", found 5$/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 1.0 t extra\n', 'run.txt'), /run\.txt:1: .*found more than 6/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 NaN t\n', 'run.txt'), /run\.txt:1: the score column \(5th\) must be a number, found "NaN"/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 high t\n', 'run.txt'), /found "high"/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 0x10 t\n', 'run.txt'), /found "0x10"/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 1 t\nq Q0 b 2 1 t\nq Q0 a 3 0 t\n', 'run.txt'), /run\.txt:3: document "a" appears twice for query "q"/);
+  });
+
+  it('writes full-precision scores and 1-based ranks, and reads back the same run', async () => {
+    const run: Run = new Map([['q1', [{ docId: 'd/é', score: Math.fround(0.1) }, { docId: 'd2', score: 1e-30 }]]]);
+    expect(formatTrecRun(run, 'bm25')).toBe('q1 Q0 d/é 1 0.10000000149011612 bm25\nq1 Q0 d2 2 1e-30 bm25\n');
+    const file = path.join(dir, 'run.trec');
+    await writeTrecRun(file, run, 'bm25');
+    expect(await readRunFile(file)).toEqual(run);
+    expect(() => formatTrecRun(new Map([['q', [{ docId: 'has space', score: 1 }]]]), 't')).toThrow(/whitespace/);
+    expect(() => formatTrecRun(run, 'two words')).toThrow(/run tag/);
+  });
+});
+
+describe('TREC qrels', () => {
+  it('reads integer relevance, negative included, and accepts a repeated identical judgment', () => {
+    const qrels = parseTrecQrels('q 0 a 1\nq 0 b -100\nq 0 a 1\nr 0 c 0\n', 'qrels.txt');
+    expect(qrels).toEqual(new Map([['q', new Map([['a', 1], ['b', -100]])], ['r', new Map([['c', 0]])]]));
+  });
+
+  it('rejects non-integer relevance, wrong column counts and contradicting judgments', () => {
+    dataFailure(() => parseTrecQrels('q 0 a 1\nq 0 b 0.5\n', 'qrels.txt'), /^qrels\.txt:2: the relevance column \(4th\) must be an integer, found "0\.5"$/);
+    dataFailure(() => parseTrecQrels('q 0 a\n', 'qrels.txt'), /qrels\.txt:1: expected 4 whitespace-separated columns "qid iteration docid relevance", found 3/);
+    dataFailure(() => parseTrecQrels('q 0 a 1\nq 0 a 2\n', 'qrels.txt'), /qrels\.txt:2: document "a" of query "q" was already judged 1, now 2/);
+  });
+
+  it('round-trips through a file, gzipped too', async () => {
+    const qrels = parseTrecQrels('q 0 a 1\nq 0 b 2\n', 'x');
+    const file = path.join(dir, 'qrels.txt');
+    await writeTrecQrels(file, qrels);
+    expect(await readQrelsFile(file)).toEqual(qrels);
+    writeFileSync(`${file}.gz`, gzipSync(readFileSync(file)));
+    expect(await readQrelsFile(`${file}.gz`)).toEqual(qrels);
+  });
+
+  it('names a missing file', async () => {
+    await expect(readQrelsFile(path.join(dir, 'nope.txt'))).rejects.toThrow(/cannot read qrels file .*nope\.txt: no such file/);
+  });
+});
+
+describe('score.json', () => {
+  it('keeps query and document order even for integer-like keys, and reads escapes and Python infinities', () => {
+    const run = parseScoreJson('{"10": {"7": 2.5, "3": 1e-05}, "2": {"d\\u00e9\\"q": -Infinity, "x": Infinity}, "5": {}}', 's.json');
+    expect([...run.keys()]).toEqual(['10', '2', '5']);
+    expect(run.get('10')).toEqual([{ docId: '7', score: 2.5 }, { docId: '3', score: 1e-5 }]);
+    expect(run.get('2')).toEqual([{ docId: 'dé"q', score: -Infinity }, { docId: 'x', score: Infinity }]);
+    expect(run.get('5')).toEqual([]);
+    expect(parseScoreJson(' {} ', 's.json').size).toBe(0);
+  });
+
+  it('rejects bad shapes with file:line, NaN scores and duplicates', () => {
+    dataFailure(() => parseScoreJson('[1, 2]', 'score.json'), /^score\.json:1: expected "\{" opening the object of queries/);
+    dataFailure(() => parseScoreJson('{\n  "q": {\n    "a": "high"\n  }\n}', 'score.json'), /score\.json:3: expected a number \(the score\)/);
+    dataFailure(() => parseScoreJson('{"q": {"a": NaN}}', 'score.json'), /NaN cannot be ranked/);
+    dataFailure(() => parseScoreJson('{"q": [1]}', 'score.json'), /"\{" opening the documents of query "q"/);
+    dataFailure(() => parseScoreJson('{"q": {"a": 1, "a": 2}}', 'score.json'), /"a" repeats in query "q"/);
+    dataFailure(() => parseScoreJson('{"q": {}, "q": {}}', 'score.json'), /query "q" appears again/);
+    dataFailure(() => parseScoreJson('{"q": {"a": 1}', 'score.json'), /score\.json:1: expected "," or "\}" after the documents of a query .*found end of file/);
+    dataFailure(() => parseScoreJson('{"q": {"a": 1}} x', 'score.json'), /end of file after the closing/);
+  });
+
+  it('writes what BRIGHT json.dump(indent=2) writes, and reads it back', async () => {
+    const run: Run = new Map([['3', [{ docId: 'b/é', score: Math.fround(12.3) }, { docId: 'a', score: 0 }]], ['1', []]]);
+    // bytes printed by CPython: json.dump({"3": {"b/\u00e9": 12.300000190734863, "a": 0.0}, "1": {}}, f, indent=2)
+    expect(formatScoreJson(run)).toBe('{\n  "3": {\n    "b/\\u00e9": 12.300000190734863,\n    "a": 0.0\n  },\n  "1": {}\n}');
+    const file = path.join(dir, 'score.json');
+    await writeScoreJson(file, run);
+    expect(await readRunFile(file)).toEqual(run);
+  });
+});
+
+describe('writeEvaluationFiles', () => {
+  it('writes results.json (rounded, BRIGHT), metrics.json (full precision, run order) and per_query.tsv', async () => {
+    const run = parseTrecRun('9 Q0 a 1 3 t\n9 Q0 b 2 2 t\n9 Q0 c 3 1 t\n1 Q0 a 1 1 t\n', 'r');
+    const qrels = parseTrecQrels('9 0 c 1\n9 0 z 1\n1 0 a 1\n', 'q');
+    const measures = parseMeasureList('NDCG@10,P@1,MRR');
+    const evaluation = evaluate(run, qrels, measures);
+    const out = path.join(dir, 'results');
+    await writeEvaluationFiles(out, evaluation, measures);
+    const ndcg9 = 1 / Math.log2(4) / (1 + 1 / Math.log2(3));
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe('{\n  "NDCG@10": 0.65329,\n  "P@1": 0.5,\n  "MRR": 0.66667\n}');
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as { aggregate: Record<string, number>; per_query: Record<string, Record<string, number>> };
+    expect(metrics.aggregate).toEqual({ 'NDCG@10': (ndcg9 + 1) / 2, 'P@1': 0.5, MRR: (1 / 3 + 1) / 2 });
+    expect(metrics.per_query['9']).toEqual({ 'NDCG@10': ndcg9, 'P@1': 0, MRR: 1 / 3 });
+    expect(readFileSync(path.join(out, 'metrics.json'), 'utf8').indexOf('"9"')).toBeLessThan(readFileSync(path.join(out, 'metrics.json'), 'utf8').indexOf('"1": {'));
+    expect(readFileSync(path.join(out, 'per_query.tsv'), 'utf8')).toBe(`qid\tNDCG@10\tP@1\tMRR\n9\t${ndcg9}\t0.0\t0.3333333333333333\n1\t1.0\t1.0\t1.0\n`);
+  });
+
+  it('results.json has BRIGHT\'s 25 keys by default', async () => {
+    const evaluation = evaluate(parseTrecRun('q Q0 a 1 1 t\n', 'r'), parseTrecQrels('q 0 a 1\n', 'q'), DEFAULT_MEASURES);
+    const out = path.join(dir, 'default');
+    await writeEvaluationFiles(out, evaluation, DEFAULT_MEASURES);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Record<string, number>;
+    expect(Object.keys(results)).toEqual(DEFAULT_MEASURES.map((m) => m.name));
+    expect(results['P@100']).toBe(0.01);
+  });
+});
