@@ -1,6 +1,57 @@
 import type { Command } from '@commander-js/extra-typings';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { dataError, throwIfAborted } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { analyze, ANALYZER_VERSION } from '../../retrieval/analyzer/analyze.js';
+import { interruptSignal } from '../interrupt.js';
 
-// TODO(owner of `analyze`): replace with the real command.
 export function register(program: Command): void {
-  program.command('analyze').description('not yet implemented');
+  program
+    .command('analyze')
+    .description("print the tokens of BRIGHT's BM25 analyzer (pyserini's default Lucene English analyzer) for each line of stdin")
+    .option('--json', 'each input line is one JSON string (for texts with newlines, tabs or \\r)', false)
+    .addHelpText(
+      'after',
+      `\nOutput: one JSON array of tokens per input line, in order, e.g. ["user","cat","run"].\nAnalyzer: ${ANALYZER_VERSION} (StandardTokenizer, possessive, lowercase, stop words, Porter).\nWithout --json a line is taken as-is, minus its line break (\\n or \\r\\n).\nExit codes: 0 ok, 2 usage, 3 a --json line that is not a JSON string.`,
+    )
+    .action(async (options) => {
+      const signal = interruptSignal();
+      if (process.stdin.isTTY) log.info('reading texts from stdin, one per line (Ctrl-D to finish)');
+      const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      let lineNumber = 0;
+      let pending = '';
+      try {
+        for await (const line of lines) {
+          throwIfAborted(signal);
+          lineNumber++;
+          const text = options.json ? parseJsonText(line, lineNumber) : line;
+          pending += `${JSON.stringify(analyze(text))}\n`;
+          if (pending.length >= 1 << 16) {
+            await write(pending);
+            pending = '';
+          }
+        }
+      } finally {
+        // the lines analyzed before a bad one are still printed
+        await write(pending);
+      }
+    });
+}
+
+function parseJsonText(line: string, lineNumber: number): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw dataError('analyze_json', `stdin line ${lineNumber} is not valid JSON (${(error as Error).message}); with --json every line must be one JSON string, e.g. "some text"`);
+  }
+  if (typeof value !== 'string') {
+    throw dataError('analyze_json', `stdin line ${lineNumber} is JSON ${value === null ? 'null' : typeof value}, not a string; with --json every line must be one JSON string, e.g. "some text"`);
+  }
+  return value;
+}
+
+async function write(text: string): Promise<void> {
+  if (text.length > 0 && !process.stdout.write(text)) await once(process.stdout, 'drain');
 }

@@ -18,16 +18,21 @@ export interface ChunkAnalysis {
 }
 
 export function analyzeChunk(texts: readonly string[]): ChunkAnalysis {
+  return bagChunk(texts.length, (doc) => analyze(texts[doc]!));
+}
+
+/** The chunk of `count` documents whose tokens `tokensOf(doc)` gives (already analyzed). */
+export function bagChunk(count: number, tokensOf: (doc: number) => readonly string[]): ChunkAnalysis {
   const localIds = new Map<string, number>();
   const firstSeen: string[] = [];
-  const docOffsets = new Uint32Array(texts.length + 1);
+  const docOffsets = new Uint32Array(count + 1);
   let terms = new Uint32Array(1024);
   let tfs = new Uint32Array(1024);
   let nnz = 0;
   let counts = new Uint32Array(1024);
-  for (let doc = 0; doc < texts.length; doc++) {
+  for (let doc = 0; doc < count; doc++) {
     const distinct: number[] = [];
-    for (const token of analyze(texts[doc]!)) {
+    for (const token of tokensOf(doc)) {
       let id = localIds.get(token);
       if (id === undefined) {
         id = firstSeen.length;
@@ -55,7 +60,7 @@ export function analyzeChunk(texts: readonly string[]): ChunkAnalysis {
   const sortedTerms = new Uint32Array(nnz);
   const sortedTfs = new Uint32Array(nnz);
   const tfByRank = new Uint32Array(vocabulary.length);
-  for (let doc = 0; doc < texts.length; doc++) {
+  for (let doc = 0; doc < count; doc++) {
     const start = docOffsets[doc]!;
     const end = docOffsets[doc + 1]!;
     for (let p = start; p < end; p++) {
