@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { defaultBaselineFor, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
+import { HarnessError } from '../../src/core/errors.js';
+
+const TASKS = [
+  'biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living',
+  'leetcode', 'pony', 'aops', 'theoremqa_questions', 'theoremqa_theorems',
+];
+
+function cells(row: BaselineRow, measure = 'NDCG@10'): number[] {
+  return TASKS.map((task) => row.measures[measure]!.tasks[task]!);
+}
+
+describe('published baselines (configs/baselines)', () => {
+  it('parse, have unique names, provenance on every row and at most one default per setting', async () => {
+    const rows = await loadPublishedBaselines();
+    expect(rows.length).toBe(13 + 1 + 65 + 13 + 6 + 6 + 4);
+    expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
+    const defaults = new Map<string, string>();
+    for (const row of rows) {
+      expect(row.provenance.source.length).toBeGreaterThan(10);
+      if (!row.default) continue;
+      const key = JSON.stringify([row.setting.retriever, row.setting.model, row.setting.queries, row.setting.long, row.setting.reranker ?? null]);
+      expect(defaults.get(key), `${row.name} and ${defaults.get(key)} are both defaults`).toBeUndefined();
+      defaults.set(key, row.name);
+    }
+  });
+
+  it('holds the BRIGHT BM25 row and the GPT-4 reasoning row as printed in the papers (SPEC §3.9)', async () => {
+    const rows = await loadPublishedBaselines();
+    const [bm25, gpt4] = selectBaselines(rows, ['bright-bm25', 'bright-bm25-gpt4']);
+    expect(cells(bm25!)).toEqual([18.9, 27.2, 14.9, 12.5, 13.6, 18.4, 15.0, 24.4, 7.9, 6.2, 10.4, 4.9]);
+    expect(bm25!.measures['NDCG@10']!.avg).toBe(14.5);
+    expect(cells(gpt4!)).toEqual([53.6, 54.1, 24.3, 38.7, 18.9, 27.7, 26.3, 19.3, 17.6, 3.9, 19.2, 20.8]);
+    expect(gpt4!.measures['NDCG@10']!.avg).toBe(27.0);
+  });
+
+  it('holds the ReasonIR headline averages 24.4 / 29.9 / 36.9 and the pyserini BM25 row on the 0-1 scale', async () => {
+    const rows = await loadPublishedBaselines();
+    const picked = selectBaselines(rows, ['reasonir-original', 'reasonir-gpt4', 'reasonir-gpt4-rerank', 'pyserini-bm25', 'leaderboard-long-bm25']);
+    expect(picked.slice(0, 3).map((row) => row.measures['NDCG@10']!.avg)).toEqual([24.4, 29.9, 36.9]);
+    expect(picked[3]).toMatchObject({ scale: 1, decimals: 4 });
+    expect(cells(picked[3]!)).toEqual([0.1824, 0.2791, 0.1645, 0.1342, 0.1091, 0.1626, 0.1613, 0.2471, 0.0434, 0.0645, 0.0733, 0.0214]);
+    expect(picked[4]!.measures['Recall@1']).toEqual({ tasks: {}, avg: 11.4 });
+  });
+
+  it('picks the default published row for a run setting', async () => {
+    const rows = await loadPublishedBaselines();
+    const pick = (retriever: string, model: string | null, queries: string, long = false) =>
+      defaultBaselineFor({ retriever, model, queries, long }, rows)?.name ?? null;
+    expect(pick('bm25', null, 'original')).toBe('bright-bm25');
+    expect(pick('bm25', null, 'gpt4')).toBe('bright-bm25-gpt4');
+    expect(pick('bm25', null, 'claude-3-opus')).toBe('leaderboard-bm25-claude-3-opus');
+    expect(pick('dense', 'reasonir', 'gpt4')).toBe('reasonir-gpt4');
+    expect(pick('dense', 'reasonir', 'original')).toBe('reasonir-original');
+    expect(pick('dense', 'BAAI/bge-large-en-v1.5', 'original')).toBe('bright-bge');
+    expect(pick('dense', 'bge', 'original')).toBe('bright-bge');
+    expect(pick('bm25', null, 'original', true)).toBe('leaderboard-long-bm25');
+    expect(pick('dense', 'my-own-model', 'original')).toBeNull();
+  });
+
+  it('names an unknown baseline with suggestions (usage error)', async () => {
+    const rows = await loadPublishedBaselines();
+    expect(() => selectBaselines(rows, ['bm25'])).toThrowError(/unknown baseline "bm25": did you mean .*bright-bm25/);
+    try {
+      selectBaselines(rows, ['nope']);
+    } catch (error) {
+      expect((error as HarnessError).exitCode).toBe(2);
+    }
+  });
+
+  it('rejects malformed baseline files with the field that is wrong', () => {
+    expect(() => parseBaselineFile({ format: 'other', rows: [] }, 'x.json')).toThrowError(/x.json: "format" must be "reasonir-baseline\/1"/);
+    const row = { name: 'r', label: 'R', setting: { retriever: 'bm25', model: null, queries: 'original', long: false }, default: false, scale: 1, decimals: null, measures: { 'NDCG@10': { tasks: { biology: 'high' }, avg: null } }, provenance: { source: 's' } };
+    expect(() => parseBaselineFile({ format: 'reasonir-baseline/1', rows: [row] }, 'y.json')).toThrowError(/y.json: r.NDCG@10.biology must be a number/);
+  });
+});
