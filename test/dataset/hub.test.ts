@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hubFile, hubFileInfo } from '../../src/dataset/hub.js';
 import { runReasonir } from '../helpers/cli.js';
+import { startHfServer } from '../helpers/hf-server.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, fixtureData, hubEnvironment, pinnedCommit, ponyExamples, tempDir } from './support.js';
 
@@ -220,6 +222,58 @@ describe('HF_TOKEN handling', () => {
       ]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('hubFile for model repositories (in process)', () => {
+  it('downloads from /<repo>/resolve/... into models--<owner>--<name>, resolving the branch via /api/models', async () => {
+    const commit = 'abcdefabcdefabcdefabcdefabcdefabcdefabcd';
+    const server = await startHfServer({ repos: [{ type: 'model', repo: 'tiny/encoder', commits: { [commit]: path.join(fixtureData, 'documents') }, branches: { main: commit } }] });
+    const cache = tempDir('model');
+    try {
+      for (const [name, value] of Object.entries(hubEnvironment(server, cache.dir))) vi.stubEnv(name, value);
+      const file = await hubFile({ repoType: 'model', repo: 'tiny/encoder', revision: 'main', path: 'pony-00000-of-00001.parquet' });
+      expect(file).toBe(path.join(cache.dir, 'models--tiny--encoder', 'snapshots', commit, 'pony-00000-of-00001.parquet'));
+      expect(readFileSync(file)).toEqual(readFileSync(path.join(fixtureData, 'documents', 'pony-00000-of-00001.parquet')));
+      expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        'GET /api/models/tiny/encoder/revision/main',
+        `HEAD /tiny/encoder/resolve/${commit}/pony-00000-of-00001.parquet`,
+        `GET /cdn/${sha256(file)}`,
+      ]);
+      // a wrong expected hash is refused on a cache hit too
+      await expect(hubFileInfo({ repoType: 'model', repo: 'tiny/encoder', revision: commit, path: 'pony-00000-of-00001.parquet', expected: { sha256: '0'.repeat(64) } })).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringContaining('has sha256'),
+      });
+      await expect(hubFile({ repoType: 'model', repo: 'tiny/encoder', revision: commit, path: 'missing.onnx' })).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringContaining('tiny/encoder@abcdefa/missing.onnx: not found'),
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      await server.close();
+      cache.remove();
+    }
+  });
+});
+
+describe('download --data-dir', () => {
+  it('also copies the files to a plain folder that loadTask --data-dir reads', async () => {
+    const server = await brightServer();
+    const cache = tempDir('mirror');
+    try {
+      const mirror = path.join(cache.dir, 'mirror');
+      const result = await runReasonir(['download', '--task', 'pony', '--config', 'examples,documents', '--revision', fixtureCommit, '--data-dir', mirror], {
+        env: hubEnvironment(server, path.join(cache.dir, 'hub')),
+      });
+      expect(result.code).toBe(0);
+      for (const file of [ponyExamples, 'documents/pony-00000-of-00001.parquet']) {
+        expect(readFileSync(path.join(mirror, file))).toEqual(readFileSync(path.join(fixtureData, file)));
+      }
+    } finally {
+      await server.close();
+      cache.remove();
     }
   });
 });
