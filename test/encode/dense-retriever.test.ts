@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Candidates, Retriever } from '../../src/core/types.js';
+import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
+import { cacheKey, keyDirectory, shardChunks } from '../../src/encode/cache/embedding-cache.js';
+import { createDenseRetriever, createPrecomputedRetriever, ShardPendingError } from '../../src/retrieval/create-dense.js';
+import { fixtureModelDir } from './helpers.js';
+// @ts-expect-error plain JS helper shared with the child processes
+import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
+
+type Corpus = { ids: string[]; texts: string[] };
+type Query = { id: string; text: string; goldIds: string[]; goldIdsLong: string[]; excludedIds: string[] };
+const corpus = (syntheticCorpus as (n: number) => Corpus)(700);
+const queries = (syntheticQueries as (n: number) => Query[])(6);
+const roots: string[] = [];
+function tempRoot(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'reasonir-dense-'));
+  roots.push(root);
+  return root;
+}
+afterAll(async () => {
+  for (const root of roots) await fs.rm(root, { recursive: true, force: true });
+});
+
+async function collect(retriever: Retriever, depth = 20): Promise<Candidates[]> {
+  const out: Candidates[] = [];
+  for await (const candidates of retriever.retrieve({ task: 'biology', corpus, corpusSha256: 'synthetic-700', queries, depth })) out.push(candidates);
+  return out;
+}
+
+function keyDirs(root: string): string[] {
+  const base = path.join(root, 'embeddings');
+  return readdirSync(base).flatMap((prefix) => readdirSync(path.join(base, prefix)).map((key) => path.join(base, prefix, key)));
+}
+
+const model = fixtureModelDir('tiny-bert');
+
+describe('dense retriever on tiny-bert (local model directory)', () => {
+  it('returns depth + |excluded| candidates per query, scored by the cached vectors, in (score desc, row asc) order', async () => {
+    const root = tempRoot();
+    const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 128 });
+    const results = await collect(retriever);
+    expect(results.map((c) => c.queryId)).toEqual(queries.map((q) => q.id));
+    const [documentDir] = keyDirs(root).filter((dir) => JSON.parse(readFileSyncUtf8(path.join(dir, 'meta.json'))).parts.role === 'document');
+    const documents = await readArrowFile(path.join(documentDir!, 'embeddings.arrow'));
+    expect(documents.ids).toEqual(corpus.ids);
+    expect(existsSync(path.join(documentDir!, 'chunks'))).toBe(false);
+    const queryDir = keyDirs(root).find((dir) => dir !== documentDir)!;
+    const queryVectors = await readArrowFile(path.join(queryDir, 'embeddings.arrow'));
+    results.forEach((candidates, q) => {
+      expect(candidates.docIndices!.length).toBe(20 + queries[q]!.excludedIds.length);
+      const all = corpus.ids.map((_, row) => {
+        let dot = 0;
+        for (let j = 0; j < documents.dim; j++) dot += queryVectors.vectors[q * documents.dim + j]! * documents.vectors[row * documents.dim + j]!;
+        return dot;
+      });
+      const ranked = all.map((score, row) => ({ score, row })).sort((a, b) => b.score - a.score || a.row - b.row);
+      candidates.docIndices!.forEach((row, i) => {
+        expect(Math.abs(candidates.scores[i]! - all[row]!)).toBeLessThan(1e-6);
+        expect(Math.abs(ranked[i]!.score - candidates.scores[i]!)).toBeLessThan(1e-6);
+        if (i > 0) expect(candidates.scores[i - 1]! > candidates.scores[i]! || (candidates.scores[i - 1] === candidates.scores[i] && candidates.docIndices![i - 1]! < row)).toBe(true);
+      });
+    });
+  });
+
+  it('reuses the cache whatever the batch size; instruction, max length or corpus changes make new keys', async () => {
+    const root = tempRoot();
+    const first = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, batchTokens: 512 }));
+    const before = keyDirs(root).sort();
+    const again = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, batchTokens: 8192 }));
+    expect(keyDirs(root).sort()).toEqual(before);
+    expect(again.map((c) => Array.from(c.docIndices!))).toEqual(first.map((c) => Array.from(c.docIndices!)));
+    expect(again.map((c) => Array.from(c.scores))).toEqual(first.map((c) => Array.from(c.scores)));
+    // another dataset revision: new document key, same query key
+    await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, revision: 'other' }));
+    expect(keyDirs(root).length).toBe(before.length + 1);
+    // leetcode has a different query instruction in this model's reasonir.json: a new query key, document key unchanged
+    const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
+    for await (const _ of retriever.retrieve({ task: 'leetcode', corpus, corpusSha256: 'synthetic-700', queries, depth: 5 })) void _;
+    expect(keyDirs(root).length).toBe(before.length + 2);
+  });
+
+  it('keys hash every vector-changing field and never the batch size', () => {
+    const parts = { role: 'document', pooling: 'mean', maxLength: 64, instruction: '' };
+    expect(cacheKey(parts)).toBe(cacheKey({ instruction: '', maxLength: 64, pooling: 'mean', role: 'document' }));
+    expect(cacheKey(parts)).not.toBe(cacheKey({ ...parts, maxLength: 65 }));
+    expect(cacheKey(parts)).not.toBe(cacheKey({ ...parts, instruction: 'x' }));
+  });
+
+  it('shards: each i/n run caches its slice; the run that completes the key assembles it and scores', async () => {
+    const root = tempRoot();
+    const whole = tempRoot();
+    const expected = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: whole, chunkRows: 64 }));
+    for (const index of [2, 0]) {
+      const run = collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 64, shard: { index, count: 3 } }));
+      await expect(run).rejects.toBeInstanceOf(ShardPendingError);
+      await expect(run).rejects.toMatchObject({ exitCode: 0, code: 'shard.pending' });
+    }
+    const last = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 64, shard: { index: 1, count: 3 } }));
+    expect(last.map((c) => Array.from(c.docIndices!))).toEqual(expected.map((c) => Array.from(c.docIndices!)));
+    expect(last.map((c) => Array.from(c.scores))).toEqual(expected.map((c) => Array.from(c.scores)));
+    const sharded = keyDirs(root).map((dir) => path.join(dir, 'embeddings.arrow')).sort();
+    const unsharded = keyDirs(whole).map((dir) => path.join(dir, 'embeddings.arrow')).sort();
+    expect(await Promise.all(sharded.map((file) => fs.readFile(file)))).toEqual(await Promise.all(unsharded.map((file) => fs.readFile(file))));
+  });
+
+  it('splits chunks into contiguous shard ranges that cover every chunk once', () => {
+    for (const [chunks, count] of [[11, 3], [3, 5], [1, 1], [100, 7]] as const) {
+      const covered = Array.from({ length: count }, (_, index) => shardChunks(chunks, { index, count }));
+      expect(covered[0]![0]).toBe(0);
+      expect(covered.at(-1)![1]).toBe(chunks);
+      covered.slice(1).forEach((range, i) => expect(range[0]).toBe(covered[i]![1]));
+    }
+  });
+
+  it('precomputed: our Arrow files and .npy files give the same candidates as the dense run', async () => {
+    const root = tempRoot();
+    const dense = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root }));
+    const dirs = keyDirs(root);
+    const role = (dir: string) => JSON.parse(readFileSyncUtf8(path.join(dir, 'meta.json'))).parts.role as string;
+    const docFile = path.join(dirs.find((dir) => role(dir) === 'document')!, 'embeddings.arrow');
+    const queryFile = path.join(dirs.find((dir) => role(dir) === 'query')!, 'embeddings.arrow');
+    const fromArrow = await collect(await createPrecomputedRetriever({ docEmbeddings: docFile, queryEmbeddings: queryFile }));
+    expect(fromArrow.map((c) => Array.from(c.docIndices!))).toEqual(dense.map((c) => Array.from(c.docIndices!)));
+    fromArrow.forEach((c, q) => c.scores.forEach((s, i) => expect(Math.abs(s - dense[q]!.scores[i]!)).toBeLessThan(1e-6)));
+
+    const docNpy = path.join(root, 'docs.npy');
+    const queryNpy = path.join(root, 'queries.npy');
+    await fs.writeFile(docNpy, npyBytes((await readArrowFile(docFile)).vectors, corpus.ids.length, 'f4'));
+    await fs.writeFile(queryNpy, npyBytes((await readArrowFile(queryFile)).vectors, queries.length, 'f4'));
+    const fromNpy = await collect(await createPrecomputedRetriever({ docEmbeddings: docNpy, queryEmbeddings: queryNpy }));
+    expect(fromNpy.map((c) => Array.from(c.docIndices!))).toEqual(fromArrow.map((c) => Array.from(c.docIndices!)));
+    expect(fromNpy.map((c) => Array.from(c.scores))).toEqual(fromArrow.map((c) => Array.from(c.scores)));
+
+    const shortNpy = path.join(root, 'short.npy');
+    await fs.writeFile(shortNpy, npyBytes(new Float32Array(32 * 5), 5, 'f4'));
+    await expect(collect(await createPrecomputedRetriever({ docEmbeddings: shortNpy, queryEmbeddings: queryNpy }))).rejects.toMatchObject({
+      code: 'data.embeddings.row_count',
+      exitCode: 3,
+    });
+  });
+});
+
+function readFileSyncUtf8(file: string): string {
+  return readFileSync(file, 'utf8');
+}
+
+/** A version 1.0 .npy file, as np.save writes it. */
+export function npyBytes(values: Float32Array | Uint16Array, rows: number, descr: 'f4' | 'f2'): Buffer {
+  const cols = values.length / rows;
+  let header = `{'descr': '<${descr}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  prefix.write('\x93NUMPY', 0, 'latin1');
+  prefix[6] = 1;
+  prefix[7] = 0;
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+}
