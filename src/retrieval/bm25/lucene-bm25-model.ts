@@ -1,4 +1,5 @@
 import type { AnalyzedIndex } from './gensim-dictionary.js';
+import { glibcLog } from './glibc-log.js';
 
 /** A text's BM25 vector (gensim `model[dictionary.doc2bow(tokens)]`), terms ascending. */
 export interface BowVector {
@@ -35,8 +36,15 @@ export class LuceneBm25Model {
     for (const count of index.cf) numTokens += count;
     this.avgdl = numTokens / index.numDocs;
     this.idf = new Float64Array(index.terms.length);
-    const logDocs = Math.log(index.numDocs + 1.0);
-    for (let id = 0; id < index.terms.length; id++) this.idf[id] = logDocs - Math.log(index.df[id]! + 0.5);
+    const logDocs = glibcLog(index.numDocs + 1.0);
+    // most terms share a small df, so each distinct df costs one (slow, exact) logarithm
+    const logDf = new Map<number, number>();
+    for (let id = 0; id < index.terms.length; id++) {
+      const df = index.df[id]!;
+      let log = logDf.get(df);
+      if (log === undefined) logDf.set(df, (log = glibcLog(df + 0.5)));
+      this.idf[id] = logDocs - log;
+    }
     this.termIds = new Map(index.terms.map((term, id) => [term, id]));
 
     const { termOffsets, postingDocs, postingTfs, docLengths } = index;

@@ -1,0 +1,357 @@
+import { mkdtempSync, promises as fs, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Candidates, Query, RetrievalInput } from '../../src/core/types.js';
+import { HarnessError } from '../../src/core/errors.js';
+import { buildRankedList } from '../../src/eval/build-run.js';
+import { analyze } from '../../src/retrieval/analyzer/analyze.js';
+import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
+import { bagChunk, compareCodePoints } from '../../src/retrieval/bm25/chunk-analysis.js';
+import { buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
+import { decodeIndex, encodeIndex } from '../../src/retrieval/bm25/index-cache.js';
+import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
+import { fixtures, readJsonLines, readText, sharedGolden } from './golden-files.js';
+
+const bm25Fixture = (file: string) => path.join(fixtures, 'bm25', file);
+
+interface GoldenQuery {
+  id: string;
+  query: string;
+  excluded_ids: string[];
+}
+
+const corpusRows = readJsonLines<{ id: string; content: string }>(sharedGolden('bm25/corpus.jsonl.gz'));
+const goldenQueries = readJsonLines<GoldenQuery>(bm25Fixture('queries.jsonl'));
+const corpus = { ids: corpusRows.map((row) => row.id), texts: corpusRows.map((row) => row.content) };
+const queries: Query[] = goldenQueries.map((query) => ({
+  id: query.id,
+  text: query.query,
+  goldIds: [],
+  goldIdsLong: [],
+  excludedIds: query.excluded_ids.filter((id) => id !== 'N/A'),
+}));
+const goldenInput = (overrides: Partial<RetrievalInput> = {}): RetrievalInput => ({
+  task: 'golden',
+  corpus,
+  corpusSha256: 'golden-bm25-corpus',
+  queries,
+  depth: 1000,
+  ...overrides,
+});
+
+async function collect(candidates: AsyncIterable<Candidates>): Promise<Candidates[]> {
+  const all: Candidates[] = [];
+  for await (const item of candidates) all.push(item);
+  return all;
+}
+
+/** Builds the index from already-analyzed documents, as one chunk. */
+function indexOfTokens(documents: string[][], pruneAt?: number): AnalyzedIndex {
+  return buildAnalyzedIndex([bagChunk(documents.length, (doc) => documents[doc]!)], pruneAt);
+}
+
+function fullScores(model: LuceneBm25Model, tokens: string[]): number[] {
+  const scores = new Float32Array(model.index.numDocs);
+  model.score(model.vectorize(tokens), scores);
+  return [...scores];
+}
+
+describe('BM25: SPEC §3.6 toy example (gensim from HEAD)', () => {
+  const documents = [['appl', 'banana', 'appl'], ['banana', 'cherri'], ['cherri', 'cherri', 'cherri', 'date'], [], ['appl', 'date']];
+  const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4);
+
+  it('builds the dictionary and the statistics (the empty document counts)', () => {
+    expect(model.index.terms).toEqual(['appl', 'banana', 'cherri', 'date']);
+    expect(model.index.numDocs).toBe(5);
+    expect(model.avgdl).toBe(2.2);
+    expect([...model.index.df]).toEqual([2, 2, 2, 2]);
+  });
+
+  it('weights the query like a document and drops out-of-vocabulary tokens', () => {
+    const vector = model.vectorize(['appl', 'cherri', 'cherri', 'unknown']);
+    expect(vector.length).toBe(3);
+    expect([...vector.termIds]).toEqual([0, 2]);
+    expect([...vector.weights]).toEqual([0.4310723415798074, 0.5776938278879963]);
+  });
+
+  it('scores in float32 exactly as scipy does', () => {
+    expect(fullScores(model, ['appl', 'cherri', 'cherri', 'unknown'])).toEqual([
+      0.24902783334255219, 0.27085110545158386, 0.36172181367874146, 0.0, 0.20210778713226318,
+    ]);
+  });
+});
+
+describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
+  let index: AnalyzedIndex;
+  let model: LuceneBm25Model;
+  beforeAll(async () => {
+    index = buildAnalyzedIndex(await analyzeCorpus(corpus.texts, { threads: 2 }));
+    model = new LuceneBm25Model(index, 0.9, 0.4);
+  });
+
+  it('assigns every term id, df and cf as gensim does (ids in corpus order, code-point order within a document)', () => {
+    const dictionary = readJsonLines<{ id: number; term: string; df: number; cf: number }>(bm25Fixture('dictionary.jsonl.gz'));
+    expect(index.terms.length).toBe(dictionary.length);
+    const wrong = dictionary.filter((entry) => index.terms[entry.id] !== entry.term || index.df[entry.id] !== entry.df || index.cf[entry.id] !== entry.cf);
+    expect(wrong).toEqual([]);
+  });
+
+  it('matches N, num_pos, num_nnz, the vocabulary size and avgdl to the last bit', () => {
+    const stats = JSON.parse(readText(bm25Fixture('stats.json'))) as Record<string, number | string>;
+    expect(index.numDocs).toBe(stats.N);
+    expect(index.numPos).toBe(stats['total_tokens(num_pos)']);
+    expect(index.numNnz).toBe(stats.num_nnz);
+    expect(index.terms.length).toBe(stats.vocabulary_size);
+    expect(model.avgdl).toBe(stats.avgdl);
+    expect(String(model.avgdl)).toBe(stats.avgdl_repr);
+    expect([...index.docLengths].filter((length) => length === 0)).toHaveLength(stats.num_docs_with_zero_tokens as number);
+  });
+
+  it('builds the query vectors (idf, float64 and float32 weights) exactly', () => {
+    interface Entry { term: string; term_id: number; qtf: number; df: number; idf: number; weight: number; weight_float32: number }
+    const golden = JSON.parse(readText(bm25Fixture('query_vectors.json'))) as Array<{
+      id: string;
+      analyzed_tokens: string[];
+      oov_tokens: string[];
+      query_length_in_vocab: number;
+      vector_in_term_id_order: Entry[];
+    }>;
+    expect(golden.length).toBeGreaterThan(0);
+    for (const expected of golden) {
+      const query = goldenQueries.find((q) => q.id === expected.id)!;
+      const tokens = analyze(query.query);
+      expect(tokens).toEqual(expected.analyzed_tokens);
+      expect(tokens.filter((token) => model.termId(token) === undefined)).toEqual(expected.oov_tokens);
+      const vector = model.vectorize(tokens);
+      expect(vector.length).toBe(expected.query_length_in_vocab);
+      const actual: Entry[] = [...vector.termIds].map((id, i) => ({
+        term: index.terms[id]!,
+        term_id: id,
+        qtf: vector.termFrequencies[i]!,
+        df: index.df[id]!,
+        idf: model.idf[id]!,
+        weight: vector.weights[i]!,
+        weight_float32: vector.weights32[i]!,
+      }));
+      expect(actual).toEqual(expected.vector_in_term_id_order);
+    }
+  });
+
+  it('analyzes the same on one thread as on worker threads', async () => {
+    const inline = buildAnalyzedIndex(await analyzeCorpus(corpus.texts, { threads: 1 }));
+    expect(inline).toEqual(index);
+  });
+});
+
+describe('BM25 retriever: the golden run end to end', () => {
+  const expected = new Map<string, Array<[string, number]>>();
+  for (const line of readText(sharedGolden('bm25/run.trec.gz')).split('\n')) {
+    if (line.length === 0) continue;
+    const [qid, , docId, , score] = line.split(' ');
+    if (!expected.has(qid!)) expected.set(qid!, []);
+    expected.get(qid!)!.push([docId!, Number(score)]);
+  }
+
+  it('reproduces every document, rank and float32 score of all 63 queries x 1000', async () => {
+    const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
+    const candidates = await collect(retriever.retrieve(goldenInput()));
+    expect(candidates.map((c) => c.queryId)).toEqual(goldenQueries.map((q) => q.id));
+    let compared = 0;
+    const mismatches: string[] = [];
+    candidates.forEach((item, i) => {
+      const ranked = buildRankedList(item, corpus.ids, goldenQueries[i]!.excluded_ids, 1000);
+      const want = expected.get(item.queryId)!;
+      expect(ranked).toHaveLength(want.length);
+      want.forEach(([docId, score], rank) => {
+        compared++;
+        if (ranked[rank]!.docId !== docId || ranked[rank]!.score !== score) {
+          mismatches.push(`${item.queryId} rank ${rank + 1}: ${ranked[rank]!.docId} ${ranked[rank]!.score} != ${docId} ${score}`);
+        }
+      });
+    });
+    expect(compared).toBe(63000);
+    expect(mismatches.slice(0, 10)).toEqual([]);
+  });
+
+  it('hands over an exact subset: all scoring documents plus enough zero-score ones in row order', async () => {
+    const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
+    const empty = queries.find((q) => q.id === 'edge_empty')!;
+    const [candidates] = await collect(retriever.retrieve(goldenInput({ queries: [empty], depth: 10 })));
+    const quota = 10 + new Set(empty.excludedIds).size;
+    expect([...candidates!.docIndices!]).toEqual(Array.from({ length: quota }, (_, i) => i));
+    expect([...candidates!.scores].every((score) => score === 0)).toBe(true);
+    expect(empty.excludedIds.length).toBeGreaterThan(0);
+  });
+
+  it('reports its parameters for the manifest', () => {
+    const retriever = new Bm25Retriever({ cacheDir: null });
+    expect(retriever.name).toBe('bm25');
+    expect(retriever.parameters).toMatchObject({ k1: 0.9, b: 0.4 });
+  });
+});
+
+describe('BM25 analyzed-index cache', () => {
+  let cacheDir: string;
+  beforeAll(() => {
+    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-cache-'));
+  });
+  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+  const firstQueries = queries.slice(0, 5);
+  const cacheFile = () => {
+    const files = readdirSync(path.join(cacheDir, 'bm25'));
+    expect(files).toHaveLength(1);
+    return path.join(cacheDir, 'bm25', files[0]!);
+  };
+
+  it('writes the index once and serves a second run from it without analyzing', async () => {
+    const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
+    const built = await collect(retriever.retrieve(goldenInput({ queries: firstQueries })));
+    cacheFile();
+    // same corpus hash, different texts: only a cache hit can still produce the original scores
+    const blanked = { ids: corpus.ids, texts: corpus.texts.map(() => '') };
+    const cached = await collect(retriever.retrieve(goldenInput({ queries: firstQueries, corpus: blanked })));
+    expect(cached).toEqual(built);
+  });
+
+  it('detects a truncated cache file, warns, rebuilds it and still scores exactly', async () => {
+    const file = cacheFile();
+    const { size } = await fs.stat(file);
+    await fs.truncate(file, Math.floor(size / 2));
+    const warnings: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    let rebuilt: Candidates[];
+    try {
+      rebuilt = await collect(new Bm25Retriever({ cacheDir, threads: 1 }).retrieve(goldenInput({ queries: firstQueries })));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings.join('')).toMatch(/BM25 index cache .* is unusable \(checksum mismatch/);
+    expect((await fs.stat(file)).size).toBe(size);
+    const fresh = await collect(new Bm25Retriever({ cacheDir: null, threads: 1 }).retrieve(goldenInput({ queries: firstQueries })));
+    expect(rebuilt).toEqual(fresh);
+  });
+
+  it('round-trips an index through the file format (term frequencies of every width, astral and unpaired-surrogate terms)', () => {
+    for (const bigTf of [3, 300, 70000]) {
+      const index = indexOfTokens([['b', '𐐨x', 'a\ud800'], Array<string>(bigTf).fill('a'), [], ['é', 'b']]);
+      const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: 4 };
+      expect(decodeIndex(encodeIndex(key, index), key)).toEqual(index);
+      expect(() => decodeIndex(encodeIndex(key, index), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
+    }
+  });
+});
+
+describe('gensim Dictionary pruning (prune_at) emulation', () => {
+  /** A literal transcription of gensim's Dictionary.add_documents / doc2bow / filter_extremes / compactify. */
+  function gensimReference(documents: string[][], pruneAt: number) {
+    let token2id = new Map<string, number>();
+    let dfs = new Map<number, number>();
+    let cfs = new Map<number, number>();
+    let numDocs = 0;
+    let numPos = 0;
+    const byCodePoint = (a: string, b: string) => {
+      const x = [...a].map((c) => c.codePointAt(0)!);
+      const y = [...b].map((c) => c.codePointAt(0)!);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    };
+    documents.forEach((document, docno) => {
+      if (docno % 10000 === 0 && token2id.size > pruneAt) {
+        const good = [...token2id.values()].sort((a, b) => (dfs.get(b) ?? 0) - (dfs.get(a) ?? 0)).slice(0, pruneAt);
+        const keep = new Set(good);
+        const kept = [...token2id].filter(([, id]) => keep.has(id));
+        const idmap = new Map([...kept.map(([, id]) => id)].sort((a, b) => a - b).map((id, i) => [id, i]));
+        token2id = new Map(kept.map(([token, id]) => [token, idmap.get(id)!]));
+        dfs = new Map([...dfs].filter(([id]) => keep.has(id)).map(([id, f]) => [idmap.get(id)!, f]));
+        cfs = new Map([...cfs].filter(([id]) => keep.has(id)).map(([id, f]) => [idmap.get(id)!, f]));
+      }
+      const counter = new Map<string, number>();
+      for (const w of document) counter.set(w, (counter.get(w) ?? 0) + 1);
+      for (const w of [...counter.keys()].filter((w) => !token2id.has(w)).sort(byCodePoint)) token2id.set(w, token2id.size);
+      numDocs++;
+      for (const [w, f] of counter) {
+        const id = token2id.get(w)!;
+        numPos += f;
+        cfs.set(id, (cfs.get(id) ?? 0) + f);
+        dfs.set(id, (dfs.get(id) ?? 0) + 1);
+      }
+    });
+    const terms: string[] = [];
+    for (const [token, id] of token2id) terms[id] = token;
+    return {
+      terms,
+      df: terms.map((_, id) => dfs.get(id)!),
+      cf: terms.map((_, id) => cfs.get(id)!),
+      numDocs,
+      numPos,
+      docLengths: documents.map((document) => document.filter((token) => token2id.has(token)).length),
+    };
+  }
+
+  it('prunes at the 10,000-document checks exactly like gensim (df ties to the smaller id, later re-entry)', () => {
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const vocabulary = Array.from({ length: 3000 }, (_, i) => `t${i.toString(36)}${i % 7 === 0 ? '𐐨' : i % 11 === 0 ? '\uffe0' : ''}`);
+    const documents = Array.from({ length: 35000 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 6) }, () => vocabulary[Math.floor(vocabulary.length * random() ** 3)]!),
+    );
+    const pruneAt = 400;
+    const reference = gensimReference(documents, pruneAt);
+    const index = indexOfTokens(documents, pruneAt);
+    expect(index.terms.length).toBeLessThan(new Set(documents.flat()).size);
+    expect(index.terms).toEqual(reference.terms);
+    expect([...index.df]).toEqual(reference.df);
+    expect([...index.cf]).toEqual(reference.cf);
+    expect(index.numDocs).toBe(reference.numDocs);
+    expect(index.numPos).toBe(reference.numPos);
+    expect([...index.docLengths]).toEqual(reference.docLengths);
+    const sumCf = reference.cf.reduce((sum, cf) => sum + cf, 0);
+    expect(new LuceneBm25Model(index, 0.9, 0.4).avgdl).toBe(sumCf / reference.numDocs);
+  });
+
+  it('sorts new tokens by code point, not UTF-16 unit', () => {
+    expect(['\uffe0', '𐐨', 'a'].sort(compareCodePoints)).toEqual(['a', '\uffe0', '𐐨']);
+    expect(indexOfTokens([['\uffe0', '𐐨', 'a']]).terms).toEqual(['a', '\uffe0', '𐐨']);
+  });
+});
+
+describe('BM25 retriever: interruption and bad input', () => {
+  it('stops with an interrupted error when the signal has fired', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
+    await expect(collect(retriever.retrieve(goldenInput({ signal: controller.signal })))).rejects.toMatchObject({ code: 'interrupted' });
+  });
+
+  it('stops the analysis workers when interrupted midway', async () => {
+    const controller = new AbortController();
+    const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
+    const running = collect(retriever.retrieve(goldenInput({ signal: controller.signal })));
+    setTimeout(() => controller.abort(), 5);
+    await expect(running).rejects.toBeInstanceOf(HarnessError);
+  });
+
+  it('refuses an empty corpus and invalid parameters with clear errors', async () => {
+    const retriever = new Bm25Retriever({ cacheDir: null });
+    await expect(collect(retriever.retrieve(goldenInput({ corpus: { ids: [], texts: [] } })))).rejects.toMatchObject({ code: 'data.empty_corpus' });
+    expect(() => new Bm25Retriever({ b: 2 })).toThrow(/b must be in \[0, 1\]/);
+  });
+});
+
+describe("glibc's log (Python math.log) for gensim's idf", () => {
+  it('equals Python on small and random arguments, including where glibc is not correctly rounded', () => {
+    const golden = JSON.parse(readText(bm25Fixture('glibc-log.json'))) as Array<[number, number]>;
+    expect(golden.length).toBeGreaterThan(3500);
+    expect(golden.filter(([x, ln]) => glibcLog(x) !== ln)).toEqual([]);
+    // what V8 alone would get wrong
+    expect(Math.log(3)).not.toBe(glibcLog(3));
+    expect(golden.filter(([x, ln]) => Math.log(x) !== ln).length).toBeGreaterThan(20);
+  });
+});
