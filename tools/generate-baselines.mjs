@@ -3,7 +3,7 @@
  * Regenerates configs/baselines/*.json from the transcribed published tables in
  * ../shared/bright/published-scores.json (or the path given as the first argument).
  *
- *   node tools/generate-baselines.mjs [path/to/published-scores.json]
+ *   node tools/generate-baselines.mjs [path/to/published-scores.json] [output-dir (default configs/baselines)]
  *
  * The numbers are copied as published (x100 with one decimal for the papers, 0-1 with four decimals for
  * Pyserini/Anserini); what this script adds is the setting each row belongs to (so `eval` can pick the matching
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const input = path.resolve(process.argv[2] ?? path.join(root, '..', 'shared', 'bright', 'published-scores.json'));
 const published = JSON.parse(readFileSync(input, 'utf8'));
-const outDir = path.join(root, 'configs', 'baselines');
+const outDir = path.resolve(process.argv[3] ?? path.join(root, 'configs', 'baselines'));
 mkdirSync(outDir, { recursive: true });
 
 const TASKS = [
@@ -68,7 +68,7 @@ function write(file, description, rows) {
   }
   const document = { format: 'reasonir-baseline/1', description, generatedBy: 'tools/generate-baselines.mjs', rows };
   writeFileSync(path.join(outDir, file), `${JSON.stringify(document, null, 2)}\n`);
-  process.stderr.write(`wrote configs/baselines/${file} (${rows.length} rows)\n`);
+  process.stderr.write(`wrote ${path.join(outDir, file)} (${rows.length} rows)\n`);
 }
 
 // BRIGHT paper, original queries

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Regenerates the CI regression benchmark's data (run: `node tools/make-ci-bench.mjs [examples-dir]`):
+ * Regenerates the CI regression benchmark's data (run: `node tools/make-ci-bench.mjs [examples-dir] [out-dir]`):
  * test/fixtures/ci-bench/data/{examples,documents}/<task>-00000-of-00001.parquet, a `--data-dir` tree.
  *
  * examples: the real BRIGHT rows of three tasks, one per group (all 7 columns, HF row order) from ../shared/bright/examples.
@@ -26,7 +26,7 @@ export const CI_TASKS = ['biology', 'leetcode', 'theoremqa_theorems'];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examplesDir = process.argv[2] ?? path.resolve(root, '..', 'shared', 'bright', 'examples');
-const out = path.join(root, 'test', 'fixtures', 'ci-bench', 'data');
+const out = path.resolve(process.argv[3] ?? path.join(root, 'test', 'fixtures', 'ci-bench', 'data'));
 
 function readExamples(task) {
   const text = gunzipSync(readFileSync(path.join(examplesDir, `${task}.jsonl.gz`))).toString('utf8');

@@ -1,6 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultBaselineFor, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
 import { HarnessError } from '../../src/core/errors.js';
+import { buildComparisonTable } from '../../src/report/comparison-table.js';
+import { repoRoot, sharedRoot } from '../helpers/cli.js';
+
+const publishedScores = path.join(sharedRoot, 'bright', 'published-scores.json');
 
 const TASKS = [
   'biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living',
@@ -73,5 +81,24 @@ describe('published baselines (configs/baselines)', () => {
     expect(() => parseBaselineFile({ format: 'other', rows: [] }, 'x.json')).toThrowError(/x.json: "format" must be "reasonir-baseline\/1"/);
     const row = { name: 'r', label: 'R', setting: { retriever: 'bm25', model: null, queries: 'original', long: false }, default: false, scale: 1, decimals: null, measures: { 'NDCG@10': { tasks: { biology: 'high' }, avg: null } }, provenance: { source: 's' } };
     expect(() => parseBaselineFile({ format: 'reasonir-baseline/1', rows: [row] }, 'y.json')).toThrowError(/y.json: r.NDCG@10.biology must be a number/);
+  });
+
+  it.skipIf(!existsSync(publishedScores))('are exactly what tools/generate-baselines.mjs makes of ../shared/bright/published-scores.json', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'reasonir-baselines-'));
+    const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'generate-baselines.mjs'), publishedScores, out], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const committed = path.join(repoRoot, 'configs', 'baselines');
+    const generated = readdirSync(out).sort();
+    expect(generated).toEqual(readdirSync(committed).filter((name) => name.endsWith('.json')).sort());
+    for (const name of generated) expect(readFileSync(path.join(out, name), 'utf8'), name).toBe(readFileSync(path.join(committed, name), 'utf8'));
+  });
+
+  it('tabulates the long-document setting over its 8 tasks, average only', async () => {
+    const table = buildComparisonTable([], selectBaselines(await loadPublishedBaselines(), ['leaderboard-long-bm25', 'leaderboard-long-qwen']));
+    expect(table.measure).toBe('Recall@1');
+    expect(table.columns.map((column) => column.task)).toEqual([
+      'biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'pony',
+    ]);
+    expect(table.rows.map((row) => [row.avg, row.avgCovers])).toEqual([[11.4, 8], [27.8, 8]]);
   });
 });
