@@ -28,7 +28,8 @@ export function barChartSvg(table: ComparisonTable): string {
   let max = 0;
   series.forEach((_, r) => groups.forEach((_, g) => (max = Math.max(max, valueAt(r, g) ?? 0))));
   const yMax = niceMax(max);
-  const groupWidth = Math.max(1, series.length) * BAR + GROUP_GAP;
+  // wide enough for the column heading (`TheoQ`) even with one or two series
+  const groupWidth = Math.max(44, Math.max(1, series.length) * BAR + GROUP_GAP);
   const width = LEFT + groups.length * groupWidth + 16;
   const legendHeight = 18 * series.length + 8;
   const height = TOP + PLOT_HEIGHT + BOTTOM + legendHeight;
@@ -47,7 +48,7 @@ export function barChartSvg(table: ComparisonTable): string {
     );
   }
   groups.forEach((group, g) => {
-    const x0 = LEFT + g * groupWidth + GROUP_GAP / 2;
+    const x0 = LEFT + g * groupWidth + (groupWidth - series.length * BAR) / 2;
     // a group boundary (StackExchange | Coding | Theorem-based | Avg) gets a divider
     if (g > 0 && groups[g - 1]!.group !== group.group) {
       const xDivider = LEFT + g * groupWidth;

@@ -29,7 +29,7 @@ const PLOT_HEIGHT = 220;
  * `data-task` and `data-run`.
  */
 export function distributionSvg(columns: TaskColumn[], runs: RunDistribution[], measure: string): string {
-  const groupWidth = Math.max(1, runs.length) * BOX + GAP;
+  const groupWidth = Math.max(44, Math.max(1, runs.length) * BOX + GAP);
   const width = LEFT + columns.length * groupWidth + 16;
   const height = TOP + PLOT_HEIGHT + 40 + 18 * runs.length + 8;
   const y = (value: number) => TOP + PLOT_HEIGHT - value * PLOT_HEIGHT;
@@ -49,7 +49,7 @@ export function distributionSvg(columns: TaskColumn[], runs: RunDistribution[], 
     );
   }
   columns.forEach((column, g) => {
-    const x0 = LEFT + g * groupWidth + GAP / 2;
+    const x0 = LEFT + g * groupWidth + (groupWidth - runs.length * BOX) / 2;
     runs.forEach((run, r) => {
       const values = run.perTask.get(column.task);
       if (!values || values.length === 0) return;
