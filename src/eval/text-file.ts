@@ -56,7 +56,9 @@ function isSeparator(code: number): boolean {
 export function parseScore(text: string): number | undefined {
   const value = Number(text);
   if (Number.isNaN(value)) return infinity.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : undefined;
-  return radixPrefix.test(text) ? undefined : value; // Number() also reads 0x.., 0b.., 0o..
+  // Number() also reads 0x.., 0b.., 0o..; only a letter in the second or third place can start one
+  const letter = (text.charCodeAt(1) | 0x20) >= 0x61 || (text.charCodeAt(2) | 0x20) >= 0x61;
+  return letter && radixPrefix.test(text) ? undefined : value;
 }
 
 const infinity = /^[+-]?inf(inity)?$/i;

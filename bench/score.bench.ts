@@ -1,0 +1,98 @@
+/**
+ * `npm run bench -- score`: the scorer at BRIGHT's full size: 1,384 queries x 1,000 documents with all 25
+ * measures, including writing the TREC run to .bench-tmp/ and parsing it back; and buildRankedList on a
+ * leetcode-sized (413,932-document) float32 score array with depth 1000.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Qrels, Run } from '../src/core/types.js';
+import { buildRankedList } from '../src/eval/build-run.js';
+import { evaluate } from '../src/eval/evaluate.js';
+import { DEFAULT_MEASURES } from '../src/eval/measure.js';
+import { readRunFile } from '../src/eval/run-file.js';
+import { writeTrecRun } from '../src/eval/trec-run.js';
+import type { BenchRow } from './table.js';
+
+// compiled to dist-bench/bench/: the repository is two levels up
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const QUERIES = 1384;
+const DOCS_PER_QUERY = 1000;
+const CORPUS = 413_932;
+
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** BRIGHT-like: float32 scores with ties, ~5 gold docs per query, about half of them retrieved. */
+function makeRunAndQrels(next: () => number): { run: Run; qrels: Qrels } {
+  const run: Run = new Map();
+  const qrels: Qrels = new Map();
+  for (let q = 0; q < QUERIES; q++) {
+    const docs = Array.from({ length: DOCS_PER_QUERY }, (_, i) => ({
+      docId: `task/doc_${Math.floor(next() * 400_000)}_${i}.txt`,
+      score: Math.fround(Math.round((30 - i * 0.02 + next()) * 1000) / 1000),
+    }));
+    run.set(String(q), docs);
+    const judgments = new Map<string, number>();
+    for (let g = 0; g < 5; g++) judgments.set(next() < 0.5 ? docs[Math.floor(next() * DOCS_PER_QUERY)]!.docId : `task/gold_${q}_${g}.txt`, 1);
+    qrels.set(String(q), judgments);
+  }
+  return { run, qrels };
+}
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const next = random(20250101);
+  const { run: original, qrels } = makeRunAndQrels(next);
+  const dir = path.join(repoRoot, '.bench-tmp');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'score-bench.trec');
+
+  let start = process.hrtime.bigint();
+  await writeTrecRun(file, original, 'bench');
+  const writeSeconds = seconds(start);
+
+  start = process.hrtime.bigint();
+  const parsed = await readRunFile(file);
+  const parseSeconds = seconds(start);
+  start = process.hrtime.bigint();
+  const evaluation = evaluate(parsed, qrels, DEFAULT_MEASURES);
+  const evaluateSeconds = seconds(start);
+  if (evaluation.queryOrder.length !== QUERIES) throw new Error('bench: not every query was evaluated');
+
+  const ids = Array.from({ length: CORPUS }, (_, i) => `leetcode/solution_${i}.txt`);
+  const scores = new Float32Array(CORPUS);
+  const excluded = Array.from({ length: 40 }, (_, i) => ids[i * 997]!);
+  const repeats = 20;
+  let buildSeconds = 0;
+  for (let r = 0; r < repeats; r++) {
+    // BM25-like: most documents score 0 (no query term), the rest spread with ties
+    for (let i = 0; i < CORPUS; i++) scores[i] = next() < 0.7 ? 0 : Math.round(next() * 5000) / 100;
+    start = process.hrtime.bigint();
+    const ranked = buildRankedList({ queryId: String(r), docIndices: null, scores }, ids, excluded, 1000);
+    buildSeconds += seconds(start);
+    if (ranked.length !== 1000) throw new Error('bench: buildRankedList returned a short list');
+  }
+
+  const total = parseSeconds + evaluateSeconds;
+  const perQueryMs = (buildSeconds / repeats) * 1000;
+  return [
+    { bench: 'score', metric: `write TREC run (${QUERIES}x${DOCS_PER_QUERY} lines)`, value: `${writeSeconds.toFixed(3)} s` },
+    { bench: 'score', metric: 'parse TREC run', value: `${parseSeconds.toFixed(3)} s` },
+    { bench: 'score', metric: `evaluate ${DEFAULT_MEASURES.length} measures`, value: `${evaluateSeconds.toFixed(3)} s` },
+    { bench: 'score', metric: 'parse + evaluate', value: `${total.toFixed(3)} s`, target: '< 1 s', ok: total < 1 },
+    { bench: 'score', metric: `buildRankedList ${CORPUS} docs, depth 1000`, value: `${perQueryMs.toFixed(1)} ms/query`, target: '< 20 ms/query', ok: perQueryMs < 20 },
+  ];
+}
