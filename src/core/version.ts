@@ -1,9 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** Root of the installed package (holds package.json and configs/), from src/ or dist/ alike. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Root of the installed package (holds package.json and configs/): the nearest folder above this module with a
+ * package.json, so it holds whether the code runs from src/, dist/ or dist-bench/src/.
+ */
+export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`reasonir: no package.json above ${start}`);
+  }
+}
 
 let cached: string | undefined;
 

@@ -1,0 +1,20 @@
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+/** Option parsers shared by commands; commander reports their errors as usage errors (exit 2). */
+export function parsePositiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return Number(value);
+}
+
+export function parseDepth(value: string): number | 'all' {
+  return value === 'all' ? 'all' : parsePositiveInteger(value);
+}
+
+/** `i/n` with 0 <= i < n. */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) throw new InvalidArgumentError('expected i/n with 0 <= i < n, e.g. 0/4.');
+  return { index, count };
+}

@@ -1,0 +1,49 @@
+import type { Retriever } from '../core/types.js';
+import { usageError } from '../core/errors.js';
+import { Bm25Retriever } from '../retrieval/bm25/bm25-retriever.js';
+import { createDenseRetriever, createPrecomputedRetriever } from '../retrieval/create-dense.js';
+
+export const RETRIEVER_KINDS = ['bm25', 'dense', 'embeddings'] as const;
+export type RetrieverKind = (typeof RETRIEVER_KINDS)[number];
+
+export interface RetrieverChoice {
+  kind: RetrieverKind;
+  model?: string;
+  device?: string;
+  batchTokens?: number;
+  shard?: { index: number; count: number };
+  /** Precomputed embeddings; `{task}` in a path is replaced by the task name. */
+  docEmbeddings?: string;
+  queryEmbeddings?: string;
+  long: boolean;
+  revision?: string;
+  signal?: AbortSignal;
+}
+
+/** The retriever for one task (precomputed embedding files differ per task; the others are shared). */
+export async function createRetriever(choice: RetrieverChoice, task: string): Promise<Retriever> {
+  switch (choice.kind) {
+    case 'bm25':
+      return new Bm25Retriever();
+    case 'dense':
+      if (!choice.model) throw usageError('missing_model', '--retriever dense needs --model <config name or directory>');
+      return createDenseRetriever({
+        model: choice.model,
+        device: choice.device,
+        batchTokens: choice.batchTokens,
+        shard: choice.shard,
+        long: choice.long,
+        revision: choice.revision,
+        signal: choice.signal,
+      });
+    case 'embeddings': {
+      if (!choice.docEmbeddings || !choice.queryEmbeddings) {
+        throw usageError('missing_embeddings', '--retriever embeddings needs --doc-emb FILE and --query-emb FILE');
+      }
+      return createPrecomputedRetriever({
+        docEmbeddings: choice.docEmbeddings.replaceAll('{task}', task),
+        queryEmbeddings: choice.queryEmbeddings.replaceAll('{task}', task),
+      });
+    }
+  }
+}

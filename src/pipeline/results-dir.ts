@@ -1,0 +1,115 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { usageError } from '../core/errors.js';
+import { packageVersion } from '../core/version.js';
+import type { QueryVariant } from '../dataset/registry.js';
+import { writeEvaluationFiles } from '../eval/results-files.js';
+import { writeScoreJson } from '../eval/score-json.js';
+import { writeTrecRun } from '../eval/trec-run.js';
+import type { Measure } from '../eval/measure.js';
+import type { TaskEvaluation } from './evaluate-task.js';
+
+/** What `summary.json` records for a whole `reasonir eval` invocation; `reasonir table/check/report` read it. */
+export interface Summary {
+  reasonir_version: string;
+  retriever: string;
+  model: string | null;
+  queries: QueryVariant;
+  long: boolean;
+  dataset: { repo: string; revision: string };
+  created: string;
+  headline: string;
+  tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
+}
+
+export interface RunSetting {
+  retriever: string;
+  model: string | null;
+  queries: QueryVariant;
+  long: boolean;
+  depth: number | 'all';
+  argv: string[];
+  retrieverParameters: Record<string, unknown>;
+}
+
+/**
+ * Picks the output directory. The default name carries retriever, query variant and date and gets a numeric
+ * suffix rather than reuse an earlier run's folder; an explicit --out that already holds results is refused.
+ */
+export async function chooseOutputDir(explicit: string | undefined, setting: RunSetting, now = new Date()): Promise<string> {
+  if (explicit) {
+    const existing = await fs.readdir(explicit).catch(() => [] as string[]);
+    if (existing.length > 0) {
+      throw usageError('output_exists', `--out ${explicit} already contains files; choose a new directory or remove it first`);
+    }
+    return explicit;
+  }
+  const name = [setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null, now.toISOString().slice(0, 10)]
+    .filter(Boolean)
+    .join('-');
+  const base = path.join('results', name);
+  for (let attempt = 1; ; attempt++) {
+    const candidate = attempt === 1 ? base : `${base}-${attempt}`;
+    try {
+      await fs.mkdir(candidate, { recursive: false });
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        await fs.mkdir(path.dirname(candidate), { recursive: true });
+        attempt--;
+        continue;
+      }
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
+ * Writes one task's files into a hidden staging folder and renames it into place only when complete, so an
+ * interrupted run never leaves a task folder that looks finished.
+ */
+export async function writeTaskResults(
+  outDir: string,
+  result: TaskEvaluation,
+  setting: RunSetting,
+  measures: readonly Measure[],
+): Promise<void> {
+  const started = performance.now();
+  const taskName = result.loaded.task.name;
+  const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
+  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(staging, { recursive: true });
+  try {
+    const tag = `reasonir-${setting.model ?? setting.retriever}`;
+    await writeTrecRun(path.join(staging, 'run.trec'), result.run, tag);
+    await writeScoreJson(path.join(staging, 'score.json'), result.run);
+    await writeEvaluationFiles(staging, result.evaluation, measures);
+    const manifest = {
+      task: taskName,
+      dataset: { repo: result.loaded.repo, revision: result.loaded.revision, files: result.loaded.files },
+      queries: setting.queries,
+      long: setting.long,
+      top_k: setting.depth,
+      num_queries: result.loaded.queries.length,
+      num_documents: result.loaded.corpus.ids.length,
+      retriever: { name: setting.retriever, model: setting.model, parameters: setting.retrieverParameters },
+      data_warnings: result.loaded.warnings,
+      versions: { reasonir: packageVersion(), node: process.version },
+      host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memory_bytes: os.totalmem() },
+      timings_s: { ...result.timings, write_s: (performance.now() - started) / 1000 },
+      argv: setting.argv,
+      created: new Date().toISOString(),
+    };
+    await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fs.rename(staging, path.join(outDir, taskName));
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function writeSummary(outDir: string, summary: Summary): Promise<void> {
+  await writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}
