@@ -18,7 +18,8 @@ export async function readTextFile(filePath: string, what: string): Promise<stri
       throw dataError('file_unreadable', `${what} ${filePath} looks gzipped but does not decompress: ${(error as Error).message}`, error);
     }
   }
-  return bytes.toString('utf8');
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not part of the data
 }
 
 /**

@@ -33,9 +33,14 @@ export function parseTrecRun(text: string, source: string): Run {
       const s5 = s4 === -1 ? -1 : text.indexOf(' ', s4 + 1);
       const s6 = s5 === -1 ? -1 : text.indexOf(' ', s5 + 1);
       if (s5 === -1 || s5 >= end - 1 || (s6 !== -1 && s6 < end) || s1 === start) {
-        let count = 0;
-        forEachFieldLine(text.slice(start, end), 6, (fields) => (count = fields.length));
-        throw columnCountError(source, lineNumber, count);
+        // not six single-space-separated fields: split this line the general way (a stray leading or trailing space)
+        let fields: string[] = [];
+        forEachFieldLine(text.slice(start, end), 6, (found) => (fields = [...found]));
+        if (fields.length !== 6) throw columnCountError(source, lineNumber, fields.length);
+        builder.add(fields[0]!, fields[2]!, fields[4]!, lineNumber);
+        previousQueryId = '';
+        start = end + 1;
+        continue;
       }
       // consecutive lines of one query share the qid string (and skip a map lookup)
       const sameQuery = s1 - start === previousQueryId.length && text.startsWith(previousQueryId, start);

@@ -35,6 +35,13 @@ describe('TREC run', () => {
     expect(run.get('2')).toEqual([{ docId: 'b', score: -0.002 }]);
   });
 
+  it('accepts stray leading/trailing spaces on single-space lines, like trec_eval', () => {
+    const run = parseTrecRun('q Q0 a 1 2 t \n q Q0 b 2 1 t\nq Q0 c 3 0 t\n', 'r.txt');
+    expect(run.get('q')!.map((doc) => doc.docId)).toEqual(['a', 'b', 'c']);
+    dataFailure(() => parseTrecRun('q Q0 a 1 2 t\nq Q0 b 2 1\n', 'r.txt'), /r\.txt:2: .*found 5$/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 2 t x\n', 'r.txt'), /r\.txt:1: .*found more than 6$/);
+  });
+
   it('rejects malformed lines with file:line and what was expected', () => {
     dataFailure(() => parseTrecRun('q Q0 a 1 1.0 t\nq Q0 b 2 1.0\n', 'run.txt'), /^run\.txt:2: expected 6 whitespace-separated columns "qid Q0 docid rank score tag", found 5$/);
     dataFailure(() => parseTrecRun('q Q0 a 1 1.0 t extra\n', 'run.txt'), /run\.txt:1: .*found more than 6/);
@@ -89,6 +96,12 @@ describe('score.json', () => {
     expect(run.get('2')).toEqual([{ docId: 'dé"q', score: -Infinity }, { docId: 'x', score: Infinity }]);
     expect(run.get('5')).toEqual([]);
     expect(parseScoreJson(' {} ', 's.json').size).toBe(0);
+  });
+
+  it('detects score.json by content, with a byte-order mark too', async () => {
+    const file = path.join(dir, 'run-with-bom');
+    writeFileSync(file, '\uFEFF{"q": {"a": 1.5}}');
+    expect(await readRunFile(file)).toEqual(new Map([['q', [{ docId: 'a', score: 1.5 }]]]));
   });
 
   it('rejects bad shapes with file:line, NaN scores and duplicates', () => {
