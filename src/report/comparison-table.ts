@@ -1,4 +1,5 @@
 import { usageError } from '../core/errors.js';
+import { DEFAULT_DATASET } from '../dataset/registry.js';
 import type { BaselineRow } from './baseline.js';
 import { measuresOf, resolveMeasureName, type ResultsDir } from './results-dir.js';
 import { meanInOrder, taskColumns, type TaskColumn } from './task-columns.js';
@@ -120,6 +121,14 @@ export function buildComparisonTable(runs: ResultsDir[], baselines: BaselineRow[
   for (const baseline of baselines) {
     const row = publishedRow(baseline, columns, measure, notes);
     if (row) rows.push(row);
+  }
+  if (rows.some((row) => row.kind === 'published')) {
+    for (const run of runs) {
+      const revision = run.summary.dataset?.revision;
+      if (revision !== DEFAULT_DATASET.revision) {
+        notes.push(`${run.label}: data revision ${revision ?? 'unknown'}, not the pinned ${DEFAULT_DATASET.revision.slice(0, 7)}; published numbers may not be comparable`);
+      }
+    }
   }
   if (options.delta !== undefined) {
     const reference = findReference(rows, options.delta);

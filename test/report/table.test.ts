@@ -40,6 +40,7 @@ describe('comparison table', () => {
         'BM25 (BRIGHT paper)          │  18.9   27.2  14.9  12.5  13.6   18.4  15.0 │ 24.4    7.9 │  6.2   10.4    4.9 │         14.5',
         '─────────────────────────────┼─────────────────────────────────────────────┼─────────────┼────────────────────┼─────────────',
         'Δ bm25 − BM25 (BRIGHT paper) │ +16.7                                       │       +15.4 │                    │ +16.0 (2/12)',
+        'note: bm25: data revision local, not the pinned 3066d29; published numbers may not be comparable',
         'note: Avg (k/12): the mean over the k tasks the row covers, not comparable with a full average.',
       ].join('\n') + '\n',
     );
