@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
+import { loadTask } from '../../src/dataset/load-task.js';
+import { repoRoot, runReasonir } from '../helpers/cli.js';
+
+const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
+const examplesColumns = {
+  query: 'string', reasoning: 'string', id: 'string', excluded_ids: 'string[]',
+  gold_ids_long: 'string[]', gold_ids: 'string[]', gold_answer: 'string',
+} as const;
+
+let work: string;
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-eval-cli-'));
+});
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+describe('reasonir eval (command line)', () => {
+  it('evaluates a task with exclusions and never lets an excluded id into the run', async () => {
+    const out = path.join(work, 'leetcode');
+    const result = await runReasonir(['eval', '--task', 'leetcode', '--data-dir', fixtureData, '--out', out, '--top-k', '50'], {
+      env: { REASONIR_CACHE: path.join(work, 'cache') },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^task\s+NDCG@10/m);
+    expect(result.stdout).toContain('BM25 (BRIGHT paper)');
+    const scores = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'score.json'), 'utf8')) as Record<string, Record<string, number>>;
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'manifest.json'), 'utf8'));
+    expect(manifest.top_k).toBe(50);
+    const task = await loadTask({ task: 'leetcode', dataDir: fixtureData });
+    expect(Object.keys(scores)).toEqual(task.queries.map((query) => query.id));
+    let excludedChecked = 0;
+    for (const query of task.queries) {
+      const retrieved = Object.keys(scores[query.id]!);
+      expect(retrieved).toHaveLength(50);
+      for (const id of query.excludedIds) {
+        expect(retrieved).not.toContain(id);
+        excludedChecked++;
+      }
+    }
+    expect(excludedChecked).toBeGreaterThan(1000);
+  });
+
+  it('prints summary.json with --json and refuses to write into a non-empty --out', async () => {
+    const out = path.join(work, 'pony');
+    const first = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--json'], {
+      env: { REASONIR_CACHE: path.join(work, 'cache') },
+    });
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ retriever: 'bm25', queries: 'original', headline: 'NDCG@10', dataset: { revision: 'local' } });
+    expect(summary.tasks.pony.num_queries).toBe(112);
+    const again = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already contains files');
+  });
+
+  it('evaluates reasoning queries and the long-document setting', async () => {
+    const reasoning = await runReasonir(
+      ['eval', '--task', 'pony', '--queries', 'gpt4', '--data-dir', fixtureData, '--out', path.join(work, 'gpt4'), '--json'],
+      { env: { REASONIR_CACHE: path.join(work, 'cache') } },
+    );
+    expect(reasoning.code).toBe(0);
+    expect(JSON.parse(reasoning.stdout).queries).toBe('gpt4');
+    const long = await runReasonir(
+      ['eval', '--task', 'pony', '--long', '--data-dir', fixtureData, '--out', path.join(work, 'long'), '--json'],
+      { env: { REASONIR_CACHE: path.join(work, 'cache') } },
+    );
+    expect(long.code).toBe(0);
+    expect(JSON.parse(long.stdout)).toMatchObject({ long: true, headline: 'Recall@1' });
+    const noLong = await runReasonir(['eval', '--task', 'leetcode', '--long', '--data-dir', fixtureData, '--out', path.join(work, 'x')]);
+    expect(noLong.code).toBe(2);
+    expect(noLong.stderr).toContain('no long-document corpus');
+  });
+
+  it('names bad input with usage (2) or data (3) exit codes', async () => {
+    const unknownTask = await runReasonir(['eval', '--task', 'biolgy']);
+    expect(unknownTask.code).toBe(2);
+    expect(unknownTask.stderr).toContain('biology');
+    const badTopK = await runReasonir(['eval', '--task', 'pony', '--top-k', '0']);
+    expect(badTopK.code).toBe(2);
+    const badRetriever = await runReasonir(['eval', '--task', 'pony', '--retriever', 'splade']);
+    expect(badRetriever.code).toBe(2);
+    const missingData = await runReasonir(['eval', '--task', 'biology', '--data-dir', fixtureData, '--out', path.join(work, 'missing')]);
+    expect(missingData.code).toBe(3);
+    expect(missingData.stderr).toContain('examples/biology-00000-of-00001.parquet does not exist');
+    const offline = await runReasonir(['eval', '--task', 'pony', '--out', path.join(work, 'offline')], {
+      env: { HF_HUB_OFFLINE: '1', HF_HUB_CACHE: path.join(work, 'empty-hub') },
+    });
+    expect(offline.code).toBe(3);
+    expect(offline.stderr).toMatch(/offline/i);
+  });
+});
+
+describe('reasonir eval interrupted with Ctrl-C', () => {
+  it('exits 130 and leaves no task folder a later run would trust', async () => {
+    const dataDir = path.join(work, 'big');
+    await fs.mkdir(path.join(dataDir, 'documents'), { recursive: true });
+    await fs.mkdir(path.join(dataDir, 'examples'), { recursive: true });
+    const words = 'cell protein membrane energy light plant root water soil carbon enzyme gene neuron signal heat'.split(' ');
+    const rows = Array.from({ length: 150_000 }, (_, i) => ({
+      id: `doc${i}`,
+      content: Array.from({ length: 40 }, (_, j) => `${words[(i * 7 + j * 3) % words.length]}${(i + j) % 97}`).join(' '),
+    }));
+    writeBrightParquet({ filename: path.join(dataDir, 'documents', 'biology-00000-of-00001.parquet'), columns: { id: 'string', content: 'string' }, rows, rowGroupSize: 20_000 });
+    writeBrightParquet({
+      filename: path.join(dataDir, 'examples', 'biology-00000-of-00001.parquet'),
+      columns: examplesColumns,
+      rows: [{ query: 'cell membrane energy', reasoning: '', id: '0', excluded_ids: ['N/A'], gold_ids_long: ['N/A'], gold_ids: ['doc1'], gold_answer: '' }],
+    });
+    const out = path.join(work, 'interrupted');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'biology', '--data-dir', dataDir, '--out', out], {
+      env: { ...process.env, REASONIR_CACHE: path.join(work, 'cache-interrupt') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes('writing results to') && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+      });
+      child.on('close', resolve);
+    });
+    expect(stderr).toContain('interrupted');
+    expect(code).toBe(130);
+    const left = existsSync(out) ? await fs.readdir(out) : [];
+    expect(left.filter((name) => name !== 'summary.json')).toEqual([]);
+  });
+});
