@@ -118,7 +118,10 @@ export function selectBaselines(rows: BaselineRow[], names: string[]): BaselineR
     const row = rows.find((candidate) => candidate.name === name);
     if (row) return row;
     const needle = name.toLowerCase();
-    const similar = rows.filter((candidate) => candidate.name.includes(needle) || needle.includes(candidate.name)).map((r) => r.name);
+    const similar = rows
+      .filter((candidate) => candidate.name.includes(needle) || needle.includes(candidate.name))
+      .map((r) => r.name)
+      .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
     const hint = similar.length > 0 ? `did you mean ${similar.slice(0, 6).join(', ')}?` : 'see `reasonir table --list-baselines`';
     throw usageError('unknown_baseline', `unknown baseline "${name}": ${hint}`);
   });
