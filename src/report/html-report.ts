@@ -113,7 +113,7 @@ export async function buildHtmlReport(results: ResultsDir[], baselines: Baseline
 <body>
 <h1>${escapeHtml(title)}</h1>
 <h2>Scores</h2>
-${tableHtml(table)}
+<div class="figure">${tableHtml(table)}</div>
 <h2>Per task</h2>
 <div class="figure">${barChartSvg(table)}</div>
 <h2>Per-query distributions</h2>
