@@ -19,8 +19,11 @@ export const ANALYZER_VERSION = `lucene-${LUCENE_VERSION}-english-porter.1`;
 const MEMO_LIMIT = 200_000;
 let memo = new Map<string, string>();
 
-/** EnglishPossessiveFilter -> LowerCaseFilter -> StopFilter -> PorterStemFilter; '' means "no token". */
-function filterToken(raw: string): string {
+/**
+ * EnglishPossessiveFilter -> LowerCaseFilter -> StopFilter -> PorterStemFilter on one StandardTokenizer token;
+ * '' means "no token" (stop word, or nothing left). `analyze` is `tokenize` followed by this on every token.
+ */
+export function filterToken(raw: string): string {
   const lower = javaLowerCase(stripPossessive(raw));
   if (lower.length === 0 || ENGLISH_STOP_WORDS.has(lower)) return '';
   return porterStem(lower);

@@ -37,98 +37,83 @@ const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /**
  * Calls `onToken(start, end)` (UTF-16 offsets into `text`) for every token, in order. Zero-length tokens cannot
- * occur. Buffer positions are kept relative to `base`, the text offset of buffer slot 0, because the buffer is
- * only ever a window onto the text: JFlex's refill copies the same characters the reader would deliver.
+ * occur. Positions are absolute offsets into the text: the JFlex buffer is only ever a window onto it (a refill
+ * copies the characters the reader would deliver), so the window is tracked as [base, end) plus JFlex's "final
+ * high surrogate" flag, and nothing is copied. Everything is inlined into one function so the scanner state
+ * stays in registers.
  */
 export function tokenize(text: string, onToken: (start: number, end: number) => void): void {
   const textLength = text.length;
+  /** Text offset of buffer slot 0 (JFlex zzStartRead is start - base). */
   let base = 0;
-  let readerPos = 0;
-  let endRead = 0;
-  let startRead = 0;
-  let currentPos = 0;
-  let markedPos = 0;
+  /** Text offset of the end of the valid buffer content (zzEndRead). The reader is at end + finalHighSurrogate. */
+  let end = 0;
   let finalHighSurrogate = 0;
-
-  /** JFlex `zzRefill`: true means "no more input for this match". */
-  const refill = (): boolean => {
-    if (startRead > 0) {
-      endRead += finalHighSurrogate;
-      finalHighSurrogate = 0;
-      base += startRead;
-      endRead -= startRead;
-      currentPos -= startRead;
-      markedPos -= startRead;
-      startRead = 0;
-    }
-    const requested = BUFFER_SIZE - endRead - finalHighSurrogate;
-    if (requested === 0) return true;
-    const numRead = Math.min(requested, textLength - readerPos);
-    if (numRead <= 0) return true;
-    readerPos += numRead;
-    endRead += numRead;
-    if (isHighSurrogate(text.charCodeAt(base + endRead - 1))) {
-      if (numRead === requested) {
-        endRead--;
-        finalHighSurrogate = 1;
-        if (numRead === 1) return true;
-      } else {
-        if (readerPos >= textLength) return true;
-        readerPos++;
-        endRead++;
-      }
-    }
-    return false;
-  };
+  let markedPos = 0;
 
   for (;;) {
-    let markedPosL = markedPos;
+    const start = markedPos;
+    let markedPosL = start;
     let action = -1;
-    let currentPosL = (currentPos = startRead = markedPosL);
+    let current = start;
+    /** JFlex's zzCurrentPos field, which only moves at a refill. */
+    let currentAtRefill = start;
     let state = LEXSTATE_INITIAL;
     if ((attributes[state]! & 1) === 1) action = state;
     let sawEof = false;
     for (;;) {
-      let input: number;
-      if (currentPosL < endRead) {
-        input = codePointAt(text, base, currentPosL, endRead);
-      } else {
-        currentPos = currentPosL;
-        markedPos = markedPosL;
-        const eof = refill();
-        currentPosL = currentPos;
-        markedPosL = markedPos;
-        if (eof) {
+      if (current >= end) {
+        // zzRefill: shift the window to the match start, then top it up to BUFFER_SIZE characters
+        currentAtRefill = current;
+        if (start > base) {
+          end += finalHighSurrogate;
+          finalHighSurrogate = 0;
+          base = start;
+        }
+        const requested = BUFFER_SIZE - (end - base) - finalHighSurrogate;
+        const numRead = Math.min(requested, textLength - end - finalHighSurrogate);
+        if (requested === 0 || numRead <= 0) {
           sawEof = true;
           break;
         }
-        input = codePointAt(text, base, currentPosL, endRead);
+        end += numRead;
+        if (isHighSurrogate(text.charCodeAt(end - 1))) {
+          if (numRead === requested) {
+            end--;
+            finalHighSurrogate = 1;
+            if (numRead === 1) {
+              sawEof = true;
+              break;
+            }
+          } else if (end >= textLength) {
+            // Reader.read() returned -1: JFlex reports end of input although it just read characters
+            sawEof = true;
+            break;
+          } else {
+            end++;
+          }
+        }
       }
-      currentPosL += input > 0xffff ? 2 : 1;
+      // Character.codePointAt(zzBuffer, zzCurrentPos, zzEndRead)
+      let input = text.charCodeAt(current);
+      if (isHighSurrogate(input) && current + 1 < end) {
+        const low = text.charCodeAt(current + 1);
+        if (isLowSurrogate(low)) input = ((input - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+      }
+      current += input > 0xffff ? 2 : 1;
       const next = transitions[rowMap[state]! + charClass[input]!]!;
       if (next === -1) break;
       state = next;
       const attribute = attributes[state]!;
       if ((attribute & 1) === 1) {
         action = state;
-        markedPosL = currentPosL;
+        markedPosL = current;
         if ((attribute & 8) === 8) break;
       }
     }
     markedPos = markedPosL;
-    // JFlex compares with the field currentPos, which only moves at a refill: end of input right at a match start.
-    if (sawEof && startRead === currentPos) return;
+    if (sawEof && start === currentAtRefill) return;
     if (action < 0) throw new Error('StandardTokenizer: no rule matched (corrupt tables?)');
-    if (emitsToken(actions[action]!)) onToken(base + startRead, base + markedPos);
+    if (emitsToken(actions[action]!)) onToken(start, markedPos);
   }
-}
-
-/** Java `Character.codePointAt(char[], index, limit)` over the buffer window. */
-function codePointAt(text: string, base: number, index: number, limit: number): number {
-  const unit = text.charCodeAt(base + index);
-  if (isHighSurrogate(unit) && index + 1 < limit) {
-    const low = text.charCodeAt(base + index + 1);
-    if (isLowSurrogate(low)) return ((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-  }
-  return unit;
 }

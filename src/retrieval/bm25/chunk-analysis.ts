@@ -1,4 +1,5 @@
-import { analyze } from '../analyzer/analyze.js';
+import { filterToken } from '../analyzer/analyze.js';
+import { tokenize } from '../analyzer/standard-tokenizer.js';
 
 /**
  * The analyzed form of a run of consecutive documents, compact enough to cross a worker boundary by transfer:
@@ -17,31 +18,70 @@ export interface ChunkAnalysis {
   tfs: Uint32Array;
 }
 
+/**
+ * Analyzes the documents and bags them. Equivalent to bagging `analyze(text)` of each document, but a raw token
+ * seen before in the chunk costs one map lookup: its filtered form's local id (or -1, no token) is remembered.
+ */
 export function analyzeChunk(texts: readonly string[]): ChunkAnalysis {
-  return bagChunk(texts.length, (doc) => analyze(texts[doc]!));
+  const vocabulary = new LocalVocabulary();
+  const idOfRaw = new Map<string, number>();
+  return bag(texts.length, vocabulary, (doc, add) => {
+    const text = texts[doc]!;
+    tokenize(text, (start, end) => {
+      const raw = text.slice(start, end);
+      let id = idOfRaw.get(raw);
+      if (id === undefined) {
+        const token = filterToken(raw);
+        id = token.length === 0 ? -1 : vocabulary.idOf(token);
+        idOfRaw.set(raw, id);
+      }
+      if (id >= 0) add(id);
+    });
+  });
 }
 
 /** The chunk of `count` documents whose tokens `tokensOf(doc)` gives (already analyzed). */
 export function bagChunk(count: number, tokensOf: (doc: number) => readonly string[]): ChunkAnalysis {
-  const localIds = new Map<string, number>();
-  const firstSeen: string[] = [];
+  const vocabulary = new LocalVocabulary();
+  return bag(count, vocabulary, (doc, add) => {
+    for (const token of tokensOf(doc)) add(vocabulary.idOf(token));
+  });
+}
+
+/** Local ids in order of first appearance (renumbered to code-point ranks at the end). */
+class LocalVocabulary {
+  readonly ids = new Map<string, number>();
+  readonly firstSeen: string[] = [];
+
+  idOf(token: string): number {
+    let id = this.ids.get(token);
+    if (id === undefined) {
+      id = this.firstSeen.length;
+      this.ids.set(token, id);
+      this.firstSeen.push(token);
+    }
+    return id;
+  }
+}
+
+function bag(
+  count: number,
+  local: LocalVocabulary,
+  visit: (doc: number, add: (id: number) => void) => void,
+): ChunkAnalysis {
   const docOffsets = new Uint32Array(count + 1);
   let terms = new Uint32Array(1024);
   let tfs = new Uint32Array(1024);
   let nnz = 0;
   let counts = new Uint32Array(1024);
+  let distinct: number[] = [];
+  const add = (id: number) => {
+    if (id >= counts.length) counts = grow(counts, id + 1);
+    if (counts[id]!++ === 0) distinct.push(id);
+  };
   for (let doc = 0; doc < count; doc++) {
-    const distinct: number[] = [];
-    for (const token of tokensOf(doc)) {
-      let id = localIds.get(token);
-      if (id === undefined) {
-        id = firstSeen.length;
-        localIds.set(token, id);
-        firstSeen.push(token);
-        if (id >= counts.length) counts = grow(counts, id + 1);
-      }
-      if (counts[id]!++ === 0) distinct.push(id);
-    }
+    distinct = [];
+    visit(doc, add);
     if (nnz + distinct.length > terms.length) {
       terms = grow(terms, nnz + distinct.length);
       tfs = grow(tfs, nnz + distinct.length);
@@ -54,6 +94,7 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
     docOffsets[doc + 1] = nnz;
   }
 
+  const { firstSeen, ids: localIds } = local;
   const vocabulary = sortByCodePoint(firstSeen);
   const rank = new Uint32Array(firstSeen.length);
   for (let r = 0; r < vocabulary.length; r++) rank[localIds.get(vocabulary[r]!)!] = r;

@@ -1,0 +1,199 @@
+/**
+ * BRIGHT BM25 speed and memory on seeded synthetic corpora shaped like the real tasks: English-like text over a
+ * Zipfian vocabulary (with the numbers, dotted names, identifiers and punctuation the analyzer must handle).
+ *   analyzer:  single-thread throughput                                   target >= 20 MB/s per core
+ *   biology:   57k docs, ~40 MB, 103 queries: analyze + index + retrieve  target < 5 s (2 cores); cached < 1 s
+ *   leetcode:  414k docs, 142 queries with ~30k excluded ids each         target peak RSS < 3 GB, ms per query
+ * BENCH_BM25_SCALE (default 1) scales the leetcode corpus, e.g. 0.25 for a quick look.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Candidates, Query, RetrievalInput } from '../src/core/types.js';
+import { analyze } from '../src/retrieval/analyzer/analyze.js';
+import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
+import { buildRankedList } from '../src/eval/build-run.js';
+import type { BenchRow } from './table.js';
+import { peakRssMb } from './table.js';
+
+const BENCH = 'bm25';
+
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Words made of syllables (so the stemmer has suffixes to strip), drawn with P(rank r) ~ 1/r. */
+class TextGenerator {
+  private readonly words: string[];
+  private readonly random: () => number;
+
+  constructor(seed: number, vocabularySize: number) {
+    this.random = seededRandom(seed);
+    const syllables = ['the', 'in', 'ing', 'tion', 'al', 'er', 'ly', 'con', 'pro', 're', 'ate', 'ness', 'cell', 'gen', 'ment', 'ic', 'o', 'a', 'ous', 'ive', 'is', 'an', 'ed', 's', 'bio', 'mo', 'ra', 'ti', 'ver', 'us'];
+    const seen = new Set<string>();
+    this.words = [];
+    while (this.words.length < vocabularySize) {
+      const parts = 1 + Math.floor(this.random() * 4);
+      let word = '';
+      for (let i = 0; i < parts; i++) word += syllables[Math.floor(this.random() * syllables.length)];
+      if (this.random() < 0.03) word += String(Math.floor(this.random() * 1000));
+      if (!seen.has(word)) {
+        seen.add(word);
+        this.words.push(word);
+      }
+    }
+  }
+
+  private word(): string {
+    const rank = Math.floor(Math.exp(this.random() * Math.log(this.words.length)));
+    return this.words[rank - 1]!;
+  }
+
+  text(approximateChars: number): string {
+    let text = '';
+    let sentenceStart = true;
+    while (text.length < approximateChars) {
+      const roll = this.random();
+      let token: string;
+      if (roll < 0.004) token = `${this.word()}_${this.word()}`;
+      else if (roll < 0.008) token = `${this.word()}.${this.word()}()`;
+      else if (roll < 0.02) token = String(Math.floor(this.random() * 100000) / (roll < 0.014 ? 1 : 100));
+      else if (roll < 0.025) token = `${this.word()}'s`;
+      else token = this.word();
+      if (sentenceStart) token = token.charAt(0).toUpperCase() + token.slice(1);
+      text += token;
+      const punctuation = this.random();
+      sentenceStart = punctuation < 0.06;
+      text += sentenceStart ? '. ' : punctuation < 0.1 ? ', ' : punctuation < 0.105 ? '\n\n' : ' ';
+    }
+    return text;
+  }
+}
+
+function corpusOf(generator: TextGenerator, count: number, averageChars: number, random: () => number): string[] {
+  // document lengths vary over two orders of magnitude, as in BRIGHT
+  return Array.from({ length: count }, () => generator.text(averageChars * Math.exp(random() * 2.4 - 1.6)));
+}
+
+function utf8Megabytes(texts: readonly string[]): number {
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text);
+  return bytes / 1e6;
+}
+
+async function drain(retriever: Bm25Retriever, input: RetrievalInput, onCandidates?: (c: Candidates, i: number) => void): Promise<number[]> {
+  const times: number[] = [];
+  let i = 0;
+  for await (const candidates of retriever.retrieve(input)) {
+    onCandidates?.(candidates, i++);
+    times.push(performance.now());
+  }
+  return times;
+}
+
+function queriesOf(generator: TextGenerator, count: number, excluded: (i: number) => string[]): Query[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `q${i}`,
+    text: generator.text(300 + (i % 7) * 150),
+    goldIds: [],
+    goldIdsLong: [],
+    excludedIds: excluded(i),
+  }));
+}
+
+async function analyzerThroughput(): Promise<BenchRow[]> {
+  const random = seededRandom(7);
+  const texts = corpusOf(new TextGenerator(7, 150_000), 12_000, 1_500, random);
+  const megabytes = utf8Megabytes(texts);
+  for (const text of texts.slice(0, 500)) analyze(text); // warm up the JIT
+  const started = performance.now();
+  let tokens = 0;
+  for (const text of texts) tokens += analyze(text).length;
+  const seconds = (performance.now() - started) / 1000;
+  return [
+    { bench: BENCH, metric: `analyzer, 1 thread (${megabytes.toFixed(1)} MB, ${(tokens / 1e6).toFixed(1)}M tokens)`, value: `${(megabytes / seconds).toFixed(1)} MB/s`, target: '>= 20 MB/s', ok: megabytes / seconds >= 20 },
+  ];
+}
+
+async function biologySized(cacheDir: string): Promise<BenchRow[]> {
+  const random = seededRandom(11);
+  const generator = new TextGenerator(11, 250_000);
+  const texts = corpusOf(generator, 57_359, 700, random);
+  const ids = texts.map((_, i) => `bio-${i}`);
+  const megabytes = utf8Megabytes(texts);
+  const input: RetrievalInput = {
+    task: 'bench-biology',
+    corpus: { ids, texts },
+    corpusSha256: `bench-biology-${texts.length}-${megabytes}`,
+    queries: queriesOf(generator, 103, () => []),
+    depth: 1000,
+  };
+  const threads = Math.min(2, os.availableParallelism());
+  const rows: BenchRow[] = [];
+  for (const [label, dir, target] of [
+    ['cold: analyze + index + retrieve', cacheDir, 5],
+    ['cached index: load + retrieve', cacheDir, 1],
+  ] as const) {
+    const started = performance.now();
+    await drain(new Bm25Retriever({ cacheDir: dir, threads }), input, (candidates, i) =>
+      buildRankedList(candidates, ids, input.queries[i]!.excludedIds, 1000),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    rows.push({
+      bench: BENCH,
+      metric: `biology-sized (57k docs, ${megabytes.toFixed(0)} MB, 103 q, ${threads} threads), ${label}`,
+      value: `${seconds.toFixed(2)} s`,
+      target: `< ${target} s`,
+      ok: seconds < target,
+    });
+  }
+  return rows;
+}
+
+async function leetcodeSized(cacheDir: string): Promise<BenchRow[]> {
+  const scale = Number(process.env.BENCH_BM25_SCALE ?? '1');
+  const random = seededRandom(23);
+  const generator = new TextGenerator(23, 600_000);
+  const count = Math.round(413_932 * scale);
+  const texts = corpusOf(generator, count, 900, random);
+  const ids = texts.map((_, i) => `leet-${i}`);
+  const megabytes = utf8Megabytes(texts);
+  const excludedCount = Math.round(30_000 * scale);
+  const input: RetrievalInput = {
+    task: 'bench-leetcode',
+    corpus: { ids, texts },
+    corpusSha256: `bench-leetcode-${count}-${megabytes}`,
+    queries: queriesOf(generator, 142, (q) => Array.from({ length: excludedCount }, (_, i) => ids[(q * 7919 + i * 13) % count]!)),
+    depth: 1000,
+  };
+  const threads = os.availableParallelism();
+  const started = performance.now();
+  const times = await drain(new Bm25Retriever({ cacheDir, threads }), input, (candidates, i) =>
+    buildRankedList(candidates, ids, input.queries[i]!.excludedIds, 1000),
+  );
+  const total = (performance.now() - started) / 1000;
+  const perQuery = (times[times.length - 1]! - times[0]!) / (times.length - 1);
+  const rss = peakRssMb();
+  return [
+    { bench: BENCH, metric: `leetcode-sized (${count} docs, ${megabytes.toFixed(0)} MB, ${threads} threads), cold total`, value: `${total.toFixed(1)} s` },
+    { bench: BENCH, metric: `leetcode-sized, retrieval + ranking per query (${excludedCount} excluded ids)`, value: `${perQuery.toFixed(1)} ms`, target: '< 100 ms', ok: perQuery < 100 },
+    { bench: BENCH, metric: 'leetcode-sized, peak RSS of the process (corpus included)', value: `${rss.toFixed(0)} MB`, target: '< 3000 MB', ok: rss < 3000 },
+  ];
+}
+
+export async function run(): Promise<BenchRow[]> {
+  mkdirSync('.bench-tmp', { recursive: true });
+  const cacheDir = mkdtempSync(path.join('.bench-tmp', 'bm25-cache-'));
+  try {
+    return [...(await analyzerThroughput()), ...(await biologySized(cacheDir)), ...(await leetcodeSized(cacheDir))];
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
