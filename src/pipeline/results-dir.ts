@@ -88,7 +88,12 @@ export async function writeTaskResults(
     await writeEvaluationFiles(staging, result.evaluation, measures);
     const manifest = {
       task: taskName,
-      dataset: { repo: result.loaded.repo, revision: result.loaded.revision, files: result.loaded.files },
+      dataset: {
+        repo: result.loaded.repo,
+        revision: result.loaded.revision,
+        // content, not local paths: the manifest must describe the data on any machine
+        files: result.loaded.files.map(({ config, path: file, sha256, size }) => ({ config, path: file, sha256, size })),
+      },
       queries: setting.queries,
       long: setting.long,
       top_k: setting.depth,
