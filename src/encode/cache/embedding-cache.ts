@@ -112,8 +112,15 @@ export async function ensureEmbeddings(root: string, request: CacheRequest): Pro
     throwIfAborted(request.signal);
     const chunkFile = path.join(chunksDir, chunkName(c));
     const temporary = `${chunkFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]);
-    await fs.rename(temporary, chunkFile);
+    try {
+      await writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]);
+      await fs.rename(temporary, chunkFile);
+    } catch (error) {
+      await fs.rm(temporary, { force: true });
+      // another process finished the key meanwhile and removed the chunks directory
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) break;
+      throw error;
+    }
     done += stop - start;
     request.onProgress?.(done, rows);
   }
