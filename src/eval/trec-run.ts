@@ -88,10 +88,10 @@ class RunBuilder {
       this.currentDocs = docs;
       this.currentSeen = docIds;
     }
-    if (this.currentSeen.has(docId)) {
+    const before = this.currentSeen.size;
+    if (this.currentSeen.add(docId).size === before) {
       throw dataError('run_duplicate_doc', `${this.source}:${lineNumber}: document "${docId}" appears twice for query "${queryId}" (trec_eval refuses duplicate documents)`);
     }
-    this.currentSeen.add(docId);
     this.currentDocs.push({ docId, score });
   }
 }

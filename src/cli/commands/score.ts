@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .description('score a run (TREC or BRIGHT score.json) with trec_eval 9.0.8 / pytrec_eval semantics, as BRIGHT does')
     .requiredOption('--run <file>', 'run file: TREC "qid Q0 docid rank score tag" or score.json {qid: {docid: score}} (.gz ok)')
     .option('--qrels <file>', 'TREC qrels file "qid 0 docid relevance"')
-    .option('-t, --task <task>', 'judge with a BRIGHT task instead of --qrels: gold ids as qrels, excluded ids removed from the run')
+    .option('-t, --task <task>', 'judge with a BRIGHT task instead of --qrels: gold ids as qrels, excluded ids removed from the run (lists are not cut to 1000)')
     .option('--long', 'with --task: gold_ids_long (long-document setting, headline Recall@1)', false)
     .option('--revision <rev>', 'with --task: dataset revision (40-hex commit or branch)', DEFAULT_DATASET.revision)
     .option('--data-dir <dir>', 'with --task: read the parquet files from this folder (Hugging Face layout)')
