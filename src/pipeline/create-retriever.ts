@@ -43,6 +43,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
       return createPrecomputedRetriever({
         docEmbeddings: choice.docEmbeddings.replaceAll('{task}', task),
         queryEmbeddings: choice.queryEmbeddings.replaceAll('{task}', task),
+        device: choice.device,
       });
     }
   }

@@ -4,6 +4,7 @@ import { log } from '../../core/log.js';
 import type { Retriever } from '../../core/types.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
 import { DEFAULT_MEASURES, parseMeasure } from '../../eval/measure.js';
+import { ShardPendingError } from '../../retrieval/create-dense.js';
 import { createRetriever, RETRIEVER_KINDS, type RetrieverChoice } from '../../pipeline/create-retriever.js';
 import { evaluateTask } from '../../pipeline/evaluate-task.js';
 import { chooseOutputDir, writeSummary, writeTaskResults, type RunSetting, type Summary } from '../../pipeline/results-dir.js';
@@ -76,26 +77,40 @@ export function register(program: Command): void {
         tasks: {},
       };
       let shared: Retriever | undefined;
+      const pending: string[] = [];
       for (const task of tasks) {
         const retriever =
           options.retriever === 'embeddings' ? await createRetriever(choice, task.name) : (shared ??= await createRetriever(choice, task.name));
-        const result = await evaluateTask({
-          task: task.name,
-          queries: options.queries,
-          long: options.long,
-          revision: options.revision,
-          dataDir: options.dataDir,
-          signal,
-          retriever,
-          depth: options.topK,
-          measures: DEFAULT_MEASURES,
-        });
+        let result;
+        try {
+          result = await evaluateTask({
+            task: task.name,
+            queries: options.queries,
+            long: options.long,
+            revision: options.revision,
+            dataDir: options.dataDir,
+            signal,
+            retriever,
+            depth: options.topK,
+            measures: DEFAULT_MEASURES,
+          });
+        } catch (error) {
+          // this shard's slice is cached; the run that completes the last shard scores the task
+          if (!(error instanceof ShardPendingError)) throw error;
+          log.info(`${task.name}: ${error.message}`);
+          pending.push(task.name);
+          continue;
+        }
         const setting: RunSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
         await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
         summary.dataset.revision = result.loaded.revision;
         summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
         await writeSummary(outDir, summary);
         log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
+      }
+      if (Object.keys(summary.tasks).length === 0) {
+        log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);
+        return;
       }
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`${await renderEvalTables(outDir, summary)}\n`);
