@@ -36,6 +36,8 @@ export interface AnalyzedIndex {
  * are known at a pruning check, `filter_extremes(no_below=0, no_above=1.0, keep_n=pruneAt)` keeps the `pruneAt`
  * ids with the largest df (ties: smaller id) and renumbers them in id order. Dropped tokens that come back start
  * again from zero counts. Documents are then bagged against the final dictionary, as `doc2bow` does.
+ * Consumes the chunks: each vocabulary is emptied once interned (on a leetcode-sized corpus the per-chunk copies
+ * of the same strings would otherwise stay alive until the end).
  */
 export function buildAnalyzedIndex(chunks: readonly ChunkAnalysis[], pruneAt = GENSIM_PRUNE_AT): AnalyzedIndex {
   const { termOf, chunkTerms } = internVocabularies(chunks);
@@ -124,6 +126,7 @@ function internVocabularies(chunks: readonly ChunkAnalysis[]): { termOf: string[
       }
       local[i] = term;
     }
+    vocabulary.length = 0;
     return local;
   });
   return { termOf, chunkTerms };

@@ -64,15 +64,17 @@ export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   headerBytes.copy(prefix, MAGIC.length + 4);
-  const parts: Buffer[] = [prefix];
-  for (const section of sections(index, tfs, termUnitsList, allTerms)) {
-    const bytes = Buffer.from(section.buffer, section.byteOffset, section.byteLength);
-    parts.push(bytes, Buffer.alloc(align8(bytes.length) - bytes.length));
+  const views = sections(index, tfs, termUnitsList, allTerms);
+  // one allocation for the whole file: a BRIGHT-sized index is hundreds of MB, so no intermediate copies
+  const file = Buffer.alloc(prefix.length + views.reduce((sum, view) => sum + align8(view.byteLength), 0) + 4);
+  prefix.copy(file, 0);
+  let offset = prefix.length;
+  for (const view of views) {
+    file.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), offset);
+    offset += align8(view.byteLength);
   }
-  const body = Buffer.concat(parts);
-  const trailer = Buffer.alloc(4);
-  trailer.writeUInt32LE(crc32(body), 0);
-  return Buffer.concat([body, trailer]);
+  file.writeUInt32LE(crc32(file.subarray(0, offset)), offset);
+  return file;
 }
 
 function sections(
