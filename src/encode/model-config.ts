@@ -158,7 +158,12 @@ async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedMode
 export async function loadModel(nameOrDir: string, signal?: AbortSignal): Promise<LoadedModel> {
   const looksLikePath = nameOrDir.includes('/') || nameOrDir.includes(path.sep) || nameOrDir.startsWith('.');
   if (looksLikePath || (existsSync(nameOrDir) && (await fs.stat(nameOrDir)).isDirectory())) {
-    if (!existsSync(nameOrDir)) throw usageError('unknown_model', `model: directory ${nameOrDir} does not exist`);
+    if (!existsSync(nameOrDir)) {
+      throw environmentError(
+        'model.missing',
+        `model: directory ${nameOrDir} does not exist; give a folder with model.onnx, tokenizer.json and tokenizer_config.json, or a config name from configs/models`,
+      );
+    }
     return loadDirectory(nameOrDir);
   }
   return loadNamed(nameOrDir, signal);

@@ -155,9 +155,10 @@ const ROW_LIMIT = 2 ** 21;
 export function qrelsFromQueries(queries: readonly Query[], long: boolean): Qrels {
   const qrels: Qrels = new Map();
   for (const query of queries) {
-    const judgments = new Map<string, number>();
-    for (const goldId of long ? query.goldIdsLong : query.goldIds) judgments.set(goldId, 1);
-    qrels.set(query.id, judgments);
+    const goldIds = long ? query.goldIdsLong : query.goldIds;
+    // a query without judgments cannot exist in trec_eval (and is undefined behaviour in pytrec_eval): it is not judged
+    if (goldIds.length === 0) continue;
+    qrels.set(query.id, new Map(goldIds.map((goldId) => [goldId, 1])));
   }
   return qrels;
 }

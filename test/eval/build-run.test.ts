@@ -77,6 +77,12 @@ describe('qrelsFromQueries / removeExcludedIds', () => {
     expect(qrelsFromQueries(queries, true)).toEqual(new Map([['0', new Map([['L1', 1]])], ['1', new Map([['L2', 1]])]]));
   });
 
+  it('leaves a query without gold ids unjudged, as a qrels file would', () => {
+    const withUnjudged: Query[] = [...queries, { id: '2', text: '', goldIds: [], goldIdsLong: [], excludedIds: [] }];
+    expect([...qrelsFromQueries(withUnjudged, false).keys()]).toEqual(['0', '1']);
+    expect([...qrelsFromQueries(withUnjudged, true).keys()]).toEqual(['0', '1']);
+  });
+
   it('removes excluded ids from an existing run without shortening it otherwise', () => {
     const run = new Map([
       ['0', [{ docId: 'x1', score: 3 }, { docId: 'g1', score: 2 }]],

@@ -1,7 +1,7 @@
+import { promises as fs } from 'node:fs';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import type { Retriever } from '../../core/types.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
 import { DEFAULT_MEASURES, parseMeasure } from '../../eval/measure.js';
 import { ShardPendingError } from '../../retrieval/create-dense.js';
@@ -51,7 +51,7 @@ export function register(program: Command): void {
         docEmbeddings: options.docEmb,
         queryEmbeddings: options.queryEmb,
         long: options.long,
-        revision: options.revision,
+        revision: options.dataDir ? 'local' : options.revision,
         signal,
       };
       const headline = parseMeasure(options.long ? 'Recall@1' : 'NDCG@10');
@@ -63,6 +63,8 @@ export function register(program: Command): void {
         depth: options.topK,
         argv: process.argv.slice(2),
       };
+      // model and device problems surface before anything is written
+      const shared = options.retriever === 'embeddings' ? undefined : await createRetriever(choice, tasks[0]!.name);
       const outDir = await chooseOutputDir(options.out, { ...baseSetting, retrieverParameters: {} });
       log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
       const summary: Summary = {
@@ -76,37 +78,41 @@ export function register(program: Command): void {
         headline: headline.name,
         tasks: {},
       };
-      let shared: Retriever | undefined;
       const pending: string[] = [];
-      for (const task of tasks) {
-        const retriever =
-          options.retriever === 'embeddings' ? await createRetriever(choice, task.name) : (shared ??= await createRetriever(choice, task.name));
-        let result;
-        try {
-          result = await evaluateTask({
-            task: task.name,
-            queries: options.queries,
-            long: options.long,
-            revision: options.revision,
-            dataDir: options.dataDir,
-            signal,
-            retriever,
-            depth: options.topK,
-            measures: DEFAULT_MEASURES,
-          });
-        } catch (error) {
-          // this shard's slice is cached; the run that completes the last shard scores the task
-          if (!(error instanceof ShardPendingError)) throw error;
-          log.info(`${task.name}: ${error.message}`);
-          pending.push(task.name);
-          continue;
+      try {
+        for (const task of tasks) {
+          const retriever = shared ?? (await createRetriever(choice, task.name));
+          let result;
+          try {
+            result = await evaluateTask({
+              task: task.name,
+              queries: options.queries,
+              long: options.long,
+              revision: options.revision,
+              dataDir: options.dataDir,
+              signal,
+              retriever,
+              depth: options.topK,
+              measures: DEFAULT_MEASURES,
+            });
+          } catch (error) {
+            // this shard's slice is cached; the run that completes the last shard scores the task
+            if (!(error instanceof ShardPendingError)) throw error;
+            log.info(`${task.name}: ${error.message}`);
+            pending.push(task.name);
+            continue;
+          }
+          const setting: RunSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
+          await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
+          summary.dataset.revision = result.loaded.revision;
+          summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
+          await writeSummary(outDir, summary);
+          log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
         }
-        const setting: RunSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
-        await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
-        summary.dataset.revision = result.loaded.revision;
-        summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
-        await writeSummary(outDir, summary);
-        log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
+      } catch (error) {
+        // leave no empty results folder behind; rmdir refuses a folder that holds finished tasks
+        await fs.rmdir(outDir).catch(() => undefined);
+        throw error;
       }
       if (Object.keys(summary.tasks).length === 0) {
         log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);

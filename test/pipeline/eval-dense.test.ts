@@ -1,0 +1,89 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTask } from '../../src/dataset/load-task.js';
+import { repoRoot, runReasonir } from '../helpers/cli.js';
+
+const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
+const tinyBert = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
+
+let work: string;
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-eval-dense-'));
+});
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+async function embeddingFiles(cache: string): Promise<Record<'query' | 'document', string>> {
+  const files: Partial<Record<'query' | 'document', string>> = {};
+  const root = path.join(cache, 'embeddings');
+  for (const prefix of await fs.readdir(root)) {
+    for (const key of await fs.readdir(path.join(root, prefix))) {
+      const meta = JSON.parse(await fs.readFile(path.join(root, prefix, key, 'meta.json'), 'utf8')) as { parts: { role: 'query' | 'document' } };
+      files[meta.parts.role] = path.join(root, prefix, key, 'embeddings.arrow');
+    }
+  }
+  return files as Record<'query' | 'document', string>;
+}
+
+describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
+  it('runs a real ONNX encoder end to end, honours exclusions, and reuses its embedding cache', async () => {
+    const cache = path.join(work, 'cache');
+    const out = path.join(work, 'dense');
+    const first = await runReasonir(
+      ['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', tinyBert, '--device', 'cpu', '--data-dir', fixtureData, '--out', out, '--json'],
+      { env: { REASONIR_CACHE: cache } },
+    );
+    expect(first.stderr).not.toContain('internal error');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ retriever: 'dense', model: tinyBert });
+    const scores = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'score.json'), 'utf8')) as Record<string, Record<string, number>>;
+    const task = await loadTask({ task: 'leetcode', dataDir: fixtureData });
+    for (const query of task.queries) {
+      const retrieved = Object.keys(scores[query.id]!);
+      expect(retrieved).toHaveLength(Math.min(1000, task.corpus.ids.length - query.excludedIds.length));
+      expect(retrieved.filter((id) => query.excludedIds.includes(id))).toEqual([]);
+    }
+
+    const files = await embeddingFiles(cache);
+    const before = await Promise.all([fs.stat(files.query), fs.stat(files.document)]);
+    const again = await runReasonir(
+      ['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', tinyBert, '--device', 'cpu', '--data-dir', fixtureData, '--out', path.join(work, 'dense-again'), '--json'],
+      { env: { REASONIR_CACHE: cache } },
+    );
+    expect(again.code).toBe(0);
+    const after = await Promise.all([fs.stat(files.query), fs.stat(files.document)]);
+    expect(after.map((stat) => stat.mtimeMs)).toEqual(before.map((stat) => stat.mtimeMs));
+    expect(await fs.readFile(path.join(work, 'dense-again', 'leetcode', 'run.trec'), 'utf8')).toBe(
+      await fs.readFile(path.join(out, 'leetcode', 'run.trec'), 'utf8'),
+    );
+  });
+
+  it('scores the cached Arrow embeddings as precomputed embeddings to the identical run', async () => {
+    const files = await embeddingFiles(path.join(work, 'cache'));
+    const out = path.join(work, 'precomputed');
+    const result = await runReasonir([
+      'eval', '--task', 'leetcode', '--retriever', 'embeddings', '--doc-emb', files.document, '--query-emb', files.query,
+      '--device', 'cpu', '--data-dir', fixtureData, '--out', out,
+    ]);
+    expect(result.stderr).not.toContain('internal error');
+    expect(result.code).toBe(0);
+    expect(await fs.readFile(path.join(out, 'leetcode', 'run.trec'), 'utf8')).toBe(
+      (await fs.readFile(path.join(work, 'dense', 'leetcode', 'run.trec'), 'utf8')).replaceAll(/ \S+\n/g, ' reasonir-embeddings\n'),
+    );
+  });
+
+  it('fails clearly without a usable model or device', async () => {
+    const cuda = await runReasonir(['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', tinyBert, '--device', 'cuda', '--data-dir', fixtureData, '--out', path.join(work, 'cuda')]);
+    expect(cuda.code).toBe(3);
+    expect(cuda.stderr).toContain('ONNXRUNTIME_NODE_INSTALL');
+    const missing = await runReasonir(['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', path.join(work, 'no-such-model'), '--data-dir', fixtureData, '--out', path.join(work, 'missing')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('does not exist');
+    const noModel = await runReasonir(['eval', '--task', 'leetcode', '--retriever', 'dense', '--data-dir', fixtureData]);
+    expect(noModel.code).toBe(2);
+    expect(noModel.stderr).toContain('--model');
+  });
+});
