@@ -1,7 +1,7 @@
 import { resolveBaselineOption } from '../report/baseline.js';
 import { renderComparison } from '../report/render-table.js';
 import { readResultsDir } from '../report/results-dir.js';
-import type { Summary } from './results-dir.js';
+import type { RunSummary } from '../report/results-dir.js';
 
 const PER_TASK_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
 
@@ -9,7 +9,7 @@ const PER_TASK_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'
  * What `eval` prints on stdout: one line per task with the headline measures (x100) and the published value for
  * the same setting, then the paper-style comparison table.
  */
-export async function renderEvalTables(outDir: string, summary: Summary): Promise<string> {
+export async function renderEvalTables(outDir: string, summary: RunSummary): Promise<string> {
   const results = await readResultsDir(outDir);
   const baselines = await resolveBaselineOption(undefined, [summary]);
   const published = baselines[0];

@@ -9,22 +9,10 @@ import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecRun } from '../eval/trec-run.js';
 import type { Measure } from '../eval/measure.js';
+import type { RunSummary } from '../report/results-dir.js';
 import type { TaskEvaluation } from './evaluate-task.js';
 
-/** What `summary.json` records for a whole `reasonir eval` invocation; `reasonir table/check/report` read it. */
-export interface Summary {
-  reasonir_version: string;
-  retriever: string;
-  model: string | null;
-  queries: QueryVariant;
-  long: boolean;
-  dataset: { repo: string; revision: string };
-  created: string;
-  headline: string;
-  tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
-}
-
-export interface RunSetting {
+export interface EvalSetting {
   retriever: string;
   model: string | null;
   queries: QueryVariant;
@@ -38,7 +26,7 @@ export interface RunSetting {
  * Picks the output directory. The default name carries retriever, query variant and date and gets a numeric
  * suffix rather than reuse an earlier run's folder; an explicit --out that already holds results is refused.
  */
-export async function chooseOutputDir(explicit: string | undefined, setting: RunSetting, now = new Date()): Promise<string> {
+export async function chooseOutputDir(explicit: string | undefined, setting: EvalSetting, now = new Date()): Promise<string> {
   if (explicit) {
     const existing = await fs.readdir(explicit).catch(() => [] as string[]);
     if (existing.length > 0) {
@@ -73,7 +61,7 @@ export async function chooseOutputDir(explicit: string | undefined, setting: Run
 export async function writeTaskResults(
   outDir: string,
   result: TaskEvaluation,
-  setting: RunSetting,
+  setting: EvalSetting,
   measures: readonly Measure[],
 ): Promise<void> {
   const started = performance.now();
@@ -115,6 +103,7 @@ export async function writeTaskResults(
   }
 }
 
-export async function writeSummary(outDir: string, summary: Summary): Promise<void> {
+/** `summary.json` (format: RunSummary), rewritten after each finished task. */
+export async function writeSummary(outDir: string, summary: RunSummary): Promise<void> {
   await writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -7,7 +7,8 @@ import { DEFAULT_MEASURES, parseMeasure } from '../../eval/measure.js';
 import { ShardPendingError } from '../../retrieval/create-dense.js';
 import { createRetriever, RETRIEVER_KINDS, type RetrieverChoice } from '../../pipeline/create-retriever.js';
 import { evaluateTask } from '../../pipeline/evaluate-task.js';
-import { chooseOutputDir, writeSummary, writeTaskResults, type RunSetting, type Summary } from '../../pipeline/results-dir.js';
+import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from '../../pipeline/results-dir.js';
+import type { RunSummary } from '../../report/results-dir.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
 import { packageVersion } from '../../core/version.js';
 import { interruptSignal } from '../interrupt.js';
@@ -67,7 +68,7 @@ export function register(program: Command): void {
       const shared = options.retriever === 'embeddings' ? undefined : await createRetriever(choice, tasks[0]!.name);
       const outDir = await chooseOutputDir(options.out, { ...baseSetting, retrieverParameters: {} });
       log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
-      const summary: Summary = {
+      const summary: RunSummary = {
         reasonir_version: packageVersion(),
         retriever: options.retriever,
         model: baseSetting.model,
@@ -102,7 +103,7 @@ export function register(program: Command): void {
             pending.push(task.name);
             continue;
           }
-          const setting: RunSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
+          const setting: EvalSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
           await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
           summary.dataset.revision = result.loaded.revision;
           summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
