@@ -15,19 +15,10 @@ import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
 import { buildRankedList } from '../src/eval/build-run.js';
 import type { BenchRow } from './table.js';
 import { peakRssMb } from './table.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 
 const BENCH = 'bm25';
 
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Words made of syllables (so the stemmer has suffixes to strip), drawn with P(rank r) ~ 1/r. */
 class TextGenerator {

@@ -13,6 +13,7 @@ import { DEFAULT_MEASURES } from '../src/eval/measure.js';
 import { readRunFile } from '../src/eval/run-file.js';
 import { writeTrecRun } from '../src/eval/trec-run.js';
 import type { BenchRow } from './table.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 
 // compiled to dist-bench/bench/: the repository is two levels up
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,17 +21,6 @@ const QUERIES = 1384;
 const DOCS_PER_QUERY = 1000;
 const CORPUS = 413_932;
 
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** BRIGHT-like: float32 scores with ties, ~5 gold docs per query, about half of them retrieved. */
 function makeRunAndQrels(next: () => number): { run: Run; qrels: Qrels } {
@@ -60,7 +50,7 @@ function median(values: number[]): number {
 }
 
 export async function run(): Promise<BenchRow[]> {
-  const next = random(20250101);
+  const next = seededRandom(20250101);
   const dir = path.join(repoRoot, '.bench-tmp');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'score-bench.trec');

@@ -1,4 +1,4 @@
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 import { studentTTwoSidedP } from './student-t.js';
 
 export interface TTestResult {

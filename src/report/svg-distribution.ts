@@ -1,6 +1,6 @@
 import { seriesColor } from './chart-palette.js';
 import { escapeHtml } from './html-escape.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 import type { TaskColumn } from './task-columns.js';
 
 /** One run's per-query values (0-1 scale) per task. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Candidates, Query, RankedDoc } from '../../src/core/types.js';
 import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 /** BRIGHT's get_scores, transcribed: dict of all scores, pop excluded, stable sort descending, first `depth`. */
 function reference(scores: Float32Array, rows: number[], ids: string[], excluded: string[], depth: number | 'all'): RankedDoc[] {
@@ -12,23 +13,12 @@ function reference(scores: Float32Array, rows: number[], ids: string[], excluded
 }
 
 /** Deterministic pseudo-random numbers (xorshift32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
 
 const ids = Array.from({ length: 5000 }, (_, i) => `doc${i}`);
 
 describe('buildRankedList (BRIGHT get_scores)', () => {
   it('matches the transcription of get_scores on tie-heavy scores, whole-corpus and partial candidate lists', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (const [levels, depth] of [[5, 1000], [50, 100], [1e6, 1000], [3, 10], [2, 'all'], [1e6, 'all'], [4, 6000]] as Array<[number, number | 'all']>) {
       const scores = Float32Array.from(ids, () => Math.floor(next() * levels) / 7 - 1); // many exact ties, negatives
       const excluded = ['N/A', 'doc3', 'doc17', 'doc17', 'doc4999', 'not-in-corpus'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pairedPermutationTest, pairedTTest } from '../../src/report/paired-tests.js';
-import { seededRandom } from '../../src/report/seeded-random.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { studentTCdf, studentTTwoSidedP } from '../../src/report/student-t.js';
 
 // Reference values: scipy 1.17.1, `2 * stats.t.sf(|t|, df)` and `stats.t.cdf(t, df)` (float64 repr).

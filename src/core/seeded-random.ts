@@ -1,6 +1,7 @@
 /**
- * mulberry32: a small, fast 32-bit generator. Permutation tests draw from it with a fixed seed so the same two
- * runs always print the same p-value.
+ * mulberry32: a small, fast 32-bit generator. Everything random in the harness (permutation tests, jitter in
+ * charts) and in its tests and benchmarks draws from it with a fixed seed, so the same inputs always give the
+ * same output.
  */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
