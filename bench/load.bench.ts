@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { openBrightParquet as OpenBrightParquet } from '../tools/bright-parquet.mjs';
+import { seededRandom } from '../src/core/seeded-random.js';
 import { openParquet } from '../src/dataset/parquet.js';
 import type { BenchRow } from './table.js';
 import { peakRssMb } from './table.js';
@@ -40,14 +41,7 @@ async function generate(): Promise<void> {
   if (existsSync(file)) return;
   mkdirSync(path.dirname(file), { recursive: true });
   const { openBrightParquet } = (await import(pathToFileURL(path.join(repoRoot, 'tools', 'bright-parquet.mjs')).href)) as { openBrightParquet: typeof OpenBrightParquet };
-  let seed = 42;
-  // mulberry32
-  const next = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(42);
   const temporary = `${file}.tmp`;
   const writer = openBrightParquet({ filename: temporary, columns: { id: 'string', content: 'string' }, codec: 'SNAPPY' });
   for (let start = 0; start < ROWS; start += ROW_GROUP) writer.write(makeRows(start, Math.min(ROW_GROUP, ROWS - start), next));

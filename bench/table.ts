@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** One measured figure: `target` states the goal and `ok` whether it was met (undefined: informational). */
 export interface BenchRow {
   bench: string;
@@ -22,7 +24,16 @@ export function printTable(rows: BenchRow[]): void {
   for (const line of cells) process.stdout.write(`${format(line)}\n`);
 }
 
-/** Peak resident set size of this process so far, in MB (Linux reports maxRSS in kB). */
+/**
+ * Peak resident set size of this process so far, in MB. Linux's VmHWM belongs to the current address space, while
+ * getrusage's maxRSS survives exec and would report the parent's peak in a freshly spawned child.
+ */
 export function peakRssMb(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux: fall through
+  }
   return process.resourceUsage().maxRSS / 1024;
 }

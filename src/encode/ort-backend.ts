@@ -54,7 +54,7 @@ export interface OrtModel {
 
 const CUDA_HELP =
   'The CUDA execution provider is not installed. onnxruntime-node downloads it at install time only when asked:\n' +
-  '  ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node   (or: npm install with that variable set)\n' +
+  '  ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js\n' +
   'It needs an NVIDIA driver with CUDA 12 and cuDNN 9 libraries on the library path. Use --device cpu to run without a GPU.';
 
 let cudaFailure: string | undefined;

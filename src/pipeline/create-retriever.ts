@@ -1,7 +1,6 @@
 import type { Retriever } from '../core/types.js';
 import { usageError } from '../core/errors.js';
 import { Bm25Retriever } from '../retrieval/bm25/bm25-retriever.js';
-import { createDenseRetriever, createPrecomputedRetriever } from '../retrieval/create-dense.js';
 
 export const RETRIEVER_KINDS = ['bm25', 'dense', 'embeddings'] as const;
 export type RetrieverKind = (typeof RETRIEVER_KINDS)[number];
@@ -27,6 +26,8 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
       return new Bm25Retriever();
     case 'dense':
       if (!choice.model) throw usageError('missing_model', '--retriever dense needs --model <config name or directory>');
+      // loaded on demand: BM25 runs never load onnxruntime's native binding
+      const { createDenseRetriever } = await import('../retrieval/create-dense.js');
       return createDenseRetriever({
         model: choice.model,
         device: choice.device,
@@ -40,6 +41,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
       if (!choice.docEmbeddings || !choice.queryEmbeddings) {
         throw usageError('missing_embeddings', '--retriever embeddings needs --doc-emb FILE and --query-emb FILE');
       }
+      const { createPrecomputedRetriever } = await import('../retrieval/create-dense.js');
       return createPrecomputedRetriever({
         docEmbeddings: choice.docEmbeddings.replaceAll('{task}', task),
         queryEmbeddings: choice.queryEmbeddings.replaceAll('{task}', task),

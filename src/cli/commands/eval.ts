@@ -1,10 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { Option, type Command } from '@commander-js/extra-typings';
-import { usageError } from '../../core/errors.js';
+import { HarnessError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
 import { DEFAULT_MEASURES, parseMeasure } from '../../eval/measure.js';
-import { ShardPendingError } from '../../retrieval/create-dense.js';
 import { createRetriever, RETRIEVER_KINDS, type RetrieverChoice } from '../../pipeline/create-retriever.js';
 import { evaluateTask } from '../../pipeline/evaluate-task.js';
 import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from '../../pipeline/results-dir.js';
@@ -98,7 +97,7 @@ export function register(program: Command): void {
             });
           } catch (error) {
             // this shard's slice is cached; the run that completes the last shard scores the task
-            if (!(error instanceof ShardPendingError)) throw error;
+            if (!(error instanceof HarnessError && error.code === 'shard.pending')) throw error;
             log.info(`${task.name}: ${error.message}`);
             pending.push(task.name);
             continue;
