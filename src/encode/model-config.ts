@@ -49,6 +49,11 @@ export interface LoadedModel {
   files: ModelFiles;
   /** `config:<name>` or `dir:<absolute path>`, for messages and the manifest. */
   source: string;
+  /**
+   * The BRIGHT/ReasonIR model key whose published numbers this model should be compared with: the config's name,
+   * the config a directory's reasonir.json extends, or else the directory's name.
+   */
+  family: string;
 }
 
 export function modelConfigDir(): string {
@@ -124,7 +129,8 @@ async function loadDirectory(dir: string): Promise<LoadedModel> {
   for (const file of [files.model, files.tokenizer, files.tokenizerConfig]) {
     if (!existsSync(file)) throw environmentError('model.missing_file', `model: ${file} is missing; a model directory needs model.onnx, tokenizer.json and tokenizer_config.json`);
   }
-  return { config, files, source: `dir:${path.resolve(dir)}` };
+  const family = typeof override.extends === 'string' ? override.extends : path.basename(path.resolve(dir));
+  return { config, files, source: `dir:${path.resolve(dir)}`, family };
 }
 
 async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedModel> {
@@ -151,7 +157,7 @@ async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedMode
   };
   // ONNX external data is resolved relative to the graph file, so the data files must sit beside it
   for (const data of onnx.externalData) files.externalData.push(await fetch(onnx, path.posix.join(path.posix.dirname(onnx.file), data)));
-  return { config, files, source: `config:${name}` };
+  return { config, files, source: `config:${name}`, family: name };
 }
 
 /** `--model` accepts a config name (configs/models/<name>.json) or a local model directory. */

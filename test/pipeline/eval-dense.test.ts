@@ -38,7 +38,7 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     );
     expect(first.stderr).not.toContain('internal error');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ retriever: 'dense', model: tinyBert });
+    expect(JSON.parse(first.stdout)).toMatchObject({ retriever: 'dense', model: 'tiny-bert' });
     const scores = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'score.json'), 'utf8')) as Record<string, Record<string, number>>;
     const task = await loadTask({ task: 'leetcode', dataDir: fixtureData });
     for (const query of task.queries) {
@@ -73,6 +73,22 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     expect(await fs.readFile(path.join(out, 'leetcode', 'run.trec'), 'utf8')).toBe(
       (await fs.readFile(path.join(work, 'dense', 'leetcode', 'run.trec'), 'utf8')).replaceAll(/ \S+\n/g, ' reasonir-embeddings\n'),
     );
+  });
+
+  it('compares an export whose reasonir.json extends reasonir with the ReasonIR paper (the 29.9 path)', async () => {
+    const tinyLlama = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-llama-bidir');
+    const out = path.join(work, 'reasonir-gpt4');
+    const result = await runReasonir(
+      ['eval', '--task', 'pony', '--retriever', 'dense', '--model', tinyLlama, '--queries', 'gpt4', '--device', 'cpu', '--data-dir', fixtureData, '--out', out],
+      { env: { REASONIR_CACHE: path.join(work, 'cache') } },
+    );
+    expect(result.stderr).not.toContain('internal error');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('published NDCG@10 (reasonir-gpt4)');
+    expect(result.stdout).toMatch(/ReasonIR-8B \+ GPT-4 reasoning \(ReasonIR paper\).*29\.9/);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+    expect(manifest.retriever).toMatchObject({ model: 'reasonir', parameters: { family: 'reasonir', pooling: 'mean_excluding_instruction' } });
+    expect(manifest.retriever.parameters.model).toBe(`dir:${tinyLlama}`);
   });
 
   it('fails clearly without a usable model or device', async () => {

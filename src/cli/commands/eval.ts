@@ -55,16 +55,17 @@ export function register(program: Command): void {
         signal,
       };
       const headline = parseMeasure(options.long ? 'Recall@1' : 'NDCG@10');
+      // model and device problems surface before anything is written
+      const shared = options.retriever === 'embeddings' ? undefined : await createRetriever(choice, tasks[0]!.name);
       const baseSetting = {
         retriever: options.retriever,
-        model: options.retriever === 'dense' ? (options.model ?? null) : null,
+        // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row
+        model: typeof shared?.parameters.family === 'string' ? shared.parameters.family : null,
         queries: options.queries,
         long: options.long,
         depth: options.topK,
         argv: process.argv.slice(2),
       };
-      // model and device problems surface before anything is written
-      const shared = options.retriever === 'embeddings' ? undefined : await createRetriever(choice, tasks[0]!.name);
       const outDir = await chooseOutputDir(options.out, { ...baseSetting, retrieverParameters: {} });
       log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
       const summary: RunSummary = {

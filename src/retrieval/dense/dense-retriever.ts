@@ -43,9 +43,10 @@ export class DenseRetriever implements Retriever {
     private readonly encoder: DenseEncoder,
     private readonly settings: DenseRetrieverSettings,
   ) {
-    const { config, source } = encoder.model;
+    const { config, source, family } = encoder.model;
     this.parameters = {
       model: source,
+      family,
       checkpoint: config.model ?? null,
       pooling: config.pooling,
       normalize: config.normalize,
