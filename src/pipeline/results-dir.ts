@@ -26,7 +26,11 @@ export interface EvalSetting {
  * Picks the output directory. The default name carries retriever, query variant and date and gets a numeric
  * suffix rather than reuse an earlier run's folder; an explicit --out that already holds results is refused.
  */
-export async function chooseOutputDir(explicit: string | undefined, setting: EvalSetting, now = new Date()): Promise<string> {
+export async function chooseOutputDir(
+  explicit: string | undefined,
+  setting: Pick<EvalSetting, 'retriever' | 'model' | 'queries' | 'long'>,
+  now = new Date(),
+): Promise<string> {
   if (explicit) {
     const existing = await fs.readdir(explicit).catch(() => [] as string[]);
     if (existing.length > 0) {

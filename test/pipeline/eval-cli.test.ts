@@ -133,3 +133,17 @@ describe('reasonir eval interrupted with Ctrl-C', () => {
     expect(left.filter((name) => name !== 'summary.json')).toEqual([]);
   });
 });
+
+describe('reasonir eval flag combinations', () => {
+  it('refuses retriever-specific flags with another retriever', async () => {
+    const shard = await runReasonir(['eval', '--task', 'pony', '--shard', '0/2']);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toContain('--shard needs --retriever dense');
+    const docEmb = await runReasonir(['eval', '--task', 'pony', '--retriever', 'dense', '--model', 'bge', '--doc-emb', 'x.npy']);
+    expect(docEmb.code).toBe(2);
+    expect(docEmb.stderr).toContain('--doc-emb needs --retriever embeddings');
+    const badShard = await runReasonir(['eval', '--task', 'pony', '--retriever', 'dense', '--shard', '2/2']);
+    expect(badShard.code).toBe(2);
+    expect(badShard.stderr).toContain('0 <= i < n');
+  });
+});

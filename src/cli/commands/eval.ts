@@ -1,15 +1,10 @@
-import { promises as fs } from 'node:fs';
 import { Option, type Command } from '@commander-js/extra-typings';
-import { HarnessError, usageError } from '../../core/errors.js';
+import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
-import { DEFAULT_MEASURES, parseMeasure } from '../../eval/measure.js';
-import { createRetriever, RETRIEVER_KINDS, type RetrieverChoice } from '../../pipeline/create-retriever.js';
-import { evaluateTask } from '../../pipeline/evaluate-task.js';
-import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from '../../pipeline/results-dir.js';
-import type { RunSummary } from '../../report/results-dir.js';
+import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
-import { packageVersion } from '../../core/version.js';
+import { runEvaluation } from '../../pipeline/run-evaluation.js';
 import { interruptSignal } from '../interrupt.js';
 import { parseDepth, parseShard, parsePositiveInteger } from '../parse-options.js';
 
@@ -38,83 +33,38 @@ export function register(program: Command): void {
       if (withoutLong.length > 0) {
         throw usageError('no_long_corpus', `--long: ${withoutLong.join(', ')} ha${withoutLong.length > 1 ? 've' : 's'} no long-document corpus`);
       }
-      if (options.retriever !== 'dense' && options.model) {
-        throw usageError('model_without_dense', '--model needs --retriever dense');
+      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--shard': options.shard };
+      const embeddingsOnly = { '--doc-emb': options.docEmb, '--query-emb': options.queryEmb };
+      for (const [flag, value] of Object.entries(denseOnly)) {
+        if (value !== undefined && options.retriever !== 'dense') throw usageError('flag_needs_dense', `${flag} needs --retriever dense`);
+      }
+      for (const [flag, value] of Object.entries(embeddingsOnly)) {
+        if (value !== undefined && options.retriever !== 'embeddings') throw usageError('flag_needs_embeddings', `${flag} needs --retriever embeddings`);
       }
       const signal = interruptSignal();
-      const choice: RetrieverChoice = {
-        kind: options.retriever,
-        model: options.model,
-        device: options.device,
-        batchTokens: options.batchTokens,
-        shard: options.shard,
-        docEmbeddings: options.docEmb,
-        queryEmbeddings: options.queryEmb,
-        long: options.long,
-        revision: options.dataDir ? 'local' : options.revision,
-        signal,
-      };
-      const headline = parseMeasure(options.long ? 'Recall@1' : 'NDCG@10');
-      // model and device problems surface before anything is written
-      const shared = options.retriever === 'embeddings' ? undefined : await createRetriever(choice, tasks[0]!.name);
-      const baseSetting = {
-        retriever: options.retriever,
-        // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row
-        model: typeof shared?.parameters.family === 'string' ? shared.parameters.family : null,
+      const { outDir, summary, pending } = await runEvaluation({
+        tasks,
+        retriever: {
+          kind: options.retriever,
+          model: options.model,
+          device: options.device,
+          batchTokens: options.batchTokens,
+          shard: options.shard,
+          docEmbeddings: options.docEmb,
+          queryEmbeddings: options.queryEmb,
+          long: options.long,
+          revision: options.dataDir ? 'local' : options.revision,
+          signal,
+        },
         queries: options.queries,
         long: options.long,
+        revision: options.revision,
+        dataDir: options.dataDir,
         depth: options.topK,
+        out: options.out,
         argv: process.argv.slice(2),
-      };
-      const outDir = await chooseOutputDir(options.out, { ...baseSetting, retrieverParameters: {} });
-      log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
-      const summary: RunSummary = {
-        reasonir_version: packageVersion(),
-        retriever: options.retriever,
-        model: baseSetting.model,
-        queries: options.queries,
-        long: options.long,
-        dataset: { repo: DEFAULT_DATASET.repo, revision: options.dataDir ? 'local' : options.revision },
-        created: new Date().toISOString(),
-        headline: headline.name,
-        tasks: {},
-      };
-      const pending: string[] = [];
-      try {
-        for (const task of tasks) {
-          const retriever = shared ?? (await createRetriever(choice, task.name));
-          let result;
-          try {
-            result = await evaluateTask({
-              task: task.name,
-              queries: options.queries,
-              long: options.long,
-              revision: options.revision,
-              dataDir: options.dataDir,
-              signal,
-              retriever,
-              depth: options.topK,
-              measures: DEFAULT_MEASURES,
-            });
-          } catch (error) {
-            // this shard's slice is cached; the run that completes the last shard scores the task
-            if (!(error instanceof HarnessError && error.code === 'shard.pending')) throw error;
-            log.info(`${task.name}: ${error.message}`);
-            pending.push(task.name);
-            continue;
-          }
-          const setting: EvalSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
-          await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
-          summary.dataset.revision = result.loaded.revision;
-          summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
-          await writeSummary(outDir, summary);
-          log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
-        }
-      } catch (error) {
-        // leave no empty results folder behind; rmdir refuses a folder that holds finished tasks
-        await fs.rmdir(outDir).catch(() => undefined);
-        throw error;
-      }
+        signal,
+      });
       if (Object.keys(summary.tasks).length === 0) {
         log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);
         return;

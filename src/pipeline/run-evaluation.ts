@@ -1,0 +1,100 @@
+import { promises as fs } from 'node:fs';
+import { HarnessError } from '../core/errors.js';
+import { log } from '../core/log.js';
+import { packageVersion } from '../core/version.js';
+import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
+import { DEFAULT_MEASURES, parseMeasure } from '../eval/measure.js';
+import type { RunSummary } from '../report/results-dir.js';
+import { createRetriever, type RetrieverChoice } from './create-retriever.js';
+import { evaluateTask } from './evaluate-task.js';
+import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from './results-dir.js';
+
+export interface EvaluationRequest {
+  tasks: TaskInfo[];
+  retriever: RetrieverChoice;
+  queries: QueryVariant;
+  long: boolean;
+  revision: string;
+  dataDir?: string;
+  depth: number | 'all';
+  out?: string;
+  argv: string[];
+  signal: AbortSignal;
+}
+
+export interface EvaluationOutcome {
+  outDir: string;
+  summary: RunSummary;
+  /** Tasks whose corpus still waits for other `--shard` runs. */
+  pending: string[];
+}
+
+/**
+ * `reasonir eval` without the command line: every task end to end into one results folder, summary.json rewritten
+ * after each finished task so an interrupted run keeps what it completed.
+ */
+export async function runEvaluation(request: EvaluationRequest): Promise<EvaluationOutcome> {
+  const { tasks, queries, long, depth, signal } = request;
+  const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
+  // model and device problems surface before anything is written
+  const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name);
+  const baseSetting = {
+    retriever: request.retriever.kind,
+    // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row
+    model: typeof shared?.parameters.family === 'string' ? shared.parameters.family : null,
+    queries,
+    long,
+    depth,
+    argv: request.argv,
+  };
+  const outDir = await chooseOutputDir(request.out, baseSetting);
+  log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
+  const summary: RunSummary = {
+    reasonir_version: packageVersion(),
+    retriever: baseSetting.retriever,
+    model: baseSetting.model,
+    queries,
+    long,
+    dataset: { repo: DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
+    created: new Date().toISOString(),
+    headline: headline.name,
+    tasks: {},
+  };
+  const pending: string[] = [];
+  try {
+    for (const task of tasks) {
+      const retriever = shared ?? (await createRetriever(request.retriever, task.name));
+      let result;
+      try {
+        result = await evaluateTask({
+          task: task.name,
+          queries,
+          long,
+          revision: request.revision,
+          dataDir: request.dataDir,
+          signal,
+          retriever,
+          depth,
+          measures: DEFAULT_MEASURES,
+        });
+      } catch (error) {
+        // this shard's slice is cached; the run that completes the last shard scores the task
+        if (!(error instanceof HarnessError && error.code === 'shard.pending')) throw error;
+        log.info(`${task.name}: ${error.message}`);
+        pending.push(task.name);
+        continue;
+      }
+      const setting: EvalSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
+      await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
+      summary.dataset.revision = result.loaded.revision;
+      summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
+      await writeSummary(outDir, summary);
+      log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
+    }
+  } catch (error) {
+    // leave no empty results folder behind; rmdir refuses a folder that holds finished tasks
+    await fs.rmdir(outDir).catch(() => undefined);
+    throw error;
+  }
+  return { outDir, summary, pending };
+}
