@@ -8,6 +8,12 @@ describe('reasonir analyze', () => {
     expect(result.stdout).toBe('["user","cat","aren\'t","run"]\n[]\n["istanbul","οδοσ","北","京"]\n');
   });
 
+  it('ends lines at \\n only: a lone \\r inside a line stays part of its text (one output line per input line)', async () => {
+    const result = await runReasonir(['analyze'], { input: 'cats\rdogs\nbirds\r\n\rfish\r' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('["cat","dog"]\n["bird"]\n["fish"]\n');
+  });
+
   it('reads one JSON string per line with --json, so texts may hold newlines and tabs', async () => {
     const result = await runReasonir(['analyze', '--json'], { input: '"Dogs\\tand\\ncats"\n"e.g. U.S.A."\n' });
     expect(result.code).toBe(0);

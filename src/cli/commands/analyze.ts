@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { dataError, throwIfAborted } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { analyze, ANALYZER_VERSION } from '../../retrieval/analyzer/analyze.js';
@@ -18,11 +17,10 @@ export function register(program: Command): void {
     .action(async (options) => {
       const signal = interruptSignal();
       if (process.stdin.isTTY) log.info('reading texts from stdin, one per line (Ctrl-D to finish)');
-      const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let lineNumber = 0;
       let pending = '';
       try {
-        for await (const line of lines) {
+        for await (const line of stdinLines()) {
           throwIfAborted(signal);
           lineNumber++;
           const text = options.json ? parseJsonText(line, lineNumber) : line;
@@ -50,6 +48,28 @@ function parseJsonText(line: string, lineNumber: number): string {
     throw dataError('analyze_json', `stdin line ${lineNumber} is JSON ${value === null ? 'null' : typeof value}, not a string; with --json every line must be one JSON string, e.g. "some text"`);
   }
   return value;
+}
+
+/**
+ * stdin split at \n only, minus one trailing \r per line. (node:readline also ends a line at a lone \r, which
+ * would split one text into two output lines and misalign a diff against pyserini.)
+ */
+async function* stdinLines(): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of process.stdin.setEncoding('utf8') as AsyncIterable<string>) {
+    if (!chunk.includes('\n')) {
+      rest += chunk; // a long line is only split (flattened) once its end arrives
+      continue;
+    }
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) yield withoutTrailingCr(line);
+  }
+  if (rest.length > 0) yield withoutTrailingCr(rest);
+}
+
+function withoutTrailingCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 async function write(text: string): Promise<void> {
