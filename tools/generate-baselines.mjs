@@ -24,14 +24,17 @@ const TASKS = [
   'leetcode', 'pony', 'aops', 'theoremqa_questions', 'theoremqa_theorems',
 ];
 
-/** BRIGHT's `--model` key and the model it loads, per table label of the BRIGHT paper. */
+/**
+ * Per table label of the BRIGHT paper: the model config name (configs/models/<name>.json, what `eval --model` takes
+ * and writes to summary.json; BRIGHT's `--model` key except `sfr` for BRIGHT's `sf`) and the model it loads.
+ */
 const BRIGHT_MODELS = {
   BM25: { slug: 'bm25', retriever: 'bm25', model: null, modelId: null },
   BGE: { slug: 'bge', retriever: 'dense', model: 'bge', modelId: 'BAAI/bge-large-en-v1.5' },
   'Inst-L': { slug: 'inst-l', retriever: 'dense', model: 'inst-l', modelId: 'hkunlp/instructor-large' },
   SBERT: { slug: 'sbert', retriever: 'dense', model: 'sbert', modelId: 'sentence-transformers/all-mpnet-base-v2' },
   E5: { slug: 'e5', retriever: 'dense', model: 'e5', modelId: 'intfloat/e5-mistral-7b-instruct' },
-  SFR: { slug: 'sfr', retriever: 'dense', model: 'sf', modelId: 'Salesforce/SFR-Embedding-Mistral' },
+  SFR: { slug: 'sfr', retriever: 'dense', model: 'sfr', modelId: 'Salesforce/SFR-Embedding-Mistral' },
   'Inst-XL': { slug: 'inst-xl', retriever: 'dense', model: 'inst-xl', modelId: 'hkunlp/instructor-xl' },
   GritLM: { slug: 'gritlm', retriever: 'dense', model: 'grit', modelId: 'GritLM/GritLM-7B' },
   Qwen: { slug: 'qwen', retriever: 'dense', model: 'qwen', modelId: 'Alibaba-NLP/gte-Qwen1.5-7B-instruct' },

@@ -6,7 +6,10 @@ import { packageRoot } from '../core/version.js';
 /** The setting a row was measured in; `eval` uses it to pick the published row that matches a run. */
 export interface BaselineSetting {
   retriever: string;
-  /** BRIGHT's `--model` key (`bge`, `grit`, `reasonir`...), null for BM25. */
+  /**
+   * The model config name (`bge`, `grit`, `reasonir`...: configs/models, what summary.json records), null for BM25.
+   * It is BRIGHT's `--model` key except `sfr`, which BRIGHT calls `sf`.
+   */
   model: string | null;
   /** `original` or the reasoning-query LLM (`gpt4`, `llama3-70b`...). */
   queries: string;

@@ -67,6 +67,21 @@ describe('published baselines (configs/baselines)', () => {
     expect(pick('dense', 'my-own-model', 'original')).toBeNull();
   });
 
+  it('has a default row for `eval --model <config>` of every model config the papers published (summary.json records the config name)', async () => {
+    const rows = await loadPublishedBaselines();
+    const configs = readdirSync(path.join(repoRoot, 'configs', 'models')).filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -5)).sort();
+    const picked = Object.fromEntries(
+      configs.map((config) => [config, defaultBaselineFor({ retriever: 'dense', model: config, queries: 'original', long: false }, rows)?.name ?? null]),
+    );
+    // qwen2 (gte-Qwen2-7B-instruct) is supported by BRIGHT's code but is not in the paper's table
+    expect(picked).toEqual({
+      bge: 'bright-bge', e5: 'bright-e5', grit: 'bright-gritlm', 'inst-l': 'bright-inst-l', 'inst-xl': 'bright-inst-xl', qwen: 'bright-qwen',
+      qwen2: null, reasonir: 'reasonir-original', sbert: 'bright-sbert', sfr: 'bright-sfr',
+    });
+    expect(defaultBaselineFor({ retriever: 'dense', model: 'sfr', queries: 'gpt4', long: false }, rows)?.name).toBe('leaderboard-sfr-gpt4');
+    expect(defaultBaselineFor({ retriever: 'dense', model: 'sfr', queries: 'original', long: true }, rows)?.name).toBe('leaderboard-long-sfr');
+  });
+
   it('names an unknown baseline with suggestions (usage error)', async () => {
     const rows = await loadPublishedBaselines();
     expect(() => selectBaselines(rows, ['bm25'])).toThrowError(/unknown baseline "bm25": did you mean .*bright-bm25/);
