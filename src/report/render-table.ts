@@ -48,6 +48,10 @@ function renderText(table: ComparisonTable): string {
   const avgTexts = table.rows.map((row) => formatAvg(row, n));
   const avgWidth = Math.max(3, ...avgTexts.map((text) => text.length));
   const groups = groupsOf(table);
+  const groupWidth = (group: { start: number; end: number }) =>
+    widths.slice(group.start, group.end).reduce((sum, w) => sum + w, 0) + 2 * (group.end - group.start - 1);
+  // a group narrower than its name (Coding = Pony alone in the long-document setting) widens its last column
+  for (const group of groups) widths[group.end - 1]! += Math.max(0, group.name.length - groupWidth(group));
 
   // one segment per group, cells right-aligned and separated by two spaces, groups by " │ "
   const line = (label: string, parts: string[], avg: string, pad: 'start' | 'end' = 'start') => {
@@ -59,8 +63,7 @@ function renderText(table: ComparisonTable): string {
     );
     return `${label.padEnd(labelWidth)} │ ${segments.join(' │ ')} │ ${pad === 'start' ? avg.padStart(avgWidth) : avg.padEnd(avgWidth)}`.trimEnd();
   };
-  const groupWidths = groups.map((group) => widths.slice(group.start, group.end).reduce((sum, w) => sum + w, 0) + 2 * (group.end - group.start - 1));
-  const groupLine = `${''.padEnd(labelWidth)} │ ${groups.map((group, i) => group.name.slice(0, groupWidths[i]).padEnd(groupWidths[i]!)).join(' │ ')} │`;
+  const groupLine = `${''.padEnd(labelWidth)} │ ${groups.map((group) => group.name.padEnd(groupWidth(group))).join(' │ ')} │`;
   const header = line(title(table), table.columns.map((column) => column.heading), 'Avg');
   const rule = header.replace(/[^│]/g, '─').replace(/│/g, '┼');
   const out = [groupLine, header, rule];

@@ -71,6 +71,22 @@ describe('comparison table', () => {
     expect(() => buildComparisonTable(runs, [], { measure: 'MAP@7' })).toThrowError(/has no MAP@7; it has NDCG@10, Recall@100/);
   });
 
+  it('renders the long-document table (8 tasks) with every group name whole, even Coding over Pony alone', async () => {
+    const baselines = selectBaselines(await loadPublishedBaselines(), ['leaderboard-long-bm25', 'leaderboard-long-qwen']);
+    const text = renderTable(buildComparisonTable([], baselines, { delta: 'leaderboard-long-bm25' }), 'text');
+    expect(text).toBe(
+      [
+        '                                                                        │ StackExchange                          │ Coding │',
+        'Recall@1 x100                                                           │ Bio  Earth  Econ  Psy  Rob  Stack  Sus │   Pony │   Avg',
+        '────────────────────────────────────────────────────────────────────────┼────────────────────────────────────────┼────────┼──────',
+        'BM25 long documents (leaderboard)                                       │                                        │        │  11.4',
+        'Qwen long documents (leaderboard)                                       │                                        │        │  27.8',
+        '────────────────────────────────────────────────────────────────────────┼────────────────────────────────────────┼────────┼──────',
+        'Δ Qwen long documents (leaderboard) − BM25 long documents (leaderboard) │                                        │        │ +16.4',
+      ].join('\n') + '\n',
+    );
+  });
+
   it('leaves out a published row without the measure, with a note', async () => {
     const runs = await readResultsDirs([dir('bm25-full')]);
     const table = buildComparisonTable(runs, selectBaselines(await loadPublishedBaselines(), ['leaderboard-long-bm25']));
