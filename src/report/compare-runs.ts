@@ -159,13 +159,15 @@ export function renderRunComparison(comparison: RunComparison, format: 'text' | 
   if (comparison.tasksOnlyInA.length > 0) out.push(`note: tasks only in A: ${comparison.tasksOnlyInA.join(', ')}`);
   if (comparison.tasksOnlyInB.length > 0) out.push(`note: tasks only in B: ${comparison.tasksOnlyInB.join(', ')}`);
   out.push('', `queries that changed most (${comparison.measure} x100, A -> B):`);
+  // one aligned block over all tasks: qids and values differ in width (`4` vs `89`, `9.5` vs `72.7`)
+  const cellsOf = (task: TaskComparison) =>
+    task.changed.map((change) => [task.task, change.qid, points(change.a), points(change.b), `(${points(change.delta, true)})`]);
+  const all = comparison.tasks.flatMap(cellsOf);
+  const w = [0, 1, 2, 3, 4].map((i) => Math.max(0, ...all.map((cells) => cells[i]!.length)));
   for (const task of comparison.tasks) {
-    if (task.changed.length === 0) {
-      out.push(`  ${task.task}: no query changed`);
-      continue;
-    }
-    for (const change of task.changed) {
-      out.push(`  ${task.task}  ${change.qid}  ${points(change.a)} -> ${points(change.b)}  (${points(change.delta, true)})`);
+    if (task.changed.length === 0) out.push(`  ${task.task}: no query changed`);
+    for (const [name, qid, a, b, delta] of cellsOf(task)) {
+      out.push(`  ${name!.padEnd(w[0]!)}  ${qid!.padEnd(w[1]!)}  ${a!.padStart(w[2]!)} -> ${b!.padStart(w[3]!)}  ${delta!.padStart(w[4]!)}`);
     }
   }
   return `${out.join('\n')}\n`;

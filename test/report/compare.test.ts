@@ -27,6 +27,21 @@ describe('compare two runs', () => {
     expect(text).toContain('  biology  2  25.0 -> 50.0  (+25.0)');
   });
 
+  it('lists the changed queries as one aligned block across tasks', async () => {
+    const [a, b] = await readResultsDirs([path.join(fixtures, 'run-a'), path.join(fixtures, 'run-b')]);
+    const text = renderRunComparison(await compareResults(a!, b!, { top: 3 }), 'text');
+    expect(text.slice(text.indexOf('queries that changed most'))).toBe(
+      [
+        'queries that changed most (NDCG@10 x100, A -> B):',
+        '  biology  2  25.0 -> 50.0  (+25.0)',
+        '  biology  4   0.0 -> 10.0  (+10.0)',
+        '  biology  0  50.0 -> 60.0  (+10.0)',
+        '  pony     0  10.0 -> 30.0  (+20.0)',
+        '  pony     1  20.0 -> 10.0  (-10.0)',
+      ].join('\n') + '\n',
+    );
+  });
+
   it('runs from the CLI with --json', async () => {
     const result = await runReasonir(['compare', path.join(fixtures, 'run-a'), path.join(fixtures, 'run-b'), '--json', '--measure', 'recall@100']);
     expect(result.code).toBe(0);
