@@ -103,7 +103,7 @@ function statusError(response: Response, what: string, env: HubEnv): Error {
   }
   const errorCode = response.headers.get('x-error-code');
   if (status === 404) {
-    if (errorCode === 'RevisionNotFound') return dataError('unknown_revision', `${what}: revision not found on ${env.endpoint}`);
+    if (errorCode === 'RevisionNotFound') return dataError('unknown_revision', `${what}: revision not found on ${env.endpoint}; use a branch name or a 40-hex commit that exists`);
     if (errorCode === 'RepoNotFound' || errorCode === 'RepositoryNotFound') return dataError('unknown_repo', `${what}: repository not found on ${env.endpoint}`);
     return dataError('hub_not_found', `${what}: not found on ${env.endpoint} (HTTP 404${errorCode ? ` ${errorCode}` : ''})`);
   }
@@ -136,7 +136,7 @@ async function withRetries<T>(env: HubEnv, what: string, signal: AbortSignal | u
       if (tries >= env.retries) {
         throw environmentError(
           'hub_unreachable',
-          `${what}: failed after ${tries + 1} attempts (${(error as Error).message}); check the network or HF_ENDPOINT (${env.endpoint}), or use HF_HUB_OFFLINE=1 with a filled cache`,
+          `${what}: failed after ${tries + 1} attempt${tries === 0 ? '' : 's'} (${(error as Error).message}); check the network or HF_ENDPOINT (${env.endpoint}), or use HF_HUB_OFFLINE=1 with a filled cache`,
           error,
         );
       }
@@ -288,7 +288,7 @@ async function downloadBlob(
   const expectedSize = expected.size ?? remote.size;
   const expectedSha = expected.sha256 ?? (SHA256.test(remote.etag) ? remote.etag : undefined);
   if (expected.size !== undefined && remote.size !== undefined && remote.size !== expected.size) {
-    throw dataError('size_mismatch', `${what}: the server reports ${remote.size} bytes but the registry expects ${expected.size}; nothing was downloaded`);
+    throw dataError('size_mismatch', `${what}: the server reports ${remote.size} bytes but the registry expects ${expected.size}; nothing was downloaded. The server or mirror (${env.endpoint}) does not serve this revision's data: check HF_ENDPOINT, or pass --revision for other data`);
   }
   await fs.mkdir(path.dirname(blobPath), { recursive: true });
   const progress = startProgress(label, expectedSize ?? 0, 'bytes');
@@ -333,6 +333,10 @@ async function downloadBlob(
               progress.update(received);
             }
           }
+        } catch (error) {
+          // undici reports a body cut short as TypeError('terminated'); say what happened (the bytes so far are kept)
+          if (isNetworkError(error) && !signal?.aborted) throw new TransientError(`connection lost after ${received} of ${expectedSize ?? '?'} bytes (${(error as Error).message}); the partial file is kept and the next attempt resumes it`);
+          throw error;
         } finally {
           await handle.close();
         }

@@ -34,6 +34,10 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
   const file = await asyncBufferFromFile(filePath).catch((error: unknown) => {
     throw dataError('parquet_unreadable', `${label}: cannot open ${filePath}: ${(error as Error).message}`, error);
   });
+  // "PAR1" + footer length + "PAR1"; hyparquet's own error for a shorter file is a bare DataView range error
+  if (file.byteLength < 12) {
+    throw dataError('parquet_invalid', `${label}: ${filePath} is not a parquet file (${file.byteLength} bytes); delete it and download again`);
+  }
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (error) {
@@ -43,7 +47,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
       error,
     );
   }
-  checkSchema(parquetSchema(metadata), expected, label);
+  checkSchema(parquetSchema(metadata), expected, `${label} (${filePath})`);
   for (const group of metadata.row_groups) {
     for (const column of group.columns) {
       const codec = column.meta_data?.codec;
@@ -84,7 +88,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
             for (let i = from; i < to; i++) values.push(columnData[i]);
           },
         }).catch((error: unknown) => {
-          throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath}: ${(error as Error).message}`, error);
+          throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
         });
         const batch = {} as Record<string, unknown[]>;
         for (const name of names) {
@@ -131,11 +135,11 @@ function checkSchema(schema: SchemaTree, expected: ColumnSpec, label: string): v
   for (const [name, kind] of Object.entries(expected)) {
     const node = byName.get(name);
     if (!node) {
-      throw dataError('parquet_schema', `${label}: column "${name}" is missing (columns: ${[...byName.keys()].join(', ')})`);
+      throw dataError('parquet_schema', `${label}: column "${name}" is missing (columns: ${[...byName.keys()].join(', ')}); this is not the BRIGHT file that belongs at this path`);
     }
     const ok = kind === 'string' ? isStringLeaf(node) : isStringList(node);
     if (!ok) {
-      throw dataError('parquet_schema', `${label}: column "${name}" should be ${kind === 'string' ? 'a string' : 'a list of strings'}, found ${describe(node)}`);
+      throw dataError('parquet_schema', `${label}: column "${name}" should be ${kind === 'string' ? 'a string' : 'a list of strings'}, found ${describe(node)}; this is not the BRIGHT file that belongs at this path`);
     }
   }
 }

@@ -100,6 +100,19 @@ describe('reasonir download against an HF-like server', () => {
     expect(sha256(path.join(cache.dir, repoFolder, 'blobs', examplesSha))).toBe(examplesSha);
   });
 
+  it('says where an interrupted download stopped, and the next run resumes it', async () => {
+    server.fail({ server: 'cdn', method: 'GET', truncateAfter: 8000, times: 1 });
+    const cut = await download(['--config', 'examples'], { REASONIR_HUB_RETRIES: '0' });
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(
+      /^error: downloading xlangai\/BRIGHT@f1f1f1f\/examples\/pony-00000-of-00001\.parquet: failed after 1 attempt \(connection lost after 8000 of \d+ bytes \(terminated\); the partial file is kept and the next attempt resumes it\); check the network/,
+    );
+    const again = await download(['--config', 'examples']);
+    expect(again.code).toBe(0);
+    expect(server.requests.filter((request) => request.server === 'cdn').map((request) => [request.status, request.range])).toEqual([[200, undefined], [206, 'bytes=8000-']]);
+    expect(sha256(path.join(cache.dir, repoFolder, 'blobs', examplesSha))).toBe(examplesSha);
+  });
+
   it('retries 503s with backoff, and gives up with exit 3 when retries run out', async () => {
     server.fail({ server: 'cdn', status: 503, times: 2 });
     server.fail({ server: 'hub', status: 502, times: 1 });
@@ -135,7 +148,7 @@ describe('reasonir download against an HF-like server', () => {
   it('checks the registry at the pinned revision: other bytes are refused before download', async () => {
     const result = await runReasonir(['download', '--task', 'pony', '--config', 'examples'], { env: hubEnvironment(server, cache.dir) });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`xlangai/BRIGHT@${pinnedCommit.slice(0, 7)}/${ponyExamples}: the server reports 22076 bytes but the registry expects 27722`);
+    expect(result.stderr).toContain(`xlangai/BRIGHT@${pinnedCommit.slice(0, 7)}/${ponyExamples}: the server reports 22076 bytes but the registry expects 27722; nothing was downloaded. The server or mirror (${server.endpoint}) does not serve this revision's data`);
     expect(server.requests.filter((request) => request.server === 'cdn')).toEqual([]);
     expect(result.stdout).toBe('');
   });
@@ -159,7 +172,7 @@ describe('reasonir download against an HF-like server', () => {
     expect(branch.stderr).toContain('revision "no-such-branch" of dataset xlangai/BRIGHT not found');
     const commit = await runReasonir(['download', '--task', 'pony', '--revision', '0'.repeat(40)], { env: hubEnvironment(server, cache.dir) });
     expect(commit.code).toBe(3);
-    expect(commit.stderr).toContain('revision not found');
+    expect(commit.stderr).toContain(`xlangai/BRIGHT@0000000/examples/pony-00000-of-00001.parquet: revision not found on ${server.endpoint}; use a branch name or a 40-hex commit that exists`);
   });
 
   it('rejects unknown tasks and configs with exit 2 and lists the valid names', async () => {

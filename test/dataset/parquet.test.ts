@@ -32,7 +32,7 @@ describe('parquet reading', () => {
     writeBrightParquet({ filename: file, columns: { id: 'string', text: 'string' }, rows: [{ id: 'a', text: 'b' }] });
     await expect(openParquet(file, { id: 'string', content: 'string' }, 'documents/x.parquet')).rejects.toMatchObject({
       exitCode: 3,
-      message: 'documents/x.parquet: column "content" is missing (columns: id, text)',
+      message: `documents/x.parquet (${file}): column "content" is missing (columns: id, text); this is not the BRIGHT file that belongs at this path`,
     });
   });
 
@@ -40,10 +40,10 @@ describe('parquet reading', () => {
     const file = path.join(work.dir, 'type.parquet');
     writeBrightParquet({ filename: file, columns: { id: 'int64', content: 'string' }, rows: [{ id: 1n, content: 'b' }] });
     await expect(openParquet(file, { id: 'string', content: 'string' }, 'docs')).rejects.toMatchObject({
-      message: 'docs: column "id" should be a string, found INT64',
+      message: `docs (${file}): column "id" should be a string, found INT64; this is not the BRIGHT file that belongs at this path`,
     });
     await expect(openParquet(file, { content: 'string[]' }, 'docs')).rejects.toMatchObject({
-      message: 'docs: column "content" should be a list of strings, found BYTE_ARRAY/UTF8',
+      message: `docs (${file}): column "content" should be a list of strings, found BYTE_ARRAY/UTF8; this is not the BRIGHT file that belongs at this path`,
     });
   });
 
@@ -75,5 +75,38 @@ describe('parquet reading', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(file, 'not parquet at all');
     await expect(openParquet(file, { id: 'string' }, 'docs')).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('is not a readable parquet file') });
+  });
+
+  it('names the file and the remedy for an empty, truncated or damaged file', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const good = path.join(work.dir, 'good.parquet');
+    writeBrightParquet({ filename: good, columns: { id: 'string', content: 'string' }, rows: Array.from({ length: 50 }, (_, i) => ({ id: `d${i}`, content: `text ${i} `.repeat(20) })) });
+    const bytes = readFileSync(good);
+    const columns = { id: 'string', content: 'string' } as const;
+
+    const empty = path.join(work.dir, 'empty.parquet');
+    writeFileSync(empty, '');
+    await expect(openParquet(empty, columns, 'docs')).rejects.toMatchObject({ exitCode: 3, message: `docs: ${empty} is not a parquet file (0 bytes); delete it and download again` });
+
+    const truncated = path.join(work.dir, 'truncated.parquet');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 40));
+    await expect(openParquet(truncated, columns, 'docs')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(new RegExp(`^docs: ${truncated} is not a readable parquet file \\(.+\\); delete it and download again$`)),
+    });
+
+    // a damaged data page: the footer is intact, decoding the rows fails
+    const damaged = path.join(work.dir, 'damaged.parquet');
+    const copy = Buffer.from(bytes);
+    copy.fill(0x55, 8, 200);
+    writeFileSync(damaged, copy);
+    const parquet = await openParquet(damaged, columns, 'docs');
+    const read = async () => {
+      for await (const batch of parquet.read(columns)) void batch;
+    };
+    await expect(read()).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(new RegExp(`^docs: cannot decode rows 0-50 of ${damaged} \\(.+\\); the file is damaged: delete it and download again$`)),
+    });
   });
 });
