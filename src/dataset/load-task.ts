@@ -28,6 +28,9 @@ export interface LoadTaskOptions {
   signal?: AbortSignal;
 }
 
+/** The corpus of a task loaded with `documentTexts: false`. */
+export type CorpusIds = Pick<Corpus, 'ids'>;
+
 export interface LoadedFile {
   config: ConfigName;
   /** Path inside the dataset repository. */
@@ -38,13 +41,13 @@ export interface LoadedFile {
   size: number;
 }
 
-export interface LoadedTask {
+export interface LoadedTask<C extends CorpusIds = Corpus> {
   task: TaskInfo;
   repo: string;
   /** Resolved 40-hex commit, or 'local' for dataDir. */
   revision: string;
   files: LoadedFile[];
-  corpus: Corpus;
+  corpus: C;
   corpusSha256: string;
   queries: Query[];
   /** Data warnings (each also logged once). */
@@ -54,6 +57,7 @@ export interface LoadedTask {
 const exampleColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]', gold_ids_long: 'string[]' } satisfies ColumnSpec;
 const reasonColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]' } satisfies ColumnSpec;
 const documentColumns = { id: 'string', content: 'string' } satisfies ColumnSpec;
+const documentIdColumns = { id: 'string' } satisfies ColumnSpec;
 
 /** Finds the file locally or in/through the hub cache, verified against the registry where it knows the revision. */
 async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: string } | { commit: string }, signal?: AbortSignal): Promise<LoadedFile> {
@@ -124,26 +128,40 @@ async function readExampleRows(parquet: ParquetFile, label: string, withLong: bo
   return rows;
 }
 
-async function readCorpus(parquet: ParquetFile, label: string, signal?: AbortSignal): Promise<Corpus> {
+/** The documents in row order; without `withTexts` only the id column is decoded (a fraction of the file). */
+async function readCorpus(parquet: ParquetFile, label: string, withTexts: boolean, signal?: AbortSignal): Promise<Corpus | CorpusIds> {
   const ids: string[] = [];
   const texts: string[] = [];
   const progress = startProgress(label, parquet.rows, 'items');
   try {
-    for await (const batch of parquet.read(documentColumns, signal)) {
-      for (let i = 0; i < batch.rows; i++) {
-        ids.push(batch.columns.id[i]!);
-        texts.push(batch.columns.content[i]!);
+    if (withTexts) {
+      for await (const batch of parquet.read(documentColumns, signal)) {
+        for (let i = 0; i < batch.rows; i++) {
+          ids.push(batch.columns.id[i]!);
+          texts.push(batch.columns.content[i]!);
+        }
+        progress.update(ids.length);
       }
-      progress.update(ids.length);
+    } else {
+      for await (const batch of parquet.read(documentIdColumns, signal)) {
+        for (let i = 0; i < batch.rows; i++) ids.push(batch.columns.id[i]!);
+        progress.update(ids.length);
+      }
     }
   } finally {
     progress.stop();
   }
   if (ids.length === 0) throw dataError('empty', `${label}: the corpus has no documents`);
-  return { ids, texts };
+  return withTexts ? { ids, texts } : { ids };
 }
 
-export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
+/**
+ * `documentTexts: false` reads only the documents' ids (enough to check and apply the judgments, as `score --task`
+ * does), not their texts.
+ */
+export function loadTask(options: LoadTaskOptions & { documentTexts: false }): Promise<LoadedTask<CorpusIds>>;
+export function loadTask(options: LoadTaskOptions): Promise<LoadedTask>;
+export async function loadTask(options: LoadTaskOptions & { documentTexts?: boolean }): Promise<LoadedTask<CorpusIds>> {
   const task = getTask(options.task);
   const variant = options.queries ?? 'original';
   const long = options.long ?? false;
@@ -171,8 +189,8 @@ export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
 
   const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
   checkRowCount(corpusParquet, corpusFile, revision, warnings);
-  const corpus = await readCorpus(corpusParquet, `${task.name} ${corpusConfig}`, signal);
-  warnings.push(...checkAgainstCorpus(queries, corpus, `${task.name} ${corpusConfig}`, long));
+  const corpus = await readCorpus(corpusParquet, `${task.name} ${corpusConfig}`, options.documentTexts ?? true, signal);
+  warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 
   if (reasonFile) {
     const reason = await openParquet(reasonFile.localPath, reasonColumns, reasonFile.path);

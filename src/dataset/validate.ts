@@ -3,7 +3,7 @@
  * is an error; what it silently tolerates is a counted warning, because the published numbers include it.
  */
 import { dataError } from '../core/errors.js';
-import type { Corpus, Query } from '../core/types.js';
+import type { Query } from '../core/types.js';
 
 /** `["N/A"]` is BRIGHT's "none" placeholder in excluded_ids and (for tasks without long documents) gold_ids_long. */
 export const PLACEHOLDER = 'N/A';
@@ -49,11 +49,11 @@ export function toQueries(rows: ExampleRow[], label: string): Query[] {
  * they cap the reachable score); duplicate document ids are counted (BRIGHT scores every row, then its
  * `{doc_id: score}` dict keeps one entry per id: the first row's rank position with the last row's score).
  */
-export function checkAgainstCorpus(queries: Query[], corpus: Corpus, label: string, long: boolean): string[] {
+export function checkAgainstCorpus(queries: Query[], corpusIds: readonly string[], label: string, long: boolean): string[] {
   const warnings: string[] = [];
   const ids = new Set<string>();
   const duplicates = new Set<string>();
-  for (const id of corpus.ids) {
+  for (const id of corpusIds) {
     if (ids.has(id)) duplicates.add(id);
     else ids.add(id);
   }

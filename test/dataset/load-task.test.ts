@@ -154,6 +154,26 @@ describe('loadTask from --data-dir, and data validation', () => {
     });
   });
 
+  it('reads only the document ids when asked (score --task), with the same judgments and checks', async () => {
+    const full = await loadTask({ task: 'pony', dataDir: fixtureData });
+    const idsOnly = await loadTask({ task: 'pony', dataDir: fixtureData, documentTexts: false });
+    expect(idsOnly.corpus).toEqual({ ids: full.corpus.ids });
+    expect([idsOnly.queries, idsOnly.warnings, idsOnly.corpusSha256, idsOnly.files]).toEqual([full.queries, full.warnings, full.corpusSha256, full.files]);
+
+    // the text column is not decoded at all: a null content (which a full load refuses) goes unnoticed
+    const documents = allGold().map(([id, content], i): [string, string] => [id, i === 1 ? (null as unknown as string) : content]);
+    const dir = dataDir('ids-only', { documents });
+    await expect(loadTask({ task: 'pony', dataDir: dir })).rejects.toMatchObject({ message: expect.stringContaining('has a null "content"') });
+    expect((await loadTask({ task: 'pony', dataDir: dir, documentTexts: false })).corpus.ids).toEqual(documents.map(([id]) => id));
+
+    // ...but the exclusion checks still run
+    const missing = dataDir('ids-only-missing-excluded', { examples: (rows) => rows.map((row, i) => (i === 2 ? { ...row, excluded_ids: ['Pony/nowhere.txt'] } : row)), documents: allGold() });
+    await expect(loadTask({ task: 'pony', dataDir: missing, documentTexts: false })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('query "2" excludes 1 id(s) that are not in the corpus ("Pony/nowhere.txt")'),
+    });
+  });
+
   it('counts gold ids missing from the corpus and duplicate document ids as warnings, keeping every row', async () => {
     const documents = allGold();
     const missing = documents.shift()!;

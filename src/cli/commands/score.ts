@@ -85,7 +85,8 @@ async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged
 async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string }): Promise<Judged> {
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
-    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', signal: interruptSignal() }),
+    // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
+    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', documentTexts: false, signal: interruptSignal() }),
   ]);
   const { run, removed } = removeExcludedIds(rawRun, loaded.queries);
   if (removed > 0) log.warn(`${removed} excluded document(s) removed from the run before scoring (BRIGHT removes excluded ids before ranking)`);
