@@ -8,6 +8,7 @@ const LEFT = 44;
 const TOP = 34;
 const PLOT_HEIGHT = 240;
 const BOTTOM = 64;
+const MIN_WIDTH = 480;
 
 function niceMax(value: number): number {
   const step = value <= 20 ? 5 : 10;
@@ -30,8 +31,12 @@ export function barChartSvg(table: ComparisonTable): string {
   const yMax = niceMax(max);
   // wide enough for the column heading (`TheoQ`) even with one or two series
   const groupWidth = Math.max(44, Math.max(1, series.length) * BAR + GROUP_GAP);
-  const width = LEFT + groups.length * groupWidth + 16;
-  const legendHeight = 18 * series.length + 8;
+  // never narrower than the title and the note under the legend
+  const width = Math.max(MIN_WIDTH, LEFT + groups.length * groupWidth + 16);
+  // an Avg over some of the tasks is not comparable with a full one: drawn pale, and said so under the legend
+  const partialAvg = (row: (typeof series)[number]) => row.avg !== null && row.avgCovers < table.columns.length;
+  const anyPartial = series.some(partialAvg);
+  const legendHeight = 18 * series.length + 8 + (anyPartial ? 18 : 0);
   const height = TOP + PLOT_HEIGHT + BOTTOM + legendHeight;
   const y = (value: number) => TOP + PLOT_HEIGHT - (value / yMax) * PLOT_HEIGHT;
   const parts: string[] = [];
@@ -58,9 +63,11 @@ export function barChartSvg(table: ComparisonTable): string {
       const value = valueAt(r, g);
       if (value === null) return;
       const top = y(Math.max(0, value));
+      const partial = group.key === 'avg' && partialAvg(row);
+      const heading = partial ? `Avg over ${row.avgCovers}/${table.columns.length} tasks` : group.heading;
       parts.push(
-        `<rect class="bar" data-task="${escapeHtml(group.key)}" data-row="${r}" x="${x0 + r * BAR}" y="${top.toFixed(2)}" width="${BAR - 1}" height="${(TOP + PLOT_HEIGHT - top).toFixed(2)}" fill="${seriesColor(r)}">` +
-          `<title>${escapeHtml(`${row.label} — ${group.heading}: ${value.toFixed(1)}`)}</title></rect>`,
+        `<rect class="bar" data-task="${escapeHtml(group.key)}" data-row="${r}" x="${x0 + r * BAR}" y="${top.toFixed(2)}" width="${BAR - 1}" height="${(TOP + PLOT_HEIGHT - top).toFixed(2)}" fill="${seriesColor(r)}"${partial ? ' fill-opacity="0.4"' : ''}>` +
+          `<title>${escapeHtml(`${row.label} — ${heading}: ${value.toFixed(1)}`)}</title></rect>`,
       );
     });
     const cx = x0 + (series.length * BAR) / 2;
@@ -77,6 +84,11 @@ export function barChartSvg(table: ComparisonTable): string {
       `<text x="${LEFT + 18}" y="${ly}">${escapeHtml(`${row.label}${row.kind === 'published' ? ' (published)' : ''}`)}</text>`,
     );
   });
+  if (anyPartial) {
+    parts.push(
+      `<text x="${LEFT}" y="${TOP + PLOT_HEIGHT + BOTTOM + series.length * 18}" fill="#555">pale Avg bar: mean over only the tasks the row has (k/${table.columns.length})</text>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -22,6 +22,7 @@ const GAP = 16;
 const LEFT = 44;
 const TOP = 42;
 const PLOT_HEIGHT = 220;
+const MIN_WIDTH = 560;
 
 /**
  * Per task, one box per run: quartiles, median line, whiskers to min and max, the mean as a white diamond, and every
@@ -30,7 +31,8 @@ const PLOT_HEIGHT = 220;
  */
 export function distributionSvg(columns: TaskColumn[], runs: RunDistribution[], measure: string): string {
   const groupWidth = Math.max(44, Math.max(1, runs.length) * BOX + GAP);
-  const width = LEFT + columns.length * groupWidth + 16;
+  // never narrower than the legend line (the 8 long-document columns with one run are only ~410 px)
+  const width = Math.max(MIN_WIDTH, LEFT + columns.length * groupWidth + 16);
   const height = TOP + PLOT_HEIGHT + 40 + 18 * runs.length + 8;
   const y = (value: number) => TOP + PLOT_HEIGHT - value * PLOT_HEIGHT;
   const random = seededRandom(7);

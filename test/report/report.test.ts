@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
 import { buildHtmlReport } from '../../src/report/html-report.js';
 import { readResultsDirs } from '../../src/report/results-dir.js';
+import { distributionSvg } from '../../src/report/svg-distribution.js';
+import { taskColumns } from '../../src/report/task-columns.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');
@@ -26,6 +28,26 @@ describe('HTML report', () => {
     expect(html).toContain('class="distribution-chart"');
     expect(html).toContain('xlangai/BRIGHT@local');
     expect(html).toContain('&quot;k1&quot;: 0.9');
+  });
+
+  it('draws an Avg over some of the tasks pale and says so; a full or published Avg stays solid', async () => {
+    const html = await report();
+    const avgBars = [...html.matchAll(/<rect class="bar" data-task="avg" data-row="(\d)"[^>]*?(fill-opacity="0.4")?><title>([^<]*)<\/title>/g)].map(
+      (match) => [match[1], match[2] !== undefined, match[3]],
+    );
+    expect(avgBars).toEqual([
+      ['0', true, 'bm25 — Avg over 2/12 tasks: 29.4'],
+      ['1', true, 'reasonir — Avg over 3/12 tasks: 29.6'],
+      ['2', false, 'BM25 (BRIGHT paper) — Avg: 14.5'],
+      ['3', false, 'ReasonIR-8B (ReasonIR paper) — Avg: 24.4'],
+    ]);
+    expect(html).toContain('pale Avg bar: mean over only the tasks the row has (k/12)');
+  });
+
+  it('keeps the charts wide enough for their captions with few columns (long documents, one run)', () => {
+    const columns = taskColumns(true);
+    const svg = distributionSvg(columns, [{ label: 'bm25 long', perTask: new Map([['pony', [0, 0.5, 1]]]) }], 'Recall@1');
+    expect(Number(/width="(\d+)"/.exec(svg)![1])).toBeGreaterThanOrEqual(560);
   });
 
   // 2 runs + 2 published rows; bars only where a row has a value (runs: their tasks and Avg; published: 12 + Avg)
