@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Qrels, RankedDoc, Run } from '../../src/core/types.js';
 import { evaluate } from '../../src/eval/evaluate.js';
+import { GLIBC_LOG2_CHECKED_UP_TO, glibcLog2 } from '../../src/eval/glibc-log2.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 
 const qrelsOf = (entries: Record<string, Record<string, number>>): Qrels =>
@@ -116,6 +117,26 @@ describe('measure definitions', () => {
     const value = one(new Map([['q', long]]), qrelsOf({ q: { d1373: 1 } }), 'NDCG@1400')['NDCG@1400']!;
     expect(Math.log2(1375)).toBe(10.425215903299385); // V8
     expect(value).toBe(1 / 10.425215903299383); // glibc's log2(1375), trec_eval's discount at rank 1374
+  });
+});
+
+describe('glibc log2 (the rank discount)', () => {
+  it('equals glibc where V8 rounds the other way, beyond rank 100,000 too', () => {
+    // Python's math.log2 (glibc 2.36, x86-64 with FMA) printed these
+    expect(glibcLog2(1375)).toBe(10.425215903299383);
+    expect(glibcLog2(83507)).toBe(16.34960951656134);
+    expect(glibcLog2(103485)).toBe(16.65906214077096);
+    expect(Math.log2(103485)).toBe(16.659062140770963);
+    expect(glibcLog2(413932)).toBe(18.659034258295584);
+    expect(glibcLog2(1048575)).toBe(19.999998624138136);
+    expect(glibcLog2(2 ** 20)).toBe(20);
+    expect(GLIBC_LOG2_CHECKED_UP_TO).toBeGreaterThan(413932); // BRIGHT's largest corpus (leetcode)
+  });
+
+  it('discounts a relevant document at rank 103,484 as trec_eval does', () => {
+    const long = docs(Array.from({ length: 103484 }, (_, i) => [`d${i}`, 200000 - i]));
+    const values = one(new Map([['q', long]]), qrelsOf({ q: { d103483: 1 } }), 'NDCG@200000');
+    expect(values['NDCG@200000']).toBe(1 / 16.65906214077096);
   });
 });
 

@@ -35,6 +35,28 @@ describe('TREC run', () => {
     expect(run.get('2')).toEqual([{ docId: 'b', score: -0.002 }]);
   });
 
+  it('collects a query\'s lines wherever they are (interleaved queries), on every parsing path, and still finds duplicates', () => {
+    const lines = ['b Q0 x 1 1 t', 'a Q0 y 1 2 t', 'b Q0 z 2 3 t', 'c Q0 x 1 1 t', 'a Q0 w 2 1 t', 'b Q0 y 3 0.5 t'];
+    const expected = [['b', ['x', 'z', 'y']], ['a', ['y', 'w']], ['c', ['x']]];
+    const shape = (run: Run) => [...run].map(([queryId, ranked]) => [queryId, ranked.map((doc) => doc.docId)]);
+    // single spaces (fast path), tabs (general path), and a mix where single lines fall back to the general path
+    const variants = [lines.join('\n'), lines.join('\n').replaceAll(' ', '\t'), lines.map((line, i) => (i % 2 ? ` ${line}` : line)).join('\n')];
+    for (const text of variants) {
+      expect(shape(parseTrecRun(text, 'r.txt'))).toEqual(expected);
+      // "x" comes back for "b" after other queries' lines, on both paths
+      dataFailure(() => parseTrecRun(`${text}\nb Q0 x 9 0 t\n`, 'r.txt'), /^r\.txt:7: document "x" appears twice for query "b"/);
+      dataFailure(() => parseTrecRun(`${text}\nb\tQ0\tx 9 0 t\n`, 'r.txt'), /^r\.txt:7: document "x" appears twice for query "b"/);
+    }
+    // the same docid under another query is no duplicate, and the evaluation sees each query's lines together
+    const run = parseTrecRun(lines.join('\n'), 'r.txt');
+    const evaluation = evaluate(run, parseTrecQrels('a 0 y 1\nb 0 z -1\nb 0 y 2\nc 0 q 1\n', 'q.txt'), parseMeasureList('NDCG@10,MRR'));
+    expect(evaluation.queryOrder).toEqual(['b', 'a', 'c']);
+    // b ranks z (3, judged -1: not relevant, keeps its rank), x (1), y (0.5, rel 2): DCG 2/log2(4) = 1, IDCG 2/log2(2) = 2
+    expect(evaluation.perQuery.get('b')).toEqual({ 'NDCG@10': 0.5, MRR: 1 / 3 });
+    expect(evaluation.perQuery.get('a')).toEqual({ 'NDCG@10': 1, MRR: 1 });
+    expect(evaluation.perQuery.get('c')).toEqual({ 'NDCG@10': 0, MRR: 0 });
+  });
+
   it('accepts stray leading/trailing spaces on single-space lines, like trec_eval', () => {
     const run = parseTrecRun('q Q0 a 1 2 t \n q Q0 b 2 1 t\nq Q0 c 3 0 t\n', 'r.txt');
     expect(run.get('q')!.map((doc) => doc.docId)).toEqual(['a', 'b', 'c']);
