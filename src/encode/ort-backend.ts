@@ -10,6 +10,12 @@ import { log } from '../core/log.js';
 import { bfloatToFloat, halfToFloat } from './half-float.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
+// onnxruntime's CUDA provider turns TF32 on by default (`use_tf32`, which the Node binding cannot set), so on
+// Ampere and newer GPUs every float32 MatMul/Gemm — the encoder's and the exact search's — would round its inputs
+// to 10 mantissa bits: embeddings off the fp32 references by ~1e-3 and near-ties reordered. PyTorch, which
+// produced BRIGHT's and ReasonIR's numbers, keeps float32 matmuls in full precision by default. cuBLAS and cuDNN
+// honour this variable when they initialise, i.e. when the first CUDA session opens; an explicit setting wins.
+process.env.NVIDIA_TF32_OVERRIDE ??= '0';
 const ort = await import('onnxruntime-node');
 type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
 type Tensor = InstanceType<typeof ort.Tensor>;

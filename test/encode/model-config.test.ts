@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { DenseEncoder } from '../../src/encode/encoder.js';
 import { parseDevice } from '../../src/encode/ort-backend.js';
 import { createDenseRetriever } from '../../src/retrieval/create-dense.js';
 import { fixtureModelDir } from './helpers.js';
+import { repoRoot } from '../helpers/cli.js';
 
 const TASKS = ['biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'leetcode', 'pony', 'aops', 'theoremqa_theorems', 'theoremqa_questions'];
 const LONG_TASKS = ['biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'pony'];
@@ -81,6 +83,15 @@ describe('--device', () => {
       code: 'env.device.unavailable',
       message: expect.stringContaining('ONNXRUNTIME_NODE_INSTALL=cuda12'),
     });
+  });
+
+  it('keeps CUDA float32 matmuls in full precision (TF32 off, as in PyTorch) unless the user chose otherwise', () => {
+    const backend = path.join(repoRoot, 'dist', 'encode', 'ort-backend.js');
+    const probe = `await import(${JSON.stringify(backend)}); process.stdout.write(String(process.env.NVIDIA_TF32_OVERRIDE))`;
+    const run = (value: string | undefined) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: { ...process.env, NVIDIA_TF32_OVERRIDE: value } }).toString();
+    expect(run(undefined)).toBe('0');
+    expect(run('1')).toBe('1');
   });
 
   it('auto falls back to the CPU with exactly one warning', async () => {
