@@ -7,6 +7,8 @@ import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseli
 import { buildHtmlReport } from '../../src/report/html-report.js';
 import { readResultsDirs } from '../../src/report/results-dir.js';
 import { distributionSvg } from '../../src/report/svg-distribution.js';
+import { seriesColor } from '../../src/report/chart-palette.js';
+import { countColours } from './png-pixels.js';
 import { taskColumns } from '../../src/report/task-columns.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 
@@ -75,6 +77,8 @@ describe('HTML report', () => {
     expect(boxes.sort()).toEqual(['0:biology', '0:pony', '1:biology', '1:leetcode', '1:pony']);
     const shot = spawnSync(chromium!, [...args, '--window-size=1280,1800', `--screenshot=${path.join(dir, 'report.png')}`, `file://${out}`], { encoding: 'utf8', timeout: 60_000 });
     expect(shot.status, shot.stderr).toBe(0);
-    expect((await fs.stat(path.join(dir, 'report.png'))).size).toBeGreaterThan(20_000);
-  });
+    // painted, not just parsed: every row's bar colour covers a good area of the screenshot (a bar is 10 px wide)
+    const pixels = countColours(await fs.readFile(path.join(dir, 'report.png')), [0, 1, 2, 3].map(seriesColor));
+    for (const [colour, count] of Object.entries(pixels)) expect(count, `${colour} pixels`).toBeGreaterThan(1_000);
+  }, 150_000);
 });
