@@ -22,7 +22,7 @@ function cells(row: BaselineRow, measure = 'NDCG@10'): number[] {
 describe('published baselines (configs/baselines)', () => {
   it('parse, have unique names, provenance on every row and at most one default per setting', async () => {
     const rows = await loadPublishedBaselines();
-    expect(rows.length).toBe(13 + 1 + 65 + 13 + 6 + 6 + 4);
+    expect(rows.length).toBe(13 + 1 + 65 + 13 + 9 + 6 + 4);
     expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
     const defaults = new Map<string, string>();
     for (const row of rows) {
@@ -50,6 +50,18 @@ describe('published baselines (configs/baselines)', () => {
     expect(picked[3]).toMatchObject({ scale: 1, decimals: 4 });
     expect(cells(picked[3]!)).toEqual([0.1824, 0.2791, 0.1645, 0.1342, 0.1091, 0.1626, 0.1613, 0.2471, 0.0434, 0.0645, 0.0733, 0.0214]);
     expect(picked[4]!.measures['Recall@1']).toEqual({ tasks: {}, avg: 11.4 });
+  });
+
+  it('holds the ReasonIR paper\'s reranker baselines as SPEC §5.4 transcribes them, never a default', async () => {
+    const rows = await loadPublishedBaselines();
+    const picked = selectBaselines(rows, ['reasonir-paper-rankllama-7b-gpt4', 'reasonir-paper-rank1-7b-gpt4', 'reasonir-paper-rank1-32b-gpt4']);
+    expect(picked.map((row) => cells(row))).toEqual([
+      [17.5, 15.5, 13.1, 13.6, 17.9, 6.9, 16.9, 8.4, 46.8, 2.2, 4.5, 3.5],
+      [48.8, 36.7, 20.8, 35.0, 22.0, 18.7, 36.2, 12.7, 31.2, 6.3, 23.7, 37.8],
+      [49.7, 35.8, 22.0, 37.5, 22.5, 21.7, 35.0, 18.8, 32.5, 10.8, 22.9, 43.7],
+    ]);
+    expect(picked.map((row) => row.measures['NDCG@10']!.avg)).toEqual([13.9, 27.5, 29.4]);
+    expect(picked.every((row) => !row.default && row.setting.reranker !== undefined && row.setting.queries === 'gpt4')).toBe(true);
   });
 
   it('picks the default published row for a run setting', async () => {
