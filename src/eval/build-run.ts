@@ -1,5 +1,6 @@
 import type { Candidates, Qrels, Query, RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
+import { collapseDuplicateIds, duplicateIdRows } from './duplicate-ids.js';
 
 /** BRIGHT's placeholder for "nothing excluded"; never a document id. */
 const NO_EXCLUSION = 'N/A';
@@ -11,7 +12,8 @@ export const DEFAULT_DEPTH = 1000;
  * BRIGHT's `get_scores` for one query: drop the excluded ids from the full score list, sort by score descending
  * with ties in corpus row order (Python's stable `sorted(..., reverse=True)`), keep the first `depth`.
  * Scores are float32 (what every retriever hands over); -0 and +0 tie as in Python. Excluded ids that are not in
- * the corpus are ignored (BRIGHT would raise KeyError; the dataset loader reports them).
+ * the corpus are ignored (BRIGHT would raise KeyError; the dataset loader reports them). An id on several rows is
+ * one document, as in BRIGHT's dict (see duplicate-ids.ts).
  *
  * With a finite depth this is a single pass with a bounded heap, so a 400k-document score array costs about one
  * comparison per document rather than a full sort.
@@ -22,8 +24,9 @@ export function buildRankedList(
   excludedIds: readonly string[],
   depth: number | 'all',
 ): RankedDoc[] {
-  const { docIndices, scores, queryId } = candidates;
-  const count = docIndices ? docIndices.length : corpusIds.length;
+  const { queryId } = candidates;
+  let { docIndices, scores } = candidates;
+  let count = docIndices ? docIndices.length : corpusIds.length;
   if (scores.length !== count) {
     throw dataError('candidates_length', `query ${queryId}: ${scores.length} scores for ${count} candidate documents`);
   }
@@ -34,6 +37,11 @@ export function buildRankedList(
     if (Number.isNaN(scores[i])) {
       throw dataError('nan_score', `query ${queryId}: the retriever scored document ${corpusIds[rowAt(i)]} as NaN`);
     }
+  }
+  const duplicates = duplicateIdRows(corpusIds);
+  if (duplicates) {
+    ({ docIndices, scores } = collapseDuplicateIds(rowAt, scores, count, duplicates));
+    count = docIndices.length;
   }
   const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
   const order = depth === 'all' || keep === count ? sortAll(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);

@@ -12,8 +12,6 @@ function reference(scores: Float32Array, rows: number[], ids: string[], excluded
   return entries.slice(0, depth === 'all' ? undefined : depth).map(({ docId, score }) => ({ docId, score }));
 }
 
-/** Deterministic pseudo-random numbers (xorshift32). */
-
 const ids = Array.from({ length: 5000 }, (_, i) => `doc${i}`);
 
 describe('buildRankedList (BRIGHT get_scores)', () => {
@@ -28,6 +26,28 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
       const rows = [...ids.keys()].filter(() => next() < 0.3).reverse(); // any order of rows
       const partial: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
       expect(buildRankedList(partial, ids, excluded, depth)).toEqual(reference(partial.scores, rows, ids, excluded, depth));
+    }
+  });
+
+  it('collapses an id on several rows like BRIGHT\'s dict: first row\'s position, last row\'s score', () => {
+    /** get_scores literally: a Map keeps an updated key at its first insertion, as a Python dict does. */
+    const dictReference = (scores: Float32Array, corpus: string[], excluded: string[], depth: number) => {
+      const dict = new Map<string, number>();
+      corpus.forEach((id, row) => dict.set(id, scores[row]!));
+      for (const id of excluded) dict.delete(id);
+      return [...dict].sort((a, b) => b[1] - a[1]).slice(0, depth).map(([docId, score]) => ({ docId, score }));
+    };
+    const next = seededRandom(11);
+    const corpus = Array.from({ length: 3000 }, (_, i) => (i % 7 === 3 ? `doc${i % 50}` : `doc${i}`));
+    for (const levels of [3, 40, 1e6]) {
+      const scores = Float32Array.from(corpus, () => Math.floor(next() * levels) / 3);
+      for (const depth of [5, 100, 1000]) {
+        const expected = dictReference(scores, corpus, ['doc3', 'doc10'], depth);
+        expect(buildRankedList({ queryId: 'q', docIndices: null, scores }, corpus, ['doc3', 'doc10'], depth)).toEqual(expected);
+        const rows = [...corpus.keys()].reverse();
+        const partial = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
+        expect(buildRankedList(partial, corpus, ['doc3', 'doc10'], depth)).toEqual(expected);
+      }
     }
   });
 

@@ -4,6 +4,7 @@ import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
 import { startProgress } from '../../core/progress.js';
+import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import { analyzeCorpus } from './parallel-analysis.js';
 import { buildAnalyzedIndex, type AnalyzedIndex } from './gensim-dictionary.js';
@@ -59,10 +60,12 @@ export class Bm25Retriever implements Retriever {
     const index = await this.loadOrBuildIndex(input);
     const model = new LuceneBm25Model(index, this.k1, this.b);
     const scores = new Float32Array(index.numDocs);
+    // an id on several rows collapses to its last row's score, which may be a zero the subset would leave out
+    const duplicatedIds = duplicateIdRows(input.corpus.ids) !== null;
     for (const query of input.queries) {
       throwIfAborted(input.signal);
       model.score(model.vectorize(analyze(query.text)), scores);
-      yield candidateSubset(query, scores, input.depth);
+      yield duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, input.depth);
     }
   }
 
