@@ -23,3 +23,16 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
     throw error;
   }
 }
+
+/** Copies through a unique temporary file and renames, so concurrent copies to one target never collide. */
+export async function copyFileAtomic(source: string, target: string): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fs.copyFile(source, temporary);
+    await fs.rename(temporary, target);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,7 +1,7 @@
 /** Fetches a set of BRIGHT files into the hub cache (and optionally copies them to a plain folder for mirrors). */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { usageError } from '../core/errors.js';
+import { copyFileAtomic } from '../core/atomic-file.js';
+import { environmentError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { DEFAULT_DATASET, filePath, registryFile } from './registry.js';
@@ -72,9 +72,9 @@ export async function downloadFiles(options: {
     });
     if (options.copyTo) {
       const target = path.join(options.copyTo, ...repoPath.split('/'));
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.copyFile(info.path, `${target}.tmp`);
-      await fs.rename(`${target}.tmp`, target);
+      await copyFileAtomic(info.path, target).catch((error: unknown) => {
+        throw environmentError('copy_failed', `cannot copy ${repoPath} to ${target}: ${(error as Error).message}; check the folder's free space and permissions`, error);
+      });
     }
     files.push({ task: task.name, config, path: repoPath, localPath: info.path, size: info.size, sha256: info.sha256, cached: info.cached });
   }

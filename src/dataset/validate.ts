@@ -101,9 +101,9 @@ export function alignReasonRows(queries: Query[], rows: ExampleRow[], label: str
     if (texts.has(row.id)) throw dataError('duplicate_query_id', `${label}: query id "${row.id}" appears twice`);
     texts.set(row.id, row.query);
   }
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const missing = queries.filter((query) => !byId.has(query.id)).map((query) => query.id);
-  const extra = rows.filter((row) => !queries.some((query) => query.id === row.id)).map((row) => row.id);
+  const queryById = new Map(queries.map((query) => [query.id, query]));
+  const missing = queries.filter((query) => !texts.has(query.id)).map((query) => query.id);
+  const extra = rows.filter((row) => !queryById.has(row.id)).map((row) => row.id);
   if (missing.length > 0 || extra.length > 0) {
     throw dataError(
       'reason_misaligned',
@@ -114,7 +114,7 @@ export function alignReasonRows(queries: Query[], rows: ExampleRow[], label: str
   let differentOrder = false;
   rows.forEach((row, index) => {
     if (queries[index]?.id !== row.id) differentOrder = true;
-    const query = queries.find((candidate) => candidate.id === row.id)!;
+    const query = queryById.get(row.id)!;
     const excluded = row.excludedIds.filter((id) => id !== PLACEHOLDER);
     if (!sameSet(row.goldIds, query.goldIds) || !sameSet(excluded, query.excludedIds)) differentJudgments++;
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Candidates, Retriever } from '../../src/core/types.js';
 import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
-import { cacheKey, keyDirectory, shardChunks } from '../../src/encode/cache/embedding-cache.js';
+import { cacheKey, shardChunks } from '../../src/encode/cache/embedding-cache.js';
 import { createDenseRetriever, createPrecomputedRetriever, ShardPendingError } from '../../src/retrieval/create-dense.js';
 import { fixtureModelDir } from './helpers.js';
 // @ts-expect-error plain JS helper shared with the child processes
