@@ -1,6 +1,7 @@
 import { resolveBaselineOption } from '../report/baseline.js';
 import { renderComparison } from '../report/render-table.js';
 import { readResultsDir } from '../report/results-dir.js';
+import { inPaperOrder } from '../report/task-columns.js';
 import type { RunSummary } from '../report/results-dir.js';
 
 const PER_TASK_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
@@ -15,12 +16,13 @@ export async function renderEvalTables(outDir: string, summary: RunSummary): Pro
   const published = baselines[0];
   const publishedTasks = published?.measures[summary.headline]?.tasks;
   const header = ['task', ...PER_TASK_MEASURES, published ? `published ${summary.headline} (${published.name})` : 'published'];
-  const lines = Object.entries(summary.tasks).map(([task, { aggregate }]) => {
+  const lines = inPaperOrder(Object.keys(summary.tasks)).map((task) => {
+    const aggregate = summary.tasks[task]!.aggregate;
     const value = publishedTasks?.[task];
     return [
       task,
       ...PER_TASK_MEASURES.map((measure) => (aggregate[measure] === undefined ? '' : (100 * aggregate[measure]).toFixed(2))),
-      value === undefined || !published ? '-' : (published.scale === 100 ? value : value * 100).toFixed(1),
+      value === undefined || !published ? '-' : ((value * 100) / published.scale).toFixed(1),
     ];
   });
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
