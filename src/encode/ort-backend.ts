@@ -147,7 +147,12 @@ async function createSession(source: string | Uint8Array, options: ReturnType<ty
     return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
   } catch (error) {
     if (options.executionProviders[0] !== 'cpu') throw error;
-    throw environmentError('model.load_failed', `onnx: cannot load ${typeof source === 'string' ? source : 'the model'}: ${(error as Error).message}`, error);
+    const message = (error as Error).message;
+    // onnxruntime's CPU provider lacks bfloat16 kernels for most operators; its own message does not say so
+    const hint = /Could not find an implementation/.test(message)
+      ? '; the CPU provider has no kernel for an operator of this graph (bf16 exports need --device cuda, or export in fp32/fp16)'
+      : '';
+    throw environmentError('model.load_failed', `onnx: cannot load ${typeof source === 'string' ? source : 'the model'}: ${message}${hint}`, error);
   }
 }
 
