@@ -135,7 +135,7 @@ export function renderRunComparison(comparison: RunComparison, format: 'text' | 
     points(task.meanA),
     points(task.meanB),
     points(task.delta, true),
-    Number.isFinite(task.tTest.t) ? task.tTest.t.toFixed(3) : String(task.tTest.t),
+    Number.isNaN(task.tTest.t) ? 'n/a' : Number.isFinite(task.tTest.t) ? task.tTest.t.toFixed(3) : String(task.tTest.t),
     formatP(task.tTest.p),
     `${formatP(task.permutation.p)}${task.permutation.exact ? ' (exact)' : ''}`,
   ]);

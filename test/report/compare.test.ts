@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareResults, renderRunComparison } from '../../src/report/compare-runs.js';
 import { readResultsDirs } from '../../src/report/results-dir.js';
+import { pairedPermutationTest, pairedTTest } from '../../src/report/paired-tests.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');
@@ -48,5 +49,29 @@ describe('compare two runs', () => {
     const json = JSON.parse(result.stdout) as { measure: string; tasks: Array<{ task: string; meanB: number }> };
     expect(json.measure).toBe('Recall@100');
     expect(json.tasks[0]!.meanB).toBeCloseTo(0.75, 15);
+  });
+});
+
+describe('compare with a single paired query', () => {
+  it('prints n/a rather than NaN where no test statistic exists', () => {
+    const single = {
+      a: { label: 'A', dir: 'a' },
+      b: { label: 'B', dir: 'b' },
+      measure: 'NDCG@10',
+      tasks: [
+        {
+          task: 'pony', n: 1, onlyInA: 0, onlyInB: 0, meanA: 0.2, meanB: 0.5, delta: 0.3,
+          tTest: pairedTTest([0.2], [0.5]),
+          permutation: pairedPermutationTest([0.2], [0.5]),
+          changed: [{ qid: '1', a: 0.2, b: 0.5, delta: 0.3 }],
+        },
+      ],
+      tasksOnlyInA: [],
+      tasksOnlyInB: [],
+      permutation: { rounds: 10_000, seed: 42 },
+    };
+    const text = renderRunComparison(single, 'text');
+    expect(text).not.toContain('NaN');
+    expect(text).toMatch(/pony.*n\/a/);
   });
 });
