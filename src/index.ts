@@ -1,0 +1,28 @@
+/**
+ * Library API: what `reasonir eval` does, callable from scripts and other tools. Dense retrieval is reached through
+ * `createRetriever`, which loads onnxruntime only when a dense or embeddings retriever is asked for.
+ */
+export { ExitCode, HarnessError } from './core/errors.js';
+export type { Candidates, Corpus, Qrels, Query, RankedDoc, Retriever, RetrievalInput, Run } from './core/types.js';
+export { DEFAULT_DATASET, QUERY_VARIANTS, getTask, listTasks, parseTaskList } from './dataset/registry.js';
+export type { QueryVariant, TaskInfo } from './dataset/registry.js';
+export { loadTask } from './dataset/load-task.js';
+export type { LoadTaskOptions, LoadedTask } from './dataset/load-task.js';
+export { analyze, ANALYZER_VERSION } from './retrieval/analyzer/analyze.js';
+export { Bm25Retriever } from './retrieval/bm25/bm25-retriever.js';
+export { buildRankedList, qrelsFromQueries, removeExcludedIds } from './eval/build-run.js';
+export { evaluate } from './eval/evaluate.js';
+export type { Evaluation } from './eval/evaluate.js';
+export { DEFAULT_MEASURES, parseMeasure, parseMeasureList } from './eval/measure.js';
+export type { Measure } from './eval/measure.js';
+export { readRunFile } from './eval/run-file.js';
+export { writeTrecRun } from './eval/trec-run.js';
+export { writeScoreJson } from './eval/score-json.js';
+export { readQrelsFile } from './eval/trec-qrels.js';
+export { writeEvaluationFiles } from './eval/results-files.js';
+export { createRetriever, RETRIEVER_KINDS } from './pipeline/create-retriever.js';
+export type { RetrieverChoice, RetrieverKind } from './pipeline/create-retriever.js';
+export { evaluateTask } from './pipeline/evaluate-task.js';
+export type { TaskEvaluation } from './pipeline/evaluate-task.js';
+export { runEvaluation } from './pipeline/run-evaluation.js';
+export type { EvaluationOutcome, EvaluationRequest } from './pipeline/run-evaluation.js';
