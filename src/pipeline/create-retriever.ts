@@ -24,7 +24,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
   switch (choice.kind) {
     case 'bm25':
       return new Bm25Retriever();
-    case 'dense':
+    case 'dense': {
       if (!choice.model) throw usageError('missing_model', '--retriever dense needs --model <config name or directory>');
       // loaded on demand: BM25 runs never load onnxruntime's native binding
       const { createDenseRetriever } = await import('../retrieval/create-dense.js');
@@ -37,6 +37,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
         revision: choice.revision,
         signal: choice.signal,
       });
+    }
     case 'embeddings': {
       if (!choice.docEmbeddings || !choice.queryEmbeddings) {
         throw usageError('missing_embeddings', '--retriever embeddings needs --doc-emb FILE and --query-emb FILE');

@@ -1,6 +1,6 @@
 import type { Retriever, Run } from '../core/types.js';
 import { throwIfAborted } from '../core/errors.js';
-import { startProgress } from '../core/progress.js';
+import { startProgress, type Progress } from '../core/progress.js';
 import { loadTask, type LoadedTask, type LoadTaskOptions } from '../dataset/load-task.js';
 import { buildRankedList, qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate, type Evaluation } from '../eval/evaluate.js';
@@ -31,7 +31,8 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   started = performance.now();
   const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
   const run: Run = new Map();
-  const progress = startProgress(`${loaded.task.name} ${retriever.name}`, loaded.queries.length);
+  // started at the first result: the retriever's own stages (analysis, encoding) show their bars before that
+  let progress: Progress | undefined;
   try {
     const candidatesStream = retriever.retrieve({
       task: loaded.task.name,
@@ -45,10 +46,11 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       throwIfAborted(signal);
       const excluded = excludedByQuery.get(candidates.queryId) ?? [];
       run.set(candidates.queryId, buildRankedList(candidates, loaded.corpus.ids, excluded, depth));
+      progress ??= startProgress(`${loaded.task.name} ${retriever.name} queries`, loaded.queries.length);
       progress.increment();
     }
   } finally {
-    progress.stop();
+    progress?.stop();
   }
   const retrieve_s = seconds(started);
 
