@@ -80,6 +80,10 @@ export async function run(): Promise<BenchRow[]> {
   const ids = Array.from({ length: CORPUS }, (_, i) => `leetcode/solution_${i}.txt`);
   const scores = new Float32Array(CORPUS);
   const excluded = Array.from({ length: 40 }, (_, i) => ids[i * 997]!);
+  // the first call per corpus also scans it once for repeated ids (cached per corpus); timed on its own
+  start = process.hrtime.bigint();
+  buildRankedList({ queryId: 'first', docIndices: null, scores }, ids, excluded, 1000);
+  const firstCallSeconds = seconds(start);
   const repeats = 20;
   let buildSeconds = 0;
   for (let r = 0; r < repeats; r++) {
@@ -98,6 +102,7 @@ export async function run(): Promise<BenchRow[]> {
     { bench: 'score', metric: 'read + parse TREC run (median of 3)', value: `${parseSeconds.toFixed(3)} s` },
     { bench: 'score', metric: `evaluate ${DEFAULT_MEASURES.length} measures (median of 3)`, value: `${evaluateSeconds.toFixed(3)} s` },
     { bench: 'score', metric: 'parse + evaluate', value: `${total.toFixed(3)} s`, target: '< 1 s', ok: total < 1 },
+    { bench: 'score', metric: `buildRankedList ${CORPUS} docs, first call (one-time repeated-id scan)`, value: `${(firstCallSeconds * 1000).toFixed(1)} ms` },
     { bench: 'score', metric: `buildRankedList ${CORPUS} docs, depth 1000`, value: `${perQueryMs.toFixed(1)} ms/query`, target: '< 20 ms/query', ok: perQueryMs < 20 },
   ];
 }
