@@ -47,10 +47,15 @@ class TextGenerator {
     return this.words[rank - 1]!;
   }
 
+  /**
+   * Built from a list of pieces joined once: appending piece by piece would leave each text a rope of thousands of
+   * cons-string nodes (several times the text's size) until first read, which the peak RSS would then measure.
+   */
   text(approximateChars: number): string {
-    let text = '';
+    const pieces: string[] = [];
+    let length = 0;
     let sentenceStart = true;
-    while (text.length < approximateChars) {
+    while (length < approximateChars) {
       const roll = this.random();
       let token: string;
       if (roll < 0.004) token = `${this.word()}_${this.word()}`;
@@ -59,12 +64,13 @@ class TextGenerator {
       else if (roll < 0.025) token = `${this.word()}'s`;
       else token = this.word();
       if (sentenceStart) token = token.charAt(0).toUpperCase() + token.slice(1);
-      text += token;
       const punctuation = this.random();
       sentenceStart = punctuation < 0.06;
-      text += sentenceStart ? '. ' : punctuation < 0.1 ? ', ' : punctuation < 0.105 ? '\n\n' : ' ';
+      const separator = sentenceStart ? '. ' : punctuation < 0.1 ? ', ' : punctuation < 0.105 ? '\n\n' : ' ';
+      pieces.push(token, separator);
+      length += token.length + separator.length;
     }
-    return text;
+    return pieces.join('');
   }
 }
 

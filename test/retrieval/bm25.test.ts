@@ -8,7 +8,7 @@ import { buildRankedList } from '../../src/eval/build-run.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { bagChunk, compareCodePoints } from '../../src/retrieval/bm25/chunk-analysis.js';
-import { buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { decodeIndex, encodeIndex } from '../../src/retrieval/bm25/index-cache.js';
@@ -53,6 +53,13 @@ function indexOfTokens(documents: string[][], pruneAt?: number): AnalyzedIndex {
   return buildAnalyzedIndex([bagChunk(documents.length, (doc) => documents[doc]!)], pruneAt);
 }
 
+/** Analyzes the texts on `threads` threads, folding each chunk into the index as it arrives (as the retriever does). */
+async function indexOfTexts(texts: readonly string[], threads: number): Promise<AnalyzedIndex> {
+  const builder = new AnalyzedIndexBuilder();
+  await analyzeCorpus(texts, { threads }, (chunk) => builder.add(chunk));
+  return builder.finish();
+}
+
 function fullScores(model: LuceneBm25Model, tokens: string[]): number[] {
   const scores = new Float32Array(model.index.numDocs);
   model.score(model.vectorize(tokens), scores);
@@ -88,7 +95,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
   let index: AnalyzedIndex;
   let model: LuceneBm25Model;
   beforeAll(async () => {
-    index = buildAnalyzedIndex(await analyzeCorpus(corpus.texts, { threads: 2 }));
+    index = await indexOfTexts(corpus.texts, 2);
     model = new LuceneBm25Model(index, 0.9, 0.4);
   });
 
@@ -140,8 +147,21 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     }
   });
 
+  it('hands worker chunks over in corpus order and stops on a consumer error', async () => {
+    const sizes: number[] = [];
+    await analyzeCorpus(corpus.texts, { threads: 2 }, (chunk) => sizes.push(chunk.docOffsets.length - 1));
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
+    let calls = 0;
+    const failing = analyzeCorpus(corpus.texts, { threads: 2 }, () => {
+      if (++calls === 2) throw new Error('consumer failed');
+    });
+    await expect(failing).rejects.toThrow('consumer failed');
+    expect(calls).toBe(2);
+  });
+
   it('analyzes the same on one thread as on worker threads', async () => {
-    const inline = buildAnalyzedIndex(await analyzeCorpus(corpus.texts, { threads: 1 }));
+    const inline = await indexOfTexts(corpus.texts, 1);
     expect(inline).toEqual(index);
   });
 });

@@ -7,7 +7,7 @@ import { startProgress } from '../../core/progress.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import { analyzeCorpus } from './parallel-analysis.js';
-import { buildAnalyzedIndex, type AnalyzedIndex } from './gensim-dictionary.js';
+import { AnalyzedIndexBuilder, type AnalyzedIndex } from './gensim-dictionary.js';
 import { CorruptIndexError, indexCachePath, readIndexCache, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model } from './lucene-bm25-model.js';
 
@@ -101,13 +101,14 @@ export class Bm25Retriever implements Retriever {
     for (const text of input.corpus.texts) units += text.length;
     const progress = startProgress(`${input.task} BM25 analysis`, units, 'bytes');
     try {
-      const chunks = await analyzeCorpus(input.corpus.texts, {
-        threads: this.threads,
-        signal: input.signal,
-        onProgress: (done) => progress.increment(done),
-      });
+      const builder = new AnalyzedIndexBuilder();
+      await analyzeCorpus(
+        input.corpus.texts,
+        { threads: this.threads, signal: input.signal, onProgress: (done) => progress.increment(done) },
+        (chunk) => builder.add(chunk),
+      );
       throwIfAborted(input.signal);
-      return buildAnalyzedIndex(chunks);
+      return builder.finish();
     } finally {
       progress.stop();
     }

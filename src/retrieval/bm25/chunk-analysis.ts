@@ -1,5 +1,6 @@
 import { filterToken } from '../analyzer/analyze.js';
 import { tokenize } from '../analyzer/standard-tokenizer.js';
+import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 
 /**
  * The analyzed form of a run of consecutive documents, compact enough to cross a worker boundary by transfer:
@@ -15,7 +16,7 @@ export interface ChunkAnalysis {
   /** Local term ids, ascending within each document. */
   terms: Uint32Array;
   /** Term frequency of the matching entry of `terms`. */
-  tfs: Uint32Array;
+  tfs: NarrowCounts;
 }
 
 /**
@@ -98,8 +99,10 @@ function bag(
   const vocabulary = sortByCodePoint(firstSeen);
   const rank = new Uint32Array(firstSeen.length);
   for (let r = 0; r < vocabulary.length; r++) rank[localIds.get(vocabulary[r]!)!] = r;
+  let largestTf = 0;
+  for (let p = 0; p < nnz; p++) if (tfs[p]! > largestTf) largestTf = tfs[p]!;
   const sortedTerms = new Uint32Array(nnz);
-  const sortedTfs = new Uint32Array(nnz);
+  const sortedTfs = narrowCounts(nnz, largestTf);
   const tfByRank = new Uint32Array(vocabulary.length);
   for (let doc = 0; doc < count; doc++) {
     const start = docOffsets[doc]!;

@@ -1,4 +1,5 @@
 import type { ChunkAnalysis } from './chunk-analysis.js';
+import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -27,32 +28,102 @@ export interface AnalyzedIndex {
   /** Postings of term id t: `postingDocs/postingTfs[termOffsets[t] .. termOffsets[t + 1])`, docs ascending. */
   termOffsets: Uint32Array;
   postingDocs: Uint32Array;
-  postingTfs: Uint32Array;
+  postingTfs: NarrowCounts;
 }
+
+/** A chunk's bags once its vocabulary is interned: `terms` then holds corpus-wide term numbers. */
+type InternedChunk = Omit<ChunkAnalysis, 'vocabulary'>;
 
 /**
  * Replays gensim's `Dictionary.add_documents` over the chunks in corpus order: a document's new tokens get the
  * next ids in code-point order (the chunk's local ids already follow it), and when more than `pruneAt` tokens
  * are known at a pruning check, `filter_extremes(no_below=0, no_above=1.0, keep_n=pruneAt)` keeps the `pruneAt`
  * ids with the largest df (ties: smaller id) and renumbers them in id order. Dropped tokens that come back start
- * again from zero counts. Documents are then bagged against the final dictionary, as `doc2bow` does.
- * Consumes the chunks: each vocabulary is emptied once interned (on a leetcode-sized corpus the per-chunk copies
- * of the same strings would otherwise stay alive until the end).
+ * again from zero counts. `finish` then bags the documents against the final dictionary, as `doc2bow` does.
+ *
+ * Chunks are consumed as they arrive, so only one copy of each distinct token string ever stays alive (a
+ * leetcode-sized corpus has ~9M chunk vocabulary entries for <1M distinct tokens) and only the bags are kept:
+ * each chunk's `terms` are renumbered in place to corpus-wide term numbers and its vocabulary is dropped.
  */
-export function buildAnalyzedIndex(chunks: readonly ChunkAnalysis[], pruneAt = GENSIM_PRUNE_AT): AnalyzedIndex {
-  const { termOf, chunkTerms } = internVocabularies(chunks);
-  const idOfTerm = new Int32Array(termOf.length).fill(-1);
-  let termOfId: number[] = [];
-  let df: number[] = [];
-  let cf: number[] = [];
-  let numDocs = 0;
-  let numPos = 0;
-  let numNnz = 0;
+export class AnalyzedIndexBuilder {
+  /** Corpus-wide term number of each distinct token, and back. */
+  private readonly numberOf = new Map<string, number>();
+  private readonly termOf: string[] = [];
+  /** Current gensim id of each term number, -1 when it is not in the dictionary. */
+  private readonly idOfTerm: number[] = [];
+  private termOfId: number[] = [];
+  private df: number[] = [];
+  private cf: number[] = [];
+  private numDocs = 0;
+  private numPos = 0;
+  private numNnz = 0;
+  private chunks: InternedChunk[] = [];
 
-  const prune = () => {
+  constructor(private readonly pruneAt = GENSIM_PRUNE_AT) {}
+
+  /** Adds the next chunk in corpus order; its `terms` array is renumbered in place. */
+  add(chunk: ChunkAnalysis): void {
+    const { vocabulary, docOffsets, terms, tfs } = chunk;
+    const local = new Uint32Array(vocabulary.length);
+    for (let i = 0; i < vocabulary.length; i++) local[i] = this.intern(vocabulary[i]!);
+    const { idOfTerm } = this;
+    const docs = docOffsets.length - 1;
+    for (let doc = 0; doc < docs; doc++) {
+      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.termOfId.length > this.pruneAt) this.prune();
+      const end = docOffsets[doc + 1]!;
+      for (let p = docOffsets[doc]!; p < end; p++) {
+        const term = local[terms[p]!]!;
+        terms[p] = term;
+        let id = idOfTerm[term]!;
+        if (id < 0) {
+          id = this.termOfId.length;
+          idOfTerm[term] = id;
+          this.termOfId.push(term);
+          this.df.push(0);
+          this.cf.push(0);
+        }
+        const tf = tfs[p]!;
+        this.df[id]!++;
+        this.cf[id]! += tf;
+        this.numPos += tf;
+      }
+      this.numNnz += end - docOffsets[doc]!;
+      this.numDocs++;
+    }
+    this.chunks.push({ docOffsets, terms, tfs });
+  }
+
+  /** The index of every chunk added; the builder is spent afterwards. */
+  finish(): AnalyzedIndex {
+    const chunks = this.chunks;
+    this.chunks = [];
+    return {
+      numDocs: this.numDocs,
+      numPos: this.numPos,
+      numNnz: this.numNnz,
+      terms: this.termOfId.map((term) => this.termOf[term]!),
+      df: Uint32Array.from(this.df),
+      cf: Float64Array.from(this.cf),
+      ...bagDocuments(chunks, this.idOfTerm, this.termOfId.length, this.numDocs),
+    };
+  }
+
+  private intern(token: string): number {
+    let term = this.numberOf.get(token);
+    if (term === undefined) {
+      term = this.termOf.length;
+      this.numberOf.set(token, term);
+      this.termOf.push(token);
+      this.idOfTerm.push(-1);
+    }
+    return term;
+  }
+
+  private prune(): void {
+    const { termOfId, df, cf, idOfTerm } = this;
     const byDf = termOfId.map((_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
     const keep = new Uint8Array(termOfId.length);
-    for (let i = 0; i < pruneAt; i++) keep[byDf[i]!] = 1;
+    for (let i = 0; i < this.pruneAt; i++) keep[byDf[i]!] = 1;
     const keptTerms: number[] = [];
     const keptDf: number[] = [];
     const keptCf: number[] = [];
@@ -67,108 +138,60 @@ export function buildAnalyzedIndex(chunks: readonly ChunkAnalysis[], pruneAt = G
         idOfTerm[term] = -1;
       }
     }
-    termOfId = keptTerms;
-    df = keptDf;
-    cf = keptCf;
-  };
-
-  for (let c = 0; c < chunks.length; c++) {
-    const { docOffsets, terms, tfs } = chunks[c]!;
-    const localTerms = chunkTerms[c]!;
-    const docs = docOffsets.length - 1;
-    for (let doc = 0; doc < docs; doc++) {
-      if (numDocs % PRUNE_CHECK_INTERVAL === 0 && termOfId.length > pruneAt) prune();
-      const end = docOffsets[doc + 1]!;
-      for (let p = docOffsets[doc]!; p < end; p++) {
-        const term = localTerms[terms[p]!]!;
-        let id = idOfTerm[term]!;
-        if (id < 0) {
-          id = termOfId.length;
-          idOfTerm[term] = id;
-          termOfId.push(term);
-          df.push(0);
-          cf.push(0);
-        }
-        const tf = tfs[p]!;
-        df[id]!++;
-        cf[id]! += tf;
-        numPos += tf;
-      }
-      numNnz += end - docOffsets[doc]!;
-      numDocs++;
-    }
+    this.termOfId = keptTerms;
+    this.df = keptDf;
+    this.cf = keptCf;
   }
-
-  return {
-    numDocs,
-    numPos,
-    numNnz,
-    terms: termOfId.map((term) => termOf[term]!),
-    df: Uint32Array.from(df),
-    cf: Float64Array.from(cf),
-    ...bagDocuments(chunks, chunkTerms, idOfTerm, termOfId.length, numDocs),
-  };
 }
 
-/** One number per distinct token of the whole corpus, and each chunk's local id -> that number. */
-function internVocabularies(chunks: readonly ChunkAnalysis[]): { termOf: string[]; chunkTerms: Uint32Array[] } {
-  const numberOf = new Map<string, number>();
-  const termOf: string[] = [];
-  const chunkTerms = chunks.map(({ vocabulary }) => {
-    const local = new Uint32Array(vocabulary.length);
-    for (let i = 0; i < vocabulary.length; i++) {
-      const token = vocabulary[i]!;
-      let term = numberOf.get(token);
-      if (term === undefined) {
-        term = termOf.length;
-        numberOf.set(token, term);
-        termOf.push(token);
-      }
-      local[i] = term;
-    }
-    vocabulary.length = 0;
-    return local;
-  });
-  return { termOf, chunkTerms };
+/** The index of chunks already at hand, in corpus order. */
+export function buildAnalyzedIndex(chunks: Iterable<ChunkAnalysis>, pruneAt = GENSIM_PRUNE_AT): AnalyzedIndex {
+  const builder = new AnalyzedIndexBuilder(pruneAt);
+  for (const chunk of chunks) builder.add(chunk);
+  return builder.finish();
 }
 
 /** `doc2bow` of every document against the final dictionary, laid out as postings (a counting sort by term). */
 function bagDocuments(
-  chunks: readonly ChunkAnalysis[],
-  chunkTerms: readonly Uint32Array[],
-  idOfTerm: Int32Array,
+  chunks: readonly InternedChunk[],
+  idOfTerm: readonly number[],
   vocabularySize: number,
   numDocs: number,
 ): Pick<AnalyzedIndex, 'docLengths' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
   const docLengths = new Uint32Array(numDocs);
   const termOffsets = new Uint32Array(vocabularySize + 1);
-  const forEachPosting = (visit: (doc: number, id: number, tf: number) => void) => {
-    let doc = 0;
-    for (let c = 0; c < chunks.length; c++) {
-      const { docOffsets, terms, tfs } = chunks[c]!;
-      const localTerms = chunkTerms[c]!;
-      for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
-        const end = docOffsets[d + 1]!;
-        for (let p = docOffsets[d]!; p < end; p++) {
-          const id = idOfTerm[localTerms[terms[p]!]!]!;
-          if (id >= 0) visit(doc, id, tfs[p]!);
-        }
+  let largestTf = 0;
+  let doc = 0;
+  for (const { docOffsets, terms, tfs } of chunks) {
+    for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
+      const end = docOffsets[d + 1]!;
+      for (let p = docOffsets[d]!; p < end; p++) {
+        const id = idOfTerm[terms[p]!]!;
+        if (id < 0) continue;
+        const tf = tfs[p]!;
+        termOffsets[id + 1]!++;
+        docLengths[doc]! += tf;
+        if (tf > largestTf) largestTf = tf;
       }
     }
-  };
-  forEachPosting((doc, id, tf) => {
-    termOffsets[id + 1]!++;
-    docLengths[doc]! += tf;
-  });
+  }
   for (let id = 0; id < vocabularySize; id++) termOffsets[id + 1]! += termOffsets[id]!;
   const nnz = termOffsets[vocabularySize]!;
   const postingDocs = new Uint32Array(nnz);
-  const postingTfs = new Uint32Array(nnz);
+  const postingTfs = narrowCounts(nnz, largestTf);
   const cursor = termOffsets.slice(0, vocabularySize);
-  forEachPosting((doc, id, tf) => {
-    const at = cursor[id]!++;
-    postingDocs[at] = doc;
-    postingTfs[at] = tf;
-  });
+  doc = 0;
+  for (const { docOffsets, terms, tfs } of chunks) {
+    for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
+      const end = docOffsets[d + 1]!;
+      for (let p = docOffsets[d]!; p < end; p++) {
+        const id = idOfTerm[terms[p]!]!;
+        if (id < 0) continue;
+        const at = cursor[id]!++;
+        postingDocs[at] = doc;
+        postingTfs[at] = tfs[p]!;
+      }
+    }
+  }
   return { docLengths, termOffsets, postingDocs, postingTfs };
 }

@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
+import type { NarrowCounts } from './narrow-counts.js';
 
 /**
  * The analyzed-index cache: one binary file per (corpus content, analyzer version), so a second run over the same
@@ -57,8 +58,9 @@ export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
     tfBytes,
     termUnits: allTerms.length / 2,
   };
+  const stored = index.postingTfs;
   const tfs =
-    tfBytes === 1 ? Uint8Array.from(index.postingTfs) : tfBytes === 2 ? Uint16Array.from(index.postingTfs) : index.postingTfs;
+    stored.BYTES_PER_ELEMENT === tfBytes ? stored : tfBytes === 1 ? Uint8Array.from(stored) : tfBytes === 2 ? Uint16Array.from(stored) : Uint32Array.from(stored);
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(align8(MAGIC.length + 4 + headerBytes.length));
   prefix.write(MAGIC, 0, 'latin1');
@@ -79,7 +81,7 @@ export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
 
 function sections(
   index: AnalyzedIndex,
-  tfs: Uint8Array | Uint16Array | Uint32Array,
+  tfs: NarrowCounts,
   termUnits: Uint32Array,
   allTerms: Uint8Array,
 ): ArrayBufferView[] {
@@ -143,7 +145,7 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedInde
     docLengths,
     termOffsets,
     postingDocs,
-    postingTfs: storedTfs instanceof Uint32Array ? storedTfs : Uint32Array.from(storedTfs),
+    postingTfs: storedTfs,
   };
 }
 

@@ -19,8 +19,15 @@ const INLINE_LIMIT = 256 * 1024;
 const MAX_CHUNK_UNITS = 2 * 1024 * 1024;
 const MIN_CHUNK_UNITS = 64 * 1024;
 
-/** The analysis of every document, as chunks of consecutive documents in corpus order. */
-export async function analyzeCorpus(texts: readonly string[], options: CorpusAnalysisOptions): Promise<ChunkAnalysis[]> {
+/**
+ * Analyzes every document as chunks of consecutive documents and hands each chunk to `consume` in corpus order as
+ * soon as it and all before it are done, so the caller can fold it in and let it go instead of holding them all.
+ */
+export async function analyzeCorpus(
+  texts: readonly string[],
+  options: CorpusAnalysisOptions,
+  consume: (chunk: ChunkAnalysis) => void,
+): Promise<void> {
   throwIfAborted(options.signal);
   let totalUnits = 0;
   for (const text of texts) totalUnits += text.length;
@@ -29,14 +36,14 @@ export async function analyzeCorpus(texts: readonly string[], options: CorpusAna
   const targetUnits = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(totalUnits / (threads * 4))));
   const chunks = splitIntoChunks(texts, targetUnits);
   if (threads === 1 || totalUnits < INLINE_LIMIT || chunks.length === 1) {
-    return chunks.map((chunk) => {
+    for (const chunk of chunks) {
       throwIfAborted(options.signal);
-      const analysis = analyzeChunk(chunk.texts);
+      consume(analyzeChunk(chunk.texts));
       options.onProgress?.(chunk.units);
-      return analysis;
-    });
+    }
+    return;
   }
-  return analyzeInWorkers(chunks, Math.min(threads, chunks.length), options);
+  return analyzeInWorkers(chunks, Math.min(threads, chunks.length), options, consume);
 }
 
 interface Chunk {
@@ -68,19 +75,25 @@ function workerUrl(): URL {
   return new URL('./analysis-worker.js', import.meta.url);
 }
 
-function analyzeInWorkers(chunks: Chunk[], threads: number, options: CorpusAnalysisOptions): Promise<ChunkAnalysis[]> {
-  const results: ChunkAnalysis[] = new Array<ChunkAnalysis>(chunks.length);
+function analyzeInWorkers(
+  chunks: Chunk[],
+  threads: number,
+  options: CorpusAnalysisOptions,
+  consume: (chunk: ChunkAnalysis) => void,
+): Promise<void> {
+  // chunks finished ahead of an earlier one wait here (at most about one per worker)
+  const waiting = new Map<number, ChunkAnalysis>();
   const workers: Worker[] = [];
   let nextChunk = 0;
-  let done = 0;
-  return new Promise<ChunkAnalysis[]>((resolve, reject) => {
+  let consumed = 0;
+  return new Promise<void>((resolve, reject) => {
     let settled = false;
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
       options.signal?.removeEventListener('abort', onAbort);
       void Promise.all(workers.map((worker) => worker.terminate())).then(() =>
-        error === undefined ? resolve(results) : reject(error),
+        error === undefined ? resolve() : reject(error),
       );
     };
     const onAbort = () => finish(interruptedError());
@@ -95,10 +108,20 @@ function analyzeInWorkers(chunks: Chunk[], threads: number, options: CorpusAnaly
       const worker = new Worker(workerUrl());
       workers.push(worker);
       worker.on('message', (message: { chunk: number; analysis: ChunkAnalysis }) => {
-        results[message.chunk] = message.analysis;
+        if (settled) return;
+        waiting.set(message.chunk, message.analysis);
         options.onProgress?.(chunks[message.chunk]!.units);
-        if (++done === chunks.length) finish();
-        else feed(worker);
+        feed(worker);
+        try {
+          for (let ready = waiting.get(consumed); ready !== undefined; ready = waiting.get(consumed)) {
+            waiting.delete(consumed++);
+            consume(ready);
+          }
+        } catch (error) {
+          finish(error);
+          return;
+        }
+        if (consumed === chunks.length) finish();
       });
       worker.on('error', (error) => finish(error));
       worker.on('exit', (code) => {
