@@ -102,7 +102,7 @@ describe('--device', () => {
     });
     try {
       const first = await createDenseRetriever({ model: fixtureModelDir('tiny-bert'), device: 'auto' });
-      await createDenseRetriever({ model: fixtureModelDir('tiny-llama-bidir'), device: 'auto' });
+      await createDenseRetriever({ model: fixtureModelDir('tiny-bert'), device: 'auto' });
       expect(first.parameters.device).toBe('cpu');
     } finally {
       spy.mockRestore();
