@@ -9,8 +9,7 @@ import type { DenseEncoder } from '../../encode/encoder.js';
 import { instructionFor, type Role } from '../../encode/model-config.js';
 import { modelFingerprint } from '../../encode/model-fingerprint.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
-import { normalizeInPlace } from '../../encode/pooling.js';
-import { exactTopK } from './exact-search.js';
+import { rankByEmbedding } from './rank-by-embedding.js';
 
 /**
  * Thrown by a `--shard i/n` run once its slice is cached while other shards are still missing: nothing to score
@@ -153,32 +152,15 @@ export class DenseRetriever implements Retriever {
   private async *search(input: RetrievalInput, documents: CacheEntry, queryEntry: CacheEntry): AsyncIterable<Candidates> {
     const queryRows = await readArrowFile(queryEntry.file);
     const config = this.encoder.model.config;
-    // normalised vectors make cosine a dot product; unnormalised ones are normalised here for cosine
-    const cosineNeedsNormalising = config.similarity === 'cosine' && !config.normalize;
-    if (cosineNeedsNormalising) normalizeRows(queryRows.vectors, queryRows.dim);
-    const tops = await exactTopK({
+    yield* rankByEmbedding(input, {
       queries: queryRows.vectors,
-      queryCount: input.queries.length,
       dim: documents.dim,
-      totalRows: input.corpus.ids.length,
-      needed: input.queries.map((query) => input.depth + query.excludedIds.length),
+      blocks: (blockRows) => readArrowBlocks(documents.file, blockRows),
+      // normalised vectors make cosine a dot product; unnormalised ones are normalised here for cosine
+      normalize: config.similarity === 'cosine' && !config.normalize,
       scoreScale: config.scoreScale,
       device: this.settings.device,
       signal: input.signal ?? this.settings.signal,
-      blocks: async function* (blockRows) {
-        for await (const block of readArrowBlocks(documents.file, blockRows)) {
-          if (cosineNeedsNormalising) normalizeRows(block.vectors, documents.dim);
-          yield block;
-        }
-      },
     });
-    for (let q = 0; q < input.queries.length; q++) {
-      yield { queryId: input.queries[q]!.id, docIndices: tops[q]!.rows, scores: tops[q]!.scores };
-    }
   }
-}
-
-/** Row-wise L2 normalisation (torchmetrics pairwise_cosine_similarity divides by the norms). */
-export function normalizeRows(vectors: Float32Array, dim: number): void {
-  for (let offset = 0; offset < vectors.length; offset += dim) normalizeInPlace(vectors, offset, dim);
 }

@@ -3,8 +3,8 @@ import { dataError } from '../../core/errors.js';
 import type { Candidates, RetrievalInput, Retriever } from '../../core/types.js';
 import { readArrowBatches, readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
-import { normalizeRows } from './dense-retriever.js';
-import { exactTopK, type DocumentBlock } from './exact-search.js';
+import type { DocumentBlock } from './exact-search.js';
+import { rankByEmbedding } from './rank-by-embedding.js';
 import { openNpy, readNpyRows } from './npy.js';
 
 export interface PrecomputedSettings {
@@ -85,25 +85,15 @@ export class PrecomputedRetriever implements Retriever {
     if (queries.dim !== documents.dim) {
       throw dataError('embeddings.dim_mismatch', `embeddings: query vectors have ${queries.dim} dimensions, document vectors ${documents.dim}`);
     }
-    const cosine = this.settings.similarity === 'cosine';
-    if (cosine) normalizeRows(queries.vectors, queries.dim);
-    const tops = await exactTopK({
+    yield* rankByEmbedding(input, {
       queries: queries.vectors,
-      queryCount: input.queries.length,
       dim: documents.dim,
-      totalRows: input.corpus.ids.length,
-      needed: input.queries.map((query) => input.depth + query.excludedIds.length),
+      blocks: documents.blocks,
+      normalize: this.settings.similarity === 'cosine',
       scoreScale: 1,
       device: this.settings.device,
       signal: input.signal,
-      blocks: async function* (blockRows) {
-        for await (const block of documents.blocks(blockRows)) {
-          if (cosine) normalizeRows(block.vectors, documents.dim);
-          yield block;
-        }
-      },
     });
-    for (let q = 0; q < input.queries.length; q++) yield { queryId: input.queries[q]!.id, docIndices: tops[q]!.rows, scores: tops[q]!.scores };
   }
 }
 
