@@ -1,9 +1,11 @@
-import os from 'node:os';
 import path from 'node:path';
+import { expandPath, joinPath } from './python-path.js';
 
-/** The harness's own caches (BM25 indexes, embeddings): REASONIR_CACHE, else $XDG_CACHE_HOME/reasonir. */
+/**
+ * The harness's own caches (BM25 indexes, embeddings): REASONIR_CACHE, else $XDG_CACHE_HOME/reasonir, else
+ * ~/.cache/reasonir; `~` and `$VAR` expanded like the Hugging Face cache paths beside it.
+ */
 export function reasonirCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.REASONIR_CACHE) return path.resolve(env.REASONIR_CACHE);
-  const xdg = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'reasonir');
+  if (env.REASONIR_CACHE) return path.resolve(expandPath(env.REASONIR_CACHE, env));
+  return path.resolve(expandPath(joinPath(env.XDG_CACHE_HOME || '~/.cache', 'reasonir'), env));
 }

@@ -3,20 +3,27 @@
  * other's cache hits: <cache>/<type>s--<owner>--<name>/{blobs/<etag>, snapshots/<commit>/<path> -> blob, refs/<branch>}.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { throwIfAborted } from '../core/errors.js';
+import { expandPath, expandUser, joinPath } from '../core/python-path.js';
 
 export type RepoType = 'dataset' | 'model';
 
-/** HF_HUB_CACHE, else the legacy HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub. */
+/**
+ * huggingface_hub's constants module, in its order: HF_HOME defaults to $XDG_CACHE_HOME/huggingface (XDG_CACHE_HOME
+ * defaulting to ~/.cache); the hub cache is HF_HUB_CACHE, else the legacy HUGGINGFACE_HUB_CACHE, else HF_HOME/hub.
+ * Each is passed through expanduser then expandvars as Python does, and a variable set to the empty string counts as
+ * set (os.getenv returns it), so both sides agree on every environment.
+ */
+export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
+  const defaultHome = joinPath(expandUser('~', env), '.cache');
+  return expandPath(env.HF_HOME ?? joinPath(env.XDG_CACHE_HOME ?? defaultHome, 'huggingface'), env);
+}
+
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return path.resolve(env.HF_HUB_CACHE);
-  if (env.HUGGINGFACE_HUB_CACHE) return path.resolve(env.HUGGINGFACE_HUB_CACHE);
-  if (env.HF_HOME) return path.join(path.resolve(env.HF_HOME), 'hub');
-  const xdg = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'huggingface', 'hub');
+  const legacy = env.HUGGINGFACE_HUB_CACHE ?? joinPath(hfHome(env), 'hub');
+  return path.resolve(expandPath(env.HF_HUB_CACHE ?? legacy, env));
 }
 
 export class RepoCache {
