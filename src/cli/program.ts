@@ -1,8 +1,8 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { setQuiet } from '../core/log.js';
-import { setProgressEnabled } from '../core/progress.js';
 import { ExitCode } from '../core/errors.js';
+import type { RunContext } from '../core/run-context.js';
 import { packageVersion } from '../core/version.js';
+import type { CliIo } from './cli-io.js';
 import { register as registerTasks } from './commands/tasks.js';
 import { register as registerDownload } from './commands/download.js';
 import { register as registerScore } from './commands/score.js';
@@ -13,12 +13,20 @@ import { register as registerCompare } from './commands/compare.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerReport } from './commands/report.js';
 
+/** What a command's register() gets besides the program: the run's streams, env and signal, and its argv. */
+export interface CommandContext {
+  io: CliIo;
+  /** The arguments this run was given (recorded in provenance). */
+  argv: readonly string[];
+}
+
 /** Each command lives in cli/commands/<name>.ts and adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [
+const registrars: Array<(program: Command, context: CommandContext) => void> = [
   registerTasks, registerDownload, registerScore, registerAnalyze, registerEval, registerTable, registerCompare, registerCheck, registerReport,
 ];
 
-export function createProgram(): Command {
+/** A fresh program per run; `run` receives the global --quiet / --no-progress before any action starts. */
+export function createProgram(io: CliIo, run: RunContext, argv: readonly string[]): Command {
   const program = new Command('reasonir')
     .description('Exact, reproducible BRIGHT evaluation: BM25 and ONNX dense retrieval, trec_eval-exact scores')
     .version(packageVersion(), '-V, --version')
@@ -26,13 +34,13 @@ export function createProgram(): Command {
     .option('-q, --quiet', 'only warnings and errors on stderr')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text), writeOut: (text) => process.stdout.write(text) })
+    .configureOutput({ writeErr: (text) => io.stderr.write(text), writeOut: (text) => io.stdout.write(text) })
     .hook('preAction', (root) => {
       const options = root.opts();
-      setProgressEnabled(options.progress !== false);
-      setQuiet(options.quiet === true);
+      run.progress = options.progress !== false;
+      run.quiet = options.quiet === true;
     });
-  for (const register of registrars) register(program);
+  for (const register of registrars) register(program, { io, argv });
   return program;
 }
 

@@ -1,21 +1,29 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { createProgram, commanderExitCode } from './program.js';
 import { HarnessError, ExitCode } from '../core/errors.js';
+import { withRunContext, type RunContext } from '../core/run-context.js';
+import type { CliIo } from './cli-io.js';
 
-/** Runs the CLI and returns the exit code; never exits by itself (only main() does). */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = createProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
-  } catch (error) {
-    if (error instanceof CommanderError) return commanderExitCode(error);
-    if (error instanceof HarnessError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return error.exitCode;
+/**
+ * Runs the CLI with `argv` (without node and the script) against `io` and returns the exit code. Never exits by
+ * itself (only main() does), so tests run commands in-process with captured streams.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const context: RunContext = { stdout: io.stdout, stderr: io.stderr, env: io.env, quiet: false, progress: true };
+  return withRunContext(context, async () => {
+    const program = createProgram(io, context, argv);
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return ExitCode.ok;
+    } catch (error) {
+      if (error instanceof CommanderError) return commanderExitCode(error);
+      if (error instanceof HarnessError) {
+        io.stderr.write(`error: ${error.message}\n`);
+        return error.exitCode;
+      }
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      io.stderr.write(`internal error: ${detail}\nThis is a bug in reasonir; please report it with the command you ran.\n`);
+      return 70;
     }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`internal error: ${detail}\nThis is a bug in reasonir; please report it with the command you ran.\n`);
-    return 70;
-  }
+  });
 }

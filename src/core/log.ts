@@ -1,20 +1,17 @@
-/** Logs and warnings go to stderr; stdout is reserved for results. */
+import { runContext } from './run-context.js';
+
+/** Logs and warnings go to the run's stderr; stdout is reserved for results. --quiet keeps only warnings. */
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
 }
 
-let quiet = false;
-
-export function setQuiet(value: boolean): void {
-  quiet = value;
-}
-
 export const log: Logger = {
   info(message) {
-    if (!quiet) process.stderr.write(`${message}\n`);
+    const context = runContext();
+    if (!context.quiet) context.stderr.write(`${message}\n`);
   },
   warn(message) {
-    process.stderr.write(`warning: ${message}\n`);
+    runContext().stderr.write(`warning: ${message}\n`);
   },
 };

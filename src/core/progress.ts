@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
+import { runContext } from './run-context.js';
 
-/** One progress bar on stderr. Silent when stderr is not a TTY or progress is disabled. */
+/** One progress bar on the run's stderr. Silent when that stderr is not a TTY or the run has --no-progress. */
 export interface Progress {
   update(value: number, payload?: Record<string, string | number>): void;
   increment(delta?: number, payload?: Record<string, string | number>): void;
@@ -9,12 +10,6 @@ export interface Progress {
 }
 
 export type ProgressUnit = 'bytes' | 'items';
-
-let enabled = true;
-
-export function setProgressEnabled(value: boolean): void {
-  enabled = value;
-}
 
 const silent: Progress = { update() {}, increment() {}, setTotal() {}, stop() {} };
 
@@ -34,11 +29,12 @@ export function formatBytes(bytes: number): string {
  * Extra payload keys (for example `rate` text such as `1234 tok/s`) appear after the bar.
  */
 export function startProgress(label: string, total: number, unit: ProgressUnit = 'items'): Progress {
-  if (!enabled || !process.stderr.isTTY) return silent;
+  const { progress, stderr } = runContext();
+  if (!progress || !stderr.isTTY) return silent;
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      stream: stderr as NodeJS.WriteStream,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 20,

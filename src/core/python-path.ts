@@ -3,9 +3,10 @@
  * (HF_HOME='~/hf', XDG_CACHE_HOME='$SCRATCH/cache') name the same folder on both sides.
  */
 import os from 'node:os';
+import { runEnv } from './run-context.js';
 
 /** `~` and `~/x` become the home folder (HOME, else the account's); `~name` only for the current account, else unchanged. */
-export function expandUser(value: string, env: NodeJS.ProcessEnv = process.env): string {
+export function expandUser(value: string, env: NodeJS.ProcessEnv = runEnv()): string {
   if (!value.startsWith('~')) return value;
   const slash = value.indexOf('/', 1);
   const end = slash < 0 ? value.length : slash;
@@ -23,7 +24,7 @@ export function expandUser(value: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** `$NAME` and `${NAME}` replaced from the environment; unknown names are left as written, as Python does. */
-export function expandVars(value: string, env: NodeJS.ProcessEnv = process.env): string {
+export function expandVars(value: string, env: NodeJS.ProcessEnv = runEnv()): string {
   if (!value.includes('$')) return value;
   return value.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
     const key = name.startsWith('{') ? name.slice(1, -1) : name;
@@ -41,6 +42,6 @@ export function joinPath(...parts: string[]): string {
 }
 
 /** os.path.expandvars(os.path.expanduser(value)): the order huggingface_hub's constants module applies them in. */
-export function expandPath(value: string, env: NodeJS.ProcessEnv = process.env): string {
+export function expandPath(value: string, env: NodeJS.ProcessEnv = runEnv()): string {
   return expandVars(expandUser(value, env), env);
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { throwIfAborted } from '../core/errors.js';
 import { expandPath, expandUser, joinPath } from '../core/python-path.js';
+import { runEnv } from '../core/run-context.js';
 
 export type RepoType = 'dataset' | 'model';
 
@@ -16,12 +17,12 @@ export type RepoType = 'dataset' | 'model';
  * Each is passed through expanduser then expandvars as Python does, and a variable set to the empty string counts as
  * set (os.getenv returns it), so both sides agree on every environment.
  */
-export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
+export function hfHome(env: NodeJS.ProcessEnv = runEnv()): string {
   const defaultHome = joinPath(expandUser('~', env), '.cache');
   return expandPath(env.HF_HOME ?? joinPath(env.XDG_CACHE_HOME ?? defaultHome, 'huggingface'), env);
 }
 
-export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function hubCacheDir(env: NodeJS.ProcessEnv = runEnv()): string {
   const legacy = env.HUGGINGFACE_HUB_CACHE ?? joinPath(hfHome(env), 'hub');
   return path.resolve(expandPath(env.HF_HUB_CACHE ?? legacy, env));
 }

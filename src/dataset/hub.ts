@@ -9,6 +9,7 @@ import path from 'node:path';
 import { dataError, environmentError, HarnessError, interruptedError, throwIfAborted } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { startProgress } from '../core/progress.js';
+import { runEnv } from '../core/run-context.js';
 import { exists, hubCacheDir, RepoCache } from './hf-cache.js';
 import type { RepoType } from './hf-cache.js';
 
@@ -49,7 +50,7 @@ interface HubEnv {
 }
 
 function hubEnv(): HubEnv {
-  const env = process.env;
+  const env = runEnv();
   const number = (name: string, fallback: number): number => {
     const value = env[name];
     if (value === undefined || value === '') return fallback;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { environmentError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
+import { runEnv } from '../core/run-context.js';
 import { bfloatToFloat, halfToFloat } from './half-float.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
@@ -84,7 +85,7 @@ function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number) {
   return {
     executionProviders: provider === 'cuda' ? [{ name: 'cuda' as const, deviceId }] : ['cpu'],
     graphOptimizationLevel: 'all' as const,
-    intraOpNumThreads: Number(process.env.REASONIR_THREADS) || os.availableParallelism(),
+    intraOpNumThreads: Number(runEnv().REASONIR_THREADS) || os.availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential' as const,
     enableCpuMemArena: true,

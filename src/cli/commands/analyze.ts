@@ -3,9 +3,11 @@ import { once } from 'node:events';
 import { dataError, throwIfAborted } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { analyze, ANALYZER_VERSION } from '../../retrieval/analyzer/analyze.js';
-import { interruptSignal } from '../interrupt.js';
+import type { OutputStream } from '../../core/run-context.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandContext } from '../program.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('analyze')
     .description("print the tokens of BRIGHT's BM25 analyzer (pyserini's default Lucene English analyzer) for each line of stdin")
@@ -15,24 +17,24 @@ export function register(program: Command): void {
       `\nOutput: one JSON array of tokens per input line, in order, e.g. ["user","cat","run"].\nAnalyzer: ${ANALYZER_VERSION} (StandardTokenizer, possessive, lowercase, stop words, Porter).\nWithout --json a line is taken as-is, minus its line break (\\n or \\r\\n).\nExit codes: 0 ok, 2 usage, 3 a --json line that is not a JSON string.`,
     )
     .action(async (options) => {
-      const signal = interruptSignal();
-      if (process.stdin.isTTY) log.info('reading texts from stdin, one per line (Ctrl-D to finish)');
+      const signal = io.signal;
+      if (io.stdin.isTTY) log.info('reading texts from stdin, one per line (Ctrl-D to finish)');
       let lineNumber = 0;
       let pending = '';
       try {
-        for await (const line of stdinLines()) {
+        for await (const line of stdinLines(io.stdin)) {
           throwIfAborted(signal);
           lineNumber++;
           const text = options.json ? parseJsonText(line, lineNumber) : line;
           pending += `${JSON.stringify(analyze(text))}\n`;
           if (pending.length >= 1 << 16) {
-            await write(pending);
+            await write(io.stdout, pending);
             pending = '';
           }
         }
       } finally {
         // the lines analyzed before a bad one are still printed
-        await write(pending);
+        await write(io.stdout, pending);
       }
     });
 }
@@ -54,9 +56,9 @@ function parseJsonText(line: string, lineNumber: number): string {
  * stdin split at \n only, minus one trailing \r per line. (node:readline also ends a line at a lone \r, which
  * would split one text into two output lines and misalign a diff against pyserini.)
  */
-async function* stdinLines(): AsyncGenerator<string> {
+async function* stdinLines(stdin: CliIo['stdin']): AsyncGenerator<string> {
   let rest = '';
-  for await (const chunk of process.stdin.setEncoding('utf8') as AsyncIterable<string>) {
+  for await (const chunk of stdin.setEncoding('utf8') as AsyncIterable<string>) {
     if (!chunk.includes('\n')) {
       rest += chunk; // a long line is only split (flattened) once its end arrives
       continue;
@@ -72,6 +74,6 @@ function withoutTrailingCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-async function write(text: string): Promise<void> {
-  if (text.length > 0 && !process.stdout.write(text)) await once(process.stdout, 'drain');
+async function write(stdout: OutputStream, text: string): Promise<void> {
+  if (text.length > 0 && !stdout.write(text)) await once(stdout, 'drain');
 }

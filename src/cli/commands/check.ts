@@ -5,6 +5,7 @@ import { log } from '../../core/log.js';
 import { loadBaselineFile, type BaselineRow } from '../../report/baseline.js';
 import { baselineFromResults, checkAgainst, chooseBaselineRow, renderCheckReport, writeBaselineFile } from '../../report/check.js';
 import { readResultsDir, type ResultsDir } from '../../report/results-dir.js';
+import type { CommandContext } from '../program.js';
 
 function tolerance(value: string): number {
   const parsed = Number(value);
@@ -27,7 +28,7 @@ async function loadAgainst(against: string, results: ResultsDir, rowName: string
   return chooseBaselineRow(await loadBaselineFile(against), against, results, rowName);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('check')
     .description('check a results directory against a baseline file or another results directory: OK / within tolerance / FAIL per task and for the average')
@@ -59,7 +60,7 @@ export function register(program: Command): void {
       const row = await loadAgainst(options.against, results, options.row);
       const measures = options.measure === undefined ? undefined : options.measure.trim() === 'all' ? 'all' : options.measure.split(',').map((m) => m.trim());
       const report = checkAgainst(results, row, options.against, { tolerance: options.tolerance, ...(measures ? { measures } : {}) });
-      process.stdout.write(renderCheckReport(report, options.json ? 'json' : 'text'));
+      io.stdout.write(renderCheckReport(report, options.json ? 'json' : 'text'));
       if (report.failed) {
         throw regressionError(`${report.counts.FAIL} check(s) FAILed against ${row.name} (${options.against})`);
       }

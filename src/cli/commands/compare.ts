@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from '@commander-js/extra-typings'
 import { compareResults, renderRunComparison } from '../../report/compare-runs.js';
 import { DEFAULT_ROUNDS, DEFAULT_SEED } from '../../report/paired-tests.js';
 import { readResultsDirs } from '../../report/results-dir.js';
+import type { CommandContext } from '../program.js';
 
 function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
@@ -11,7 +12,7 @@ function integerAtLeast(min: number): (value: string) => number {
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('compare')
     .description('per task, the mean difference of two runs with paired significance tests over queries, and the queries that changed most')
@@ -30,6 +31,6 @@ export function register(program: Command): void {
         rounds: options.rounds,
         seed: options.seed,
       });
-      process.stdout.write(renderRunComparison(comparison, options.json ? 'json' : 'text'));
+      io.stdout.write(renderRunComparison(comparison, options.json ? 'json' : 'text'));
     });
 }

@@ -2,9 +2,9 @@ import type { Command } from '@commander-js/extra-typings';
 import { formatBytes } from '../../core/progress.js';
 import { downloadFiles } from '../../dataset/download.js';
 import { DEFAULT_DATASET, parseConfigList, parseTaskList } from '../../dataset/registry.js';
-import { interruptSignal } from '../interrupt.js';
+import type { CommandContext } from '../program.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('download')
     .description('fetch BRIGHT parquet files into the Hugging Face cache (HF_HUB_CACHE), verified against the registry')
@@ -16,14 +16,14 @@ export function register(program: Command): void {
     .action(async (options) => {
       const tasks = parseTaskList(options.task);
       const configs = options.config === undefined ? undefined : parseConfigList(options.config);
-      const result = await downloadFiles({ tasks, configs, revision: options.revision, copyTo: options.dataDir, signal: interruptSignal() });
+      const result = await downloadFiles({ tasks, configs, revision: options.revision, copyTo: options.dataDir, signal: io.signal });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`# ${result.repo}@${result.revision}\n`);
+      io.stdout.write(`# ${result.repo}@${result.revision}\n`);
       for (const file of result.files) {
-        process.stdout.write(`${file.cached ? 'cached    ' : 'downloaded'}  ${file.path}  ${formatBytes(file.size)}  sha256:${file.sha256}\n`);
+        io.stdout.write(`${file.cached ? 'cached    ' : 'downloaded'}  ${file.path}  ${formatBytes(file.size)}  sha256:${file.sha256}\n`);
       }
     });
 }

@@ -5,10 +5,10 @@ import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } fro
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
 import { runEvaluation } from '../../pipeline/run-evaluation.js';
-import { interruptSignal } from '../interrupt.js';
 import { parseDepth, parseShard, parsePositiveInteger } from '../parse-options.js';
+import type { CommandContext } from '../program.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { io, argv }: CommandContext): void {
   program
     .command('eval')
     .description('evaluate a retriever on BRIGHT tasks and compare with the published numbers')
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       for (const [flag, value] of Object.entries(embeddingsOnly)) {
         if (value !== undefined && options.retriever !== 'embeddings') throw usageError('flag_needs_embeddings', `${flag} needs --retriever embeddings`);
       }
-      const signal = interruptSignal();
+      const signal = io.signal;
       const { outDir, summary, pending } = await runEvaluation({
         tasks,
         retriever: {
@@ -62,14 +62,14 @@ export function register(program: Command): void {
         dataDir: options.dataDir,
         depth: options.topK,
         out: options.out,
-        argv: process.argv.slice(2),
+        argv: [...argv],
         signal,
       });
       if (Object.keys(summary.tasks).length === 0) {
         log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);
         return;
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`${await renderEvalTables(outDir, summary)}\n`);
+      if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else io.stdout.write(`${await renderEvalTables(outDir, summary)}\n`);
     });
 }

@@ -11,7 +11,7 @@ import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '
 import { formatMetricsJson, writeEvaluationFiles } from '../../eval/results-files.js';
 import { readRunFile } from '../../eval/run-file.js';
 import { readQrelsFile } from '../../eval/trec-qrels.js';
-import { interruptSignal } from '../interrupt.js';
+import type { CommandContext } from '../program.js';
 
 interface Judged {
   run: Run;
@@ -20,7 +20,7 @@ interface Judged {
   headline?: Measure;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('score')
     .description('score a run (TREC or BRIGHT score.json) with trec_eval 9.0.8 / pytrec_eval semantics, as BRIGHT does')
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         throw usageError('score_task_option', '--long, --revision and --data-dir only apply with --task');
       }
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
-      const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options);
+      const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options, io.signal);
 
       const evaluation = evaluate(judged.run, judged.qrels, measures, { allQueries: options.allQueries });
       reportCoverage(judged.run, judged.qrels, evaluation.queryOrder.length, options.allQueries);
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       if (options.out !== undefined) await writeEvaluationFiles(options.out, evaluation, measures);
 
       if (options.json) {
-        process.stdout.write(formatMetricsJson(evaluation, measures));
+        io.stdout.write(formatMetricsJson(evaluation, measures));
         return;
       }
       let text = formatAggregateTable(evaluation, measures);
@@ -68,7 +68,7 @@ export function register(program: Command): void {
         text = `${headline.name} x 100 = ${(evaluation.aggregate[headline.name]! * 100).toFixed(1)} (BRIGHT's headline)\n${text}`;
       }
       if (options.perQuery) text += `\n${formatPerQueryTable(evaluation, measures)}`;
-      process.stdout.write(text);
+      io.stdout.write(text);
     });
 }
 
@@ -82,11 +82,11 @@ async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged
  * removed first. A run longer than 1000 per query is kept whole (trec_eval does not cut; BRIGHT's own runs are
  * already 1000 long), so scoring an official score.json gives the official numbers.
  */
-async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string }): Promise<Judged> {
+async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string }, signal: AbortSignal): Promise<Judged> {
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
-    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', documentTexts: false, signal: interruptSignal() }),
+    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', documentTexts: false, signal }),
   ]);
   const { run, removed } = removeExcludedIds(rawRun, loaded.queries);
   if (removed > 0) log.warn(`${removed} excluded document(s) removed from the run before scoring (BRIGHT removes excluded ids before ranking)`);

@@ -4,8 +4,10 @@ import { loadPublishedBaselines, resolveBaselineOption } from '../../report/base
 import { buildComparisonTable } from '../../report/comparison-table.js';
 import { parseTableFormat, renderTable } from '../../report/render-table.js';
 import { readResultsDirs } from '../../report/results-dir.js';
+import type { OutputStream } from '../../core/run-context.js';
+import type { CommandContext } from '../program.js';
 
-async function listBaselines(): Promise<void> {
+async function listBaselines(stdout: OutputStream): Promise<void> {
   const rows = await loadPublishedBaselines();
   const lines = rows.map((row) => {
     const s = row.setting;
@@ -13,10 +15,10 @@ async function listBaselines(): Promise<void> {
     return [row.name, setting, Object.keys(row.measures).join(','), row.default ? 'default' : '', row.label];
   });
   const widths = [0, 1, 2, 3].map((i) => Math.max(...lines.map((line) => line[i]!.length)));
-  for (const line of lines) process.stdout.write(`${line.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);
+  for (const line of lines) stdout.write(`${line.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('table')
     .description('compare results directories with published rows: 12 tasks in paper order (x100, one decimal) and the average')
@@ -32,7 +34,7 @@ export function register(program: Command): void {
         'lacks tasks shows "Avg (k/12)". --format json gives the unrounded values.',
     )
     .action(async (dirs, options) => {
-      if (options.listBaselines) return listBaselines();
+      if (options.listBaselines) return listBaselines(io.stdout);
       const format = parseTableFormat(options.format);
       if (dirs.length === 0 && options.baselines === undefined) {
         throw usageError('nothing_to_show', 'give results directories and/or --baselines NAME[,NAME] (see `reasonir table --list-baselines`)');
@@ -43,6 +45,6 @@ export function register(program: Command): void {
         ...(options.measure !== undefined ? { measure: options.measure } : {}),
         ...(options.delta !== undefined ? { delta: options.delta } : {}),
       });
-      process.stdout.write(renderTable(table, format));
+      io.stdout.write(renderTable(table, format));
     });
 }

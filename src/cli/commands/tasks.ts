@@ -1,11 +1,12 @@
 import type { Command } from '@commander-js/extra-typings';
 import { DEFAULT_DATASET, listTasks } from '../../dataset/registry.js';
+import type { CommandContext } from '../program.js';
 
 function count(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : String(value);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('tasks')
     .description('list the 12 BRIGHT tasks (paper column order) with their groups and expected row counts')
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .action((options) => {
       const tasks = listTasks();
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ dataset: DEFAULT_DATASET, tasks }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ dataset: DEFAULT_DATASET, tasks }, null, 2)}\n`);
         return;
       }
       const header = ['task', 'group', 'long', 'queries', 'documents', 'long_documents'];
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
       // names left-aligned, counts right-aligned
       const format = (row: string[]) => row.map((cell, i) => (i >= 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-      process.stdout.write(`# ${DEFAULT_DATASET.repo}@${DEFAULT_DATASET.revision}\n${format(header)}\n`);
-      for (const row of rows) process.stdout.write(`${format(row)}\n`);
+      io.stdout.write(`# ${DEFAULT_DATASET.repo}@${DEFAULT_DATASET.revision}\n${format(header)}\n`);
+      for (const row of rows) io.stdout.write(`${format(row)}\n`);
     });
 }
