@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hfHome, hubCacheDir } from '../../src/dataset/hf-cache.js';
 import { expandUser, expandVars, joinPath } from '../../src/core/python-path.js';
 import { reasonirCacheDir } from '../../src/core/cache-dir.js';
-import { runReasonir } from '../helpers/cli.js';
+import { spawnReasonir } from '../helpers/cli.js';
 import { brightServer, fixtureCommit, ponyExamples, tempDir } from './support.js';
 
 /**
@@ -61,7 +61,7 @@ describe('HF_HOME / HF_HUB_CACHE / XDG_CACHE_HOME as huggingface_hub resolves th
     const home = tempDir('home');
     const cwd = tempDir('cwd');
     try {
-      const result = await runReasonir(['download', '--task', 'pony', '--config', 'examples', '--revision', fixtureCommit], {
+      const result = await spawnReasonir(['download', '--task', 'pony', '--config', 'examples', '--revision', fixtureCommit], {
         cwd: cwd.dir,
         env: { HF_ENDPOINT: server.endpoint, HOME: home.dir, HF_HOME: '~/hh', HF_HUB_CACHE: undefined, HUGGINGFACE_HUB_CACHE: undefined, HF_HUB_OFFLINE: '', HF_TOKEN: '' },
       });
