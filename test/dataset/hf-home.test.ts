@@ -9,8 +9,8 @@ import { spawnReasonir } from '../helpers/cli.js';
 import { brightServer, fixtureCommit, ponyExamples, tempDir } from './support.js';
 
 /**
- * Expected values printed by Python 3.11 running huggingface_hub's constants.py lines (default_home, HF_HOME,
- * default_cache_path, HUGGINGFACE_HUB_CACHE, HF_HUB_CACHE) with os.environ = {HOME, SCRATCH} + the case.
+ * Expected values printed by huggingface_hub 1.33.0 itself (constants.HF_HOME, constants.HF_HUB_CACHE after a reload),
+ * with os.environ = {HOME, SCRATCH} + the case.
  */
 const base = { HOME: '/home/u', SCRATCH: '/scratch/u' };
 const cases: Array<[Record<string, string>, string, string]> = [

@@ -1,10 +1,14 @@
 /**
  * Embeddings as Arrow IPC files: an `id` Utf8 column and an `embedding` FixedSizeList<Float32> column, one record
- * batch per encoded chunk. pyarrow reads them as they are (`pyarrow.ipc.open_file(path).read_all()`).
+ * batch per encoded chunk. pyarrow reads them as they are (`pyarrow.ipc.open_file(path).read_all()`); files pyarrow
+ * wrote with lz4 or zstd buffer compression are read too.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
 import { Field, FixedSizeList, Float32, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, tableFromIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { dataError } from '../../core/errors.js';
+import { dataError, HarnessError } from '../../core/errors.js';
+import { registerArrowCodecs } from './arrow-codecs.js';
+
+registerArrowCodecs();
 
 export interface EmbeddingRows {
   ids: string[];
@@ -67,6 +71,14 @@ function batchRows(batch: RecordBatch, file: string): EmbeddingRows {
   return { ids: ids.toArray() as string[], vectors, dim };
 }
 
+/** apache-arrow's own errors (truncated file, corrupt compressed buffer) name neither the file nor a way out. */
+function unreadable(file: string, error: unknown): unknown {
+  // our own errors and the OS's (EIO, EACCES: they carry a syscall) already say what happened
+  if (error instanceof HarnessError || (error as NodeJS.ErrnoException).syscall !== undefined) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return dataError('embeddings.bad_arrow', `embeddings: ${file} is not a readable Arrow IPC file (${reason}); rewrite it (pyarrow.feather.write_feather, any compression)`, error);
+}
+
 /** Record batches in file order, one at a time (memory: one batch). */
 export async function* readArrowBatches(file: string): AsyncGenerator<EmbeddingRows> {
   const handle = await fs.open(file, 'r');
@@ -74,6 +86,9 @@ export async function* readArrowBatches(file: string): AsyncGenerator<EmbeddingR
     const reader = await RecordBatchReader.from(handle);
     await reader.open();
     for await (const batch of reader) yield batchRows(batch, file);
+  } catch (error) {
+    // a consumer that stops early returns through finally, never here: only reading fails into this
+    throw unreadable(file, error);
   } finally {
     await handle.close();
   }
@@ -81,7 +96,13 @@ export async function* readArrowBatches(file: string): AsyncGenerator<EmbeddingR
 
 /** A small file (one chunk, query embeddings) read whole. */
 export async function readArrowFile(file: string): Promise<EmbeddingRows> {
-  const table = tableFromIPC(await fs.readFile(file));
+  const bytes = await fs.readFile(file);
+  let table: ReturnType<typeof tableFromIPC>;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
   const parts = table.batches.map((batch) => batchRows(batch, file));
   const dim = parts[0]?.dim ?? 0;
   const vectors = new Float32Array(table.numRows * dim);
