@@ -1,3 +1,5 @@
+import { clearProgressLine } from '../core/progress.js';
+
 /**
  * Ctrl-C handling. The first SIGINT aborts the shared signal so the running stage can stop at a safe point
  * (no half-written file is ever left where a later run would trust it); main() then exits 130.
@@ -10,7 +12,9 @@ export function interruptSignal(): AbortSignal {
     installed = true;
     const onSignal = () => {
       if (controller.signal.aborted) return;
-      process.stderr.write('\ninterrupted: finishing the current step safely (press Ctrl-C again to force)\n');
+      // on a line of its own, not over the status line
+      clearProgressLine();
+      process.stderr.write('interrupted: finishing the current step safely (press Ctrl-C again to force)\n');
       controller.abort();
       process.once('SIGINT', () => process.kill(process.pid, 'SIGKILL'));
     };

@@ -31,7 +31,7 @@ export function createProgram(io: CliIo, run: RunContext, argv: readonly string[
     .description('Exact, reproducible BRIGHT evaluation: BM25 and ONNX dense retrieval, trec_eval-exact scores')
     .version(packageVersion(), '-V, --version')
     .option('--no-progress', 'disable progress bars (they are already off when stderr is not a terminal)')
-    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('-q, --quiet', 'no progress, notes or warnings on stderr; errors only')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (text) => io.stderr.write(text), writeOut: (text) => io.stdout.write(text) })

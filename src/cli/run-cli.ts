@@ -1,6 +1,7 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { createProgram, commanderExitCode } from './program.js';
 import { HarnessError, ExitCode } from '../core/errors.js';
+import { clearProgressLine } from '../core/progress.js';
 import { withRunContext, type RunContext } from '../core/run-context.js';
 import type { CliIo } from './cli-io.js';
 
@@ -18,6 +19,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     } catch (error) {
       if (error instanceof CommanderError) return commanderExitCode(error);
       if (error instanceof HarnessError) {
+        clearProgressLine();
         io.stderr.write(`error: ${error.message}\n`);
         return error.exitCode;
       }

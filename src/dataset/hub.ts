@@ -292,7 +292,7 @@ async function downloadBlob(
     throw dataError('size_mismatch', `${what}: the server reports ${remote.size} bytes but the registry expects ${expected.size}; nothing was downloaded. The server or mirror (${env.endpoint}) does not serve this revision's data: check HF_ENDPOINT, or pass --revision for other data`);
   }
   await fs.mkdir(path.dirname(blobPath), { recursive: true });
-  const progress = startProgress(label, expectedSize ?? 0, 'bytes');
+  const progress = startProgress(`download ${label}`, expectedSize ?? 0, 'bytes');
   try {
     await withRetries(env, `downloading ${what}`, signal, async () => {
       let offset = 0;

@@ -132,7 +132,7 @@ async function readExampleRows(parquet: ParquetFile, label: string, withLong: bo
 async function readCorpus(parquet: ParquetFile, label: string, withTexts: boolean, signal?: AbortSignal): Promise<Corpus | CorpusIds> {
   const ids: string[] = [];
   const texts: string[] = [];
-  const progress = startProgress(label, parquet.rows, 'items');
+  const progress = startProgress(`decode ${label}`, parquet.rows, 'items');
   try {
     if (withTexts) {
       for await (const batch of parquet.read(documentColumns, signal)) {

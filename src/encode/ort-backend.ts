@@ -95,10 +95,11 @@ function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number) {
 }
 
 /**
- * Opens an ONNX model on the requested device. `auto` tries CUDA and falls back to the CPU with one warning per
- * process; an explicit `cuda` that cannot be used is an environment error (exit 3).
+ * Opens an ONNX model on the requested device. `auto` tries CUDA and falls back to the CPU, with one warning per
+ * process when the model is an encoder (`purpose: 'encode'`): a search graph on the CPU costs little, so its
+ * fallback is silent. An explicit `cuda` that cannot be used is an environment error (exit 3).
  */
-export async function openModel(source: string | Uint8Array, device: DeviceRequest): Promise<OrtModel> {
+export async function openModel(source: string | Uint8Array, device: DeviceRequest, purpose: 'encode' | 'search' = 'encode'): Promise<OrtModel> {
   let session: Session | undefined;
   let provider: 'cpu' | 'cuda' = 'cpu';
   if (device.kind !== 'cpu') {
@@ -114,7 +115,7 @@ export async function openModel(source: string | Uint8Array, device: DeviceReque
     }
     if (problem) {
       if (device.kind === 'cuda') throw environmentError('device.unavailable', `device: cuda:${device.deviceId} is unavailable (${problem}).\n${CUDA_HELP}`);
-      if (!warnedFallback) {
+      if (purpose === 'encode' && !warnedFallback) {
         warnedFallback = true;
         log.warn(`device auto: CUDA unavailable (${problem}); encoding on the CPU. ${CUDA_HELP.split('\n')[1]?.trim() ?? ''}`);
       }

@@ -1,32 +1,46 @@
 import { resolveBaselineOption } from '../report/baseline.js';
-import { renderComparison } from '../report/render-table.js';
+import { formatDelta, renderComparison } from '../report/render-table.js';
 import { readResultsDir } from '../report/results-dir.js';
 import { inPaperOrder } from '../report/task-columns.js';
 import type { RunSummary } from '../report/results-dir.js';
 
-const PER_TASK_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
+const OTHER_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
 
 /**
- * What `eval` prints on stdout: one line per task with the headline measures (x100) and the published value for
- * the same setting, then the paper-style comparison table.
+ * What `eval` prints on stdout: one line per task with the headline value (x100), the published value for the
+ * same setting and the difference, then as many other measures as the width allows; then the paper-style
+ * comparison table (transposed in a narrow terminal).
  */
-export async function renderEvalTables(outDir: string, summary: RunSummary): Promise<string> {
+export async function renderEvalTables(outDir: string, summary: RunSummary, width?: number): Promise<string> {
   const results = await readResultsDir(outDir);
   const baselines = await resolveBaselineOption(undefined, [summary]);
   const published = baselines[0];
   const publishedTasks = published?.measures[summary.headline]?.tasks;
-  const header = ['task', ...PER_TASK_MEASURES, published ? `published ${summary.headline} (${published.name})` : 'published'];
-  const lines = inPaperOrder(Object.keys(summary.tasks)).map((task) => {
+  const headline = summary.headline;
+  const others = OTHER_MEASURES.filter((measure) => measure !== headline);
+  const tasks = inPaperOrder(Object.keys(summary.tasks));
+  const rows = tasks.map((task) => {
     const aggregate = summary.tasks[task]!.aggregate;
-    const value = publishedTasks?.[task];
+    const points = (measure: string) => (aggregate[measure] === undefined ? undefined : 100 * aggregate[measure]!);
+    const reference = publishedTasks?.[task];
+    const publishedPoints = reference === undefined || !published ? undefined : (reference * 100) / published.scale;
+    const value = points(headline);
     return [
       task,
-      ...PER_TASK_MEASURES.map((measure) => (aggregate[measure] === undefined ? '' : (100 * aggregate[measure]).toFixed(2))),
-      value === undefined || !published ? '-' : ((value * 100) / published.scale).toFixed(1),
+      value === undefined ? '' : value.toFixed(2),
+      publishedPoints === undefined ? '-' : publishedPoints.toFixed(1),
+      value === undefined || publishedPoints === undefined ? '-' : formatDelta(value - publishedPoints),
+      ...others.map((measure) => points(measure)?.toFixed(2) ?? ''),
     ];
   });
-  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
-  const format = (line: string[]) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  const perTask = [format(header), ...lines.map(format)].join('\n');
-  return `${perTask}\n\n${renderComparison([results], baselines)}`;
+  const header = ['task', headline, 'published', 'Δ', ...others];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((line) => line[i]!.length)));
+  // the first four columns always; then other measures while they fit
+  let shown = 4;
+  const widthOf = (count: number) => widths.slice(0, count).reduce((sum, w) => sum + w, 0) + 2 * (count - 1);
+  while (shown < header.length && (width === undefined || widthOf(shown + 1) <= width)) shown++;
+  const format = (line: string[]) => line.slice(0, shown).map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const source = published ? `published: ${published.label} [${published.name}]` : 'published: nothing was published for this setting';
+  const perTask = [format(header), ...rows.map(format), source].join('\n');
+  return `${perTask}\n\n${renderComparison([results], baselines, { ...(width !== undefined ? { width } : {}) })}`;
 }

@@ -46,7 +46,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       throwIfAborted(signal);
       const excluded = excludedByQuery.get(candidates.queryId) ?? [];
       run.set(candidates.queryId, buildRankedList(candidates, loaded.corpus.ids, excluded, depth));
-      progress ??= startProgress(`${loaded.task.name} ${retriever.name} queries`, loaded.queries.length);
+      progress ??= startProgress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
       progress.increment();
     }
   } finally {

@@ -20,6 +20,13 @@ export interface EvaluationRequest {
   out?: string;
   argv: string[];
   signal: AbortSignal;
+  /** Told when each task starts and ends, for the terminal; the pipeline itself prints no per-task lines. */
+  observer?: EvaluationObserver;
+}
+
+export interface EvaluationObserver {
+  taskStarted?(task: string, index: number, count: number): void;
+  taskFinished?(task: string, index: number, count: number, seconds: number, summary: RunSummary): void | Promise<void>;
 }
 
 export interface EvaluationOutcome {
@@ -48,7 +55,6 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     argv: request.argv,
   };
   const outDir = await chooseOutputDir(request.out, baseSetting);
-  log.info(`reasonir ${packageVersion()}: writing results to ${outDir}`);
   const summary: RunSummary = {
     reasonir_version: packageVersion(),
     retriever: baseSetting.retriever,
@@ -62,7 +68,9 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
   };
   const pending: string[] = [];
   try {
-    for (const task of tasks) {
+    for (const [index, task] of tasks.entries()) {
+      const started = performance.now();
+      request.observer?.taskStarted?.(task.name, index, tasks.length);
       const retriever = shared ?? (await createRetriever(request.retriever, task.name));
       let result;
       try {
@@ -89,7 +97,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       summary.dataset.revision = result.loaded.revision;
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
       await writeSummary(outDir, summary);
-      log.info(`${task.name}: ${headline.name} ${(100 * (result.evaluation.aggregate[headline.name] ?? 0)).toFixed(2)}`);
+      await request.observer?.taskFinished?.(task.name, index, tasks.length, (performance.now() - started) / 1000, summary);
     }
   } catch (error) {
     // leave no empty results folder behind; rmdir refuses a folder that holds finished tasks

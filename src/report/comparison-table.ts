@@ -1,6 +1,6 @@
 import { usageError } from '../core/errors.js';
 import { DEFAULT_DATASET } from '../dataset/registry.js';
-import type { BaselineRow } from './baseline.js';
+import { defaultBaselineFor, type BaselineRow } from './baseline.js';
 import { measuresOf, resolveMeasureName, type ResultsDir } from './results-dir.js';
 import { meanInOrder, taskColumns, type TaskColumn } from './task-columns.js';
 
@@ -137,10 +137,19 @@ export function buildComparisonTable(runs: ResultsDir[], baselines: BaselineRow[
   return { measure, long, columns, rows, notes };
 }
 
-/** The table with a delta row against the first published row when runs and published rows are both present. */
+/**
+ * The table with one delta row per run against the published row of that run's own setting (the first published
+ * row when its own is not in the table); published rows get none, so no row reads published minus published.
+ */
 export function buildComparisonWithDelta(runs: ResultsDir[], baselines: BaselineRow[], options: TableOptions = {}): ComparisonTable {
   const table = buildComparisonTable(runs, baselines, options);
   if (options.delta !== undefined || runs.length === 0) return table;
-  const firstPublished = table.rows.find((row) => row.kind === 'published');
-  return firstPublished ? buildComparisonTable(runs, baselines, { ...options, delta: firstPublished.source }) : table;
+  const published = table.rows.filter((row) => row.kind === 'published');
+  if (published.length === 0) return table;
+  const deltas = runs.map((run, i) => {
+    const own = defaultBaselineFor(run.summary, baselines);
+    const reference = published.find((row) => row.source === own?.name) ?? published[0]!;
+    return deltaRow(table.rows[i]!, reference, table.columns.length);
+  });
+  return { ...table, rows: [...table.rows, ...deltas] };
 }

@@ -3,7 +3,7 @@ import type { BaselineRow } from './baseline.js';
 import { buildComparisonWithDelta, type ComparisonTable, type TableOptions, type TableRow } from './comparison-table.js';
 import type { ResultsDir } from './results-dir.js';
 
-export const TABLE_FORMATS = ['text', 'md', 'csv', 'json'] as const;
+export const TABLE_FORMATS = ['text', 'md', 'csv', 'json', 'latex'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 export function parseTableFormat(value: string): TableFormat {
@@ -17,6 +17,12 @@ export function formatPoints(value: number | null, signed: boolean): string {
   const text = value.toFixed(1);
   if (!signed) return text;
   return text.startsWith('-') ? text : `+${text}`;
+}
+
+/** `+0.66`, `−1.20`: a per-task difference in points, with a real minus sign. */
+export function formatDelta(points: number, digits = 2): string {
+  const text = Math.abs(points).toFixed(digits);
+  return `${points < 0 && Number(text) !== 0 ? '−' : '+'}${text}`;
 }
 
 /** The Avg cell: `14.5`, or `18.9 (3/12)` when the row covers only some of the tasks. */
@@ -40,7 +46,60 @@ function title(table: ComparisonTable): string {
   return `${table.measure} x100`;
 }
 
-function renderText(table: ComparisonTable): string {
+/** Below this many columns the text table is transposed even when the wide layout would fit. */
+export const NARROW_COLUMNS = 100;
+
+/**
+ * The text table for a terminal `width` columns wide: the paper layout (a row per run, a column per task) when it
+ * fits and the terminal has at least NARROW_COLUMNS columns, otherwise transposed (a row per task, a numbered
+ * column per run with a legend), which fits 80 columns for a few runs.
+ */
+function renderText(table: ComparisonTable, width?: number): string {
+  const wide = renderWide(table);
+  if (width === undefined) return wide;
+  const widest = Math.max(...wide.split('\n').filter((line) => !line.startsWith('note: ')).map((line) => line.length));
+  return width >= NARROW_COLUMNS && widest <= width ? wide : renderTransposed(table);
+}
+
+function renderTransposed(table: ComparisonTable): string {
+  const n = table.columns.length;
+  const keys = table.rows.map((_, i) => `[${i + 1}]`);
+  const label = (row: TableRow) => {
+    if (row.kind !== 'delta') return row.label;
+    const self = table.rows.findIndex((other) => other.kind !== 'delta' && row.label.startsWith(`Δ ${other.label} − `));
+    const reference = table.rows.findIndex((other) => other.kind !== 'delta' && other.source === row.source && row.label.endsWith(` − ${other.label}`));
+    return self >= 0 && reference >= 0 ? `Δ ${keys[self]} − ${keys[reference]}` : row.label;
+  };
+  const lines: string[][] = [[title(table), ...keys]];
+  let group = '';
+  const groupLines = new Map<number, string>();
+  table.columns.forEach((column, i) => {
+    if (column.group !== group) groupLines.set(lines.length, column.group);
+    group = column.group;
+    lines.push([column.task, ...table.rows.map((row) => formatPoints(row.values[i] ?? null, row.kind === 'delta'))]);
+  });
+  const avgLine = lines.length;
+  lines.push(['Avg', ...table.rows.map((row) => formatPoints(row.avg, row.kind === 'delta'))]);
+  // the (k/12) of a partial average gets a line of its own, so the value columns stay narrow
+  if (table.rows.some((row) => row.avg !== null && row.avgCovers !== n)) {
+    lines.push(['Avg over', ...table.rows.map((row) => (row.avg === null ? '' : `${row.avgCovers}/${n}`))]);
+  }
+  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((line) => line[c]!.length)));
+  const format = (line: string[]) => line.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const rule = '─'.repeat(widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1));
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    if (i === avgLine) out.push(rule);
+    const groupName = groupLines.get(i);
+    if (groupName !== undefined) out.push(`${groupName}:`);
+    out.push(format(line));
+    if (i === 0) out.push(rule);
+  });
+  const legend = table.rows.map((row, i) => `${keys[i]} ${label(row)}${row.kind === 'run' ? ` (${row.source})` : row.kind === 'published' ? ` [${row.source}]` : ''}`);
+  return `${[...out, '', ...legend, ...notesOf(table)].join('\n')}\n`;
+}
+
+function renderWide(table: ComparisonTable): string {
   const n = table.columns.length;
   const labelWidth = Math.max(title(table).length, ...table.rows.map((row) => row.label.length));
   const cells = table.rows.map((row) => row.values.map((value) => formatPoints(value, row.kind === 'delta')));
@@ -105,6 +164,37 @@ function renderMarkdown(table: ComparisonTable): string {
   return `${[...out, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')}\n`;
 }
 
+function escapeLatex(text: string): string {
+  return text
+    .replace(/[\\{}&%$#_^~]/g, (char) => ({ '\\': '\\textbackslash{}', '^': '\\^{}', '~': '\\~{}' })[char] ?? `\\${char}`)
+    .replace(/Δ/g, '$\\Delta$')
+    .replace(/−/g, '$-$');
+}
+
+/** A booktabs table to paste into a paper: the groups as spanning headings, delta rows in italics. */
+function renderLatex(table: ComparisonTable): string {
+  const n = table.columns.length;
+  const groups = groupsOf(table);
+  const spec = `l${groups.map((group) => 'r'.repeat(group.end - group.start)).join('')}r`;
+  const out = [
+    '% requires \\usepackage{booktabs}',
+    '\\begin{tabular}{' + spec + '}',
+    '\\toprule',
+    ` & ${groups.map((group) => `\\multicolumn{${group.end - group.start}}{c}{${escapeLatex(group.name)}}`).join(' & ')} & \\\\`,
+    groups.map((group) => `\\cmidrule(lr){${group.start + 2}-${group.end + 1}}`).join(''),
+    `${escapeLatex(title(table))} & ${table.columns.map((column) => escapeLatex(column.heading)).join(' & ')} & Avg \\\\`,
+    '\\midrule',
+  ];
+  table.rows.forEach((row, r) => {
+    const signed = row.kind === 'delta';
+    if (signed && table.rows[r - 1]?.kind !== 'delta') out.push('\\midrule');
+    const cells = [escapeLatex(row.label), ...row.values.map((value) => formatPoints(value, signed)), escapeLatex(formatAvg(row, n))];
+    out.push(`${(signed ? cells.map((cell) => (cell === '' ? cell : `\\textit{${cell}}`)) : cells).join(' & ')} \\\\`);
+  });
+  out.push('\\bottomrule', '\\end{tabular}');
+  return `${[...out, ...notesOf(table).map((note) => `% ${note}`)].join('\n')}\n`;
+}
+
 function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -148,10 +238,13 @@ export function tableToJson(table: ComparisonTable): unknown {
   };
 }
 
-export function renderTable(table: ComparisonTable, format: TableFormat): string {
+/** `width`: the terminal's columns for the text format (see renderText); unbounded when absent. */
+export function renderTable(table: ComparisonTable, format: TableFormat, width?: number): string {
   switch (format) {
     case 'text':
-      return renderText(table);
+      return renderText(table, width);
+    case 'latex':
+      return renderLatex(table);
     case 'md':
       return renderMarkdown(table);
     case 'csv':
@@ -168,7 +261,7 @@ export function renderTable(table: ComparisonTable, format: TableFormat): string
 export function renderComparison(
   results: ResultsDir[],
   baselines: BaselineRow[],
-  options: TableOptions & { format?: TableFormat } = {},
+  options: TableOptions & { format?: TableFormat; width?: number } = {},
 ): string {
-  return renderTable(buildComparisonWithDelta(results, baselines, options), options.format ?? 'text');
+  return renderTable(buildComparisonWithDelta(results, baselines, options), options.format ?? 'text', options.width);
 }

@@ -98,6 +98,31 @@ describe('reasonir eval (command line)', () => {
   });
 });
 
+describe('reasonir eval on the terminal', () => {
+  it('collapses each task to one line with value, published value and Δ, ends with the total time, fits 80 columns', async () => {
+    const out = path.join(work, 'terminal');
+    const result = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--top-k', '10'], {
+      env: { REASONIR_CACHE: path.join(work, 'cache'), COLUMNS: '80' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^\[1\/1\] pony  NDCG@10 18\.\d\d  published 7\.9  Δ \+10\.\d\d  \d/m);
+    expect(result.stderr).toMatch(new RegExp(`^1 task in [0-9.]+s; results in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    // a cut below the measures' cutoffs is said once, before the work
+    expect(result.stderr).toContain('warning: --top-k 10 keeps 10 documents per query: measures at cutoffs 25, 50, 100 (Recall@100');
+    const lines = result.stdout.split('\n').filter((line) => !line.startsWith('note: '));
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(80);
+    expect(result.stdout).toMatch(/^task +NDCG@10 +published +Δ/m);
+    expect(result.stdout).toMatch(/^pony +18\.\d\d +7\.9 +\+10\.\d\d/m);
+    expect(result.stdout).toContain('[2] BM25 (BRIGHT paper) [bright-bm25]');
+
+    const quiet = await runReasonir(['-q', 'eval', '--task', 'pony', '--data-dir', fixtureData, '--out', path.join(work, 'terminal-quiet'), '--top-k', '10'], {
+      env: { REASONIR_CACHE: path.join(work, 'cache') },
+    });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+});
+
 describe('reasonir eval interrupted with Ctrl-C', () => {
   it('exits 130 and leaves no task folder a later run would trust', async () => {
     const dataDir = path.join(work, 'big');
@@ -123,7 +148,7 @@ describe('reasonir eval interrupted with Ctrl-C', () => {
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        if (stderr.includes('writing results to') && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+        if (stderr.includes('[1/1] biology') && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
       });
       child.on('close', resolve);
     });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
-import { buildComparisonTable } from '../../src/report/comparison-table.js';
+import { buildComparisonTable, buildComparisonWithDelta } from '../../src/report/comparison-table.js';
 import { renderComparison, renderTable } from '../../src/report/render-table.js';
 import { readResultsDirs } from '../../src/report/results-dir.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -92,5 +92,47 @@ describe('comparison table', () => {
     const table = buildComparisonTable(runs, selectBaselines(await loadPublishedBaselines(), ['leaderboard-long-bm25']));
     expect(table.rows).toHaveLength(1);
     expect(table.notes[0]).toMatch(/leaderboard-long-bm25: no NDCG@10 was published \(it has Recall@1\)/);
+  });
+
+  it('gives each run one Δ row against its own published row, and none to published rows', async () => {
+    const runs = await readResultsDirs([dir('run-a'), dir('run-b')]);
+    const baselines = selectBaselines(await loadPublishedBaselines(), ['bright-bm25', 'reasonir-original']);
+    const table = buildComparisonWithDelta(runs, baselines);
+    expect(table.rows.filter((row) => row.kind === 'delta').map((row) => row.label)).toEqual([
+      'Δ bm25 − BM25 (BRIGHT paper)',
+      'Δ reasonir − ReasonIR-8B (ReasonIR paper)',
+    ]);
+    // reasonir's biology 43.1 against ReasonIR's 26.2, not against BM25's 18.9
+    expect(table.rows[5]!.values[0]).toBeCloseTo(table.rows[1]!.values[0]! - 26.2, 10);
+  });
+
+  it('fits the terminal: the paper layout when it fits in 100+ columns, a transposed table with a legend below', async () => {
+    const runs = await readResultsDirs([dir('run-a'), dir('run-b')]);
+    const baselines = selectBaselines(await loadPublishedBaselines(), ['bright-bm25', 'reasonir-original']);
+    const table = buildComparisonWithDelta(runs, baselines);
+    const wide = renderTable(table, 'text', 200);
+    expect(wide).toBe(renderTable(table, 'text'));
+    expect(wide.split('\n')[1]).toMatch(/^NDCG@10 x100 +│ +Bio +Earth/);
+    for (const width of [80, 99, 120]) {
+      const narrow = renderTable(table, 'text', width);
+      const lines = narrow.split('\n').filter((line) => !line.startsWith('note: ') && line !== '');
+      expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(width === 120 ? 80 : width);
+      expect(narrow).toContain('[5] Δ [1] − [3]');
+      expect(narrow).toContain('[6] Δ [2] − [4]');
+      expect(narrow).toMatch(/^biology +35\.6 +43\.1 +18\.9 +26\.2 +\+16\.7 +\+16\.9$/m);
+      expect(narrow).toMatch(/^Avg over +2\/12 +3\/12 +12\/12 +12\/12 +2\/12 +3\/12$/m);
+    }
+  });
+
+  it('renders a booktabs LaTeX table with the groups as spanning headings and escaped labels', async () => {
+    const runs = await readResultsDirs([dir('bm25-full')]);
+    const baselines = selectBaselines(await loadPublishedBaselines(), ['bright-bm25']);
+    const latex = renderTable(buildComparisonWithDelta(runs, baselines), 'latex');
+    expect(latex).toContain('\\begin{tabular}{lrrrrrrrrrrrrr}');
+    expect(latex).toContain(' & \\multicolumn{7}{c}{StackExchange} & \\multicolumn{2}{c}{Coding} & \\multicolumn{3}{c}{Theorem-based} & \\\\');
+    expect(latex).toContain('\\cmidrule(lr){2-8}\\cmidrule(lr){9-10}\\cmidrule(lr){11-13}');
+    expect(latex).toContain('bm25 & 18.9 & 27.2 & 15.0 & 12.5 & 13.6 & 18.4 & 15.0 & 24.4 & 8.2 & 6.2 & 10.4 & 4.9 & 14.6 \\\\');
+    expect(latex).toContain('\\textit{$\\Delta$ bm25 $-$ BM25 (BRIGHT paper)} & \\textit{+0.0}');
+    expect(latex.trim().split('\n').filter((line) => !line.startsWith('%')).at(-1)).toBe('\\end{tabular}');
   });
 });

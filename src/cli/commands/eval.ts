@@ -2,9 +2,13 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
+import { DEFAULT_MEASURES } from '../../eval/measure.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
 import { runEvaluation } from '../../pipeline/run-evaluation.js';
+import { formatDuration } from '../../core/progress.js';
+import { evalTerminal } from '../eval-terminal.js';
+import { terminalWidth } from '../terminal-width.js';
 import { parseDepth, parseShard, parsePositiveInteger } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
 
@@ -41,7 +45,14 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       for (const [flag, value] of Object.entries(embeddingsOnly)) {
         if (value !== undefined && options.retriever !== 'embeddings') throw usageError('flag_needs_embeddings', `${flag} needs --retriever embeddings`);
       }
+      const depth = options.topK;
+      const cutShort = depth === 'all' ? [] : DEFAULT_MEASURES.filter((measure) => measure.cutoff !== null && measure.cutoff > depth);
+      if (cutShort.length > 0) {
+        const cutoffs = [...new Set(cutShort.map((measure) => measure.cutoff))].join(', ');
+        log.warn(`--top-k ${depth} keeps ${depth} documents per query: measures at cutoffs ${cutoffs} (Recall@100, NDCG@100, …) are not comparable with runs that keep more`);
+      }
       const signal = io.signal;
+      const terminal = evalTerminal();
       const { outDir, summary, pending } = await runEvaluation({
         tasks,
         retriever: {
@@ -64,12 +75,15 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         out: options.out,
         argv: [...argv],
         signal,
+        observer: terminal,
       });
       if (Object.keys(summary.tasks).length === 0) {
         log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);
         return;
       }
+      const done = Object.keys(summary.tasks).length;
+      log.info(`${done} task${done === 1 ? '' : 's'} in ${formatDuration(terminal.elapsedSeconds())}; results in ${outDir}`);
       if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else io.stdout.write(`${await renderEvalTables(outDir, summary)}\n`);
+      else io.stdout.write(`${await renderEvalTables(outDir, summary, terminalWidth())}\n`);
     });
 }

@@ -6,6 +6,8 @@ import { parseTableFormat, renderTable } from '../../report/render-table.js';
 import { readResultsDirs } from '../../report/results-dir.js';
 import type { OutputStream } from '../../core/run-context.js';
 import type { CommandContext } from '../program.js';
+import { parsePositiveInteger } from '../parse-options.js';
+import { terminalWidth } from '../terminal-width.js';
 
 async function listBaselines(stdout: OutputStream): Promise<void> {
   const rows = await loadPublishedBaselines();
@@ -25,7 +27,8 @@ export function register(program: Command, { io }: CommandContext): void {
     .argument('[results-dir...]', 'directories written by `reasonir eval --out`')
     .option('--baselines <names>', 'published rows to show, comma-separated (see --list-baselines); "none" for none; default: the row matching each run')
     .option('--measure <name>', 'measure to tabulate (default: the run\'s headline, NDCG@10 or Recall@1 for long documents)')
-    .option('--format <format>', 'text | md | csv | json', 'text')
+    .option('--format <format>', 'text | md | csv | json | latex', 'text')
+    .option('--width <columns>', 'text format: fit this many columns (default: the terminal\'s; transposed below 100)', parsePositiveInteger)
     .option('--delta <ref>', 'add a difference row against this row (a row number, label, results directory or baseline name)')
     .option('--list-baselines', 'list the published rows and exit', false)
     .addHelpText(
@@ -45,6 +48,6 @@ export function register(program: Command, { io }: CommandContext): void {
         ...(options.measure !== undefined ? { measure: options.measure } : {}),
         ...(options.delta !== undefined ? { delta: options.delta } : {}),
       });
-      io.stdout.write(renderTable(table, format));
+      io.stdout.write(renderTable(table, format, options.width ?? terminalWidth()));
     });
 }

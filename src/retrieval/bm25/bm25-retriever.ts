@@ -99,7 +99,7 @@ export class Bm25Retriever implements Retriever {
   private async buildIndex(input: RetrievalInput): Promise<AnalyzedIndex> {
     let units = 0;
     for (const text of input.corpus.texts) units += text.length;
-    const progress = startProgress(`${input.task} BM25 analysis`, units, 'bytes');
+    const progress = startProgress(`analyse ${input.task} documents (BM25)`, units, 'bytes');
     try {
       const builder = new AnalyzedIndexBuilder();
       await analyzeCorpus(

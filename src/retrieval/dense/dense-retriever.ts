@@ -82,7 +82,7 @@ export class DenseRetriever implements Retriever {
     extraKey: Record<string, unknown>,
     options: { shard?: { index: number; count: number }; chunkRows?: number },
   ) {
-    const progress = startProgress(label, ids.length);
+    const progress = startProgress(`encode ${label}`, ids.length);
     const started = Date.now();
     let tokens = 0;
     let encodedRows = 0;

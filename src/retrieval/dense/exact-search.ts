@@ -68,7 +68,7 @@ export async function exactTopK(request: SearchRequest): Promise<TopList[]> {
   const pools = Array.from({ length: queryCount }, () => new Pool());
   if (queryCount === 0) return [];
   const maxNeeded = Math.max(...request.needed);
-  const topk = await openModel(buildScoreGraph(dim, true), request.device);
+  const topk = await openModel(buildScoreGraph(dim, true), request.device, 'search');
   let fullScores: OrtModel | undefined;
   const scale = (value: number) => (scoreScale === 1 ? value : Math.fround(value * scoreScale));
   let seen = 0;
@@ -103,7 +103,7 @@ export async function exactTopK(request: SearchRequest): Promise<TopList[]> {
         }
       }
       if (unsettled.length > 0) {
-        fullScores ??= await openModel(buildScoreGraph(dim, false), request.device);
+        fullScores ??= await openModel(buildScoreGraph(dim, false), request.device, 'search');
         const scores = (await fullScores.run(feeds)).scores!.data as Float32Array;
         for (const q of unsettled) {
           const needed = Math.min(request.needed[q]!, block.rows);

@@ -1,0 +1,41 @@
+import { log } from '../core/log.js';
+import { formatDuration, progressVisible, setProgressScope } from '../core/progress.js';
+import { resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
+import { formatDelta } from '../report/render-table.js';
+import type { RunSummary } from '../report/results-dir.js';
+import type { EvaluationObserver } from '../pipeline/run-evaluation.js';
+
+/**
+ * What `eval` shows on stderr while it runs: each stage's in-place line starts with `[i/N]`, and a finished task
+ * collapses to one line with its headline value, the published value for the same setting and the difference.
+ */
+export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number } {
+  const started = performance.now();
+  let published: Promise<BaselineRow | undefined> | undefined;
+  return {
+    taskStarted(task, index, count) {
+      setProgressScope(`[${index + 1}/${count}]`);
+      // without a status line (a pipe, CI, --no-progress) a log still shows what is running
+      if (!progressVisible()) log.info(`[${index + 1}/${count}] ${task} …`);
+    },
+    async taskFinished(task, index, count, seconds, summary: RunSummary) {
+      setProgressScope('');
+      published ??= resolveBaselineOption(undefined, [summary]).then((rows) => rows[0]);
+      const row = await published;
+      const measure = summary.headline;
+      const value = summary.tasks[task]?.aggregate[measure];
+      const reference = row?.measures[measure]?.tasks[task];
+      const points = value === undefined ? undefined : 100 * value;
+      const publishedPoints = reference === undefined || !row ? undefined : (reference * 100) / row.scale;
+      const parts = [
+        `[${index + 1}/${count}] ${task}`,
+        `${measure} ${points === undefined ? '-' : points.toFixed(2)}`,
+        `published ${publishedPoints === undefined ? '-' : publishedPoints.toFixed(1)}`,
+        `Δ ${points === undefined || publishedPoints === undefined ? '-' : formatDelta(points - publishedPoints)}`,
+        formatDuration(seconds),
+      ];
+      log.info(parts.join('  '));
+    },
+    elapsedSeconds: () => (performance.now() - started) / 1000,
+  };
+}
