@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTask } from '../../src/dataset/load-task.js';
-import { fixtureModelDir, modelAvailable } from '../encode/helpers.js';
+import { fixtureModelDir } from '../encode/helpers.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 
 const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
@@ -76,7 +76,7 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     );
   });
 
-  it.skipIf(!modelAvailable('tiny-llama-bidir'))('compares an export whose reasonir.json extends reasonir with the ReasonIR paper (the 29.9 path)', async () => {
+  it('compares an export whose reasonir.json extends reasonir with the ReasonIR paper (the 29.9 path)', async () => {
     const tinyLlama = fixtureModelDir('tiny-llama-bidir');
     const out = path.join(work, 'reasonir-gpt4');
     const result = await runReasonir(
