@@ -7,7 +7,7 @@ import { brightColumns, writeBrightParquet } from '../../tools/bright-parquet.mj
 import type { BrightRow } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { HarnessError } from '../../src/core/errors.js';
-import { sharedRoot } from '../helpers/cli.js';
+import { fixturesRoot } from '../helpers/cli.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, fixtureData, hubEnvironment, tempDir } from './support.js';
 
@@ -19,9 +19,9 @@ interface ExampleJson {
   gold_ids_long: string[];
 }
 
-/** The golden rows: BRIGHT examples as published (../shared/bright/examples). */
+/** The golden rows: BRIGHT examples as published (copied into test/fixtures/bright/examples). */
 function goldenExamples(task: string): ExampleJson[] {
-  const text = gunzipSync(readFileSync(path.join(sharedRoot, 'bright', 'examples', `${task}.jsonl.gz`))).toString('utf8');
+  const text = gunzipSync(readFileSync(path.join(fixturesRoot, 'bright', 'examples', `${task}.jsonl.gz`))).toString('utf8');
   return text.trim().split('\n').map((line) => JSON.parse(line) as ExampleJson);
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIGS, DEFAULT_DATASET, getTask, listTasks, parseConfigList, parseQueryVariant, parseTaskList, QUERY_VARIANTS, registryFile } from '../../src/dataset/registry.js';
-import { runReasonir, sharedRoot } from '../helpers/cli.js';
+import { fixturesRoot, runReasonir } from '../helpers/cli.js';
 
 const paperOrder = ['biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'leetcode', 'pony', 'aops', 'theoremqa_questions', 'theoremqa_theorems'];
 
@@ -17,7 +17,7 @@ describe('task registry', () => {
   });
 
   it('holds every file of the manifest with its size, md5, sha256 and rows', () => {
-    const manifest = JSON.parse(readFileSync(path.join(sharedRoot, 'bright', 'hf-manifest.json'), 'utf8')) as {
+    const manifest = JSON.parse(readFileSync(path.join(fixturesRoot, 'bright', 'hf-manifest.json'), 'utf8')) as {
       files: Array<{ path: string; size: number; md5: string; sha256_rev_3066d29: string | null; rows: number }>;
     };
     expect(manifest.files).toHaveLength(92);

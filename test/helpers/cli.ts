@@ -19,8 +19,6 @@ import { runCli } from '../../src/cli/run-cli.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const fixturesRoot = path.join(repoRoot, 'test', 'fixtures');
-/** @deprecated source material outside the clone; tests are being moved to test/fixtures (issue 10). */
-export const sharedRoot = path.resolve(repoRoot, '..', 'shared');
 
 export interface CliResult {
   code: number | null;

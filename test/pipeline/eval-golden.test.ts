@@ -1,17 +1,17 @@
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
-import { runReasonir, sharedRoot } from '../helpers/cli.js';
+import { fixturesRoot, runReasonir } from '../helpers/cli.js';
 
 /**
- * `reasonir eval` end to end against BRIGHT's own BM25 (golden/bm25: gensim + Lucene run through
+ * `reasonir eval` end to end against BRIGHT's own BM25 (test/fixtures/bm25, copied from golden/bm25: gensim + Lucene run through
  * `retrieval_bm25`): the golden corpus and queries become a --data-dir task, and the run that eval writes must be
  * the reference run line for line (same documents, order and float32 scores), its metrics the reference metrics.
  */
-const golden = path.join(sharedRoot, 'golden', 'bm25');
+const golden = path.join(fixturesRoot, 'bm25');
 const readJsonLines = <T>(file: string): T[] =>
   (file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file))
     .toString('utf8')
@@ -19,7 +19,7 @@ const readJsonLines = <T>(file: string): T[] =>
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as T);
 
-describe.skipIf(!existsSync(golden))('reasonir eval reproduces the golden BRIGHT BM25 run', () => {
+describe('reasonir eval reproduces the golden BRIGHT BM25 run', () => {
   let work: string;
   let outDir: string;
   let cacheDir: string;

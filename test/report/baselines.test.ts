@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultBaselineFor, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { buildComparisonTable } from '../../src/report/comparison-table.js';
-import { repoRoot, sharedRoot } from '../helpers/cli.js';
+import { fixturesRoot, repoRoot } from '../helpers/cli.js';
 
-const publishedScores = path.join(sharedRoot, 'bright', 'published-scores.json');
+const publishedScores = path.join(fixturesRoot, 'bright', 'published-scores.json');
 
 const TASKS = [
   'biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living',
@@ -110,7 +110,7 @@ describe('published baselines (configs/baselines)', () => {
     expect(() => parseBaselineFile({ format: 'reasonir-baseline/1', rows: [row] }, 'y.json')).toThrowError(/y.json: r.NDCG@10.biology must be a number/);
   });
 
-  it.skipIf(!existsSync(publishedScores))('are exactly what tools/generate-baselines.mjs makes of ../shared/bright/published-scores.json', () => {
+  it('are exactly what tools/generate-baselines.mjs makes of published-scores.json (test/fixtures/bright)', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'reasonir-baselines-'));
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'generate-baselines.mjs'), publishedScores, out], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);

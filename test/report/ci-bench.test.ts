@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTask } from '../../src/dataset/load-task.js';
-import { repoRoot, sharedRoot } from '../helpers/cli.js';
+import { fixturesRoot, repoRoot } from '../helpers/cli.js';
 
 const benchDir = path.join(repoRoot, 'test', 'fixtures', 'ci-bench');
 const dataDir = path.join(benchDir, 'data');
-const examples = path.join(sharedRoot, 'bright', 'examples');
+const examples = path.join(fixturesRoot, 'bright', 'examples');
 const TASKS: Array<[task: string, queries: number, documents: number]> = [
   ['biology', 103, 578],
   ['leetcode', 142, 2024],
@@ -29,7 +29,7 @@ describe('CI benchmark fixture', () => {
     if (task === 'leetcode') expect(loaded.queries.every((query) => query.excludedIds.length > 0)).toBe(true);
   });
 
-  it.skipIf(!existsSync(examples))('is exactly what tools/make-ci-bench.mjs writes from ../shared/bright/examples', () => {
+  it('is exactly what tools/make-ci-bench.mjs writes from the BRIGHT examples (test/fixtures/bright/examples)', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'reasonir-ci-bench-'));
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'make-ci-bench.mjs'), examples, out], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);

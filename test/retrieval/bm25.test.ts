@@ -13,7 +13,7 @@ import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { decodeIndex, encodeIndex } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
-import { fixtures, readJsonLines, readText, sharedGolden } from './golden-files.js';
+import { fixtures, readJsonLines, readText } from './golden-files.js';
 
 const bm25Fixture = (file: string) => path.join(fixtures, 'bm25', file);
 
@@ -23,7 +23,7 @@ interface GoldenQuery {
   excluded_ids: string[];
 }
 
-const corpusRows = readJsonLines<{ id: string; content: string }>(sharedGolden('bm25/corpus.jsonl.gz'));
+const corpusRows = readJsonLines<{ id: string; content: string }>(bm25Fixture('corpus.jsonl.gz'));
 const goldenQueries = readJsonLines<GoldenQuery>(bm25Fixture('queries.jsonl'));
 const corpus = { ids: corpusRows.map((row) => row.id), texts: corpusRows.map((row) => row.content) };
 const queries: Query[] = goldenQueries.map((query) => ({
@@ -168,7 +168,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
 
 describe('BM25 retriever: the golden run end to end', () => {
   const expected = new Map<string, Array<[string, number]>>();
-  for (const line of readText(sharedGolden('bm25/run.trec.gz')).split('\n')) {
+  for (const line of readText(bm25Fixture('run.trec.gz')).split('\n')) {
     if (line.length === 0) continue;
     const [qid, , docId, , score] = line.split(' ');
     if (!expected.has(qid!)) expected.set(qid!, []);
