@@ -9,6 +9,9 @@ import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecRun } from '../eval/trec-run.js';
 import type { Measure } from '../eval/measure.js';
+import type { Evaluation } from '../eval/evaluate.js';
+import type { Run } from '../core/types.js';
+import type { CorpusIds, LoadedTask } from '../dataset/load-task.js';
 import type { RunSummary } from '../report/results-dir.js';
 import type { TaskEvaluation } from './evaluate-task.js';
 
@@ -28,7 +31,7 @@ export interface EvalSetting {
  */
 export async function chooseOutputDir(
   explicit: string | undefined,
-  setting: Pick<EvalSetting, 'retriever' | 'model' | 'queries' | 'long'>,
+  setting: Pick<EvalSetting, 'retriever' | 'model' | 'queries' | 'long'> | { name: string },
   now = new Date(),
 ): Promise<string> {
   if (explicit) {
@@ -38,9 +41,8 @@ export async function chooseOutputDir(
     }
     return explicit;
   }
-  const name = [setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null, now.toISOString().slice(0, 10)]
-    .filter(Boolean)
-    .join('-');
+  const stem = 'name' in setting ? [setting.name] : [setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null];
+  const name = [...stem, now.toISOString().slice(0, 10)].filter(Boolean).join('-');
   const base = path.join('results', name);
   for (let attempt = 1; ; attempt++) {
     const candidate = attempt === 1 ? base : `${base}-${attempt}`;
@@ -59,33 +61,60 @@ export async function chooseOutputDir(
 }
 
 /**
- * Writes one task's files into a hidden staging folder and renames it into place only when complete, so an
- * interrupted run never leaves a task folder that looks finished.
+ * Writes one task's files (run.trec, score.json, results.json, metrics.json, per_query.tsv, manifest.json) into a
+ * hidden staging folder and renames it into place only when complete, so an interrupted run never leaves a task
+ * folder that looks finished.
  */
+export async function writeTaskFolder(
+  outDir: string,
+  taskName: string,
+  files: { run: Run; tag: string; evaluation: Evaluation; measures: readonly Measure[]; manifest: (writeSeconds: number) => unknown },
+): Promise<void> {
+  const started = performance.now();
+  const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
+  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(staging, { recursive: true });
+  try {
+    await writeTrecRun(path.join(staging, 'run.trec'), files.run, files.tag);
+    await writeScoreJson(path.join(staging, 'score.json'), files.run);
+    await writeEvaluationFiles(staging, files.evaluation, files.measures);
+    const manifest = files.manifest((performance.now() - started) / 1000);
+    await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fs.rename(staging, path.join(outDir, taskName));
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Content, not local paths: the manifest must describe the data on any machine. */
+export function datasetManifest(loaded: LoadedTask<CorpusIds>): unknown {
+  return {
+    repo: loaded.repo,
+    revision: loaded.revision,
+    files: loaded.files.map(({ config, path: file, sha256, size }) => ({ config, path: file, sha256, size })),
+  };
+}
+
+export function hostManifest(): unknown {
+  return { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memory_bytes: os.totalmem() };
+}
+
+/** One task of `reasonir eval`: its run, scores and manifest. */
 export async function writeTaskResults(
   outDir: string,
   result: TaskEvaluation,
   setting: EvalSetting,
   measures: readonly Measure[],
 ): Promise<void> {
-  const started = performance.now();
-  const taskName = result.loaded.task.name;
-  const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
-  await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true });
-  try {
-    const tag = `reasonir-${setting.model ?? setting.retriever}`;
-    await writeTrecRun(path.join(staging, 'run.trec'), result.run, tag);
-    await writeScoreJson(path.join(staging, 'score.json'), result.run);
-    await writeEvaluationFiles(staging, result.evaluation, measures);
-    const manifest = {
-      task: taskName,
-      dataset: {
-        repo: result.loaded.repo,
-        revision: result.loaded.revision,
-        // content, not local paths: the manifest must describe the data on any machine
-        files: result.loaded.files.map(({ config, path: file, sha256, size }) => ({ config, path: file, sha256, size })),
-      },
+  await writeTaskFolder(outDir, result.loaded.task.name, {
+    run: result.run,
+    tag: `reasonir-${setting.model ?? setting.retriever}`,
+    evaluation: result.evaluation,
+    measures,
+    manifest: (write_s) => ({
+      task: result.loaded.task.name,
+      dataset: datasetManifest(result.loaded),
       queries: setting.queries,
       long: setting.long,
       top_k: setting.depth,
@@ -94,17 +123,12 @@ export async function writeTaskResults(
       retriever: { name: setting.retriever, model: setting.model, parameters: setting.retrieverParameters },
       data_warnings: result.loaded.warnings,
       versions: { reasonir: packageVersion(), node: process.version },
-      host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memory_bytes: os.totalmem() },
-      timings_s: { ...result.timings, write_s: (performance.now() - started) / 1000 },
+      host: hostManifest(),
+      timings_s: { ...result.timings, write_s },
       argv: setting.argv,
       created: new Date().toISOString(),
-    };
-    await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    await fs.rename(staging, path.join(outDir, taskName));
-  } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+    }),
+  });
 }
 
 /** `summary.json` (format: RunSummary), rewritten after each finished task. */

@@ -16,6 +16,8 @@ export interface BaselineSetting {
   long: boolean;
   modelId?: string;
   reranker?: string;
+  /** How many retrieved documents were reranked (leaderboard rows publish top-10 and top-100). */
+  rerankDepth?: number;
 }
 
 export interface BaselineMeasure {
@@ -136,6 +138,14 @@ export interface RunSetting {
   model: string | null;
   queries: string;
   long: boolean;
+  /** A reranked run (summary.json's `reranker`): it matches only rows of the same reranker. */
+  reranker?: { model: string; run: string };
+}
+
+/** `Qwen/Qwen2.5-32B-Instruct` matches a row's `Qwen/Qwen2.5-32B-Instruct` or `Qwen2.5-32B-Instruct`. */
+function sameReranker(rowReranker: string, runReranker: string): boolean {
+  const short = (name: string) => name.toLowerCase().split('/').pop();
+  return short(rowReranker) === short(runReranker);
 }
 
 function sameModel(row: BaselineSetting, model: string): boolean {
@@ -147,13 +157,17 @@ function sameModel(row: BaselineSetting, model: string): boolean {
 /**
  * The published row to print beside a run: bm25 + original -> BRIGHT's BM25 row, bm25 + gpt4 -> BRIGHT's BM25
  * GPT-4 row, reasonir + gpt4 -> ReasonIR's 29.9 row, long -> the leaderboard's Recall@1 average, and so on.
- * Rows with a reranker are never a default. Null when nothing was published for the setting.
+ * A row with a reranker is the default only for an interpolated rerank of the same reranker (the published
+ * reranked numbers interpolate with the retriever score); a reranker-only run has no default. Null when nothing
+ * was published for the setting.
  */
 export function defaultBaselineFor(run: RunSetting, rows: BaselineRow[]): BaselineRow | null {
+  if (run.reranker && run.reranker.run !== 'interpolated') return null;
   return (
     rows.find((row) => {
       const setting = row.setting;
-      if (!row.default || setting.reranker) return false;
+      if (!row.default) return false;
+      if (run.reranker ? !setting.reranker || !sameReranker(setting.reranker, run.reranker.model) : setting.reranker) return false;
       if (setting.long !== run.long || setting.queries.toLowerCase() !== run.queries.toLowerCase()) return false;
       if (setting.model === null) return run.model === null && setting.retriever === run.retriever;
       return run.model !== null && sameModel(setting, run.model);

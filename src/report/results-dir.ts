@@ -14,6 +14,20 @@ export interface RunSummary {
   /** The measure the papers report for this setting: NDCG@10, or Recall@1 for long documents. */
   headline: string;
   tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
+  /** Present when `reasonir rerank` wrote the folder: the reranker and which of its runs this is. */
+  reranker?: RerankSummary;
+}
+
+export interface RerankSummary {
+  /** The model name as the server knows it (`Qwen/Qwen2.5-32B-Instruct`). */
+  model: string;
+  /** `qwen-rerank` (ReasonIR's pointwise prompts) or `bright-listwise` (BRIGHT's rerank.py). */
+  family: string;
+  /** `interpolated` (0.5 reranker + 0.5 retriever) or `reranker-only`. */
+  run: 'interpolated' | 'reranker-only';
+  top_k: number;
+  /** The results folder that was reranked. */
+  input: string;
 }
 
 /** A results directory: where it is, what to call it in tables, and its summary. */
@@ -63,9 +77,10 @@ function validateSummary(value: unknown, where: string): RunSummary {
 }
 
 /** A short name for the run: `bm25`, `reasonir +gpt4`, `bm25 long`. */
-export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long'>): string {
+export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long' | 'reranker'>): string {
   const name = summary.model ?? summary.retriever;
-  return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}`;
+  const reranker = summary.reranker ? ` +rerank ${summary.reranker.model.split('/').pop()}${summary.reranker.run === 'reranker-only' ? ' only' : ''}` : '';
+  return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}${reranker}`;
 }
 
 export async function readResultsDir(dir: string): Promise<ResultsDir> {

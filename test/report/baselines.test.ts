@@ -22,7 +22,7 @@ function cells(row: BaselineRow, measure = 'NDCG@10'): number[] {
 describe('published baselines (configs/baselines)', () => {
   it('parse, have unique names, provenance on every row and at most one default per setting', async () => {
     const rows = await loadPublishedBaselines();
-    expect(rows.length).toBe(13 + 1 + 65 + 13 + 9 + 6 + 4);
+    expect(rows.length).toBe(13 + 1 + 65 + 13 + 10 + 9 + 6 + 4);
     expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
     const defaults = new Map<string, string>();
     for (const row of rows) {

@@ -1,0 +1,284 @@
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/core/types.js';
+import { loadTask } from '../../src/dataset/load-task.js';
+import { qrelsFromQueries } from '../../src/eval/build-run.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { DEFAULT_MEASURES } from '../../src/eval/measure.js';
+import { readRunFile } from '../../src/eval/run-file.js';
+import { qwenRerankPrompt } from '../../src/rerank/qwen-rerank-prompts.js';
+import { repoRoot, runReasonir } from '../helpers/cli.js';
+import { countWords, deterministicScore, startOpenAiServer, type OpenAiServer } from '../helpers/openai-server.js';
+
+const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
+const KEY = 'sk-test-secret-never-printed';
+
+let work: string;
+let original: string;
+let gpt4: string;
+
+async function evalRun(out: string, extra: string[]): Promise<void> {
+  const result = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--top-k', '20', '--json', ...extra], {
+    env: { REASONIR_CACHE: path.join(work, 'bm25-cache') },
+  });
+  expect(result.stderr).not.toContain('error');
+  expect(result.code).toBe(0);
+}
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-rerank-'));
+  original = path.join(work, 'bm25');
+  gpt4 = path.join(work, 'bm25-gpt4');
+  await evalRun(original, []);
+  await evalRun(gpt4, ['--queries', 'gpt4']);
+}, 120_000);
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+function rerank(server: { baseUrl: string } | string, input: string, out: string, extra: string[] = [], cache = 'llm-cache') {
+  const endpoint = typeof server === 'string' ? server : server.baseUrl;
+  return runReasonir(['rerank', input, '--endpoint', endpoint, '--model', 'test-model', '--data-dir', fixtureData, '--out', out, '--json', ...extra], {
+    env: { REASONIR_CACHE: path.join(work, cache), OPENAI_API_KEY: KEY, REASONIR_LLM_BACKOFF_MS: '5' },
+  });
+}
+
+/** Every file under dir, as text. */
+async function allText(dir: string): Promise<string> {
+  let text = '';
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) text += await fs.readFile(path.join(entry.parentPath, entry.name), 'utf8');
+  }
+  return text;
+}
+
+/** The expected QwenRerank runs, computed here from the input run and the task, independently of src/rerank. */
+async function expectedRuns(input: string, queries: 'original' | 'gpt4', topK: number) {
+  const task = await loadTask({ task: 'pony', dataDir: fixtureData, queries });
+  const texts = new Map(task.corpus.ids.map((id, i) => [id, task.corpus.texts[i]!]));
+  const queryText = new Map(task.queries.map((q) => [q.id, q.text]));
+  const retrieved = await readRunFile(path.join(input, 'pony', 'score.json'));
+  const prompts: string[] = [];
+  const rerankerOnly: Run = new Map();
+  const interpolated: Run = new Map();
+  for (const [queryId, docs] of retrieved) {
+    const top = docs.slice(0, topK); // eval writes rank order
+    const scored = top.map((doc, index) => {
+      const prompt = qwenRerankPrompt('pony', queryText.get(queryId)!, texts.get(doc.docId)!);
+      prompts.push(prompt);
+      return { docId: doc.docId, index, retriever: doc.score, reranker: deterministicScore(prompt) / 5 };
+    });
+    scored.sort((a, b) => b.reranker - a.reranker || a.index - b.index);
+    rerankerOnly.set(queryId, scored.map((d) => ({ docId: d.docId, score: d.reranker })));
+    const mixed = scored.map((d, index) => ({ docId: d.docId, index, score: 0.5 * d.reranker + 0.5 * d.retriever }));
+    mixed.sort((a, b) => b.score - a.score || a.index - b.index);
+    interpolated.set(queryId, mixed.map(({ docId, score }) => ({ docId, score })));
+  }
+  return { prompts, rerankerOnly, interpolated, qrels: qrelsFromQueries(task.queries, false) };
+}
+
+describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)', () => {
+  let server: OpenAiServer;
+  beforeAll(async () => {
+    server = await startOpenAiServer();
+  });
+  afterAll(async () => server.close());
+
+  it('sends ReasonIR\'s exact prompts and parameters, writes both runs scored, and reuses the cache on a rerun', async () => {
+    const out = path.join(work, 'rr1');
+    const result = await rerank(server, original, out, ['--top-k', '3']);
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    const expected = await expectedRuns(original, 'original', 3);
+    const sent = server.completions();
+    expect(sent).toHaveLength(112 * 3);
+    // concurrency reorders arrival, not content
+    expect(sent.map((r) => r.body!.prompt).sort()).toEqual([...expected.prompts].sort());
+    for (const request of sent) {
+      expect(request.body).toMatchObject({ model: 'test-model', temperature: 0.6, top_p: 0.9, max_tokens: 32, seed: 42, n: 1 });
+      expect(request.authorization).toBe(`Bearer ${KEY}`);
+    }
+    // the same runs, in the same order, with the same scores
+    const interpolated = await readRunFile(path.join(out, 'pony', 'score.json'));
+    const rerankerOnly = await readRunFile(path.join(out, 'reranker-only', 'pony', 'score.json'));
+    expect(rerankerOnly).toEqual(expected.rerankerOnly);
+    expect(interpolated).toEqual(expected.interpolated);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.reranker).toMatchObject({ model: 'test-model', family: 'qwen-rerank', run: 'interpolated', top_k: 3 });
+    expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected.interpolated, expected.qrels, DEFAULT_MEASURES).aggregate);
+    const onlySummary = JSON.parse(await fs.readFile(path.join(out, 'reranker-only', 'summary.json'), 'utf8'));
+    expect(onlySummary.tasks.pony.aggregate).toEqual(evaluate(expected.rerankerOnly, expected.qrels, DEFAULT_MEASURES).aggregate);
+    for (const file of ['run.trec', 'results.json', 'metrics.json', 'per_query.tsv', 'manifest.json']) expect(existsSync(path.join(out, 'pony', file))).toBe(true);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+    expect(manifest.reranker).toMatchObject({
+      family: 'qwen-rerank', model: 'test-model', api: 'completions', run: 'interpolated',
+      parameters: { temperature: 0.6, top_p: 0.9, max_tokens: 32, seed: 42 }, interpolation: { reranker: 0.5, retriever: 0.5 },
+    });
+    expect(manifest.llm).toMatchObject({ requests: 336, sent: 336, cached: 0, retries: 0, prompt_tokens: expected.prompts.reduce((sum, p) => sum + countWords(p), 0) });
+    expect(manifest.parse).toEqual({ parsed: 336, unparsable: 0, missing: 0 });
+    expect(manifest.prompt_guard).toMatchObject({ counted_by: 'server /tokenize', max_model_len: 16384, truncated_documents: 0 });
+    // the key is sent, never printed or written
+    expect(result.stdout + result.stderr).not.toContain(KEY);
+    expect(await allText(out)).not.toContain(KEY);
+    expect(await allText(path.join(work, 'llm-cache'))).not.toContain(KEY);
+
+    // a rerun is answered from the cache: nothing is sent, the files are identical
+    const before = server.completions().length;
+    const again = await rerank(server, original, path.join(work, 'rr1-again'), ['--top-k', '3']);
+    expect(again.code).toBe(0);
+    expect(server.completions().length).toBe(before);
+    expect(await fs.readFile(path.join(work, 'rr1-again', 'pony', 'score.json'), 'utf8')).toBe(await fs.readFile(path.join(out, 'pony', 'score.json'), 'utf8'));
+    const againManifest = JSON.parse(await fs.readFile(path.join(work, 'rr1-again', 'pony', 'manifest.json'), 'utf8'));
+    expect(againManifest.llm).toMatchObject({ sent: 0, cached: 336, prompt_tokens: 0, total_prompt_tokens: manifest.llm.prompt_tokens });
+
+    // the published-row machinery: an interpolated rerank is a "+rerank" run in tables
+    const table = await runReasonir(['table', out, path.join(out, 'reranker-only'), '--format', 'csv', '--baselines', 'none']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('bm25 +rerank test-model');
+    expect(table.stdout).toContain('bm25 +rerank test-model only');
+  });
+
+  it('gives the reranker the reasoning text of a --queries gpt4 run', async () => {
+    const out = path.join(work, 'rr-gpt4');
+    const before = server.completions().length;
+    const result = await rerank(server, gpt4, out, ['--top-k', '2']);
+    expect(result.code).toBe(0);
+    const expected = await expectedRuns(gpt4, 'gpt4', 2);
+    expect(server.completions().slice(before).map((r) => r.body!.prompt).sort()).toEqual([...expected.prompts].sort());
+    expect(JSON.parse(result.stdout).queries).toBe('gpt4');
+    expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
+  });
+});
+
+describe('reasonir rerank against a hostile server', () => {
+  it('retries 429 (Retry-After), 500, slow and non-JSON answers; counts refusals and unparsable outputs', async () => {
+    const server = await startOpenAiServer({
+      fault: (index) =>
+        index === 0 ? { status: 429, retryAfter: '0' } :
+        index === 1 ? { status: 500 } :
+        index === 2 ? { delayMs: 3000 } :
+        index === 3 ? { notJson: true } :
+        index === 4 ? { noChoices: true } :
+        undefined,
+      answer: (prompt) => ['Relevance score: high', 'No idea.', 'Relevance score: 3.'][deterministicScore(prompt) % 3]!,
+    });
+    try {
+      const out = path.join(work, 'hostile');
+      const result = await rerank(server, original, out, ['--top-k', '1', '--concurrency', '1', '--timeout', '1'], 'hostile-cache');
+      expect(result.stderr).not.toContain('error:');
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.llm).toMatchObject({ requests: 112, sent: 112, retries: 5 });
+      const { parsed, unparsable, missing } = manifest.parse;
+      expect(parsed + unparsable + missing).toBe(112);
+      expect(missing).toBeGreaterThan(0);
+      const scores = [...(await readRunFile(path.join(out, 'reranker-only', 'pony', 'score.json'))).values()].map((docs) => docs[0]!.score);
+      expect(scores.filter((s) => s === 0)).toHaveLength(missing);
+      expect(scores.filter((s) => s === -1)).toHaveLength(unparsable);
+      expect(scores.filter((s) => s === 0.6)).toHaveLength(parsed);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('records chat refusals (--api chat) as outputs without a score', async () => {
+    const server = await startOpenAiServer({ fault: (index) => (index % 2 === 0 ? { refusal: 'I cannot help with that.' } : undefined) });
+    try {
+      const out = path.join(work, 'refusals');
+      const result = await rerank(server, original, out, ['--top-k', '1', '--api', 'chat'], 'refusal-cache');
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.llm.refusals).toBe(56);
+      expect(manifest.parse.missing).toBe(56);
+      const chat = server.completions()[0]!.body!;
+      expect(chat.messages).toEqual([{ role: 'user', content: expect.stringContaining('I will use the programming language pony.') }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes an interrupted rerank from the cache and leaves nothing half-written', async () => {
+    let failing = true;
+    const server = await startOpenAiServer({ fault: (index) => (failing && index >= 150 ? { status: 503 } : undefined) });
+    try {
+      const out = path.join(work, 'resume');
+      const broken = await rerank(server, original, out, ['--top-k', '2', '--retries', '1', '--concurrency', '1'], 'resume-cache');
+      expect(broken.code).toBe(3);
+      expect(broken.stderr).toMatch(/failed after 2 attempts: HTTP 503/);
+      expect(existsSync(out)).toBe(false);
+      failing = false;
+      const sentBefore = server.completions().length;
+      const resumed = await rerank(server, original, out, ['--top-k', '2'], 'resume-cache');
+      expect(resumed.code).toBe(0);
+      // 150 answers came back before the failure: only the other 74 are asked again
+      expect(server.completions().length - sentBefore).toBe(224 - 150);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.llm).toMatchObject({ cached: 150, sent: 74 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts documents to the model context with a count in the manifest (vLLM /tokenize)', async () => {
+    // room for every query with its instructions plus 5 words of document (the fixture's documents have 8 or 9)
+    const task = await loadTask({ task: 'pony', dataDir: fixtureData });
+    const maxModelLen = Math.max(...task.queries.map((q) => countWords(qwenRerankPrompt('pony', q.text, '')))) + 32 + 5;
+    const server = await startOpenAiServer({ maxModelLen });
+    try {
+      const out = path.join(work, 'guard');
+      const result = await rerank(server, original, out, ['--top-k', '3'], 'guard-cache');
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.prompt_guard.max_model_len).toBe(maxModelLen);
+      expect(manifest.prompt_guard.truncated_documents).toBeGreaterThan(0);
+      for (const request of server.completions()) expect(countWords(String(request.body!.prompt))).toBeLessThanOrEqual(maxModelLen - 32);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('reasonir rerank refuses bad input with a sentence and writes nothing', () => {
+  it('unreachable endpoint (3), unknown model (2), no score.json (3), depth beyond the run (2), already reranked (2)', async () => {
+    const server = await startOpenAiServer();
+    try {
+      const closed = await startOpenAiServer();
+      const deadUrl = closed.baseUrl;
+      await closed.close();
+      const out = path.join(work, 'bad');
+      const unreachable = await rerank(deadUrl, original, out, ['--top-k', '5']);
+      expect(unreachable.code).toBe(3);
+      expect(unreachable.stderr).toContain('cannot reach the LLM server');
+
+      const wrongModel = await runReasonir(['rerank', original, '--endpoint', server.baseUrl, '--model', 'Qwen/nope', '--data-dir', fixtureData, '--out', out, '--top-k', '5']);
+      expect(wrongModel.code).toBe(2);
+      expect(wrongModel.stderr).toContain('does not serve --model "Qwen/nope"; it serves: test-model');
+
+      const noScores = path.join(work, 'no-scores');
+      await fs.cp(original, noScores, { recursive: true });
+      await fs.rm(path.join(noScores, 'pony', 'score.json'));
+      const missing = await rerank(server, noScores, out, ['--top-k', '5']);
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain("score.json does not exist: rerank reads the retriever's candidates");
+
+      const deep = await rerank(server, original, out, ['--top-k', '100']);
+      expect(deep.code).toBe(2);
+      expect(deep.stderr).toContain('--top-k 100 is larger than the run');
+
+      const twice = await rerank(server, path.join(work, 'rr1'), out, ['--top-k', '3']);
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toContain('is already a reranked run');
+
+      const noEndpoint = await runReasonir(['rerank', original, '--model', 'test-model'], { env: { OPENAI_BASE_URL: '' } });
+      expect(noEndpoint.code).toBe(2);
+      expect(noEndpoint.stderr).toContain('--endpoint');
+
+      expect(existsSync(out)).toBe(false);
+      expect(server.completions()).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
