@@ -62,6 +62,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     queries,
     long,
     dataset: { repo: DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
+    top_k: depth,
     created: new Date().toISOString(),
     headline: headline.name,
     tasks: {},

@@ -36,6 +36,10 @@ export interface CheckOptions {
   /** Measure names, or 'all' for every measure the baseline row has. Defaults to the run's headline measure. */
   measures?: string[] | 'all';
   tolerance?: number;
+  /** The subset of the baseline's tasks to check (`--tasks`); without it every task of the baseline must be in the run. */
+  tasks?: string[];
+  /** Setting differences overridden with --force: they lead the report. */
+  forced?: string[];
 }
 
 // Float noise in x100 conversions (0.189 * 100 = 18.900000000000002) must not decide a tolerance verdict.
@@ -62,20 +66,22 @@ function verdict(ok: boolean, deltaPoints: number, tolerance: number): CheckStat
   return Math.abs(deltaPoints) <= tolerance + (tolerance > 0 ? EPSILON : 0) ? 'within tolerance' : 'FAIL';
 }
 
-function checkMeasure(results: ResultsDir, row: BaselineRow, measure: string, tolerance: number, notes: string[]): CheckLine[] {
+function checkMeasure(results: ResultsDir, row: BaselineRow, measure: string, options: { tolerance: number; subset?: string[] }, notes: string[]): CheckLine[] {
+  const { tolerance, subset } = options;
   const entry = row.measures[measure]!;
   const exact = row.decimals === null;
   const runKey = resolveMeasureName(measure, measuresOf(results));
   const ourValue = (task: string) => (runKey === null ? undefined : results.summary.tasks[task]?.aggregate[runKey]);
   const lines: CheckLine[] = [];
-  const tasks = inPaperOrder(Object.keys(entry.tasks));
+  const tasks = inPaperOrder(Object.keys(entry.tasks).filter((task) => subset === undefined || subset.includes(task)));
 
   for (const task of tasks) {
     const expected = entry.tasks[task]!;
     const ours = ourValue(task);
     if (ours === undefined) {
-      const status: CheckStatus = exact ? 'FAIL' : 'not run';
-      const reason = runKey === null ? `the run has no ${measure}` : 'task missing from the run';
+      // a task the baseline has and the run lacks is a failure, published or exact: name a subset with --tasks
+      const status: CheckStatus = 'FAIL';
+      const reason = runKey === null ? `the run has no ${measure}` : 'task missing from the run; check a subset with --tasks';
       lines.push({ measure, task, ours: null, expected, deltaPoints: null, status, reason });
       continue;
     }
@@ -88,13 +94,17 @@ function checkMeasure(results: ResultsDir, row: BaselineRow, measure: string, to
 
   // Published averages span the whole setting (12 tasks, or the 8 long ones); exact rows span their own tasks.
   const avgTasks = exact ? tasks : taskColumns(row.setting.long).map((column) => column.task);
-  const expectedAvg = entry.avg ?? (!exact && tasks.length === avgTasks.length ? meanInOrder(avgTasks.map((task) => entry.tasks[task]!)) : null);
-  if (expectedAvg !== null && avgTasks.length > 0) {
+  const allTasks = Object.keys(entry.tasks);
+  const expectedAvg = entry.avg ?? (!exact && allTasks.length === avgTasks.length ? meanInOrder(avgTasks.map((task) => entry.tasks[task]!)) : null);
+  const subsetCoversAvg = subset === undefined || avgTasks.every((task) => subset.includes(task));
+  if (expectedAvg !== null && avgTasks.length > 0 && !subsetCoversAvg) {
+    lines.push({ measure, task: 'Avg', ours: null, expected: expectedAvg, deltaPoints: null, status: 'not run', reason: `--tasks names ${subset!.length}/${avgTasks.length} tasks` });
+  } else if (expectedAvg !== null && avgTasks.length > 0) {
     const ours = avgTasks.map(ourValue);
     const covered = ours.filter((value): value is number => value !== undefined);
     if (covered.length < avgTasks.length) {
-      const reason = `the run covers ${covered.length}/${avgTasks.length} tasks`;
-      lines.push({ measure, task: 'Avg', ours: null, expected: expectedAvg, deltaPoints: null, status: exact ? 'FAIL' : 'not run', reason });
+      const reason = `the run covers ${covered.length}/${avgTasks.length} tasks; check a subset with --tasks`;
+      lines.push({ measure, task: 'Avg', ours: null, expected: expectedAvg, deltaPoints: null, status: 'FAIL', reason });
     } else {
       const mean = meanInOrder(covered)!;
       const scaled = mean * row.scale;
@@ -112,9 +122,9 @@ function checkMeasure(results: ResultsDir, row: BaselineRow, measure: string, to
 }
 
 /**
- * Checks a run against one baseline row. Exact rows (written from a results directory) must match bit for bit
- * to be OK and every task in them must be present; published rows compare at their printed precision, tasks the
- * run lacks are "not run", and the average is checked only when the run covers all of the setting's tasks.
+ * Checks a run against one baseline row. Exact rows (written from a results directory) must match bit for bit to
+ * be OK; published rows compare at their printed precision. Either way a task of the row that the run lacks FAILs,
+ * unless `tasks` names the subset to check; the average is checked when the checked tasks cover the setting's.
  */
 export function checkAgainst(results: ResultsDir, row: BaselineRow, from: string, options: CheckOptions = {}): CheckReport {
   const tolerance = options.tolerance ?? 0;
@@ -128,8 +138,13 @@ export function checkAgainst(results: ResultsDir, row: BaselineRow, from: string
           if (key === null) throw usageError('unknown_measure', `baseline ${row.name} has no ${name}; it has ${Object.keys(row.measures).join(', ')}`);
           return key;
         });
-  const notes: string[] = [];
-  const lines = measures.flatMap((measure) => checkMeasure(results, row, measure, tolerance, notes));
+  const notes: string[] = [...(options.forced ?? [])];
+  const subset = options.tasks;
+  if (subset !== undefined) {
+    const unknown = subset.filter((task) => !Object.values(row.measures).some((entry) => task in entry.tasks) && !taskColumns(row.setting.long).some((column) => column.task === task));
+    if (unknown.length > 0) throw usageError('unknown_task', `--tasks: ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in baseline ${row.name}`);
+  }
+  const lines = measures.flatMap((measure) => checkMeasure(results, row, measure, { tolerance, ...(subset ? { subset } : {}) }, notes));
   const counts: Record<CheckStatus, number> = { OK: 0, 'within tolerance': 0, FAIL: 0, 'not run': 0 };
   for (const line of lines) counts[line.status]++;
   if (counts.OK + counts['within tolerance'] + counts.FAIL === 0) {

@@ -43,6 +43,8 @@ export interface RunComparison {
   tasksOnlyInB: string[];
   /** Random rounds and seed used where a task has too many queries for the exact permutation test. */
   permutation: { rounds: number; seed: number };
+  /** Setting differences overridden with --force; the output leads with them. */
+  forced: string[];
 }
 
 export interface CompareOptions {
@@ -51,6 +53,7 @@ export interface CompareOptions {
   top?: number;
   rounds?: number;
   seed?: number;
+  forced?: string[];
 }
 
 function perQueryValues(perQuery: Record<string, Record<string, number>>, measure: string, where: string): Map<string, number> {
@@ -113,6 +116,7 @@ export async function compareResults(a: ResultsDir, b: ResultsDir, options: Comp
     tasksOnlyInA: tasksA.filter((task) => !tasksB.includes(task)),
     tasksOnlyInB: tasksB.filter((task) => !tasksA.includes(task)),
     permutation: { rounds, seed },
+    forced: options.forced ?? [],
   };
 }
 
@@ -142,6 +146,7 @@ export function renderRunComparison(comparison: RunComparison, format: 'text' | 
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((text, i) => (i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!))).join('  ');
   const out = [
+    ...comparison.forced,
     `A: ${comparison.a.label} (${comparison.a.dir})`,
     `B: ${comparison.b.label} (${comparison.b.dir})`,
     `${comparison.measure} x100 per task over the queries both runs evaluated; p-values are two-sided:`,

@@ -19,6 +19,7 @@ tr.published td:first-child { color: #555; } tr.delta td { font-style: italic; c
 dl.meta { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; } dl.meta dt { color: #666; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 .note { color: #666; font-size: 12px; }
+.forced { background: #fde8e8; border: 1px solid #c0392b; color: #8e1b10; padding: 6px 10px; font-weight: 600; }
 `;
 
 function tableHtml(table: ComparisonTable): string {
@@ -66,6 +67,8 @@ export interface HtmlReportOptions extends TableOptions {
   title?: string;
   /** Shown in the footer; defaults to the time the page was built. */
   generated?: string;
+  /** Setting differences overridden with --force: shown in a banner above everything. */
+  forced?: string[];
 }
 
 /**
@@ -112,6 +115,7 @@ export async function buildHtmlReport(results: ResultsDir[], baselines: Baseline
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
+${(options.forced ?? []).map((mark) => `<p class="forced">${escapeHtml(mark)}</p>`).join('\n')}
 <h2>Scores</h2>
 <div class="figure">${tableHtml(table)}</div>
 <h2>Per task</h2>

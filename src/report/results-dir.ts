@@ -10,6 +10,8 @@ export interface RunSummary {
   queries: string;
   long: boolean;
   dataset: { repo: string; revision: string };
+  /** Documents kept per query (`eval --top-k`); absent in runs written before it was recorded. */
+  top_k?: number | 'all';
   created: string;
   /** The measure the papers report for this setting: NDCG@10, or Recall@1 for long documents. */
   headline: string;

@@ -127,4 +127,19 @@ describe('reasonir score --task (BRIGHT judgments from the dataset)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^NDCG@10 x 100 = \d+\.\d \(BRIGHT's headline\)\n/);
   });
+
+  it('--task warns when most of the run\'s documents are not in the task\'s corpus, and --strict exits 3', async () => {
+    // a pony run judged as leetcode: its 3 documents are pony documents
+    const run = path.join(dir, 'pony-run.trec');
+    writeFileSync(run, ['0 Q0 pony_doc_a 1 3.0 x', '0 Q0 pony_doc_b 2 2.0 x', '1 Q0 pony_doc_c 1 1.0 x'].join('\n') + '\n');
+    const lenient = await runReasonir(['score', '--task', 'leetcode', '--data-dir', dataDir, '--run', run, '--all-queries']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toContain("warning: only 0 of the run's 3 document ids are in the leetcode corpus: is this a run of another task or of the long-document setting?");
+    const strict = await runReasonir(['score', '--task', 'leetcode', '--data-dir', dataDir, '--run', run, '--strict']);
+    expect(strict.code).toBe(3);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toContain('error: only 0 of the run\'s 3 document ids are in the leetcode corpus');
+    const noTask = await runReasonir(['score', '--qrels', run, '--run', run, '--strict']);
+    expect(noTask.code).toBe(2);
+  });
 });

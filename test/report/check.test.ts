@@ -33,12 +33,19 @@ describe('check against a published row', () => {
     expect(checkAgainst(results, row!, 'x', { tolerance: 0.31 }).failed).toBe(false);
   });
 
-  it('marks tasks the run lacks as not run and skips the average', async () => {
+  it('fails tasks the run lacks, as against an exact baseline, unless --tasks names the subset', async () => {
     const results = await readResultsDir(dir('run-a'));
     const [row] = selectBaselines(await loadPublishedBaselines(), ['bright-bm25']);
     const report = checkAgainst(results, row!, 'x', { tolerance: 20 });
-    expect(report.counts).toEqual({ OK: 0, 'within tolerance': 2, FAIL: 0, 'not run': 11 });
-    expect(report.lines.at(-1)).toMatchObject({ task: 'Avg', status: 'not run', reason: 'the run covers 2/12 tasks' });
+    expect(report.counts).toEqual({ OK: 0, 'within tolerance': 2, FAIL: 11, 'not run': 0 });
+    expect(report.failed).toBe(true);
+    expect(report.lines.find((line) => line.task === 'economics')).toMatchObject({ status: 'FAIL', reason: 'task missing from the run; check a subset with --tasks' });
+    expect(report.lines.at(-1)).toMatchObject({ task: 'Avg', status: 'FAIL', reason: 'the run covers 2/12 tasks; check a subset with --tasks' });
+    const subset = checkAgainst(results, row!, 'x', { tolerance: 20, tasks: ['biology', 'pony'] });
+    expect(subset.counts).toEqual({ OK: 0, 'within tolerance': 2, FAIL: 0, 'not run': 1 });
+    expect(subset.lines.map((line) => line.task)).toEqual(['biology', 'pony', 'Avg']);
+    expect(subset.lines.at(-1)).toMatchObject({ status: 'not run', reason: '--tasks names 2/12 tasks' });
+    expect(checkAgainst(results, row!, 'x', { tasks: ['biology', 'pony'] }).failed).toBe(true);
   });
 
   it('chooses the row matching the run from a multi-row file, or asks for --row', async () => {
@@ -71,7 +78,7 @@ describe('check against an exact baseline', () => {
 
     delete moved.summary.tasks.biology;
     const missing = checkAgainst(moved, row, file);
-    expect(missing.lines[0]).toMatchObject({ task: 'biology', status: 'FAIL', reason: 'task missing from the run' });
+    expect(missing.lines[0]).toMatchObject({ task: 'biology', status: 'FAIL', reason: 'task missing from the run; check a subset with --tasks' });
   });
 });
 

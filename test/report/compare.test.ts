@@ -69,6 +69,7 @@ describe('compare with a single paired query', () => {
       tasksOnlyInA: [],
       tasksOnlyInB: [],
       permutation: { rounds: 10_000, seed: 42 },
+      forced: [],
     };
     const text = renderRunComparison(single, 'text');
     expect(text).not.toContain('NaN');

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from '@commander-js/extra-typings'
 import { compareResults, renderRunComparison } from '../../report/compare-runs.js';
 import { DEFAULT_ROUNDS, DEFAULT_SEED } from '../../report/paired-tests.js';
 import { readResultsDirs } from '../../report/results-dir.js';
+import { enforceComparable } from '../../report/comparable.js';
 import type { CommandContext } from '../program.js';
 
 function integerAtLeast(min: number): (value: string) => number {
@@ -23,9 +24,12 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('--rounds <n>', 'random sign-flip rounds for tasks with more than 16 queries', integerAtLeast(1), DEFAULT_ROUNDS)
     .option('--seed <n>', 'seed of the permutation test', integerAtLeast(0), DEFAULT_SEED)
     .option('--json', 'print the comparison as JSON', false)
+    .option('--force', 'set the runs against each other even when their settings differ (long vs short documents, top_k, dataset revision, measures); the output is marked', false)
     .action(async (a, b, options) => {
       const [runA, runB] = await readResultsDirs([a, b]);
+      const forced = await enforceComparable([runA!, runB!], options.force, 'compare');
       const comparison = await compareResults(runA!, runB!, {
+        forced,
         ...(options.measure !== undefined ? { measure: options.measure } : {}),
         top: options.top,
         rounds: options.rounds,

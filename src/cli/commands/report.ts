@@ -4,6 +4,7 @@ import { log } from '../../core/log.js';
 import { resolveBaselineOption } from '../../report/baseline.js';
 import { buildHtmlReport } from '../../report/html-report.js';
 import { readResultsDirs } from '../../report/results-dir.js';
+import { enforceComparable } from '../../report/comparable.js';
 
 export function register(program: Command): void {
   program
@@ -15,13 +16,16 @@ export function register(program: Command): void {
     .option('--measure <name>', 'measure for the table, the chart and the distributions (default: the run\'s headline)')
     .option('--delta <ref>', 'difference row against this row (default: the first published row)')
     .option('--title <text>', 'page title')
+    .option('--force', 'set the runs against each other even when their settings differ (long vs short documents, top_k, dataset revision, measures); the output is marked', false)
     .action(async (dirs, options) => {
       const runs = await readResultsDirs(dirs);
+      const forced = await enforceComparable(runs, options.force, 'report');
       const baselines = await resolveBaselineOption(options.baselines, runs.map((run) => run.summary));
       const html = await buildHtmlReport(runs, baselines, {
         ...(options.measure !== undefined ? { measure: options.measure } : {}),
         ...(options.delta !== undefined ? { delta: options.delta } : {}),
         ...(options.title !== undefined ? { title: options.title } : {}),
+        forced,
       });
       await writeFileAtomic(options.out, html);
       log.info(`wrote ${options.out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} kB)`);

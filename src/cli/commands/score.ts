@@ -33,6 +33,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('-m, --measures <list>', 'comma-separated measures, e.g. NDCG@10,Recall@100,MRR or ndcg_cut.1,5,10 (default: BRIGHT\'s 25)')
     .option('--per-query', 'also print one row per query', false)
     .option('--all-queries', 'count judged queries missing from the run as 0 (trec_eval -c); default: average over queries in both (pytrec_eval, BRIGHT)', false)
+    .option('--strict', 'with --task: exit 3 (instead of a warning) when fewer than half of the run\'s document ids are in the task\'s corpus', false)
     .option('--json', 'print {"aggregate": {...}, "per_query": {...}} at full precision instead of tables', false)
     .option('-o, --out <dir>', 'also write results.json (BRIGHT\'s file), metrics.json and per_query.tsv to this folder')
     .addHelpText(
@@ -46,6 +47,7 @@ export function register(program: Command, { io }: CommandContext): void {
       if (options.task === undefined && (options.long || options.dataDir !== undefined || options.revision !== DEFAULT_DATASET.revision)) {
         throw usageError('score_task_option', '--long, --revision and --data-dir only apply with --task');
       }
+      if (options.strict && options.task === undefined) throw usageError('score_task_option', '--strict only applies with --task');
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
       const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options, io.signal);
 
@@ -82,15 +84,32 @@ async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged
  * removed first. A run longer than 1000 per query is kept whole (trec_eval does not cut; BRIGHT's own runs are
  * already 1000 long), so scoring an official score.json gives the official numbers.
  */
-async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string }, signal: AbortSignal): Promise<Judged> {
+async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string; strict: boolean }, signal: AbortSignal): Promise<Judged> {
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
     loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', documentTexts: false, signal }),
   ]);
+  checkCorpusCoverage(rawRun, loaded.corpus.ids, `${task}${options.long ? ' (long documents)' : ''}`, options.strict);
   const { run, removed } = removeExcludedIds(rawRun, loaded.queries);
   if (removed > 0) log.warn(`${removed} excluded document(s) removed from the run before scoring (BRIGHT removes excluded ids before ranking)`);
   return { run, qrels: qrelsFromQueries(loaded.queries, options.long), headline: parseMeasure(options.long ? 'Recall@1' : 'NDCG@10') };
+}
+
+/**
+ * A run of another task (or of the other document setting) scores near 0 without any error: its documents are simply
+ * not in this corpus. Fewer than half of its distinct document ids in the corpus is taken as that mistake.
+ */
+function checkCorpusCoverage(run: Run, corpusIds: readonly string[], what: string, strict: boolean): void {
+  const corpus = new Set(corpusIds);
+  const documents = new Set<string>();
+  for (const ranked of run.values()) for (const doc of ranked) documents.add(doc.docId);
+  let found = 0;
+  for (const id of documents) if (corpus.has(id)) found++;
+  if (documents.size === 0 || found * 2 >= documents.size) return;
+  const message = `only ${found} of the run's ${documents.size} document ids are in the ${what} corpus: is this a run of another task or of the ${what.includes('long') ? 'short' : 'long'}-document setting?`;
+  if (strict) throw dataError('score_foreign_run', `${message} (--strict)`);
+  log.warn(`${message} Scores below count those documents as irrelevant; --strict makes this an error (exit 3)`);
 }
 
 /** pytrec_eval skips unmatched queries silently; say how many, on stderr. */

@@ -4,6 +4,7 @@ import { loadPublishedBaselines, resolveBaselineOption } from '../../report/base
 import { buildComparisonTable } from '../../report/comparison-table.js';
 import { parseTableFormat, renderTable } from '../../report/render-table.js';
 import { readResultsDirs } from '../../report/results-dir.js';
+import { enforceComparable } from '../../report/comparable.js';
 import type { OutputStream } from '../../core/run-context.js';
 import type { CommandContext } from '../program.js';
 import { parsePositiveInteger } from '../parse-options.js';
@@ -31,6 +32,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('--width <columns>', 'text format: fit this many columns (default: the terminal\'s; transposed below 100)', parsePositiveInteger)
     .option('--delta <ref>', 'add a difference row against this row (a row number, label, results directory or baseline name)')
     .option('--list-baselines', 'list the published rows and exit', false)
+    .option('--force', 'set the runs against each other even when their settings differ (long vs short documents, top_k, dataset revision, measures); the output is marked', false)
     .addHelpText(
       'after',
       '\nValues are x100 with one decimal like the papers; averages use unrounded per-task values, and a row that\n' +
@@ -43,11 +45,13 @@ export function register(program: Command, { io }: CommandContext): void {
         throw usageError('nothing_to_show', 'give results directories and/or --baselines NAME[,NAME] (see `reasonir table --list-baselines`)');
       }
       const runs = await readResultsDirs(dirs);
+      const forced = await enforceComparable(runs, options.force, 'table');
       const baselines = await resolveBaselineOption(options.baselines, runs.map((run) => run.summary));
       const table = buildComparisonTable(runs, baselines, {
         ...(options.measure !== undefined ? { measure: options.measure } : {}),
         ...(options.delta !== undefined ? { delta: options.delta } : {}),
       });
+      table.notes.unshift(...forced);
       io.stdout.write(renderTable(table, format, options.width ?? terminalWidth()));
     });
 }
