@@ -1,7 +1,7 @@
 /**
  * BRIGHT BM25 speed and memory on seeded synthetic corpora shaped like the real tasks: English-like text over a
  * Zipfian vocabulary (with the numbers, dotted names, identifiers and punctuation the analyzer must handle).
- *   analyzer:  single-thread throughput                                   target >= 20 MB/s per core
+ *   analyzer:  single-thread throughput (token lists, and the BM25 bags)   target >= 40 MB/s per thread
  *   biology:   57k docs, ~40 MB, 103 queries: analyze + index + retrieve  target < 5 s (2 cores); cached < 1 s
  *   leetcode:  414k docs, 142 queries with ~30k excluded ids each         target peak RSS < 3 GB, ms per query
  * BENCH_BM25_SCALE (default 1) scales the leetcode corpus, e.g. 0.25 for a quick look.
@@ -12,12 +12,14 @@ import path from 'node:path';
 import type { Candidates, Query, RetrievalInput } from '../src/core/types.js';
 import { analyze } from '../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
+import { analyzeChunk } from '../src/retrieval/bm25/chunk-analysis.js';
 import { buildRankedList } from '../src/eval/build-run.js';
 import type { BenchRow } from './table.js';
-import { peakRssMb } from './table.js';
+import { median, peakRssMb } from './table.js';
 import { seededRandom } from '../src/core/seeded-random.js';
 
 const BENCH = 'bm25';
+const PASSES = 5;
 
 
 /** Words made of syllables (so the stemmer has suffixes to strip), drawn with P(rank r) ~ 1/r. */
@@ -110,12 +112,27 @@ async function analyzerThroughput(): Promise<BenchRow[]> {
   const texts = corpusOf(new TextGenerator(7, 150_000), 12_000, 1_500, random);
   const megabytes = utf8Megabytes(texts);
   for (const text of texts.slice(0, 500)) analyze(text); // warm up the JIT
-  const started = performance.now();
   let tokens = 0;
-  for (const text of texts) tokens += analyze(text).length;
-  const seconds = (performance.now() - started) / 1000;
+  const analyzeRates: number[] = [];
+  for (let pass = 0; pass < PASSES; pass++) {
+    const started = performance.now();
+    tokens = 0;
+    for (const text of texts) tokens += analyze(text).length;
+    analyzeRates.push(megabytes / ((performance.now() - started) / 1000));
+  }
+  // the BM25 index path: chunks of consecutive documents bagged over term numbers, as one analysis worker does
+  const chunkRates: number[] = [];
+  for (let pass = 0; pass < PASSES; pass++) {
+    const started = performance.now();
+    for (let at = 0; at < texts.length; at += 1000) analyzeChunk(texts.slice(at, at + 1000));
+    chunkRates.push(megabytes / ((performance.now() - started) / 1000));
+  }
+  const analyzeRate = median(analyzeRates);
+  const chunkRate = median(chunkRates);
+  const label = `${megabytes.toFixed(1)} MB, ${(tokens / 1e6).toFixed(1)}M tokens, median of ${PASSES}`;
   return [
-    { bench: BENCH, metric: `analyzer, 1 thread (${megabytes.toFixed(1)} MB, ${(tokens / 1e6).toFixed(1)}M tokens)`, value: `${(megabytes / seconds).toFixed(1)} MB/s`, target: '>= 20 MB/s', ok: megabytes / seconds >= 20 },
+    { bench: BENCH, metric: `analyzer, 1 thread: analyze() token lists (${label})`, value: `${analyzeRate.toFixed(1)} MB/s`, target: '>= 40 MB/s', ok: analyzeRate >= 40 },
+    { bench: BENCH, metric: `analyzer, 1 thread: BM25 chunk bags (${label})`, value: `${chunkRate.toFixed(1)} MB/s`, target: '>= 40 MB/s', ok: chunkRate >= 40 },
   ];
 }
 

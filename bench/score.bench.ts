@@ -13,6 +13,7 @@ import { DEFAULT_MEASURES } from '../src/eval/measure.js';
 import { readRunFile } from '../src/eval/run-file.js';
 import { writeTrecRun } from '../src/eval/trec-run.js';
 import type { BenchRow } from './table.js';
+import { median } from './table.js';
 import { seededRandom } from '../src/core/seeded-random.js';
 
 // compiled to dist-bench/bench/: the repository is two levels up
@@ -41,12 +42,6 @@ function makeRunAndQrels(next: () => number): { run: Run; qrels: Qrels } {
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-/** Median of the runs: robust to a busy machine. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export async function run(): Promise<BenchRow[]> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 /** One measured figure: `target` states the goal and `ok` whether it was met (undefined: informational). */
 export interface BenchRow {
@@ -20,6 +21,9 @@ export function printTable(rows: BenchRow[]): void {
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
   const format = (line: string[]) => line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  // the machine may be shared: the load says how far the figures can be trusted
+  const load = os.loadavg().map((value) => value.toFixed(2)).join(', ');
+  process.stdout.write(`${os.availableParallelism()} cores, load average at the end ${load}\n`);
   process.stdout.write(`${format(header)}\n${format(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const line of cells) process.stdout.write(`${format(line)}\n`);
 }
@@ -36,4 +40,10 @@ export function peakRssMb(): number {
     // not Linux: fall through
   }
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Median of repeated measurements: robust to a busy machine. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -4,6 +4,7 @@ import { javaLowerCase } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { porterStem } from './porter-stemmer.js';
 import { LUCENE_VERSION } from './generated/lucene-tables.js';
+import { Utf16Interner } from './utf16-interner.js';
 
 /**
  * Identifies the token stream `analyze` produces; part of every analyzed-index cache key. Bump the suffix whenever
@@ -12,12 +13,64 @@ import { LUCENE_VERSION } from './generated/lucene-tables.js';
 export const ANALYZER_VERSION = `lucene-${LUCENE_VERSION}-english-porter.1`;
 
 /**
- * The filters after the tokenizer act on one token at a time, so their result depends on the token text alone and
- * is memoised (Zipf: a few thousand distinct tokens cover most of a text). The map is dropped when it grows past
- * the limit, which bounds memory on corpora with millions of distinct tokens (numbers, code).
+ * Distinct raw tokens remembered per thread before the table starts afresh: this bounds memory on corpora with
+ * millions of distinct tokens (numbers, code) while Zipf keeps the hit rate high (a few thousand distinct tokens
+ * cover most of a text).
  */
-const MEMO_LIMIT = 200_000;
-let memo = new Map<string, string>();
+const RAW_TOKEN_LIMIT = 1 << 19;
+
+/**
+ * The filters after the tokenizer act on one token at a time, so their result depends on the token text alone:
+ * each distinct raw token is filtered once and later occurrences are found by hashing the text's UTF-16 units in
+ * place, without a string per token. Filtered forms get dense term numbers, which is what indexing wants.
+ */
+export class TokenTable {
+  private readonly raw = new Utf16Interner();
+  /** Term number of each raw token id, -1 when the filters drop the token. */
+  private termOfRaw = new Int32Array(1024);
+  private readonly numberOf = new Map<string, number>();
+  /** The filtered form of each term number. */
+  readonly terms: string[] = [];
+
+  get rawTokens(): number {
+    return this.raw.size;
+  }
+
+  /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */
+  termOf(text: string, start: number, end: number): number {
+    const known = this.raw.size;
+    const id = this.raw.intern(text, start, end);
+    if (id < known) return this.termOfRaw[id]!;
+    if (id === this.termOfRaw.length) {
+      const grown = new Int32Array(id * 2);
+      grown.set(this.termOfRaw);
+      this.termOfRaw = grown;
+    }
+    const filtered = filterToken(text.slice(start, end));
+    let term = -1;
+    if (filtered.length > 0) {
+      term = this.numberOf.get(filtered) ?? -1;
+      if (term < 0) {
+        term = this.terms.length;
+        this.numberOf.set(filtered, term);
+        this.terms.push(filtered);
+      }
+    }
+    this.termOfRaw[id] = term;
+    return term;
+  }
+}
+
+let table = new TokenTable();
+
+/**
+ * This thread's token table, started afresh when it has grown past the limit. Term numbers stay valid until the
+ * next call, so a caller takes the table once per text or chunk and uses only that.
+ */
+export function tokenTable(): TokenTable {
+  if (table.rawTokens >= RAW_TOKEN_LIMIT) table = new TokenTable();
+  return table;
+}
 
 /**
  * EnglishPossessiveFilter -> LowerCaseFilter -> StopFilter -> PorterStemFilter on one StandardTokenizer token;
@@ -35,15 +88,11 @@ export function filterToken(raw: string): string {
  */
 export function analyze(text: string): string[] {
   const tokens: string[] = [];
+  const current = tokenTable();
+  const terms = current.terms;
   tokenize(text, (start, end) => {
-    const raw = text.slice(start, end);
-    let filtered = memo.get(raw);
-    if (filtered === undefined) {
-      filtered = filterToken(raw);
-      if (memo.size >= MEMO_LIMIT) memo = new Map();
-      memo.set(raw, filtered);
-    }
-    if (filtered.length > 0) tokens.push(filtered);
+    const term = current.termOf(text, start, end);
+    if (term >= 0) tokens.push(terms[term]!);
   });
   return tokens;
 }

@@ -1,0 +1,80 @@
+/**
+ * Dense ids for distinct UTF-16 substrings, looked up straight from `text[start, end)` without creating a string:
+ * slicing every token and hashing the slice in a `Map` cost more than the tokenizer itself, and the garbage
+ * collector then had to sweep one short string per token. Hand-written because no library interns substrings of
+ * a JavaScript string: an open-addressing table (linear probing) over a pool of the tokens' UTF-16 units.
+ */
+export class Utf16Interner {
+  /** Number of distinct substrings interned; ids are 0 .. size - 1 in order of first appearance. */
+  size = 0;
+  /**
+   * One record of SLOT ints per slot (id + 1, 0 when empty; hash; start of the units in the pool; length), side by
+   * side so that a probe touches one cache line. The slot count is a power of two kept at least twice `size`.
+   */
+  private slots = new Int32Array(SLOT << 12);
+  private mask = (1 << 12) - 1;
+  private units = new Uint16Array(1 << 14);
+  private unitsUsed = 0;
+
+  /** Id of `text.slice(start, end)`, newly assigned (equal to the previous `size`) when it was not seen before. */
+  intern(text: string, start: number, end: number): number {
+    const length = end - start;
+    let hash = 0x811c9dc5 | 0; // FNV-1a over the units, then a murmur3 finalizer so the low bits mix well
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash ^= hash >>> 16;
+    hash = Math.imul(hash, 0x85ebca6b);
+    hash ^= hash >>> 13;
+    const slots = this.slots;
+    const mask = this.mask;
+    const units = this.units;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const record = slot * SLOT;
+      const entry = slots[record]!;
+      if (entry === 0) return this.insert(record, hash, text, start, length);
+      if (slots[record + 1] !== hash || slots[record + 3] !== length) continue;
+      let at = slots[record + 2]!;
+      let i = start;
+      while (i < end && units[at] === text.charCodeAt(i)) {
+        at++;
+        i++;
+      }
+      if (i === end) return entry - 1;
+    }
+  }
+
+  private insert(record: number, hash: number, text: string, start: number, length: number): number {
+    const id = this.size++;
+    if (this.unitsUsed + length > this.units.length) {
+      const units = new Uint16Array((this.unitsUsed + length) * 2);
+      units.set(this.units);
+      this.units = units;
+    }
+    const units = this.units;
+    let at = this.unitsUsed;
+    const slots = this.slots;
+    slots[record] = id + 1;
+    slots[record + 1] = hash;
+    slots[record + 2] = at;
+    slots[record + 3] = length;
+    for (let i = start; i < start + length; i++) units[at++] = text.charCodeAt(i);
+    this.unitsUsed = at;
+    if (this.size * 2 > this.mask) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = (this.mask << 1) | 1;
+    for (let record = 0; record < old.length; record += SLOT) {
+      if (old[record] === 0) continue;
+      let slot = old[record + 1]! & mask;
+      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(record, record + SLOT), slot * SLOT);
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+const SLOT = 4;
