@@ -18,6 +18,8 @@ export interface RunSummary {
   tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
   /** Present when `reasonir rerank` wrote the folder: the reranker and which of its runs this is. */
   reranker?: RerankSummary;
+  /** Present when `reasonir fuse` wrote the folder: the method and the folders fused. */
+  fusion?: { method: string; inputs: Array<{ dir: string; label: string }>; [parameter: string]: unknown };
 }
 
 export interface RerankSummary {
@@ -79,7 +81,8 @@ function validateSummary(value: unknown, where: string): RunSummary {
 }
 
 /** A short name for the run: `bm25`, `reasonir +gpt4`, `bm25 long`. */
-export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long' | 'reranker'>): string {
+export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long' | 'reranker' | 'fusion'>): string {
+  if (summary.fusion) return `${summary.fusion.method}(${summary.fusion.inputs.map((input) => input.label).join(', ')})`;
   const name = summary.model ?? summary.retriever;
   const reranker = summary.reranker ? ` +rerank ${summary.reranker.model.split('/').pop()}${summary.reranker.run === 'reranker-only' ? ' only' : ''}` : '';
   return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}${reranker}`;

@@ -16,7 +16,7 @@ import { startProgress } from '../core/progress.js';
 import type { Query, RankedDoc, Run } from '../core/types.js';
 import { packageVersion } from '../core/version.js';
 import { loadTask, type LoadedTask } from '../dataset/load-task.js';
-import { DEFAULT_DATASET, getTask, type QueryVariant } from '../dataset/registry.js';
+import { DEFAULT_DATASET, getTask, QUERY_VARIANTS, type QueryVariant } from '../dataset/registry.js';
 import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
 import { DEFAULT_MEASURES, parseMeasure } from '../eval/measure.js';
@@ -230,6 +230,9 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   const input = await readResultsDir(request.input);
   if (input.summary.reranker) {
     throw usageError('rerank_reranked', `${request.input} is already a reranked run (${input.summary.reranker.family} ${input.summary.reranker.model}); rerank the retriever's results folder`);
+  }
+  if (!(QUERY_VARIANTS as readonly string[]).includes(input.summary.queries)) {
+    throw usageError('rerank_queries', `${request.input} used queries "${input.summary.queries}", not one text per query the reranker can be given (${QUERY_VARIANTS.join(', ')}); rerank each input folder instead`);
   }
   const revision = request.dataDir ? undefined : (request.revision ?? (input.summary.dataset?.revision !== 'local' ? input.summary.dataset?.revision : undefined));
   if (!request.dataDir && revision === undefined) {
