@@ -2,7 +2,7 @@ import type { Evaluation } from './evaluate.js';
 import type { Measure, MeasureFamily } from './measure.js';
 import { pythonRound } from './python-float.js';
 
-const familyOrder: readonly MeasureFamily[] = ['NDCG', 'MAP', 'Recall', 'P', 'MRR'];
+const familyOrder: readonly MeasureFamily[] = ['NDCG', 'MAP', 'Recall', 'P', 'MRR', 'Success', 'Judged'];
 
 /** A value as BRIGHT reports it: Python round(x, 5), five decimals. */
 function cell(value: number | undefined): string {
@@ -15,8 +15,8 @@ function alignRows(rows: string[][]): string {
 }
 
 /**
- * The mean of each measure as a family x cutoff grid (`NDCG  0.12345 ...`), then MRR on its own line (it has no
- * cutoff); values rounded as in results.json.
+ * The mean of each measure as a family x cutoff grid (`NDCG  0.12345 ...`), then the whole-ranking measures (MRR,
+ * map, ndcg) one per line under the name asked for; values rounded as in results.json.
  */
 export function formatAggregateTable(evaluation: Evaluation, measures: readonly Measure[]): string {
   const cutoffs = [...new Set(measures.flatMap((m) => (m.cutoff === null ? [] : [m.cutoff])))].sort((a, b) => a - b);
@@ -24,13 +24,14 @@ export function formatAggregateTable(evaluation: Evaluation, measures: readonly 
   for (const family of familyOrder) {
     const ofFamily = measures.filter((m) => m.family === family && m.cutoff !== null);
     if (ofFamily.length > 0) {
-      rows.push([family, ...cutoffs.map((k) => cell(ofFamily.some((m) => m.cutoff === k) ? evaluation.aggregate[`${family}@${k}`] : undefined))]);
+      // the row is labelled as the first of its measures was asked for: nDCG, ndcg_cut, NDCG
+      rows.push([ofFamily[0]!.name.replace(/[@._]?\d+$/, ''), ...cutoffs.map((k) => cell(evaluation.aggregate[ofFamily.find((m) => m.cutoff === k)?.name ?? '']))]);
     }
   }
-  const withMrr = measures.some((m) => m.family === 'MRR');
-  const labelWidth = Math.max(withMrr ? 3 : 0, ...rows.map((row) => row[0]!.length));
+  const whole = measures.filter((m) => m.cutoff === null);
+  const labelWidth = Math.max(...whole.map((m) => m.name.length), ...rows.map((row) => row[0]!.length));
   const grid = rows.length > 0 ? `${alignRows([['', ...cutoffs.map((k) => `@${k}`)], ...rows].map((row) => [row[0]!.padEnd(labelWidth), ...row.slice(1)]))}\n` : '';
-  return withMrr ? `${grid}${'MRR'.padEnd(labelWidth)}  ${cell(evaluation.aggregate.MRR)}\n` : grid;
+  return grid + whole.map((m) => `${m.name.padEnd(labelWidth)}  ${cell(evaluation.aggregate[m.name])}\n`).join('');
 }
 
 /** One row per evaluated query, one column per measure. */

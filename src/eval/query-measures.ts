@@ -14,7 +14,9 @@ const RANK_BY_SCAN_LIMIT = 16;
  * `docs` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
  */
 export function queryMeasures(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
-  const relevant = relevantRanks(docs, judgments);
+  // Judged@k also needs where the non-relevant judged documents sit; only then are their ranks worked out
+  const judged = measures.some((measure) => measure.family === 'Judged') ? judgedRanks(docs, judgments, () => true) : undefined;
+  const relevant = judged ? onlyRelevant(judged) : judgedRanks(docs, judgments, (rel) => rel > 0);
   let numRel = 0;
   const idealGains: number[] = [];
   for (const rel of judgments.values()) {
@@ -24,22 +26,38 @@ export function queryMeasures(docs: readonly RankedDoc[], judgments: ReadonlyMap
   idealGains.sort((a, b) => b - a);
 
   const values: Record<string, number> = {};
-  for (const measure of measures) values[measure.name] = measureValue(measure, relevant, numRel, idealGains);
+  for (const measure of measures) {
+    values[measure.name] = measureValue(measure, relevant, numRel, idealGains, () => judgedShare(judged!.ranks, measure.cutoff!, docs.length));
+  }
   return values;
 }
 
-/** Relevant (rel > 0) retrieved documents as parallel arrays of 1-based rank and relevance, by rank. */
+/**
+ * ir_measures' Judged@k: the share of the top k that has a judgment of any grade, over min(k, documents retrieved);
+ * 0 for an empty ranking (where ir_measures divides by zero).
+ */
+function judgedShare(sortedRanks: readonly number[], cutoff: number, retrieved: number): number {
+  const depth = Math.min(cutoff, retrieved);
+  return depth > 0 ? countWithin(sortedRanks, cutoff) / depth : 0;
+}
+
+/** Judged retrieved documents (all, or the relevant ones) as parallel arrays of 1-based rank and relevance, by rank. */
 interface RelevantRanks {
   ranks: number[];
   gains: number[];
 }
 
-function measureValue(measure: Measure, relevant: RelevantRanks, numRel: number, idealGains: readonly number[]): number {
+function measureValue(measure: Measure, relevant: RelevantRanks, numRel: number, idealGains: readonly number[], judgedShare: () => number): number {
   const { ranks, gains } = relevant;
   const cutoff = measure.cutoff ?? Infinity;
   switch (measure.family) {
     case 'MRR':
-      return ranks.length > 0 ? 1.0 / ranks[0]! : 0;
+      // RR@k: the first relevant document counts only within the top k
+      return ranks.length > 0 && ranks[0]! <= cutoff ? 1.0 / ranks[0]! : 0;
+    case 'Success':
+      return ranks.length > 0 && ranks[0]! <= cutoff ? 1 : 0;
+    case 'Judged':
+      return judgedShare();
     case 'P':
       return countWithin(ranks, cutoff) / cutoff;
     case 'Recall':
@@ -65,11 +83,23 @@ function countWithin(sortedRanks: readonly number[], cutoff: number): number {
   return count;
 }
 
-function relevantRanks(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>): RelevantRanks {
+function onlyRelevant(judged: RelevantRanks): RelevantRanks {
+  const ranks: number[] = [];
+  const gains: number[] = [];
+  judged.gains.forEach((gain, i) => {
+    if (gain > 0) {
+      ranks.push(judged.ranks[i]!);
+      gains.push(gain);
+    }
+  });
+  return { ranks, gains };
+}
+
+function judgedRanks(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>, keep: (rel: number) => boolean): RelevantRanks {
   const hits: number[] = [];
   for (let i = 0; i < docs.length; i++) {
     const rel = judgments.get(docs[i]!.docId);
-    if (rel !== undefined && rel > 0) hits.push(i);
+    if (rel !== undefined && keep(rel)) hits.push(i);
   }
   if (hits.length === 0) return { ranks: [], gains: [] };
   const scores = new Float32Array(docs.length);

@@ -31,8 +31,8 @@ export function formatPerQueryTsv(evaluation: Evaluation, measures: readonly Mea
 }
 
 /** Writes dir/results.json (BRIGHT's file), dir/metrics.json and dir/per_query.tsv, each atomically. */
-export async function writeEvaluationFiles(dir: string, evaluation: Evaluation, measures: readonly Measure[]): Promise<void> {
-  await writeFileAtomic(path.join(dir, 'results.json'), formatBrightResults(evaluation, measures));
+export async function writeEvaluationFiles(dir: string, evaluation: Evaluation, measures: readonly Measure[], resultsMeasures = measures): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'results.json'), formatBrightResults(evaluation, resultsMeasures));
   await writeFileAtomic(path.join(dir, 'metrics.json'), formatMetricsJson(evaluation, measures));
   await writeFileAtomic(path.join(dir, 'per_query.tsv'), formatPerQueryTsv(evaluation, measures));
 }

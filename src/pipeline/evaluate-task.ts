@@ -1,4 +1,4 @@
-import type { Retriever, Run } from '../core/types.js';
+import type { Qrels, Retriever, Run } from '../core/types.js';
 import { throwIfAborted } from '../core/errors.js';
 import { startProgress, type Progress } from '../core/progress.js';
 import { loadTask, type LoadedTask, type LoadTaskOptions } from '../dataset/load-task.js';
@@ -9,6 +9,8 @@ import type { Measure } from '../eval/measure.js';
 export interface TaskEvaluation {
   loaded: LoadedTask;
   run: Run;
+  /** The judgments scored against (gold_ids, or gold_ids_long with --long), as eval writes them to qrels.txt. */
+  qrels: Qrels;
   evaluation: Evaluation;
   timings: { load_s: number; retrieve_s: number; score_s: number };
 }
@@ -55,7 +57,8 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   const retrieve_s = seconds(started);
 
   started = performance.now();
-  const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, options.long ?? false), measures);
+  const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
+  const evaluation = evaluate(run, qrels, measures);
   const score_s = seconds(started);
-  return { loaded, run, evaluation, timings: { load_s, retrieve_s, score_s } };
+  return { loaded, run, qrels, evaluation, timings: { load_s, retrieve_s, score_s } };
 }

@@ -7,10 +7,11 @@ import { packageVersion } from '../core/version.js';
 import type { QueryVariant } from '../dataset/registry.js';
 import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
+import { writeTrecQrels } from '../eval/trec-qrels.js';
 import { writeTrecRun } from '../eval/trec-run.js';
-import type { Measure } from '../eval/measure.js';
+import { DEFAULT_MEASURES, type Measure } from '../eval/measure.js';
 import type { Evaluation } from '../eval/evaluate.js';
-import type { Run } from '../core/types.js';
+import type { Qrels, Run } from '../core/types.js';
 import type { CorpusIds, LoadedTask } from '../dataset/load-task.js';
 import type { RunSummary } from '../report/results-dir.js';
 import type { TaskEvaluation } from './evaluate-task.js';
@@ -61,14 +62,22 @@ export async function chooseOutputDir(
 }
 
 /**
- * Writes one task's files (run.trec, score.json, results.json, metrics.json, per_query.tsv, manifest.json) into a
+ * Writes one task's files (run.trec, score.json, qrels.txt, results.json, metrics.json, per_query.tsv, manifest.json) into a
  * hidden staging folder and renames it into place only when complete, so an interrupted run never leaves a task
  * folder that looks finished.
  */
 export async function writeTaskFolder(
   outDir: string,
   taskName: string,
-  files: { run: Run; tag: string; evaluation: Evaluation; measures: readonly Measure[]; manifest: (writeSeconds: number) => unknown },
+  files: {
+    run: Run;
+    tag: string;
+    /** The judgments scored against; with run.trec a complete trec_eval / ir_measures input (export rescored them). */
+    qrels?: Qrels;
+    evaluation: Evaluation;
+    measures: readonly Measure[];
+    manifest: (writeSeconds: number) => unknown;
+  },
 ): Promise<void> {
   const started = performance.now();
   const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
@@ -77,7 +86,9 @@ export async function writeTaskFolder(
   try {
     await writeTrecRun(path.join(staging, 'run.trec'), files.run, files.tag);
     await writeScoreJson(path.join(staging, 'score.json'), files.run);
-    await writeEvaluationFiles(staging, files.evaluation, files.measures);
+    if (files.qrels) await writeTrecQrels(path.join(staging, 'qrels.txt'), files.qrels);
+    // results.json stays BRIGHT's file (its 25 keys); metrics.json and per_query.tsv hold every measure
+    await writeEvaluationFiles(staging, files.evaluation, files.measures, files.measures.filter((m) => DEFAULT_MEASURES.some((d) => d.name === m.name)));
     const manifest = files.manifest((performance.now() - started) / 1000);
     await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await fs.rename(staging, path.join(outDir, taskName));
@@ -110,6 +121,7 @@ export async function writeTaskResults(
   await writeTaskFolder(outDir, result.loaded.task.name, {
     run: result.run,
     tag: `reasonir-${setting.model ?? setting.retriever}`,
+    qrels: result.qrels,
     evaluation: result.evaluation,
     measures,
     manifest: (write_s) => ({

@@ -3,7 +3,7 @@ import { HarnessError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { packageVersion } from '../core/version.js';
 import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
-import { DEFAULT_MEASURES, parseMeasure } from '../eval/measure.js';
+import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../eval/measure.js';
 import type { RunSummary } from '../report/results-dir.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
@@ -17,6 +17,8 @@ export interface EvaluationRequest {
   revision: string;
   dataDir?: string;
   depth: number | 'all';
+  /** Measures beyond BRIGHT's 25 and Recall@1000, keyed in metrics.json and summary.json by the names asked for. */
+  extraMeasures?: readonly Measure[];
   out?: string;
   argv: string[];
   signal: AbortSignal;
@@ -37,12 +39,23 @@ export interface EvaluationOutcome {
 }
 
 /**
+ * What eval scores: BRIGHT's 25 (results.json), Recall@1000 (pyserini's and Anserini's published column), then the
+ * measures asked for under their own names, even where one is a default under another spelling.
+ */
+export function evalMeasures(extra: readonly Measure[] = []): Measure[] {
+  const measures = [...DEFAULT_MEASURES, makeMeasure('Recall', 1000)];
+  for (const measure of extra) if (!measures.some((m) => m.name === measure.name)) measures.push(measure);
+  return measures;
+}
+
+/**
  * `reasonir eval` without the command line: every task end to end into one results folder, summary.json rewritten
  * after each finished task so an interrupted run keeps what it completed.
  */
 export async function runEvaluation(request: EvaluationRequest): Promise<EvaluationOutcome> {
   const { tasks, queries, long, depth, signal } = request;
   const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
+  const measures = evalMeasures(request.extraMeasures);
   // model and device problems surface before anything is written
   const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name);
   const baseSetting = {
@@ -84,7 +97,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
           signal,
           retriever,
           depth,
-          measures: DEFAULT_MEASURES,
+          measures,
         });
       } catch (error) {
         // this shard's slice is cached; the run that completes the last shard scores the task
@@ -94,7 +107,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         continue;
       }
       const setting: EvalSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
-      await writeTaskResults(outDir, result, setting, DEFAULT_MEASURES);
+      await writeTaskResults(outDir, result, setting, measures);
       summary.dataset.revision = result.loaded.revision;
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
       await writeSummary(outDir, summary);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { dataError } from '../core/errors.js';
+import { measureKey } from '../eval/measure.js';
 
 /** `<out>/summary.json` as `reasonir eval` writes it. */
 export interface RunSummary {
@@ -128,12 +129,13 @@ export async function readTaskManifest(results: ResultsDir, task: string): Promi
 }
 
 /**
- * The measure's key as the run spells it (`ndcg@10` -> `NDCG@10`), or null when no task of any run has it.
- * Measures are matched case-insensitively because users type them either way.
+ * The measure's key as the run spells it (`nDCG@10`, `ndcg_cut_10` -> `NDCG@10`; `R@100` -> `Recall@100`), or null
+ * when no task of any run has it. Any spelling of a measure finds it; text that names no known measure is matched
+ * case-insensitively.
  */
 export function resolveMeasureName(measure: string, available: Iterable<string>): string | null {
-  const wanted = measure.toLowerCase();
-  for (const name of available) if (name.toLowerCase() === wanted) return name;
+  const wanted = measureKey(measure) ?? measure.toLowerCase();
+  for (const name of available) if ((measureKey(name) ?? name.toLowerCase()) === wanted) return name;
   return null;
 }
 

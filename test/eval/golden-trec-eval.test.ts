@@ -41,7 +41,7 @@ async function checkCase(dir: string): Promise<void> {
     const ours = evaluation.perQuery.get(queryId)!;
     const theirs = expected.per_query[queryId]!;
     for (const measure of DEFAULT_MEASURES) {
-      const reference = theirs[trecEvalName(measure)];
+      const reference = theirs[trecEvalName(measure)!];
       expect(reference, `${expected.case} ${queryId} ${measure.name} missing from expected.json`).toBeTypeOf('number');
       expect(ours[measure.name], `${expected.case} query ${queryId} ${trecEvalName(measure)}`).toBe(reference);
       compared++;

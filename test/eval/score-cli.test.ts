@@ -30,11 +30,11 @@ describe('reasonir score --qrels', () => {
     expect(printed.aggregate).toEqual(expected.aggregate_full_precision);
     expect(Object.keys(printed.per_query)).toEqual(expected.eval_query_order);
     for (const [queryId, values] of Object.entries(printed.per_query)) {
-      for (const measure of DEFAULT_MEASURES) expect(values[measure.name]).toBe(expected.per_query[queryId]![trecEvalName(measure)]);
+      for (const measure of DEFAULT_MEASURES) expect(values[measure.name]).toBe(expected.per_query[queryId]![trecEvalName(measure)!]);
     }
   });
 
-  it('prints an aligned table, per-query rows, and writes the results files with --out', async () => {
+  it('prints an aligned table, per-query rows, and writes the results files with --out, keyed by the names asked for', async () => {
     const caseDir = path.join(golden, 'p10_pony_short_runs');
     const out = path.join(dir, 'out');
     const result = await runReasonir([
@@ -44,15 +44,15 @@ describe('reasonir score --qrels', () => {
     const expected = JSON.parse(readFileSync(path.join(caseDir, 'expected.json'), 'utf8')) as { aggregate_bright_rounded: Record<string, number> };
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^\s+@5\s+@10$/);
-    expect(lines[1]).toBe(`NDCG  ${expected.aggregate_bright_rounded['NDCG@5']!.toFixed(5)}  ${expected.aggregate_bright_rounded['NDCG@10']!.toFixed(5)}`);
-    expect(lines[2]).toBe(`MRR   ${expected.aggregate_bright_rounded.MRR!.toFixed(5)}`);
-    expect(result.stdout).toMatch(/\nqid\s+NDCG@5\s+NDCG@10\s+MRR\n/);
+    expect(lines[1]).toBe(`ndcg_cut  ${expected.aggregate_bright_rounded['NDCG@5']!.toFixed(5)}  ${expected.aggregate_bright_rounded['NDCG@10']!.toFixed(5)}`);
+    expect(lines[2]).toBe(`mrr       ${expected.aggregate_bright_rounded.MRR!.toFixed(5)}`);
+    expect(result.stdout).toMatch(/\nqid\s+ndcg_cut\.5\s+ndcg_cut\.10\s+mrr\n/);
     expect(JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'))).toEqual({
-      'NDCG@5': expected.aggregate_bright_rounded['NDCG@5'],
-      'NDCG@10': expected.aggregate_bright_rounded['NDCG@10'],
-      MRR: expected.aggregate_bright_rounded.MRR,
+      'ndcg_cut.5': expected.aggregate_bright_rounded['NDCG@5'],
+      'ndcg_cut.10': expected.aggregate_bright_rounded['NDCG@10'],
+      mrr: expected.aggregate_bright_rounded.MRR,
     });
-    expect(readFileSync(path.join(out, 'per_query.tsv'), 'utf8').split('\n')[0]).toBe('qid\tNDCG@5\tNDCG@10\tMRR');
+    expect(readFileSync(path.join(out, 'per_query.tsv'), 'utf8').split('\n')[0]).toBe('qid\tndcg_cut.5\tndcg_cut.10\tmrr');
   });
 
   it('--all-queries counts judged queries missing from the run as 0', async () => {

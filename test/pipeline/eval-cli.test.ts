@@ -108,7 +108,7 @@ describe('reasonir eval on the terminal', () => {
     expect(result.stderr).toMatch(/^\[1\/1\] pony  NDCG@10 18\.\d\d  published 7\.9  Δ \+10\.\d\d  \d/m);
     expect(result.stderr).toMatch(new RegExp(`^1 task in [0-9.]+s; results in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     // a cut below the measures' cutoffs is said once, before the work
-    expect(result.stderr).toContain('warning: --top-k 10 keeps 10 documents per query: measures at cutoffs 25, 50, 100 (Recall@100');
+    expect(result.stderr).toContain('warning: --top-k 10 keeps 10 documents per query: measures at cutoffs 25, 50, 100, 1000 (Recall@100');
     const lines = result.stdout.split('\n').filter((line) => !line.startsWith('note: '));
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(80);
     expect(result.stdout).toMatch(/^task +NDCG@10 +published +Δ/m);

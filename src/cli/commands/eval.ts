@@ -2,10 +2,10 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
-import { DEFAULT_MEASURES } from '../../eval/measure.js';
+import { parseMeasureList } from '../../eval/measure.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
-import { runEvaluation } from '../../pipeline/run-evaluation.js';
+import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
 import { formatDuration } from '../../core/progress.js';
 import { evalTerminal } from '../eval-terminal.js';
 import { terminalWidth } from '../terminal-width.js';
@@ -30,6 +30,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--shard <i/n>', 'encode only shard i of n of each corpus (embedding cache); scoring runs once all shards exist', parseShard)
     .option('--doc-emb <file>', 'precomputed document embeddings (.npy or .arrow); {task} is replaced by the task name')
     .option('--query-emb <file>', 'precomputed query embeddings (.npy or .arrow); {task} is replaced by the task name')
+    .option('--measures <list>', 'more measures for metrics.json and summary.json, any spelling (nDCG@20,AP@100,RR@10,Success@5,Judged@10); BRIGHT\'s 25 and Recall@1000 are always scored')
     .option('--json', 'print summary.json on stdout instead of the table', false)
     .action(async (options) => {
       const tasks = parseTaskList(options.task);
@@ -46,7 +47,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         if (value !== undefined && options.retriever !== 'embeddings') throw usageError('flag_needs_embeddings', `${flag} needs --retriever embeddings`);
       }
       const depth = options.topK;
-      const cutShort = depth === 'all' ? [] : DEFAULT_MEASURES.filter((measure) => measure.cutoff !== null && measure.cutoff > depth);
+      const extraMeasures = options.measures === undefined ? [] : parseMeasureList(options.measures);
+      const cutShort = depth === 'all' ? [] : evalMeasures(extraMeasures).filter((measure) => measure.cutoff !== null && measure.cutoff > depth);
       if (cutShort.length > 0) {
         const cutoffs = [...new Set(cutShort.map((measure) => measure.cutoff))].join(', ');
         log.warn(`--top-k ${depth} keeps ${depth} documents per query: measures at cutoffs ${cutoffs} (Recall@100, NDCG@100, …) are not comparable with runs that keep more`);
@@ -55,6 +57,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       const terminal = evalTerminal();
       const { outDir, summary, pending } = await runEvaluation({
         tasks,
+        extraMeasures,
         retriever: {
           kind: options.retriever,
           model: options.model,

@@ -30,7 +30,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('--long', 'with --task: gold_ids_long (long-document setting, headline Recall@1)', false)
     .option('--revision <rev>', 'with --task: dataset revision (40-hex commit or branch)', DEFAULT_DATASET.revision)
     .option('--data-dir <dir>', 'with --task: read the parquet files from this folder (Hugging Face layout)')
-    .option('-m, --measures <list>', 'comma-separated measures, e.g. NDCG@10,Recall@100,MRR or ndcg_cut.1,5,10 (default: BRIGHT\'s 25)')
+    .option('-m, --measures <list>', 'comma-separated measures in BRIGHT, ir_measures or trec_eval spelling, e.g. nDCG@10,R@1000,AP@100,RR@10,Success@5,Judged@10 or ndcg_cut.1,5,10; outputs use the names given (default: BRIGHT\'s 25)')
     .option('--per-query', 'also print one row per query', false)
     .option('--all-queries', 'count judged queries missing from the run as 0 (trec_eval -c); default: average over queries in both (pytrec_eval, BRIGHT)', false)
     .option('--strict', 'with --task: exit 3 (instead of a warning) when fewer than half of the run\'s document ids are in the task\'s corpus', false)
@@ -65,8 +65,9 @@ export function register(program: Command, { io }: CommandContext): void {
         return;
       }
       let text = formatAggregateTable(evaluation, measures);
-      const headline = judged.headline;
-      if (headline && evaluation.aggregate[headline.name] !== undefined) {
+      // the headline under whatever spelling it was asked for (nDCG@10, ndcg_cut_10)
+      const headline = judged.headline && measures.find((measure) => measure.key === judged.headline!.key);
+      if (headline) {
         text = `${headline.name} x 100 = ${(evaluation.aggregate[headline.name]! * 100).toFixed(1)} (BRIGHT's headline)\n${text}`;
       }
       if (options.perQuery) text += `\n${formatPerQueryTable(evaluation, measures)}`;
