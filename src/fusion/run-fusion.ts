@@ -79,6 +79,7 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
     dataset: { repo: DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : revision! },
     created: new Date().toISOString(),
     headline: headline.name,
+    top_k: options.k,
     tasks: {},
     fusion,
   };
@@ -97,6 +98,7 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
           task,
           dataset: datasetManifest(loaded),
           long: first.long,
+          top_k: options.k,
           num_queries: run.size,
           fusion,
           versions: { reasonir: packageVersion(), node: process.version },

@@ -251,7 +251,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   log.info(`reasonir ${packageVersion()}: reranking ${request.input} with ${request.model} (${request.family}); writing ${outDir}`);
 
   const headline = parseMeasure(input.summary.long ? 'Recall@1' : 'NDCG@10');
-  const base = { ...input.summary, reasonir_version: packageVersion(), created: new Date().toISOString(), headline: headline.name, tasks: {} };
+  const base = { ...input.summary, reasonir_version: packageVersion(), created: new Date().toISOString(), headline: headline.name, top_k: request.k, tasks: {} };
   const rerankerSummary = (run: RerankSummary['run']): RerankSummary => ({ model: request.model, family: request.family, run, top_k: request.topK, input: request.input });
   const summaries = {
     main: { ...base, tasks: {}, reranker: rerankerSummary(isQwen ? 'interpolated' : 'reranker-only') } as RunSummary,
@@ -283,6 +283,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
             dataset: datasetManifest(loaded),
             queries,
             long: input.summary.long,
+            top_k: request.k,
             num_queries: output.run.size,
             input: { dir: request.input, retriever: input.summary.retriever, model: input.summary.model, queries: input.summary.queries },
             reranker: { ...rerankerRecord(request, sampling), run: output.kind, ...(output.kind === 'interpolated' ? { interpolation: { reranker: 0.5, retriever: 0.5 } } : {}) },

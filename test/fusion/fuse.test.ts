@@ -93,7 +93,7 @@ describe('reasonir fuse (command line)', () => {
     const task = await loadTask({ task: 'pony', dataDir: fixtureData });
     const summary = JSON.parse(result.stdout);
     expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected, qrelsFromQueries(task.queries, false), DEFAULT_MEASURES).aggregate);
-    expect(summary).toMatchObject({ retriever: 'fusion', queries: 'mixed', fusion: { method: 'rrf', rrf_k: 60, depth: 1000, k: 20 } });
+    expect(summary).toMatchObject({ retriever: 'fusion', queries: 'mixed', top_k: 20, fusion: { method: 'rrf', rrf_k: 60, depth: 1000, k: 20 } });
     const table = await runReasonir(['table', out, '--format', 'csv', '--baselines', 'none']);
     expect(table.stdout).toContain('rrf(bm25, bm25 +gpt4)');
 

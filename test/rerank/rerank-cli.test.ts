@@ -107,6 +107,7 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     expect(interpolated).toEqual(expected.interpolated);
     const summary = JSON.parse(result.stdout);
     expect(summary.reranker).toMatchObject({ model: 'test-model', family: 'qwen-rerank', run: 'interpolated', top_k: 3 });
+    expect(summary.top_k).toBe(3);
     expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected.interpolated, expected.qrels, DEFAULT_MEASURES).aggregate);
     const onlySummary = JSON.parse(await fs.readFile(path.join(out, 'reranker-only', 'summary.json'), 'utf8'));
     expect(onlySummary.tasks.pony.aggregate).toEqual(evaluate(expected.rerankerOnly, expected.qrels, DEFAULT_MEASURES).aggregate);
