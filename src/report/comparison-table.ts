@@ -16,6 +16,8 @@ export interface TableRow {
   /** How many columns `avg` covers; equal to the column count for a published average. */
   avgCovers: number;
   avgSource: 'computed' | 'published' | null;
+  /** For a delta row: the source of the row the reference was subtracted from. */
+  of?: string;
 }
 
 export interface ComparisonTable {
@@ -101,6 +103,7 @@ function deltaRow(row: TableRow, reference: TableRow, columnCount: number): Tabl
     label: `Δ ${row.label} − ${reference.label}`,
     kind: 'delta',
     source: reference.source,
+    of: row.source,
     values,
     avg,
     avgCovers: bothComplete ? columnCount : present.length,

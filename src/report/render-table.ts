@@ -66,8 +66,8 @@ function renderTransposed(table: ComparisonTable): string {
   const keys = table.rows.map((_, i) => `[${i + 1}]`);
   const label = (row: TableRow) => {
     if (row.kind !== 'delta') return row.label;
-    const self = table.rows.findIndex((other) => other.kind !== 'delta' && row.label.startsWith(`Δ ${other.label} − `));
-    const reference = table.rows.findIndex((other) => other.kind !== 'delta' && other.source === row.source && row.label.endsWith(` − ${other.label}`));
+    const self = table.rows.findIndex((other) => other.kind !== 'delta' && other.source === row.of);
+    const reference = table.rows.findIndex((other) => other.kind !== 'delta' && other.source === row.source);
     return self >= 0 && reference >= 0 ? `Δ ${keys[self]} − ${keys[reference]}` : row.label;
   };
   const lines: string[][] = [[title(table), ...keys]];

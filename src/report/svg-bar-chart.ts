@@ -2,10 +2,12 @@ import { seriesColor } from './chart-palette.js';
 import type { ComparisonTable } from './comparison-table.js';
 import { escapeHtml } from './html-escape.js';
 
-const BAR = 11;
-const GROUP_GAP = 14;
+/** Widest bar; with many rows bars get narrower so the chart fits FIT_WIDTH (a 1,280 px page). */
+const MAX_BAR = 16;
+const GROUP_GAP = 10;
+const FIT_WIDTH = 1180;
 const LEFT = 44;
-const TOP = 34;
+const TOP = 44;
 const PLOT_HEIGHT = 240;
 const BOTTOM = 64;
 const MIN_WIDTH = 480;
@@ -29,8 +31,10 @@ export function barChartSvg(table: ComparisonTable): string {
   let max = 0;
   series.forEach((_, r) => groups.forEach((_, g) => (max = Math.max(max, valueAt(r, g) ?? 0))));
   const yMax = niceMax(max);
+  const count = Math.max(1, series.length);
+  const BAR = Math.max(6, Math.min(MAX_BAR, Math.floor((FIT_WIDTH - LEFT - 16) / groups.length - GROUP_GAP) / count));
   // wide enough for the column heading (`TheoQ`) even with one or two series
-  const groupWidth = Math.max(44, Math.max(1, series.length) * BAR + GROUP_GAP);
+  const groupWidth = Math.max(44, count * BAR + GROUP_GAP);
   // never narrower than the title and the note under the legend
   const width = Math.max(MIN_WIDTH, LEFT + groups.length * groupWidth + 16);
   // an Avg over some of the tasks is not comparable with a full one: drawn pale, and said so under the legend
@@ -68,6 +72,11 @@ export function barChartSvg(table: ComparisonTable): string {
       parts.push(
         `<rect class="bar" data-task="${escapeHtml(group.key)}" data-row="${r}" x="${x0 + r * BAR}" y="${top.toFixed(2)}" width="${BAR - 1}" height="${(TOP + PLOT_HEIGHT - top).toFixed(2)}" fill="${seriesColor(r)}"${partial ? ' fill-opacity="0.4"' : ''}>` +
           `<title>${escapeHtml(`${row.label} — ${heading}: ${value.toFixed(1)}`)}</title></rect>`,
+      );
+      // the value written on the bar, upward from its top, so a reader needs no hover
+      const cx = x0 + r * BAR + (BAR - 1) / 2;
+      parts.push(
+        `<text class="value" data-task="${escapeHtml(group.key)}" data-row="${r}" transform="translate(${(cx + 3).toFixed(1)} ${(top - 3).toFixed(1)}) rotate(-90)" font-size="${BAR >= 10 ? 9 : 8}" fill="#333">${value.toFixed(1)}</text>`,
       );
     });
     const cx = x0 + (series.length * BAR) / 2;

@@ -17,8 +17,10 @@ export function quantile(sorted: readonly number[], p: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-const BOX = 22;
-const GAP = 16;
+/** Widest box; with many runs boxes get narrower so the chart fits FIT_WIDTH (a 1,280 px page). */
+const MAX_BOX = 22;
+const GAP = 12;
+const FIT_WIDTH = 1180;
 const LEFT = 44;
 const TOP = 42;
 const PLOT_HEIGHT = 220;
@@ -30,6 +32,7 @@ const MIN_WIDTH = 560;
  * `data-task` and `data-run`.
  */
 export function distributionSvg(columns: TaskColumn[], runs: RunDistribution[], measure: string): string {
+  const BOX = Math.max(8, Math.min(MAX_BOX, Math.floor(((FIT_WIDTH - LEFT - 16) / Math.max(1, columns.length) - GAP) / Math.max(1, runs.length))));
   const groupWidth = Math.max(44, Math.max(1, runs.length) * BOX + GAP);
   // never narrower than the legend line (the 8 long-document columns with one run are only ~410 px)
   const width = Math.max(MIN_WIDTH, LEFT + columns.length * groupWidth + 16);
