@@ -1,7 +1,7 @@
 import { pythonFloatRepr } from './python-float.js';
 
 /** What Python's json module writes: strings, floats, and objects whose key order is kept (a Map or a record). */
-export type PythonJsonValue = string | number | PythonJsonObject;
+export type PythonJsonValue = string | number | boolean | null | readonly PythonJsonValue[] | PythonJsonObject;
 export type PythonJsonObject = ReadonlyMap<string, PythonJsonValue> | { readonly [key: string]: PythonJsonValue };
 
 /**
@@ -18,8 +18,22 @@ export function pythonJsonDump(value: PythonJsonValue, indent: number): string {
   function write(item: PythonJsonValue, depth: number): void {
     if (typeof item === 'string') parts.push(pythonJsonString(item));
     else if (typeof item === 'number') parts.push(pythonJsonFloat(item));
-    else {
-      const entries = item instanceof Map ? [...item.entries()] : Object.entries(item);
+    else if (item === null) parts.push('null');
+    else if (typeof item === 'boolean') parts.push(item ? 'true' : 'false');
+    else if (Array.isArray(item)) {
+      if (item.length === 0) {
+        parts.push('[]');
+        return;
+      }
+      const inner = `\n${' '.repeat(indent * (depth + 1))}`;
+      parts.push('[');
+      item.forEach((child, index) => {
+        parts.push(index === 0 ? inner : `,${inner}`);
+        write(child as PythonJsonValue, depth + 1);
+      });
+      parts.push(`\n${' '.repeat(indent * depth)}]`);
+    } else {
+      const entries = item instanceof Map ? [...item.entries()] : Object.entries(item as Record<string, PythonJsonValue>);
       if (entries.length === 0) {
         parts.push('{}');
         return;

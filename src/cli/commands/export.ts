@@ -1,0 +1,65 @@
+import { Option, type Command } from '@commander-js/extra-typings';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { usageError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { writeBrightOutputs } from '../../export/bright-outputs.js';
+import { formatModelMeta } from '../../export/model-meta.js';
+import { mtebFiles } from '../../export/mteb-results.js';
+import { readExportTasks } from '../../export/results-folder.js';
+import { readResultsDir } from '../../report/results-dir.js';
+import type { CommandContext } from '../program.js';
+
+const FORMATS = ['mteb', 'bright'] as const;
+
+/** MTEB's folder name for a model id (`org/name` -> `org__name`), as its results repository spells it. */
+const mtebModelFolder = (name: string) => name.replaceAll('/', '__');
+
+export function register(program: Command, { io }: CommandContext): void {
+  program
+    .command('export')
+    .description('write a results folder in another tool\'s layout: MTEB result files, or BRIGHT\'s outputs/ folder')
+    .argument('<results-dir>', 'a directory written by `reasonir eval --out`')
+    .addOption(new Option('--format <format>', 'mteb: <model>/<revision>/<Task>.json + model_meta.json; bright: outputs/{task}_{model}_long_{lc}/').choices(FORMATS).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'where to write (files already there are never overwritten)')
+    .option('--model-name <org/name>', 'mteb: the model id (default: the checkpoint the run used, else the retriever)')
+    .option('--model-revision <rev>', 'mteb: the model revision folder (default: no_revision_available, as MTEB names an unknown one)')
+    .option('--mteb-version <v>', 'mteb: the results format version written as mteb_version', '2.0.0')
+    .action(async (dir, options) => {
+      const results = await readResultsDir(dir);
+      const { summary } = results;
+      if (Object.keys(summary.tasks).length === 0) throw usageError('export_empty', `${dir} holds no finished task`);
+      const planned = new Map<string, string>();
+      if (options.format === 'mteb') {
+        const tasks = await readExportTasks(results);
+        const parameters = (tasks[0]?.manifest?.retriever as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
+        const name = options.modelName ?? (typeof parameters.checkpoint === 'string' ? parameters.checkpoint : (summary.model ?? summary.retriever));
+        const revision = options.modelRevision ?? 'no_revision_available';
+        const folder = path.join(options.out, mtebModelFolder(name), revision);
+        for (const file of mtebFiles(tasks, { long: summary.long, revision: summary.dataset.revision, mtebVersion: options.mtebVersion })) {
+          if (summary.dataset.revision !== file.pinnedRevision) {
+            log.warn(`${file.taskName}: the run read ${summary.dataset.repo}@${summary.dataset.revision.slice(0, 12)}, MTEB's task pins ${file.pinnedRevision.slice(0, 12)}; dataset_revision records what was read`);
+          }
+          planned.set(path.join(folder, file.fileName), file.json);
+        }
+        const maxLength = parameters.maxLength as { document?: number } | undefined;
+        const similarity = typeof parameters.similarity === 'string' ? (parameters.similarity === 'cosine' ? 'cosine' : 'dot') : null;
+        planned.set(path.join(folder, 'model_meta.json'), formatModelMeta({ name, revision, embedDim: null, maxTokens: maxLength?.document ?? null, similarity }));
+      }
+      let written: string[];
+      if (options.format === 'mteb') {
+        for (const target of planned.keys()) {
+          const exists = await fs.access(target).then(() => true, () => false);
+          if (exists) throw usageError('export_exists', `${target} already exists; choose another --out or remove it first`);
+        }
+        for (const [target, json] of planned) await writeFileAtomic(target, json);
+        written = [...planned.keys()];
+      } else {
+        const existing = await fs.readdir(path.join(options.out, 'outputs')).catch(() => [] as string[]);
+        if (existing.length > 0) throw usageError('export_exists', `${path.join(options.out, 'outputs')} already holds files; choose another --out or remove it first`);
+        written = await writeBrightOutputs(dir, summary, options.out);
+      }
+      for (const file of written) io.stdout.write(`${file}\n`);
+    });
+}
