@@ -1,6 +1,7 @@
 import { environmentError, throwIfAborted } from '../core/errors.js';
 import { planBatches } from './batching.js';
 import type { LoadedModel, Pooling, Role } from './model-config.js';
+import { openCheckpointModel } from './graph/open-checkpoint.js';
 import { openModel, type DeviceRequest, type InputTensor, type OrtModel } from './ort-backend.js';
 import { normalizeInPlace, poolingSpan, poolRow } from './pooling.js';
 import { TextTokenizer } from './tokenizer.js';
@@ -42,11 +43,23 @@ export class DenseEncoder {
     private readonly outputName: string,
     private readonly pooledGraph: boolean,
     readonly batchTokens: number,
+    /** The arithmetic dtype the graph runs in (recorded in the manifest and the cache key). */
+    readonly dtype: string,
+    /** Rows x longest² per batch, for graphs that materialise attention scores. */
+    private readonly scoreBudget: number,
   ) {}
 
-  static async open(model: LoadedModel, device: DeviceRequest, batchTokens = DEFAULT_BATCH_TOKENS): Promise<DenseEncoder> {
+  static async open(model: LoadedModel, device: DeviceRequest, batchTokens = DEFAULT_BATCH_TOKENS, options: { force?: boolean } = {}): Promise<DenseEncoder> {
     const tokenizer = await TextTokenizer.load(model.files.tokenizer, model.files.tokenizerConfig);
-    const session = await openModel(model.files.model, device);
+    let session: OrtModel;
+    let dtype: string = model.config.dtype;
+    let scoreBudget = Number.POSITIVE_INFINITY;
+    if (model.checkpoint) {
+      const opened = await openCheckpointModel(model, tokenizer, device, options.force ?? false);
+      ({ session, dtype, scoreBudget } = opened);
+    } else {
+      session = await openModel(model.files.model, device);
+    }
     const output =
       session.outputs.find((info) => info.name === 'sentence_embedding') ??
       session.outputs.find((info) => info.name === 'last_hidden_state') ??
@@ -64,7 +77,7 @@ export class DenseEncoder {
     if (pooledGraph && !session.inputs.some((input) => input.name === 'pooling_mask')) {
       throw environmentError('model.inputs', `onnx: ${model.files.model} has a pooled output but no pooling_mask input, so the configured pooling cannot be applied`);
     }
-    return new DenseEncoder(model, tokenizer, session, output.name, pooledGraph, batchTokens);
+    return new DenseEncoder(model, tokenizer, session, output.name, pooledGraph, batchTokens, dtype, scoreBudget);
   }
 
   get provider(): 'cpu' | 'cuda' {
@@ -80,7 +93,7 @@ export class DenseEncoder {
     const { instruction } = options;
     const skip = this.pooling === 'mean_excluding_instruction' ? this.tokenizer.instructionLength(instruction, maxLength) : 0;
     const ids = texts.map((text) => this.tokenizer.encode(instruction + text, maxLength));
-    const batches = options.batches ?? planBatches(ids.map((row) => row.length), this.batchTokens, MAX_BATCH_ROWS);
+    const batches = options.batches ?? planBatches(ids.map((row) => row.length), this.batchTokens, MAX_BATCH_ROWS, this.scoreBudget);
     let vectors: Float32Array | undefined;
     let dim = 0;
     const emptyRows: number[] = [];
@@ -127,13 +140,17 @@ export class DenseEncoder {
     const size = count * sequence;
     const inputIds = new BigInt64Array(size).fill(BigInt(this.tokenizer.padId));
     const mask = new BigInt64Array(size);
+    // left padding (Qwen3-Embedding) puts each row's tokens at the end; positions stay 0..S-1 over the padded row
+    const shift = (row: number[]) => (this.tokenizer.paddingSide === 'left' ? sequence - row.length : 0);
     for (let r = 0; r < count; r++) {
       const row = rows[r]!;
+      const start = r * sequence + shift(row);
       for (let t = 0; t < row.length; t++) {
-        inputIds[r * sequence + t] = BigInt(row[t]!);
-        mask[r * sequence + t] = 1n;
+        inputIds[start + t] = BigInt(row[t]!);
+        mask[start + t] = 1n;
       }
     }
+    const placed = spans.map((span, r): [number, number] | null => (span ? [span[0] + shift(rows[r]!), span[1] + shift(rows[r]!)] : null));
     const feeds: Record<string, InputTensor> = {};
     const dims = [count, sequence];
     for (const input of this.session.inputs) {
@@ -158,7 +175,7 @@ export class DenseEncoder {
         }
         case 'pooling_mask': {
           const weights = new Float32Array(size);
-          spans.forEach((span, r) => {
+          placed.forEach((span, r) => {
             if (span) weights.fill(1, r * sequence + span[0], r * sequence + span[1]);
           });
           feeds[input.name] = { type: 'float32', data: weights, dims };
@@ -171,7 +188,7 @@ export class DenseEncoder {
     if (this.pooledGraph) return { data: output.data, dim: output.dims[1]! };
     const dim = output.dims[2]!;
     const pooled = new Float32Array(count * dim);
-    spans.forEach((span, r) => {
+    placed.forEach((span, r) => {
       if (span) poolRow(output.data as Float32Array, r, sequence, dim, span, pooled, r * dim);
     });
     return { data: pooled, dim };

@@ -1,7 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { environmentError, usageError } from '../core/errors.js';
+import { environmentError, HarnessError, usageError } from '../core/errors.js';
 import { packageRoot } from '../core/version.js';
+import type { CheckpointFiles } from './graph/checkpoint.js';
 
 export const POOLING_MODES = ['cls', 'mean', 'last_token', 'mean_excluding_instruction'] as const;
 export type Pooling = (typeof POOLING_MODES)[number];
@@ -22,6 +23,11 @@ export interface ModelConfig {
   description?: string;
   /** The checkpoint the ONNX graph was exported from (provenance and cache key). */
   model?: HubRef;
+  /**
+   * Build the ONNX graph in-process from the checkpoint's config.json + safetensors (src/encode/graph/), with the
+   * attention the official encode code runs. Takes precedence over `onnx`.
+   */
+  build?: { attention: 'bidirectional' | 'causal' };
   /** Where a published ONNX export lives; null: none is published, export one with tools/export-onnx.py. */
   onnx?: (HubRef & { file: string; externalData: string[] }) | null;
   tokenizer?: HubRef;
@@ -46,7 +52,10 @@ export interface ModelFiles {
 
 export interface LoadedModel {
   config: ModelConfig;
+  /** For a checkpoint model, `model` is its config.json and `externalData` its weight files. */
   files: ModelFiles;
+  /** Present when the graph is built from a Hugging Face checkpoint instead of read from an ONNX file. */
+  checkpoint?: CheckpointFiles;
   /** `config:<name>` or `dir:<absolute path>`, for messages and the manifest. */
   source: string;
   /**
@@ -90,6 +99,7 @@ function validate(raw: Record<string, unknown>, where: string): ModelConfig {
   if (config.similarity !== 'cosine' && config.similarity !== 'dot') problems.push('similarity must be "cosine" or "dot"');
   if (!(config.maxLength?.query > 0 && config.maxLength?.document > 0)) problems.push('maxLength needs positive "query" and "document"');
   if (!['fp32', 'fp16', 'bf16'].includes(config.dtype)) problems.push('dtype must be fp32, fp16 or bf16');
+  if (config.build !== undefined && config.build.attention !== 'bidirectional' && config.build.attention !== 'causal') problems.push('build.attention must be "bidirectional" or "causal"');
   if (!(typeof config.scoreScale === 'number' && config.scoreScale > 0)) problems.push('scoreScale must be a positive number');
   if (problems.length > 0) throw usageError('bad_model_config', `model: ${where}: ${problems.join('; ')}`);
   return config;
@@ -120,21 +130,40 @@ async function loadDirectory(dir: string): Promise<LoadedModel> {
     );
   }
   const config = validate(merged, overridePath);
-  const files: ModelFiles = {
-    model: path.join(dir, 'model.onnx'),
-    externalData: existsSync(path.join(dir, 'model.onnx_data')) ? [path.join(dir, 'model.onnx_data')] : [],
-    tokenizer: path.join(dir, 'tokenizer.json'),
-    tokenizerConfig: path.join(dir, 'tokenizer_config.json'),
-  };
+  const tokenizer = path.join(dir, 'tokenizer.json');
+  const tokenizerConfig = path.join(dir, 'tokenizer_config.json');
+  let files: ModelFiles;
+  let checkpoint: CheckpointFiles | undefined;
+  if (!existsSync(path.join(dir, 'model.onnx')) && existsSync(path.join(dir, 'config.json'))) {
+    if (!config.build) {
+      throw usageError('bad_model_config', `model: ${dir} is a Hugging Face checkpoint, so its reasonir.json must say how to run it: {"build": {"attention": "bidirectional" | "causal"}} (or extend a config that does)`);
+    }
+    const { checkpointWeightFiles } = await import('./graph/safetensors.js');
+    checkpoint = { config: path.join(dir, 'config.json'), weights: await checkpointWeightFiles(dir) };
+    files = { model: checkpoint.config, externalData: checkpoint.weights, tokenizer, tokenizerConfig };
+  } else {
+    files = {
+      model: path.join(dir, 'model.onnx'),
+      externalData: existsSync(path.join(dir, 'model.onnx_data')) ? [path.join(dir, 'model.onnx_data')] : [],
+      tokenizer,
+      tokenizerConfig,
+    };
+  }
   for (const file of [files.model, files.tokenizer, files.tokenizerConfig]) {
-    if (!existsSync(file)) throw environmentError('model.missing_file', `model: ${file} is missing; a model directory needs model.onnx, tokenizer.json and tokenizer_config.json`);
+    if (!existsSync(file)) {
+      throw environmentError(
+        'model.missing_file',
+        `model: ${file} is missing; a model directory needs model.onnx (or config.json + *.safetensors), tokenizer.json and tokenizer_config.json`,
+      );
+    }
   }
   const family = typeof override.extends === 'string' ? override.extends : path.basename(path.resolve(dir));
-  return { config, files, source: `dir:${path.resolve(dir)}`, family };
+  return { config, files, checkpoint, source: `dir:${path.resolve(dir)}`, family };
 }
 
 async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedModel> {
   const config = validate(await readNamedConfig(name), `configs/models/${name}.json`);
+  if (config.build) return loadNamedCheckpoint(config, name, signal);
   const onnx = config.onnx;
   if (!onnx) {
     throw environmentError(
@@ -158,6 +187,40 @@ async function loadNamed(name: string, signal?: AbortSignal): Promise<LoadedMode
   // ONNX external data is resolved relative to the graph file, so the data files must sit beside it
   for (const data of onnx.externalData) files.externalData.push(await fetch(onnx, path.posix.join(path.posix.dirname(onnx.file), data)));
   return { config, files, source: `config:${name}`, family: name };
+}
+
+/**
+ * A checkpoint named by a config, through the HF cache: config.json, the shards of model.safetensors.index.json
+ * (or model.safetensors), tokenizer files. The weights' sha256 come from the Hub's etags (the blob names), so the
+ * embedding cache key never re-hashes gigabytes.
+ */
+async function loadNamedCheckpoint(config: ModelConfig, name: string, signal?: AbortSignal): Promise<LoadedModel> {
+  if (!config.model) throw usageError('bad_model_config', `model: configs/models/${name}.json has "build" but no "model" (the checkpoint's repo and revision)`);
+  const { hubFileInfo } = await import('../dataset/hub.js');
+  const { shardsOfIndex } = await import('./graph/safetensors.js');
+  const fetch = (ref: HubRef, file: string) =>
+    hubFileInfo({ repoType: 'model', repo: ref.repo, revision: ref.revision, path: file, signal, progressLabel: `${name} ${file}` });
+  const configInfo = await fetch(config.model, 'config.json');
+  let shardNames: string[];
+  try {
+    const index = await fetch(config.model, 'model.safetensors.index.json');
+    shardNames = shardsOfIndex(await fs.readFile(index.path, 'utf8'), index.path);
+  } catch (error) {
+    // a single-file checkpoint has no index (offline: not cached); model.safetensors then decides
+    if (!(error instanceof HarnessError && (error.code === 'data.hub_not_found' || error.code === 'env.offline_miss'))) throw error;
+    shardNames = ['model.safetensors'];
+  }
+  const shards = [];
+  for (const shard of shardNames) shards.push(await fetch(config.model, shard));
+  const tokenizerRef = config.tokenizer ?? config.model;
+  const checkpoint: CheckpointFiles = { config: configInfo.path, weights: shards.map((s) => s.path), weightSha256: shards.map((s) => s.sha256) };
+  const files: ModelFiles = {
+    model: checkpoint.config,
+    externalData: checkpoint.weights,
+    tokenizer: (await fetch(tokenizerRef, 'tokenizer.json')).path,
+    tokenizerConfig: (await fetch(tokenizerRef, 'tokenizer_config.json')).path,
+  };
+  return { config, files, checkpoint, source: `config:${name}`, family: name };
 }
 
 /** `--model` accepts a config name (configs/models/<name>.json) or a local model directory. */

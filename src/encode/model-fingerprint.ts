@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { sha256File, sha256Hex } from '../core/hash.js';
-import type { ModelFiles } from './model-config.js';
+import { GRAPH_BUILDER_VERSION } from './graph/decoder-graph.js';
+import type { LoadedModel } from './model-config.js';
 
 /**
  * sha256 of a file, remembered under <cacheRoot>/file-hashes/ by (path, size, mtime): an 8B model's 16 GB of
@@ -18,8 +19,22 @@ async function rememberedSha256(file: string, cacheRoot: string): Promise<string
   return digest;
 }
 
-/** Content hashes of everything that decides the vectors: graph, external weights, tokenizer. */
-export async function modelFingerprint(files: ModelFiles, cacheRoot: string): Promise<Record<string, string | string[]>> {
+/**
+ * Content hashes of everything that decides the vectors: graph (or, for a checkpoint, config.json, the weights and
+ * the graph builder's version), external weights, tokenizer.
+ */
+export async function modelFingerprint(model: LoadedModel, cacheRoot: string): Promise<Record<string, string | string[]>> {
+  const { files, checkpoint } = model;
+  if (checkpoint) {
+    return {
+      graphBuilder: String(GRAPH_BUILDER_VERSION),
+      attention: model.config.build?.attention ?? '',
+      configSha256: await sha256File(checkpoint.config),
+      weightsSha256: checkpoint.weightSha256 ?? (await Promise.all(checkpoint.weights.map((file) => rememberedSha256(file, cacheRoot)))),
+      tokenizerSha256: await rememberedSha256(files.tokenizer, cacheRoot),
+      tokenizerConfigSha256: await rememberedSha256(files.tokenizerConfig, cacheRoot),
+    };
+  }
   return {
     onnxSha256: await rememberedSha256(files.model, cacheRoot),
     externalDataSha256: await Promise.all(files.externalData.map((file) => rememberedSha256(file, cacheRoot))),

@@ -81,8 +81,10 @@ function cudaProblem(): string | undefined {
   return undefined;
 }
 
-function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number) {
+function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, externalDataFolder?: string) {
   return {
+    // a graph loaded from bytes resolves its external data (weights kept in place in .safetensors files) here
+    ...(externalDataFolder ? { extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } } } : {}),
     executionProviders: provider === 'cuda' ? [{ name: 'cuda' as const, deviceId }] : ['cpu'],
     graphOptimizationLevel: 'all' as const,
     intraOpNumThreads: Number(runEnv().REASONIR_THREADS) || os.availableParallelism(),
@@ -94,19 +96,30 @@ function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number) {
   };
 }
 
+/** A graph built for the provider it will run on, with external data resolved against `externalDataFolder`. */
+export interface BuiltModelSource {
+  build(provider: 'cpu' | 'cuda'): Uint8Array;
+  externalDataFolder: string;
+}
+
 /**
  * Opens an ONNX model on the requested device. `auto` tries CUDA and falls back to the CPU, with one warning per
  * process when the model is an encoder (`purpose: 'encode'`): a search graph on the CPU costs little, so its
  * fallback is silent. An explicit `cuda` that cannot be used is an environment error (exit 3).
  */
-export async function openModel(source: string | Uint8Array, device: DeviceRequest, purpose: 'encode' | 'search' = 'encode'): Promise<OrtModel> {
+export async function openModel(model: string | Uint8Array | BuiltModelSource, device: DeviceRequest, purpose: 'encode' | 'search' = 'encode'): Promise<OrtModel> {
+  const built = typeof model === 'string' || model instanceof Uint8Array ? undefined : model;
+  const source = (provider: 'cpu' | 'cuda') => (built ? built.build(provider) : (model as string | Uint8Array));
+  const folder = built?.externalDataFolder;
   let session: Session | undefined;
   let provider: 'cpu' | 'cuda' = 'cpu';
   if (device.kind !== 'cpu') {
     let problem = cudaProblem();
     if (!problem) {
+      // built outside the try: a checkpoint the builder refuses is a data error, not an unusable GPU
+      const graph = source('cuda');
       try {
-        session = await createSession(source, sessionOptions('cuda', device.deviceId));
+        session = await createSession(graph, sessionOptions('cuda', device.deviceId, folder));
         provider = 'cuda';
       } catch (error) {
         problem = `creating a CUDA session failed: ${(error as Error).message}`;
@@ -121,7 +134,7 @@ export async function openModel(source: string | Uint8Array, device: DeviceReque
       }
     }
   }
-  session ??= await createSession(source, sessionOptions('cpu', 0));
+  session ??= await createSession(source('cpu'), sessionOptions('cpu', 0, folder));
   const describe = (metadata: readonly unknown[]): ValueInfo[] =>
     metadata.map((entry) => {
       const info = entry as { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] };

@@ -11,9 +11,12 @@ export class TextTokenizer {
   readonly padId: number;
   readonly prefixIds: number[];
   readonly suffixIds: number[];
+  /** tokenizer_config.json's padding_side (Qwen3-Embedding pads on the left). */
+  readonly paddingSide: 'left' | 'right';
 
-  private constructor(private readonly tokenizer: Tokenizer, padId: number) {
+  private constructor(private readonly tokenizer: Tokenizer, padId: number, paddingSide: 'left' | 'right') {
     this.padId = padId;
+    this.paddingSide = paddingSide;
     // the post-processor's template, read off a probe: whatever surrounds the plain content ids
     const content = tokenizer.encode('a', { add_special_tokens: false }).ids;
     const full = tokenizer.encode('a').ids;
@@ -27,7 +30,14 @@ export class TextTokenizer {
     const tokenizerJson = JSON.parse(await fs.readFile(tokenizerPath, 'utf8')) as Record<string, unknown>;
     const tokenizerConfig = JSON.parse(await fs.readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
     const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
-    return new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig));
+    return new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig), tokenizerConfig.padding_side === 'left' ? 'left' : 'right');
+  }
+
+  /** The largest id the tokenizer can emit, added tokens included. */
+  get maxTokenId(): number {
+    let max = -1;
+    for (const id of this.tokenizer.get_vocab(true).values()) if (id > max) max = id;
+    return max;
   }
 
   get specialCount(): number {

@@ -10,6 +10,8 @@ export interface RetrieverChoice {
   model?: string;
   device?: string;
   batchTokens?: number;
+  /** run a large checkpoint on the CPU anyway */
+  force?: boolean;
   shard?: { index: number; count: number };
   /** Precomputed embeddings; `{task}` in a path is replaced by the task name. */
   docEmbeddings?: string;
@@ -32,6 +34,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
         model: choice.model,
         device: choice.device,
         batchTokens: choice.batchTokens,
+        force: choice.force,
         shard: choice.shard,
         long: choice.long,
         revision: choice.revision,

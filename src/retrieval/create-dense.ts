@@ -16,6 +16,8 @@ export interface DenseOptions {
   device?: string;
   /** padded tokens per encoding batch */
   batchTokens?: number;
+  /** run a checkpoint of over 2B parameters on the CPU anyway */
+  force?: boolean;
   /** cache root (default: REASONIR_CACHE or ~/.cache/reasonir); embeddings live in <root>/embeddings/ */
   cacheDir?: string;
   shard?: { index: number; count: number };
@@ -37,7 +39,7 @@ export async function createDenseRetriever(options: DenseOptions): Promise<Retri
     throw usageError('bad_shard', `shard ${options.shard.index}/${options.shard.count}: the index must be 0..count-1`);
   }
   const model = await loadModel(options.model, options.signal);
-  const encoder = await DenseEncoder.open(model, device, options.batchTokens);
+  const encoder = await DenseEncoder.open(model, device, options.batchTokens, { force: options.force });
   return new DenseRetriever(encoder, {
     cacheRoot: options.cacheDir ?? reasonirCacheDir(),
     device,

@@ -24,9 +24,10 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--data-dir <dir>', 'read the parquet files from this folder (same relative paths as on Hugging Face)')
     .option('-k, --top-k <n>', 'documents kept per query after exclusions, or "all"', parseDepth, 1000 as number | 'all')
     .option('-o, --out <dir>', 'output directory (default: results/<retriever>-<queries>-<date>)')
-    .option('-m, --model <name|dir>', 'dense model: a config name from configs/models or a local ONNX model directory')
+    .option('-m, --model <name|dir>', 'dense model: a config name from configs/models, a local ONNX model directory, or a Hugging Face checkpoint folder')
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-tokens <n>', 'token budget per encoding batch', parsePositiveInteger)
+    .option('--force', 'run a checkpoint of over 2B parameters on the CPU anyway (hours to days per task)')
     .option('--shard <i/n>', 'encode only shard i of n of each corpus (embedding cache); scoring runs once all shards exist', parseShard)
     .option('--doc-emb <file>', 'precomputed document embeddings (.npy or .arrow); {task} is replaced by the task name')
     .option('--query-emb <file>', 'precomputed query embeddings (.npy or .arrow); {task} is replaced by the task name')
@@ -38,7 +39,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       if (withoutLong.length > 0) {
         throw usageError('no_long_corpus', `--long: ${withoutLong.join(', ')} ha${withoutLong.length > 1 ? 've' : 's'} no long-document corpus`);
       }
-      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--shard': options.shard };
+      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--shard': options.shard, '--force': options.force };
       const embeddingsOnly = { '--doc-emb': options.docEmb, '--query-emb': options.queryEmb };
       for (const [flag, value] of Object.entries(denseOnly)) {
         if (value !== undefined && options.retriever !== 'dense') throw usageError('flag_needs_dense', `${flag} needs --retriever dense`);
@@ -63,6 +64,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           model: options.model,
           device: options.device,
           batchTokens: options.batchTokens,
+          force: options.force,
           shard: options.shard,
           docEmbeddings: options.docEmb,
           queryEmbeddings: options.queryEmb,

@@ -52,7 +52,7 @@ export class DenseRetriever implements Retriever {
       similarity: config.similarity,
       scoreScale: config.scoreScale,
       maxLength: config.maxLength,
-      dtype: config.dtype,
+      dtype: encoder.dtype,
       device: encoder.provider,
       batchTokens: encoder.batchTokens,
       long: settings.long,
@@ -61,7 +61,7 @@ export class DenseRetriever implements Retriever {
 
   private keyParts(role: Role, instruction: string): Promise<Record<string, unknown>> {
     const { config } = this.encoder.model;
-    this.fingerprint ??= modelFingerprint(this.encoder.model.files, this.settings.cacheRoot);
+    this.fingerprint ??= modelFingerprint(this.encoder.model, this.settings.cacheRoot);
     return this.fingerprint.then((model) => ({
       role,
       model,
@@ -69,7 +69,7 @@ export class DenseRetriever implements Retriever {
       normalize: config.normalize,
       maxLength: config.maxLength[role],
       instruction,
-      dtype: config.dtype,
+      dtype: this.encoder.dtype,
     }));
   }
 
