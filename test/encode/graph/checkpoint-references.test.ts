@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DenseEncoder } from '../../../src/encode/encoder.js';
-import { checkpointModel, HF_MODELS, hfModelAvailable, loadHfReferences, type HfModel, type HfReferences } from './hf-fixtures.js';
+import { checkpointModel, HF_MODELS, loadHfReferences, type HfModel, type HfReferences } from './hf-fixtures.js';
 
 /**
  * The whole CPU pipeline against transformers' own modelling code (models/hf/README.md): text -> tokens (ids and
@@ -16,10 +16,6 @@ function instructionFor(references: HfReferences, side: 'queries' | 'documents')
 }
 
 describe.each(HF_MODELS)('%s references.json through the graph builder (CPU, float32)', (name: HfModel) => {
-  if (!hfModelAvailable(name)) {
-    it.skip(`needs ${name}/model.safetensors from ../shared/models/hf (7.3 MB, not committed)`, () => {});
-    return;
-  }
   const references = loadHfReferences(name);
   for (const mode of references.attention_modes) {
     it(`${mode}: token ids, embeddings and cosines match at max lengths ${references.max_lengths.join('/')}`, async () => {

@@ -8,9 +8,7 @@ import { prepareCheckpoint } from '../../../src/encode/graph/checkpoint.js';
 import { buildDecoderGraph, type AttentionMode, type GraphFlavour } from '../../../src/encode/graph/decoder-graph.js';
 import { inverseFrequencies } from '../../../src/encode/graph/rope.js';
 import { openModel } from '../../../src/encode/ort-backend.js';
-import { checkpointModel, HF_MODELS, hfModelAvailable, hfModelDir, loadHfReferences, type HfModel } from './hf-fixtures.js';
-
-const available = HF_MODELS.filter((name) => hfModelAvailable(name));
+import { checkpointModel, HF_MODELS, hfModelDir, loadHfReferences, type HfModel } from './hf-fixtures.js';
 
 async function prepared(name: HfModel) {
   const model = await checkpointModel(name, 'bidirectional');
@@ -18,7 +16,7 @@ async function prepared(name: HfModel) {
 }
 
 describe('rotary inverse frequencies', () => {
-  it.each(available)('%s: equal, bit for bit, to transformers float32 inv_freq (incl. llama3 scaling)', (name) => {
+  it.each(HF_MODELS)('%s: equal, bit for bit, to transformers float32 inv_freq (incl. llama3 scaling)', (name) => {
     const config = JSON.parse(readFileSync(path.join(hfModelDir(name), 'config.json'), 'utf8')) as Record<string, unknown>;
     const expected = (JSON.parse(readFileSync(path.join(hfModelDir(name), 'references.json'), 'utf8')) as { rope: { inv_freq_float32: number[] } }).rope.inv_freq_float32;
     expect(Array.from(inverseFrequencies(parseArchitecture(config, 'config.json')))).toEqual(expected.map((value) => Math.fround(value)));
@@ -30,7 +28,7 @@ describe('rotary inverse frequencies', () => {
  * flavour (Attention-24 with grouped-query heads and key lengths or an explicit mask, RMSNormalization with float32
  * statistics) is built in float32 here so the CPU provider can run the same operators a GPU would.
  */
-describe.each(available)('%s hidden_state_check', (name) => {
+describe.each(HF_MODELS)('%s hidden_state_check', (name) => {
   const references = loadHfReferences(name);
   const check = references.hidden_state_check;
   const leftPadding = references.tokenizer.padding_side === 'left';
@@ -77,7 +75,7 @@ describe('onnx.checker', () => {
     it.skip('needs python3-onnx (apt-get install python3-onnx): not installed here', () => {});
     return;
   }
-  it.each(available)('%s: the cpu-flavour graph passes check_model(full_check=True)', async (name) => {
+  it.each(HF_MODELS)('%s: the cpu-flavour graph passes check_model(full_check=True)', async (name) => {
     const checkpoint = await prepared(name);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-onnx-check-'));
     try {

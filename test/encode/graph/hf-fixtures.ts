@@ -1,39 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedModel, ModelConfig, Pooling } from '../../../src/encode/model-config.js';
 import { checkpointWeightFiles } from '../../../src/encode/graph/safetensors.js';
-import { repoRoot, sharedRoot } from '../../helpers/cli.js';
+import { repoRoot } from '../../helpers/cli.js';
 
-/** The tiny checkpoints are committed whole; small-llama-hd128's 7.3 MB weights come from ../shared (CI has it). */
+/**
+ * The checkpoints of ../shared/models/hf, committed whole under test/fixtures/models/hf (small-llama-hd128's 7.3 MB
+ * of bf16 weights included: its 2,522-token document is the only reference for long inputs and head_dim 128).
+ */
 export const HF_MODELS = ['tiny-reasonir', 'tiny-gritlm', 'tiny-e5-mistral', 'tiny-gte-qwen2', 'tiny-qwen3-embed', 'small-llama-hd128'] as const;
 export type HfModel = (typeof HF_MODELS)[number];
 
-const committedRoot = path.join(repoRoot, 'test', 'fixtures', 'models', 'hf');
-const assembled = new Map<string, string>();
-
-function sharedWeights(name: string): string {
-  return path.join(sharedRoot, 'models', 'hf', name, 'model.safetensors');
-}
-
-/** Whether the checkpoint's weights are here (committed, or in ../shared); tests skip with the reason otherwise. */
-export function hfModelAvailable(name: HfModel): boolean {
-  return existsSync(path.join(committedRoot, name, 'model.safetensors.index.json')) || existsSync(path.join(committedRoot, name, 'model.safetensors')) || existsSync(sharedWeights(name));
-}
-
-/** The checkpoint folder: committed, or assembled from the committed files and ../shared's weights via symlinks. */
 export function hfModelDir(name: HfModel): string {
-  const committed = path.join(committedRoot, name);
-  if (existsSync(path.join(committed, 'model.safetensors.index.json')) || existsSync(path.join(committed, 'model.safetensors'))) return committed;
-  const cached = assembled.get(name);
-  if (cached) return cached;
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'reasonir-hf-')), name);
-  process.once('exit', () => rmSync(path.dirname(dir), { recursive: true, force: true }));
-  mkdirSync(dir);
-  for (const file of readdirSync(committed)) symlinkSync(path.join(committed, file), path.join(dir, file));
-  symlinkSync(sharedWeights(name), path.join(dir, 'model.safetensors'));
-  assembled.set(name, dir);
-  return dir;
+  return path.join(repoRoot, 'test', 'fixtures', 'models', 'hf', name);
 }
 
 export interface ReferenceBatch {
