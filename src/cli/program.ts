@@ -2,6 +2,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { ExitCode } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import { packageVersion } from '../core/version.js';
+import { parseHubEndpoint } from '../dataset/hub-endpoint.js';
 import type { CliIo } from './cli-io.js';
 import { register as registerTasks } from './commands/tasks.js';
 import { register as registerDownload } from './commands/download.js';
@@ -42,6 +43,8 @@ export function createProgram(io: CliIo, run: RunContext, argv: readonly string[
       const options = root.opts();
       run.progress = options.progress !== false;
       run.quiet = options.quiet === true;
+      // a malformed HF_ENDPOINT is a usage error before any work, not a failure halfway through a run
+      parseHubEndpoint(io.env.HF_ENDPOINT);
     });
   for (const register of registrars) register(program, { io, argv });
   return program;

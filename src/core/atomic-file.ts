@@ -1,38 +1,39 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { forgetTemporary, temporaryPath } from './cache-dir.js';
 
 /**
- * Writes through a unique temporary file in the same directory, fsyncs and renames: readers see the old file or
- * the complete new one, never a torn write, even when the process is killed midway.
+ * The one way a file appears: `write` fills a unique temporary file in the target's folder, which is fsynced and
+ * renamed over the target. Readers see the old file or the complete new one, never a torn write, even when the
+ * process is killed midway (the temporary file left then is removed by removeStaleTemporaries). `verify` runs on
+ * the finished temporary file, so what is checked is what lands.
  */
-export async function writeFileAtomic(filePath: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(filePath), { recursive: true });
-  const temporary = `${filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(temporary, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(temporary, filePath);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** Copies through a unique temporary file and renames, so concurrent copies to one target never collide. */
-export async function copyFileAtomic(source: string, target: string): Promise<void> {
+export async function writeAtomicWith(target: string, write: (temporary: string) => Promise<void>, verify?: (temporary: string) => Promise<void>): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temporary = temporaryPath(target);
   try {
-    await fs.copyFile(source, temporary);
+    await write(temporary);
+    const handle = await fs.open(temporary, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await verify?.(temporary);
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { force: true });
     throw error;
+  } finally {
+    forgetTemporary(temporary);
   }
+}
+
+export async function writeFileAtomic(filePath: string, data: string | Uint8Array): Promise<void> {
+  await writeAtomicWith(filePath, (temporary) => fs.writeFile(temporary, data));
+}
+
+/** Copies through a unique temporary file and renames, so concurrent copies to one target never collide. */
+export async function copyFileAtomic(source: string, target: string): Promise<void> {
+  await writeAtomicWith(target, (temporary) => fs.copyFile(source, temporary));
 }

@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { throwIfAborted } from '../core/errors.js';
+import { temporaryPath } from '../core/cache-dir.js';
+import { dataError, HarnessError } from '../core/errors.js';
 import { expandPath, expandUser, joinPath } from '../core/python-path.js';
 import { runEnv } from '../core/run-context.js';
 
@@ -27,30 +28,73 @@ export function hubCacheDir(env: NodeJS.ProcessEnv = runEnv()): string {
   return path.resolve(expandPath(env.HF_HUB_CACHE ?? legacy, env));
 }
 
+const COMMIT = /^[0-9a-f]{40}$/;
+/** What a blob may be called: a git blob sha1 (small files) or a sha256 (LFS files), as the Hub's ETags are. */
+const BLOB_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** One path component of a repository id, branch or file: no traversal, no separators, no control characters. */
+const SAFE_COMPONENT = /^(?!\.{1,2}$)[^/\\\x00-\x1f]+$/;
+
+export function isBlobName(etag: string): boolean {
+  return BLOB_NAME.test(etag);
+}
+
+function components(value: string, what: string): string[] {
+  const parts = value.split('/');
+  if (value === '' || !parts.every((part) => SAFE_COMPONENT.test(part))) {
+    throw dataError('unsafe_cache_path', `${what} ${JSON.stringify(value)} cannot name a cache path (empty, ".", ".." or control characters in a component); nothing was written`);
+  }
+  return parts;
+}
+
+/**
+ * Paths in one repository's cache folder. Every component comes from the command line or a server, so each is
+ * validated here, and the joined path is checked to stay inside the folder: no server answer or revision name can
+ * make us write elsewhere.
+ */
 export class RepoCache {
   readonly root: string;
 
-  constructor(cacheDir: string, readonly repoType: RepoType, readonly repo: string) {
-    this.root = path.join(cacheDir, `${repoType}s--${repo.split('/').join('--')}`);
+  constructor(readonly cacheDir: string, readonly repoType: RepoType, readonly repo: string) {
+    const parts = components(repo, 'repository id');
+    if (parts.length !== 2) throw dataError('unsafe_cache_path', `repository id ${JSON.stringify(repo)} is not "owner/name"`);
+    this.root = path.join(cacheDir, `${repoType}s--${parts.join('--')}`);
   }
 
+  private inside(base: string, target: string, what: string): string {
+    const relative = path.relative(base, target);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw dataError('unsafe_cache_path', `${what} would leave the cache folder ${base}; nothing was written`);
+    }
+    return target;
+  }
+
+  /** `etag` must already be a blob name (isBlobName): anything else is refused. */
   blob(etag: string): string {
+    if (!isBlobName(etag)) throw dataError('unsafe_etag', `ETag ${JSON.stringify(etag)} is neither a sha256 nor a git object id; refusing to use it as a cache file name`);
     return path.join(this.root, 'blobs', etag);
   }
 
+  /** huggingface_hub's lock file for a blob: <cache>/.locks/<repo folder>/<etag>.lock. */
+  blobLock(etag: string): string {
+    this.blob(etag);
+    return path.join(this.cacheDir, '.locks', path.basename(this.root), `${etag}.lock`);
+  }
+
   snapshot(commit: string, filePath: string): string {
-    return path.join(this.root, 'snapshots', commit, ...filePath.split('/'));
+    if (!COMMIT.test(commit)) throw dataError('unsafe_revision', `revision ${JSON.stringify(commit)} is not a 40-hex commit; refusing to use it as a cache folder name`);
+    return this.inside(this.root, path.join(this.root, 'snapshots', commit, ...components(filePath, 'file path')), `file path ${JSON.stringify(filePath)}`);
   }
 
   ref(branch: string): string {
-    return path.join(this.root, 'refs', ...branch.split('/'));
+    return this.inside(this.root, path.join(this.root, 'refs', ...components(branch, 'revision')), `revision ${JSON.stringify(branch)}`);
   }
 
   async readRef(branch: string): Promise<string | undefined> {
     try {
       const commit = (await fs.readFile(this.ref(branch), 'utf8')).trim();
-      return /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
-    } catch {
+      return COMMIT.test(commit) ? commit : undefined;
+    } catch (error) {
+      if (error instanceof HarnessError) throw error;
       return undefined;
     }
   }
@@ -63,53 +107,13 @@ export class RepoCache {
   /** Points snapshots/<commit>/<path> at the blob: a relative symlink like Python's, a copy where links fail. */
   async linkSnapshot(blobPath: string, snapshotPath: string): Promise<void> {
     await fs.mkdir(path.dirname(snapshotPath), { recursive: true });
-    const temporary = `${snapshotPath}.${process.pid}.${Date.now()}.tmp`;
+    const temporary = temporaryPath(snapshotPath);
     try {
       await fs.symlink(path.relative(path.dirname(snapshotPath), blobPath), temporary);
     } catch {
       await fs.copyFile(blobPath, temporary);
     }
     await fs.rename(temporary, snapshotPath);
-  }
-
-  /**
-   * An exclusive lock per blob (O_EXCL create), so two processes never write the same `.incomplete` file. A lock
-   * whose owner process is gone is taken over. Our own file name: Python's filelock leaves its lock files behind.
-   */
-  async lock(etag: string, signal: AbortSignal | undefined, whileWaiting: () => Promise<boolean>): Promise<(() => Promise<void>) | undefined> {
-    const lockPath = path.join(path.dirname(this.root), '.locks', path.basename(this.root), `${etag}.reasonir.lock`);
-    await fs.mkdir(path.dirname(lockPath), { recursive: true });
-    for (;;) {
-      throwIfAborted(signal);
-      try {
-        await fs.writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
-        return () => fs.rm(lockPath, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if (await whileWaiting()) return undefined;
-      if (await isStale(lockPath)) {
-        await fs.rm(lockPath, { force: true });
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-async function isStale(lockPath: string): Promise<boolean> {
-  try {
-    const pid = Number.parseInt(await fs.readFile(lockPath, 'utf8'), 10);
-    if (!Number.isInteger(pid) || pid <= 0) {
-      // being written right now, or garbage: stale once it is old
-      const { mtimeMs } = await fs.stat(lockPath);
-      return Date.now() - mtimeMs > 10_000;
-    }
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ESRCH';
   }
 }
 

@@ -1,17 +1,22 @@
 /**
- * The only module that talks HTTP: Hugging Face `resolve` downloads into the Python-compatible hub cache.
+ * The Hugging Face Hub protocol: revision -> commit, `resolve` metadata (ETag, size, where the bytes are), and the
+ * Python-compatible cache around them; HTTP itself is http.ts and the verified transfer blob-download.ts.
  * Environment is read at call time: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HUB_CACHE/HF_HOME/XDG_CACHE_HOME,
- * plus REASONIR_HUB_RETRIES, REASONIR_HUB_BACKOFF_MS and REASONIR_HUB_TIMEOUT_MS for flaky networks (and tests).
+ * plus REASONIR_HUB_RETRIES, REASONIR_HUB_BACKOFF_MS and REASONIR_HUB_TIMEOUT_MS for flaky networks (and tests),
+ * and REASONIR_LOCK_STALL_S for how long to wait on another process's download that makes no progress.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dataError, environmentError, HarnessError, interruptedError, throwIfAborted } from '../core/errors.js';
+import { dataError, environmentError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
-import { startProgress } from '../core/progress.js';
 import { runEnv } from '../core/run-context.js';
-import { exists, hubCacheDir, RepoCache } from './hf-cache.js';
+import { downloadVerifiedBlob } from './blob-download.js';
+import { exists, hubCacheDir, isBlobName, RepoCache } from './hf-cache.js';
 import type { RepoType } from './hf-cache.js';
+import { parseHubEndpoint } from './hub-endpoint.js';
+import type { HubEndpoint } from './hub-endpoint.js';
+import { isTransientStatus, request, TransientError, withRetries } from './http.js';
+import type { HttpSettings } from './http.js';
 
 export type { RepoType } from './hf-cache.js';
 
@@ -39,14 +44,14 @@ export interface HubFileInfo {
   cached: boolean;
 }
 
-interface HubEnv {
+interface HubEnv extends HttpSettings {
+  /** The endpoint without credentials: safe to print. */
   endpoint: string;
+  hub: HubEndpoint;
   token: string | undefined;
   offline: boolean;
   cacheDir: string;
-  retries: number;
-  backoffMs: number;
-  timeoutMs: number;
+  lockStallMs: number;
 }
 
 function hubEnv(): HubEnv {
@@ -58,8 +63,10 @@ function hubEnv(): HubEnv {
     if (!Number.isFinite(parsed) || parsed < 0) throw environmentError('bad_env', `${name}=${value} is not a non-negative number`);
     return parsed;
   };
+  const hub = parseHubEndpoint(env.HF_ENDPOINT);
   return {
-    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
+    endpoint: hub.display,
+    hub,
     token: env.HF_TOKEN || undefined,
     // huggingface_hub's truthy spellings
     offline: ['1', 'on', 'yes', 'true'].includes((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
@@ -67,6 +74,7 @@ function hubEnv(): HubEnv {
     retries: number('REASONIR_HUB_RETRIES', 5),
     backoffMs: number('REASONIR_HUB_BACKOFF_MS', 1000),
     timeoutMs: number('REASONIR_HUB_TIMEOUT_MS', 30_000),
+    lockStallMs: number('REASONIR_LOCK_STALL_S', 120) * 1000,
   };
 }
 
@@ -81,19 +89,21 @@ function encodePath(filePath: string): string {
   return filePath.split('/').map(encodeURIComponent).join('/');
 }
 
-/** Retryable: the server or the network hiccuped. Anything else fails at once. */
-class TransientError extends Error {}
-
-function headersFor(url: URL, env: HubEnv, extra: Record<string, string> = {}): Record<string, string> {
-  const headers: Record<string, string> = { 'user-agent': 'reasonir', ...extra };
-  // the token is for the Hub only: never for a CDN or any other origin a redirect points at
-  if (env.token && url.origin === new URL(env.endpoint).origin) headers.authorization = `Bearer ${env.token}`;
+function headersFor(url: URL, env: HubEnv): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': 'reasonir' };
+  // credentials are for the Hub only: never for a CDN or any other origin a redirect points at
+  if (url.origin === env.hub.url.origin) {
+    if (env.token) headers.authorization = `Bearer ${env.token}`;
+    else if (env.hub.basicAuth) headers.authorization = `Basic ${env.hub.basicAuth}`;
+  }
   return headers;
 }
 
+const retryHint = (env: HubEnv) => `check the network or HF_ENDPOINT (${env.endpoint}), or use HF_HUB_OFFLINE=1 with a filled cache`;
+
 function statusError(response: Response, what: string, env: HubEnv): Error {
   const status = response.status;
-  if (status >= 500 || status === 429 || status === 408) return new TransientError(`HTTP ${status} for ${what}`);
+  if (isTransientStatus(status)) return new TransientError(`HTTP ${status} for ${what}`);
   if (status === 401 || status === 403) {
     return environmentError(
       'hub_unauthorized',
@@ -111,90 +121,6 @@ function statusError(response: Response, what: string, env: HubEnv): Error {
   return dataError('hub_http', `HTTP ${status} for ${what}`);
 }
 
-async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-  throwIfAborted(signal);
-}
-
-/** Runs `attempt` with exponential backoff while it fails transiently; the last failure names what failed. */
-async function withRetries<T>(env: HubEnv, what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 0; ; tries++) {
-    throwIfAborted(signal);
-    try {
-      return await attempt();
-    } catch (error) {
-      if (signal?.aborted) throw interruptedError();
-      if (error instanceof HarnessError || !(error instanceof TransientError || isNetworkError(error))) throw error;
-      if (tries >= env.retries) {
-        throw environmentError(
-          'hub_unreachable',
-          `${what}: failed after ${tries + 1} attempt${tries === 0 ? '' : 's'} (${(error as Error).message}); check the network or HF_ENDPOINT (${env.endpoint}), or use HF_HUB_OFFLINE=1 with a filled cache`,
-          error,
-        );
-      }
-      await sleep(env.backoffMs * 2 ** Math.min(tries, 5), signal);
-    }
-  }
-}
-
-function isNetworkError(error: unknown): boolean {
-  // undici: TypeError('fetch failed', {cause}) for connect/reset, TypeError('terminated') for a cut body, and our timeout
-  return error instanceof TypeError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'));
-}
-
-/**
- * One HTTP request with an inactivity timeout. `follow: 'same-origin'` (metadata HEAD) follows same-origin
- * redirects like huggingface_hub (renamed repos) and returns the rest; `follow: 'all'` follows every redirect,
- * with the token only while on the Hub's origin.
- */
-async function request(
-  env: HubEnv,
-  url: URL,
-  init: { method: 'GET' | 'HEAD'; headers?: Record<string, string>; follow: 'same-origin' | 'all'; signal?: AbortSignal },
-): Promise<{ response: Response; url: URL; idle: () => void; done: () => void }> {
-  const timeout = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const idle = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => timeout.abort(new DOMException(`no data for ${env.timeoutMs} ms`, 'TimeoutError')), env.timeoutMs);
-  };
-  const done = () => clearTimeout(timer);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
-  let current = url;
-  try {
-    for (let hops = 0; hops < 10; hops++) {
-      idle();
-      const response = await fetch(current, { method: init.method, headers: headersFor(current, env, init.headers), redirect: 'manual', signal });
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        const next = new URL(location, current);
-        // an LFS file's redirect carries its metadata (X-Linked-Etag): stop there even when the CDN is same-origin
-        const metadataHere = response.headers.has('x-linked-etag');
-        if (init.follow === 'same-origin' && (next.origin !== current.origin || metadataHere)) return { response, url: current, idle, done };
-        await response.body?.cancel();
-        current = next;
-        continue;
-      }
-      return { response, url: current, idle, done };
-    }
-  } catch (error) {
-    done();
-    if (timeout.signal.aborted && !init.signal?.aborted) throw new TransientError(`no response within ${env.timeoutMs} ms from ${current.origin}`);
-    throw error;
-  }
-  done();
-  throw dataError('hub_redirects', `too many redirects from ${url.href}`);
-}
-
 /** A branch or tag -> its commit, via /api/<type>s/<repo>/revision/<branch>; refs/<branch> records it. */
 async function resolveCommit(env: HubEnv, cache: RepoCache, repoType: RepoType, repo: string, revision: string, signal?: AbortSignal): Promise<string> {
   if (COMMIT.test(revision)) return revision;
@@ -207,9 +133,10 @@ async function resolveCommit(env: HubEnv, cache: RepoCache, repoType: RepoType, 
     );
   }
   const what = `revision "${revision}" of ${repoLabel(repoType, repo)}`;
-  const url = new URL(`${env.endpoint}/api/${repoType}s/${repo}/revision/${encodeURIComponent(revision)}`);
-  const commit = await withRetries(env, `resolving ${what}`, signal, async () => {
-    const { response, done } = await request(env, url, { method: 'GET', follow: 'all', signal });
+  cache.ref(revision); // refuses a revision name that cannot be a cache path before anything is sent
+  const url = new URL(`${env.hub.base}/api/${repoType}s/${repo}/revision/${encodeURIComponent(revision)}`);
+  const commit = await withRetries(env, `resolving ${what}`, retryHint(env), signal, async () => {
+    const { response, done } = await request(env, url, { method: 'GET', headers: (to) => headersFor(to, env), signal });
     try {
       if (response.status === 404) {
         await response.body?.cancel();
@@ -220,7 +147,7 @@ async function resolveCommit(env: HubEnv, cache: RepoCache, repoType: RepoType, 
         throw statusError(response, what, env);
       }
       const body = (await response.json()) as { sha?: unknown };
-      if (typeof body.sha !== 'string' || !COMMIT.test(body.sha)) throw dataError('hub_bad_response', `${url.href} did not return a commit sha`);
+      if (typeof body.sha !== 'string' || !COMMIT.test(body.sha)) throw dataError('hub_bad_response', `${env.endpoint}${url.pathname} did not return a 40-hex commit sha`);
       return body.sha;
     } finally {
       done();
@@ -248,118 +175,33 @@ interface RemoteFile {
 }
 
 async function headFile(env: HubEnv, url: URL, what: string, signal?: AbortSignal): Promise<RemoteFile> {
-  return withRetries(env, `fetching metadata of ${what}`, signal, async () => {
-    const { response, url: finalUrl, done } = await request(env, url, { method: 'HEAD', follow: 'same-origin', signal });
+  return withRetries(env, `fetching metadata of ${what}`, retryHint(env), signal, async () => {
+    const { response, url: finalUrl, done } = await request(env, url, {
+      method: 'HEAD',
+      headers: (to) => headersFor(to, env),
+      // like huggingface_hub: follow same-origin redirects (renamed repos), but stop at an LFS file's redirect,
+      // which carries its metadata (X-Linked-Etag) even when the CDN is same-origin
+      stopAt: (response, from, to) => to.origin !== from.origin || response.headers.has('x-linked-etag'),
+      signal,
+    });
     done();
     const redirected = response.status >= 300 && response.status < 400;
     if (!response.ok && !redirected) throw statusError(response, what, env);
     const etag = normalizeEtag(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
     if (!etag) throw dataError('hub_bad_response', `${what}: the server sent no ETag; is HF_ENDPOINT (${env.endpoint}) a Hugging Face mirror?`);
+    if (!isBlobName(etag)) {
+      const shown = etag.length > 80 ? `${etag.slice(0, 77)}...` : etag;
+      const type = response.headers.get('content-type');
+      throw dataError(
+        'unsafe_etag',
+        `${what}: the server's ETag ${JSON.stringify(shown)} is neither a sha256 nor a git object id${type ? ` (content-type ${type})` : ''}, so the file cannot be verified or named in the cache; nothing was downloaded. Is HF_ENDPOINT (${env.endpoint}) a Hugging Face Hub or mirror?`,
+      );
+    }
     const sizeHeader = response.headers.get('x-linked-size') ?? response.headers.get('content-length');
     const location = redirected ? new URL(response.headers.get('location')!, finalUrl) : finalUrl;
-    return { etag, size: sizeHeader === null ? undefined : Number(sizeHeader), location };
+    const size = sizeHeader === null ? undefined : Number(sizeHeader);
+    return { etag, size: Number.isSafeInteger(size) && size! >= 0 ? size : undefined, location };
   });
-}
-
-async function hashFile(filePath: string, algorithm: string): Promise<ReturnType<typeof createHash>> {
-  const hash = createHash(algorithm);
-  const handle = await fs.open(filePath, 'r');
-  try {
-    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) hash.update(chunk as Buffer);
-  } finally {
-    await handle.close();
-  }
-  return hash;
-}
-
-/**
- * Streams the file into `<blob>.incomplete` (resuming with Range), verifies size, sha256 (and md5 when known),
- * then renames it to the blob. Bytes that fail verification are deleted.
- */
-async function downloadBlob(
-  env: HubEnv,
-  remote: RemoteFile,
-  blobPath: string,
-  expected: { sha256?: string; size?: number; md5?: string },
-  what: string,
-  label: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const incomplete = `${blobPath}.incomplete`;
-  const expectedSize = expected.size ?? remote.size;
-  const expectedSha = expected.sha256 ?? (SHA256.test(remote.etag) ? remote.etag : undefined);
-  if (expected.size !== undefined && remote.size !== undefined && remote.size !== expected.size) {
-    throw dataError('size_mismatch', `${what}: the server reports ${remote.size} bytes but the registry expects ${expected.size}; nothing was downloaded. The server or mirror (${env.endpoint}) does not serve this revision's data: check HF_ENDPOINT, or pass --revision for other data`);
-  }
-  await fs.mkdir(path.dirname(blobPath), { recursive: true });
-  const progress = startProgress(`download ${label}`, expectedSize ?? 0, 'bytes');
-  try {
-    await withRetries(env, `downloading ${what}`, signal, async () => {
-      let offset = 0;
-      try {
-        offset = (await fs.stat(incomplete)).size;
-      } catch {
-        offset = 0;
-      }
-      if (expectedSize !== undefined && offset > expectedSize) {
-        await fs.rm(incomplete, { force: true });
-        offset = 0;
-      }
-      const range = offset > 0 ? { range: `bytes=${offset}-` } : undefined;
-      const { response, idle, done } = await request(env, remote.location, { method: 'GET', headers: range, follow: 'all', signal });
-      try {
-        if (response.status === 416) {
-          await response.body?.cancel();
-          await fs.rm(incomplete, { force: true });
-          throw new TransientError('HTTP 416: the partial download was invalid; restarting');
-        }
-        if (!response.ok) {
-          await response.body?.cancel();
-          throw statusError(response, what, env);
-        }
-        if (response.status !== 206) offset = 0; // the server ignored Range: start over
-        const sha256 = offset > 0 ? await hashFile(incomplete, 'sha256') : createHash('sha256');
-        const md5 = offset > 0 ? await hashFile(incomplete, 'md5') : createHash('md5');
-        const handle = await fs.open(incomplete, offset > 0 ? 'a' : 'w');
-        let received = offset;
-        progress.update(received);
-        try {
-          if (response.body) {
-            for await (const chunk of response.body) {
-              idle();
-              sha256.update(chunk);
-              md5.update(chunk);
-              await handle.write(chunk);
-              received += chunk.byteLength;
-              progress.update(received);
-            }
-          }
-        } catch (error) {
-          // undici reports a body cut short as TypeError('terminated'); say what happened (the bytes so far are kept)
-          if (isNetworkError(error) && !signal?.aborted) throw new TransientError(`connection lost after ${received} of ${expectedSize ?? '?'} bytes (${(error as Error).message}); the partial file is kept and the next attempt resumes it`);
-          throw error;
-        } finally {
-          await handle.close();
-        }
-        if (expectedSize !== undefined && received < expectedSize) throw new TransientError(`connection closed after ${received} of ${expectedSize} bytes`);
-        const problems: string[] = [];
-        if (expectedSize !== undefined && received !== expectedSize) problems.push(`size ${received} instead of ${expectedSize}`);
-        const actualSha = sha256.digest('hex');
-        if (expectedSha !== undefined && actualSha !== expectedSha) problems.push(`sha256 ${actualSha} instead of ${expectedSha}`);
-        const actualMd5 = md5.digest('hex');
-        if (expected.md5 !== undefined && actualMd5 !== expected.md5) problems.push(`md5 ${actualMd5} instead of ${expected.md5}`);
-        if (problems.length > 0) {
-          await fs.rm(incomplete, { force: true });
-          throw dataError('checksum_mismatch', `${what}: downloaded bytes failed verification (${problems.join('; ')}); they were discarded. Try again; if it persists, the server or mirror (${env.endpoint}) serves different content`);
-        }
-        await fs.rename(incomplete, blobPath);
-      } finally {
-        done();
-      }
-    });
-  } finally {
-    progress.stop();
-  }
 }
 
 /** Downloads (or finds in the cache) one file of a Hub repository and reports where it is and what it holds. */
@@ -380,27 +222,57 @@ export async function hubFileInfo(options: HubFileOptions): Promise<HubFileInfo>
     );
   }
 
-  const url = new URL(`${env.endpoint}/${repoType === 'dataset' ? 'datasets/' : ''}${repo}/resolve/${commit}/${encodePath(options.path)}`);
+  const url = new URL(`${env.hub.base}/${repoType === 'dataset' ? 'datasets/' : ''}${repo}/resolve/${commit}/${encodePath(options.path)}`);
   const remote = await headFile(env, url, what, signal);
   const blobPath = cache.blob(remote.etag);
+  const verified = verifiableDigests(remote, expected, what, env);
   let cached = true;
   if (!(await exists(blobPath))) {
-    const release = await cache.lock(remote.etag, signal, () => exists(blobPath));
-    if (release) {
-      try {
-        // another process may have finished between our check and taking the lock
-        if (!(await exists(blobPath))) {
-          cached = false;
-          await downloadBlob(env, remote, blobPath, expected, what, options.progressLabel ?? options.path, signal);
-        }
-      } finally {
-        await release();
-      }
-    }
+    const { downloaded } = await downloadVerifiedBlob({
+      settings: env,
+      headers: (to) => headersFor(to, env),
+      statusError: (response) => statusError(response, what, env),
+      hint: retryHint(env),
+      location: remote.location,
+      blobPath,
+      lockPath: cache.blobLock(remote.etag),
+      expected: verified,
+      what,
+      label: `download ${options.progressLabel ?? options.path}`,
+      signal,
+      lockStallMs: env.lockStallMs,
+      lockNoticeMs: Math.min(5000, env.lockStallMs / 2),
+    });
+    cached = !downloaded;
   }
   await cache.linkSnapshot(blobPath, snapshot);
   const info = await describeCached(snapshot, expected, what);
   return { ...info, commit, cached };
+}
+
+/**
+ * What the bytes must hash to: the registry's values, else the ETag (a sha256 for LFS files, git's object id for
+ * small ones). Values that contradict each other are refused before anything is downloaded.
+ */
+function verifiableDigests(remote: RemoteFile, expected: { sha256?: string; size?: number; md5?: string }, what: string, env: HubEnv) {
+  const etagSha256 = SHA256.test(remote.etag) ? remote.etag : undefined;
+  const refuse = (detail: string) =>
+    dataError(
+      'size_mismatch',
+      `${what}: ${detail}; nothing was downloaded. The server or mirror (${env.endpoint}) does not serve this revision's data: check HF_ENDPOINT, or pass --revision for other data`,
+    );
+  if (expected.size !== undefined && remote.size !== undefined && remote.size !== expected.size) {
+    throw refuse(`the server reports ${remote.size} bytes but the registry expects ${expected.size}`);
+  }
+  if (expected.sha256 !== undefined && etagSha256 !== undefined && etagSha256 !== expected.sha256) {
+    throw refuse(`the server reports sha256 ${etagSha256} but the registry expects ${expected.sha256}`);
+  }
+  return {
+    sha256: expected.sha256 ?? etagSha256,
+    gitSha1: etagSha256 === undefined ? remote.etag : undefined,
+    size: expected.size ?? remote.size,
+    md5: expected.md5,
+  };
 }
 
 /** Size and sha256 of a cached file; the blob name is the sha256 for LFS files, anything else is hashed. */

@@ -2,7 +2,9 @@
  * A Hugging Face Hub imitation on 127.0.0.1 for tests: serves directory trees as repository revisions with the
  * Hub's resolve protocol (302 to a CDN with X-Repo-Commit / X-Linked-Etag / X-Linked-Size), Range requests on the
  * CDN, branch -> commit via /api/<type>s/<repo>/revision/<branch>, 401 without the configured token, 404 with
- * X-Error-Code, and injectable failures. Every request is logged for assertions.
+ * X-Error-Code, and injectable failures. Every request is logged for assertions. Hostile modes: headers that
+ * replace the resolve answer's (hostile ETags), HTML pages in place of files (a portal on the Hub's origin or on
+ * the CDN, the second origin), and small non-LFS files answered directly with git's object id as ETag.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,6 +28,18 @@ export interface HfServerOptions {
   token?: string;
   /** 'cross-origin' (default): the CDN is a second server (another port, so another origin). */
   cdn?: 'cross-origin' | 'same-origin';
+  /** Replaces headers of the Hub's resolve answer for a file (null removes one): hostile or broken ETags. */
+  resolveHeaders?: (file: { path: string; sha256: string }) => Record<string, string | null>;
+  /** 'hub': resolve answers 200 with an HTML page and a weak ETag; 'cdn': the CDN serves an HTML page for every blob. */
+  html?: 'hub' | 'cdn';
+  /** Paths served like the Hub's non-LFS files: 200 on the Hub itself, ETag = git object id, no X-Linked-Etag. */
+  smallFiles?: string[];
+}
+
+export const HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in to continue.</body></html>\n';
+
+export function gitObjectId(bytes: Buffer): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
 export interface LoggedRequest {
@@ -203,22 +217,35 @@ export async function startHfServer(options: HfServerOptions): Promise<HfServer>
     const revision = rest[3]!;
     const commit = repo.branches?.[revision] ?? (repo.commits[revision] ? revision : undefined);
     if (!commit) return notFound('hub', request, response, 'RevisionNotFound');
-    const file = trees.get(`${type}:${repo.repo}`)?.get(commit)?.get(rest.slice(4).join('/'));
+    const filePath = rest.slice(4).join('/');
+    const file = trees.get(`${type}:${repo.repo}`)?.get(commit)?.get(filePath);
     if (!file) return notFound('hub', request, response, 'EntryNotFound');
-    const location = `${options.cdn === 'same-origin' ? '' : cdnOrigin}/cdn/${file.sha256}`;
-    return send('hub', request, response, 302, {
-      location,
+    if (options.html === 'hub') {
+      return send('hub', request, response, 200, { 'content-type': 'text/html; charset=utf-8', etag: 'W/"5f3a-portal"', 'content-length': Buffer.byteLength(HTML_PAGE) }, HTML_PAGE);
+    }
+    if (options.smallFiles?.includes(filePath)) {
+      const bytes = rule?.corrupt ? Buffer.from(file.bytes).fill(0x20, 0, 1) : file.bytes;
+      return send('hub', request, response, 200, { etag: `"${gitObjectId(file.bytes)}"`, 'x-repo-commit': commit, 'content-length': bytes.length, 'content-type': 'text/plain' }, bytes);
+    }
+    const headers: Record<string, string | number> = {
+      location: `${options.cdn === 'same-origin' ? '' : cdnOrigin}/cdn/${file.sha256}`,
       'x-repo-commit': commit,
       'x-linked-etag': `"${file.sha256}"`,
       'x-linked-size': file.bytes.length,
-      etag: `"git-${file.sha256.slice(0, 32)}"`,
+      etag: `"${gitObjectId(file.bytes)}"`,
       'content-length': 0,
-    });
+    };
+    for (const [name, value] of Object.entries(options.resolveHeaders?.({ path: filePath, sha256: file.sha256 }) ?? {})) {
+      if (value === null) delete headers[name];
+      else headers[name] = value;
+    }
+    return send('hub', request, response, 302, headers);
   }
 
   function handleCdn(request: http.IncomingMessage, response: http.ServerResponse) {
     const rule = takeRule('cdn', request);
     if (rule?.status) return send('cdn', request, response, rule.status, { 'content-type': 'text/plain' }, 'injected failure\n');
+    if (options.html === 'cdn') return send('cdn', request, response, 200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(HTML_PAGE) }, HTML_PAGE);
     const sha = new URL(request.url ?? '/', 'http://cdn').pathname.split('/')[2] ?? '';
     const file = blobs.get(sha);
     if (!file) return send('cdn', request, response, 404, { 'content-type': 'text/plain' }, 'no such blob\n');
