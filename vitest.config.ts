@@ -4,9 +4,16 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/build.ts'],
+    // the default reporter, plus skip reasons, slowest files and (REASONIR_TEST_SUMMARY=<file>) a JSON summary
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+    env: {
+      // one onnxruntime thread per session: two vitest workers on two cores, and ORT's spinning threads
+      // oversubscribe a busy machine badly
+      REASONIR_THREADS: '1',
+    },
+    // generous so a loaded machine slows the suite instead of failing it; bench/test-suite.sh measures the time
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // two cores: keep file parallelism modest so timing-free tests stay deterministic in CI
     maxWorkers: 2,
   },
 });

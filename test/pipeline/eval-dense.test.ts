@@ -85,7 +85,7 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     );
     expect(result.stderr).not.toContain('internal error');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('published NDCG@10 (reasonir-gpt4)');
+    expect(result.stdout).toContain('published: ReasonIR-8B + GPT-4 reasoning (ReasonIR paper) [reasonir-gpt4]');
     expect(result.stdout).toMatch(/ReasonIR-8B \+ GPT-4 reasoning \(ReasonIR paper\).*29\.9/);
     const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
     expect(manifest.retriever).toMatchObject({ model: 'reasonir', parameters: { family: 'reasonir', pooling: 'mean_excluding_instruction' } });

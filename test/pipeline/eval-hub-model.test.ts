@@ -44,7 +44,7 @@ describe('reasonir eval --retriever dense --model <config name>', () => {
     );
     expect(online.stderr).not.toContain('internal error');
     expect(online.code).toBe(0);
-    expect(online.stdout).toContain('published NDCG@10 (bright-bge)');
+    expect(online.stdout).toMatch(/^published: .*\[bright-bge\]$/m);
     expect(server.requestsFor('/api/models/BAAI/bge-large-en-v1.5/revision/main')).not.toHaveLength(0);
     const snapshot = path.join(work, 'hub', 'models--BAAI--bge-large-en-v1.5', 'snapshots', commit);
     expect((await fs.readdir(path.join(snapshot, 'onnx'))).sort()).toEqual(['model.onnx']);
