@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dataError } from '../core/errors.js';
+import { dataError, usageError } from '../core/errors.js';
+import { brightTaskMetrics, readBrightOutputs } from './bright-outputs-dir.js';
 import { measureKey } from '../eval/measure.js';
 
 /** `<out>/summary.json` as `reasonir eval` writes it. */
@@ -19,6 +20,8 @@ export interface RunSummary {
   tasks: Record<string, { num_queries: number; aggregate: Record<string, number> }>;
   /** Present when `reasonir rerank` wrote the folder: the reranker and which of its runs this is. */
   reranker?: RerankSummary;
+  /** Present when the setting was read from names rather than recorded (BRIGHT's outputs/ folders): how. */
+  inferred?: string;
   /** Present when `reasonir fuse` wrote the folder: the method and the folders fused. */
   fusion?: { method: string; inputs: Array<{ dir: string; label: string }>; [parameter: string]: unknown };
 }
@@ -90,6 +93,25 @@ export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' 
 }
 
 export async function readResultsDir(dir: string): Promise<ResultsDir> {
+  const runs = await readResultsDirRuns(dir);
+  if (runs.length > 1) {
+    throw usageError('several_runs', `${dir} holds ${runs.length} runs (${runs.map((run) => run.label).join(', ')}); pass the {task}_{model}_long_{lc} folders of one of them`);
+  }
+  return runs[0]!;
+}
+
+/** A results folder, or each run of a BRIGHT/ReasonIR outputs/ folder (they keep several models side by side). */
+async function readResultsDirRuns(dir: string): Promise<ResultsDir[]> {
+  const summaryPath = path.join(dir, 'summary.json');
+  const hasSummary = await fs.access(summaryPath).then(() => true, () => false);
+  if (!hasSummary) {
+    const bright = await readBrightOutputs(dir);
+    if (bright) return bright;
+  }
+  return [await readOwnResultsDir(dir)];
+}
+
+async function readOwnResultsDir(dir: string): Promise<ResultsDir> {
   const summaryPath = path.join(dir, 'summary.json');
   const summary = validateSummary(
     await readJson(summaryPath, 'the run summary', 'pass a directory written by `reasonir eval --out DIR`'),
@@ -100,7 +122,7 @@ export async function readResultsDir(dir: string): Promise<ResultsDir> {
 
 /** Reads several directories; runs whose labels collide get their directory name appended. */
 export async function readResultsDirs(dirs: string[]): Promise<ResultsDir[]> {
-  const results = await Promise.all(dirs.map((dir) => readResultsDir(dir)));
+  const results = (await Promise.all(dirs.map((dir) => readResultsDirRuns(dir)))).flat();
   const counts = new Map<string, number>();
   for (const result of results) counts.set(result.label, (counts.get(result.label) ?? 0) + 1);
   return results.map((result) =>
@@ -109,6 +131,8 @@ export async function readResultsDirs(dirs: string[]): Promise<ResultsDir[]> {
 }
 
 export async function readTaskMetrics(results: ResultsDir, task: string): Promise<TaskMetrics> {
+  const bright = await brightTaskMetrics(results, task);
+  if (bright) return bright;
   const filePath = path.join(results.dir, task, 'metrics.json');
   const value = (await readJson(filePath, 'per-query metrics', 're-run `reasonir eval` for this task')) as Partial<TaskMetrics>;
   if (!value || typeof value.per_query !== 'object' || value.per_query === null) {
