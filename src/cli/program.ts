@@ -16,6 +16,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerRerank } from './commands/rerank.js';
 import { register as registerFuse } from './commands/fuse.js';
 import { register as registerExport } from './commands/export.js';
+import { register as registerReason } from './commands/reason.js';
 
 /** What a command's register() gets besides the program: the run's streams, env and signal, and its argv. */
 export interface CommandContext {
@@ -26,7 +27,7 @@ export interface CommandContext {
 
 /** Each command lives in cli/commands/<name>.ts and adds itself to the program. */
 const registrars: Array<(program: Command, context: CommandContext) => void> = [
-  registerTasks, registerDownload, registerScore, registerAnalyze, registerEval, registerTable, registerCompare, registerCheck, registerReport, registerRerank, registerFuse, registerExport,
+  registerTasks, registerDownload, registerScore, registerAnalyze, registerEval, registerTable, registerCompare, registerCheck, registerReport, registerRerank, registerFuse, registerExport, registerReason,
 ];
 
 /** A fresh program per run; `run` receives the global --quiet / --no-progress before any action starts. */

@@ -14,6 +14,7 @@ import { openParquet } from './parquet.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
 import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile } from './registry.js';
 import type { ConfigName, QueryVariant, TaskInfo } from './registry.js';
+import { applyQueriesFile, readQueriesFile } from './queries-file.js';
 import { alignReasonRows, checkAgainstCorpus, toQueries } from './validate.js';
 import type { ExampleRow } from './validate.js';
 
@@ -25,6 +26,8 @@ export interface LoadTaskOptions {
   revision?: string;
   /** Read the same relative paths (`<config>/<task>-00000-of-00001.parquet`) from this folder instead of the Hub. */
   dataDir?: string;
+  /** Query texts from a `reasonir reason` file (ids checked against the task) instead of a dataset variant. */
+  queriesFile?: string;
   signal?: AbortSignal;
 }
 
@@ -52,6 +55,8 @@ export interface LoadedTask<C extends CorpusIds = Corpus> {
   queries: Query[];
   /** Data warnings (each also logged once). */
   warnings: string[];
+  /** Where the query texts came from when `queriesFile` was given: the file, its hash and its provenance. */
+  queriesFile?: { path: string; sha256: string; source: Record<string, unknown> };
 }
 
 const exampleColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]', gold_ids_long: 'string[]' } satisfies ColumnSpec;
@@ -200,6 +205,14 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
     queries = queries.map((query) => ({ ...query, text: aligned.texts.get(query.id)! }));
   }
 
+  let queriesFile: LoadedTask['queriesFile'];
+  if (options.queriesFile !== undefined) {
+    if (variant !== 'original') throw usageError('queries_file_variant', `a queries file replaces the query texts; it cannot be combined with the ${variant} variant`);
+    const file = await readQueriesFile(options.queriesFile, task.name);
+    queries = applyQueriesFile(queries, file, options.queriesFile);
+    queriesFile = { path: options.queriesFile, sha256: await sha256File(options.queriesFile), source: file.source };
+  }
+
   for (const warning of warnings) log.warn(warning);
-  return { task, repo: DEFAULT_DATASET.repo, revision, files, corpus, corpusSha256: corpusFile.sha256, queries, warnings };
+  return { task, repo: DEFAULT_DATASET.repo, revision, files, corpus, corpusSha256: corpusFile.sha256, queries, warnings, ...(queriesFile ? { queriesFile } : {}) };
 }

@@ -8,7 +8,8 @@ import { loadTask } from '../dataset/load-task.js';
 import { DEFAULT_DATASET } from '../dataset/registry.js';
 import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
-import { DEFAULT_MEASURES, parseMeasure } from '../eval/measure.js';
+import { parseMeasure } from '../eval/measure.js';
+import { evalMeasures } from '../pipeline/run-evaluation.js';
 import { readRunFile } from '../eval/run-file.js';
 import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../pipeline/results-dir.js';
 import { readResultsDirs, type ResultsDir, type RunSummary } from '../report/results-dir.js';
@@ -88,12 +89,12 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
       // the judgments only: gold ids as qrels, the corpus's ids to check them against
       const loaded = await loadTask({ task, long: first.long, revision, dataDir: request.dataDir, documentTexts: false, signal: request.signal });
       const run = fuseRuns(runsByTask.get(task)!, options);
-      const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, first.long), DEFAULT_MEASURES);
+      const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, first.long), evalMeasures());
       await writeTaskFolder(outDir, task, {
         run,
         tag: `reasonir-fusion-${options.method}`,
         evaluation,
-        measures: DEFAULT_MEASURES,
+        measures: evalMeasures(),
         manifest: (write_s) => ({
           task,
           dataset: datasetManifest(loaded),

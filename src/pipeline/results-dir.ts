@@ -4,7 +4,6 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { usageError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
-import type { QueryVariant } from '../dataset/registry.js';
 import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecQrels } from '../eval/trec-qrels.js';
@@ -19,7 +18,8 @@ import type { TaskEvaluation } from './evaluate-task.js';
 export interface EvalSetting {
   retriever: string;
   model: string | null;
-  queries: QueryVariant;
+  /** A dataset variant, or a queries file's label. */
+  queries: string;
   long: boolean;
   depth: number | 'all';
   argv: string[];
@@ -43,7 +43,7 @@ export async function chooseOutputDir(
     return explicit;
   }
   const stem = 'name' in setting ? [setting.name] : [setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null];
-  const name = [...stem, now.toISOString().slice(0, 10)].filter(Boolean).join('-');
+  const name = [...stem, now.toISOString().slice(0, 10)].filter(Boolean).join('-').replace(/[^\w.+-]+/g, '_');
   const base = path.join('results', name);
   for (let attempt = 1; ; attempt++) {
     const candidate = attempt === 1 ? base : `${base}-${attempt}`;
@@ -128,6 +128,7 @@ export async function writeTaskResults(
       task: result.loaded.task.name,
       dataset: datasetManifest(result.loaded),
       queries: setting.queries,
+      ...(result.loaded.queriesFile ? { queries_file: result.loaded.queriesFile } : {}),
       long: setting.long,
       top_k: setting.depth,
       num_queries: result.loaded.queries.length,

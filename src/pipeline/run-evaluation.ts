@@ -4,6 +4,7 @@ import { log } from '../core/log.js';
 import { packageVersion } from '../core/version.js';
 import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
 import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../eval/measure.js';
+import { queriesFilePath } from '../dataset/queries-file.js';
 import type { RunSummary } from '../report/results-dir.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
@@ -13,6 +14,8 @@ export interface EvaluationRequest {
   tasks: TaskInfo[];
   retriever: RetrieverChoice;
   queries: QueryVariant;
+  /** Query texts from `reasonir reason` files instead (`{task}` in the path is the task); `queries` must be original. */
+  queriesFile?: { template: string; label: string };
   long: boolean;
   revision: string;
   dataDir?: string;
@@ -62,7 +65,8 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     retriever: request.retriever.kind,
     // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row
     model: typeof shared?.parameters.family === 'string' ? shared.parameters.family : null,
-    queries,
+    // a queries file's label (`reason-<model>`) names the run like a variant does
+    queries: request.queriesFile?.label ?? queries,
     long,
     depth,
     argv: request.argv,
@@ -72,7 +76,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     reasonir_version: packageVersion(),
     retriever: baseSetting.retriever,
     model: baseSetting.model,
-    queries,
+    queries: baseSetting.queries,
     long,
     dataset: { repo: DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
     top_k: depth,
@@ -91,6 +95,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         result = await evaluateTask({
           task: task.name,
           queries,
+          ...(request.queriesFile ? { queriesFile: queriesFilePath(request.queriesFile.template, task.name) } : {}),
           long,
           revision: request.revision,
           dataDir: request.dataDir,

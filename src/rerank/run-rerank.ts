@@ -19,7 +19,8 @@ import { loadTask, type LoadedTask } from '../dataset/load-task.js';
 import { DEFAULT_DATASET, getTask, QUERY_VARIANTS, type QueryVariant } from '../dataset/registry.js';
 import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
-import { DEFAULT_MEASURES, parseMeasure } from '../eval/measure.js';
+import { parseMeasure } from '../eval/measure.js';
+import { evalMeasures } from '../pipeline/run-evaluation.js';
 import { readRunFile } from '../eval/run-file.js';
 import type { LlmApi, LlmRequest, OpenAiClient } from '../llm/openai-client.js';
 import type { ResponseCache } from '../llm/response-cache.js';
@@ -271,13 +272,13 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
         { dir: onlyDir, run: result.rerankerOnly, summary: isQwen ? summaries.only : summaries.main, kind: 'reranker-only' as const },
       ];
       for (const output of outputs) {
-        const evaluation = evaluate(output.run, qrels, DEFAULT_MEASURES);
+        const evaluation = evaluate(output.run, qrels, evalMeasures());
         await fs.mkdir(output.dir, { recursive: true });
         await writeTaskFolder(output.dir, task, {
           run: output.run,
           tag: `reasonir-rerank-${modelShort.replace(/\s+/g, '_')}`,
           evaluation,
-          measures: DEFAULT_MEASURES,
+          measures: evalMeasures(),
           manifest: (write_s) => ({
             task,
             dataset: datasetManifest(loaded),

@@ -6,7 +6,7 @@ import type { Run } from '../../src/core/types.js';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { qrelsFromQueries } from '../../src/eval/build-run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
-import { DEFAULT_MEASURES } from '../../src/eval/measure.js';
+import { evalMeasures } from '../../src/pipeline/run-evaluation.js';
 import { readRunFile } from '../../src/eval/run-file.js';
 import { fuseRuns, normalizeScores, type FusionOptions } from '../../src/fusion/fuse-runs.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
@@ -92,7 +92,7 @@ describe('reasonir fuse (command line)', () => {
     expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected);
     const task = await loadTask({ task: 'pony', dataDir: fixtureData });
     const summary = JSON.parse(result.stdout);
-    expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected, qrelsFromQueries(task.queries, false), DEFAULT_MEASURES).aggregate);
+    expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected, qrelsFromQueries(task.queries, false), evalMeasures()).aggregate);
     expect(summary).toMatchObject({ retriever: 'fusion', queries: 'mixed', top_k: 20, fusion: { method: 'rrf', rrf_k: 60, depth: 1000, k: 20 } });
     const table = await runReasonir(['table', out, '--format', 'csv', '--baselines', 'none']);
     expect(table.stdout).toContain('rrf(bm25, bm25 +gpt4)');

@@ -6,7 +6,7 @@ import type { Run } from '../../src/core/types.js';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { qrelsFromQueries } from '../../src/eval/build-run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
-import { DEFAULT_MEASURES } from '../../src/eval/measure.js';
+import { evalMeasures } from '../../src/pipeline/run-evaluation.js';
 import { readRunFile } from '../../src/eval/run-file.js';
 import { qwenRerankPrompt } from '../../src/rerank/qwen-rerank-prompts.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
@@ -108,9 +108,9 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     const summary = JSON.parse(result.stdout);
     expect(summary.reranker).toMatchObject({ model: 'test-model', family: 'qwen-rerank', run: 'interpolated', top_k: 3 });
     expect(summary.top_k).toBe(3);
-    expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected.interpolated, expected.qrels, DEFAULT_MEASURES).aggregate);
+    expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected.interpolated, expected.qrels, evalMeasures()).aggregate);
     const onlySummary = JSON.parse(await fs.readFile(path.join(out, 'reranker-only', 'summary.json'), 'utf8'));
-    expect(onlySummary.tasks.pony.aggregate).toEqual(evaluate(expected.rerankerOnly, expected.qrels, DEFAULT_MEASURES).aggregate);
+    expect(onlySummary.tasks.pony.aggregate).toEqual(evaluate(expected.rerankerOnly, expected.qrels, evalMeasures()).aggregate);
     for (const file of ['run.trec', 'results.json', 'metrics.json', 'per_query.tsv', 'manifest.json']) expect(existsSync(path.join(out, 'pony', file))).toBe(true);
     const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
     expect(manifest.reranker).toMatchObject({

@@ -1,7 +1,8 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant } from '../../dataset/registry.js';
+import { checkQueriesTemplate, queriesFilePath, readQueriesFile } from '../../dataset/queries-file.js';
+import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type TaskInfo } from '../../dataset/registry.js';
 import { parseMeasureList } from '../../eval/measure.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
@@ -18,7 +19,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .description('evaluate a retriever on BRIGHT tasks and compare with the published numbers')
     .requiredOption('-t, --task <tasks>', 'task name(s), comma separated, or "all"')
     .addOption(new Option('-r, --retriever <kind>', 'retriever').choices(RETRIEVER_KINDS).default('bm25' as const))
-    .addOption(new Option('--queries <variant>', 'query text: the original query or an LLM reasoning rewrite').choices(QUERY_VARIANTS).default('original' as QueryVariant))
+    .option('--queries <variant|file>', `query text: ${QUERY_VARIANTS.join(', ')} (BRIGHT's LLM reasoning rewrites), or a queries file written by \`reasonir reason\` ({task} in the path is the task)`, 'original')
     .option('--long', 'long-document setting (long_documents corpus, gold_ids_long, headline Recall@1)', false)
     .option('--revision <rev>', 'dataset revision: 40-hex commit or branch name', DEFAULT_DATASET.revision)
     .option('--data-dir <dir>', 'read the parquet files from this folder (same relative paths as on Hugging Face)')
@@ -54,6 +55,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         const cutoffs = [...new Set(cutShort.map((measure) => measure.cutoff))].join(', ');
         log.warn(`--top-k ${depth} keeps ${depth} documents per query: measures at cutoffs ${cutoffs} (Recall@100, NDCG@100, …) are not comparable with runs that keep more`);
       }
+      const queries = await resolveQueries(options.queries, tasks);
       const signal = io.signal;
       const terminal = evalTerminal();
       const { outDir, summary, pending } = await runEvaluation({
@@ -72,7 +74,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           revision: options.dataDir ? 'local' : options.revision,
           signal,
         },
-        queries: options.queries,
+        queries: queries.variant,
+        ...(queries.file ? { queriesFile: queries.file } : {}),
         long: options.long,
         revision: options.revision,
         dataDir: options.dataDir,
@@ -91,4 +94,23 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else io.stdout.write(`${await renderEvalTables(outDir, summary, terminalWidth())}\n`);
     });
+}
+
+/**
+ * A dataset variant, or a `reasonir reason` file per task: every file is read and checked (format, task) before
+ * any work; the run is labelled `reason-<model>` after the model that wrote the texts.
+ */
+async function resolveQueries(value: string, tasks: readonly TaskInfo[]): Promise<{ variant: QueryVariant; file?: { template: string; label: string } }> {
+  if ((QUERY_VARIANTS as readonly string[]).includes(value)) return { variant: value as QueryVariant };
+  if (!value.includes('/') && !value.includes('{task}') && !value.endsWith('.json')) {
+    throw usageError('queries_variant', `--queries ${value} is neither a query variant (${QUERY_VARIANTS.join(', ')}) nor a queries file path (a .json file written by \`reasonir reason\`)`);
+  }
+  checkQueriesTemplate(value, tasks.length, '--queries');
+  const models = new Set<string>();
+  for (const task of tasks) {
+    const file = await readQueriesFile(queriesFilePath(value, task.name), task.name);
+    models.add(typeof file.source.model === 'string' ? file.source.model : 'file');
+  }
+  const model = models.size === 1 ? [...models][0]! : 'file';
+  return { variant: 'original', file: { template: value, label: `reason-${model.split('/').pop()}` } };
 }
