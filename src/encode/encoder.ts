@@ -50,7 +50,7 @@ export class DenseEncoder {
   ) {}
 
   static async open(model: LoadedModel, device: DeviceRequest, batchTokens = DEFAULT_BATCH_TOKENS, options: { force?: boolean } = {}): Promise<DenseEncoder> {
-    const tokenizer = await TextTokenizer.load(model.files.tokenizer, model.files.tokenizerConfig);
+    const tokenizer = await TextTokenizer.load(model.files.tokenizer, model.files.tokenizerConfig, { appendEos: model.config.build?.appendEos });
     let session: OrtModel;
     let dtype: string = model.config.dtype;
     let scoreBudget = Number.POSITIVE_INFINITY;

@@ -27,7 +27,11 @@ export interface ModelConfig {
    * Build the ONNX graph in-process from the checkpoint's config.json + safetensors (src/encode/graph/), with the
    * attention the official encode code runs. Takes precedence over `onnx`.
    */
-  build?: { attention: 'bidirectional' | 'causal' };
+  build?: {
+    attention: 'bidirectional' | 'causal';
+    /** A token the model's own (remote-code) tokenizer appends but tokenizer.json's template does not (gte-Qwen2). */
+    appendEos?: string;
+  };
   /** Where a published ONNX export lives; null: none is published, export one with tools/export-onnx.py. */
   onnx?: (HubRef & { file: string; externalData: string[] }) | null;
   tokenizer?: HubRef;
@@ -100,6 +104,7 @@ function validate(raw: Record<string, unknown>, where: string): ModelConfig {
   if (!(config.maxLength?.query > 0 && config.maxLength?.document > 0)) problems.push('maxLength needs positive "query" and "document"');
   if (!['fp32', 'fp16', 'bf16'].includes(config.dtype)) problems.push('dtype must be fp32, fp16 or bf16');
   if (config.build !== undefined && config.build.attention !== 'bidirectional' && config.build.attention !== 'causal') problems.push('build.attention must be "bidirectional" or "causal"');
+  if (config.build?.appendEos !== undefined && typeof config.build.appendEos !== 'string') problems.push('build.appendEos must be a token string');
   if (!(typeof config.scoreScale === 'number' && config.scoreScale > 0)) problems.push('scoreScale must be a positive number');
   if (problems.length > 0) throw usageError('bad_model_config', `model: ${where}: ${problems.join('; ')}`);
   return config;

@@ -26,11 +26,18 @@ export class TextTokenizer {
     this.suffixIds = full.slice(at + content.length);
   }
 
-  static async load(tokenizerPath: string, tokenizerConfigPath: string): Promise<TextTokenizer> {
+  /** `appendEos`: a token to end every sequence with unless the template already does (gte-Qwen2's remote tokenizer). */
+  static async load(tokenizerPath: string, tokenizerConfigPath: string, options: { appendEos?: string } = {}): Promise<TextTokenizer> {
     const tokenizerJson = JSON.parse(await fs.readFile(tokenizerPath, 'utf8')) as Record<string, unknown>;
     const tokenizerConfig = JSON.parse(await fs.readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
     const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
-    return new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig), tokenizerConfig.padding_side === 'left' ? 'left' : 'right');
+    const loaded = new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig), tokenizerConfig.padding_side === 'left' ? 'left' : 'right');
+    if (options.appendEos !== undefined) {
+      const id = tokenizer.token_to_id(options.appendEos);
+      if (id === undefined) throw environmentError('model.tokenizer', `tokenizer: ${tokenizerPath} has no token ${JSON.stringify(options.appendEos)} (the model config's build.appendEos)`);
+      if (loaded.suffixIds[loaded.suffixIds.length - 1] !== id) loaded.suffixIds.push(id);
+    }
+    return loaded;
   }
 
   /** The largest id the tokenizer can emit, added tokens included. */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runContext, withRunContext } from '../../src/core/run-context.js';
 import { describe, expect, it, vi } from 'vitest';
 import { instructionFor, listModelConfigs, loadModel } from '../../src/encode/model-config.js';
 import { DenseEncoder } from '../../src/encode/encoder.js';
@@ -57,8 +58,12 @@ describe('configs/models', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('a config without a published ONNX export says how to export one (exit 3)', async () => {
-    await expect(loadModel('reasonir')).rejects.toMatchObject({ exitCode: 3, code: 'env.model.no_onnx_export', message: expect.stringContaining('tools/export-onnx.py') });
+  it('a checkpoint config (graph built in-process) is read from the Hub cache: offline and uncached, it names the file (exit 3)', async () => {
+    const hub = mkdtempSync(path.join(os.tmpdir(), 'reasonir-hub-'));
+    const env = { ...process.env, HF_HUB_OFFLINE: '1', HF_HUB_CACHE: hub };
+    const loading = withRunContext({ ...runContext(), env }, () => loadModel('reasonir'));
+    await expect(loading).rejects.toMatchObject({ exitCode: 3, code: 'env.offline_miss', message: expect.stringContaining('config.json') });
+    await fs.rm(hub, { recursive: true, force: true });
   });
 
   it('unknown names and incomplete directories are usage errors naming the fix', async () => {
