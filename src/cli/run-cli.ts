@@ -1,6 +1,7 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { createProgram, commanderExitCode } from './program.js';
 import { HarnessError, ExitCode } from '../core/errors.js';
+import { classifyOsError } from '../core/os-errors.js';
 import { clearProgressLine } from '../core/progress.js';
 import { withRunContext, type RunContext } from '../core/run-context.js';
 import type { CliIo } from './cli-io.js';
@@ -18,10 +19,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return ExitCode.ok;
     } catch (error) {
       if (error instanceof CommanderError) return commanderExitCode(error);
-      if (error instanceof HarnessError) {
+      // an operating-system condition (EACCES, ENOSPC, ...) that no caller classified is still not a bug
+      const failure = error instanceof HarnessError ? error : classifyOsError(error);
+      if (failure) {
         clearProgressLine();
-        io.stderr.write(`error: ${error.message}\n`);
-        return error.exitCode;
+        io.stderr.write(`error: ${failure.message}\n`);
+        return failure.exitCode;
       }
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
       io.stderr.write(`internal error: ${detail}\nThis is a bug in reasonir; please report it with the command you ran.\n`);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forgetTemporary, temporaryPath } from './cache-dir.js';
+import { makeDirectory } from './directories.js';
 
 /**
  * The one way a file appears: `write` fills a unique temporary file in the target's folder, which is fsynced and
@@ -9,7 +10,7 @@ import { forgetTemporary, temporaryPath } from './cache-dir.js';
  * the finished temporary file, so what is checked is what lands.
  */
 export async function writeAtomicWith(target: string, write: (temporary: string) => Promise<void>, verify?: (temporary: string) => Promise<void>): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await makeDirectory(path.dirname(target));
   const temporary = temporaryPath(target);
   try {
     await write(temporary);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from './directories.js';
 import { throwIfAborted } from './errors.js';
 import { log } from './log.js';
 
@@ -94,7 +95,7 @@ async function stop(child: ChildProcess): Promise<void> {
  * was done by its owner meanwhile, or when waiting is pointless (see LockOutcome).
  */
 export async function acquireFileLock(file: string, options: LockOptions): Promise<LockOutcome> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeDirectory(path.dirname(file));
   // create it ourselves first, so a read-only or foreign folder fails here with a plain EACCES/EROFS
   await (await fs.open(file, 'a')).close();
   const { child, acquired } = startLocker(file);

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { temporaryPath } from '../core/cache-dir.js';
+import { makeDirectory } from '../core/directories.js';
 import { dataError, HarnessError } from '../core/errors.js';
 import { expandPath, expandUser, joinPath } from '../core/python-path.js';
 import { runEnv } from '../core/run-context.js';
@@ -106,7 +107,7 @@ export class RepoCache {
 
   /** Points snapshots/<commit>/<path> at the blob: a relative symlink like Python's, a copy where links fail. */
   async linkSnapshot(blobPath: string, snapshotPath: string): Promise<void> {
-    await fs.mkdir(path.dirname(snapshotPath), { recursive: true });
+    await makeDirectory(path.dirname(snapshotPath));
     const temporary = temporaryPath(snapshotPath);
     try {
       await fs.symlink(path.relative(path.dirname(snapshotPath), blobPath), temporary);

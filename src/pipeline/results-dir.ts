@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { makeDirectory, checkWritableDirectory } from '../core/directories.js';
 import { usageError } from '../core/errors.js';
+import { classifyOsError } from '../core/os-errors.js';
 import { packageVersion } from '../core/version.js';
 import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
@@ -40,25 +42,25 @@ export async function chooseOutputDir(
     if (existing.length > 0) {
       throw usageError('output_exists', `--out ${explicit} already contains files; choose a new directory or remove it first`);
     }
+    // before any work: a run must not compute for hours and then find it cannot write its results
+    await checkWritableDirectory(explicit, 'the output folder (--out)');
     return explicit;
   }
   const stem = 'name' in setting ? [setting.name] : [setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null];
   const name = [...stem, now.toISOString().slice(0, 10)].filter(Boolean).join('-').replace(/[^\w.+-]+/g, '_');
   const base = path.join('results', name);
-  for (let attempt = 1; ; attempt++) {
+  await checkWritableDirectory(path.dirname(base), 'the results folder');
+  // bounded: a folder per attempt, and every failure other than "exists" ends the loop
+  for (let attempt = 1; attempt <= 10_000; attempt++) {
     const candidate = attempt === 1 ? base : `${base}-${attempt}`;
     try {
-      await fs.mkdir(candidate, { recursive: false });
+      await fs.mkdir(candidate);
       return candidate;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        await fs.mkdir(path.dirname(candidate), { recursive: true });
-        attempt--;
-        continue;
-      }
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw classifyOsError(error, 'cannot create the results folder') ?? error;
     }
   }
+  throw usageError('output_exists', `${base} and 10,000 numbered variants already exist; pass --out`);
 }
 
 /**
@@ -82,7 +84,7 @@ export async function writeTaskFolder(
   const started = performance.now();
   const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
   await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true });
+  await makeDirectory(staging);
   try {
     await writeTrecRun(path.join(staging, 'run.trec'), files.run, files.tag);
     await writeScoreJson(path.join(staging, 'score.json'), files.run);

@@ -8,6 +8,8 @@ import { queriesFilePath } from '../dataset/queries-file.js';
 import type { RunSummary } from '../report/results-dir.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
+import { reasonirCacheDir } from '../core/cache-dir.js';
+import { checkWritableDirectory } from '../core/directories.js';
 import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from './results-dir.js';
 
 export interface EvaluationRequest {
@@ -72,6 +74,8 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     argv: request.argv,
   };
   const outDir = await chooseOutputDir(request.out, baseSetting);
+  // BM25 indexes and embeddings are written there after the expensive part: find out now if that cannot work
+  if (request.retriever.kind !== 'embeddings') await checkWritableDirectory(reasonirCacheDir(), 'the cache folder (REASONIR_CACHE)');
   const summary: RunSummary = {
     reasonir_version: packageVersion(),
     retriever: baseSetting.retriever,

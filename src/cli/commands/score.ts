@@ -11,6 +11,7 @@ import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '
 import { formatMetricsJson, writeEvaluationFiles } from '../../eval/results-files.js';
 import { readRunFile } from '../../eval/run-file.js';
 import { readQrelsFile } from '../../eval/trec-qrels.js';
+import { checkWritableDirectory } from '../../core/directories.js';
 import type { CommandContext } from '../program.js';
 
 interface Judged {
@@ -49,6 +50,7 @@ export function register(program: Command, { io }: CommandContext): void {
       }
       if (options.strict && options.task === undefined) throw usageError('score_task_option', '--strict only applies with --task');
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
+      if (options.out !== undefined) await checkWritableDirectory(options.out, 'the output folder (--out)');
       const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options, io.signal);
 
       const evaluation = evaluate(judged.run, judged.qrels, measures, { allQueries: options.allQueries });
