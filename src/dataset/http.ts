@@ -12,10 +12,32 @@ export interface HttpSettings {
   backoffMs: number;
   /** A request with no response or no body bytes for this long is abandoned (and retried). */
   timeoutMs: number;
+  /** Told before each wait (LLM clients count retries for their manifests). */
+  onRetry?: (reason: string, waitMs: number) => void;
+  /** The error code when retries run out (default `hub_unreachable`). */
+  failureCode?: string;
 }
 
-/** Retryable: the server or the network hiccuped. Anything else fails at once. */
-export class TransientError extends Error {}
+/**
+ * Retryable: the server or the network hiccuped. Anything else fails at once. `waitMs` (a server's Retry-After)
+ * replaces the backoff for the next wait.
+ */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly waitMs: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Math.round(Number(header.trim()) * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
 
 export function isNetworkError(error: unknown): boolean {
   // undici: TypeError('fetch failed', {cause}) for connect/reset, TypeError('terminated') for a cut body, and our timeout
@@ -54,9 +76,11 @@ export async function withRetries<T>(settings: HttpSettings, what: string, hint:
       if (signal?.aborted) throw interruptedError();
       if (error instanceof HarnessError || !(error instanceof TransientError || isNetworkError(error))) throw error;
       if (tries >= settings.retries) {
-        throw environmentError('hub_unreachable', `${what}: failed after ${tries + 1} attempt${tries === 0 ? '' : 's'} (${(error as Error).message}); ${hint}`, error);
+        throw environmentError(settings.failureCode ?? 'hub_unreachable', `${what}: failed after ${tries + 1} attempt${tries === 0 ? '' : 's'} (${(error as Error).message}); ${hint}`, error);
       }
-      await sleep(settings.backoffMs * 2 ** Math.min(tries, 5), signal);
+      const wait = (error instanceof TransientError ? error.waitMs : null) ?? settings.backoffMs * 2 ** Math.min(tries, 5);
+      settings.onRetry?.((error as Error).message, wait);
+      await sleep(wait, signal);
     }
   }
 }
@@ -79,8 +103,10 @@ export async function request(
   settings: HttpSettings,
   url: URL,
   init: {
-    method: 'GET' | 'HEAD';
+    method: 'GET' | 'HEAD' | 'POST';
     headers: (url: URL) => Record<string, string>;
+    /** A request body (JSON text for POST). */
+    body?: string;
     stopAt?: (response: Response, from: URL, to: URL) => boolean;
     signal?: AbortSignal;
   },
@@ -97,7 +123,7 @@ export async function request(
   try {
     for (let hops = 0; hops < 10; hops++) {
       idle();
-      const response = await fetch(current, { method: init.method, headers: init.headers(current), redirect: 'manual', signal });
+      const response = await fetch(current, { method: init.method, headers: init.headers(current), body: init.body, redirect: 'manual', signal });
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, current);

@@ -24,7 +24,7 @@ export interface LlmSetup {
 
 /**
  * The client from --endpoint or OPENAI_BASE_URL and OPENAI_API_KEY; backoff from REASONIR_LLM_BACKOFF_MS
- * (default 1000 ms, doubling, capped at 60 s). Answers are cached under $REASONIR_CACHE/llm unless --no-cache.
+ * (default 1000 ms, doubling up to 32x, as dataset/http.ts retries). Answers are cached under $REASONIR_CACHE/llm unless --no-cache.
  */
 export function setUpLlm(options: LlmCliOptions, signal: AbortSignal, env: NodeJS.ProcessEnv): LlmSetup {
   const endpoint = options.endpoint ?? env.OPENAI_BASE_URL;

@@ -1,11 +1,12 @@
 /**
- * The only module that talks to LLM servers: any OpenAI-compatible API (vLLM, SGLang, llama.cpp server, Ollama,
- * hosted APIs) through `/v1/completions` (raw prompts) or `/v1/chat/completions`. The API key comes from
+ * The OpenAI-compatible API (vLLM, SGLang, llama.cpp server, Ollama, hosted APIs) on top of dataset/http.ts (the
+ * one module that calls fetch, with its retries): `/v1/completions` (raw prompts) or `/v1/chat/completions`. The API key comes from
  * OPENAI_API_KEY and is only ever put in the Authorization header: never in a message, a manifest or a cache key.
  * 429 and 5xx answers, timeouts and dropped connections are retried with exponential backoff, honouring
  * Retry-After; other failures name the endpoint and say what to do.
  */
-import { dataError, environmentError, HarnessError, interruptedError, usageError } from '../core/errors.js';
+import { environmentError, HarnessError, usageError } from '../core/errors.js';
+import { isTransientStatus, request, retryAfterMs, TransientError, withRetries, type HttpSettings } from '../dataset/http.js';
 
 export type LlmApi = 'completions' | 'chat';
 
@@ -45,7 +46,7 @@ export interface ClientOptions {
   timeoutMs: number;
   /** Retries after the first attempt for 429/5xx/timeouts/connection errors. */
   retries: number;
-  /** First backoff; doubles each retry, capped at 60 s, unless the server sends Retry-After. */
+  /** First backoff; doubles each retry up to 32x, unless the server sends Retry-After. */
   backoffMs: number;
   signal?: AbortSignal;
   /** Called once per retry (for the manifest's count and a log line). */
@@ -62,38 +63,6 @@ export function normalizeEndpoint(endpoint: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('bad_endpoint', `--endpoint ${endpoint}: only http and https URLs are supported`);
   const base = url.toString().replace(/\/+$/, '');
   return url.pathname === '/' || url.pathname === '' ? `${base}/v1` : base;
-}
-
-/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | null {
-  if (header === null || header.trim() === '') return null;
-  if (/^\d+(\.\d+)?$/.test(header.trim())) return Math.round(Number(header.trim()) * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
-class Retryable extends Error {
-  constructor(
-    message: string,
-    readonly waitMs: number | null,
-  ) {
-    super(message);
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(interruptedError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(interruptedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A short reason from a server's error body (OpenAI's `{"error": {"message"}}` or vLLM's `{"message"}`). */
@@ -121,62 +90,53 @@ export class OpenAiClient {
     return headers;
   }
 
-  /** One HTTP exchange with retries; returns the parsed JSON body of a 2xx answer. */
-  private async exchange(method: 'GET' | 'POST', route: string, body: unknown, what: string): Promise<unknown> {
-    const { retries, backoffMs, timeoutMs, signal } = this.options;
-    const url = `${this.baseUrl}${route}`;
-    for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted) throw interruptedError();
-      try {
-        return await this.attempt(method, url, body, what, timeoutMs, signal);
-      } catch (error) {
-        if (!(error instanceof Retryable)) throw error;
-        if (attempt >= retries) {
-          throw environmentError('llm_unavailable', `${what} at ${url} failed after ${attempt + 1} attempts: ${error.message}; check that the server is up (raise --retries or --timeout for a slow one)`);
-        }
-        const wait = error.waitMs ?? Math.min(60_000, backoffMs * 2 ** attempt);
-        this.options.onRetry?.(error.message, wait);
-        await sleep(wait, signal);
-      }
+  private settings(): HttpSettings {
+    const { retries, backoffMs, timeoutMs, onRetry } = this.options;
+    return { retries, backoffMs, timeoutMs, onRetry, failureCode: 'llm_unavailable' };
+  }
+
+  /** One request, no retries: the answer's status and text. Network failures surface as dataset/http.ts throws them. */
+  private async send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const { response, done } = await request(this.settings(), new URL(url), {
+      method,
+      headers: () => this.headers(),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: this.options.signal,
+    });
+    try {
+      return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+    } finally {
+      done();
     }
   }
 
-  private async attempt(method: 'GET' | 'POST', url: string, body: unknown, what: string, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: this.headers(),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (signal?.aborted) throw interruptedError();
-      if (timeout.aborted) throw new Retryable(`no answer within ${timeoutMs / 1000} s`, null);
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      // a server restarting mid-run refuses connections for a while: retried like a 503
-      throw new Retryable(`connection failed (${cause?.code ?? cause?.message ?? (error as Error).message})`, null);
-    }
-    if (response.status === 429 || response.status >= 500) {
-      throw new Retryable(`HTTP ${response.status}: ${serverMessage(text)}`, retryAfterMs(response.headers.get('retry-after')));
-    }
-    if (response.status === 401 || response.status === 403) {
-      throw environmentError('llm_unauthorized', `${what} at ${url} was refused (HTTP ${response.status}: ${serverMessage(text)}); set OPENAI_API_KEY to a key this server accepts`);
-    }
-    if (response.status === 404 && body !== undefined) {
-      throw usageError('llm_model', `${what} at ${url}: HTTP 404 (${serverMessage(text)}); check --model and that the server offers this API (try --api chat or completions)`);
-    }
-    if (!response.ok) {
-      throw new HarnessError('env.llm_rejected', 3, `${what} at ${url} was rejected (HTTP ${response.status}: ${serverMessage(text)})`);
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new Retryable(`the answer is not JSON (${JSON.stringify(text.slice(0, 80))})`, null);
-    }
+  /**
+   * POSTs with dataset/http.ts's retries (429, 5xx, timeouts, dropped connections, and answers `accept` rejects,
+   * such as a 200 that is not JSON); Retry-After replaces the backoff.
+   */
+  private async exchange<T>(route: string, body: unknown, what: string, accept: (value: unknown) => T | null): Promise<T> {
+    const url = `${this.baseUrl}${route}`;
+    const hint = 'check that the server is up (raise --retries or --timeout for a slow one)';
+    return withRetries(this.settings(), `${what} at ${url}`, hint, this.options.signal, async () => {
+      const { status, text, retryAfter } = await this.send('POST', url, body);
+      if (isTransientStatus(status)) throw new TransientError(`HTTP ${status}: ${serverMessage(text)}`, retryAfterMs(retryAfter));
+      if (status === 401 || status === 403) {
+        throw environmentError('llm_unauthorized', `${what} at ${url} was refused (HTTP ${status}: ${serverMessage(text)}); set OPENAI_API_KEY to a key this server accepts`);
+      }
+      if (status === 404) {
+        throw usageError('llm_model', `${what} at ${url}: HTTP 404 (${serverMessage(text)}); check --model and that the server offers this API (try --api chat or completions)`);
+      }
+      if (status < 200 || status >= 300) throw new HarnessError('env.llm_rejected', 3, `${what} at ${url} was rejected (HTTP ${status}: ${serverMessage(text)})`);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new TransientError(`the answer is not JSON (${JSON.stringify(text.slice(0, 80))})`);
+      }
+      const accepted = accept(value);
+      if (accepted === null) throw new TransientError(`the answer has no usable choices[0] (${JSON.stringify(value).slice(0, 120)}); is this an OpenAI-compatible server?`);
+      return accepted;
+    });
   }
 
   /**
@@ -185,20 +145,20 @@ export class OpenAiClient {
    */
   async listModels(): Promise<string[] | null> {
     const url = `${this.baseUrl}/models`;
-    let response: Response;
+    let answer: { status: number; text: string };
     try {
-      response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.options.timeoutMs) });
+      answer = await this.send('GET', url);
     } catch (error) {
+      if (error instanceof HarnessError) throw error;
       const cause = (error as { cause?: { code?: string } }).cause;
       throw environmentError('llm_unreachable', `cannot reach the LLM server at ${this.baseUrl} (${cause?.code ?? (error as Error).message}); start it or fix --endpoint / OPENAI_BASE_URL`);
     }
-    const text = await response.text();
-    if (response.status === 401 || response.status === 403) {
-      throw environmentError('llm_unauthorized', `${url} refused the request (HTTP ${response.status}); set OPENAI_API_KEY to a key this server accepts`);
+    if (answer.status === 401 || answer.status === 403) {
+      throw environmentError('llm_unauthorized', `${url} refused the request (HTTP ${answer.status}); set OPENAI_API_KEY to a key this server accepts`);
     }
-    if (!response.ok) return null;
+    if (answer.status < 200 || answer.status >= 300) return null;
     try {
-      const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }> };
+      const parsed = JSON.parse(answer.text) as { data?: Array<{ id?: unknown }> };
       return (parsed.data ?? []).map((entry) => entry.id).filter((id): id is string => typeof id === 'string');
     } catch {
       return null;
@@ -219,21 +179,15 @@ export class OpenAiClient {
    * context length when it reports one; null when the server has no such route.
    */
   async tokenize(prompt: string): Promise<{ count: number; maxModelLen: number | null } | null> {
-    const url = `${this.baseUrl.replace(/\/v1$/, '')}/tokenize`;
-    let response: Response;
+    let answer: { status: number; text: string };
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({ model: this.options.model, prompt }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      answer = await this.send('POST', `${this.baseUrl.replace(/\/v1$/, '')}/tokenize`, { model: this.options.model, prompt });
     } catch {
       return null;
     }
-    if (!response.ok) return null;
+    if (answer.status < 200 || answer.status >= 300) return null;
     try {
-      const parsed = (await response.json()) as { count?: unknown; max_model_len?: unknown };
+      const parsed = JSON.parse(answer.text) as { count?: unknown; max_model_len?: unknown };
       if (typeof parsed.count !== 'number') return null;
       return { count: parsed.count, maxModelLen: typeof parsed.max_model_len === 'number' ? parsed.max_model_len : null };
     } catch {
@@ -246,28 +200,22 @@ export class OpenAiClient {
     const sampling = { temperature: request.temperature, top_p: request.top_p, max_tokens: request.max_tokens, n: 1, ...(request.seed === null ? {} : { seed: request.seed }) };
     const chat = request.api === 'chat';
     const body = chat ? { model, messages: request.messages, ...sampling } : { model, prompt: request.prompt, ...sampling };
-    const what = chat ? 'chat completion' : 'completion';
-    for (let attempt = 0; ; attempt++) {
-      const value = (await this.exchange('POST', chat ? '/chat/completions' : '/completions', body, what)) as {
+    return this.exchange(chat ? '/chat/completions' : '/completions', body, chat ? 'chat completion' : 'completion', (value) => {
+      const answer = value as {
         choices?: Array<{ text?: unknown; finish_reason?: unknown; message?: { content?: unknown; refusal?: unknown } }>;
         usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
-      };
-      const choice = value?.choices?.[0];
+      } | null;
+      const choice = answer?.choices?.[0];
       const content = chat ? choice?.message?.content : choice?.text;
       const refusal = chat && typeof choice?.message?.refusal === 'string' ? choice.message.refusal : null;
-      if (choice && (typeof content === 'string' || content === null || refusal !== null)) {
-        return {
-          text: typeof content === 'string' ? content : '',
-          finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
-          refusal,
-          promptTokens: typeof value.usage?.prompt_tokens === 'number' ? value.usage.prompt_tokens : 0,
-          completionTokens: typeof value.usage?.completion_tokens === 'number' ? value.usage.completion_tokens : 0,
-        };
-      }
-      if (attempt >= this.options.retries) {
-        throw dataError('llm_malformed', `the ${what} from ${this.baseUrl} has no choices[0].${chat ? 'message.content' : 'text'} (got ${JSON.stringify(value).slice(0, 120)}); is this an OpenAI-compatible server?`);
-      }
-      this.options.onRetry?.('answer without choices', 0);
-    }
+      if (!choice || !(typeof content === 'string' || content === null || refusal !== null)) return null;
+      return {
+        text: typeof content === 'string' ? content : '',
+        finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
+        refusal,
+        promptTokens: typeof answer?.usage?.prompt_tokens === 'number' ? answer.usage.prompt_tokens : 0,
+        completionTokens: typeof answer?.usage?.completion_tokens === 'number' ? answer.usage.completion_tokens : 0,
+      };
+    });
   }
 }

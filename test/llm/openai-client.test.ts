@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
-import { normalizeEndpoint, OpenAiClient, retryAfterMs, type LlmRequest } from '../../src/llm/openai-client.js';
+import { retryAfterMs } from '../../src/dataset/http.js';
+import { normalizeEndpoint, OpenAiClient, type LlmRequest } from '../../src/llm/openai-client.js';
 import { startOpenAiServer, type OpenAiServer } from '../helpers/openai-server.js';
 
 const request: LlmRequest = { api: 'completions', prompt: 'p', temperature: 0.6, top_p: 0.9, max_tokens: 32, seed: 42 };
@@ -47,14 +48,14 @@ describe('OpenAiClient', () => {
     expect(waits).toEqual([2, 4, 8]);
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).exitCode).toBe(3);
-    expect((error as HarnessError).message).toContain('failed after 4 attempts: HTTP 502: upstream down');
+    expect((error as HarnessError).message).toContain('failed after 4 attempts (HTTP 502: upstream down)');
   });
 
   it('retries a request that outlives --timeout', async () => {
     server = await startOpenAiServer({ fault: (index) => (index === 0 ? { delayMs: 1500 } : undefined) });
     const reasons: string[] = [];
     await client(server.baseUrl, { timeoutMs: 300, onRetry: (reason) => reasons.push(reason) }).complete(request);
-    expect(reasons).toEqual(['no answer within 0.3 s']);
+    expect(reasons).toEqual([`no response within 300 ms from ${server.url}`]);
   });
 
   it('names the key variable on 401 without printing the key', async () => {

@@ -207,7 +207,7 @@ describe('reasonir rerank against a hostile server', () => {
       const out = path.join(work, 'resume');
       const broken = await rerank(server, original, out, ['--top-k', '2', '--retries', '1', '--concurrency', '1'], 'resume-cache');
       expect(broken.code).toBe(3);
-      expect(broken.stderr).toMatch(/failed after 2 attempts: HTTP 503/);
+      expect(broken.stderr).toMatch(/failed after 2 attempts \(HTTP 503/);
       expect(existsSync(out)).toBe(false);
       failing = false;
       const sentBefore = server.completions().length;
