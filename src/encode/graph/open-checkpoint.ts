@@ -43,7 +43,7 @@ export async function openCheckpointModel(model: LoadedModel, tokenizer: TextTok
           const estimate = cpuCostEstimate(parameters);
           throw environmentError(
             'device.cpu_too_large',
-            `device: ${model.source} has ${(parameters / 1e9).toFixed(1)}B parameters; on the CPU in float32 it needs about ${Math.ceil(estimate.gigabytes)} GB of memory ` +
+            `device: ${model.source} has ${(parameters / 1e9).toFixed(1)}B encoder parameters; on the CPU in float32 it needs about ${Math.ceil(estimate.gigabytes)} GB of memory ` +
               `and roughly ${Math.round(estimate.secondsPer1kTokens)} s per 1,000 tokens (days for a BRIGHT task). Use --device cuda, or pass --force to run it on the CPU anyway.`,
           );
         }
