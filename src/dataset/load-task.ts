@@ -24,6 +24,8 @@ export interface LoadTaskOptions {
   long?: boolean;
   /** 40-hex commit or branch; default DEFAULT_DATASET.revision. */
   revision?: string;
+  /** Dataset repository with BRIGHT's layout and schema (`--dataset`); default DEFAULT_DATASET.repo. */
+  repo?: string;
   /** Read the same relative paths (`<config>/<task>-00000-of-00001.parquet`) from this folder instead of the Hub. */
   dataDir?: string;
   /** Query texts from a `reasonir reason` file (ids checked against the task) instead of a dataset variant. */
@@ -65,7 +67,7 @@ const documentColumns = { id: 'string', content: 'string' } satisfies ColumnSpec
 const documentIdColumns = { id: 'string' } satisfies ColumnSpec;
 
 /** Finds the file locally or in/through the hub cache, verified against the registry where it knows the revision. */
-async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: string } | { commit: string }, signal?: AbortSignal): Promise<LoadedFile> {
+async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: string } | { commit: string; repo: string }, signal?: AbortSignal): Promise<LoadedFile> {
   const repoPath = filePath(config, task.name);
   if ('dataDir' in source) {
     const localPath = path.join(source.dataDir, ...repoPath.split('/'));
@@ -77,10 +79,11 @@ async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: str
     }
     return { config, path: repoPath, localPath, sha256: await sha256File(localPath), size };
   }
-  const known = registryFile(source.commit, repoPath);
+  // the registry's sizes and hashes describe xlangai/BRIGHT; another repo's files are checked by the server's sha256
+  const known = source.repo === DEFAULT_DATASET.repo ? registryFile(source.commit, repoPath) : undefined;
   const info = await hubFileInfo({
     repoType: 'dataset',
-    repo: DEFAULT_DATASET.repo,
+    repo: source.repo,
     revision: source.commit,
     path: repoPath,
     expected: {
@@ -98,7 +101,8 @@ async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: str
  * Row count against the registry: a mismatch at a revision the registry describes is an error (the file is not
  * what was pinned); at any other revision the data may legitimately differ, so it is a warning.
  */
-function checkRowCount(parquet: ParquetFile, file: LoadedFile, revision: string, warnings: string[]): void {
+function checkRowCount(parquet: ParquetFile, file: LoadedFile, revision: string, warnings: string[], repo: string): void {
+  if (repo !== DEFAULT_DATASET.repo) return;
   const known = registryFile(revision, file.path)?.rows;
   if (known !== undefined && known !== null) {
     if (parquet.rows !== known) {
@@ -175,10 +179,11 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
     throw usageError('no_long_documents', `${task.name} has no long-document corpus; the long setting exists for: ${withLong.join(', ')}`);
   }
   const { signal } = options;
+  const repo = options.repo ?? DEFAULT_DATASET.repo;
   const revision = options.dataDir
     ? 'local'
-    : await resolveRevision({ repoType: 'dataset', repo: DEFAULT_DATASET.repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal });
-  const source = options.dataDir ? { dataDir: path.resolve(options.dataDir) } : { commit: revision };
+    : await resolveRevision({ repoType: 'dataset', repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal });
+  const source = options.dataDir ? { dataDir: path.resolve(options.dataDir) } : { commit: revision, repo };
   const corpusConfig: ConfigName = long ? 'long_documents' : 'documents';
   const wanted: ConfigName[] = ['examples', corpusConfig];
   if (variant !== 'original') wanted.push(queryConfig(variant));
@@ -189,17 +194,17 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
   const warnings: string[] = [];
 
   const examples = await openParquet(examplesFile.localPath, exampleColumns, examplesFile.path);
-  checkRowCount(examples, examplesFile, revision, warnings);
+  checkRowCount(examples, examplesFile, revision, warnings, repo);
   let queries = toQueries(await readExampleRows(examples, examplesFile.path, true, signal), examplesFile.path);
 
   const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
-  checkRowCount(corpusParquet, corpusFile, revision, warnings);
+  checkRowCount(corpusParquet, corpusFile, revision, warnings, repo);
   const corpus = await readCorpus(corpusParquet, `${task.name} ${corpusConfig}`, options.documentTexts ?? true, signal);
   warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 
   if (reasonFile) {
     const reason = await openParquet(reasonFile.localPath, reasonColumns, reasonFile.path);
-    checkRowCount(reason, reasonFile, revision, warnings);
+    checkRowCount(reason, reasonFile, revision, warnings, repo);
     const aligned = alignReasonRows(queries, await readExampleRows(reason, reasonFile.path, false, signal), reasonFile.path);
     warnings.push(...aligned.warnings);
     queries = queries.map((query) => ({ ...query, text: aligned.texts.get(query.id)! }));
@@ -214,5 +219,5 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
   }
 
   for (const warning of warnings) log.warn(warning);
-  return { task, repo: DEFAULT_DATASET.repo, revision, files, corpus, corpusSha256: corpusFile.sha256, queries, warnings, ...(queriesFile ? { queriesFile } : {}) };
+  return { task, repo, revision, files, corpus, corpusSha256: corpusFile.sha256, queries, warnings, ...(queriesFile ? { queriesFile } : {}) };
 }

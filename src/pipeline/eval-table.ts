@@ -1,3 +1,4 @@
+import { DEFAULT_DATASET } from '../dataset/registry.js';
 import { resolveBaselineOption } from '../report/baseline.js';
 import { formatDelta, renderComparison } from '../report/render-table.js';
 import { readResultsDir } from '../report/results-dir.js';
@@ -13,7 +14,8 @@ const OTHER_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
  */
 export async function renderEvalTables(outDir: string, summary: RunSummary, width?: number): Promise<string> {
   const results = await readResultsDir(outDir);
-  const baselines = await resolveBaselineOption(undefined, [summary]);
+  // published numbers were measured on xlangai/BRIGHT; another dataset (--dataset) is compared with none
+  const baselines = summary.dataset.repo === DEFAULT_DATASET.repo ? await resolveBaselineOption(undefined, [summary]) : [];
   const published = baselines[0];
   const publishedTasks = published?.measures[summary.headline]?.tasks;
   const headline = summary.headline;

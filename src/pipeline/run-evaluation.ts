@@ -20,6 +20,8 @@ export interface EvaluationRequest {
   queriesFile?: { template: string; label: string };
   long: boolean;
   revision: string;
+  /** Dataset repository (`--dataset`); default xlangai/BRIGHT. */
+  repo?: string;
   dataDir?: string;
   depth: number | 'all';
   /** Measures beyond BRIGHT's 25 and Recall@1000, keyed in metrics.json and summary.json by the names asked for. */
@@ -82,7 +84,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     model: baseSetting.model,
     queries: baseSetting.queries,
     long,
-    dataset: { repo: DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
+    dataset: { repo: request.repo ?? DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
     top_k: depth,
     created: new Date().toISOString(),
     headline: headline.name,
@@ -102,6 +104,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
           ...(request.queriesFile ? { queriesFile: queriesFilePath(request.queriesFile.template, task.name) } : {}),
           long,
           revision: request.revision,
+          ...(request.repo !== undefined ? { repo: request.repo } : {}),
           dataDir: request.dataDir,
           signal,
           retriever,

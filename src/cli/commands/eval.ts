@@ -4,6 +4,7 @@ import { log } from '../../core/log.js';
 import { checkQueriesTemplate, queriesFilePath, readQueriesFile } from '../../dataset/queries-file.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type TaskInfo } from '../../dataset/registry.js';
 import { parseMeasureList } from '../../eval/measure.js';
+import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
 import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
@@ -22,6 +23,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--queries <variant|file>', `query text: ${QUERY_VARIANTS.join(', ')} (BRIGHT's LLM reasoning rewrites), or a queries file written by \`reasonir reason\` ({task} in the path is the task)`, 'original')
     .option('--long', 'long-document setting (long_documents corpus, gold_ids_long, headline Recall@1)', false)
     .option('--revision <rev>', 'dataset revision: 40-hex commit or branch name', DEFAULT_DATASET.revision)
+    .option('--dataset <repo[@rev]>', 'another dataset with BRIGHT\'s layout and schema (mteb/BRIGHT, a fork); a known one defaults to its pinned revision')
     .option('--data-dir <dir>', 'read the parquet files from this folder (same relative paths as on Hugging Face)')
     .option('-k, --top-k <n>', 'documents kept per query after exclusions, or "all"', parseDepth, 1000 as number | 'all')
     .option('-o, --out <dir>', 'output directory (default: results/<retriever>-<queries>-<date>)')
@@ -50,6 +52,9 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       }
       const depth = options.topK;
       const extraMeasures = options.measures === undefined ? [] : parseMeasureList(options.measures);
+      const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
+      if (dataset?.warning) log.warn(dataset.warning);
+      const revision = dataset?.revision ?? options.revision;
       const cutShort = depth === 'all' ? [] : evalMeasures(extraMeasures).filter((measure) => measure.cutoff !== null && measure.cutoff > depth);
       if (cutShort.length > 0) {
         const cutoffs = [...new Set(cutShort.map((measure) => measure.cutoff))].join(', ');
@@ -71,13 +76,14 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           docEmbeddings: options.docEmb,
           queryEmbeddings: options.queryEmb,
           long: options.long,
-          revision: options.dataDir ? 'local' : options.revision,
+          revision: options.dataDir ? 'local' : revision,
           signal,
         },
         queries: queries.variant,
         ...(queries.file ? { queriesFile: queries.file } : {}),
         long: options.long,
-        revision: options.revision,
+        revision,
+        ...(dataset ? { repo: dataset.repo } : {}),
         dataDir: options.dataDir,
         depth: options.topK,
         out: options.out,
