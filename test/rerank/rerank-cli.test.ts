@@ -8,6 +8,8 @@ import { qrelsFromQueries } from '../../src/eval/build-run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { evalMeasures } from '../../src/pipeline/run-evaluation.js';
 import { readRunFile } from '../../src/eval/run-file.js';
+import { brightListwiseMessages } from '../../src/rerank/bright-listwise.js';
+import { localTokenCounter } from '../../src/rerank/prompt-guard.js';
 import { qwenRerankPrompt } from '../../src/rerank/qwen-rerank-prompts.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 import { countWords, deterministicScore, startOpenAiServer, type OpenAiServer } from '../helpers/openai-server.js';
@@ -278,6 +280,90 @@ describe('reasonir rerank refuses bad input with a sentence and writes nothing',
 
       expect(existsSync(out)).toBe(false);
       expect(server.completions()).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('reasonir rerank: BRIGHT listwise, local tokenizer, Ctrl-C', () => {
+  it('bright-listwise sends rerank.py\'s chat messages over the original queries and scores k - rank', async () => {
+    // the answer ranks the second passage first, then the first; the third is left out (it gets no score)
+    const server = await startOpenAiServer({ answer: () => 'Reasoning...\n```json\n[2, 1]\n```' });
+    try {
+      const out = path.join(work, 'listwise');
+      const result = await rerank(server, gpt4, out, ['--family', 'bright-listwise', '--top-k', '3', '--k', '3'], 'listwise-cache');
+      expect(result.stderr).not.toContain('error');
+      expect(result.code).toBe(0);
+      const task = await loadTask({ task: 'pony', dataDir: fixtureData });
+      const texts = new Map(task.corpus.ids.map((id, i) => [id, task.corpus.texts[i]!]));
+      const retrieved = await readRunFile(path.join(gpt4, 'pony', 'score.json'));
+      const first = task.queries[0]!;
+      const top = retrieved.get(first.id)!.slice(0, 3);
+      const sent = server.completions();
+      expect(sent).toHaveLength(112);
+      // rerank.py reads `examples`: the original query even for a gpt4 run
+      expect(sent[0]!.body).toMatchObject({
+        model: 'test-model', temperature: 0.8, top_p: 0.8, max_tokens: 2048,
+        messages: brightListwiseMessages(first.text, top.map((doc) => texts.get(doc.docId)!), 3),
+      });
+      const reranked = await readRunFile(path.join(out, 'pony', 'score.json'));
+      expect(reranked.get(first.id)).toEqual([{ docId: top[1]!.docId, score: 3 }, { docId: top[0]!.docId, score: 2 }]);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.reranker).toMatchObject({ family: 'bright-listwise', run: 'reranker-only' });
+      expect(existsSync(path.join(out, 'reranker-only'))).toBe(false);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.parse).toEqual({ parsed: 112, failed_kept_retriever_order: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts prompt tokens with --tokenizer DIR when the server has no /tokenize', async () => {
+    const server = await startOpenAiServer({ tokenize: false });
+    try {
+      const out = path.join(work, 'local-tokenizer');
+      const tokenizer = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-llama-bidir');
+      // room for every query's prompt plus 3 tokens of document, counted by the same tokenizer
+      const counter = await localTokenCounter(tokenizer);
+      const task = await loadTask({ task: 'pony', dataDir: fixtureData });
+      const withoutDocument = await Promise.all(task.queries.map((q) => counter.count(qwenRerankPrompt('pony', q.text, ''))));
+      const maxModelLen = Math.max(...withoutDocument) + 32 + 3;
+      const result = await rerank(server, original, out, ['--top-k', '1', '--tokenizer', tokenizer, '--max-model-len', String(maxModelLen)], 'tokenizer-cache');
+      expect(result.stderr).not.toContain('error');
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.prompt_guard).toMatchObject({ counted_by: tokenizer, max_model_len: maxModelLen });
+      expect(manifest.prompt_guard.truncated_documents).toBeGreaterThan(0);
+      for (const request of server.completions()) expect(await counter.count(String(request.body!.prompt))).toBeLessThanOrEqual(maxModelLen - 32);
+      expect(server.requests.filter((r) => r.path === '/tokenize')).toHaveLength(0);
+
+      const unchecked = await rerank(server, original, path.join(work, 'unchecked'), ['--top-k', '1'], 'tokenizer-cache');
+      expect(unchecked.code).toBe(0);
+      expect(unchecked.stderr).toContain('prompt lengths are not checked');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops at Ctrl-C (exit 130) leaving no results folder; the rerun resumes from the cache', async () => {
+    const controller = new AbortController();
+    const server = await startOpenAiServer({ fault: (index) => (index === 40 ? (controller.abort(), undefined) : undefined) });
+    try {
+      const out = path.join(work, 'interrupted');
+      const args = ['rerank', original, '--endpoint', server.baseUrl, '--model', 'test-model', '--data-dir', fixtureData, '--out', out, '--top-k', '1', '--concurrency', '1'];
+      const options = { env: { REASONIR_CACHE: path.join(work, 'interrupt-cache') } };
+      const stopped = await runReasonir(args, { ...options, signal: controller.signal });
+      expect(stopped.code).toBe(130);
+      expect(existsSync(out)).toBe(false);
+      const before = server.completions().length;
+      const resumed = await runReasonir(args, options);
+      expect(resumed.code).toBe(0);
+      // the 40 answers that came back before Ctrl-C are not asked again
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+      expect(manifest.llm.cached).toBeGreaterThanOrEqual(40);
+      expect(manifest.llm.cached + manifest.llm.sent).toBe(112);
+      expect(server.completions().length - before).toBe(manifest.llm.sent);
     } finally {
       await server.close();
     }
