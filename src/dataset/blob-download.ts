@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { forgetTemporary, temporaryPath } from '../core/cache-dir.js';
+import { forgetTemporary, removeStaleTemporaries, temporaryPath } from '../core/cache-dir.js';
 import { makeDirectory } from '../core/directories.js';
 import { dataError } from '../core/errors.js';
 import { acquireFileLock } from '../core/file-lock.js';
@@ -61,6 +61,7 @@ export async function downloadVerifiedBlob(job: BlobDownload): Promise<{ downloa
     throw dataError('unverifiable', `${job.what}: no sha256 is known for it (not in the registry, and the server's ETag is not one), so its bytes could not be verified; nothing was downloaded`);
   }
   await makeDirectory(path.dirname(job.blobPath));
+  await removeStaleTemporaries(path.dirname(job.blobPath));
   const incomplete = `${job.blobPath}.incomplete`;
   const lock = await acquireFileLock(job.lockPath, {
     signal: job.signal,

@@ -1,9 +1,12 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../../core/atomic-file.js';
+import { writeAtomicWith, writeFileAtomic } from '../../core/atomic-file.js';
+import { removeStaleTemporaries } from '../../core/cache-dir.js';
+import { checksumPath, checksumProblem, recordChecksum } from '../../core/checksum-file.js';
+import { makeDirectory } from '../../core/directories.js';
 import { dataError, throwIfAborted } from '../../core/errors.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { log } from '../../core/log.js';
 import { readArrowBatches, readArrowFile, writeArrowFile, type EmbeddingRows } from './arrow-io.js';
 
 /** Bump when anything in tokenization, pooling or normalisation changes the vectors. Part of every key. */
@@ -16,7 +19,9 @@ export const DEFAULT_CHUNK_ROWS = 2048;
  *   chunks/000017.arrow rows [17*chunkRows, 18*chunkRows), written whole and renamed into place
  *   embeddings.arrow   all rows in order, assembled from the chunks once every chunk exists
  * Every file appears by rename, so a kill at any point leaves only complete files (and stray *.tmp files, which
- * are never read). Concurrent writers of one key produce the same chunk files and the same assembly.
+ * are never read and are removed by the next run). Concurrent writers of one key produce the same chunk files and
+ * the same assembly. Chunks and embeddings.arrow carry a CRC-32 sidecar (checksum-file.ts) checked on every read:
+ * a damaged file is reported, removed and encoded again, never searched.
  */
 export interface CacheRequest {
   /** Everything that changes a vector (never the batch size). */
@@ -73,13 +78,41 @@ async function readMeta(file: string): Promise<Meta | undefined> {
   }
 }
 
+/** A cache file whose bytes changed on disk; it has been removed, and the caller encodes it again. */
+class DamagedCacheFile extends Error {}
+
+/** Removes a damaged file (and its checksum) and says so; the next pass encodes it again. */
+async function discardDamaged(file: string, problem: string): Promise<never> {
+  log.warn(`cache: ${file} is damaged (${problem}); removing it and encoding those rows again`);
+  await fs.rm(file, { force: true });
+  await fs.rm(checksumPath(file), { force: true });
+  throw new DamagedCacheFile(file);
+}
+
+async function checkedFile(file: string): Promise<void> {
+  const problem = await checksumProblem(file);
+  if (problem !== undefined) await discardDamaged(file, problem);
+}
+
 /** Returns the cached embeddings for the request, encoding (this shard of) whatever is missing first. */
 export async function ensureEmbeddings(root: string, request: CacheRequest): Promise<CacheOutcome> {
+  // a damaged file is removed when found; one more pass re-encodes what it held (a second damage is not chance)
+  for (let pass = 0; ; pass++) {
+    try {
+      return await ensureOnce(root, request);
+    } catch (error) {
+      if (!(error instanceof DamagedCacheFile) || pass > 0) throw error;
+    }
+  }
+}
+
+async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOutcome> {
   const key = cacheKey(request.parts);
   const dir = keyDirectory(root, key);
   const finalFile = path.join(dir, 'embeddings.arrow');
   const rows = request.ids.length;
   const idsSha256 = sha256Hex(canonicalJson(request.ids));
+  await removeStaleTemporaries(dir);
   if (existsSync(finalFile)) return { complete: true, entry: await verifiedEntry(key, finalFile, rows) };
 
   const metaFile = path.join(dir, 'meta.json');
@@ -94,7 +127,8 @@ export async function ensureEmbeddings(root: string, request: CacheRequest): Pro
   const chunkRows = meta.chunkRows;
   const chunkCount = Math.max(1, Math.ceil(rows / chunkRows));
   const chunksDir = path.join(dir, 'chunks');
-  await fs.mkdir(chunksDir, { recursive: true });
+  await makeDirectory(chunksDir);
+  await removeStaleTemporaries(chunksDir);
   const [first, end] = shardChunks(chunkCount, request.shard);
   const present = async () => (await fs.readdir(chunksDir).catch(() => [] as string[])).filter((name) => /^\d{6}\.arrow$/.test(name));
   const existing = new Set(await present());
@@ -111,12 +145,13 @@ export async function ensureEmbeddings(root: string, request: CacheRequest): Pro
     const { vectors, dim } = await request.encode(start, stop);
     throwIfAborted(request.signal);
     const chunkFile = path.join(chunksDir, chunkName(c));
-    const temporary = `${chunkFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]);
-      await fs.rename(temporary, chunkFile);
+      await writeAtomicWith(
+        chunkFile,
+        (temporary) => writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]),
+        (temporary) => recordChecksum(temporary, chunkFile),
+      );
     } catch (error) {
-      await fs.rm(temporary, { force: true });
       // another process finished the key meanwhile and removed the chunks directory
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) break;
       throw error;
@@ -137,6 +172,7 @@ export async function ensureEmbeddings(root: string, request: CacheRequest): Pro
  * (the search counts rows again as it streams); only the width is read, from the first batch.
  */
 async function verifiedEntry(key: string, file: string, rows: number): Promise<CacheEntry> {
+  await checkedFile(file);
   for await (const batch of readArrowBatches(file)) return { key, file, rows, dim: batch.dim };
   throw dataError('embeddings.cache_corrupt', `cache: ${file} holds no rows, expected ${rows}; delete it and rerun`);
 }
@@ -144,12 +180,13 @@ async function verifiedEntry(key: string, file: string, rows: number): Promise<C
 /** Chunks -> embeddings.arrow, checking every id against the collection; chunks are removed afterwards. */
 async function assemble(key: string, dir: string, ids: readonly string[], chunkCount: number): Promise<CacheEntry> {
   const finalFile = path.join(dir, 'embeddings.arrow');
-  const temporary = `${finalFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let dim = 0;
   async function* chunks(): AsyncGenerator<EmbeddingRows> {
     let row = 0;
     for (let c = 0; c < chunkCount; c++) {
-      const part = await readArrowFile(path.join(dir, 'chunks', chunkName(c)));
+      const chunkFile = path.join(dir, 'chunks', chunkName(c));
+      await checkedFile(chunkFile);
+      const part = await readArrowFile(chunkFile);
       for (let i = 0; i < part.ids.length; i++) {
         if (part.ids[i] !== ids[row + i]) {
           throw dataError('embeddings.cache_corrupt', `cache: chunk ${chunkName(c)} in ${dir} holds id ${part.ids[i]} at row ${row + i}, expected ${ids[row + i]}; delete that directory and rerun`);
@@ -162,14 +199,12 @@ async function assemble(key: string, dir: string, ids: readonly string[], chunkC
     if (row !== ids.length) throw dataError('embeddings.cache_corrupt', `cache: the chunks in ${dir} hold ${row} rows, expected ${ids.length}`);
   }
   try {
-    await writeArrowFile(temporary, chunks());
+    await writeAtomicWith(finalFile, (temporary) => writeArrowFile(temporary, chunks()), (temporary) => recordChecksum(temporary, finalFile));
   } catch (error) {
-    await fs.rm(temporary, { force: true });
     // another process assembled and removed the chunks while we were reading them
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) return verifiedEntry(key, finalFile, ids.length);
     throw error;
   }
-  await fs.rename(temporary, finalFile);
   await fs.rm(path.join(dir, 'chunks'), { recursive: true, force: true });
   return { key, file: finalFile, rows: ids.length, dim };
 }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-file.js';
+import { removeStaleTemporaries } from '../../core/cache-dir.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import type { NarrowCounts } from './narrow-counts.js';
@@ -151,6 +152,8 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedInde
 
 /** The cached index, or null when there is none; throws CorruptIndexError for a file that cannot be trusted. */
 export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<AnalyzedIndex | null> {
+  // half-written indexes of killed runs (up to the full index size) go before this run adds its own
+  await removeStaleTemporaries(path.dirname(filePath));
   let file: Buffer;
   try {
     file = await fs.readFile(filePath);
