@@ -59,7 +59,7 @@ describe('embedding cache integrity', () => {
     expect(readFileSync(`${file}.crc32`, 'utf8')).toMatch(/^[0-9a-f]{8}\n$/);
 
     const damaged = Buffer.from(good);
-    damaged[damaged.length - 200] ^= 0x01;
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 200) ^ 0x01, damaged.length - 200);
     writeFileSync(file, damaged);
     const second = encoder();
     const { value, stderr } = await captured(() => ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: second.encode }));
@@ -80,7 +80,7 @@ describe('embedding cache integrity', () => {
     expect(partial.complete).toBe(false);
     const chunk = path.join(keyDirectory(root, cacheKey(parts)), 'chunks', '000000.arrow');
     const bytes = readFileSync(chunk);
-    bytes[bytes.length - 100] ^= 0x10;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0x10, bytes.length - 100);
     writeFileSync(chunk, bytes);
     const rest = encoder();
     const { value, stderr } = await captured(() => ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: rest.encode }));
