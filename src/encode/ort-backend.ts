@@ -92,8 +92,14 @@ function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, externalData
     executionMode: 'sequential' as const,
     enableCpuMemArena: true,
     enableMemPattern: true,
-    logSeverityLevel: 3 as const,
+    // REASONIR_ORT_LOG_LEVEL=0 shows onnxruntime's verbose log (which kernels run; the GPU bench reads it)
+    logSeverityLevel: ortLogLevel(),
   };
+}
+
+function ortLogLevel(): 0 | 1 | 2 | 3 | 4 {
+  const level = Number(process.env.REASONIR_ORT_LOG_LEVEL ?? 3);
+  return ([0, 1, 2, 3, 4] as const).find((value) => value === level) ?? 3;
 }
 
 /** A graph built for the provider it will run on, with external data resolved against `externalDataFolder`. */
