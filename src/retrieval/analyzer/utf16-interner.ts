@@ -70,7 +70,11 @@ export class Utf16Interner {
       if (old[record] === 0) continue;
       let slot = old[record + 1]! & mask;
       while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
-      slots.set(old.subarray(record, record + SLOT), slot * SLOT);
+      const to = slot * SLOT;
+      slots[to] = old[record]!;
+      slots[to + 1] = old[record + 1]!;
+      slots[to + 2] = old[record + 2]!;
+      slots[to + 3] = old[record + 3]!;
     }
     this.slots = slots;
     this.mask = mask;
