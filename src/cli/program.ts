@@ -4,19 +4,6 @@ import type { RunContext } from '../core/run-context.js';
 import { packageVersion } from '../core/version.js';
 import { parseHubEndpoint } from '../dataset/hub-endpoint.js';
 import type { CliIo } from './cli-io.js';
-import { register as registerTasks } from './commands/tasks.js';
-import { register as registerDownload } from './commands/download.js';
-import { register as registerScore } from './commands/score.js';
-import { register as registerAnalyze } from './commands/analyze.js';
-import { register as registerEval } from './commands/eval.js';
-import { register as registerTable } from './commands/table.js';
-import { register as registerCompare } from './commands/compare.js';
-import { register as registerCheck } from './commands/check.js';
-import { register as registerReport } from './commands/report.js';
-import { register as registerRerank } from './commands/rerank.js';
-import { register as registerFuse } from './commands/fuse.js';
-import { register as registerExport } from './commands/export.js';
-import { register as registerReason } from './commands/reason.js';
 
 /** What a command's register() gets besides the program: the run's streams, env and signal, and its argv. */
 export interface CommandContext {
@@ -25,13 +12,43 @@ export interface CommandContext {
   argv: readonly string[];
 }
 
-/** Each command lives in cli/commands/<name>.ts and adds itself to the program. */
-const registrars: Array<(program: Command, context: CommandContext) => void> = [
-  registerTasks, registerDownload, registerScore, registerAnalyze, registerEval, registerTable, registerCompare, registerCheck, registerReport, registerRerank, registerFuse, registerExport, registerReason,
-];
+type Registrar = (program: Command, context: CommandContext) => void;
+
+/**
+ * Each command lives in cli/commands/<name>.ts and adds itself to the program; listed in help order. Modules are
+ * imported on demand: loading every command's dependencies (parquet, onnxruntime, tokenizers) took most of the
+ * time of a short command such as `--version` or `score`.
+ */
+const commandModules: Record<string, () => Promise<{ register: Registrar }>> = {
+  tasks: () => import('./commands/tasks.js'),
+  download: () => import('./commands/download.js'),
+  score: () => import('./commands/score.js'),
+  analyze: () => import('./commands/analyze.js'),
+  eval: () => import('./commands/eval.js'),
+  table: () => import('./commands/table.js'),
+  compare: () => import('./commands/compare.js'),
+  check: () => import('./commands/check.js'),
+  report: () => import('./commands/report.js'),
+  rerank: () => import('./commands/rerank.js'),
+  fuse: () => import('./commands/fuse.js'),
+  export: () => import('./commands/export.js'),
+  reason: () => import('./commands/reason.js'),
+};
+
+/**
+ * The commands a run needs defined: the one it names (global options take no values, so that is the first
+ * argument not starting with "-"), none for a bare --version, and all of them for help, a bare program name or an
+ * unknown command (help lists them; commander suggests the nearest name).
+ */
+function commandsFor(argv: readonly string[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  if (named !== undefined && Object.hasOwn(commandModules, named)) return [named];
+  if (named === undefined && argv.some((arg) => arg === '-V' || arg === '--version') && !argv.some((arg) => arg === '-h' || arg === '--help')) return [];
+  return Object.keys(commandModules);
+}
 
 /** A fresh program per run; `run` receives the global --quiet / --no-progress before any action starts. */
-export function createProgram(io: CliIo, run: RunContext, argv: readonly string[]): Command {
+export async function createProgram(io: CliIo, run: RunContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('reasonir')
     .description('Exact, reproducible BRIGHT evaluation: BM25 and ONNX dense retrieval, trec_eval-exact scores')
     .version(packageVersion(), '-V, --version')
@@ -47,7 +64,8 @@ export function createProgram(io: CliIo, run: RunContext, argv: readonly string[
       // a malformed HF_ENDPOINT is a usage error before any work, not a failure halfway through a run
       parseHubEndpoint(io.env.HF_ENDPOINT);
     });
-  for (const register of registrars) register(program, { io, argv });
+  const modules = await Promise.all(commandsFor(argv).map((name) => commandModules[name]!()));
+  for (const { register } of modules) register(program, { io, argv });
   return program;
 }
 

@@ -13,7 +13,7 @@ import type { CliIo } from './cli-io.js';
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const context: RunContext = { stdout: io.stdout, stderr: io.stderr, env: io.env, quiet: false, progress: true };
   return withRunContext(context, async () => {
-    const program = createProgram(io, context, argv);
+    const program = await createProgram(io, context, argv);
     try {
       await program.parseAsync(argv, { from: 'user' });
       return ExitCode.ok;
