@@ -53,4 +53,6 @@ export interface Retriever {
   /** Parameters recorded in the manifest (k1, b, model, instructions...). */
   readonly parameters: Record<string, unknown>;
   retrieve(input: RetrievalInput): AsyncIterable<Candidates>;
+  /** The embedding cache entries a task was scored from (manifest provenance; `export --format bright` copies them). */
+  embeddingKeys?(task: string): { document: string; query: string } | undefined;
 }

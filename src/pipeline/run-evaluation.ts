@@ -118,7 +118,8 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         pending.push(task.name);
         continue;
       }
-      const setting: EvalSetting = { ...baseSetting, retrieverParameters: retriever.parameters };
+      const embeddings = retriever.embeddingKeys?.(task.name);
+      const setting: EvalSetting = { ...baseSetting, retrieverParameters: { ...retriever.parameters, ...(embeddings ? { embeddings } : {}) } };
       await writeTaskResults(outDir, result, setting, measures);
       summary.dataset.revision = result.loaded.revision;
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };

@@ -8,7 +8,8 @@ import { writeBrightOutputs } from '../../export/bright-outputs.js';
 import { formatModelMeta } from '../../export/model-meta.js';
 import { mtebFiles } from '../../export/mteb-results.js';
 import { readExportTasks } from '../../export/results-folder.js';
-import { readResultsDir } from '../../report/results-dir.js';
+import { readResultsDir, readTaskManifest } from '../../report/results-dir.js';
+import { reasonirCacheDir } from '../../core/cache-dir.js';
 import type { CommandContext } from '../program.js';
 
 const FORMATS = ['mteb', 'bright'] as const;
@@ -26,6 +27,10 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('--model-name <org/name>', 'mteb: the model id (default: the checkpoint the run used, else the retriever)')
     .option('--model-revision <rev>', 'mteb: the model revision folder (default: no_revision_available, as MTEB names an unknown one)')
     .option('--mteb-version <v>', 'mteb: the results format version written as mteb_version', '2.0.0')
+    .option('--batch-size <n>', 'bright: the batch size in the embedding cache folder name long_{lc}_{bs} (run.py\'s default -1)', (value) => {
+      if (!/^-?\d+$/.test(value)) throw usageError('bad_batch_size', `--batch-size ${value}: expected an integer`);
+      return Number(value);
+    }, -1)
     .action(async (dir, options) => {
       const results = await readResultsDir(dir);
       const { summary } = results;
@@ -58,7 +63,8 @@ export function register(program: Command, { io }: CommandContext): void {
       } else {
         const existing = await fs.readdir(path.join(options.out, 'outputs')).catch(() => [] as string[]);
         if (existing.length > 0) throw usageError('export_exists', `${path.join(options.out, 'outputs')} already holds files; choose another --out or remove it first`);
-        written = await writeBrightOutputs(dir, summary, options.out);
+        const manifests = new Map(await Promise.all(Object.keys(summary.tasks).map(async (task) => [task, (await readTaskManifest(results, task)) as Record<string, unknown> | null] as const)));
+        written = await writeBrightOutputs(dir, summary, options.out, { batchSize: options.batchSize, cacheRoot: reasonirCacheDir(), manifests });
       }
       for (const file of written) io.stdout.write(`${file}\n`);
     });

@@ -36,6 +36,7 @@ export interface DenseRetrieverSettings {
 export class DenseRetriever implements Retriever {
   readonly name = 'dense';
   readonly parameters: Record<string, unknown>;
+  private readonly keys = new Map<string, { document: string; query: string }>();
   private fingerprint: Promise<Record<string, string | string[]>> | undefined;
 
   constructor(
@@ -57,6 +58,10 @@ export class DenseRetriever implements Retriever {
       batchTokens: encoder.batchTokens,
       long: settings.long,
     };
+  }
+
+  embeddingKeys(task: string): { document: string; query: string } | undefined {
+    return this.keys.get(task);
   }
 
   private keyParts(role: Role, instruction: string): Promise<Record<string, unknown>> {
@@ -146,6 +151,7 @@ export class DenseRetriever implements Retriever {
       { chunkRows: Math.max(1, queries.length) },
     );
     if (!queryOutcome.complete) throw new Error('query embeddings are never sharded');
+    this.keys.set(task, { document: documentOutcome.entry.key, query: queryOutcome.entry.key });
     yield* this.search(input, documentOutcome.entry, queryOutcome.entry);
   }
 
