@@ -63,6 +63,8 @@ function tables(query: ((task: string, long: boolean) => string) | null, documen
 }
 
 const e5Style = tables((task, long) => `Instruct: ${sentence(task, long)}\nQuery: `, null);
+// Qwen3-Embedding's get_detailed_instruct: no space after "Query:" (QwenLM/Qwen3-Embedding README)
+const qwen3Style = tables((task, long) => `Instruct: ${sentence(task, long)}\nQuery:`, null);
 const gritStyle = tables((task, long) => `<|user|>\n${sentence(task, long)}\n<|embed|>\n`, () => '<|embed|>\n');
 const instructor = tables(instructorQuery, instructorDocument);
 const EXPECTED: Record<string, Expected> = {
@@ -70,6 +72,7 @@ const EXPECTED: Record<string, Expected> = {
   sfr: e5Style,
   qwen: e5Style,
   qwen2: e5Style,
+  'qwen3-embedding': qwen3Style,
   grit: gritStyle,
   reasonir: gritStyle,
   bge: tables(bgeQuery, null),

@@ -11,6 +11,9 @@ const CPU_PARAMETER_LIMIT = 2e9;
 /** Attention score elements (rows x heads x S x S) one CPU batch may materialise: 2^28 floats, 1 GiB. */
 const CPU_SCORE_ELEMENTS = 2 ** 28;
 
+/** Score elements a CUDA batch with an explicit mask may materialise: 2^31 (4 GiB in bf16). */
+const CUDA_MASKED_SCORE_ELEMENTS = 2 ** 31;
+
 export interface OpenedCheckpoint {
   session: OrtModel;
   dtype: ComputeDtype;
@@ -60,6 +63,10 @@ export async function openCheckpointModel(model: LoadedModel, tokenizer: TextTok
     },
     device,
   );
-  const scoreBudget = session.provider === 'cpu' ? CPU_SCORE_ELEMENTS / arch.heads : Number.POSITIVE_INFINITY;
+  // on CUDA, Attention-24's fast paths (right padding: key lengths, or is_causal without a window) need no S x S
+  // tensor; the explicit-mask path (left padding, Mistral's window) materialises one in the compute dtype
+  const leftPadding = tokenizer.paddingSide === 'left';
+  const fastCuda = !leftPadding && (attention === 'bidirectional' || arch.slidingWindow === null);
+  const scoreBudget = session.provider === 'cpu' ? CPU_SCORE_ELEMENTS / arch.heads : fastCuda ? Number.POSITIVE_INFINITY : CUDA_MASKED_SCORE_ELEMENTS / arch.heads;
   return { session, dtype, scoreBudget };
 }
