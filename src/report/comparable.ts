@@ -1,4 +1,5 @@
 import { usageError } from '../core/errors.js';
+import { DEFAULT_MEASURES, measureKey } from '../eval/measure.js';
 import { measuresOf, readTaskManifest, type ResultsDir } from './results-dir.js';
 
 /** What must be equal for two runs' numbers to be set against each other. */
@@ -22,7 +23,9 @@ export async function comparableSetting(run: ResultsDir): Promise<ComparableSett
     long: run.summary.long,
     topK,
     revision: run.summary.dataset?.revision ?? null,
-    measures: [...measuresOf(run)].sort(),
+    // BRIGHT's 25 decide comparability; measures added on top (Recall@1000 since it was scored, eval --measures)
+    // change none of them, so a run with more is still comparable with one without
+    measures: [...measuresOf(run)].filter((name) => DEFAULT_MEASURES.some((measure) => measure.key === measureKey(name))).sort(),
   };
 }
 

@@ -57,6 +57,18 @@ describe('runs in different settings are not set against each other', () => {
     expect((await runReasonir(['table', base, path.join(fixtures, 'run-a')])).code).toBe(0);
   });
 
+  it('compares runs whose measures differ only beyond BRIGHT\'s 25 (Recall@1000 in newer runs, eval --measures)', async () => {
+    const more = await variant('more', (summary) => {
+      for (const entry of Object.values(summary.tasks as Record<string, { aggregate: Record<string, number> }>)) {
+        entry.aggregate['Recall@1000'] = 0.9;
+        entry.aggregate['nDCG@20'] = 0.5;
+      }
+    });
+    const table = await runReasonir(['table', base, more, '--baselines', 'none']);
+    expect(table.stderr).not.toContain('not comparable');
+    expect(table.code).toBe(0);
+  });
+
   it('keeps query variants comparable in table and compare, labelled', async () => {
     const gpt4 = await variant('gpt4', (summary) => (summary.queries = 'gpt4'));
     const table = await runReasonir(['table', base, gpt4, '--baselines', 'none']);
