@@ -1,0 +1,113 @@
+/**
+ * `npm run bench -- cli`: whole processes of the CLI, start-up included, timed by wall clock (median of several):
+ *   --version                                            target <= 0.15 s (bare `node -e 0` shown as the floor)
+ *   score, 433 queries x 1000 lines, BRIGHT's 25 measures  target <= 0.45 s
+ *   analyze, ~18 MB of text lines on stdin                target >= 9.3 MB/s
+ * The CLI is the one compiled with the benchmarks (dist-bench/src), so a stale dist/ is never measured.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Run } from '../src/core/types.js';
+import { seededRandom } from '../src/core/seeded-random.js';
+import { writeTrecRun } from '../src/eval/trec-run.js';
+import type { BenchRow } from './table.js';
+import { median } from './table.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// compiled to dist-bench/bench/: the repository is two levels up, the CLI beside this folder
+const repoRoot = path.resolve(here, '..', '..');
+const cli = path.resolve(here, '..', 'src', 'cli', 'main.js');
+const BENCH = 'cli';
+
+/** Wall-clock seconds of each of `repeats` runs of node with `args` (stdin from `input`), failing on a non-zero exit. */
+function timeProcess(args: string[], repeats: number, input?: Buffer): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, args, { input, maxBuffer: 1 << 30, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    times.push((performance.now() - started) / 1000);
+    if (child.status !== 0) throw new Error(`bench cli: node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().slice(0, 500)}`);
+  }
+  return times;
+}
+
+async function scoreFiles(dir: string): Promise<{ runFile: string; qrelsFile: string }> {
+  const next = seededRandom(433);
+  const run: Run = new Map();
+  const qrels: string[] = [];
+  for (let q = 0; q < 433; q++) {
+    const docs = Array.from({ length: 1000 }, (_, i) => ({
+      docId: `biology/doc_${Math.floor(next() * 57_000)}_${i}.txt`,
+      score: Math.fround(30 - i * 0.02 + next()),
+    }));
+    run.set(String(q), docs);
+    for (let g = 0; g < 5; g++) qrels.push(`${q} 0 ${next() < 0.5 ? docs[Math.floor(next() * 1000)]!.docId : `biology/gold_${q}_${g}.txt`} 1`);
+  }
+  const runFile = path.join(dir, 'cli-bench-run.trec');
+  const qrelsFile = path.join(dir, 'cli-bench.qrels');
+  await writeTrecRun(runFile, run, 'bench');
+  writeFileSync(qrelsFile, `${qrels.join('\n')}\n`);
+  return { runFile, qrelsFile };
+}
+
+/** Lines of English-like text (words, numbers, punctuation, possessives), about `megabytes` MB of UTF-8. */
+function analyzeInput(megabytes: number): Buffer {
+  const next = seededRandom(17);
+  const syllables = ['the', 'in', 'ing', 'tion', 'al', 'er', 'ly', 'con', 'pro', 're', 'ate', 'ness', 'cell', 'gen', 'ment', 'ic', 'ous', 'is', 'an', 'ed', 's'];
+  const words = Array.from({ length: 50_000 }, () => {
+    let word = '';
+    for (let k = 1 + Math.floor(next() * 4); k > 0; k--) word += syllables[Math.floor(next() * syllables.length)];
+    return word;
+  });
+  const lines: string[] = [];
+  let size = 0;
+  while (size < megabytes * 1e6) {
+    const parts: string[] = [];
+    for (let k = 20 + Math.floor(next() * 200); k > 0; k--) {
+      const roll = next();
+      const word = words[Math.floor(Math.exp(next() * Math.log(words.length))) - 1]!;
+      parts.push(roll < 0.02 ? String(Math.floor(next() * 1e5)) : roll < 0.03 ? `${word}'s` : roll < 0.1 ? `${word},` : word);
+    }
+    const line = parts.join(' ');
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = path.join(repoRoot, '.bench-tmp');
+  mkdirSync(dir, { recursive: true });
+  const rows: BenchRow[] = [];
+
+  const node = median(timeProcess(['-e', '0'], 7));
+  const version = median(timeProcess([cli, '--version'], 7));
+  rows.push(
+    { bench: BENCH, metric: 'bare node start (node -e 0, median of 7): the floor on this machine', value: `${node.toFixed(3)} s` },
+    { bench: BENCH, metric: 'reasonir --version, whole process (median of 7)', value: `${version.toFixed(3)} s`, target: '<= 0.15 s', ok: version <= 0.15 },
+  );
+
+  const { runFile, qrelsFile } = await scoreFiles(dir);
+  const score = median(timeProcess([cli, 'score', '--run', runFile, '--qrels', qrelsFile, '-q'], 3));
+  rows.push({
+    bench: BENCH,
+    metric: `reasonir score, 433k-line run (${(statSync(runFile).size / 1e6).toFixed(0)} MB), 25 measures, whole process (median of 3)`,
+    value: `${score.toFixed(2)} s`,
+    target: '<= 0.45 s',
+    ok: score <= 0.45,
+  });
+
+  const input = analyzeInput(17.8);
+  const analyzeSeconds = median(timeProcess([cli, 'analyze'], 3, input));
+  const rate = input.length / 1e6 / analyzeSeconds;
+  rows.push({
+    bench: BENCH,
+    metric: `reasonir analyze, ${(input.length / 1e6).toFixed(1)} MB on stdin, whole process wall (median of 3)`,
+    value: `${rate.toFixed(1)} MB/s`,
+    target: '>= 9.3 MB/s',
+    ok: rate >= 9.3,
+  });
+  return rows;
+}
