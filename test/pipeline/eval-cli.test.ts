@@ -3,15 +3,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
+import { brightServer, fixtureCommit, hubEnvironment } from '../dataset/support.js';
 
 const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
-const examplesColumns = {
-  query: 'string', reasoning: 'string', id: 'string', excluded_ids: 'string[]',
-  gold_ids_long: 'string[]', gold_ids: 'string[]', gold_answer: 'string',
-} as const;
 
 let work: string;
 beforeAll(async () => {
@@ -123,39 +119,35 @@ describe('reasonir eval on the terminal', () => {
   });
 });
 
-describe('reasonir eval interrupted with Ctrl-C', () => {
-  it('exits 130 and leaves no task folder a later run would trust', async () => {
-    const dataDir = path.join(work, 'big');
-    await fs.mkdir(path.join(dataDir, 'documents'), { recursive: true });
-    await fs.mkdir(path.join(dataDir, 'examples'), { recursive: true });
-    const words = 'cell protein membrane energy light plant root water soil carbon enzyme gene neuron signal heat'.split(' ');
-    const rows = Array.from({ length: 150_000 }, (_, i) => ({
-      id: `doc${i}`,
-      content: Array.from({ length: 40 }, (_, j) => `${words[(i * 7 + j * 3) % words.length]}${(i + j) % 97}`).join(' '),
-    }));
-    writeBrightParquet({ filename: path.join(dataDir, 'documents', 'biology-00000-of-00001.parquet'), columns: { id: 'string', content: 'string' }, rows, rowGroupSize: 20_000 });
-    writeBrightParquet({
-      filename: path.join(dataDir, 'examples', 'biology-00000-of-00001.parquet'),
-      columns: examplesColumns,
-      rows: [{ query: 'cell membrane energy', reasoning: '', id: '0', excluded_ids: ['N/A'], gold_ids_long: ['N/A'], gold_ids: ['doc1'], gold_answer: '' }],
-    });
+describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', () => {
+  it('exits 130 mid-download and leaves no task folder a later run would trust', async () => {
+    // the documents download hangs for a minute, so the signal is sure to arrive while the run is working
+    const server = await brightServer();
+    server.fail({ server: 'hub', pathIncludes: 'documents/pony', delayMs: 60_000, times: 1 });
     const out = path.join(work, 'interrupted');
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'biology', '--data-dir', dataDir, '--out', out], {
-      env: { ...process.env, REASONIR_CACHE: path.join(work, 'cache-interrupt') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        if (stderr.includes('[1/1] biology') && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+    try {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'pony', '--revision', fixtureCommit, '--out', out], {
+        env: { ...process.env, ...hubEnvironment(server, path.join(work, 'hub-interrupt')), REASONIR_CACHE: path.join(work, 'cache-interrupt'), REASONIR_HUB_TIMEOUT_MS: '120000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.on('close', resolve);
-    });
-    expect(stderr).toContain('interrupted');
-    expect(code).toBe(130);
-    const left = existsSync(out) ? await fs.readdir(out) : [];
-    expect(left.filter((name) => name !== 'summary.json')).toEqual([]);
+      let stderr = '';
+      const started = new Promise<void>((resolve) =>
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+          if (stderr.includes('[1/1] pony')) resolve();
+        }),
+      );
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await started;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+      expect(stderr).toContain('interrupted');
+      const left = existsSync(out) ? await fs.readdir(out) : [];
+      expect(left.filter((name) => name !== 'summary.json')).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -103,7 +103,9 @@ describe('reasonir eval reproduces the golden BRIGHT BM25 run', () => {
       aggregate: Record<string, number>;
     };
     // queries without gold ids are not judged, as in a qrels file: the mean is over the 46 judged ones
-    expect(metrics.aggregate).toEqual(expected.aggregate_full_precision);
+    // BRIGHT's 25 measures, bit for bit (eval also scores Recall@1000, which the reference does not have)
+    const brightMeasures = Object.fromEntries(Object.keys(expected.aggregate_full_precision).map((name) => [name, metrics.aggregate[name]]));
+    expect(brightMeasures).toEqual(expected.aggregate_full_precision);
     const bright = (name: string) =>
       name
         .replace(/^ndcg_cut_(\d+)$/, 'NDCG@$1')
