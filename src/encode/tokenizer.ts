@@ -28,9 +28,14 @@ export class TextTokenizer {
 
   /** `appendEos`: a token to end every sequence with unless the template already does (gte-Qwen2's remote tokenizer). */
   static async load(tokenizerPath: string, tokenizerConfigPath: string, options: { appendEos?: string } = {}): Promise<TextTokenizer> {
-    const tokenizerJson = JSON.parse(await fs.readFile(tokenizerPath, 'utf8')) as Record<string, unknown>;
-    const tokenizerConfig = JSON.parse(await fs.readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
-    const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const tokenizerJson = await readJsonObject(tokenizerPath);
+    const tokenizerConfig = await readJsonObject(tokenizerConfigPath);
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    } catch (error) {
+      throw environmentError('model.tokenizer', `tokenizer: ${tokenizerPath} is not a tokenizer the tokenizers library can load (${(error as Error).message}); replace it with the model's tokenizer.json`, error);
+    }
     const loaded = new TextTokenizer(tokenizer, resolvePadId(tokenizer, tokenizerJson, tokenizerConfig), tokenizerConfig.padding_side === 'left' ? 'left' : 'right');
     if (options.appendEos !== undefined) {
       const id = tokenizer.token_to_id(options.appendEos);
@@ -90,4 +95,19 @@ function resolvePadId(tokenizer: Tokenizer, tokenizerJson: Record<string, unknow
   const padding = tokenizerJson.padding as { pad_id?: number } | null | undefined;
   if (typeof padding?.pad_id === 'number') return padding.pad_id;
   return 0;
+}
+
+/** A model's JSON file as an object; a truncated or malformed one names the file (exit 3), not a SyntaxError. */
+async function readJsonObject(file: string): Promise<Record<string, unknown>> {
+  const text = await fs.readFile(file, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw environmentError('model.bad_json', `tokenizer: ${file} is not valid JSON (${(error as Error).message}; ${text.length} bytes, truncated?); download or export the model again`, error);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw environmentError('model.bad_json', `tokenizer: ${file} holds JSON but not an object; download or export the model again`);
+  }
+  return value as Record<string, unknown>;
 }

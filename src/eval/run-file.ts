@@ -1,4 +1,5 @@
 import type { Run } from '../core/types.js';
+import { dataError } from '../core/errors.js';
 import { parseScoreJson } from './score-json.js';
 import { readTextFile } from './text-file.js';
 import { parseTrecRun } from './trec-run.js';
@@ -13,5 +14,7 @@ export function detectRunFormat(text: string): RunFormat {
 /** Reads a TREC run or a BRIGHT/ReasonIR score.json (optionally gzipped), telling them apart by content. */
 export async function readRunFile(filePath: string): Promise<Run> {
   const text = await readTextFile(filePath, 'run file');
-  return detectRunFormat(text) === 'score-json' ? parseScoreJson(text, filePath) : parseTrecRun(text, filePath);
+  const run = detectRunFormat(text) === 'score-json' ? parseScoreJson(text, filePath) : parseTrecRun(text, filePath);
+  if (run.size === 0) throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${text.trim() === '' ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
+  return run;
 }

@@ -34,7 +34,9 @@ export function parseTrecQrels(text: string, source: string): Qrels {
 }
 
 export async function readQrelsFile(filePath: string): Promise<Qrels> {
-  return parseTrecQrels(await readTextFile(filePath, 'qrels file'), filePath);
+  const qrels = parseTrecQrels(await readTextFile(filePath, 'qrels file'), filePath);
+  if (qrels.size === 0) throw dataError('qrels_empty', `qrels file ${filePath} holds no judgments (no "qid iteration docid relevance" line); check the file`);
+  return qrels;
 }
 
 export function formatTrecQrels(qrels: Qrels): string {

@@ -1,4 +1,5 @@
 import { ExitCode, HarnessError } from '../../core/errors.js';
+import { checkFinite } from './non-finite.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import { log } from '../../core/log.js';
 import { startProgress } from '../../core/progress.js';
@@ -113,6 +114,7 @@ export class DenseRetriever implements Retriever {
             },
           });
           empty += result.emptyRows.length;
+          checkFinite(result.vectors, result.dim, (row) => `${role} ${ids[start + row]}`, `model ${this.encoder.model.source}`);
           return result;
         },
       });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checkFinite } from './non-finite.js';
 import { dataError } from '../../core/errors.js';
 import type { Candidates, RetrievalInput, Retriever } from '../../core/types.js';
 import { readArrowBatches, readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
@@ -82,13 +83,24 @@ export class PrecomputedRetriever implements Retriever {
   async *retrieve(input: RetrievalInput): AsyncIterable<Candidates> {
     const queries = await this.queryMatrix(input);
     const documents = await this.documentSource(input);
+    const { queryEmbeddings, docEmbeddings } = this.settings;
     if (queries.dim !== documents.dim) {
-      throw dataError('embeddings.dim_mismatch', `embeddings: query vectors have ${queries.dim} dimensions, document vectors ${documents.dim}`);
+      throw dataError(
+        'embeddings.dim_mismatch',
+        `embeddings: query vectors in ${queryEmbeddings} have ${queries.dim} dimensions, document vectors in ${docEmbeddings} have ${documents.dim}; both must come from the same model`,
+      );
     }
+    checkFinite(queries.vectors, queries.dim, (row) => `query ${input.queries[row]?.id}`, queryEmbeddings);
+    const corpusIds = input.corpus.ids;
     yield* rankByEmbedding(input, {
       queries: queries.vectors,
       dim: documents.dim,
-      blocks: documents.blocks,
+      blocks: async function* (blockRows) {
+        for await (const block of documents.blocks(blockRows)) {
+          checkFinite(block.vectors, documents.dim, (row) => `document ${corpusIds[block.start + row]}`, docEmbeddings);
+          yield block;
+        }
+      },
       normalize: this.settings.similarity === 'cosine',
       scoreScale: 1,
       device: this.settings.device,
