@@ -3,8 +3,8 @@
  * legacy BrightRetrieval / BrightLongRetrieval tasks (one file, a score entry per domain) and the current per-domain
  * tasks (Bright<Domain>Retrieval, Bright<Domain>LongRetrieval). Values follow mteb/_evaluators/retrieval_metrics.py:
  * pytrec_eval's ndcg_cut / map_cut / recall / P / success averaged over the judged queries of the run and rounded
- * with Python's round(x, 5); MRR@k by MTEB's own loop (stable sort by score, no rounding); accuracy = Recall@1.
- * MTEB's nAUC calibration scores are not written (see README).
+ * with Python's round(x, 5); MRR@k by MTEB's own loop (stable sort by score, no rounding); accuracy = Recall@1;
+ * the nAUC calibration scores as mteb-nauc.ts computes them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { makeMeasure, type Measure } from '../eval/measure.js';
 import { pythonRound } from '../eval/python-float.js';
 import { pythonJsonDump, type PythonJsonValue } from '../eval/python-json.js';
+import { confidenceScores, naucScores } from './mteb-nauc.js';
 
 interface MtebTaskFacts {
   task_name: string;
@@ -63,7 +64,7 @@ const families = [
 ] as const;
 
 /** MTEB's mrr(): for each query of the run, the first relevant document (qrel > 0) in the score-sorted top k. */
-function mtebMrr(run: Run, qrels: Qrels, k: number): number {
+function mtebReciprocalRanks(run: Run, qrels: Qrels, k: number): number[] {
   const values: number[] = [];
   for (const [queryId, docs] of run) {
     const judgments = qrels.get(queryId);
@@ -79,6 +80,11 @@ function mtebMrr(run: Run, qrels: Qrels, k: number): number {
     }
     values.push(rr);
   }
+  return values;
+}
+
+/** Python's sum(list) / len(list), as MTEB averages the reciprocal ranks. */
+function pythonMean(values: readonly number[]): number {
   let sum = 0;
   for (const value of values) sum += value;
   return values.length > 0 ? sum / values.length : 0;
@@ -93,8 +99,22 @@ export function mtebScores(task: ExportTask, hfSubset: string, mainScore: string
   for (const [prefix, family] of families) {
     for (const k of ks) scores[`${prefix}${k}`] = pythonRound(evaluation.aggregate[`${family}@${k}`]!, 5);
   }
-  for (const k of ks) scores[`mrr_at_${k}`] = mtebMrr(task.run, task.qrels, k);
+  const reciprocalRanks = new Map(ks.map((k) => [k, mtebReciprocalRanks(task.run, task.qrels, k)]));
+  for (const k of ks) scores[`mrr_at_${k}`] = pythonMean(reciprocalRanks.get(k)!);
   scores.accuracy = scores.recall_at_1!;
+  // MTEB pairs each run query's confidence with the per-query metrics by position; only when every run query was
+  // evaluated do the lists line up (always in BRIGHT, where every query has gold ids)
+  if (evaluation.queryOrder.length === task.run.size) {
+    const confidence = confidenceScores([...task.run.values()].map((docs) => docs.map((doc) => doc.score)));
+    const perQuery = (name: string) => evaluation.queryOrder.map((queryId) => evaluation.perQuery.get(queryId)![name]!);
+    const metrics = new Map<string, number[]>();
+    for (const [prefix, family] of families) {
+      if (family === 'Success') continue;
+      for (const k of ks) metrics.set(`${prefix}${k}`, perQuery(`${family}@${k}`));
+    }
+    for (const k of ks) metrics.set(`mrr_at_${k}`, reciprocalRanks.get(k)!);
+    for (const [name, value] of naucScores(confidence, metrics)) scores[name] = value;
+  }
   scores.main_score = scores[mainScore]!;
   const entry: Record<string, PythonJsonValue> = { ...scores, hf_subset: hfSubset, languages: mtebBright.languages };
   return new Map(Object.keys(entry).sort().map((key) => [key, entry[key]!]));
