@@ -127,8 +127,8 @@ describe('reasonir download against an HF-like server', () => {
   });
 
   it('retries a server that does not answer within REASONIR_HUB_TIMEOUT_MS', async () => {
-    server.fail({ server: 'cdn', delayMs: 3000, times: 1 });
-    const result = await download(['--config', 'examples'], { REASONIR_HUB_TIMEOUT_MS: '300' });
+    server.fail({ server: 'cdn', delayMs: 30_000, times: 1 });
+    const result = await download(['--config', 'examples'], { REASONIR_HUB_TIMEOUT_MS: '1000' });
     expect(result.code).toBe(0);
     expect(server.requests.filter((request) => request.server === 'cdn').map((request) => request.status)).toEqual([200]);
   });
