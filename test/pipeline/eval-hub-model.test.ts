@@ -39,7 +39,7 @@ describe('reasonir eval --retriever dense --model <config name>', () => {
   it('fetches the model through the HF cache, evaluates, and compares with the published BGE row', async () => {
     const env = { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: path.join(work, 'hub'), HF_HUB_OFFLINE: '', REASONIR_CACHE: path.join(work, 'cache') };
     const online = await runReasonir(
-      ['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', 'bge', '--device', 'cpu', '--data-dir', fixtureData, '--out', path.join(work, 'online')],
+      ['eval', '--task', 'pony', '--retriever', 'dense', '--model', 'bge', '--device', 'cpu', '--data-dir', fixtureData, '--out', path.join(work, 'online')],
       { env },
     );
     expect(online.stderr).not.toContain('internal error');
@@ -48,18 +48,18 @@ describe('reasonir eval --retriever dense --model <config name>', () => {
     expect(server.requestsFor('/api/models/BAAI/bge-large-en-v1.5/revision/main')).not.toHaveLength(0);
     const snapshot = path.join(work, 'hub', 'models--BAAI--bge-large-en-v1.5', 'snapshots', commit);
     expect((await fs.readdir(path.join(snapshot, 'onnx'))).sort()).toEqual(['model.onnx']);
-    const manifest = JSON.parse(await fs.readFile(path.join(work, 'online', 'leetcode', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await fs.readFile(path.join(work, 'online', 'pony', 'manifest.json'), 'utf8'));
     expect(manifest.retriever).toMatchObject({ model: 'bge', parameters: { model: 'config:bge', pooling: 'cls' } });
 
     const served = server.requests.length;
     const offline = await runReasonir(
-      ['eval', '--task', 'leetcode', '--retriever', 'dense', '--model', 'bge', '--device', 'cpu', '--data-dir', fixtureData, '--out', path.join(work, 'offline')],
+      ['eval', '--task', 'pony', '--retriever', 'dense', '--model', 'bge', '--device', 'cpu', '--data-dir', fixtureData, '--out', path.join(work, 'offline')],
       { env: { ...env, HF_HUB_OFFLINE: '1' } },
     );
     expect(offline.code).toBe(0);
     expect(server.requests.length).toBe(served);
-    expect(await fs.readFile(path.join(work, 'offline', 'leetcode', 'run.trec'), 'utf8')).toBe(
-      await fs.readFile(path.join(work, 'online', 'leetcode', 'run.trec'), 'utf8'),
+    expect(await fs.readFile(path.join(work, 'offline', 'pony', 'run.trec'), 'utf8')).toBe(
+      await fs.readFile(path.join(work, 'online', 'pony', 'run.trec'), 'utf8'),
     );
   });
 });
