@@ -47,19 +47,23 @@ export async function downloadFiles(options: {
   tasks: TaskInfo[];
   configs?: ConfigName[];
   revision?: string;
+  /** Dataset repository with BRIGHT's layout (`--dataset`); default DEFAULT_DATASET.repo. */
+  repo?: string;
   /** Also copy each file to <copyTo>/<path>, the layout --data-dir reads. */
   copyTo?: string;
   signal?: AbortSignal;
 }): Promise<DownloadResult> {
   const planned = plannedFiles(options.tasks, options.configs);
-  const revision = await resolveRevision({ repoType: 'dataset', repo: DEFAULT_DATASET.repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal: options.signal });
+  const repo = options.repo ?? DEFAULT_DATASET.repo;
+  const revision = await resolveRevision({ repoType: 'dataset', repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal: options.signal });
   const files: DownloadedFile[] = [];
   for (const { task, config } of planned) {
     const repoPath = filePath(config, task.name);
-    const known = registryFile(revision, repoPath);
+    // the registry's sizes and hashes are xlangai/BRIGHT's; another repo is checked against the server's sha256
+    const known = repo === DEFAULT_DATASET.repo ? registryFile(revision, repoPath) : undefined;
     const info = await hubFileInfo({
       repoType: 'dataset',
-      repo: DEFAULT_DATASET.repo,
+      repo,
       revision,
       path: repoPath,
       expected: {
@@ -78,5 +82,5 @@ export async function downloadFiles(options: {
     }
     files.push({ task: task.name, config, path: repoPath, localPath: info.path, size: info.size, sha256: info.sha256, cached: info.cached });
   }
-  return { repo: DEFAULT_DATASET.repo, revision, files };
+  return { repo, revision, files };
 }

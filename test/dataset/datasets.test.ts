@@ -63,6 +63,16 @@ describe('--dataset REPO[@REV]', () => {
       expect(manifest.dataset).toMatchObject({ repo: 'mteb/BRIGHT', revision: mtebRevision });
     });
 
+    it('download --dataset fetches mteb/BRIGHT at its pinned revision into its own cache folder', async () => {
+      const hub = path.join(work.dir, 'hub-download');
+      const result = await runReasonir(['download', '--task', 'pony', '--config', 'examples', '--dataset', 'mteb/BRIGHT', '--json'], { env: hubEnvironment(server, hub) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ repo: 'mteb/BRIGHT', revision: mtebRevision });
+      expect(readFileSync(path.join(hub, 'datasets--mteb--BRIGHT', 'snapshots', mtebRevision, 'examples', 'pony-00000-of-00001.parquet'))).toEqual(
+        readFileSync(path.join(fixtureData, 'examples', 'pony-00000-of-00001.parquet')),
+      );
+    });
+
     it('reads an unknown repo by schema check with a warning, and refuses one whose files lack BRIGHT\'s columns (exit 3)', async () => {
       const fork = await evaluate('someone/bright-plus', 'fork');
       expect(fork.code, fork.stderr).toBe(0);
