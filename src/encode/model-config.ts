@@ -44,6 +44,11 @@ export interface ModelConfig {
   dtype: 'fp32' | 'fp16' | 'bf16';
   instructions: { short: InstructionTable; long: InstructionTable };
   provenance?: Record<string, string>;
+  /**
+   * sha256 of the files holding the published checkpoint's weights (model.onnx + external data, or the safetensors
+   * shards), in order: a local folder extending this config is compared with its published rows only when it matches.
+   */
+  weightsSha256?: string[];
 }
 
 /** Files on local disk, ready for the tokenizer and onnxruntime. */

@@ -1,3 +1,4 @@
+import { runtimeVersions } from '../core/provenance.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,6 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { makeDirectory, checkWritableDirectory } from '../core/directories.js';
 import { usageError } from '../core/errors.js';
 import { classifyOsError } from '../core/os-errors.js';
-import { packageVersion } from '../core/version.js';
 import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecQrels } from '../eval/trec-qrels.js';
@@ -137,7 +137,7 @@ export async function writeTaskResults(
       num_documents: result.loaded.corpus.ids.length,
       retriever: { name: setting.retriever, model: setting.model, parameters: setting.retrieverParameters },
       data_warnings: result.loaded.warnings,
-      versions: { reasonir: packageVersion(), node: process.version },
+      versions: runtimeVersions(),
       host: hostManifest(),
       timings_s: { ...result.timings, write_s },
       argv: setting.argv,

@@ -31,6 +31,8 @@ export interface EvaluationRequest {
   signal: AbortSignal;
   /** Told when each task starts and ends, for the terminal; the pipeline itself prints no per-task lines. */
   observer?: EvaluationObserver;
+  /** `--compare-as NAME`: set this run against NAME's published rows although its weights are not NAME's checkpoint. */
+  compareAs?: string;
 }
 
 export interface EvaluationObserver {
@@ -86,6 +88,10 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     long,
     dataset: { repo: request.repo ?? DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
     top_k: depth,
+    requested_tasks: tasks.map((task) => task.name),
+    completed_tasks: [],
+    interrupted: false,
+    ...(request.compareAs !== undefined ? { compare_as: request.compareAs } : {}),
     created: new Date().toISOString(),
     headline: headline.name,
     tasks: {},
@@ -123,11 +129,16 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       await writeTaskResults(outDir, result, setting, measures);
       summary.dataset.revision = result.loaded.revision;
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
+      summary.completed_tasks!.push(task.name);
       await writeSummary(outDir, summary);
       await request.observer?.taskFinished?.(task.name, index, tasks.length, (performance.now() - started) / 1000, summary);
     }
   } catch (error) {
-    // leave no empty results folder behind; rmdir refuses a folder that holds finished tasks
+    // a folder with finished tasks says it is incomplete; rmdir removes an empty one and refuses the rest
+    if (summary.completed_tasks!.length > 0 && signal.aborted) {
+      summary.interrupted = true;
+      await writeSummary(outDir, summary);
+    }
     await fs.rmdir(outDir).catch(() => undefined);
     throw error;
   }

@@ -140,6 +140,8 @@ export interface RunSetting {
   long: boolean;
   /** A reranked run (summary.json's `reranker`): it matches only rows of the same reranker. */
   reranker?: { model: string; run: string };
+  /** `eval --compare-as NAME`: published rows are looked up by NAME instead of the run's own model label. */
+  compare_as?: string;
 }
 
 /** `Qwen/Qwen2.5-32B-Instruct` matches a row's `Qwen/Qwen2.5-32B-Instruct` or `Qwen2.5-32B-Instruct`. */
@@ -169,8 +171,9 @@ export function defaultBaselineFor(run: RunSetting, rows: BaselineRow[]): Baseli
       if (!row.default) return false;
       if (run.reranker ? !setting.reranker || !sameReranker(setting.reranker, run.reranker.model) : setting.reranker) return false;
       if (setting.long !== run.long || setting.queries.toLowerCase() !== run.queries.toLowerCase()) return false;
-      if (setting.model === null) return run.model === null && setting.retriever === run.retriever;
-      return run.model !== null && sameModel(setting, run.model);
+      const model = run.compare_as ?? run.model;
+      if (setting.model === null) return model === null && setting.retriever === run.retriever;
+      return model !== null && sameModel(setting, model);
     }) ?? null
   );
 }

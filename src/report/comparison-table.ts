@@ -127,6 +127,9 @@ export function buildComparisonTable(runs: ResultsDir[], baselines: BaselineRow[
   }
   if (rows.some((row) => row.kind === 'published')) {
     for (const run of runs) {
+      if (run.summary.compare_as !== undefined) {
+        notes.push(`${run.label}: compared with ${run.summary.compare_as}'s published rows by --compare-as; its weights are not ${run.summary.compare_as}'s registered checkpoint`);
+      }
       const revision = run.summary.dataset?.revision;
       if (revision !== DEFAULT_DATASET.revision) {
         notes.push(`${run.label}: data revision ${revision ?? 'unknown'}, not the pinned ${DEFAULT_DATASET.revision.slice(0, 7)}; published numbers may not be comparable`);

@@ -14,6 +14,16 @@ export interface RunSummary {
   dataset: { repo: string; revision: string };
   /** Documents kept per query (`eval --top-k`); absent in runs written before it was recorded. */
   top_k?: number | 'all';
+  /** The tasks `eval` was asked for, in order, and those finished so far (absent in older runs). */
+  requested_tasks?: string[];
+  completed_tasks?: string[];
+  /** True when the run stopped early (Ctrl-C); `eval --resume DIR` would finish it. */
+  interrupted?: boolean;
+  /**
+   * `eval --compare-as NAME`: the model whose published rows this run is set against although its weights are not
+   * that model's registered checkpoint (a local export labelled `folder@sha`). Tables say so.
+   */
+  compare_as?: string;
   created: string;
   /** The measure the papers report for this setting: NDCG@10, or Recall@1 for long documents. */
   headline: string;
@@ -85,9 +95,10 @@ function validateSummary(value: unknown, where: string): RunSummary {
 }
 
 /** A short name for the run: `bm25`, `reasonir +gpt4`, `bm25 long`. */
-export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long' | 'reranker' | 'fusion'>): string {
+export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' | 'queries' | 'long' | 'reranker' | 'fusion' | 'compare_as'>): string {
   if (summary.fusion) return `${summary.fusion.method}(${summary.fusion.inputs.map((input) => input.label).join(', ')})`;
-  const name = summary.model ?? summary.retriever;
+  // `--compare-as` stays visible wherever the run is named: `tiny-llama@1a2b3c4d5e6f as reasonir`
+  const name = `${summary.model ?? summary.retriever}${summary.compare_as !== undefined ? ` as ${summary.compare_as}` : ''}`;
   const reranker = summary.reranker ? ` +rerank ${summary.reranker.model.split('/').pop()}${summary.reranker.run === 'reranker-only' ? ' only' : ''}` : '';
   return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}${reranker}`;
 }

@@ -3,6 +3,8 @@ import { reasonirCacheDir } from '../core/cache-dir.js';
 import type { Retriever } from '../core/types.js';
 import { DenseEncoder } from '../encode/encoder.js';
 import { loadModel } from '../encode/model-config.js';
+import { modelFingerprint } from '../encode/model-fingerprint.js';
+import { modelIdentity } from '../encode/model-identity.js';
 import { parseDevice } from '../encode/ort-backend.js';
 import { DenseRetriever } from './dense/dense-retriever.js';
 import { PrecomputedRetriever } from './dense/precomputed-retriever.js';
@@ -40,8 +42,13 @@ export async function createDenseRetriever(options: DenseOptions): Promise<Retri
   }
   const model = await loadModel(options.model, options.signal);
   const encoder = await DenseEncoder.open(model, device, options.batchTokens, { force: options.force });
+  const cacheRoot = options.cacheDir ?? reasonirCacheDir();
+  // hashed once here (remembered by path, size and mtime): the label, the manifest and the cache key all need it
+  const fingerprint = await modelFingerprint(model, cacheRoot);
   return new DenseRetriever(encoder, {
-    cacheRoot: options.cacheDir ?? reasonirCacheDir(),
+    fingerprint,
+    identity: modelIdentity(model, fingerprint),
+    cacheRoot,
     device,
     long: options.long ?? false,
     revision: options.revision,

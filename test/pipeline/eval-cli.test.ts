@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,14 @@ describe('reasonir eval (command line)', () => {
     const scores = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'score.json'), 'utf8')) as Record<string, Record<string, number>>;
     const manifest = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'manifest.json'), 'utf8'));
     expect(manifest.top_k).toBe(50);
+    // the harness version, and its commit when it runs from a git checkout (as the tests do, unless from a tarball)
+    expect(manifest.versions.reasonir).toMatch(/^\d+\.\d+\.\d+/);
+    if (existsSync(path.join(repoRoot, '.git'))) {
+      const head = spawnSync('git', ['-C', repoRoot, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+      expect(manifest.versions.git).toMatchObject({ commit: head, dirty: expect.any(Boolean) });
+    } else {
+      expect(manifest.versions.git).toBeNull();
+    }
     const task = await loadTask({ task: 'leetcode', dataDir: fixtureData });
     expect(Object.keys(scores)).toEqual(task.queries.map((query) => query.id));
     let excludedChecked = 0;
@@ -120,13 +128,13 @@ describe('reasonir eval on the terminal', () => {
 });
 
 describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', () => {
-  it('exits 130 mid-download and leaves no task folder a later run would trust', async () => {
-    // the documents download hangs for a minute, so the signal is sure to arrive while the run is working
+  it('exits 130 mid-download, leaves no task folder a later run would trust, and marks the summary of finished tasks interrupted', async () => {
+    // leetcode finishes; pony's documents download hangs for a minute, so the signal arrives while the run works
     const server = await brightServer();
     server.fail({ server: 'hub', pathIncludes: 'documents/pony', delayMs: 60_000, times: 1 });
     const out = path.join(work, 'interrupted');
     try {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'pony', '--revision', fixtureCommit, '--out', out], {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'leetcode,pony', '--revision', fixtureCommit, '--out', out], {
         env: { ...process.env, ...hubEnvironment(server, path.join(work, 'hub-interrupt')), REASONIR_CACHE: path.join(work, 'cache-interrupt'), REASONIR_HUB_TIMEOUT_MS: '120000' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -134,7 +142,7 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
       const started = new Promise<void>((resolve) =>
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
           stderr += chunk;
-          if (stderr.includes('[1/1] pony')) resolve();
+          if (stderr.includes('[2/2] pony')) resolve();
         }),
       );
       const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -143,8 +151,10 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
       child.kill('SIGINT');
       expect(await closed).toBe(130);
       expect(stderr).toContain('interrupted');
-      const left = existsSync(out) ? await fs.readdir(out) : [];
-      expect(left.filter((name) => name !== 'summary.json')).toEqual([]);
+      expect((await fs.readdir(out)).sort()).toEqual(['leetcode', 'summary.json']);
+      const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+      expect(summary).toMatchObject({ requested_tasks: ['leetcode', 'pony'], completed_tasks: ['leetcode'], interrupted: true });
+      expect(Object.keys(summary.tasks)).toEqual(['leetcode']);
     } finally {
       await server.close();
     }

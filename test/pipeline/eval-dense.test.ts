@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +40,8 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     );
     expect(first.stderr).not.toContain('internal error');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ retriever: 'dense', model: 'tiny-bert' });
+    // a local folder without registered weights is its own model: folder name and weight hash
+    expect(JSON.parse(first.stdout)).toMatchObject({ retriever: 'dense', model: expect.stringMatching(/^tiny-bert@[0-9a-f]{12}$/) });
     const scores = JSON.parse(await fs.readFile(path.join(out, 'leetcode', 'score.json'), 'utf8')) as Record<string, Record<string, number>>;
     const task = await loadTask({ task: 'leetcode', dataDir: fixtureData });
     for (const query of task.queries) {
@@ -76,20 +78,40 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     );
   });
 
-  it('compares an export whose reasonir.json extends reasonir with the ReasonIR paper (the 29.9 path)', async () => {
+  it('labels a local export by folder and weight hash, and sets it against the ReasonIR paper only with --compare-as', async () => {
     const tinyLlama = fixtureModelDir('tiny-llama-bidir');
+    const onnxSha = createHash('sha256').update(await fs.readFile(path.join(tinyLlama, 'model.onnx'))).digest('hex');
+    const label = `tiny-llama-bidir@${onnxSha.slice(0, 12)}`;
+    const env = { REASONIR_CACHE: path.join(work, 'cache') };
+    const args = ['eval', '--task', 'pony', '--retriever', 'dense', '--model', tinyLlama, '--queries', 'gpt4', '--device', 'cpu', '--data-dir', fixtureData];
+    // random weights behind {"extends": "reasonir"}: not ReasonIR-8B, so no published row and no Δ
+    const own = await runReasonir([...args, '--out', path.join(work, 'own-label')], { env });
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toContain('published: nothing was published for this setting');
+    expect(own.stdout).not.toContain('29.9');
+    const ownSummary = JSON.parse(await fs.readFile(path.join(work, 'own-label', 'summary.json'), 'utf8'));
+    expect(ownSummary).toMatchObject({ model: label, requested_tasks: ['pony'], completed_tasks: ['pony'], interrupted: false, top_k: 1000 });
+    const manifest = JSON.parse(await fs.readFile(path.join(work, 'own-label', 'pony', 'manifest.json'), 'utf8'));
+    expect(manifest.retriever).toMatchObject({
+      model: label,
+      parameters: { model: `dir:${tinyLlama}`, family: label, extends: 'reasonir', weights_verified: false, pooling: 'mean_excluding_instruction', device: 'cpu' },
+    });
+    expect(manifest.retriever.parameters.files_sha256.onnxSha256).toBe(onnxSha);
+    expect(manifest.retriever.parameters.dtype).toMatch(/^(fp32|fp16|bf16)$/);
+    expect(manifest.versions).toMatchObject({ reasonir: expect.any(String), onnxruntime: expect.stringMatching(/^\d+\.\d+/), tokenizers: expect.stringMatching(/^\d+\.\d+/) });
+
+    // the user says so: compared with the 29.9 row, and every table says why
     const out = path.join(work, 'reasonir-gpt4');
-    const result = await runReasonir(
-      ['eval', '--task', 'pony', '--retriever', 'dense', '--model', tinyLlama, '--queries', 'gpt4', '--device', 'cpu', '--data-dir', fixtureData, '--out', out],
-      { env: { REASONIR_CACHE: path.join(work, 'cache') } },
-    );
-    expect(result.stderr).not.toContain('internal error');
-    expect(result.code).toBe(0);
+    const result = await runReasonir([...args, '--out', out, '--compare-as', 'reasonir'], { env });
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('published: ReasonIR-8B + GPT-4 reasoning (ReasonIR paper) [reasonir-gpt4]');
     expect(result.stdout).toMatch(/ReasonIR-8B \+ GPT-4 reasoning \(ReasonIR paper\).*29\.9/);
-    const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
-    expect(manifest.retriever).toMatchObject({ model: 'reasonir', parameters: { family: 'reasonir', pooling: 'mean_excluding_instruction' } });
-    expect(manifest.retriever.parameters.model).toBe(`dir:${tinyLlama}`);
+    expect(result.stdout).toContain(`note: ${label} as reasonir +gpt4: compared with reasonir's published rows by --compare-as; its weights are not reasonir's registered checkpoint`);
+    const table = await runReasonir(['table', out]);
+    expect(table.stdout).toMatch(new RegExp(`^${label} as reasonir \\+gpt4 `, 'm'));
+    expect(table.stdout).toContain('by --compare-as');
+    const badName = await runReasonir([...args, '--out', path.join(work, 'bad-compare-as'), '--compare-as', 'reasonir-9b'], { env });
+    expect(badName.code).toBe(2);
   });
 
   it('fails clearly without a usable model or device', async () => {

@@ -3,6 +3,7 @@ import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { checkQueriesTemplate, queriesFilePath, readQueriesFile } from '../../dataset/queries-file.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type TaskInfo } from '../../dataset/registry.js';
+import { listModelConfigs } from '../../encode/model-config.js';
 import { parseMeasureList } from '../../eval/measure.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
@@ -27,6 +28,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--data-dir <dir>', 'read the parquet files from this folder (same relative paths as on Hugging Face)')
     .option('-k, --top-k <n>', 'documents kept per query after exclusions, or "all"', parseDepth, 1000 as number | 'all')
     .option('-o, --out <dir>', 'output directory (default: results/<retriever>-<queries>-<date>)')
+    .option('--compare-as <name>', 'set a local model (labelled folder@sha) against the published rows of this model config anyway; recorded and marked in tables')
     .option('-m, --model <name|dir>', 'dense model: a config name from configs/models, a local ONNX model directory, or a Hugging Face checkpoint folder')
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-tokens <n>', 'token budget per encoding batch', parsePositiveInteger)
@@ -49,6 +51,11 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       }
       for (const [flag, value] of Object.entries(embeddingsOnly)) {
         if (value !== undefined && options.retriever !== 'embeddings') throw usageError('flag_needs_embeddings', `${flag} needs --retriever embeddings`);
+      }
+      if (options.compareAs !== undefined) {
+        if (options.retriever === 'bm25') throw usageError('flag_needs_dense', '--compare-as needs --retriever dense or embeddings');
+        const known = await listModelConfigs();
+        if (!known.includes(options.compareAs)) throw usageError('unknown_model', `--compare-as ${options.compareAs}: no such model config; known: ${known.join(', ')}`);
       }
       const depth = options.topK;
       const extraMeasures = options.measures === undefined ? [] : parseMeasureList(options.measures);
@@ -90,6 +97,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         argv: [...argv],
         signal,
         observer: terminal,
+        ...(options.compareAs !== undefined ? { compareAs: options.compareAs } : {}),
       });
       if (Object.keys(summary.tasks).length === 0) {
         log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);

@@ -8,7 +8,7 @@ import { ensureEmbeddings, type CacheEntry } from '../../encode/cache/embedding-
 import { readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
 import type { DenseEncoder } from '../../encode/encoder.js';
 import { instructionFor, type Role } from '../../encode/model-config.js';
-import { modelFingerprint } from '../../encode/model-fingerprint.js';
+import type { ModelFingerprint, ModelIdentity } from '../../encode/model-identity.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
 import { rankByEmbedding } from './rank-by-embedding.js';
 
@@ -24,6 +24,9 @@ export class ShardPendingError extends HarnessError {
 }
 
 export interface DenseRetrieverSettings {
+  /** Content hashes of the model's files (createDenseRetriever computes them once). */
+  fingerprint: ModelFingerprint;
+  identity: ModelIdentity;
   cacheRoot: string;
   device: DeviceRequest;
   long: boolean;
@@ -38,7 +41,6 @@ export class DenseRetriever implements Retriever {
   readonly name = 'dense';
   readonly parameters: Record<string, unknown>;
   private readonly keys = new Map<string, { document: string; query: string }>();
-  private fingerprint: Promise<Record<string, string | string[]>> | undefined;
 
   constructor(
     private readonly encoder: DenseEncoder,
@@ -47,7 +49,11 @@ export class DenseRetriever implements Retriever {
     const { config, source, family } = encoder.model;
     this.parameters = {
       model: source,
-      family,
+      // the key published rows are found by: a local folder's own `folder@sha` unless its weights are registered
+      family: settings.identity.label,
+      ...(family !== settings.identity.label ? { extends: family } : {}),
+      weights_verified: settings.identity.weightsVerified,
+      files_sha256: settings.fingerprint,
       checkpoint: config.model ?? null,
       pooling: config.pooling,
       normalize: config.normalize,
@@ -67,16 +73,15 @@ export class DenseRetriever implements Retriever {
 
   private keyParts(role: Role, instruction: string): Promise<Record<string, unknown>> {
     const { config } = this.encoder.model;
-    this.fingerprint ??= modelFingerprint(this.encoder.model, this.settings.cacheRoot);
-    return this.fingerprint.then((model) => ({
+    return Promise.resolve({
       role,
-      model,
+      model: this.settings.fingerprint,
       pooling: config.pooling,
       normalize: config.normalize,
       maxLength: config.maxLength[role],
       instruction,
       dtype: this.encoder.dtype,
-    }));
+    });
   }
 
   private async encodeCached(
