@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { usageError } from '../core/errors.js';
+import { checkWritableDirectory } from '../core/directories.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
 import { packageVersion } from '../core/version.js';
@@ -58,6 +59,7 @@ export async function runReason(request: ReasonRequest): Promise<Array<{ task: s
     if (await fs.stat(file).then(() => true, () => false)) throw usageError('reason_exists', `${file} already exists; choose another --out or remove it (a rerun costs nothing: answers are cached)`);
   }
   await request.client.checkModel();
+  if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');
   const written = [];
   for (const { task, file } of targets) {
     const loaded = await loadTask({ task, revision: request.revision, dataDir: request.dataDir, documentTexts: false, signal: request.signal });

@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { dataError, usageError } from '../core/errors.js';
+import { checkWritableDirectory } from '../core/directories.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
 import type { Query, RankedDoc, Run } from '../core/types.js';
@@ -240,6 +241,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
     throw usageError('rerank_data', `${request.input} was evaluated from a local --data-dir; pass the same --data-dir so rerank reads the same documents`);
   }
   const tasks = await readCandidates(request.input, input.summary, request.topK);
+  if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');
   // an unreachable server or an unknown model fails here, before any folder is made
   await request.client.checkModel();
 
