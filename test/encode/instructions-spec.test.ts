@@ -65,6 +65,20 @@ function tables(query: ((task: string, long: boolean) => string) | null, documen
 const e5Style = tables((task, long) => `Instruct: ${sentence(task, long)}\nQuery: `, null);
 // Qwen3-Embedding's get_detailed_instruct: no space after "Query:" (QwenLM/Qwen3-Embedding README)
 const qwen3Style = tables((task, long) => `Instruct: ${sentence(task, long)}\nQuery:`, null);
+// ReasonEmbed: FlagEmbedding's BRIGHT prompts (natural task names, trailing period) in 'Instruct: {}\nQuery: {}'
+const FLAG_NAMES: Record<string, string> = {
+  biology: 'a Biology', earth_science: 'an Earth Science', economics: 'an Economics', psychology: 'a Psychology', robotics: 'a Robotics',
+  stackoverflow: 'a Stack Overflow', sustainable_living: 'a Sustainable Living',
+};
+function flagEmbeddingSentence(task: string, long: boolean): string {
+  const found = long ? 'documents' : 'passages';
+  if (STACK_EXCHANGE.includes(task)) return `Given ${FLAG_NAMES[task]} post, retrieve relevant ${found} that help answer the post.`;
+  if (task === 'pony') return `Given a Pony question, retrieve relevant ${found} that help answer the question${long ? '' : '.'}`;
+  if (task === 'leetcode') return 'Given a Coding problem, retrieve relevant examples that help answer the problem.';
+  if (task === 'theoremqa_theorems') return 'Given a Math problem, retrieve relevant theorems that help answer the problem.';
+  return 'Given a Math problem, retrieve relevant examples that help answer the problem.';
+}
+const reasonEmbed = tables((task, long) => `Instruct: ${flagEmbeddingSentence(task, long)}\nQuery: `, null);
 const gritStyle = tables((task, long) => `<|user|>\n${sentence(task, long)}\n<|embed|>\n`, () => '<|embed|>\n');
 const instructor = tables(instructorQuery, instructorDocument);
 const EXPECTED: Record<string, Expected> = {
@@ -73,6 +87,8 @@ const EXPECTED: Record<string, Expected> = {
   qwen: e5Style,
   qwen2: e5Style,
   'qwen3-embedding': qwen3Style,
+  'reason-embed-qwen3-8b': reasonEmbed,
+  'reason-embed-qwen3-4b-0928': reasonEmbed,
   grit: gritStyle,
   reasonir: gritStyle,
   bge: tables(bgeQuery, null),

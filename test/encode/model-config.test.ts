@@ -16,7 +16,7 @@ const LONG_TASKS = ['biology', 'earth_science', 'economics', 'psychology', 'robo
 
 describe('configs/models', () => {
   it('has one valid config per model of the BRIGHT and ReasonIR tables', async () => {
-    expect(await listModelConfigs()).toEqual(['bge', 'e5', 'grit', 'inst-l', 'inst-xl', 'qwen', 'qwen2', 'qwen3-embedding', 'reasonir', 'sbert', 'sfr']);
+    expect(await listModelConfigs()).toEqual(['bge', 'e5', 'grit', 'inst-l', 'inst-xl', 'qwen', 'qwen2', 'qwen3-embedding', 'reason-embed-qwen3-4b-0928', 'reason-embed-qwen3-8b', 'reasonir', 'sbert', 'sfr']);
   });
 
   it('gives the exact SPEC §1.8 / §4.3 instruction strings with {task} = raw slug', async () => {

@@ -86,10 +86,11 @@ describe('published baselines (configs/baselines)', () => {
       configs.map((config) => [config, defaultBaselineFor({ retriever: 'dense', model: config, queries: 'original', long: false }, rows)?.name ?? null]),
     );
     // qwen2 (gte-Qwen2-7B-instruct) is supported by BRIGHT's code but is not in the paper's table; no BRIGHT number
-    // of Qwen3-Embedding-8B could be established
+    // of Qwen3-Embedding-8B could be established; ReasonEmbed's numbers are an average only (8B) or a Pyserini
+    // reproduction, not a default row (4B)
     expect(picked).toEqual({
       bge: 'bright-bge', e5: 'bright-e5', grit: 'bright-gritlm', 'inst-l': 'bright-inst-l', 'inst-xl': 'bright-inst-xl', qwen: 'bright-qwen',
-      qwen2: null, 'qwen3-embedding': null, reasonir: 'reasonir-original', sbert: 'bright-sbert', sfr: 'bright-sfr',
+      qwen2: null, 'qwen3-embedding': null, 'reason-embed-qwen3-4b-0928': null, 'reason-embed-qwen3-8b': null, reasonir: 'reasonir-original', sbert: 'bright-sbert', sfr: 'bright-sfr',
     });
     expect(defaultBaselineFor({ retriever: 'dense', model: 'sfr', queries: 'gpt4', long: false }, rows)?.name).toBe('leaderboard-sfr-gpt4');
     expect(defaultBaselineFor({ retriever: 'dense', model: 'sfr', queries: 'original', long: true }, rows)?.name).toBe('leaderboard-long-sfr');
