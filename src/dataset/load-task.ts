@@ -12,7 +12,7 @@ import type { Corpus, Query } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
-import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile } from './registry.js';
+import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile, revisionOfFiles } from './registry.js';
 import type { ConfigName, QueryVariant, TaskInfo } from './registry.js';
 import { applyQueriesFile, readQueriesFile } from './queries-file.js';
 import { alignReasonRows, checkAgainstCorpus, toQueries } from './validate.js';
@@ -180,7 +180,7 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
   }
   const { signal } = options;
   const repo = options.repo ?? DEFAULT_DATASET.repo;
-  const revision = options.dataDir
+  let revision = options.dataDir
     ? 'local'
     : await resolveRevision({ repoType: 'dataset', repo, revision: options.revision ?? DEFAULT_DATASET.revision, signal });
   const source = options.dataDir ? { dataDir: path.resolve(options.dataDir) } : { commit: revision, repo };
@@ -191,6 +191,8 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
   const files: LoadedFile[] = [];
   for (const config of wanted) files.push(await locate(config, task, source, signal));
   const [examplesFile, corpusFile, reasonFile] = files as [LoadedFile, LoadedFile, LoadedFile | undefined];
+  // a --data-dir that holds a registered revision's files (same sha256s) is that revision, not "local"
+  if (options.dataDir && repo === DEFAULT_DATASET.repo) revision = revisionOfFiles(files) ?? 'local';
   const warnings: string[] = [];
 
   const examples = await openParquet(examplesFile.localPath, exampleColumns, examplesFile.path);

@@ -118,6 +118,22 @@ function loadRegistry(): Registry {
   return cached;
 }
 
+/**
+ * The registered revision whose files have exactly these sha256s — a --data-dir holding that revision's files — or
+ * undefined. The pinned revision is tried first; a revision without a sha256 for one of the files never matches.
+ */
+export function revisionOfFiles(
+  files: ReadonlyArray<{ path: string; sha256: string }>,
+  revisions: ReadonlyMap<string, ReadonlyMap<string, RegistryFile>> = loadRegistry().revisions,
+): string | undefined {
+  if (files.length === 0) return undefined;
+  const order = [DEFAULT_DATASET.revision, ...[...revisions.keys()].filter((revision) => revision !== DEFAULT_DATASET.revision)];
+  return order.find((revision) => {
+    const known = revisions.get(revision);
+    return known !== undefined && files.every((file) => known.get(file.path)?.sha256 === file.sha256);
+  });
+}
+
 /** All 12 tasks in the paper's column order. */
 export function listTasks(): TaskInfo[] {
   return loadRegistry().tasks;

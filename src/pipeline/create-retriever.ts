@@ -17,7 +17,6 @@ export interface RetrieverChoice {
   docEmbeddings?: string;
   queryEmbeddings?: string;
   long: boolean;
-  revision?: string;
   signal?: AbortSignal;
 }
 
@@ -37,7 +36,6 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
         force: choice.force,
         shard: choice.shard,
         long: choice.long,
-        revision: choice.revision,
         signal: choice.signal,
       });
     }

@@ -24,8 +24,6 @@ export interface DenseOptions {
   cacheDir?: string;
   shard?: { index: number; count: number };
   long?: boolean;
-  /** dataset revision, part of the embedding cache key */
-  revision?: string;
   signal?: AbortSignal;
   /** rows per cache chunk (the unit of resume and of sharding); default 2048 */
   chunkRows?: number;
@@ -51,7 +49,6 @@ export async function createDenseRetriever(options: DenseOptions): Promise<Retri
     cacheRoot,
     device,
     long: options.long ?? false,
-    revision: options.revision,
     shard: options.shard,
     chunkRows: options.chunkRows,
     signal: options.signal,

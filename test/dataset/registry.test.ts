@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIGS, DEFAULT_DATASET, getTask, listTasks, parseConfigList, parseQueryVariant, parseTaskList, QUERY_VARIANTS, registryFile } from '../../src/dataset/registry.js';
+import { CONFIGS, DEFAULT_DATASET, getTask, listTasks, parseConfigList, parseQueryVariant, parseTaskList, QUERY_VARIANTS, registryFile, revisionOfFiles } from '../../src/dataset/registry.js';
 import { fixturesRoot, runReasonir } from '../helpers/cli.js';
 
 const paperOrder = ['biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'leetcode', 'pony', 'aops', 'theoremqa_questions', 'theoremqa_theorems'];
@@ -61,3 +61,27 @@ describe('task registry', () => {
     expect(parsed.tasks[8]!.rows).toMatchObject({ examples: 112, documents: 7894, long_documents: 577, gpt4_reason: 112 });
   });
 });
+
+describe('a --data-dir recognised by its sha256s', () => {
+  const file = (sha256: string | null) => ({ config: 'documents' as const, path: 'documents/pony-00000-of-00001.parquet', size: 1, md5: null, sha256, rows: 1 });
+  const revisions = new Map([
+    ['a'.repeat(40), new Map([['documents/pony-00000-of-00001.parquet', file('1'.repeat(64))]])],
+    [DEFAULT_DATASET.revision, new Map([['documents/pony-00000-of-00001.parquet', file('2'.repeat(64))]])],
+    ['b'.repeat(40), new Map([['documents/pony-00000-of-00001.parquet', file(null)]])],
+  ]);
+  it('is the registered revision whose files have exactly those hashes, the pinned one first; else unknown', () => {
+    expect(revisionOfFiles([{ path: 'documents/pony-00000-of-00001.parquet', sha256: '2'.repeat(64) }], revisions)).toBe(DEFAULT_DATASET.revision);
+    expect(revisionOfFiles([{ path: 'documents/pony-00000-of-00001.parquet', sha256: '1'.repeat(64) }], revisions)).toBe('a'.repeat(40));
+    expect(revisionOfFiles([{ path: 'documents/pony-00000-of-00001.parquet', sha256: '3'.repeat(64) }], revisions)).toBeUndefined();
+    // one unknown file is enough to be "local"
+    expect(revisionOfFiles([{ path: 'documents/pony-00000-of-00001.parquet', sha256: '2'.repeat(64) }, { path: 'examples/pony-00000-of-00001.parquet', sha256: '2'.repeat(64) }], revisions)).toBeUndefined();
+    expect(revisionOfFiles([], revisions)).toBeUndefined();
+  });
+
+  it('finds the pinned revision from the real registry', () => {
+    const pinned = listTasks().find((task) => task.name === 'pony')!.files;
+    const files = [pinned.examples!, pinned.documents!].map((entry) => ({ path: entry.path, sha256: entry.sha256! }));
+    expect(revisionOfFiles(files)).toBe(DEFAULT_DATASET.revision);
+  });
+});
+

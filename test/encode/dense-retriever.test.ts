@@ -73,8 +73,10 @@ describe('dense retriever on tiny-bert (local model directory)', () => {
     expect(keyDirs(root).sort()).toEqual(before);
     expect(again.map((c) => Array.from(c.docIndices!))).toEqual(first.map((c) => Array.from(c.docIndices!)));
     expect(again.map((c) => Array.from(c.scores))).toEqual(first.map((c) => Array.from(c.scores)));
-    // another dataset revision: new document key, same query key
-    await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, revision: 'other' }));
+    // the same documents under another revision name share the key (content, not the name typed); other
+    // documents get a new document key and keep the query key
+    const other = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
+    for await (const _ of other.retrieve({ task: 'biology', corpus, corpusSha256: 'synthetic-700-edited', queries, depth: 5 })) void _;
     expect(keyDirs(root).length).toBe(before.length + 1);
     // leetcode has a different query instruction in this model's reasonir.json: a new query key, document key unchanged
     const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });

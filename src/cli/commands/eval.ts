@@ -83,7 +83,6 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           docEmbeddings: options.docEmb,
           queryEmbeddings: options.queryEmb,
           long: options.long,
-          revision: options.dataDir ? 'local' : revision,
           signal,
         },
         queries: queries.variant,

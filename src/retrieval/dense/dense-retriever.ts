@@ -30,8 +30,6 @@ export interface DenseRetrieverSettings {
   cacheRoot: string;
   device: DeviceRequest;
   long: boolean;
-  /** dataset revision, part of the cache key */
-  revision?: string;
   shard?: { index: number; count: number };
   chunkRows?: number;
   signal?: AbortSignal;
@@ -139,7 +137,8 @@ export class DenseRetriever implements Retriever {
       instructionFor(config, task, 'document', long),
       corpus.ids,
       corpus.texts,
-      { dataset: { revision: this.settings.revision ?? null, corpusSha256: input.corpusSha256 } },
+      // the documents' content, not the revision as typed: `--revision main` and its commit share one cache entry
+      { dataset: { corpusSha256: input.corpusSha256 } },
       { shard, chunkRows: this.settings.chunkRows },
     );
     if (!documentOutcome.complete) {
