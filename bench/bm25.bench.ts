@@ -115,26 +115,39 @@ async function analyzerThroughput(): Promise<BenchRow[]> {
   const megabytes = utf8Megabytes(texts);
   for (const text of texts.slice(0, 500)) analyze(text); // warm up the JIT
   let tokens = 0;
-  const analyzeRates: number[] = [];
-  for (let pass = 0; pass < PASSES; pass++) {
-    const started = performance.now();
+  // wall clock, and the process's CPU time, which a machine shared with other work inflates far less
+  const rates = (pass: () => void) => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < PASSES; i++) {
+      const started = performance.now();
+      const used = process.cpuUsage();
+      pass();
+      const { user, system } = process.cpuUsage(used);
+      wall.push(megabytes / ((performance.now() - started) / 1000));
+      cpu.push(megabytes / ((user + system) / 1e6));
+    }
+    return { wall: median(wall), cpu: median(cpu) };
+  };
+  const analyzeRate = rates(() => {
     tokens = 0;
     for (const text of texts) tokens += analyze(text).length;
-    analyzeRates.push(megabytes / ((performance.now() - started) / 1000));
-  }
+  });
   // the BM25 index path: chunks of consecutive documents bagged over term numbers, as one analysis worker does
-  const chunkRates: number[] = [];
-  for (let pass = 0; pass < PASSES; pass++) {
-    const started = performance.now();
+  const chunkRate = rates(() => {
     for (let at = 0; at < texts.length; at += 1000) analyzeChunk(texts.slice(at, at + 1000));
-    chunkRates.push(megabytes / ((performance.now() - started) / 1000));
-  }
-  const analyzeRate = median(analyzeRates);
-  const chunkRate = median(chunkRates);
+  });
   const label = `${megabytes.toFixed(1)} MB, ${(tokens / 1e6).toFixed(1)}M tokens, median of ${PASSES}`;
+  const row = (metric: string, rate: { wall: number; cpu: number }): BenchRow => ({
+    bench: BENCH,
+    metric,
+    value: `${rate.wall.toFixed(1)} MB/s (CPU time: ${rate.cpu.toFixed(1)} MB/s)`,
+    target: '>= 40 MB/s',
+    ok: rate.wall >= 40,
+  });
   return [
-    { bench: BENCH, metric: `analyzer, 1 thread: analyze() token lists (${label})`, value: `${analyzeRate.toFixed(1)} MB/s`, target: '>= 40 MB/s', ok: analyzeRate >= 40 },
-    { bench: BENCH, metric: `analyzer, 1 thread: BM25 chunk bags (${label})`, value: `${chunkRate.toFixed(1)} MB/s`, target: '>= 40 MB/s', ok: chunkRate >= 40 },
+    row(`analyzer, 1 thread: analyze() token lists (${label})`, analyzeRate),
+    row(`analyzer, 1 thread: BM25 chunk bags (${label})`, chunkRate),
   ];
 }
 
@@ -166,17 +179,20 @@ async function biologySized(cacheDir: string): Promise<BenchRow[]> {
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const cpuSeconds = (used.user + used.system) / 1e6;
-    const gcShare = gc.stop() / cpuSeconds;
+    const gcShare = gc.stop() / seconds;
     const metric = `biology-sized (57k docs, ${megabytes.toFixed(0)} MB, 103 q, ${threads} threads), ${label}`;
     rows.push(
       { bench: BENCH, metric: `${metric} (in process: no process start, no parquet)`, value: `${seconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s)`, target: `<= ${target} s`, ok: seconds <= target },
-      { bench: BENCH, metric: `${metric}: main-thread GC pauses / process CPU`, value: `${(gcShare * 100).toFixed(1)} %`, target: '<= 5 %', ok: gcShare <= 0.05 },
+      { bench: BENCH, metric: `${metric}: main-thread GC pauses / elapsed time`, value: `${(gcShare * 100).toFixed(1)} %`, target: '<= 5 %', ok: gcShare <= 0.05 },
     );
   }
   return rows;
 }
 
-/** Sums the garbage-collection pauses of this thread (Node reports them as performance entries) until `stop`. */
+/**
+ * Sums the garbage-collection pauses of this thread (Node reports them as performance entries) until `stop`, in
+ * seconds of wall clock: compared with the elapsed time, since a busy machine stretches both alike.
+ */
 function gcPauses(): { stop(): number } {
   let milliseconds = 0;
   const observer = new PerformanceObserver((list) => {
