@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
-import type { Candidates, Query, RetrievalInput } from '../src/core/types.js';
+import type { Candidates, Query } from '../src/core/types.js';
+import { retrieve, type RetrieveRequest } from '../src/pipeline/retrieve.js';
 import { analyze } from '../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
 import { analyzeChunk } from '../src/retrieval/bm25/chunk-analysis.js';
@@ -89,10 +90,10 @@ function utf8Megabytes(texts: readonly string[]): number {
   return bytes / 1e6;
 }
 
-async function drain(retriever: Bm25Retriever, input: RetrievalInput, onCandidates?: (c: Candidates, i: number) => void): Promise<number[]> {
+async function drain(retriever: Bm25Retriever, input: RetrieveRequest, onCandidates?: (c: Candidates, i: number) => void): Promise<number[]> {
   const times: number[] = [];
   let i = 0;
-  for await (const candidates of retriever.retrieve(input)) {
+  for await (const candidates of retrieve(retriever, input)) {
     onCandidates?.(candidates, i++);
     times.push(performance.now());
   }
@@ -157,7 +158,7 @@ async function biologySized(cacheDir: string): Promise<BenchRow[]> {
   const texts = corpusOf(generator, 57_359, 700, random);
   const ids = texts.map((_, i) => `bio-${i}`);
   const megabytes = utf8Megabytes(texts);
-  const input: RetrievalInput = {
+  const input: RetrieveRequest = {
     task: 'bench-biology',
     corpus: { ids, texts },
     corpusSha256: `bench-biology-${texts.length}-${megabytes}`,
@@ -217,7 +218,7 @@ async function leetcodeSized(cacheDir: string): Promise<BenchRow[]> {
   const ids = texts.map((_, i) => `leet-${i}`);
   const megabytes = utf8Megabytes(texts);
   const excludedCount = Math.round(30_000 * scale);
-  const input: RetrievalInput = {
+  const input: RetrieveRequest = {
     task: 'bench-leetcode',
     corpus: { ids, texts },
     corpusSha256: `bench-leetcode-${count}-${megabytes}`,

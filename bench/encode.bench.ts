@@ -13,6 +13,7 @@ import { planBatches } from '../src/encode/batching.js';
 import { DenseEncoder } from '../src/encode/encoder.js';
 import { loadModel } from '../src/encode/model-config.js';
 import { createDenseRetriever } from '../src/retrieval/create-dense.js';
+import { retrieve } from '../src/pipeline/retrieve.js';
 
 const DOCS = 48;
 const BATCH_TOKENS = 4096;
@@ -102,7 +103,7 @@ export async function run(): Promise<BenchRow[]> {
   const timeRetrieval = async () => {
     const retriever = await createDenseRetriever({ model: dir, device: 'cpu', cacheDir, batchTokens: BATCH_TOKENS });
     const begin = performance.now();
-    for await (const _ of retriever.retrieve({ task: 'biology', corpus, corpusSha256: 'bench', queries, depth: 10 })) void _;
+    for await (const _ of retrieve(retriever, { task: 'biology', corpus, corpusSha256: 'bench', queries, depth: 10 })) void _;
     return (performance.now() - begin) / 1000;
   };
   const cold = await timeRetrieval();

@@ -3,7 +3,8 @@
  * `createRetriever`, which loads onnxruntime only when a dense or embeddings retriever is asked for.
  */
 export { ExitCode, HarnessError } from './core/errors.js';
-export type { Candidates, Corpus, Qrels, Query, RankedDoc, Retriever, RetrievalInput, Run } from './core/types.js';
+export type { Candidates, Corpus, CorpusSource, DatasetIdentity, Qrels, Query, RankedDoc, Retriever, Run, Slice, SliceReport, TaskContext, TextBatch } from './core/types.js';
+export { memoryCorpus } from './core/corpus-source.js';
 export { DEFAULT_DATASET, QUERY_VARIANTS, getTask, listTasks, parseTaskList } from './dataset/registry.js';
 export type { QueryVariant, TaskInfo } from './dataset/registry.js';
 export { loadTask } from './dataset/load-task.js';
@@ -23,6 +24,13 @@ export { writeEvaluationFiles } from './eval/results-files.js';
 export { createRetriever, RETRIEVER_KINDS } from './pipeline/create-retriever.js';
 export type { RetrieverChoice, RetrieverKind } from './pipeline/create-retriever.js';
 export { evaluateTask } from './pipeline/evaluate-task.js';
+export { encodeTask } from './pipeline/encode-task.js';
+export type { EncodeOutcome, EncodeTaskOptions } from './pipeline/encode-task.js';
+export { taskContext } from './pipeline/task-context.js';
+export { retrieve } from './pipeline/retrieve.js';
+export type { RetrieveRequest } from './pipeline/retrieve.js';
 export type { TaskEvaluation } from './pipeline/evaluate-task.js';
 export { runEvaluation } from './pipeline/run-evaluation.js';
 export type { EvaluationOutcome, EvaluationRequest } from './pipeline/run-evaluation.js';
+export { readResultsDir, readTaskManifest, readTaskMetrics } from './results/results-folder.js';
+export type { ResultsDir, RunSummary, TaskManifest, TaskMetrics } from './results/results-folder.js';

@@ -2,7 +2,7 @@ import { log } from '../core/log.js';
 import { formatDuration, progressVisible, setProgressScope } from '../core/progress.js';
 import { resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
 import { formatDelta } from '../report/render-table.js';
-import type { RunSummary } from '../report/results-dir.js';
+import type { RunSummary } from '../results/results-folder.js';
 import type { EvaluationObserver } from '../pipeline/run-evaluation.js';
 
 /**

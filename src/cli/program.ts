@@ -24,6 +24,7 @@ const commandModules: Record<string, () => Promise<{ register: Registrar }>> = {
   download: () => import('./commands/download.js'),
   score: () => import('./commands/score.js'),
   analyze: () => import('./commands/analyze.js'),
+  encode: () => import('./commands/encode.js'),
   eval: () => import('./commands/eval.js'),
   table: () => import('./commands/table.js'),
   compare: () => import('./commands/compare.js'),

@@ -117,3 +117,9 @@ export function startProgress(label: string, total: number, unit: ProgressUnit =
     },
   };
 }
+
+/** How library code asks for a bar; the CLI passes `startProgress`, a library caller may pass its own. */
+export type StartProgress = (label: string, total: number, unit?: ProgressUnit) => Progress;
+
+/** Draws nothing. */
+export const noProgress: StartProgress = () => silent;

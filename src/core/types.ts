@@ -1,4 +1,5 @@
-/** Domain types shared across the pipeline: dataset -> retrieval -> eval -> report. */
+/** Domain types shared across the pipeline: dataset -> retrieval (index, search) -> eval -> report. */
+import type { StartProgress } from './progress.js';
 
 /** One BRIGHT query with its judgments. `excludedIds` never contains the "N/A" placeholder. */
 export interface Query {
@@ -9,10 +10,26 @@ export interface Query {
   excludedIds: string[];
 }
 
-/** Documents in Hugging Face row order (row order decides ties). */
+/** Documents in Hugging Face row order (row order decides ties), held in memory. */
 export interface Corpus {
   ids: string[];
   texts: string[];
+}
+
+/** Consecutive document texts starting at row `start`. */
+export interface TextBatch {
+  start: number;
+  texts: string[];
+}
+
+/**
+ * A corpus as the index stage sees it: the ids (cheap, always decoded) and the texts as a stream that is only
+ * read when something must be built, so an index-cache hit never decodes a document text.
+ */
+export interface CorpusSource {
+  readonly ids: readonly string[];
+  /** Texts in row order from row `from` (default 0) on, one batch per parquet row group; each call reads afresh. */
+  texts(options?: { from?: number; signal?: AbortSignal }): AsyncIterable<TextBatch>;
 }
 
 /** qid -> docid -> relevance (integer). */
@@ -37,22 +54,66 @@ export interface Candidates {
   scores: Float32Array;
 }
 
-export interface RetrievalInput {
-  task: string;
-  corpus: Corpus;
-  /** Content hash of the corpus file(s), for content-addressed caches. */
+/** Which data a run is about; cached index artefacts are keyed by it. */
+export interface DatasetIdentity {
+  repo: string;
+  /** Resolved 40-hex commit, or 'local' for a --data-dir mirror. */
+  revision: string;
+  /** Content hash of the corpus file. */
   corpusSha256: string;
-  queries: Query[];
-  /** How many non-excluded documents the run will keep per query. */
-  depth: number;
-  signal?: AbortSignal;
 }
 
-export interface Retriever {
+/**
+ * Everything about one task's run that a stage needs, built once from the loaded task and handed to both stages,
+ * so no setting reaches a retriever twice.
+ */
+export interface TaskContext {
+  task: string;
+  dataset: DatasetIdentity;
+  /** Long-document setting (long_documents corpus; instructions may differ). */
+  long: boolean;
+  signal?: AbortSignal;
+  /** Starts a progress bar; the caller decides whether and where bars are drawn. */
+  progress: StartProgress;
+}
+
+/** Part i of n of an index, built by one `reasonir encode --shard i/n` run. */
+export interface Slice {
+  index: number;
+  count: number;
+}
+
+/** What building one slice did: rows are corpus rows, `[start, end)` the slice's range. */
+export interface SliceReport {
+  start: number;
+  end: number;
+  /** Rows of the slice encoded by this call (the rest were cached already). */
+  built: number;
+  /** Rows of the whole corpus present in the cache afterwards. */
+  cachedRows: number;
+  totalRows: number;
+  /** Rows per cache chunk: slices are made of whole chunks, so a corpus has at most ceil(rows / chunkRows). */
+  chunkRows: number;
+  /** The whole index is assembled and ready for search. */
+  complete: boolean;
+}
+
+/**
+ * Retrieval in two stages. `index` turns a corpus into a content-addressed, cached artefact (BM25 postings, dense
+ * embeddings), loading it when cached and building what is missing; `search` ranks queries against it.
+ */
+export interface Retriever<Index = unknown> {
   readonly name: string;
   /** Parameters recorded in the manifest (k1, b, model, instructions...). */
   readonly parameters: Record<string, unknown>;
-  retrieve(input: RetrievalInput): AsyncIterable<Candidates>;
+  index(corpus: CorpusSource, context: TaskContext): Promise<Index>;
+  /**
+   * Builds and caches only this slice of the index (`reasonir encode --shard`); absent when the index cannot be
+   * built in parts.
+   */
+  indexSlice?(corpus: CorpusSource, context: TaskContext, slice: Slice): Promise<SliceReport>;
+  /** `depth`: how many non-excluded documents the run will keep per query. */
+  search(index: Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates>;
   /** The embedding cache entries a task was scored from (manifest provenance; `export --format bright` copies them). */
   embeddingKeys?(task: string): { document: string; query: string } | undefined;
 }

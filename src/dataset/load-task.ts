@@ -8,7 +8,7 @@ import { dataError, usageError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
-import type { Corpus, Query } from '../core/types.js';
+import type { CorpusSource, Query } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
@@ -33,9 +33,6 @@ export interface LoadTaskOptions {
   signal?: AbortSignal;
 }
 
-/** The corpus of a task loaded with `documentTexts: false`. */
-export type CorpusIds = Pick<Corpus, 'ids'>;
-
 export interface LoadedFile {
   config: ConfigName;
   /** Path inside the dataset repository. */
@@ -46,13 +43,13 @@ export interface LoadedFile {
   size: number;
 }
 
-export interface LoadedTask<C extends CorpusIds = Corpus> {
+export interface LoadedTask {
   task: TaskInfo;
   repo: string;
   /** Resolved 40-hex commit, or 'local' for dataDir. */
   revision: string;
   files: LoadedFile[];
-  corpus: C;
+  corpus: CorpusSource;
   corpusSha256: string;
   queries: Query[];
   /** Data warnings (each also logged once). */
@@ -65,6 +62,7 @@ const exampleColumns = { id: 'string', query: 'string', excluded_ids: 'string[]'
 const reasonColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]' } satisfies ColumnSpec;
 const documentColumns = { id: 'string', content: 'string' } satisfies ColumnSpec;
 const documentIdColumns = { id: 'string' } satisfies ColumnSpec;
+const documentTextColumns = { content: 'string' } satisfies ColumnSpec;
 
 /** Finds the file locally or in/through the hub cache, verified against the registry where it knows the revision. */
 async function locate(config: ConfigName, task: TaskInfo, source: { dataDir: string } | { commit: string; repo: string }, signal?: AbortSignal): Promise<LoadedFile> {
@@ -137,40 +135,42 @@ async function readExampleRows(parquet: ParquetFile, label: string, withLong: bo
   return rows;
 }
 
-/** The documents in row order; without `withTexts` only the id column is decoded (a fraction of the file). */
-async function readCorpus(parquet: ParquetFile, label: string, withTexts: boolean, signal?: AbortSignal): Promise<Corpus | CorpusIds> {
+/** The documents' ids in row order: only the id column is decoded (a fraction of the file). */
+async function readCorpusIds(parquet: ParquetFile, label: string, signal?: AbortSignal): Promise<string[]> {
   const ids: string[] = [];
-  const texts: string[] = [];
   const progress = startProgress(`decode ${label}`, parquet.rows, 'items');
   try {
-    if (withTexts) {
-      for await (const batch of parquet.read(documentColumns, signal)) {
-        for (let i = 0; i < batch.rows; i++) {
-          ids.push(batch.columns.id[i]!);
-          texts.push(batch.columns.content[i]!);
-        }
-        progress.update(ids.length);
-      }
-    } else {
-      for await (const batch of parquet.read(documentIdColumns, signal)) {
-        for (let i = 0; i < batch.rows; i++) ids.push(batch.columns.id[i]!);
-        progress.update(ids.length);
-      }
+    for await (const batch of parquet.read(documentIdColumns, signal)) {
+      for (let i = 0; i < batch.rows; i++) ids.push(batch.columns.id[i]!);
+      progress.update(ids.length);
     }
   } finally {
     progress.stop();
   }
   if (ids.length === 0) throw dataError('empty', `${label}: the corpus has no documents`);
-  return withTexts ? { ids, texts } : { ids };
+  return ids;
+}
+
+/** The corpus as a source: ids now, texts decoded one row group at a time when an index stage asks for them. */
+function parquetCorpus(parquet: ParquetFile, ids: string[]): CorpusSource {
+  return {
+    ids,
+    async *texts(options = {}) {
+      const from = options.from ?? 0;
+      for await (const batch of parquet.read(documentTextColumns, options.signal, from)) {
+        const texts = batch.columns.content;
+        yield batch.rowStart < from ? { start: from, texts: texts.slice(from - batch.rowStart) } : { start: batch.rowStart, texts };
+      }
+    },
+  };
 }
 
 /**
- * `documentTexts: false` reads only the documents' ids (enough to check and apply the judgments, as `score --task`
- * does), not their texts.
+ * Loads the task's queries and judgments and opens its corpus: document ids are read and checked, texts are
+ * streamed only when a retriever builds an index (`corpus.texts()`), so scoring from a cached index never decodes
+ * them.
  */
-export function loadTask(options: LoadTaskOptions & { documentTexts: false }): Promise<LoadedTask<CorpusIds>>;
-export function loadTask(options: LoadTaskOptions): Promise<LoadedTask>;
-export async function loadTask(options: LoadTaskOptions & { documentTexts?: boolean }): Promise<LoadedTask<CorpusIds>> {
+export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
   const task = getTask(options.task);
   const variant = options.queries ?? 'original';
   const long = options.long ?? false;
@@ -201,7 +201,7 @@ export async function loadTask(options: LoadTaskOptions & { documentTexts?: bool
 
   const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
   checkRowCount(corpusParquet, corpusFile, revision, warnings, repo);
-  const corpus = await readCorpus(corpusParquet, `${task.name} ${corpusConfig}`, options.documentTexts ?? true, signal);
+  const corpus = parquetCorpus(corpusParquet, await readCorpusIds(corpusParquet, `${task.name} ${corpusConfig}`, signal));
   warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 
   if (reasonFile) {

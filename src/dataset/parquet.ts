@@ -25,7 +25,8 @@ export interface ParquetFile {
   path: string;
   rows: number;
   rowGroups: number;
-  read<S extends ColumnSpec>(columns: S, signal?: AbortSignal): AsyncGenerator<RowGroupBatch<S>>;
+  /** Row groups in order; with `fromRow`, those that end at or before it are skipped (never decoded). */
+  read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow?: number): AsyncGenerator<RowGroupBatch<S>>;
 }
 
 /** Opens a parquet file and checks that `expected` columns exist with the expected types and supported codecs. */
@@ -67,9 +68,10 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     path: filePath,
     rows: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.length,
-    async *read<S extends ColumnSpec>(columns: S, signal?: AbortSignal): AsyncGenerator<RowGroupBatch<S>> {
+    async *read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow = 0): AsyncGenerator<RowGroupBatch<S>> {
       const names = Object.keys(columns);
       for (const [rowStart, rowEnd] of rowGroupBounds) {
+        if (rowEnd <= fromRow) continue;
         throwIfAborted(signal);
         const collected = new Map<string, unknown[]>();
         await parquetRead({

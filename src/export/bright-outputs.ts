@@ -10,7 +10,7 @@ import path from 'node:path';
 import { copyFileAtomic } from '../core/atomic-file.js';
 import { log } from '../core/log.js';
 import { readArrowBatches } from '../encode/cache/arrow-io.js';
-import type { RunSummary } from '../report/results-dir.js';
+import type { RunSummary } from '../results/results-folder.js';
 import { writeNpy } from './npy-writer.js';
 
 export function brightOutputFolder(summary: Pick<RunSummary, 'model' | 'retriever' | 'long'>, task: string): string {

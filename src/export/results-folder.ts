@@ -4,7 +4,7 @@ import path from 'node:path';
 import { dataError } from '../core/errors.js';
 import { readRunFile } from '../eval/run-file.js';
 import { readQrelsFile } from '../eval/trec-qrels.js';
-import { readTaskManifest, type ResultsDir } from '../report/results-dir.js';
+import { readTaskManifest, type ResultsDir } from '../results/results-folder.js';
 import type { ExportTask } from './mteb-results.js';
 
 export interface ExportFolderTask extends ExportTask {
@@ -23,7 +23,8 @@ export async function readExportTasks(results: ResultsDir): Promise<ExportFolder
     }
     const [run, qrels, manifest] = await Promise.all([readRunFile(path.join(dir, 'run.trec')), readQrelsFile(qrelsPath), readTaskManifest(results, task)]);
     const timings = ((manifest as { timings_s?: Record<string, number> } | null)?.timings_s ?? {}) as Record<string, number>;
-    const seconds = (timings.load_s ?? 0) + (timings.retrieve_s ?? 0) + (timings.score_s ?? 0);
+    // index_s + search_s since the stages were split; retrieve_s in folders written before
+    const seconds = (timings.load_s ?? 0) + (timings.index_s ?? 0) + (timings.search_s ?? 0) + (timings.retrieve_s ?? 0) + (timings.score_s ?? 0);
     tasks.push({ task, run, qrels, seconds, manifest: manifest as Record<string, unknown> | null });
   }
   return tasks;

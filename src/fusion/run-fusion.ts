@@ -11,8 +11,8 @@ import { evaluate } from '../eval/evaluate.js';
 import { parseMeasure } from '../eval/measure.js';
 import { evalMeasures } from '../pipeline/run-evaluation.js';
 import { readRunFile } from '../eval/run-file.js';
-import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../pipeline/results-dir.js';
-import { readResultsDirs, type ResultsDir, type RunSummary } from '../report/results-dir.js';
+import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../results/results-folder.js';
+import { readResultsDirs, type ResultsDir, type RunSummary } from '../results/results-folder.js';
 import { fuseRuns, type FusionOptions } from './fuse-runs.js';
 
 export interface FusionRequest {
@@ -87,7 +87,7 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
   try {
     for (const task of tasks) {
       // the judgments only: gold ids as qrels, the corpus's ids to check them against
-      const loaded = await loadTask({ task, long: first.long, revision, dataDir: request.dataDir, documentTexts: false, signal: request.signal });
+      const loaded = await loadTask({ task, long: first.long, revision, dataDir: request.dataDir, signal: request.signal });
       const run = fuseRuns(runsByTask.get(task)!, options);
       const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, first.long), evalMeasures());
       await writeTaskFolder(outDir, task, {

@@ -12,16 +12,16 @@ export interface RetrieverChoice {
   batchTokens?: number;
   /** run a large checkpoint on the CPU anyway */
   force?: boolean;
-  shard?: { index: number; count: number };
   /** Precomputed embeddings; `{task}` in a path is replaced by the task name. */
   docEmbeddings?: string;
   queryEmbeddings?: string;
-  long: boolean;
-  signal?: AbortSignal;
 }
 
-/** The retriever for one task (precomputed embedding files differ per task; the others are shared). */
-export async function createRetriever(choice: RetrieverChoice, task: string): Promise<Retriever> {
+/**
+ * The retriever for one task (precomputed embedding files differ per task; the others are shared). `signal` only
+ * interrupts what creating it does (a model download); the run's own settings reach it through the run context.
+ */
+export async function createRetriever(choice: RetrieverChoice, task: string, signal?: AbortSignal): Promise<Retriever> {
   switch (choice.kind) {
     case 'bm25':
       return new Bm25Retriever();
@@ -34,9 +34,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string): Pr
         device: choice.device,
         batchTokens: choice.batchTokens,
         force: choice.force,
-        shard: choice.shard,
-        long: choice.long,
-        signal: choice.signal,
+        signal,
       });
     }
     case 'embeddings': {

@@ -1,9 +1,9 @@
 import { DEFAULT_DATASET } from '../dataset/registry.js';
 import { resolveBaselineOption } from '../report/baseline.js';
 import { formatDelta, renderComparison } from '../report/render-table.js';
-import { readResultsDir } from '../report/results-dir.js';
+import { readResultsDir } from '../results/results-folder.js';
 import { inPaperOrder } from '../report/task-columns.js';
-import type { RunSummary } from '../report/results-dir.js';
+import type { RunSummary } from '../results/results-folder.js';
 
 const OTHER_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
 

@@ -1,10 +1,11 @@
 import type { Qrels, Retriever, Run } from '../core/types.js';
 import { throwIfAborted } from '../core/errors.js';
-import { startProgress, type Progress } from '../core/progress.js';
+import type { Progress, StartProgress } from '../core/progress.js';
 import { loadTask, type LoadedTask, type LoadTaskOptions } from '../dataset/load-task.js';
 import { buildRankedList, qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate, type Evaluation } from '../eval/evaluate.js';
 import type { Measure } from '../eval/measure.js';
+import { taskContext } from './task-context.js';
 
 export interface TaskEvaluation {
   loaded: LoadedTask;
@@ -12,53 +13,57 @@ export interface TaskEvaluation {
   /** The judgments scored against (gold_ids, or gold_ids_long with --long), as eval writes them to qrels.txt. */
   qrels: Qrels;
   evaluation: Evaluation;
-  timings: { load_s: number; retrieve_s: number; score_s: number };
+  timings: { load_s: number; index_s: number; search_s: number; score_s: number };
 }
 
 export interface EvaluateTaskOptions extends LoadTaskOptions {
   retriever: Retriever;
   depth: number | 'all';
   measures: readonly Measure[];
+  /** Progress bars for the stages (default: none). */
+  progress?: StartProgress;
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
-/** One task end to end, the BRIGHT way: load, retrieve, drop exclusions and cut, then score. */
+/**
+ * One task end to end, the BRIGHT way: load, index (from the cache when it holds this corpus), search, drop
+ * exclusions and cut, then score.
+ */
 export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEvaluation> {
   const { retriever, depth, measures, signal } = options;
   let started = performance.now();
   const loaded = await loadTask(options);
+  const context = taskContext(loaded, { long: options.long ?? false, signal, progress: options.progress });
   const load_s = seconds(started);
+
+  started = performance.now();
+  const index = await retriever.index(loaded.corpus, context);
+  const index_s = seconds(started);
 
   started = performance.now();
   const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
   const run: Run = new Map();
-  // started at the first result: the retriever's own stages (analysis, encoding) show their bars before that
+  // started at the first result: the search stage's own bars (query encoding) come before it
   let progress: Progress | undefined;
   try {
-    const candidatesStream = retriever.retrieve({
-      task: loaded.task.name,
-      corpus: loaded.corpus,
-      corpusSha256: loaded.corpusSha256,
-      queries: loaded.queries,
-      depth: depth === 'all' ? loaded.corpus.ids.length : depth,
-      signal,
-    });
+    const ids = loaded.corpus.ids;
+    const candidatesStream = retriever.search(index, loaded.queries, depth === 'all' ? ids.length : depth, context);
     for await (const candidates of candidatesStream) {
       throwIfAborted(signal);
       const excluded = excludedByQuery.get(candidates.queryId) ?? [];
-      run.set(candidates.queryId, buildRankedList(candidates, loaded.corpus.ids, excluded, depth));
-      progress ??= startProgress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
+      run.set(candidates.queryId, buildRankedList(candidates, ids, excluded, depth));
+      progress ??= context.progress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
       progress.increment();
     }
   } finally {
     progress?.stop();
   }
-  const retrieve_s = seconds(started);
+  const search_s = seconds(started);
 
   started = performance.now();
   const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
   const evaluation = evaluate(run, qrels, measures);
   const score_s = seconds(started);
-  return { loaded, run, qrels, evaluation, timings: { load_s, retrieve_s, score_s } };
+  return { loaded, run, qrels, evaluation, timings: { load_s, index_s, search_s, score_s } };
 }

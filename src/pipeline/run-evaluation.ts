@@ -1,16 +1,14 @@
 import { promises as fs } from 'node:fs';
-import { HarnessError } from '../core/errors.js';
-import { log } from '../core/log.js';
+import type { StartProgress } from '../core/progress.js';
 import { packageVersion } from '../core/version.js';
 import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
 import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../eval/measure.js';
 import { queriesFilePath } from '../dataset/queries-file.js';
-import type { RunSummary } from '../report/results-dir.js';
-import { createRetriever, type RetrieverChoice } from './create-retriever.js';
-import { evaluateTask } from './evaluate-task.js';
 import { reasonirCacheDir } from '../core/cache-dir.js';
 import { checkWritableDirectory } from '../core/directories.js';
-import { chooseOutputDir, writeSummary, writeTaskResults, type EvalSetting } from './results-dir.js';
+import { openResultsFolder, writeSummary, writeTaskResults, type EvalSetting, type RunSummary } from '../results/results-folder.js';
+import { createRetriever, type RetrieverChoice } from './create-retriever.js';
+import { evaluateTask } from './evaluate-task.js';
 
 export interface EvaluationRequest {
   tasks: TaskInfo[];
@@ -29,6 +27,8 @@ export interface EvaluationRequest {
   out?: string;
   argv: string[];
   signal: AbortSignal;
+  /** Progress bars for the stages (the CLI passes startProgress; default none). */
+  progress?: StartProgress;
   /** Told when each task starts and ends, for the terminal; the pipeline itself prints no per-task lines. */
   observer?: EvaluationObserver;
   /** `--compare-as NAME`: set this run against NAME's published rows although its weights are not NAME's checkpoint. */
@@ -43,8 +43,6 @@ export interface EvaluationObserver {
 export interface EvaluationOutcome {
   outDir: string;
   summary: RunSummary;
-  /** Tasks whose corpus still waits for other `--shard` runs. */
-  pending: string[];
 }
 
 /**
@@ -58,15 +56,17 @@ export function evalMeasures(extra: readonly Measure[] = []): Measure[] {
 }
 
 /**
- * `reasonir eval` without the command line: every task end to end into one results folder, summary.json rewritten
- * after each finished task so an interrupted run keeps what it completed.
+ * `reasonir eval` without the command line, and the gather step of a sharded run: every task end to end into one
+ * results folder (index slices that `reasonir encode` cached are used, missing ones built here), summary.json
+ * rewritten after each finished task so an interrupted run keeps what it completed. Rerunning into the same folder
+ * rescores and replaces its tasks, converging to the same files.
  */
 export async function runEvaluation(request: EvaluationRequest): Promise<EvaluationOutcome> {
   const { tasks, queries, long, depth, signal } = request;
   const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
   const measures = evalMeasures(request.extraMeasures);
   // model and device problems surface before anything is written
-  const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name);
+  const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name, signal);
   const baseSetting = {
     retriever: request.retriever.kind,
     // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row
@@ -77,9 +77,14 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     depth,
     argv: request.argv,
   };
-  const outDir = await chooseOutputDir(request.out, baseSetting);
+  const folder = await openResultsFolder(request.out, baseSetting);
+  const outDir = folder.dir;
   // BM25 indexes and embeddings are written there after the expensive part: find out now if that cannot work
-  if (request.retriever.kind !== 'embeddings') await checkWritableDirectory(reasonirCacheDir(), 'the cache folder (REASONIR_CACHE)');
+  if (request.retriever.kind !== 'embeddings') await checkWritableDirectory(reasonirCacheDir(), 'the cache folder (REASONIR_CACHE)').catch(async (error: unknown) => {
+    await folder.close();
+    await fs.rmdir(outDir).catch(() => undefined);
+    throw error;
+  });
   const summary: RunSummary = {
     reasonir_version: packageVersion(),
     retriever: baseSetting.retriever,
@@ -88,48 +93,40 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     long,
     dataset: { repo: request.repo ?? DEFAULT_DATASET.repo, revision: request.dataDir ? 'local' : request.revision },
     top_k: depth,
-    requested_tasks: tasks.map((task) => task.name),
-    completed_tasks: [],
+    // a rerun into the same folder keeps what the folder already holds and adds this run's tasks
+    requested_tasks: [...new Set([...(folder.previous?.requested_tasks ?? []), ...tasks.map((task) => task.name)])],
+    completed_tasks: [...(folder.previous?.completed_tasks ?? Object.keys(folder.previous?.tasks ?? {}))],
     interrupted: false,
     ...(request.compareAs !== undefined ? { compare_as: request.compareAs } : {}),
-    created: new Date().toISOString(),
+    created: folder.previous?.created ?? new Date().toISOString(),
     headline: headline.name,
-    tasks: {},
+    tasks: { ...folder.previous?.tasks },
   };
-  const pending: string[] = [];
   try {
     for (const [index, task] of tasks.entries()) {
       const started = performance.now();
       request.observer?.taskStarted?.(task.name, index, tasks.length);
-      const retriever = shared ?? (await createRetriever(request.retriever, task.name));
-      let result;
-      try {
-        result = await evaluateTask({
-          task: task.name,
-          queries,
-          ...(request.queriesFile ? { queriesFile: queriesFilePath(request.queriesFile.template, task.name) } : {}),
-          long,
-          revision: request.revision,
-          ...(request.repo !== undefined ? { repo: request.repo } : {}),
-          dataDir: request.dataDir,
-          signal,
-          retriever,
-          depth,
-          measures,
-        });
-      } catch (error) {
-        // this shard's slice is cached; the run that completes the last shard scores the task
-        if (!(error instanceof HarnessError && error.code === 'shard.pending')) throw error;
-        log.info(`${task.name}: ${error.message}`);
-        pending.push(task.name);
-        continue;
-      }
+      const retriever = shared ?? (await createRetriever(request.retriever, task.name, signal));
+      const result = await evaluateTask({
+        task: task.name,
+        queries,
+        ...(request.queriesFile ? { queriesFile: queriesFilePath(request.queriesFile.template, task.name) } : {}),
+        long,
+        revision: request.revision,
+        ...(request.repo !== undefined ? { repo: request.repo } : {}),
+        dataDir: request.dataDir,
+        signal,
+        retriever,
+        depth,
+        measures,
+        progress: request.progress,
+      });
       const embeddings = retriever.embeddingKeys?.(task.name);
       const setting: EvalSetting = { ...baseSetting, retrieverParameters: { ...retriever.parameters, ...(embeddings ? { embeddings } : {}) } };
       await writeTaskResults(outDir, result, setting, measures);
       summary.dataset.revision = result.loaded.revision;
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
-      summary.completed_tasks!.push(task.name);
+      if (!summary.completed_tasks!.includes(task.name)) summary.completed_tasks!.push(task.name);
       await writeSummary(outDir, summary);
       await request.observer?.taskFinished?.(task.name, index, tasks.length, (performance.now() - started) / 1000, summary);
     }
@@ -139,8 +136,10 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       summary.interrupted = true;
       await writeSummary(outDir, summary);
     }
+    await folder.close();
     await fs.rmdir(outDir).catch(() => undefined);
     throw error;
   }
-  return { outDir, summary, pending };
+  await folder.close();
+  return { outDir, summary };
 }

@@ -62,7 +62,7 @@ export async function runReason(request: ReasonRequest): Promise<Array<{ task: s
   if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');
   const written = [];
   for (const { task, file } of targets) {
-    const loaded = await loadTask({ task, revision: request.revision, dataDir: request.dataDir, documentTexts: false, signal: request.signal });
+    const loaded = await loadTask({ task, revision: request.revision, dataDir: request.dataDir, signal: request.signal });
     const requests = loaded.queries.map((query) => ({
       api: 'chat' as const,
       messages: brightReasonMessages(query.text),

@@ -13,7 +13,7 @@ import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
 import { DEFAULT_MEASURES } from '../eval/measure.js';
 import { readRunFile } from '../eval/run-file.js';
-import type { ResultsDir, RunSummary, TaskMetrics } from './results-dir.js';
+import type { ResultsDir, RunSummary, TaskMetrics } from '../results/results-folder.js';
 
 const FOLDER = /_long_(True|False)$/;
 
@@ -105,7 +105,7 @@ export async function brightTaskMetrics(results: ResultsDir, task: string): Prom
   const folder = taskFolders.get(results.summary)?.get(task);
   if (!folder) return null;
   // the folder does not say which data it was scored on; BRIGHT's and ReasonIR's scripts read the main branch
-  const [run, loaded] = await Promise.all([readRunFile(folder.scoreFile), loadTask({ task, long: results.summary.long, revision: 'main', documentTexts: false })]);
+  const [run, loaded] = await Promise.all([readRunFile(folder.scoreFile), loadTask({ task, long: results.summary.long, revision: 'main' })]);
   const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, results.summary.long), DEFAULT_MEASURES);
   const perQuery: Record<string, Record<string, number>> = {};
   for (const queryId of evaluation.queryOrder) perQuery[queryId] = evaluation.perQuery.get(queryId)!;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { usageError } from '../core/errors.js';
 import { BASELINE_FORMAT, defaultBaselineFor, type BaselineFile, type BaselineRow } from './baseline.js';
-import { describeSetting, measuresOf, resolveMeasureName, type ResultsDir } from './results-dir.js';
+import { describeSetting, measuresOf, resolveMeasureName, type ResultsDir } from '../results/results-folder.js';
 import { inPaperOrder, meanInOrder, taskColumns } from './task-columns.js';
 
 export type CheckStatus = 'OK' | 'within tolerance' | 'FAIL' | 'not run';

@@ -1,6 +1,6 @@
 import { usageError } from '../core/errors.js';
 import { DEFAULT_MEASURES, measureKey } from '../eval/measure.js';
-import { measuresOf, readTaskManifest, type ResultsDir } from './results-dir.js';
+import { measuresOf, readTaskManifest, type ResultsDir } from '../results/results-folder.js';
 
 /** What must be equal for two runs' numbers to be set against each other. */
 export interface ComparableSetting {

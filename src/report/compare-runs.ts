@@ -7,7 +7,7 @@ import {
   type PermutationResult,
   type TTestResult,
 } from './paired-tests.js';
-import { measuresOf, readTaskMetrics, resolveMeasureName, type ResultsDir } from './results-dir.js';
+import { measuresOf, readTaskMetrics, resolveMeasureName, type ResultsDir } from '../results/results-folder.js';
 import { formatPoints } from './render-table.js';
 import { inPaperOrder } from './task-columns.js';
 

@@ -1,7 +1,7 @@
 import { usageError } from '../core/errors.js';
 import { DEFAULT_DATASET } from '../dataset/registry.js';
 import { defaultBaselineFor, type BaselineRow } from './baseline.js';
-import { measuresOf, resolveMeasureName, type ResultsDir } from './results-dir.js';
+import { measuresOf, resolveMeasureName, type ResultsDir } from '../results/results-folder.js';
 import { meanInOrder, taskColumns, type TaskColumn } from './task-columns.js';
 
 export interface TableRow {

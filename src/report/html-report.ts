@@ -4,7 +4,7 @@ import { compareResults, formatP, type RunComparison } from './compare-runs.js';
 import { buildComparisonWithDelta, type ComparisonTable, type TableOptions } from './comparison-table.js';
 import { escapeHtml } from './html-escape.js';
 import { formatAvg, formatPoints, renderTable } from './render-table.js';
-import { readTaskManifest, readTaskMetrics, resolveMeasureName, type ResultsDir } from './results-dir.js';
+import { readTaskManifest, readTaskMetrics, resolveMeasureName, type ResultsDir } from '../results/results-folder.js';
 import { barChartSvg } from './svg-bar-chart.js';
 import { seriesColor } from './chart-palette.js';
 import { distributionSvg, type RunDistribution } from './svg-distribution.js';

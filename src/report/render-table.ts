@@ -1,7 +1,7 @@
 import { usageError } from '../core/errors.js';
 import type { BaselineRow } from './baseline.js';
 import { buildComparisonWithDelta, type ComparisonTable, type TableOptions, type TableRow } from './comparison-table.js';
-import type { ResultsDir } from './results-dir.js';
+import type { ResultsDir } from '../results/results-folder.js';
 
 export const TABLE_FORMATS = ['text', 'md', 'csv', 'json', 'latex'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];

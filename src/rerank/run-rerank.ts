@@ -26,8 +26,8 @@ import { readRunFile } from '../eval/run-file.js';
 import type { LlmApi, LlmRequest, OpenAiClient } from '../llm/openai-client.js';
 import type { ResponseCache } from '../llm/response-cache.js';
 import { addUsage, emptyUsage, runRequests, type LlmUsage } from '../llm/run-requests.js';
-import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../pipeline/results-dir.js';
-import { readResultsDir, type RerankSummary, type RunSummary } from '../report/results-dir.js';
+import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../results/results-folder.js';
+import { readResultsDir, type RerankSummary, type RunSummary } from '../results/results-folder.js';
 import { BRIGHT_LISTWISE_SAMPLING, brightListwiseMessages, brightListwiseScores, parseBrightListwise } from './bright-listwise.js';
 import { fitDocument, type TokenCounter } from './prompt-guard.js';
 import { parseRelevanceScore, qwenRerankPrompt, qwenRerankPromptsPath, qwenRerankPrompts } from './qwen-rerank-prompts.js';
@@ -105,9 +105,11 @@ async function readCandidates(input: string, summary: RunSummary, topK: number):
 }
 
 /** `{id: content}` as ReasonIR and BRIGHT build it: a repeated id keeps its last row's text. */
-function documentTexts(loaded: LoadedTask): Map<string, string> {
+async function documentTexts(loaded: LoadedTask, signal?: AbortSignal): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
-  loaded.corpus.ids.forEach((id, index) => texts.set(id, loaded.corpus.texts[index]!));
+  for await (const batch of loaded.corpus.texts({ signal })) {
+    batch.texts.forEach((text, i) => texts.set(loaded.corpus.ids[batch.start + i]!, text));
+  }
   return texts;
 }
 
@@ -120,7 +122,7 @@ interface RerankedTask {
 }
 
 async function rerankTask(request: RerankRequest, input: TaskInput, loaded: LoadedTask): Promise<RerankedTask> {
-  const texts = documentTexts(loaded);
+  const texts = await documentTexts(loaded, request.signal);
   const queries = new Map<string, Query>(loaded.queries.map((query) => [query.id, query]));
   const candidates = new Map<string, RankedDoc[]>();
   for (const [queryId, docs] of input.run) {

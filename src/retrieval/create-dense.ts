@@ -1,4 +1,3 @@
-import { usageError } from '../core/errors.js';
 import { reasonirCacheDir } from '../core/cache-dir.js';
 import type { Retriever } from '../core/types.js';
 import { DenseEncoder } from '../encode/encoder.js';
@@ -8,8 +7,6 @@ import { modelIdentity } from '../encode/model-identity.js';
 import { parseDevice } from '../encode/ort-backend.js';
 import { DenseRetriever } from './dense/dense-retriever.js';
 import { PrecomputedRetriever } from './dense/precomputed-retriever.js';
-
-export { ShardPendingError } from './dense/dense-retriever.js';
 
 export interface DenseOptions {
   /** config name (configs/models/<name>.json) or a local model directory */
@@ -22,8 +19,7 @@ export interface DenseOptions {
   force?: boolean;
   /** cache root (default: REASONIR_CACHE or ~/.cache/reasonir); embeddings live in <root>/embeddings/ */
   cacheDir?: string;
-  shard?: { index: number; count: number };
-  long?: boolean;
+  /** interrupts a model download */
   signal?: AbortSignal;
   /** rows per cache chunk (the unit of resume and of sharding); default 2048 */
   chunkRows?: number;
@@ -35,9 +31,6 @@ export interface DenseOptions {
  */
 export async function createDenseRetriever(options: DenseOptions): Promise<Retriever> {
   const device = parseDevice(options.device);
-  if (options.shard && !(Number.isInteger(options.shard.index) && options.shard.index >= 0 && options.shard.index < options.shard.count)) {
-    throw usageError('bad_shard', `shard ${options.shard.index}/${options.shard.count}: the index must be 0..count-1`);
-  }
   const model = await loadModel(options.model, options.signal);
   const encoder = await DenseEncoder.open(model, device, options.batchTokens, { force: options.force });
   const cacheRoot = options.cacheDir ?? reasonirCacheDir();
@@ -48,10 +41,7 @@ export async function createDenseRetriever(options: DenseOptions): Promise<Retri
     identity: modelIdentity(model, fingerprint),
     cacheRoot,
     device,
-    long: options.long ?? false,
-    shard: options.shard,
     chunkRows: options.chunkRows,
-    signal: options.signal,
   });
 }
 

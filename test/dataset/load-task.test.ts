@@ -7,6 +7,7 @@ import { brightColumns, writeBrightParquet } from '../../tools/bright-parquet.mj
 import type { BrightRow } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { HarnessError } from '../../src/core/errors.js';
+import type { CorpusSource } from '../../src/core/types.js';
 import { fixturesRoot } from '../helpers/cli.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, fixtureData, hubEnvironment, tempDir } from './support.js';
@@ -17,6 +18,15 @@ interface ExampleJson {
   excluded_ids: string[];
   gold_ids: string[];
   gold_ids_long: string[];
+}
+
+async function textsOf(corpus: CorpusSource, from?: number): Promise<string[]> {
+  const texts: string[] = [];
+  for await (const batch of corpus.texts({ from })) {
+    expect(batch.start).toBe((from ?? 0) + texts.length);
+    texts.push(...batch.texts);
+  }
+  return texts;
 }
 
 /** The golden rows: BRIGHT examples as published (copied into test/fixtures/bright/examples). */
@@ -68,7 +78,14 @@ describe('loadTask from the Hub (test server)', () => {
     expect(loaded.corpus.ids).toHaveLength(63);
     // fixture documents are sorted by id and spread over 3 row groups: order must survive
     expect([...loaded.corpus.ids].sort()).toEqual(loaded.corpus.ids);
-    expect(loaded.corpus.texts[0]).toBe(`synthetic pony document 0: ${loaded.corpus.ids[0]!.replace(/[_/.]/g, ' ')}`);
+    const texts = await textsOf(loaded.corpus);
+    expect(texts).toHaveLength(63);
+    expect(texts[0]).toBe(`synthetic pony document 0: ${loaded.corpus.ids[0]!.replace(/[_/.]/g, ' ')}`);
+    // from a row: the stream starts exactly there, whatever row group holds it, and each batch is one row group
+    for (const from of [0, 1, 20, 21, 22, 62]) expect(await textsOf(loaded.corpus, from)).toEqual(texts.slice(from));
+    const batches: Array<[number, number]> = [];
+    for await (const batch of loaded.corpus.texts()) batches.push([batch.start, batch.texts.length]);
+    expect(batches.length).toBe(3);
     expect(loaded.warnings).toEqual([
       'documents/pony-00000-of-00001.parquet: 63 rows at revision f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1, 7894 at the pinned revision 3066d29; scores are not comparable with published ones',
     ]);
@@ -154,21 +171,17 @@ describe('loadTask from --data-dir, and data validation', () => {
     });
   });
 
-  it('reads only the document ids when asked (score --task), with the same judgments and checks', async () => {
-    const full = await loadTask({ task: 'pony', dataDir: fixtureData });
-    const idsOnly = await loadTask({ task: 'pony', dataDir: fixtureData, documentTexts: false });
-    expect(idsOnly.corpus).toEqual({ ids: full.corpus.ids });
-    expect([idsOnly.queries, idsOnly.warnings, idsOnly.corpusSha256, idsOnly.files]).toEqual([full.queries, full.warnings, full.corpusSha256, full.files]);
-
-    // the text column is not decoded at all: a null content (which a full load refuses) goes unnoticed
+  it('decodes document ids only; texts are read when the corpus is streamed, and checked then', async () => {
+    // the text column is not decoded by loading: a null content goes unnoticed until the texts are read
     const documents = allGold().map(([id, content], i): [string, string] => [id, i === 1 ? (null as unknown as string) : content]);
     const dir = dataDir('ids-only', { documents });
-    await expect(loadTask({ task: 'pony', dataDir: dir })).rejects.toMatchObject({ message: expect.stringContaining('has a null "content"') });
-    expect((await loadTask({ task: 'pony', dataDir: dir, documentTexts: false })).corpus.ids).toEqual(documents.map(([id]) => id));
+    const loaded = await loadTask({ task: 'pony', dataDir: dir });
+    expect(loaded.corpus.ids).toEqual(documents.map(([id]) => id));
+    await expect(textsOf(loaded.corpus)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('has a null "content"') });
 
-    // ...but the exclusion checks still run
+    // the exclusion checks run at load time
     const missing = dataDir('ids-only-missing-excluded', { examples: (rows) => rows.map((row, i) => (i === 2 ? { ...row, excluded_ids: ['Pony/nowhere.txt'] } : row)), documents: allGold() });
-    await expect(loadTask({ task: 'pony', dataDir: missing, documentTexts: false })).rejects.toMatchObject({
+    await expect(loadTask({ task: 'pony', dataDir: missing })).rejects.toMatchObject({
       exitCode: 3,
       message: expect.stringContaining('query "2" excludes 1 id(s) that are not in the corpus ("Pony/nowhere.txt")'),
     });
@@ -181,7 +194,7 @@ describe('loadTask from --data-dir, and data validation', () => {
     const dir = dataDir('warnings', { documents });
     const loaded = await loadTask({ task: 'pony', dataDir: dir });
     expect(loaded.corpus.ids).toHaveLength(documents.length);
-    expect(loaded.corpus.texts.slice(-2)).toEqual(['first', 'second']);
+    expect((await textsOf(loaded.corpus)).slice(-2)).toEqual(['first', 'second']);
     expect(loaded.warnings).toContain('pony documents: 1 document id(s) occur more than once ("Pony/dup.txt"); BRIGHT keeps one score per id');
     expect(loaded.warnings.find((warning) => warning.includes('gold id(s)'))).toMatch(new RegExp(`^pony documents: \\d+ gold id\\(s\\) of \\d+ quer(y is|ies are) not in the corpus \\("${missing[0]}"`));
     // the placeholder never leaks into the queries
@@ -219,7 +232,8 @@ describe('loadTask from --data-dir, and data validation', () => {
     cpSync(fixtureData, copy, { recursive: true });
     const [a, b] = await Promise.all([loadTask({ task: 'pony', dataDir: copy }), loadTask({ task: 'pony', dataDir: fixtureData })]);
     expect(a.queries).toEqual(b.queries);
-    expect(a.corpus).toEqual(b.corpus);
+    expect(a.corpus.ids).toEqual(b.corpus.ids);
+    expect(await textsOf(a.corpus)).toEqual(await textsOf(b.corpus));
     expect(a.corpusSha256).toBe(b.corpusSha256);
   });
 });

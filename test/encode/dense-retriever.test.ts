@@ -2,10 +2,13 @@ import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Candidates, Retriever } from '../../src/core/types.js';
+import { memoryCorpus } from '../../src/core/corpus-source.js';
+import { noProgress } from '../../src/core/progress.js';
+import type { Candidates, Retriever, SliceReport } from '../../src/core/types.js';
+import { retrieve } from '../../src/pipeline/retrieve.js';
 import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
 import { cacheKey, shardChunks } from '../../src/encode/cache/embedding-cache.js';
-import { createDenseRetriever, createPrecomputedRetriever, ShardPendingError } from '../../src/retrieval/create-dense.js';
+import { createDenseRetriever, createPrecomputedRetriever } from '../../src/retrieval/create-dense.js';
 import { fixtureModelDir } from './helpers.js';
 // @ts-expect-error plain JS helper shared with the child processes
 import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
@@ -24,10 +27,15 @@ afterAll(async () => {
   for (const root of roots) await fs.rm(root, { recursive: true, force: true });
 });
 
-async function collect(retriever: Retriever, depth = 20): Promise<Candidates[]> {
+async function collect(retriever: Retriever, depth = 20, revision?: string): Promise<Candidates[]> {
   const out: Candidates[] = [];
-  for await (const candidates of retriever.retrieve({ task: 'biology', corpus, corpusSha256: 'synthetic-700', queries, depth })) out.push(candidates);
+  for await (const candidates of retrieve(retriever, { task: 'biology', corpus, corpusSha256: 'synthetic-700', queries, depth, revision })) out.push(candidates);
   return out;
+}
+
+function encodeSlice(retriever: Retriever, index: number, count: number): Promise<SliceReport> {
+  const context = { task: 'biology', dataset: { repo: 'local', revision: 'local', corpusSha256: 'synthetic-700' }, long: false, progress: noProgress };
+  return retriever.indexSlice!(memoryCorpus(corpus), context, { index, count });
 }
 
 function keyDirs(root: string): string[] {
@@ -75,12 +83,14 @@ describe('dense retriever on tiny-bert (local model directory)', () => {
     expect(again.map((c) => Array.from(c.scores))).toEqual(first.map((c) => Array.from(c.scores)));
     // the same documents under another revision name share the key (content, not the name typed); other
     // documents get a new document key and keep the query key
+    await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root }), 20, 'other');
+    expect(keyDirs(root).sort()).toEqual(before);
     const other = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
-    for await (const _ of other.retrieve({ task: 'biology', corpus, corpusSha256: 'synthetic-700-edited', queries, depth: 5 })) void _;
+    for await (const _ of retrieve(other, { task: 'biology', corpus, corpusSha256: 'synthetic-700-edited', queries, depth: 5 })) void _;
     expect(keyDirs(root).length).toBe(before.length + 1);
     // leetcode has a different query instruction in this model's reasonir.json: a new query key, document key unchanged
     const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
-    for await (const _ of retriever.retrieve({ task: 'leetcode', corpus, corpusSha256: 'synthetic-700', queries, depth: 5 })) void _;
+    for await (const _ of retrieve(retriever, { task: 'leetcode', corpus, corpusSha256: 'synthetic-700', queries, depth: 5 })) void _;
     expect(keyDirs(root).length).toBe(before.length + 2);
   });
 
@@ -91,16 +101,20 @@ describe('dense retriever on tiny-bert (local model directory)', () => {
     expect(cacheKey(parts)).not.toBe(cacheKey({ ...parts, instruction: 'x' }));
   });
 
-  it('shards: each i/n run caches its slice; the run that completes the key assembles it and scores', async () => {
+  it('slices: each i/n call caches its slice and reports it; the call that completes the key assembles it', async () => {
     const root = tempRoot();
     const whole = tempRoot();
     const expected = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: whole, chunkRows: 64 }));
-    for (const index of [2, 0]) {
-      const run = collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 64, shard: { index, count: 3 } }));
-      await expect(run).rejects.toBeInstanceOf(ShardPendingError);
-      await expect(run).rejects.toMatchObject({ exitCode: 0, code: 'shard.pending' });
-    }
-    const last = await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 64, shard: { index: 1, count: 3 } }));
+    const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root, chunkRows: 64 });
+    // 700 rows = 11 chunks of 64: slices of 3, 4 and 4 chunks
+    expect(await encodeSlice(retriever, 2, 3)).toEqual({ start: 448, end: 700, built: 252, cachedRows: 252, totalRows: 700, chunkRows: 64, complete: false });
+    expect(await encodeSlice(retriever, 0, 3)).toEqual({ start: 0, end: 192, built: 192, cachedRows: 444, totalRows: 700, chunkRows: 64, complete: false });
+    // a requeued slice finds its chunks cached and encodes nothing
+    expect(await encodeSlice(retriever, 0, 3)).toMatchObject({ built: 0, cachedRows: 444, complete: false });
+    expect(await encodeSlice(retriever, 1, 3)).toEqual({ start: 192, end: 448, built: 256, cachedRows: 700, totalRows: 700, chunkRows: 64, complete: true });
+    // more shards than chunks: the extra ones have nothing to do
+    expect(await encodeSlice(retriever, 0, 20)).toMatchObject({ start: 0, end: 0, built: 0, complete: true });
+    const last = await collect(retriever);
     expect(last.map((c) => Array.from(c.docIndices!))).toEqual(expected.map((c) => Array.from(c.docIndices!)));
     expect(last.map((c) => Array.from(c.scores))).toEqual(expected.map((c) => Array.from(c.scores)));
     const sharded = keyDirs(root).map((dir) => path.join(dir, 'embeddings.arrow')).sort();

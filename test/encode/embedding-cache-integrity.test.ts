@@ -53,7 +53,7 @@ describe('embedding cache integrity', () => {
   it('a flipped byte in embeddings.arrow is reported, and the rows are encoded again to the same bytes', async () => {
     const first = encoder();
     const made = await ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: first.encode });
-    expect(made.complete).toBe(true);
+    expect(made.entry).not.toBeNull();
     const file = path.join(keyDirectory(root, cacheKey(parts)), 'embeddings.arrow');
     const good = readFileSync(file);
     expect(readFileSync(`${file}.crc32`, 'utf8')).toMatch(/^[0-9a-f]{8}\n$/);
@@ -63,7 +63,7 @@ describe('embedding cache integrity', () => {
     writeFileSync(file, damaged);
     const second = encoder();
     const { value, stderr } = await captured(() => ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: second.encode }));
-    expect(value.complete).toBe(true);
+    expect(value.entry).not.toBeNull();
     expect(stderr).toMatch(new RegExp(`^warning: cache: ${file.replace(/[.]/g, '\\.')} is damaged \\(its CRC-32 is [0-9a-f]{8}, .*records [0-9a-f]{8}\\); removing it and encoding those rows again\\n$`));
     expect(second.calls).toEqual([[0, 4], [4, 8], [8, 10]]);
     expect(readFileSync(file).equals(good)).toBe(true);
@@ -77,14 +77,14 @@ describe('embedding cache integrity', () => {
   it('a damaged chunk from an earlier shard is re-encoded before assembly', async () => {
     const shard = encoder();
     const partial = await ensureEmbeddings(root, { parts, ids, chunkRows: 4, shard: { index: 0, count: 3 }, encode: shard.encode });
-    expect(partial.complete).toBe(false);
+    expect(partial.entry).toBeNull();
     const chunk = path.join(keyDirectory(root, cacheKey(parts)), 'chunks', '000000.arrow');
     const bytes = readFileSync(chunk);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0x10, bytes.length - 100);
     writeFileSync(chunk, bytes);
     const rest = encoder();
     const { value, stderr } = await captured(() => ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: rest.encode }));
-    expect(value.complete).toBe(true);
+    expect(value.entry).not.toBeNull();
     expect(stderr).toContain(`cache: ${chunk} is damaged`);
     // chunks 1 and 2 first, then chunk 0 again after the damage was found
     expect(rest.calls).toEqual([[4, 8], [8, 10], [0, 4]]);

@@ -1,11 +1,11 @@
 // Runs the dense retriever (compiled dist/) on a synthetic corpus; spawned by the interruption tests.
-// argv: cacheDir docCount chunkRows [shard i/n]; prints "done <n candidates>" on success.
+// argv: cacheDir docCount chunkRows; prints "done <n candidates>" on success.
 import { createDenseRetriever } from '../../dist/retrieval/create-dense.js';
 import { interruptSignal } from '../../dist/cli/interrupt.js';
+import { retrieve } from '../../dist/pipeline/retrieve.js';
 import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
 
-const [cacheDir, docCount, chunkRows, shardText] = process.argv.slice(2);
-const shard = shardText ? { index: Number(shardText.split('/')[0]), count: Number(shardText.split('/')[1]) } : undefined;
+const [cacheDir, docCount, chunkRows] = process.argv.slice(2);
 const signal = interruptSignal();
 const corpus = syntheticCorpus(Number(docCount));
 try {
@@ -15,11 +15,10 @@ try {
     cacheDir,
     chunkRows: Number(chunkRows),
     batchTokens: 2048,
-    shard,
     signal,
   });
   let count = 0;
-  for await (const _ of retriever.retrieve({ task: 'biology', corpus, corpusSha256: 'synthetic', queries: syntheticQueries(5), depth: 10, signal })) count++;
+  for await (const _ of retrieve(retriever, { task: 'biology', corpus, corpusSha256: 'synthetic', queries: syntheticQueries(5), depth: 10, signal })) count++;
   process.stdout.write(`done ${count}\n`);
 } catch (error) {
   process.stderr.write(`${error.name}: ${error.message}\n`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
+import { retrieve } from '../../src/pipeline/retrieve.js';
 import { createDenseRetriever } from '../../src/retrieval/create-dense.js';
 import { repoRoot } from '../helpers/cli.js';
 // @ts-expect-error plain JS helper shared with the child processes
@@ -48,7 +49,7 @@ async function encodeInProcess(root: string, signal?: AbortSignal): Promise<numb
   });
   let count = 0;
   const input = { task: 'biology', corpus: syntheticCorpus(DOCS), corpusSha256: 'synthetic', queries: syntheticQueries(5), depth: 10, signal };
-  for await (const _ of retriever.retrieve(input)) count++;
+  for await (const _ of retrieve(retriever, input)) count++;
   return count;
 }
 

@@ -51,18 +51,67 @@ describe('reasonir eval (command line)', () => {
     expect(excludedChecked).toBeGreaterThan(1000);
   });
 
-  it('prints summary.json with --json and refuses to write into a non-empty --out', async () => {
+  it('prints summary.json with --json; a rerun into the same --out converges to the same files, anything else is refused', async () => {
     const out = path.join(work, 'pony');
-    const first = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--json'], {
-      env: { REASONIR_CACHE: path.join(work, 'cache') },
-    });
+    const env = { REASONIR_CACHE: path.join(work, 'cache') };
+    const first = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--json'], { env });
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ retriever: 'bm25', queries: 'original', headline: 'NDCG@10', dataset: { revision: 'local' } });
     expect(summary.tasks.pony.num_queries).toBe(112);
-    const again = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out]);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('already contains files');
+    const files = ['summary.json', 'pony/run.trec', 'pony/score.json', 'pony/results.json', 'pony/metrics.json', 'pony/per_query.tsv'];
+    const before = await Promise.all(files.map((file) => fs.readFile(path.join(out, file))));
+
+    // a requeued or repeated run: same setting, same folder
+    const again = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '--json'], { env });
+    expect(again.stderr).not.toMatch(/error/i);
+    expect(again.code).toBe(0);
+    expect(await Promise.all(files.map((file) => fs.readFile(path.join(out, file))))).toEqual(before);
+    expect((await fs.readdir(out)).sort()).toEqual(['pony', 'summary.json']);
+
+    const otherSetting = await runReasonir(['eval', '--task', 'pony', '--queries', 'gpt4', '--data-dir', fixtureData, '--out', out], { env });
+    expect(otherSetting.code).toBe(2);
+    expect(otherSetting.stderr).toContain('holds results of another setting (bm25, not bm25 +gpt4)');
+
+    const foreign = path.join(work, 'foreign');
+    await fs.mkdir(foreign);
+    await fs.writeFile(path.join(foreign, 'notes.txt'), 'mine');
+    const refused = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', foreign], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('already contains files and is not a reasonir results folder');
+  });
+
+  it('a second writer of the same --out stops with exit 2 while the first holds it; a dead holder\'s lock is taken over', async () => {
+    const out = path.join(work, 'locked');
+    await fs.mkdir(out);
+    const env = { REASONIR_CACHE: path.join(work, 'cache') };
+    // this test process is alive on this host: its lock is live
+    await fs.writeFile(path.join(out, '.reasonir.lock'), `${JSON.stringify({ pid: process.pid, hostname: os.hostname(), started: '2026-01-01T00:00:00.000Z' })}\n`);
+    const second = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out], { env });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`is being written by another reasonir process (pid ${process.pid} on ${os.hostname()}`);
+    expect(existsSync(path.join(out, 'summary.json'))).toBe(false);
+
+    // a process that no longer exists (spawned and finished): its lock is stale
+    const gone = spawn(process.execPath, ['-e', '']);
+    const deadPid = gone.pid!;
+    await new Promise((resolve) => gone.on('close', resolve));
+    await fs.writeFile(path.join(out, '.reasonir.lock'), `${JSON.stringify({ pid: deadPid, hostname: os.hostname(), started: '2026-01-01T00:00:00.000Z' })}\n`);
+    const takeover = await runReasonir(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out], { env });
+    expect(takeover.code).toBe(0);
+    expect((await fs.readdir(out)).sort()).toEqual(['pony', 'summary.json']);
+  });
+
+  it('two evals started together into one --out: one writes, the other waits for nothing and says why', async () => {
+    const out = path.join(work, 'race');
+    const env = { REASONIR_CACHE: path.join(work, 'cache') };
+    const args = ['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out];
+    const results = await Promise.all([runReasonir(args, { env }), runReasonir(args, { env })]);
+    const codes = results.map((result) => result.code).sort();
+    // whichever order they ran in, neither crashes: both finished (one after the other) or one was refused
+    for (const result of results) expect([0, 2]).toContain(result.code);
+    if (codes[0] === 0 && codes[1] === 2) expect(results.find((r) => r.code === 2)!.stderr).toContain('is being written by another reasonir process');
+    expect((await fs.readdir(out)).sort()).toEqual(['pony', 'summary.json']);
   });
 
   it('evaluates reasoning queries and the long-document setting', async () => {
@@ -165,11 +214,11 @@ describe('reasonir eval flag combinations', () => {
   it('refuses retriever-specific flags with another retriever', async () => {
     const shard = await runReasonir(['eval', '--task', 'pony', '--shard', '0/2']);
     expect(shard.code).toBe(2);
-    expect(shard.stderr).toContain('--shard needs --retriever dense');
+    expect(shard.stderr).toContain('--shard belongs to `reasonir encode --shard i/n`');
     const docEmb = await runReasonir(['eval', '--task', 'pony', '--retriever', 'dense', '--model', 'bge', '--doc-emb', 'x.npy']);
     expect(docEmb.code).toBe(2);
     expect(docEmb.stderr).toContain('--doc-emb needs --retriever embeddings');
-    const badShard = await runReasonir(['eval', '--task', 'pony', '--retriever', 'dense', '--shard', '2/2']);
+    const badShard = await runReasonir(['encode', '--task', 'pony', '--retriever', 'dense', '--shard', '2/2']);
     expect(badShard.code).toBe(2);
     expect(badShard.stderr).toContain('0 <= i < n');
   });

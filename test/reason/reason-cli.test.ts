@@ -30,7 +30,7 @@ describe('reasonir reason and eval --queries FILE', () => {
     const result = await runReasonir(['reason', '--task', 'pony', '--endpoint', server.baseUrl, '--model', 'test-model', '--data-dir', fixtureData, '--out', out, '--max-tokens', '512', '--concurrency', '1'], { env: env() });
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
-    const task = await loadTask({ task: 'pony', dataDir: fixtureData, documentTexts: false });
+    const task = await loadTask({ task: 'pony', dataDir: fixtureData });
     const sent = server.completions();
     expect(sent).toHaveLength(112);
     expect(sent[0]!.body).toMatchObject({ model: 'test-model', temperature: 0.8, top_p: 0.8, max_tokens: 512, seed: 42, messages: brightReasonMessages(task.queries[0]!.text) });
@@ -56,7 +56,7 @@ describe('reasonir reason and eval --queries FILE', () => {
   });
 
   it('a queries file holding the gpt4_reason texts gives the same run as --queries gpt4', async () => {
-    const gpt4 = await loadTask({ task: 'pony', dataDir: fixtureData, queries: 'gpt4', documentTexts: false });
+    const gpt4 = await loadTask({ task: 'pony', dataDir: fixtureData, queries: 'gpt4' });
     const file = path.join(work, 'gpt4-as-file.json');
     await fs.writeFile(file, JSON.stringify({ format: QUERIES_FORMAT, task: 'pony', source: {}, queries: gpt4.queries.map((q) => ({ id: q.id, query: q.text })) }));
     const viaFile = await runReasonir(['eval', '--task', 'pony', '--queries', file, '--data-dir', fixtureData, '--out', path.join(work, 'via-file'), '--json'], { env: env() });
@@ -67,7 +67,7 @@ describe('reasonir reason and eval --queries FILE', () => {
   });
 
   it('checks the ids and the task of a queries file before any work', async () => {
-    const task = await loadTask({ task: 'pony', dataDir: fixtureData, documentTexts: false });
+    const task = await loadTask({ task: 'pony', dataDir: fixtureData });
     const write = async (name: string, value: unknown) => {
       const file = path.join(work, name);
       await fs.writeFile(file, JSON.stringify(value));

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResultsDirs } from '../../src/report/results-dir.js';
+import { readResultsDirs } from '../../src/results/results-folder.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, hubEnvironment } from '../dataset/support.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBaselineFile, loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
 import { checkAgainst, chooseBaselineRow, writeBaselineFile } from '../../src/report/check.js';
-import { readResultsDir } from '../../src/report/results-dir.js';
+import { readResultsDir } from '../../src/results/results-folder.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');

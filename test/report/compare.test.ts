@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareResults, renderRunComparison } from '../../src/report/compare-runs.js';
-import { readResultsDirs } from '../../src/report/results-dir.js';
+import { readResultsDirs } from '../../src/results/results-folder.js';
 import { pairedPermutationTest, pairedTTest } from '../../src/report/paired-tests.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
 

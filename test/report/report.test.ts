@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
 import { buildHtmlReport } from '../../src/report/html-report.js';
-import { readResultsDirs } from '../../src/report/results-dir.js';
+import { readResultsDirs } from '../../src/results/results-folder.js';
 import { distributionSvg } from '../../src/report/svg-distribution.js';
 import { seriesColor } from '../../src/report/chart-palette.js';
 import { countColours } from './png-pixels.js';

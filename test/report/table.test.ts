@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
 import { buildComparisonTable, buildComparisonWithDelta } from '../../src/report/comparison-table.js';
 import { renderComparison, renderTable } from '../../src/report/render-table.js';
-import { readResultsDirs } from '../../src/report/results-dir.js';
+import { readResultsDirs } from '../../src/results/results-folder.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Candidates } from '../../src/core/types.js';
 import { buildRankedList } from '../../src/eval/build-run.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
+import { retrieve } from '../../src/pipeline/retrieve.js';
 
 describe('BM25 over a corpus with a repeated document id', () => {
   it('ranks the id once, at its first row with its last row\'s score, as BRIGHT\'s {docid: score} dict does', async () => {
@@ -10,7 +11,7 @@ describe('BM25 over a corpus with a repeated document id', () => {
     const texts = ['apple banana', 'cherry', 'cherry', 'cherry', 'cherry', 'cherry', 'apple'];
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
     const candidates: Candidates[] = [];
-    for await (const item of retriever.retrieve({
+    for await (const item of retrieve(retriever, {
       task: 'test',
       corpus: { ids, texts },
       corpusSha256: 'duplicate-ids-test',

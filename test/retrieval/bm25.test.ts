@@ -2,7 +2,10 @@ import { mkdtempSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Candidates, Query, RetrievalInput } from '../../src/core/types.js';
+import type { Candidates, CorpusSource, Query } from '../../src/core/types.js';
+import { noProgress } from '../../src/core/progress.js';
+import { memoryCorpus } from '../../src/core/corpus-source.js';
+import { retrieve, type RetrieveRequest } from '../../src/pipeline/retrieve.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { buildRankedList } from '../../src/eval/build-run.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
@@ -33,7 +36,7 @@ const queries: Query[] = goldenQueries.map((query) => ({
   goldIdsLong: [],
   excludedIds: query.excluded_ids.filter((id) => id !== 'N/A'),
 }));
-const goldenInput = (overrides: Partial<RetrievalInput> = {}): RetrievalInput => ({
+const goldenInput = (overrides: Partial<RetrieveRequest> = {}): RetrieveRequest => ({
   task: 'golden',
   corpus,
   corpusSha256: 'golden-bm25-corpus',
@@ -56,7 +59,7 @@ function indexOfTokens(documents: string[][], pruneAt?: number): AnalyzedIndex {
 /** Analyzes the texts on `threads` threads, folding each chunk into the index as it arrives (as the retriever does). */
 async function indexOfTexts(texts: readonly string[], threads: number): Promise<AnalyzedIndex> {
   const builder = new AnalyzedIndexBuilder();
-  await analyzeCorpus(texts, { threads }, (chunk) => builder.add(chunk));
+  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }).texts(), { threads }, (chunk) => builder.add(chunk));
   return builder.finish();
 }
 
@@ -149,11 +152,11 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
 
   it('hands worker chunks over in corpus order and stops on a consumer error', async () => {
     const sizes: number[] = [];
-    await analyzeCorpus(corpus.texts, { threads: 2 }, (chunk) => sizes.push(chunk.docOffsets.length - 1));
+    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, (chunk) => sizes.push(chunk.docOffsets.length - 1));
     expect(sizes.length).toBeGreaterThan(2);
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
     let calls = 0;
-    const failing = analyzeCorpus(corpus.texts, { threads: 2 }, () => {
+    const failing = analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, () => {
       if (++calls === 2) throw new Error('consumer failed');
     });
     await expect(failing).rejects.toThrow('consumer failed');
@@ -177,7 +180,7 @@ describe('BM25 retriever: the golden run end to end', () => {
 
   it('reproduces every document, rank and float32 score of all 63 queries x 1000', async () => {
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
-    const candidates = await collect(retriever.retrieve(goldenInput()));
+    const candidates = await collect(retrieve(retriever, goldenInput()));
     expect(candidates.map((c) => c.queryId)).toEqual(goldenQueries.map((q) => q.id));
     let compared = 0;
     const mismatches: string[] = [];
@@ -199,7 +202,7 @@ describe('BM25 retriever: the golden run end to end', () => {
   it('hands over an exact subset: all scoring documents plus enough zero-score ones in row order', async () => {
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
     const empty = queries.find((q) => q.id === 'edge_empty')!;
-    const [candidates] = await collect(retriever.retrieve(goldenInput({ queries: [empty], depth: 10 })));
+    const [candidates] = await collect(retrieve(retriever, goldenInput({ queries: [empty], depth: 10 })));
     const quota = 10 + new Set(empty.excludedIds).size;
     expect([...candidates!.docIndices!]).toEqual(Array.from({ length: quota }, (_, i) => i));
     expect([...candidates!.scores].every((score) => score === 0)).toBe(true);
@@ -229,11 +232,18 @@ describe('BM25 analyzed-index cache', () => {
 
   it('writes the index once and serves a second run from it without analyzing', async () => {
     const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
-    const built = await collect(retriever.retrieve(goldenInput({ queries: firstQueries })));
+    const built = await collect(retrieve(retriever, goldenInput({ queries: firstQueries })));
     cacheFile();
-    // same corpus hash, different texts: only a cache hit can still produce the original scores
-    const blanked = { ids: corpus.ids, texts: corpus.texts.map(() => '') };
-    const cached = await collect(retriever.retrieve(goldenInput({ queries: firstQueries, corpus: blanked })));
+    // same corpus hash, and a corpus whose texts cannot be read: the cache hit must not need them
+    const untouchable: CorpusSource = {
+      ids: corpus.ids,
+      texts: () => {
+        throw new Error('a BM25 index-cache hit read the document texts');
+      },
+    };
+    const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+    const index = await retriever.index(untouchable, context);
+    const cached = await collect(retriever.search(index, firstQueries, 1000, context));
     expect(cached).toEqual(built);
   });
 
@@ -248,13 +258,13 @@ describe('BM25 analyzed-index cache', () => {
     });
     let rebuilt: Candidates[];
     try {
-      rebuilt = await collect(new Bm25Retriever({ cacheDir, threads: 1 }).retrieve(goldenInput({ queries: firstQueries })));
+      rebuilt = await collect(retrieve(new Bm25Retriever({ cacheDir, threads: 1 }), goldenInput({ queries: firstQueries })));
     } finally {
       spy.mockRestore();
     }
     expect(warnings.join('')).toMatch(/BM25 index cache .* is unusable \(checksum mismatch/);
     expect((await fs.stat(file)).size).toBe(size);
-    const fresh = await collect(new Bm25Retriever({ cacheDir: null, threads: 1 }).retrieve(goldenInput({ queries: firstQueries })));
+    const fresh = await collect(retrieve(new Bm25Retriever({ cacheDir: null, threads: 1 }), goldenInput({ queries: firstQueries })));
     expect(rebuilt).toEqual(fresh);
   });
 
@@ -347,20 +357,20 @@ describe('BM25 retriever: interruption and bad input', () => {
     const controller = new AbortController();
     controller.abort();
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
-    await expect(collect(retriever.retrieve(goldenInput({ signal: controller.signal })))).rejects.toMatchObject({ code: 'interrupted' });
+    await expect(collect(retrieve(retriever, goldenInput({ signal: controller.signal })))).rejects.toMatchObject({ code: 'interrupted' });
   });
 
   it('stops the analysis workers when interrupted midway', async () => {
     const controller = new AbortController();
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
-    const running = collect(retriever.retrieve(goldenInput({ signal: controller.signal })));
+    const running = collect(retrieve(retriever, goldenInput({ signal: controller.signal })));
     setTimeout(() => controller.abort(), 5);
     await expect(running).rejects.toBeInstanceOf(HarnessError);
   });
 
   it('refuses an empty corpus and invalid parameters with clear errors', async () => {
     const retriever = new Bm25Retriever({ cacheDir: null });
-    await expect(collect(retriever.retrieve(goldenInput({ corpus: { ids: [], texts: [] } })))).rejects.toMatchObject({ code: 'data.empty_corpus' });
+    await expect(collect(retrieve(retriever, goldenInput({ corpus: { ids: [], texts: [] } })))).rejects.toMatchObject({ code: 'data.empty_corpus' });
     expect(() => new Bm25Retriever({ b: 2 })).toThrow(/b must be in \[0, 1\]/);
   });
 });

@@ -4,7 +4,7 @@ import { dataError, regressionError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { loadBaselineFile, type BaselineRow } from '../../report/baseline.js';
 import { baselineFromResults, checkAgainst, chooseBaselineRow, renderCheckReport, writeBaselineFile } from '../../report/check.js';
-import { readResultsDir, type ResultsDir } from '../../report/results-dir.js';
+import { readResultsDir, type ResultsDir } from '../../results/results-folder.js';
 import { enforceComparable } from '../../report/comparable.js';
 import { parseTaskList } from '../../dataset/registry.js';
 import type { CommandContext } from '../program.js';

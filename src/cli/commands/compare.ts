@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
 import { compareResults, renderRunComparison } from '../../report/compare-runs.js';
 import { DEFAULT_ROUNDS, DEFAULT_SEED } from '../../report/paired-tests.js';
-import { readResultsDirs } from '../../report/results-dir.js';
+import { readResultsDirs } from '../../results/results-folder.js';
 import { enforceComparable } from '../../report/comparable.js';
 import type { CommandContext } from '../program.js';
 

@@ -12,7 +12,7 @@ import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
 import { formatDuration } from '../../core/progress.js';
 import { evalTerminal } from '../eval-terminal.js';
 import { terminalWidth } from '../terminal-width.js';
-import { parseDepth, parseShard, parsePositiveInteger } from '../parse-options.js';
+import { parseDepth, parsePositiveInteger } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
 
 export function register(program: Command, { io, argv }: CommandContext): void {
@@ -33,7 +33,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-tokens <n>', 'token budget per encoding batch', parsePositiveInteger)
     .option('--force', 'run a checkpoint of over 2B parameters on the CPU anyway (hours to days per task)')
-    .option('--shard <i/n>', 'encode only shard i of n of each corpus (embedding cache); scoring runs once all shards exist', parseShard)
+    .addOption(new Option('--shard <i/n>', 'moved to `reasonir encode --shard`').hideHelp())
     .option('--doc-emb <file>', 'precomputed document embeddings (.npy or .arrow); {task} is replaced by the task name')
     .option('--query-emb <file>', 'precomputed query embeddings (.npy or .arrow); {task} is replaced by the task name')
     .option('--measures <list>', 'more measures for metrics.json and summary.json, any spelling (nDCG@20,AP@100,RR@10,Success@5,Judged@10); BRIGHT\'s 25 and Recall@1000 are always scored')
@@ -44,7 +44,10 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       if (withoutLong.length > 0) {
         throw usageError('no_long_corpus', `--long: ${withoutLong.join(', ')} ha${withoutLong.length > 1 ? 've' : 's'} no long-document corpus`);
       }
-      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--shard': options.shard, '--force': options.force };
+      if (options.shard !== undefined) {
+        throw usageError('shard_moved', '--shard belongs to `reasonir encode --shard i/n` (it builds one slice of the index); then `reasonir eval` without --shard gathers the slices and scores');
+      }
+      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--force': options.force };
       const embeddingsOnly = { '--doc-emb': options.docEmb, '--query-emb': options.queryEmb };
       for (const [flag, value] of Object.entries(denseOnly)) {
         if (value !== undefined && options.retriever !== 'dense') throw usageError('flag_needs_dense', `${flag} needs --retriever dense`);
@@ -70,7 +73,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       const queries = await resolveQueries(options.queries, tasks);
       const signal = io.signal;
       const terminal = evalTerminal();
-      const { outDir, summary, pending } = await runEvaluation({
+      const { outDir, summary } = await runEvaluation({
         tasks,
         extraMeasures,
         retriever: {
@@ -79,11 +82,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           device: options.device,
           batchTokens: options.batchTokens,
           force: options.force,
-          shard: options.shard,
           docEmbeddings: options.docEmb,
           queryEmbeddings: options.queryEmb,
-          long: options.long,
-          signal,
         },
         queries: queries.variant,
         ...(queries.file ? { queriesFile: queries.file } : {}),
@@ -98,10 +98,6 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         observer: terminal,
         ...(options.compareAs !== undefined ? { compareAs: options.compareAs } : {}),
       });
-      if (Object.keys(summary.tasks).length === 0) {
-        log.info(`shard ${options.shard?.index}/${options.shard?.count} encoded; ${pending.join(', ')} will be scored by the run that completes the last shard`);
-        return;
-      }
       const done = Object.keys(summary.tasks).length;
       log.info(`${done} task${done === 1 ? '' : 's'} in ${formatDuration(terminal.elapsedSeconds())}; results in ${outDir}`);
       if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -8,7 +8,7 @@ import { writeBrightOutputs } from '../../export/bright-outputs.js';
 import { formatModelMeta } from '../../export/model-meta.js';
 import { mtebFiles } from '../../export/mteb-results.js';
 import { readExportTasks } from '../../export/results-folder.js';
-import { readResultsDir, readTaskManifest } from '../../report/results-dir.js';
+import { readResultsDir, readTaskManifest } from '../../results/results-folder.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import type { CommandContext } from '../program.js';
 

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../core/atomic-file.js';
 import { log } from '../../core/log.js';
 import { resolveBaselineOption } from '../../report/baseline.js';
 import { buildHtmlReport } from '../../report/html-report.js';
-import { readResultsDirs } from '../../report/results-dir.js';
+import { readResultsDirs } from '../../results/results-folder.js';
 import { enforceComparable } from '../../report/comparable.js';
 
 export function register(program: Command): void {

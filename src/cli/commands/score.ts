@@ -91,7 +91,7 @@ async function fromTask(runPath: string, task: string, options: { long: boolean;
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
-    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', documentTexts: false, signal }),
+    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', signal }),
   ]);
   checkCorpusCoverage(rawRun, loaded.corpus.ids, `${task}${options.long ? ' (long documents)' : ''}`, options.strict);
   const { run, removed } = removeExcludedIds(rawRun, loaded.queries);

@@ -3,7 +3,7 @@ import { usageError } from '../../core/errors.js';
 import { loadPublishedBaselines, resolveBaselineOption } from '../../report/baseline.js';
 import { buildComparisonTable } from '../../report/comparison-table.js';
 import { parseTableFormat, renderTable } from '../../report/render-table.js';
-import { readResultsDirs } from '../../report/results-dir.js';
+import { readResultsDirs } from '../../results/results-folder.js';
 import { enforceComparable } from '../../report/comparable.js';
 import type { OutputStream } from '../../core/run-context.js';
 import type { CommandContext } from '../program.js';

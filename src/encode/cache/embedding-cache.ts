@@ -29,7 +29,7 @@ export interface CacheRequest {
   ids: readonly string[];
   chunkRows?: number;
   shard?: { index: number; count: number };
-  /** Encodes rows [start, end) of the collection. */
+  /** Encodes rows [start, end) of the collection; called for ascending, non-overlapping ranges. */
   encode: (start: number, end: number) => Promise<{ vectors: Float32Array; dim: number }>;
   /** Told how many rows were already cached when the work starts, and after each chunk. */
   onProgress?: (doneRows: number, totalRows: number) => void;
@@ -43,7 +43,20 @@ export interface CacheEntry {
   dim: number;
 }
 
-export type CacheOutcome = { complete: true; entry: CacheEntry } | { complete: false; key: string; chunksPresent: number; chunksTotal: number };
+export interface CacheOutcome {
+  key: string;
+  /** The assembled embeddings; null while some other shard's chunks are missing. */
+  entry: CacheEntry | null;
+  /** The rows this request's shard covers, `[start, end)`. */
+  shardRows: [number, number];
+  /** Rows this call encoded. */
+  builtRows: number;
+  /** Rows in the cache afterwards (all of them once assembled). */
+  cachedRows: number;
+  totalRows: number;
+  /** Rows per chunk, the unit shards are made of. */
+  chunkRows: number;
+}
 
 interface Meta {
   key: string;
@@ -113,12 +126,26 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
   const rows = request.ids.length;
   const idsSha256 = sha256Hex(canonicalJson(request.ids));
   await removeStaleTemporaries(dir);
-  if (existsSync(finalFile)) return { complete: true, entry: await verifiedEntry(key, finalFile, rows) };
-
+  const chunkRowsWanted = request.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const metaFile = path.join(dir, 'meta.json');
   let meta = await readMeta(metaFile);
+  const shardRowsOf = (chunkRows: number): [number, number] => {
+    const [first, end] = shardChunks(Math.max(1, Math.ceil(rows / chunkRows)), request.shard);
+    return [Math.min(rows, first * chunkRows), Math.min(rows, end * chunkRows)];
+  };
+  const done = (entry: CacheEntry | null, chunkRows: number, builtRows: number, cachedRows: number): CacheOutcome => ({
+    key,
+    entry,
+    shardRows: shardRowsOf(chunkRows),
+    builtRows,
+    cachedRows: entry ? rows : cachedRows,
+    totalRows: rows,
+    chunkRows,
+  });
+  if (existsSync(finalFile)) return done(await verifiedEntry(key, finalFile, rows), meta?.chunkRows ?? chunkRowsWanted, 0, rows);
+
   if (!meta) {
-    meta = { key, parts: { harnessEmbeddingVersion: HARNESS_EMBEDDING_VERSION, ...request.parts }, rows, chunkRows: request.chunkRows ?? DEFAULT_CHUNK_ROWS, idsSha256 };
+    meta = { key, parts: { harnessEmbeddingVersion: HARNESS_EMBEDDING_VERSION, ...request.parts }, rows, chunkRows: chunkRowsWanted, idsSha256 };
     await writeFileAtomic(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
   }
   if (meta.rows !== rows || meta.idsSha256 !== idsSha256) {
@@ -132,9 +159,10 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
   const [first, end] = shardChunks(chunkCount, request.shard);
   const present = async () => (await fs.readdir(chunksDir).catch(() => [] as string[])).filter((name) => /^\d{6}\.arrow$/.test(name));
   const existing = new Set(await present());
-  let done = 0;
-  for (let c = 0; c < chunkCount; c++) if (existing.has(chunkName(c))) done += Math.min(chunkRows, rows - c * chunkRows);
-  request.onProgress?.(done, rows);
+  let cached = 0;
+  let built = 0;
+  for (let c = 0; c < chunkCount; c++) if (existing.has(chunkName(c))) cached += Math.min(chunkRows, rows - c * chunkRows);
+  request.onProgress?.(cached, rows);
 
   for (let c = first; c < end; c++) {
     if (existing.has(chunkName(c)) || existsSync(path.join(chunksDir, chunkName(c)))) continue;
@@ -156,15 +184,17 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) break;
       throw error;
     }
-    done += stop - start;
-    request.onProgress?.(done, rows);
+    cached += stop - start;
+    built += stop - start;
+    request.onProgress?.(cached, rows);
   }
 
-  if (existsSync(finalFile)) return { complete: true, entry: await verifiedEntry(key, finalFile, rows) };
+  if (existsSync(finalFile)) return done(await verifiedEntry(key, finalFile, rows), chunkRows, built, rows);
   const names = new Set(await present());
-  const missing = Array.from({ length: chunkCount }, (_, c) => c).filter((c) => !names.has(chunkName(c)));
-  if (missing.length > 0) return { complete: false, key, chunksPresent: chunkCount - missing.length, chunksTotal: chunkCount };
-  return { complete: true, entry: await assemble(key, dir, request.ids, chunkCount) };
+  let presentRows = 0;
+  for (let c = 0; c < chunkCount; c++) if (names.has(chunkName(c))) presentRows += Math.min(chunkRows, rows - c * chunkRows);
+  if (presentRows < rows) return done(null, chunkRows, built, presentRows);
+  return done(await assemble(key, dir, request.ids, chunkCount), chunkRows, built, rows);
 }
 
 /**

@@ -1,9 +1,8 @@
 import os from 'node:os';
-import type { Candidates, Query, RetrievalInput, Retriever } from '../../core/types.js';
+import type { Candidates, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
 import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
-import { startProgress } from '../../core/progress.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import { analyzeCorpus } from './parallel-analysis.js';
@@ -25,12 +24,19 @@ export interface Bm25Options {
  * BRIGHT's BM25 (`retrieval_bm25`): pyserini's Lucene English analyzer, gensim `Dictionary`, `LuceneBM25Model`
  * with BM25-weighted queries, float32 `SparseMatrixSimilarity` scores.
  *
- * Each query yields an exact candidate subset rather than all N scores: every document with a nonzero score,
+ * The index stage loads the analyzed corpus from the cache (no document text is read) or builds it from the texts
+ * as they stream. Each query yields an exact candidate subset rather than all N scores: every document with a nonzero score,
  * plus the first `depth + |excluded ids|` zero-score documents in row order, listed in ascending row order.
  * Scores are never negative, so any document left out scores 0 and sits behind at least `depth` non-excluded
  * zero-score documents that come earlier in row order; the ranked list is therefore the same as from all scores.
  */
-export class Bm25Retriever implements Retriever {
+/** BM25's index: the analyzed corpus (cached), and whether some document id sits on several rows. */
+export interface Bm25Index {
+  analyzed: AnalyzedIndex;
+  duplicatedIds: boolean;
+}
+
+export class Bm25Retriever implements Retriever<Bm25Index> {
   readonly name = 'bm25' as const;
   readonly parameters: Record<string, unknown>;
   private readonly k1: number;
@@ -53,27 +59,29 @@ export class Bm25Retriever implements Retriever {
     };
   }
 
-  async *retrieve(input: RetrievalInput): AsyncIterable<Candidates> {
-    if (input.corpus.texts.length === 0) {
-      throw dataError('empty_corpus', `task ${input.task}: the corpus has no documents, so BM25 has nothing to rank`);
+  async index(corpus: CorpusSource, context: TaskContext): Promise<Bm25Index> {
+    if (corpus.ids.length === 0) {
+      throw dataError('empty_corpus', `task ${context.task}: the corpus has no documents, so BM25 has nothing to rank`);
     }
-    const index = await this.loadOrBuildIndex(input);
-    const model = new LuceneBm25Model(index, this.k1, this.b);
-    const scores = new Float32Array(index.numDocs);
     // an id on several rows collapses to its last row's score, which may be a zero the subset would leave out
-    const duplicatedIds = duplicateIdRows(input.corpus.ids) !== null;
-    for (const query of input.queries) {
-      throwIfAborted(input.signal);
+    return { analyzed: await this.loadOrBuild(corpus, context), duplicatedIds: duplicateIdRows(corpus.ids) !== null };
+  }
+
+  async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
+    const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
+    const scores = new Float32Array(index.analyzed.numDocs);
+    for (const query of queries) {
+      throwIfAborted(context.signal);
       model.score(model.vectorize(analyze(query.text)), scores);
-      yield duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, input.depth);
+      yield index.duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, depth);
     }
   }
 
-  private async loadOrBuildIndex(input: RetrievalInput): Promise<AnalyzedIndex> {
+  private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
     const key: IndexCacheKey = {
-      corpusSha256: input.corpusSha256,
+      corpusSha256: context.dataset.corpusSha256,
       analyzerVersion: ANALYZER_VERSION,
-      numDocs: input.corpus.texts.length,
+      numDocs: corpus.ids.length,
     };
     const cachePath = this.cacheDir === null ? null : indexCachePath(this.cacheDir, key);
     if (cachePath !== null) {
@@ -85,7 +93,7 @@ export class Bm25Retriever implements Retriever {
         log.warn(`the BM25 index cache ${cachePath} is unusable (${error.message}); rebuilding it`);
       }
     }
-    const index = await this.buildIndex(input);
+    const index = await this.build(corpus, context);
     if (cachePath !== null) {
       try {
         await writeIndexCache(cachePath, key, index);
@@ -96,19 +104,23 @@ export class Bm25Retriever implements Retriever {
     return index;
   }
 
-  private async buildIndex(input: RetrievalInput): Promise<AnalyzedIndex> {
-    let units = 0;
-    for (const text of input.corpus.texts) units += text.length;
-    const progress = startProgress(`analyse ${input.task} documents (BM25)`, units, 'bytes');
+  /** Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives. */
+  private async build(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
+    const { signal } = context;
+    const progress = context.progress(`analyse ${context.task} documents (BM25)`, corpus.ids.length, 'items');
     try {
       const builder = new AnalyzedIndexBuilder();
       await analyzeCorpus(
-        input.corpus.texts,
-        { threads: this.threads, signal: input.signal, onProgress: (done) => progress.increment(done) },
+        corpus.texts({ signal }),
+        { threads: this.threads, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );
-      throwIfAborted(input.signal);
-      return builder.finish();
+      throwIfAborted(signal);
+      const index = builder.finish();
+      if (index.numDocs !== corpus.ids.length) {
+        throw dataError('corpus_texts', `task ${context.task}: the corpus has ${corpus.ids.length} ids but ${index.numDocs} texts`);
+      }
+      return index;
     } finally {
       progress.stop();
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../core/version.js';
 import { interruptedError, throwIfAborted } from '../../core/errors.js';
+import type { TextBatch } from '../../core/types.js';
 import { analyzeChunk, type ChunkAnalysis } from './chunk-analysis.js';
 import type { ChunkRequest } from './analysis-worker.js';
 
@@ -10,8 +11,8 @@ export interface CorpusAnalysisOptions {
   /** Worker threads; 1 analyzes on the calling thread. */
   threads: number;
   signal?: AbortSignal;
-  /** Called with the number of UTF-16 units analyzed since the last call. */
-  onProgress?: (units: number) => void;
+  /** Called with the number of documents analyzed since the last call. */
+  onProgress?: (documents: number) => void;
 }
 
 /** Below this many UTF-16 units, starting workers costs more than it saves. */
@@ -19,52 +20,80 @@ const INLINE_LIMIT = 256 * 1024;
 const MAX_CHUNK_UNITS = 2 * 1024 * 1024;
 const MIN_CHUNK_UNITS = 64 * 1024;
 
-/**
- * Analyzes every document as chunks of consecutive documents and hands each chunk to `consume` in corpus order as
- * soon as it and all before it are done, so the caller can fold it in and let it go instead of holding them all.
- */
-export async function analyzeCorpus(
-  texts: readonly string[],
-  options: CorpusAnalysisOptions,
-  consume: (chunk: ChunkAnalysis) => void,
-): Promise<void> {
-  throwIfAborted(options.signal);
-  let totalUnits = 0;
-  for (const text of texts) totalUnits += text.length;
-  const threads = Math.max(1, Math.floor(options.threads));
-  // several chunks per thread so a slow chunk does not leave the other cores idle at the end
-  const targetUnits = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(totalUnits / (threads * 4))));
-  const chunks = splitIntoChunks(texts, targetUnits);
-  if (threads === 1 || totalUnits < INLINE_LIMIT || chunks.length === 1) {
-    for (const chunk of chunks) {
-      throwIfAborted(options.signal);
-      consume(analyzeChunk(chunk.texts));
-      options.onProgress?.(chunk.units);
-    }
-    return;
-  }
-  return analyzeInWorkers(chunks, Math.min(threads, chunks.length), options, consume);
-}
-
 interface Chunk {
   texts: string[];
   units: number;
 }
 
-function splitIntoChunks(texts: readonly string[], targetUnits: number): Chunk[] {
-  const chunks: Chunk[] = [];
-  let start = 0;
+/**
+ * Analyzes every document as chunks of consecutive documents and hands each chunk to `consume` in corpus order as
+ * soon as it and all before it are done, so the caller can fold it in and let it go instead of holding them all.
+ * The texts are pulled from `batches` (parquet row groups) only as fast as the workers take them, so the corpus
+ * text is never held whole.
+ */
+export async function analyzeCorpus(
+  batches: AsyncIterable<TextBatch>,
+  options: CorpusAnalysisOptions,
+  consume: (chunk: ChunkAnalysis) => void,
+): Promise<void> {
+  throwIfAborted(options.signal);
+  const threads = Math.max(1, Math.floor(options.threads));
+  const chunks = chunksOf(batches, threads, options.signal);
+  // the first chunks decide whether workers pay off: a small corpus is analyzed inline
+  const head: Chunk[] = [];
+  let headUnits = 0;
+  let ended = false;
+  while (threads > 1 && headUnits < INLINE_LIMIT) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headUnits += next.value.units;
+  }
+  const all = (async function* () {
+    yield* head;
+    if (!ended) yield* { [Symbol.asyncIterator]: () => chunks };
+  })();
+  if (threads === 1 || (ended && (headUnits < INLINE_LIMIT || head.length === 1))) {
+    for await (const chunk of all) {
+      throwIfAborted(options.signal);
+      consume(analyzeChunk(chunk.texts));
+      options.onProgress?.(chunk.texts.length);
+    }
+    return;
+  }
+  await analyzeInWorkers(all, ended ? Math.min(threads, head.length) : threads, options, consume);
+}
+
+/**
+ * Consecutive documents grouped into chunks of about `target` UTF-16 units, across batch boundaries. The target
+ * comes from the first batch (the whole corpus when it is in memory): several chunks per thread, so a slow chunk
+ * does not leave the other cores idle at the end.
+ */
+async function* chunksOf(batches: AsyncIterable<TextBatch>, threads: number, signal?: AbortSignal): AsyncGenerator<Chunk> {
+  let target = 0;
+  let texts: string[] = [];
   let units = 0;
-  for (let i = 0; i < texts.length; i++) {
-    units += texts[i]!.length;
-    if (units >= targetUnits) {
-      chunks.push({ texts: texts.slice(start, i + 1), units });
-      start = i + 1;
-      units = 0;
+  for await (const batch of batches) {
+    throwIfAborted(signal);
+    if (target === 0) {
+      let batchUnits = 0;
+      for (const text of batch.texts) batchUnits += text.length;
+      target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(batchUnits / (threads * 4))));
+    }
+    for (const text of batch.texts) {
+      texts.push(text);
+      units += text.length;
+      if (units >= target) {
+        yield { texts, units };
+        texts = [];
+        units = 0;
+      }
     }
   }
-  if (start < texts.length || chunks.length === 0) chunks.push({ texts: texts.slice(start), units });
-  return chunks;
+  if (texts.length > 0 || target === 0) yield { texts, units };
 }
 
 /** Workers run compiled JavaScript: from the TypeScript sources (tests), use the build in dist/. */
@@ -75,59 +104,86 @@ function workerUrl(): URL {
   return new URL('./analysis-worker.js', import.meta.url);
 }
 
-function analyzeInWorkers(
-  chunks: Chunk[],
+interface Job {
+  documents: number;
+  /** Settles when the worker answers; never rejects (the failure is kept in `error`). */
+  settled: Promise<void>;
+  analysis?: ChunkAnalysis;
+  error?: unknown;
+}
+
+/**
+ * One chunk per idle worker, results consumed in chunk order. At most `2 * threads` chunks are analyzed or waiting
+ * for an earlier one at any time, which bounds memory whatever the corpus size.
+ */
+async function analyzeInWorkers(
+  chunks: AsyncIterable<Chunk>,
   threads: number,
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkAnalysis) => void,
 ): Promise<void> {
-  // chunks finished ahead of an earlier one wait here (at most about one per worker)
-  const waiting = new Map<number, ChunkAnalysis>();
-  const workers: Worker[] = [];
-  let nextChunk = 0;
-  let consumed = 0;
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      void Promise.all(workers.map((worker) => worker.terminate())).then(() =>
-        error === undefined ? resolve() : reject(error),
+  const { signal } = options;
+  const idle: Worker[] = [];
+  const wakeups: Array<() => void> = [];
+  const current = new Map<Worker, (result: { analysis?: ChunkAnalysis; error?: unknown }) => void>();
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl()));
+  const failAll = (error: unknown) => {
+    for (const answer of current.values()) answer({ error });
+    current.clear();
+  };
+  for (const worker of workers) {
+    idle.push(worker);
+    worker.on('message', (message: { analysis: ChunkAnalysis }) => {
+      const answer = current.get(worker);
+      current.delete(worker);
+      idle.push(worker);
+      wakeups.shift()?.();
+      answer?.({ analysis: message.analysis });
+    });
+    worker.on('error', (error) => failAll(error));
+    worker.on('exit', (code) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
+  }
+  // an interrupt stops the workers at once; their jobs then fail with the interruption
+  const onAbort = () => void Promise.all(workers.map((worker) => worker.terminate()));
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const jobs: Job[] = [];
+  let next = 0;
+  const consumeHead = async () => {
+    const job = jobs.shift()!;
+    await job.settled;
+    if (job.error !== undefined) throw job.error;
+    consume(job.analysis!);
+    options.onProgress?.(job.documents);
+  };
+  try {
+    for await (const chunk of chunks) {
+      throwIfAborted(signal);
+      while (jobs.length >= 2 * threads) await consumeHead();
+      while (idle.length === 0) {
+        if (jobs[0]?.analysis !== undefined || jobs[0]?.error !== undefined) await consumeHead();
+        else await new Promise<void>((wake) => wakeups.push(wake));
+      }
+      throwIfAborted(signal);
+      const worker = idle.pop()!;
+      const job: Job = { documents: chunk.texts.length, settled: Promise.resolve() };
+      job.settled = new Promise<void>((done) =>
+        current.set(worker, (result) => {
+          job.analysis = result.analysis;
+          job.error = result.error ?? (result.analysis === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
+          done();
+          wakeups.shift()?.();
+        }),
       );
-    };
-    const onAbort = () => finish(interruptedError());
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const feed = (worker: Worker) => {
-      if (nextChunk >= chunks.length) return;
-      const chunk = nextChunk++;
-      const request: ChunkRequest = { chunk, texts: chunks[chunk]!.texts };
+      const request: ChunkRequest = { chunk: next++, texts: chunk.texts };
       worker.postMessage(request);
-    };
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(workerUrl());
-      workers.push(worker);
-      worker.on('message', (message: { chunk: number; analysis: ChunkAnalysis }) => {
-        if (settled) return;
-        waiting.set(message.chunk, message.analysis);
-        options.onProgress?.(chunks[message.chunk]!.units);
-        feed(worker);
-        try {
-          for (let ready = waiting.get(consumed); ready !== undefined; ready = waiting.get(consumed)) {
-            waiting.delete(consumed++);
-            consume(ready);
-          }
-        } catch (error) {
-          finish(error);
-          return;
-        }
-        if (consumed === chunks.length) finish();
-      });
-      worker.on('error', (error) => finish(error));
-      worker.on('exit', (code) => {
-        if (!settled) finish(new Error(`BM25 analysis worker exited with code ${code} before finishing`));
-      });
-      feed(worker);
+      jobs.push(job);
+      while (jobs[0]?.analysis !== undefined || jobs[0]?.error !== undefined) await consumeHead();
     }
-  });
+    while (jobs.length > 0) await consumeHead();
+    throwIfAborted(signal);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
 }

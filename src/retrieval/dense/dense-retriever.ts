@@ -1,10 +1,9 @@
-import { ExitCode, HarnessError } from '../../core/errors.js';
+import { textRanges } from '../../core/corpus-source.js';
 import { checkFinite } from './non-finite.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import { log } from '../../core/log.js';
-import { startProgress } from '../../core/progress.js';
-import type { Candidates, RetrievalInput, Retriever } from '../../core/types.js';
-import { ensureEmbeddings, type CacheEntry } from '../../encode/cache/embedding-cache.js';
+import type { Candidates, CorpusSource, Query, Retriever, TaskContext, Slice, SliceReport } from '../../core/types.js';
+import { ensureEmbeddings, type CacheEntry, type CacheOutcome } from '../../encode/cache/embedding-cache.js';
 import { readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
 import type { DenseEncoder } from '../../encode/encoder.js';
 import { instructionFor, type Role } from '../../encode/model-config.js';
@@ -12,30 +11,26 @@ import type { ModelFingerprint, ModelIdentity } from '../../encode/model-identit
 import type { DeviceRequest } from '../../encode/ort-backend.js';
 import { rankByEmbedding } from './rank-by-embedding.js';
 
-/**
- * Thrown by a `--shard i/n` run once its slice is cached while other shards are still missing: nothing to score
- * yet, and not a failure (exit 0). The run that completes the last shard scores as usual.
- */
-export class ShardPendingError extends HarnessError {
-  constructor(message: string) {
-    super('shard.pending', ExitCode.ok, message);
-    this.name = 'ShardPendingError';
-  }
-}
-
 export interface DenseRetrieverSettings {
   /** Content hashes of the model's files (createDenseRetriever computes them once). */
   fingerprint: ModelFingerprint;
   identity: ModelIdentity;
   cacheRoot: string;
   device: DeviceRequest;
-  long: boolean;
-  shard?: { index: number; count: number };
+  /** rows per cache chunk: the unit of resume and of slicing (default 2048) */
   chunkRows?: number;
-  signal?: AbortSignal;
 }
 
-export class DenseRetriever implements Retriever {
+/** The dense index: the corpus's embeddings, assembled in the cache. */
+export interface DenseIndex {
+  documents: CacheEntry;
+}
+
+/**
+ * Dense retrieval: the index stage encodes the corpus into the embedding cache (by chunks, resumable, in slices for
+ * `encode --shard`), the search stage encodes the queries (cached too) and ranks exactly.
+ */
+export class DenseRetriever implements Retriever<DenseIndex> {
   readonly name = 'dense';
   readonly parameters: Record<string, unknown>;
   private readonly keys = new Map<string, { document: string; query: string }>();
@@ -61,7 +56,6 @@ export class DenseRetriever implements Retriever {
       dtype: encoder.dtype,
       device: encoder.provider,
       batchTokens: encoder.batchTokens,
-      long: settings.long,
     };
   }
 
@@ -83,15 +77,17 @@ export class DenseRetriever implements Retriever {
   }
 
   private async encodeCached(
+    context: TaskContext,
     label: string,
     role: Role,
-    instruction: string,
     ids: readonly string[],
-    texts: readonly string[],
+    textsOf: (start: number, end: number) => Promise<string[]>,
     extraKey: Record<string, unknown>,
-    options: { shard?: { index: number; count: number }; chunkRows?: number },
-  ) {
-    const progress = startProgress(`encode ${label}`, ids.length);
+    options: { shard?: Slice; chunkRows?: number },
+  ): Promise<CacheOutcome> {
+    const { signal } = context;
+    const instruction = instructionFor(this.encoder.model.config, context.task, role, context.long);
+    const progress = context.progress(`encode ${label}`, ids.length);
     const started = Date.now();
     let tokens = 0;
     let encodedRows = 0;
@@ -102,13 +98,13 @@ export class DenseRetriever implements Retriever {
         ids,
         chunkRows: options.chunkRows,
         shard: options.shard,
-        signal: this.settings.signal,
+        signal,
         onProgress: (done) => progress.update(done),
         encode: async (start, end) => {
-          const result = await this.encoder.encode(texts.slice(start, end), {
+          const result = await this.encoder.encode(await textsOf(start, end), {
             instruction,
             role,
-            signal: this.settings.signal,
+            signal,
             onBatch: (rows, batchTokens) => {
               tokens += batchTokens;
               encodedRows += rows;
@@ -127,52 +123,66 @@ export class DenseRetriever implements Retriever {
     }
   }
 
-  async *retrieve(input: RetrievalInput): AsyncIterable<Candidates> {
-    const { task, corpus, queries } = input;
-    const { long, shard } = this.settings;
-    const config = this.encoder.model.config;
-    const documentOutcome = await this.encodeCached(
-      `${task} documents`,
+  /** Texts are read from the corpus only for the chunks that are not cached yet. */
+  private encodeDocuments(corpus: CorpusSource, context: TaskContext, shard?: Slice): Promise<CacheOutcome> {
+    return this.encodeCached(
+      context,
+      `${context.task} documents`,
       'document',
-      instructionFor(config, task, 'document', long),
       corpus.ids,
-      corpus.texts,
+      textRanges(corpus, context.signal),
       // the documents' content, not the revision as typed: `--revision main` and its commit share one cache entry
-      { dataset: { corpusSha256: input.corpusSha256 } },
+      { dataset: { corpusSha256: context.dataset.corpusSha256 } },
       { shard, chunkRows: this.settings.chunkRows },
     );
-    if (!documentOutcome.complete) {
-      throw new ShardPendingError(
-        `${task}: shard ${shard!.index}/${shard!.count} is cached (${documentOutcome.chunksPresent} of ${documentOutcome.chunksTotal} chunks of key ${documentOutcome.key.slice(0, 12)} present); scoring runs once every shard is done`,
-      );
-    }
+  }
+
+  async index(corpus: CorpusSource, context: TaskContext): Promise<DenseIndex> {
+    const outcome = await this.encodeDocuments(corpus, context);
+    // without a shard every missing chunk is encoded, so the entry is assembled
+    if (!outcome.entry) throw new Error(`embedding cache ${outcome.key}: ${outcome.cachedRows} of ${outcome.totalRows} rows after a full encode`);
+    return { documents: outcome.entry };
+  }
+
+  async indexSlice(corpus: CorpusSource, context: TaskContext, slice: Slice): Promise<SliceReport> {
+    const outcome = await this.encodeDocuments(corpus, context, slice);
+    return {
+      start: outcome.shardRows[0],
+      end: outcome.shardRows[1],
+      built: outcome.builtRows,
+      cachedRows: outcome.cachedRows,
+      totalRows: outcome.totalRows,
+      chunkRows: outcome.chunkRows,
+      complete: outcome.entry !== null,
+    };
+  }
+
+  async *search(index: DenseIndex, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
     const queryTexts = queries.map((query) => query.text);
     const queryOutcome = await this.encodeCached(
-      `${task} queries`,
+      context,
+      `${context.task} queries`,
       'query',
-      instructionFor(config, task, 'query', long),
       queries.map((query) => query.id),
-      queryTexts,
+      async (start, end) => queryTexts.slice(start, end),
       { textsSha256: sha256Hex(canonicalJson(queryTexts)) },
       { chunkRows: Math.max(1, queries.length) },
     );
-    if (!queryOutcome.complete) throw new Error('query embeddings are never sharded');
-    this.keys.set(task, { document: documentOutcome.entry.key, query: queryOutcome.entry.key });
-    yield* this.search(input, documentOutcome.entry, queryOutcome.entry);
-  }
-
-  private async *search(input: RetrievalInput, documents: CacheEntry, queryEntry: CacheEntry): AsyncIterable<Candidates> {
-    const queryRows = await readArrowFile(queryEntry.file);
+    if (!queryOutcome.entry) throw new Error('query embeddings are never sharded');
+    this.keys.set(context.task, { document: index.documents.key, query: queryOutcome.entry.key });
+    const queryRows = await readArrowFile(queryOutcome.entry.file);
     const config = this.encoder.model.config;
-    yield* rankByEmbedding(input, {
+    const documents = index.documents;
+    yield* rankByEmbedding(queries, depth, {
       queries: queryRows.vectors,
       dim: documents.dim,
+      totalRows: documents.rows,
       blocks: (blockRows) => readArrowBlocks(documents.file, blockRows),
       // normalised vectors make cosine a dot product; unnormalised ones are normalised here for cosine
       normalize: config.similarity === 'cosine' && !config.normalize,
       scoreScale: config.scoreScale,
       device: this.settings.device,
-      signal: input.signal ?? this.settings.signal,
+      signal: context.signal,
     });
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { checkFinite } from './non-finite.js';
 import { dataError } from '../../core/errors.js';
-import type { Candidates, RetrievalInput, Retriever } from '../../core/types.js';
+import type { Candidates, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
 import { readArrowBatches, readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
 import type { DocumentBlock } from './exact-search.js';
@@ -21,7 +21,15 @@ const isArrow = (file: string) => ['.arrow', '.feather', '.ipc'].includes(path.e
  * Scores precomputed vectors: BRIGHT/ReasonIR `.npy` caches (rows in Hugging Face document order, checked by
  * count) or our Arrow files (rows matched by id). Query files follow the examples order, or match by id.
  */
-export class PrecomputedRetriever implements Retriever {
+/** The document vectors, checked against the corpus, in corpus row order. */
+export interface PrecomputedIndex {
+  dim: number;
+  /** The corpus's ids: one vector per id, in this order. */
+  ids: readonly string[];
+  blocks: (blockRows: number) => AsyncIterable<DocumentBlock>;
+}
+
+export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
   readonly name = 'embeddings';
   readonly parameters: Record<string, unknown>;
 
@@ -29,23 +37,24 @@ export class PrecomputedRetriever implements Retriever {
     this.parameters = { docEmbeddings: settings.docEmbeddings, queryEmbeddings: settings.queryEmbeddings, similarity: settings.similarity };
   }
 
-  private async queryMatrix(input: RetrievalInput): Promise<{ vectors: Float32Array; dim: number }> {
+  private async queryMatrix(queries: readonly Query[], task: string): Promise<{ vectors: Float32Array; dim: number }> {
     const file = this.settings.queryEmbeddings;
-    const count = input.queries.length;
+    const count = queries.length;
     if (isArrow(file)) {
       const rows = await readArrowFile(file);
-      return { vectors: reorderById(rows.ids, rows.vectors, rows.dim, input.queries.map((query) => query.id), file, 'query'), dim: rows.dim };
+      return { vectors: reorderById(rows.ids, rows.vectors, rows.dim, queries.map((query) => query.id), file, 'query'), dim: rows.dim };
     }
     const matrix = await openNpy(file);
     if (matrix.rows !== count) {
-      throw dataError('embeddings.row_count', `embeddings: ${file} has ${matrix.rows} query vectors but ${input.task} has ${count} queries (the file must follow the examples row order)`);
+      throw dataError('embeddings.row_count', `embeddings: ${file} has ${matrix.rows} query vectors but ${task} has ${count} queries (the file must follow the examples row order)`);
     }
     return { vectors: await readNpyRows(matrix, 0, count), dim: matrix.cols };
   }
 
-  private async documentSource(input: RetrievalInput): Promise<{ dim: number; blocks: (blockRows: number) => AsyncIterable<DocumentBlock> }> {
+  /** Nothing to build: the index stage checks the document file against the corpus ids and opens it. */
+  async index(corpus: CorpusSource, context: TaskContext): Promise<PrecomputedIndex> {
     const file = this.settings.docEmbeddings;
-    const total = input.corpus.ids.length;
+    const total = corpus.ids.length;
     if (isArrow(file)) {
       // ids decide the order; a file in corpus order streams, any other order is loaded and permuted
       const ids: string[] = [];
@@ -54,23 +63,24 @@ export class PrecomputedRetriever implements Retriever {
         for (const id of batch.ids) ids.push(id);
         dim = batch.dim;
       }
-      const inOrder = ids.length === total && ids.every((id, i) => id === input.corpus.ids[i]);
+      const inOrder = ids.length === total && ids.every((id, i) => id === corpus.ids[i]);
       if (inOrder) {
-        return { dim, blocks: (blockRows) => readArrowBlocks(file, blockRows) };
+        return { dim, ids: corpus.ids, blocks: (blockRows) => readArrowBlocks(file, blockRows) };
       }
       const all = await readArrowFile(file);
-      const vectors = reorderById(all.ids, all.vectors, all.dim, input.corpus.ids, file, 'document');
-      return { dim, blocks: (blockRows) => sliceBlocks(vectors, dim, total, blockRows) };
+      const vectors = reorderById(all.ids, all.vectors, all.dim, corpus.ids, file, 'document');
+      return { dim, ids: corpus.ids, blocks: (blockRows) => sliceBlocks(vectors, dim, total, blockRows) };
     }
     const matrix = await openNpy(file);
     if (matrix.rows !== total) {
       throw dataError(
         'embeddings.row_count',
-        `embeddings: ${file} has ${matrix.rows} document vectors but the ${input.task} corpus has ${total} documents; the file must hold one row per document in Hugging Face row order (documents or long_documents, matching --long)`,
+        `embeddings: ${file} has ${matrix.rows} document vectors but the ${context.task} corpus has ${total} documents; the file must hold one row per document in Hugging Face row order (documents or long_documents, matching --long)`,
       );
     }
     return {
       dim: matrix.cols,
+      ids: corpus.ids,
       blocks: async function* (blockRows) {
         for (let start = 0; start < total; start += blockRows) {
           const rows = Math.min(blockRows, total - start);
@@ -80,21 +90,21 @@ export class PrecomputedRetriever implements Retriever {
     };
   }
 
-  async *retrieve(input: RetrievalInput): AsyncIterable<Candidates> {
-    const queries = await this.queryMatrix(input);
-    const documents = await this.documentSource(input);
+  async *search(documents: PrecomputedIndex, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
+    const matrix = await this.queryMatrix(queries, context.task);
     const { queryEmbeddings, docEmbeddings } = this.settings;
-    if (queries.dim !== documents.dim) {
+    if (matrix.dim !== documents.dim) {
       throw dataError(
         'embeddings.dim_mismatch',
-        `embeddings: query vectors in ${queryEmbeddings} have ${queries.dim} dimensions, document vectors in ${docEmbeddings} have ${documents.dim}; both must come from the same model`,
+        `embeddings: query vectors in ${queryEmbeddings} have ${matrix.dim} dimensions, document vectors in ${docEmbeddings} have ${documents.dim}; both must come from the same model`,
       );
     }
-    checkFinite(queries.vectors, queries.dim, (row) => `query ${input.queries[row]?.id}`, queryEmbeddings);
-    const corpusIds = input.corpus.ids;
-    yield* rankByEmbedding(input, {
-      queries: queries.vectors,
+    checkFinite(matrix.vectors, matrix.dim, (row) => `query ${queries[row]?.id}`, queryEmbeddings);
+    const corpusIds = documents.ids;
+    yield* rankByEmbedding(queries, depth, {
+      queries: matrix.vectors,
       dim: documents.dim,
+      totalRows: documents.ids.length,
       blocks: async function* (blockRows) {
         for await (const block of documents.blocks(blockRows)) {
           checkFinite(block.vectors, documents.dim, (row) => `document ${corpusIds[block.start + row]}`, docEmbeddings);
@@ -104,7 +114,7 @@ export class PrecomputedRetriever implements Retriever {
       normalize: this.settings.similarity === 'cosine',
       scoreScale: 1,
       device: this.settings.device,
-      signal: input.signal,
+      signal: context.signal,
     });
   }
 }

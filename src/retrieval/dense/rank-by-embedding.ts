@@ -1,4 +1,4 @@
-import type { Candidates, RetrievalInput } from '../../core/types.js';
+import type { Candidates, Query } from '../../core/types.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
 import { normalizeInPlace } from '../../encode/pooling.js';
 import { exactTopK, type DocumentBlock } from './exact-search.js';
@@ -7,6 +7,8 @@ export interface EmbeddingSearch {
   /** One vector per query of the input, in its order. */
   queries: Float32Array;
   dim: number;
+  /** Documents in the corpus. */
+  totalRows: number;
   /** Document vectors in corpus row order, in blocks. */
   blocks: (blockRows: number) => AsyncIterable<DocumentBlock>;
   /** L2-normalise both sides first (cosine over vectors that are not unit length yet). */
@@ -20,14 +22,14 @@ export interface EmbeddingSearch {
  * Each query's candidates from embeddings: the exact top (depth + its excluded count) rows, so that the run keeps
  * `depth` documents once the excluded ones are dropped.
  */
-export async function* rankByEmbedding(input: RetrievalInput, search: EmbeddingSearch): AsyncIterable<Candidates> {
+export async function* rankByEmbedding(queries: readonly Query[], depth: number, search: EmbeddingSearch): AsyncIterable<Candidates> {
   if (search.normalize) normalizeRows(search.queries, search.dim);
   const tops = await exactTopK({
     queries: search.queries,
-    queryCount: input.queries.length,
+    queryCount: queries.length,
     dim: search.dim,
-    totalRows: input.corpus.ids.length,
-    needed: input.queries.map((query) => input.depth + query.excludedIds.length),
+    totalRows: search.totalRows,
+    needed: queries.map((query) => depth + query.excludedIds.length),
     scoreScale: search.scoreScale,
     device: search.device,
     signal: search.signal,
@@ -38,8 +40,8 @@ export async function* rankByEmbedding(input: RetrievalInput, search: EmbeddingS
       }
     },
   });
-  for (let q = 0; q < input.queries.length; q++) {
-    yield { queryId: input.queries[q]!.id, docIndices: tops[q]!.rows, scores: tops[q]!.scores };
+  for (let q = 0; q < queries.length; q++) {
+    yield { queryId: queries[q]!.id, docIndices: tops[q]!.rows, scores: tops[q]!.scores };
   }
 }
 
