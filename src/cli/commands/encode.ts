@@ -5,10 +5,10 @@ import { startProgress } from '../../core/progress.js';
 import { DEFAULT_DATASET, parseTaskList } from '../../dataset/registry.js';
 import { createRetriever } from '../../pipeline/create-retriever.js';
 import { describeEncodeOutcome, encodeTask } from '../../pipeline/encode-task.js';
-import { interruptSignal } from '../interrupt.js';
 import { parsePositiveInteger, parseShard } from '../parse-options.js';
+import type { CommandContext } from '../program.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CommandContext): void {
   program
     .command('encode')
     .description('build the index stage only (dense embeddings, BM25 postings) into the cache, or one --shard slice of it; no scoring')
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       if (options.shard && options.retriever !== 'dense') {
         throw usageError('not_sliceable', "--shard needs --retriever dense: BM25's index is built whole (its dictionary depends on every document before it)");
       }
-      const signal = interruptSignal();
+      const signal = io.signal;
       const retriever = await createRetriever(
         { kind: options.retriever, model: options.model, device: options.device, batchTokens: options.batchTokens },
         tasks[0]!.name,
@@ -57,7 +57,7 @@ export function register(program: Command): void {
         });
         log.info(describeEncodeOutcome(outcome, options.shard));
         const report = outcome.slice;
-        process.stdout.write(
+        io.stdout.write(
           `${[task.name, options.shard ? `${options.shard.index}/${options.shard.count}` : 'all', report ? `${report.start}-${report.end}` : '-', outcome.complete ? 'complete' : 'partial'].join('\t')}\n`,
         );
       }

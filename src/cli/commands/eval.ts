@@ -9,7 +9,7 @@ import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
 import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
-import { formatDuration } from '../../core/progress.js';
+import { formatDuration, startProgress } from '../../core/progress.js';
 import { evalTerminal } from '../eval-terminal.js';
 import { terminalWidth } from '../terminal-width.js';
 import { parseDepth, parsePositiveInteger } from '../parse-options.js';
@@ -95,6 +95,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         out: options.out,
         argv: [...argv],
         signal,
+        progress: startProgress,
         observer: terminal,
         ...(options.compareAs !== undefined ? { compareAs: options.compareAs } : {}),
       });
