@@ -4,7 +4,7 @@
  * The issue's comparison with each model's own ONNX export cannot be made here: exporting needs torch and
  * transformers (tools/export-onnx.py), which this machine does not have; the rows report the builder alone.
  */
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DenseEncoder } from '../src/encode/encoder.js';
@@ -26,6 +26,7 @@ export async function run(): Promise<BenchRow[]> {
   for (const [name, config] of MODELS) {
     const fixture = path.join(process.cwd(), 'test', 'fixtures', 'models', 'hf', name);
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'reasonir-bench-ckpt-')), name);
+    process.once('exit', () => rmSync(path.dirname(dir), { recursive: true, force: true }));
     mkdirSync(dir);
     for (const file of readdirSync(fixture)) symlinkSync(path.join(fixture, file), path.join(dir, file));
     writeFileSync(path.join(dir, 'reasonir.json'), JSON.stringify({ extends: config }));

@@ -44,6 +44,7 @@ function gpuMemoryMb(): string {
 /** A checkpoint folder usable as --model: the files linked, with a reasonir.json extending `config`. */
 function modelFolder(source: string, config: string): string {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'reasonir-gpu-')), path.basename(source));
+  process.once('exit', () => rmSync(path.dirname(dir), { recursive: true, force: true }));
   mkdirSync(dir);
   for (const file of readdirSync(source)) symlinkSync(path.join(source, file), path.join(dir, file));
   writeFileSync(path.join(dir, 'reasonir.json'), JSON.stringify({ extends: config }));
