@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { StartProgress } from '../core/progress.js';
+import { usageError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
 import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../eval/measure.js';
@@ -33,6 +34,11 @@ export interface EvaluationRequest {
   observer?: EvaluationObserver;
   /** `--compare-as NAME`: set this run against NAME's published rows although its weights are not NAME's checkpoint. */
   compareAs?: string;
+  /**
+   * `--resume`: `out` must hold an earlier run of exactly this setting; its finished tasks are kept, not run again
+   * (a plain rerun into the same folder rescores them).
+   */
+  resume?: boolean;
 }
 
 export interface EvaluationObserver {
@@ -53,6 +59,23 @@ export function evalMeasures(extra: readonly Measure[] = []): Measure[] {
   const measures = [...DEFAULT_MEASURES, makeMeasure('Recall', 1000)];
   for (const measure of extra) if (!measures.some((m) => m.name === measure.name)) measures.push(measure);
   return measures;
+}
+
+/**
+ * Why a folder cannot be resumed by this request: every way its recorded setting differs (retriever, model, query
+ * variant and documents are checked when the folder is opened; the dataset revision as each task loads).
+ */
+function resumeDifferences(previous: RunSummary, now: RunSummary, measures: readonly Measure[]): string[] {
+  const differences: string[] = [];
+  const compare = (what: string, before: unknown, after: unknown) => {
+    if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) differences.push(`${what}: the folder has ${JSON.stringify(before ?? null)}, this run ${JSON.stringify(after ?? null)}`);
+  };
+  compare('top_k', previous.top_k, now.top_k);
+  compare('dataset', previous.dataset?.repo, now.dataset.repo);
+  compare('--compare-as', previous.compare_as, now.compare_as);
+  const finished = Object.values(previous.tasks)[0];
+  if (finished) compare('measures', Object.keys(finished.aggregate).sort(), measures.map((measure) => measure.name).sort());
+  return differences;
 }
 
 /**
@@ -102,8 +125,17 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     headline: headline.name,
     tasks: { ...folder.previous?.tasks },
   };
+  if (request.resume) {
+    const differences = folder.previous ? resumeDifferences(folder.previous, summary, measures) : [`${outDir} holds no results to continue`];
+    if (differences.length > 0) {
+      await folder.close();
+      await fs.rmdir(outDir).catch(() => undefined);
+      throw usageError('resume_setting', `--resume ${outDir}: cannot continue it:\n  ${differences.join('\n  ')}\ngive the options of the run that wrote it (each task's manifest.json has its argv)`);
+    }
+  }
   try {
     for (const [index, task] of tasks.entries()) {
+      if (request.resume && task.name in summary.tasks) continue;
       const started = performance.now();
       request.observer?.taskStarted?.(task.name, index, tasks.length);
       const retriever = shared ?? (await createRetriever(request.retriever, task.name, signal));
@@ -121,6 +153,9 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         measures,
         progress: request.progress,
       });
+      if (request.resume && Object.keys(summary.tasks).length > 0 && result.loaded.revision !== summary.dataset.revision) {
+        throw usageError('resume_setting', `--resume ${outDir}: ${task.name} loads dataset revision ${result.loaded.revision}, the folder's tasks used ${summary.dataset.revision}; pass the same --revision or --data-dir`);
+      }
       const embeddings = retriever.embeddingKeys?.(task.name);
       const setting: EvalSetting = { ...baseSetting, retrieverParameters: { ...retriever.parameters, ...(embeddings ? { embeddings } : {}) } };
       await writeTaskResults(outDir, result, setting, measures);
@@ -130,6 +165,8 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       await writeSummary(outDir, summary);
       await request.observer?.taskFinished?.(task.name, index, tasks.length, (performance.now() - started) / 1000, summary);
     }
+    // the interrupted mark goes even when nothing was left to run
+    if (request.resume) await writeSummary(outDir, summary);
   } catch (error) {
     // a folder with finished tasks says it is incomplete; rmdir removes an empty one and refuses the rest
     if (summary.completed_tasks!.length > 0 && signal.aborted) {

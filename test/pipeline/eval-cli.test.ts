@@ -204,6 +204,21 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
       const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
       expect(summary).toMatchObject({ requested_tasks: ['leetcode', 'pony'], completed_tasks: ['leetcode'], interrupted: true });
       expect(Object.keys(summary.tasks)).toEqual(['leetcode']);
+
+      // --resume: another setting is refused; the same one keeps leetcode as it is and runs pony
+      const env = { ...hubEnvironment(server, path.join(work, 'hub-interrupt')), REASONIR_CACHE: path.join(work, 'cache-interrupt') };
+      const leetcodeManifest = await fs.readFile(path.join(out, 'leetcode', 'manifest.json'), 'utf8');
+      const other = await runReasonir(['eval', '--resume', out, '--revision', fixtureCommit, '--top-k', '10'], { env });
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain('top_k: the folder has 1000, this run 10');
+      const resumed = await runReasonir(['eval', '--resume', out, '--revision', fixtureCommit], { env });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toMatch(/^\[2\/2\] pony  NDCG@10 /m);
+      expect(resumed.stderr).not.toContain('[1/2] leetcode');
+      expect(await fs.readFile(path.join(out, 'leetcode', 'manifest.json'), 'utf8')).toBe(leetcodeManifest);
+      const done = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+      expect(done).toMatchObject({ requested_tasks: ['leetcode', 'pony'], completed_tasks: ['leetcode', 'pony'], interrupted: false });
+      expect((await fs.readdir(out)).filter((name) => !name.startsWith('.')).sort()).toEqual(['leetcode', 'pony', 'summary.json']);
     } finally {
       await server.close();
     }

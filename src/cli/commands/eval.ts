@@ -8,6 +8,7 @@ import { parseMeasureList } from '../../eval/measure.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
 import { renderEvalTables } from '../../pipeline/eval-table.js';
+import { readResultsDir } from '../../results/results-folder.js';
 import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
 import { formatDuration, startProgress } from '../../core/progress.js';
 import { evalTerminal } from '../eval-terminal.js';
@@ -19,7 +20,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
   program
     .command('eval')
     .description('evaluate a retriever on BRIGHT tasks and compare with the published numbers')
-    .requiredOption('-t, --task <tasks>', 'task name(s), comma separated, or "all"')
+    .option('-t, --task <tasks>', 'task name(s), comma separated, or "all" (required unless --resume)')
+    .option('--resume <dir>', 'continue a results folder of the same setting (checked): finished tasks kept, the rest run; --task defaults to the folder\'s requested tasks')
     .addOption(new Option('-r, --retriever <kind>', 'retriever').choices(RETRIEVER_KINDS).default('bm25' as const))
     .option('--queries <variant|file>', `query text: ${QUERY_VARIANTS.join(', ')} (BRIGHT's LLM reasoning rewrites), or a queries file written by \`reasonir reason\` ({task} in the path is the task)`, 'original')
     .option('--long', 'long-document setting (long_documents corpus, gold_ids_long, headline Recall@1)', false)
@@ -39,7 +41,11 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--measures <list>', 'more measures for metrics.json and summary.json, any spelling (nDCG@20,AP@100,RR@10,Success@5,Judged@10); BRIGHT\'s 25 and Recall@1000 are always scored')
     .option('--json', 'print summary.json on stdout instead of the table', false)
     .action(async (options) => {
-      const tasks = parseTaskList(options.task);
+      if (options.resume !== undefined && options.out !== undefined) throw usageError('resume_out', '--resume DIR writes into DIR; leave out --out');
+      const resumed = options.resume === undefined ? undefined : (await readResultsDir(options.resume)).summary;
+      const taskList = options.task ?? (resumed ? (resumed.requested_tasks ?? Object.keys(resumed.tasks)).join(',') : undefined);
+      if (taskList === undefined) throw usageError('missing_task', "required option '-t, --task <tasks>' not specified");
+      const tasks = parseTaskList(taskList);
       const withoutLong = tasks.filter((task) => options.long && !task.hasLong).map((task) => task.name);
       if (withoutLong.length > 0) {
         throw usageError('no_long_corpus', `--long: ${withoutLong.join(', ')} ha${withoutLong.length > 1 ? 've' : 's'} no long-document corpus`);
@@ -92,7 +98,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         ...(dataset ? { repo: dataset.repo } : {}),
         dataDir: options.dataDir,
         depth: options.topK,
-        out: options.out,
+        out: options.resume ?? options.out,
+        ...(options.resume !== undefined ? { resume: true } : {}),
         argv: [...argv],
         signal,
         progress: startProgress,
