@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { dataError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { Run } from '../core/types.js';
@@ -12,7 +11,7 @@ import { parseMeasure } from '../eval/measure.js';
 import { evalMeasures } from '../pipeline/run-evaluation.js';
 import { readRunFile } from '../eval/run-file.js';
 import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../results/results-folder.js';
-import { readResultsDirs, type ResultsDir, type RunSummary } from '../results/results-folder.js';
+import { readResultsDirs, runRevision, taskScoreFile, type ResultsDir, type RunSummary } from '../results/results-folder.js';
 import { fuseRuns, type FusionOptions } from './fuse-runs.js';
 
 export interface FusionRequest {
@@ -47,7 +46,7 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
   for (const task of tasks) {
     const runs: Run[] = [];
     for (const input of inputs) {
-      const file = path.join(input.dir, task, 'score.json');
+      const file = taskScoreFile(input, task);
       try {
         await fs.access(file);
       } catch {
@@ -58,7 +57,7 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
     runsByTask.set(task, runs);
   }
   const first = inputs[0]!.summary;
-  const revision = request.dataDir ? undefined : (request.revision ?? (first.dataset?.revision !== 'local' ? first.dataset?.revision : undefined));
+  const revision = request.dataDir ? undefined : (request.revision ?? runRevision(inputs[0]!));
   if (!request.dataDir && revision === undefined) throw usageError('fuse_data', 'the inputs were evaluated from a local --data-dir; pass the same --data-dir');
   const { options } = request;
   const outDir = await chooseOutputDir(request.out, { name: `fusion-${options.method}` });
@@ -89,10 +88,12 @@ export async function runFusion(request: FusionRequest): Promise<{ outDir: strin
       // the judgments only: gold ids as qrels, the corpus's ids to check them against
       const loaded = await loadTask({ task, long: first.long, revision, dataDir: request.dataDir, signal: request.signal });
       const run = fuseRuns(runsByTask.get(task)!, options);
-      const evaluation = evaluate(run, qrelsFromQueries(loaded.queries, first.long), evalMeasures());
+      const qrels = qrelsFromQueries(loaded.queries, first.long);
+      const evaluation = evaluate(run, qrels, evalMeasures());
       await writeTaskFolder(outDir, task, {
         run,
         tag: `reasonir-fusion-${options.method}`,
+        qrels,
         evaluation,
         measures: evalMeasures(),
         manifest: (write_s) => ({

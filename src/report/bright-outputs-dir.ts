@@ -97,6 +97,11 @@ export async function readBrightOutputs(dir: string): Promise<ResultsDir[] | nul
   });
 }
 
+/** The score file of a task of a BRIGHT outputs run (`score.json` or `{variant}_score.json`); null for other runs. */
+export function brightScoreFile(results: ResultsDir, task: string): string | null {
+  return taskFolders.get(results.summary)?.get(task)?.scoreFile ?? null;
+}
+
 /**
  * Per-query values of a BRIGHT outputs task: its score file scored against the task's gold ids (gold_ids_long for
  * long runs) at the dataset's main branch, read through the Hugging Face cache like `eval` reads them. Null when `results` is not such a folder.

@@ -10,7 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dataError, usageError } from '../core/errors.js';
+import { dataError, HarnessError, usageError } from '../core/errors.js';
 import { checkWritableDirectory } from '../core/directories.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
@@ -27,7 +27,7 @@ import type { LlmApi, LlmRequest, OpenAiClient } from '../llm/openai-client.js';
 import type { ResponseCache } from '../llm/response-cache.js';
 import { addUsage, emptyUsage, runRequests, type LlmUsage } from '../llm/run-requests.js';
 import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../results/results-folder.js';
-import { readResultsDir, type RerankSummary, type RunSummary } from '../results/results-folder.js';
+import { readResultsDir, runRevision, taskScoreFile, type RerankSummary, type ResultsDir, type RunSummary } from '../results/results-folder.js';
 import { BRIGHT_LISTWISE_SAMPLING, brightListwiseMessages, brightListwiseScores, parseBrightListwise } from './bright-listwise.js';
 import { fitDocument, type TokenCounter } from './prompt-guard.js';
 import { parseRelevanceScore, qwenRerankPrompt, qwenRerankPromptsPath, qwenRerankPrompts } from './qwen-rerank-prompts.js';
@@ -82,13 +82,13 @@ function sortStable(docs: readonly RankedDoc[]): RankedDoc[] {
 }
 
 /** Every task's score.json, read and checked before anything is sent or written. */
-async function readCandidates(input: string, summary: RunSummary, topK: number): Promise<TaskInput[]> {
-  const tasks = Object.keys(summary.tasks);
-  if (tasks.length === 0) throw dataError('rerank_no_tasks', `${input}/summary.json lists no finished task; run \`reasonir eval\` to completion first`);
+async function readCandidates(input: ResultsDir, topK: number): Promise<TaskInput[]> {
+  const tasks = Object.keys(input.summary.tasks);
+  if (tasks.length === 0) throw dataError('rerank_no_tasks', `${input.dir} holds no finished task; run \`reasonir eval\` to completion first`);
   const inputs: TaskInput[] = [];
   for (const task of tasks) {
     getTask(task);
-    const file = path.join(input, task, 'score.json');
+    const file = taskScoreFile(input, task);
     try {
       await fs.access(file);
     } catch {
@@ -238,11 +238,11 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   if (!(QUERY_VARIANTS as readonly string[]).includes(input.summary.queries)) {
     throw usageError('rerank_queries', `${request.input} used queries "${input.summary.queries}", not one text per query the reranker can be given (${QUERY_VARIANTS.join(', ')}); rerank each input folder instead`);
   }
-  const revision = request.dataDir ? undefined : (request.revision ?? (input.summary.dataset?.revision !== 'local' ? input.summary.dataset?.revision : undefined));
+  const revision = request.dataDir ? undefined : (request.revision ?? runRevision(input));
   if (!request.dataDir && revision === undefined) {
     throw usageError('rerank_data', `${request.input} was evaluated from a local --data-dir; pass the same --data-dir so rerank reads the same documents`);
   }
-  const tasks = await readCandidates(request.input, input.summary, request.topK);
+  const tasks = await readCandidates(input, request.topK);
   if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');
   // an unreachable server or an unknown model fails here, before any folder is made
   await request.client.checkModel();
@@ -256,11 +256,23 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   log.info(`reasonir ${packageVersion()}: reranking ${request.input} with ${request.model} (${request.family}); writing ${outDir}`);
 
   const headline = parseMeasure(input.summary.long ? 'Recall@1' : 'NDCG@10');
-  const base = { ...input.summary, reasonir_version: packageVersion(), created: new Date().toISOString(), headline: headline.name, top_k: request.k, tasks: {} };
+  // the input's setting, not its history: this run has its own tasks, completion and (for BRIGHT folders) no inference
+  const { inferred: _inferred, requested_tasks: _requested, completed_tasks: _completed, interrupted: _interrupted, ...setting } = input.summary;
+  const base = {
+    ...setting,
+    reasonir_version: packageVersion(),
+    created: new Date().toISOString(),
+    headline: headline.name,
+    top_k: request.k,
+    requested_tasks: tasks.map(({ task }) => task),
+    completed_tasks: [] as string[],
+    interrupted: false,
+    tasks: {},
+  };
   const rerankerSummary = (run: RerankSummary['run']): RerankSummary => ({ model: request.model, family: request.family, run, top_k: request.topK, input: request.input });
   const summaries = {
-    main: { ...base, tasks: {}, reranker: rerankerSummary(isQwen ? 'interpolated' : 'reranker-only') } as RunSummary,
-    only: { ...base, tasks: {}, reranker: rerankerSummary('reranker-only') } as RunSummary,
+    main: { ...base, tasks: {}, completed_tasks: [], reranker: rerankerSummary(isQwen ? 'interpolated' : 'reranker-only') } as RunSummary,
+    only: { ...base, tasks: {}, completed_tasks: [], reranker: rerankerSummary('reranker-only') } as RunSummary,
   };
   const total = emptyUsage();
   try {
@@ -281,6 +293,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
         await writeTaskFolder(output.dir, task, {
           run: output.run,
           tag: `reasonir-rerank-${modelShort.replace(/\s+/g, '_')}`,
+          qrels,
           evaluation,
           measures: evalMeasures(),
           manifest: (write_s) => ({
@@ -290,7 +303,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
             long: input.summary.long,
             top_k: request.k,
             num_queries: output.run.size,
-            input: { dir: request.input, retriever: input.summary.retriever, model: input.summary.model, queries: input.summary.queries },
+            input: { dir: request.input, score_file: taskScoreFile(input, task), retriever: input.summary.retriever, model: input.summary.model, queries: input.summary.queries, ...(input.summary.inferred ? { inferred: input.summary.inferred } : {}) },
             reranker: { ...rerankerRecord(request, sampling), run: output.kind, ...(output.kind === 'interpolated' ? { interpolation: { reranker: 0.5, retriever: 0.5 } } : {}) },
             parse: result.parse,
             prompt_guard: result.guard,
@@ -305,6 +318,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
         });
         output.summary.dataset = { repo: DEFAULT_DATASET.repo, revision: loaded.revision };
         output.summary.tasks[task] = { num_queries: evaluation.queryOrder.length, aggregate: evaluation.aggregate };
+        output.summary.completed_tasks!.push(task);
         await writeSummary(output.dir, output.summary);
       }
       const value = summaries.main.tasks[task]!.aggregate[headline.name] ?? 0;
@@ -312,6 +326,12 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
       if (result.guard.truncated_documents > 0) log.warn(`${task}: ${result.guard.truncated_documents} document(s) cut to fit the model's context (${result.guard.max_model_len} tokens)`);
     }
   } catch (error) {
+    if (error instanceof HarnessError && error.code === 'interrupted' && summaries.main.completed_tasks!.length > 0) {
+      for (const [dir, summary] of isQwen ? [[outDir, summaries.main], [onlyDir, summaries.only]] as const : [[outDir, summaries.main]] as const) {
+        summary.interrupted = true;
+        await writeSummary(dir, summary);
+      }
+    }
     // leave no empty folders behind; rmdir refuses a folder that holds finished tasks
     if (onlyDir !== outDir) await fs.rmdir(onlyDir).catch(() => undefined);
     await fs.rmdir(outDir).catch(() => undefined);

@@ -25,7 +25,7 @@ import { writeEvaluationFiles } from '../eval/results-files.js';
 import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecQrels } from '../eval/trec-qrels.js';
 import { writeTrecRun } from '../eval/trec-run.js';
-import { brightTaskMetrics, readBrightOutputs } from '../report/bright-outputs-dir.js';
+import { brightScoreFile, brightTaskMetrics, readBrightOutputs } from '../report/bright-outputs-dir.js';
 import { acquireOutLock, isLockFile } from './out-lock.js';
 
 /** `<out>/summary.json` as `reasonir eval` writes it. */
@@ -400,6 +400,21 @@ export async function readResultsDirs(dirs: string[]): Promise<ResultsDir[]> {
   return results.map((result) =>
     (counts.get(result.label) ?? 0) > 1 ? { ...result, label: `${result.label} (${path.basename(path.resolve(result.dir))})` } : result,
   );
+}
+
+/** A task's run file: `<dir>/<task>/score.json`, or where a BRIGHT/ReasonIR outputs folder keeps it. */
+export function taskScoreFile(results: ResultsDir, task: string): string {
+  return brightScoreFile(results, task) ?? path.join(results.dir, task, 'score.json');
+}
+
+/**
+ * The dataset revision to read a run's tasks at: the one it recorded, or the main branch for a BRIGHT outputs
+ * folder (BRIGHT's and ReasonIR's scripts read main); undefined when it was evaluated from a local --data-dir.
+ */
+export function runRevision(results: ResultsDir): string | undefined {
+  const revision = results.summary.dataset?.revision;
+  if (revision === 'local') return undefined;
+  return revision === undefined || revision === 'unknown' ? 'main' : revision;
 }
 
 export async function readTaskMetrics(results: ResultsDir, task: string): Promise<TaskMetrics> {

@@ -154,6 +154,26 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     expect(JSON.parse(result.stdout).queries).toBe('gpt4');
     expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
   });
+  it("reranks ReasonIR's own output folder ({task}_{model}_long_False/gpt4_score.json), as reranker_script.sh does", async () => {
+    const folder = path.join(work, 'outputs', 'pony_bm25_long_False');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.copyFile(path.join(gpt4, 'pony', 'score.json'), path.join(folder, 'gpt4_score.json'));
+    await fs.copyFile(path.join(gpt4, 'pony', 'results.json'), path.join(folder, 'results.json'));
+    const out = path.join(work, 'rr-reasonir-outputs');
+    const before = server.completions().length;
+    const result = await rerank(server, folder, out, ['--top-k', '2']);
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    const expected = await expectedRuns(gpt4, 'gpt4', 2);
+    expect(server.completions().length).toBe(before); // the same prompts as the gpt4 rerank above: all cached
+    expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ queries: 'gpt4', retriever: 'bm25', requested_tasks: ['pony'], completed_tasks: ['pony'], interrupted: false });
+    expect(summary.inferred).toBeUndefined();
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
+    expect(manifest.input.score_file).toBe(path.join(folder, 'gpt4_score.json'));
+    expect(manifest.input.inferred).toContain('BRIGHT outputs folder');
+  });
 });
 
 describe('reasonir rerank against a hostile server', () => {
