@@ -114,7 +114,7 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected.interpolated, expected.qrels, evalMeasures()).aggregate);
     const onlySummary = JSON.parse(await fs.readFile(path.join(out, 'reranker-only', 'summary.json'), 'utf8'));
     expect(onlySummary.tasks.pony.aggregate).toEqual(evaluate(expected.rerankerOnly, expected.qrels, evalMeasures()).aggregate);
-    for (const file of ['run.trec', 'results.json', 'metrics.json', 'per_query.tsv', 'manifest.json']) expect(existsSync(path.join(out, 'pony', file))).toBe(true);
+    for (const file of ['run.trec', 'qrels.txt', 'results.json', 'metrics.json', 'per_query.tsv', 'manifest.json']) expect(existsSync(path.join(out, 'pony', file))).toBe(true);
     const manifest = JSON.parse(await fs.readFile(path.join(out, 'pony', 'manifest.json'), 'utf8'));
     expect(manifest.reranker).toMatchObject({
       family: 'qwen-rerank', model: 'test-model', api: 'completions', run: 'interpolated',
