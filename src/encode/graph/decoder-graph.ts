@@ -60,9 +60,9 @@ class GraphWriter {
     return `${hint}_${this.counter++}`;
   }
 
-  op(op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, hint = op.toLowerCase(), outputs = 1, domain = ''): string[] {
+  op(op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, hint = op.toLowerCase(), outputs = 1): string[] {
     const names = Array.from({ length: outputs }, () => this.fresh(hint));
-    this.nodes.push({ op, inputs, outputs: names, name: this.fresh(`n_${op}`), attributes, domain: domain || undefined });
+    this.nodes.push({ op, inputs, outputs: names, name: this.fresh(`n_${op}`), attributes });
     return names;
   }
 
@@ -101,7 +101,6 @@ class GraphWriter {
 
 interface Weights {
   get(name: string, shape: number[]): StoredTensor;
-  optional(name: string, shape: number[]): StoredTensor | undefined;
 }
 
 /** Weight lookup by the checkpoint's names, with or without the `model.` prefix, checked against config.json's shapes. */
@@ -119,12 +118,8 @@ function weightTable(tensors: Map<string, StoredTensor>, configFile: string): We
   return {
     get(name, shape) {
       const tensor = find(name);
-      if (!tensor) throw dataError('checkpoint.missing_tensor', `checkpoint: tensor ${name} (or model.${name}) is in none of the weight files; the checkpoint is incomplete or not a ${'decoder'} model`);
+      if (!tensor) throw dataError('checkpoint.missing_tensor', `checkpoint: tensor ${name} (or model.${name}) is in none of the weight files; the checkpoint is incomplete or not a decoder model`);
       return check(tensor, shape);
-    },
-    optional(name, shape) {
-      const tensor = find(name);
-      return tensor ? check(tensor, shape) : undefined;
     },
   };
 }
