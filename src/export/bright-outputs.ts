@@ -13,8 +13,13 @@ import { readArrowBatches } from '../encode/cache/arrow-io.js';
 import type { RunSummary } from '../results/results-folder.js';
 import { writeNpy } from './npy-writer.js';
 
+/** BRIGHT's model key: the run's model name without the `@<weights digest>` a local model folder is labelled with. */
+export function brightModelName(summary: Pick<RunSummary, 'model' | 'retriever'>): string {
+  return (summary.model ?? summary.retriever).split('@')[0]!;
+}
+
 export function brightOutputFolder(summary: Pick<RunSummary, 'model' | 'retriever' | 'long'>, task: string): string {
-  return `${task}_${summary.model ?? summary.retriever}_long_${summary.long ? 'True' : 'False'}`;
+  return `${task}_${brightModelName(summary)}_long_${summary.long ? 'True' : 'False'}`;
 }
 
 export function brightScoreFileName(queries: string): string {
@@ -58,7 +63,7 @@ export interface BrightExportOptions {
 /** Copies each task's score.json and results.json (already byte-compatible with BRIGHT's) into the layout. */
 export async function writeBrightOutputs(resultsDir: string, summary: RunSummary, out: string, options: BrightExportOptions): Promise<string[]> {
   const written: string[] = [];
-  const model = summary.model ?? summary.retriever;
+  const model = brightModelName(summary);
   for (const task of Object.keys(summary.tasks)) {
     const folder = path.join(out, 'outputs', brightOutputFolder(summary, task));
     const scoreFile = path.join(folder, brightScoreFileName(summary.queries));

@@ -25,7 +25,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .addOption(new Option('--format <format>', 'mteb: <model>/<revision>/<Task>.json + model_meta.json; bright: outputs/{task}_{model}_long_{lc}/').choices(FORMATS).makeOptionMandatory())
     .requiredOption('--out <dir>', 'where to write (files already there are never overwritten)')
     .option('--model-name <org/name>', 'mteb: the model id (default: the checkpoint the run used, else the retriever)')
-    .option('--model-revision <rev>', 'mteb: the model revision folder (default: no_revision_available, as MTEB names an unknown one)')
+    .option('--model-revision <rev>', 'mteb: the model revision folder (default: a local model\'s weights digest, else no_revision_available as MTEB names an unknown one)')
     .option('--mteb-version <v>', 'mteb: the results format version written as mteb_version', '2.0.0')
     .option('--batch-size <n>', 'bright: the batch size in the embedding cache folder name long_{lc}_{bs} (run.py\'s default -1)', (value) => {
       if (!/^-?\d+$/.test(value)) throw usageError('bad_batch_size', `--batch-size ${value}: expected an integer`);
@@ -39,8 +39,10 @@ export function register(program: Command, { io }: CommandContext): void {
       if (options.format === 'mteb') {
         const tasks = await readExportTasks(results);
         const parameters = (tasks[0]?.manifest?.retriever as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
-        const name = options.modelName ?? (typeof parameters.checkpoint === 'string' ? parameters.checkpoint : (summary.model ?? summary.retriever));
-        const revision = options.modelRevision ?? 'no_revision_available';
+        // a local model folder is labelled name@<weights digest>: the digest is the closest thing to a revision it has
+        const [label, digest] = (summary.model ?? summary.retriever).split('@') as [string, string | undefined];
+        const name = options.modelName ?? (typeof parameters.checkpoint === 'string' ? parameters.checkpoint : label);
+        const revision = options.modelRevision ?? digest ?? 'no_revision_available';
         const folder = path.join(options.out, mtebModelFolder(name), revision);
         for (const file of mtebFiles(tasks, { long: summary.long, revision: summary.dataset.revision, mtebVersion: options.mtebVersion })) {
           if (summary.dataset.revision !== file.pinnedRevision) {
