@@ -63,6 +63,15 @@ describe('--dataset REPO[@REV]', () => {
       expect(manifest.dataset).toMatchObject({ repo: 'mteb/BRIGHT', revision: mtebRevision });
     });
 
+    it('score --task --dataset mteb/BRIGHT scores a run against that dataset\'s gold ids, as eval did', async () => {
+      const result = await runReasonir(['score', '--task', 'pony', '--dataset', 'mteb/BRIGHT', '--run', path.join(work.dir, 'mteb', 'pony', 'run.trec'), '--json'], {
+        env: hubEnvironment(server, path.join(work.dir, 'hub')),
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const metrics = JSON.parse(readFileSync(path.join(work.dir, 'mteb', 'pony', 'metrics.json'), 'utf8'));
+      expect(JSON.parse(result.stdout).aggregate['NDCG@10']).toBe(metrics.aggregate['NDCG@10']);
+    });
+
     it('download --dataset fetches mteb/BRIGHT at its pinned revision into its own cache folder', async () => {
       const hub = path.join(work.dir, 'hub-download');
       const result = await runReasonir(['download', '--task', 'pony', '--config', 'examples', '--dataset', 'mteb/BRIGHT', '--json'], { env: hubEnvironment(server, hub) });

@@ -4,6 +4,7 @@ import { log } from '../../core/log.js';
 import type { Qrels, Run } from '../../core/types.js';
 import { DEFAULT_DATASET } from '../../dataset/registry.js';
 import { loadTask } from '../../dataset/load-task.js';
+import { parseDatasetOption } from '../../dataset/datasets.js';
 import { qrelsFromQueries, removeExcludedIds } from '../../eval/build-run.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { formatAggregateTable, formatPerQueryTable } from '../../eval/evaluation-table.js';
@@ -30,6 +31,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('-t, --task <task>', 'judge with a BRIGHT task instead of --qrels: gold ids as qrels, excluded ids removed from the run (lists are not cut to 1000)')
     .option('--long', 'with --task: gold_ids_long (long-document setting, headline Recall@1)', false)
     .option('--revision <rev>', 'with --task: dataset revision (40-hex commit or branch)', DEFAULT_DATASET.revision)
+    .option('--dataset <repo[@rev]>', 'with --task: another dataset with BRIGHT\'s layout and schema (mteb/BRIGHT, a fork)')
     .option('--data-dir <dir>', 'with --task: read the parquet files from this folder (Hugging Face layout)')
     .option('-m, --measures <list>', 'comma-separated measures in BRIGHT, ir_measures or trec_eval spelling, e.g. nDCG@10,R@1000,AP@100,RR@10,Success@5,Judged@10 or ndcg_cut.1,5,10; outputs use the names given (default: BRIGHT\'s 25)')
     .option('--per-query', 'also print one row per query', false)
@@ -45,8 +47,8 @@ export function register(program: Command, { io }: CommandContext): void {
       if ((options.qrels === undefined) === (options.task === undefined)) {
         throw usageError('score_judgments', 'give exactly one of --qrels FILE or --task NAME');
       }
-      if (options.task === undefined && (options.long || options.dataDir !== undefined || options.revision !== DEFAULT_DATASET.revision)) {
-        throw usageError('score_task_option', '--long, --revision and --data-dir only apply with --task');
+      if (options.task === undefined && (options.long || options.dataDir !== undefined || options.revision !== DEFAULT_DATASET.revision || options.dataset !== undefined)) {
+        throw usageError('score_task_option', '--long, --revision, --dataset and --data-dir only apply with --task');
       }
       if (options.strict && options.task === undefined) throw usageError('score_task_option', '--strict only applies with --task');
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
@@ -87,11 +89,13 @@ async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged
  * removed first. A run longer than 1000 per query is kept whole (trec_eval does not cut; BRIGHT's own runs are
  * already 1000 long), so scoring an official score.json gives the official numbers.
  */
-async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataDir?: string; strict: boolean }, signal: AbortSignal): Promise<Judged> {
+async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataset?: string; dataDir?: string; strict: boolean }, signal: AbortSignal): Promise<Judged> {
+  const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
+  if (dataset?.warning) log.warn(dataset.warning);
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
-    loadTask({ task, long: options.long, revision: options.revision, dataDir: options.dataDir, queries: 'original', signal }),
+    loadTask({ task, long: options.long, revision: dataset?.revision ?? options.revision, ...(dataset ? { repo: dataset.repo } : {}), dataDir: options.dataDir, queries: 'original', signal }),
   ]);
   checkCorpusCoverage(rawRun, loaded.corpus.ids, `${task}${options.long ? ' (long documents)' : ''}`, options.strict);
   const { run, removed } = removeExcludedIds(rawRun, loaded.queries);
