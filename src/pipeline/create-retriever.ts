@@ -10,6 +10,8 @@ export interface RetrieverChoice {
   model?: string;
   device?: string;
   batchTokens?: number;
+  /** Rows per embedding-cache chunk (the unit of resume and of shards) when a cache entry is created. */
+  chunkRows?: number;
   /** run a large checkpoint on the CPU anyway */
   force?: boolean;
   /** Precomputed embeddings; `{task}` in a path is replaced by the task name. */
@@ -33,6 +35,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string, sig
         model: choice.model,
         device: choice.device,
         batchTokens: choice.batchTokens,
+        chunkRows: choice.chunkRows,
         force: choice.force,
         signal,
       });

@@ -20,7 +20,8 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('-m, --model <name|dir>', 'dense model: a config name from configs/models or a local ONNX model directory')
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-tokens <n>', 'token budget per encoding batch', parsePositiveInteger)
-    .option('--shard <i/n>', 'build only slice i of n of each corpus (whole 2048-row chunks; dense only)', parseShard)
+    .option('--chunk-rows <n>', 'rows per embedding-cache chunk, the unit a shard is made of (default 2048; a cache entry keeps the size it was created with)', parsePositiveInteger)
+    .option('--shard <i/n>', 'build only slice i of n of each corpus (whole chunks; dense only)', parseShard)
     .addHelpText(
       'after',
       '\nEach shard caches its slice and exits 0, whatever the other shards have done. `reasonir eval` with the same\n' +
@@ -32,7 +33,7 @@ export function register(program: Command, { io }: CommandContext): void {
       if (withoutLong.length > 0) {
         throw usageError('no_long_corpus', `--long: ${withoutLong.join(', ')} ha${withoutLong.length > 1 ? 've' : 's'} no long-document corpus`);
       }
-      for (const [flag, value] of Object.entries({ '--model': options.model, '--batch-tokens': options.batchTokens })) {
+      for (const [flag, value] of Object.entries({ '--model': options.model, '--batch-tokens': options.batchTokens, '--chunk-rows': options.chunkRows })) {
         if (value !== undefined && options.retriever !== 'dense') throw usageError('flag_needs_dense', `${flag} needs --retriever dense`);
       }
       if (options.shard && options.retriever !== 'dense') {
@@ -40,7 +41,7 @@ export function register(program: Command, { io }: CommandContext): void {
       }
       const signal = io.signal;
       const retriever = await createRetriever(
-        { kind: options.retriever, model: options.model, device: options.device, batchTokens: options.batchTokens },
+        { kind: options.retriever, model: options.model, device: options.device, batchTokens: options.batchTokens, chunkRows: options.chunkRows },
         tasks[0]!.name,
         signal,
       );

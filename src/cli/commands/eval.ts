@@ -34,6 +34,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('-m, --model <name|dir>', 'dense model: a config name from configs/models, a local ONNX model directory, or a Hugging Face checkpoint folder')
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-tokens <n>', 'token budget per encoding batch', parsePositiveInteger)
+    .option('--chunk-rows <n>', 'rows per embedding-cache chunk, the unit of resume and of encode shards (default 2048; a cache entry keeps the size it was created with)', parsePositiveInteger)
     .option('--force', 'run a checkpoint of over 2B parameters on the CPU anyway (hours to days per task)')
     .addOption(new Option('--shard <i/n>', 'moved to `reasonir encode --shard`').hideHelp())
     .option('--doc-emb <file>', 'precomputed document embeddings (.npy or .arrow); {task} is replaced by the task name')
@@ -53,7 +54,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       if (options.shard !== undefined) {
         throw usageError('shard_moved', '--shard belongs to `reasonir encode --shard i/n` (it builds one slice of the index); then `reasonir eval` without --shard gathers the slices and scores');
       }
-      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--force': options.force };
+      const denseOnly = { '--model': options.model, '--batch-tokens': options.batchTokens, '--chunk-rows': options.chunkRows, '--force': options.force };
       const embeddingsOnly = { '--doc-emb': options.docEmb, '--query-emb': options.queryEmb };
       for (const [flag, value] of Object.entries(denseOnly)) {
         if (value !== undefined && options.retriever !== 'dense') throw usageError('flag_needs_dense', `${flag} needs --retriever dense`);
@@ -87,6 +88,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
           model: options.model,
           device: options.device,
           batchTokens: options.batchTokens,
+          chunkRows: options.chunkRows,
           force: options.force,
           docEmbeddings: options.docEmb,
           queryEmbeddings: options.queryEmb,
