@@ -222,7 +222,8 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
     } finally {
       await server.close();
     }
-  });
+    // a real process, a minute-long hanging download, then two resumed runs: more than the default on a loaded machine
+  }, 180_000);
 });
 
 describe('reasonir eval flag combinations', () => {
