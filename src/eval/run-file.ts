@@ -1,7 +1,7 @@
 import type { Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { parseScoreJson } from './score-json.js';
-import { readTextFile } from './text-file.js';
+import { readTextPieces } from './text-file.js';
 import { parseTrecRun } from './trec-run.js';
 
 export type RunFormat = 'trec' | 'score-json';
@@ -13,8 +13,9 @@ export function detectRunFormat(text: string): RunFormat {
 
 /** Reads a TREC run or a BRIGHT/ReasonIR score.json (optionally gzipped), telling them apart by content. */
 export async function readRunFile(filePath: string): Promise<Run> {
-  const text = await readTextFile(filePath, 'run file');
-  const run = detectRunFormat(text) === 'score-json' ? parseScoreJson(text, filePath) : parseTrecRun(text, filePath);
-  if (run.size === 0) throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${text.trim() === '' ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
+  const pieces = await readTextPieces(filePath, 'run file');
+  const run = detectRunFormat(pieces[0] ?? '') === 'score-json' ? parseScoreJson(pieces, filePath) : parseTrecRun(pieces, filePath);
+  const empty = pieces.every((piece) => piece.trim() === '');
+  if (run.size === 0) throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${empty ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
   return run;
 }

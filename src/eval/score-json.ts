@@ -7,20 +7,47 @@ import { pythonJsonDump, type PythonJsonValue } from './python-json.js';
  * Parses BRIGHT's / ReasonIR's `score.json`: `{qid: {docid: score}}`, documents in rank order. A hand-written
  * scanner rather than JSON.parse, because JS objects move integer-like keys ("12") to the front and the query
  * order decides the summation order of the mean; it also reports the line of a problem. Python's json writes
- * NaN, Infinity and -Infinity for special floats: the infinities are accepted, NaN is not.
+ * NaN, Infinity and -Infinity for special floats: the infinities are accepted, NaN is not. A file too big for one
+ * string comes as pieces (readTextPieces); the scanner keeps a window over them that always holds at least
+ * LOOKAHEAD characters past the start of the next token, so no id or number is cut.
  */
-export function parseScoreJson(text: string, source: string): Run {
+export function parseScoreJson(input: string | readonly string[], source: string): Run {
   const run: Run = new Map();
+  const pieces = typeof input === 'string' ? [input] : input;
+  let text = pieces[0] ?? '';
+  let nextPiece = 1;
   let pos = 0;
+  let linesBefore = 0;
+  const refill = (): void => {
+    if (nextPiece >= pieces.length || text.length - pos >= LOOKAHEAD) return;
+    for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) linesBefore++;
+    // one join, not repeated concatenation: a rope of many small pieces would be flattened again and again
+    const parts = [text.slice(pos)];
+    let length = parts[0]!.length;
+    // fill well past the threshold, so the window is rebuilt once per LOOKAHEAD characters read, not per token
+    while (nextPiece < pieces.length && length < 4 * LOOKAHEAD) {
+      const piece = pieces[nextPiece++]!;
+      parts.push(piece);
+      length += piece.length;
+    }
+    text = parts.join('');
+    pos = 0;
+  };
 
   const fail = (expected: string): never => {
-    let line = 1;
+    let line = 1 + linesBefore;
     for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
     const found = pos >= text.length ? 'end of file' : JSON.stringify(text.slice(pos, pos + 20));
     throw dataError('score_json_malformed', `${source}:${line}: expected ${expected} in a score.json of shape {"qid": {"docid": score}}, found ${found}`);
   };
   const skipSpace = (): void => {
-    while (pos < text.length) {
+    refill();
+    for (;;) {
+      if (pos >= text.length) {
+        if (nextPiece >= pieces.length) break;
+        refill();
+        continue;
+      }
       const c = text.charCodeAt(pos);
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
       pos++;
@@ -109,6 +136,9 @@ export function parseScoreJson(text: string, source: string): Run {
 }
 
 /** `{qid: {docid: score}}` exactly as BRIGHT's `json.dump(scores, f, indent=2)` writes it (rank order kept). */
+/** Characters kept ahead of each token: far longer than any id or number in a score.json. */
+const LOOKAHEAD = 1 << 20;
+
 export function formatScoreJson(run: Run): string {
   const queries = new Map<string, PythonJsonValue>();
   for (const [queryId, docs] of run) queries.set(queryId, new Map(docs.map((doc) => [doc.docId, doc.score])));

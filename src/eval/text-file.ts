@@ -2,8 +2,39 @@ import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dataError } from '../core/errors.js';
 
-/** Reads a UTF-8 text file, gunzipping it when it starts with the gzip magic bytes (`run.txt.gz`). */
-export async function readTextFile(filePath: string, what: string): Promise<string> {
+/**
+ * V8 cannot make a string longer than about 2^29 characters (512 MiB of ASCII), so big files are decoded as a list
+ * of pieces of at most this many bytes, cut after a newline (or, in a longer line, before a UTF-8 lead byte).
+ * Parsers take the pieces in order; a Buffer holds the whole file (up to 4 GiB).
+ */
+export const PIECE_BYTES = 256 * 1024 * 1024;
+
+/** Cuts `bytes` into UTF-8 strings of at most `maxBytes`, each ending at a line end where there is one. */
+export function textPieces(bytes: Buffer, maxBytes = PIECE_BYTES): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(bytes.length, start + maxBytes);
+    if (end < bytes.length) {
+      const newline = bytes.lastIndexOf(0x0a, end - 1);
+      if (newline >= start) end = newline + 1;
+      else {
+        // never split a character: back to its lead byte, or past its end when the piece would be empty
+        while (end > start + 1 && (bytes[end]! & 0xc0) === 0x80) end--;
+        while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end++;
+      }
+    }
+    pieces.push(bytes.toString('utf8', start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+/**
+ * Reads a UTF-8 text file as pieces (see PIECE_BYTES), gunzipping it when it starts with the gzip magic bytes
+ * (`run.txt.gz`). A byte-order mark is dropped.
+ */
+export async function readTextPieces(filePath: string, what: string, maxBytes = PIECE_BYTES): Promise<string[]> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(filePath);
@@ -18,17 +49,34 @@ export async function readTextFile(filePath: string, what: string): Promise<stri
       throw dataError('file_unreadable', `${what} ${filePath} looks gzipped but does not decompress: ${(error as Error).message}`, error);
     }
   }
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not part of the data
+  // a byte-order mark is not part of the data
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return textPieces(bytes.subarray(bom), maxBytes);
+}
+
+/** The same text as `pieces`, re-cut so that every piece but the last ends with a line end. */
+export function* wholeLines(pieces: string | readonly string[]): Generator<string> {
+  if (typeof pieces === 'string') {
+    yield pieces;
+    return;
+  }
+  let carry = '';
+  for (const piece of pieces) {
+    const text = carry + piece;
+    const cut = text.lastIndexOf('\n') + 1;
+    if (cut > 0) yield text.slice(0, cut);
+    carry = text.slice(cut);
+  }
+  if (carry !== '') yield carry;
 }
 
 /**
  * Calls `onLine` with the whitespace-separated fields of every non-blank line (space, tab and a trailing CR all
- * separate, as in trec_eval) and the 1-based line number. At most `maxFields + 1` fields are collected, enough to
- * tell the caller a line has too many.
+ * separate, as in trec_eval) and the 1-based line number (counting `linesBefore` lines of earlier pieces). At most
+ * `maxFields + 1` fields are collected, enough to tell the caller a line has too many. Returns the lines counted.
  */
-export function forEachFieldLine(text: string, maxFields: number, onLine: (fields: string[], lineNumber: number) => void): void {
-  let lineNumber = 0;
+export function forEachFieldLine(text: string, maxFields: number, onLine: (fields: string[], lineNumber: number) => void, linesBefore = 0): number {
+  let lineNumber = linesBefore;
   let start = 0;
   const fields: string[] = [];
   while (start < text.length) {
@@ -47,6 +95,7 @@ export function forEachFieldLine(text: string, maxFields: number, onLine: (field
     if (fields.length > 0) onLine(fields, lineNumber);
     start = end + 1;
   }
+  return lineNumber;
 }
 
 function isSeparator(code: number): boolean {

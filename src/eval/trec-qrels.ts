@@ -1,16 +1,17 @@
 import type { Qrels } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { checkTrecToken, forEachFieldLine, readTextFile } from './text-file.js';
+import { checkTrecToken, forEachFieldLine, readTextPieces, wholeLines } from './text-file.js';
 
 /**
  * Parses TREC qrels (`qid iteration docid relevance`). Relevance must be an integer (pytrec_eval accepts only
  * ints); negative values are kept (not relevant, but they still occupy their rank). A repeated judgment is
  * accepted when it agrees and rejected when it contradicts the first one.
  */
-export function parseTrecQrels(text: string, source: string): Qrels {
+export function parseTrecQrels(text: string | readonly string[], source: string): Qrels {
   const qrels: Qrels = new Map();
-  forEachFieldLine(text, 4, (fields, lineNumber) => {
+  let lines = 0;
+  for (const piece of wholeLines(text)) lines = forEachFieldLine(piece, 4, (fields, lineNumber) => {
     if (fields.length !== 4) {
       throw dataError(
         'qrels_malformed',
@@ -29,12 +30,12 @@ export function parseTrecQrels(text: string, source: string): Qrels {
       throw dataError('qrels_conflict', `${source}:${lineNumber}: document "${docId}" of query "${queryId}" was already judged ${previous}, now ${rel}`);
     }
     judgments.set(docId, rel);
-  });
+  }, lines);
   return qrels;
 }
 
 export async function readQrelsFile(filePath: string): Promise<Qrels> {
-  const qrels = parseTrecQrels(await readTextFile(filePath, 'qrels file'), filePath);
+  const qrels = parseTrecQrels(await readTextPieces(filePath, 'qrels file'), filePath);
   if (qrels.size === 0) throw dataError('qrels_empty', `qrels file ${filePath} holds no judgments (no "qid iteration docid relevance" line); check the file`);
   return qrels;
 }

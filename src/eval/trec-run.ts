@@ -1,24 +1,36 @@
 import type { RankedDoc, Run } from '../core/types.js';
 import { dataError, usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { checkTrecToken, forEachFieldLine, parseScore } from './text-file.js';
+import { checkTrecToken, forEachFieldLine, parseScore, wholeLines } from './text-file.js';
 
 /**
  * Parses a TREC run (`qid Q0 docid rank score tag` per line). Queries keep the order of their first line (the
  * order pytrec_eval and BRIGHT average in) and documents their line order; the Q0, rank and tag columns are
- * ignored, as trec_eval ignores them. `source` names the file in errors.
+ * ignored, as trec_eval ignores them. `source` names the file in errors. A file too big for one string comes as
+ * pieces that end at line ends (readTextPieces).
  */
-export function parseTrecRun(text: string, source: string): Run {
+export function parseTrecRun(text: string | readonly string[], source: string): Run {
   const builder = new RunBuilder(source);
+  let lines = 0;
+  for (const piece of wholeLines(text)) lines = parsePiece(piece, source, builder, lines);
+  return builder.run;
+}
+
+/** Adds one piece's lines to `builder`; returns the line count so far. */
+function parsePiece(text: string, source: string, builder: RunBuilder, linesBefore: number): number {
   // Files with single spaces only (what every toolkit writes) take a fast path that splits with indexOf.
   if (text.includes('\t') || text.includes('\r') || text.includes('  ')) {
-    forEachFieldLine(text, 6, (fields, lineNumber) => {
-      if (fields.length !== 6) throw columnCountError(source, lineNumber, fields.length);
-      builder.add(fields[0]!, fields[2]!, fields[4]!, lineNumber);
-    });
-    return builder.run;
+    return forEachFieldLine(
+      text,
+      6,
+      (fields, lineNumber) => {
+        if (fields.length !== 6) throw columnCountError(source, lineNumber, fields.length);
+        builder.add(fields[0]!, fields[2]!, fields[4]!, lineNumber);
+      },
+      linesBefore,
+    );
   }
-  let lineNumber = 0;
+  let lineNumber = linesBefore;
   let start = 0;
   let previousQueryId = '';
   while (start < text.length) {
@@ -50,7 +62,7 @@ export function parseTrecRun(text: string, source: string): Run {
     }
     start = end + 1;
   }
-  return builder.run;
+  return lineNumber;
 }
 
 function columnCountError(source: string, lineNumber: number, count: number): Error {
