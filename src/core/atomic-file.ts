@@ -9,8 +9,14 @@ import { makeDirectory } from './directories.js';
  * process is killed midway (the temporary file left then is removed by removeStaleTemporaries). `verify` runs on
  * the finished temporary file, so what is checked is what lands.
  */
-export async function writeAtomicWith(target: string, write: (temporary: string) => Promise<void>, verify?: (temporary: string) => Promise<void>): Promise<void> {
-  await makeDirectory(path.dirname(target));
+export async function writeAtomicWith(
+  target: string,
+  write: (temporary: string) => Promise<void>,
+  verify?: (temporary: string) => Promise<void>,
+  options: { makeFolder?: boolean } = {},
+): Promise<void> {
+  // makeFolder false: a folder that another process removed meanwhile is an ENOENT for the caller, not recreated
+  if (options.makeFolder !== false) await makeDirectory(path.dirname(target));
   const temporary = temporaryPath(target);
   try {
     await write(temporary);

@@ -178,6 +178,8 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
         chunkFile,
         (temporary) => writeArrowFile(temporary, [{ ids: request.ids.slice(start, stop), vectors, dim }]),
         (temporary) => recordChecksum(temporary, chunkFile),
+        // the process that assembles the key removes chunks/: never bring it back
+        { makeFolder: false },
       );
     } catch (error) {
       // another process finished the key meanwhile and removed the chunks directory
