@@ -56,6 +56,8 @@ export interface RerankRequest {
   /** Prompt-length guard: a counter and the model's context length; null counter disables it. */
   guard: { counter: TokenCounter | null; maxModelLen: number | null };
   out?: string;
+  /** ReasonIR's optional `100 * reranker + bm25_score` run, from this BM25 results folder (every candidate scored). */
+  bm25?: string;
   revision?: string;
   dataDir?: string;
   argv: string[];
@@ -212,6 +214,30 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
   }
 }
 
+/**
+ * ReasonIR's reranker_bm25 file: `100 * reranker + bm25_score` for the reranked documents, which the BM25 run must
+ * all score (ReasonIR runs BM25 with --store_all_scores; here `eval --retriever bm25 --top-k all`).
+ */
+function bm25Interpolation(rerankerOnly: Run, bm25: Run, task: string, bm25File: string): Run {
+  const interpolated: Run = new Map();
+  for (const [queryId, docs] of rerankerOnly) {
+    const scores = new Map((bm25.get(queryId) ?? []).map((doc) => [doc.docId, doc.score]));
+    interpolated.set(
+      queryId,
+      sortStable(
+        docs.map((doc) => {
+          const bm25Score = scores.get(doc.docId);
+          if (bm25Score === undefined) {
+            throw dataError('rerank_bm25_missing', `${bm25File} has no BM25 score for document ${doc.docId} of ${task} query ${queryId}; --bm25 needs every candidate scored: run \`reasonir eval --retriever bm25 --top-k all\``);
+          }
+          return { docId: doc.docId, score: 100 * doc.score + bm25Score };
+        }),
+      ),
+    );
+  }
+  return interpolated;
+}
+
 function rerankerRecord(request: RerankRequest, sampling: Record<string, number>): Record<string, unknown> {
   return {
     family: request.family,
@@ -243,6 +269,21 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
     throw usageError('rerank_data', `${request.input} was evaluated from a local --data-dir; pass the same --data-dir so rerank reads the same documents`);
   }
   const tasks = await readCandidates(input, request.topK);
+  const bm25Runs = new Map<string, { run: Run; file: string }>();
+  if (request.bm25 !== undefined) {
+    if (request.family !== 'qwen-rerank') throw usageError('rerank_bm25', '--bm25 interpolates QwenRerank scores; it does not apply to bright-listwise');
+    const bm25Input = await readResultsDir(request.bm25);
+    for (const { task } of tasks) {
+      if (bm25Input.summary.tasks[task] === undefined) throw usageError('rerank_bm25', `--bm25 ${request.bm25} has no ${task} run`);
+      const file = taskScoreFile(bm25Input, task);
+      bm25Runs.set(task, { run: await readRunFile(file), file });
+    }
+    // every candidate must have a BM25 score: found out now, not after the LLM requests
+    for (const { task, run } of tasks) {
+      const { run: bm25, file } = bm25Runs.get(task)!;
+      bm25Interpolation(new Map([...run].map(([queryId, docs]) => [queryId, sortStable(docs).slice(0, request.topK)])), bm25, task, file);
+    }
+  }
   if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');
   // an unreachable server or an unknown model fails here, before any folder is made
   await request.client.checkModel();
@@ -253,6 +294,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   const modelShort = request.model.split('/').pop()!.toLowerCase();
   const outDir = await chooseOutputDir(request.out, { name: `${path.basename(path.resolve(request.input))}-rerank-${modelShort}` });
   const onlyDir = isQwen ? path.join(outDir, 'reranker-only') : outDir;
+  const bm25Dir = path.join(outDir, 'reranker-bm25');
   log.info(`reasonir ${packageVersion()}: reranking ${request.input} with ${request.model} (${request.family}); writing ${outDir}`);
 
   const headline = parseMeasure(input.summary.long ? 'Recall@1' : 'NDCG@10');
@@ -273,6 +315,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   const summaries = {
     main: { ...base, tasks: {}, completed_tasks: [], reranker: rerankerSummary(isQwen ? 'interpolated' : 'reranker-only') } as RunSummary,
     only: { ...base, tasks: {}, completed_tasks: [], reranker: rerankerSummary('reranker-only') } as RunSummary,
+    bm25: { ...base, tasks: {}, completed_tasks: [], reranker: rerankerSummary('bm25-interpolated') } as RunSummary,
   };
   const total = emptyUsage();
   try {
@@ -286,6 +329,9 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
       const outputs: Array<{ dir: string; run: Run; summary: RunSummary; kind: RerankSummary['run'] }> = [
         ...(result.interpolated ? [{ dir: outDir, run: result.interpolated, summary: summaries.main, kind: 'interpolated' as const }] : []),
         { dir: onlyDir, run: result.rerankerOnly, summary: isQwen ? summaries.only : summaries.main, kind: 'reranker-only' as const },
+        ...(bm25Runs.has(task)
+          ? [{ dir: bm25Dir, run: bm25Interpolation(result.rerankerOnly, bm25Runs.get(task)!.run, task, bm25Runs.get(task)!.file), summary: summaries.bm25, kind: 'bm25-interpolated' as const }]
+          : []),
       ];
       for (const output of outputs) {
         const evaluation = evaluate(output.run, qrels, evalMeasures());
@@ -304,7 +350,12 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
             top_k: request.k,
             num_queries: output.run.size,
             input: { dir: request.input, score_file: taskScoreFile(input, task), retriever: input.summary.retriever, model: input.summary.model, queries: input.summary.queries, ...(input.summary.inferred ? { inferred: input.summary.inferred } : {}) },
-            reranker: { ...rerankerRecord(request, sampling), run: output.kind, ...(output.kind === 'interpolated' ? { interpolation: { reranker: 0.5, retriever: 0.5 } } : {}) },
+            reranker: {
+              ...rerankerRecord(request, sampling),
+              run: output.kind,
+              ...(output.kind === 'interpolated' ? { interpolation: { reranker: 0.5, retriever: 0.5 } } : {}),
+              ...(output.kind === 'bm25-interpolated' ? { interpolation: { reranker: 100, bm25: 1, bm25_run: bm25Runs.get(task)!.file } } : {}),
+            },
             parse: result.parse,
             prompt_guard: result.guard,
             llm: result.usage,
@@ -327,13 +378,16 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
     }
   } catch (error) {
     if (error instanceof HarnessError && error.code === 'interrupted' && summaries.main.completed_tasks!.length > 0) {
-      for (const [dir, summary] of isQwen ? [[outDir, summaries.main], [onlyDir, summaries.only]] as const : [[outDir, summaries.main]] as const) {
+      const written: Array<[string, RunSummary]> = isQwen ? [[outDir, summaries.main], [onlyDir, summaries.only]] : [[outDir, summaries.main]];
+      if (bm25Runs.size > 0) written.push([bm25Dir, summaries.bm25]);
+      for (const [dir, summary] of written) {
         summary.interrupted = true;
         await writeSummary(dir, summary);
       }
     }
     // leave no empty folders behind; rmdir refuses a folder that holds finished tasks
     if (onlyDir !== outDir) await fs.rmdir(onlyDir).catch(() => undefined);
+    await fs.rmdir(bm25Dir).catch(() => undefined);
     await fs.rmdir(outDir).catch(() => undefined);
     throw error;
   }

@@ -65,8 +65,8 @@ export interface RerankSummary {
   model: string;
   /** `qwen-rerank` (ReasonIR's pointwise prompts) or `bright-listwise` (BRIGHT's rerank.py). */
   family: string;
-  /** `interpolated` (0.5 reranker + 0.5 retriever) or `reranker-only`. */
-  run: 'interpolated' | 'reranker-only';
+  /** `interpolated` (0.5 reranker + 0.5 retriever), `reranker-only`, or `bm25-interpolated` (100 reranker + BM25). */
+  run: 'interpolated' | 'reranker-only' | 'bm25-interpolated';
   top_k: number;
   /** The results folder that was reranked. */
   input: string;
@@ -360,7 +360,7 @@ export function describeSetting(summary: Pick<RunSummary, 'retriever' | 'model' 
   if (summary.fusion) return `${summary.fusion.method}(${summary.fusion.inputs.map((input) => input.label).join(', ')})`;
   // `--compare-as` stays visible wherever the run is named: `tiny-llama@1a2b3c4d5e6f as reasonir`
   const name = `${summary.model ?? summary.retriever}${summary.compare_as !== undefined ? ` as ${summary.compare_as}` : ''}`;
-  const reranker = summary.reranker ? ` +rerank ${summary.reranker.model.split('/').pop()}${summary.reranker.run === 'reranker-only' ? ' only' : ''}` : '';
+  const reranker = summary.reranker ? ` +rerank ${summary.reranker.model.split('/').pop()}${summary.reranker.run === 'reranker-only' ? ' only' : summary.reranker.run === 'bm25-interpolated' ? ' +bm25' : ''}` : '';
   return `${name}${summary.queries !== 'original' ? ` +${summary.queries}` : ''}${summary.long ? ' long' : ''}${reranker}`;
 }
 

@@ -154,6 +154,40 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     expect(JSON.parse(result.stdout).queries).toBe('gpt4');
     expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
   });
+  it("writes ReasonIR's optional 100 * reranker + BM25 run with --bm25 (every candidate scored), and refuses a BM25 run that lacks one", async () => {
+    const all = path.join(work, 'bm25-all');
+    await evalRun(all, ['--top-k', 'all']);
+    const out = path.join(work, 'rr-bm25');
+    const result = await rerank(server, original, out, ['--top-k', '3', '--bm25', all]);
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    const expected = await expectedRuns(original, 'original', 3);
+    const bm25 = await readRunFile(path.join(all, 'pony', 'score.json'));
+    const interpolated: Run = new Map();
+    for (const [queryId, docs] of expected.rerankerOnly) {
+      const scores = new Map(bm25.get(queryId)!.map((doc) => [doc.docId, doc.score]));
+      const mixed = docs.map((doc, index) => ({ docId: doc.docId, index, score: 100 * doc.score + scores.get(doc.docId)! }));
+      mixed.sort((a, b) => b.score - a.score || a.index - b.index);
+      interpolated.set(queryId, mixed.map(({ docId, score }) => ({ docId, score })));
+    }
+    expect(await readRunFile(path.join(out, 'reranker-bm25', 'pony', 'score.json'))).toEqual(interpolated);
+    const summary = JSON.parse(await fs.readFile(path.join(out, 'reranker-bm25', 'summary.json'), 'utf8'));
+    expect(summary.reranker.run).toBe('bm25-interpolated');
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'reranker-bm25', 'pony', 'manifest.json'), 'utf8'));
+    expect(manifest.reranker.interpolation).toEqual({ reranker: 100, bm25: 1, bm25_run: path.join(all, 'pony', 'score.json') });
+
+    const partial = path.join(work, 'bm25-partial');
+    await fs.cp(all, partial, { recursive: true });
+    const lastOnly = Object.fromEntries([...bm25].map(([queryId, docs]) => [queryId, { [docs.at(-1)!.docId]: docs.at(-1)!.score }]));
+    await fs.writeFile(path.join(partial, 'pony', 'score.json'), JSON.stringify(lastOnly));
+    const sentBefore = server.completions().length;
+    const refused = await rerank(server, original, path.join(work, 'rr-bm25-partial'), ['--top-k', '3', '--bm25', partial], 'bm25-partial-cache');
+    expect(server.completions().length).toBe(sentBefore); // refused before any request
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('--bm25 needs every candidate scored');
+    expect(existsSync(path.join(work, 'rr-bm25-partial'))).toBe(false);
+  });
+
   it("reranks ReasonIR's own output folder ({task}_{model}_long_False/gpt4_score.json), as reranker_script.sh does", async () => {
     const folder = path.join(work, 'outputs', 'pony_bm25_long_False');
     await fs.mkdir(folder, { recursive: true });
@@ -161,11 +195,12 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     await fs.copyFile(path.join(gpt4, 'pony', 'results.json'), path.join(folder, 'results.json'));
     const out = path.join(work, 'rr-reasonir-outputs');
     const before = server.completions().length;
-    const result = await rerank(server, folder, out, ['--top-k', '2']);
+    const result = await rerank(server, folder, out, ['--top-k', '2'], 'reasonir-outputs-cache');
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
     const expected = await expectedRuns(gpt4, 'gpt4', 2);
-    expect(server.completions().length).toBe(before); // the same prompts as the gpt4 rerank above: all cached
+    // the reasoning texts reach the reranker, as for our own gpt4 run
+    expect(server.completions().slice(before).map((r) => r.body!.prompt).sort()).toEqual([...expected.prompts].sort());
     expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ queries: 'gpt4', retriever: 'bm25', requested_tasks: ['pony'], completed_tasks: ['pony'], interrupted: false });

@@ -31,6 +31,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--tokenizer <dir>', 'count prompt tokens with this tokenizer.json + tokenizer_config.json folder instead of the server\'s /tokenize')
     .option('--no-cache', 'neither read nor write the response cache ($REASONIR_CACHE/llm)')
     .option('-o, --out <dir>', 'output folder (default: results/<input>-rerank-<model>-<date>)')
+    .option('--bm25 <results-dir>', 'qwen-rerank: also write ReasonIR\'s 100·reranker + BM25 run to <out>/reranker-bm25 (a BM25 run scoring every candidate: eval --retriever bm25 --top-k all)')
     .option('--revision <rev>', 'dataset revision (default: the one the run used)')
     .option('--data-dir <dir>', 'read the parquet files from this folder (Hugging Face layout)')
     .option('--json', 'print summary.json on stdout instead of the table', false)
@@ -69,6 +70,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
         cache: llm.cache,
         guard,
         out: options.out,
+        bm25: options.bm25,
         revision: options.revision,
         dataDir: options.dataDir,
         argv: [...argv],
