@@ -3,7 +3,6 @@ import { dataError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Qrels, Run } from '../../core/types.js';
 import { DEFAULT_DATASET } from '../../dataset/registry.js';
-import { loadTask } from '../../dataset/load-task.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { qrelsFromQueries, removeExcludedIds } from '../../eval/build-run.js';
 import { evaluate } from '../../eval/evaluate.js';
@@ -92,6 +91,8 @@ async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged
 async function fromTask(runPath: string, task: string, options: { long: boolean; revision: string; dataset?: string; dataDir?: string; strict: boolean }, signal: AbortSignal): Promise<Judged> {
   const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
   if (dataset?.warning) log.warn(dataset.warning);
+  // the parquet reader is loaded only here: scoring against a qrels file never needs it
+  const { loadTask } = await import('../../dataset/load-task.js');
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires
