@@ -15,8 +15,7 @@ import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
 
 type Corpus = { ids: string[]; texts: string[] };
 type Query = { id: string; text: string; goldIds: string[]; goldIdsLong: string[]; excludedIds: string[] };
-// a few hundred documents: several chunks and shards, little encoding
-const corpus = (syntheticCorpus as (n: number) => Corpus)(300);
+const corpus = (syntheticCorpus as (n: number) => Corpus)(700);
 const queries = (syntheticQueries as (n: number) => Query[])(6);
 const roots: string[] = [];
 function tempRoot(): string {
@@ -30,12 +29,12 @@ afterAll(async () => {
 
 async function collect(retriever: Retriever, depth = 20, revision?: string): Promise<Candidates[]> {
   const out: Candidates[] = [];
-  for await (const candidates of retrieve(retriever, { task: 'biology', corpus, corpusSha256: 'synthetic-300', queries, depth, revision })) out.push(candidates);
+  for await (const candidates of retrieve(retriever, { task: 'biology', corpus, corpusSha256: 'synthetic-700', queries, depth, revision })) out.push(candidates);
   return out;
 }
 
 function encodeSlice(retriever: Retriever, index: number, count: number): Promise<SliceReport> {
-  const context = { task: 'biology', dataset: { repo: 'local', revision: 'local', corpusSha256: 'synthetic-300' }, long: false, progress: noProgress };
+  const context = { task: 'biology', dataset: { repo: 'local', revision: 'local', corpusSha256: 'synthetic-700' }, long: false, progress: noProgress };
   return retriever.indexSlice!(memoryCorpus(corpus), context, { index, count });
 }
 
@@ -87,11 +86,11 @@ describe('dense retriever on tiny-bert (local model directory)', () => {
     await collect(await createDenseRetriever({ model, device: 'cpu', cacheDir: root }), 20, 'other');
     expect(keyDirs(root).sort()).toEqual(before);
     const other = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
-    for await (const _ of retrieve(other, { task: 'biology', corpus, corpusSha256: 'synthetic-300-edited', queries, depth: 5 })) void _;
+    for await (const _ of retrieve(other, { task: 'biology', corpus, corpusSha256: 'synthetic-700-edited', queries, depth: 5 })) void _;
     expect(keyDirs(root).length).toBe(before.length + 1);
     // leetcode has a different query instruction in this model's reasonir.json: a new query key, document key unchanged
     const retriever = await createDenseRetriever({ model, device: 'cpu', cacheDir: root });
-    for await (const _ of retrieve(retriever, { task: 'leetcode', corpus, corpusSha256: 'synthetic-300', queries, depth: 5 })) void _;
+    for await (const _ of retrieve(retriever, { task: 'leetcode', corpus, corpusSha256: 'synthetic-700', queries, depth: 5 })) void _;
     expect(keyDirs(root).length).toBe(before.length + 2);
   });
 
