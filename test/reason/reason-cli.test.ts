@@ -53,6 +53,15 @@ describe('reasonir reason and eval --queries FILE', () => {
     const again = await runReasonir(['reason', '--task', 'pony', '--endpoint', server.baseUrl, '--model', 'test-model', '--data-dir', fixtureData, '--out', out], { env: env() });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists');
+
+    // a rerun into another file is answered from the cache: nothing sent, the same texts
+    const sentBefore = server.completions().length;
+    const rerun = await runReasonir(['reason', '--task', 'pony', '--endpoint', server.baseUrl, '--model', 'test-model', '--data-dir', fixtureData, '--out', path.join(work, 'q2', '{task}.json'), '--max-tokens', '512'], { env: env() });
+    expect(rerun.code).toBe(0);
+    expect(server.completions().length).toBe(sentBefore);
+    const second = JSON.parse(await fs.readFile(path.join(work, 'q2', 'pony.json'), 'utf8'));
+    expect(second.queries).toEqual(file.queries);
+    expect(second.source.llm).toMatchObject({ sent: 0, cached: 112 });
   });
 
   it('a queries file holding the gpt4_reason texts gives the same run as --queries gpt4', async () => {
