@@ -27,8 +27,11 @@ export async function makeDirectory(dir: string): Promise<void> {
     try {
       await fs.mkdir(folder);
     } catch (error) {
-      // another process made it meanwhile
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      // /proc and similar answer ENOENT to mkdir of a folder whose parent exists
+      if (code === 'ENOENT') throw environmentError('os.enoent', `the folder ${folder} cannot be created (the file system refused: ${(error as Error).message}); choose another path`, error);
+      // EEXIST: another process made it meanwhile
+      if (code !== 'EEXIST') throw error;
     }
   }
 }
@@ -42,9 +45,6 @@ export async function checkWritableDirectory(dir: string, purpose: string): Prom
     await fs.rm(probe);
   } catch (error) {
     await fs.rm(probe, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    // /proc and similar answer ENOENT to mkdir of a folder whose parent exists
-    if (code === 'ENOENT') throw environmentError('os.enoent', `${purpose} ${dir} cannot be created (the file system refused: ${(error as Error).message}); choose another path`, error);
     throw classifyOsError(error, `${purpose} ${dir} is not writable`) ?? error;
   } finally {
     forgetTemporary(probe);
