@@ -151,8 +151,7 @@ export async function openResultsFolder(
   now = new Date(),
 ): Promise<ResultsFolder> {
   const dir = explicit ?? (await createDefaultFolder([setting.model ?? setting.retriever, setting.queries, setting.long ? 'long' : null], now));
-  await makeDirectory(dir);
-  // before any work: a run must not compute for hours and then find it cannot write its results
+  // before any work (and it makes the folder): a run must not compute for hours and then find it cannot write
   await checkWritableDirectory(dir, 'the output folder (--out)');
   const lock = await acquireOutLock(dir);
   try {

@@ -2,6 +2,7 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { startProgress } from '../../core/progress.js';
+import { parseDatasetOption } from '../../dataset/datasets.js';
 import { DEFAULT_DATASET, parseTaskList } from '../../dataset/registry.js';
 import { createRetriever } from '../../pipeline/create-retriever.js';
 import { describeEncodeOutcome, encodeTask } from '../../pipeline/encode-task.js';
@@ -16,6 +17,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .addOption(new Option('-r, --retriever <kind>', 'retriever whose index to build').choices(['bm25', 'dense'] as const).default('bm25' as const))
     .option('--long', 'long-document corpus (long_documents)', false)
     .option('--revision <rev>', 'dataset revision: 40-hex commit or branch name', DEFAULT_DATASET.revision)
+    .option('--dataset <repo[@rev]>', 'another dataset with BRIGHT\'s layout and schema (as for eval: the gather step must name the same)')
     .option('--data-dir <dir>', 'read the parquet files from this folder (same relative paths as on Hugging Face)')
     .option('-m, --model <name|dir>', 'dense model: a config name from configs/models or a local ONNX model directory')
     .option('--device <device>', 'dense encoding device: auto, cpu, cuda or cuda:N', 'auto')
@@ -39,6 +41,8 @@ export function register(program: Command, { io }: CommandContext): void {
       if (options.shard && options.retriever !== 'dense') {
         throw usageError('not_sliceable', "--shard needs --retriever dense: BM25's index is built whole (its dictionary depends on every document before it)");
       }
+      const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
+      if (dataset?.warning) log.warn(dataset.warning);
       const signal = io.signal;
       const retriever = await createRetriever(
         { kind: options.retriever, model: options.model, device: options.device, batchTokens: options.batchTokens, chunkRows: options.chunkRows },
@@ -49,7 +53,8 @@ export function register(program: Command, { io }: CommandContext): void {
         const outcome = await encodeTask({
           task: task.name,
           long: options.long,
-          revision: options.revision,
+          revision: dataset?.revision ?? options.revision,
+          ...(dataset ? { repo: dataset.repo } : {}),
           dataDir: options.dataDir,
           retriever,
           slice: options.shard,
