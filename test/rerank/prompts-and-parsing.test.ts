@@ -7,7 +7,7 @@ import { parseRelevanceScore, pythonFloat, qwenRerankPrompt, qwenRerankPrompts }
 import { repoRoot } from '../helpers/cli.js';
 
 describe('QwenRerank prompts (configs/rerank/reasonir-qwen-rerank.json)', () => {
-  it('is the byte-exact copy of ../shared/reasonir/rerank-prompts.json', () => {
+  it('is the byte-exact copy of the source material reasonir/rerank-prompts.json', () => {
     // sha256 of the shared file when it was copied; a single changed byte (a trailing space, the stray quote) fails
     const bytes = readFileSync(path.join(repoRoot, 'configs', 'rerank', 'reasonir-qwen-rerank.json'));
     expect(createHash('sha256').update(bytes).digest('hex')).toBe('b44d004f2a82534755da8ea5751ee297cd16e9d2776c50b42043267176c9adc9');

@@ -5,7 +5,7 @@ import { checkpointWeightFiles } from '../../../src/encode/graph/safetensors.js'
 import { repoRoot } from '../../helpers/cli.js';
 
 /**
- * The checkpoints of ../shared/models/hf, committed whole under test/fixtures/models/hf (small-llama-hd128's 7.3 MB
+ * The tiny Hugging Face checkpoints from the team's source material (models/hf), committed whole under test/fixtures/models/hf (small-llama-hd128's 7.3 MB
  * of bf16 weights included: its 2,522-token document is the only reference for long inputs and head_dim 128).
  */
 export const HF_MODELS = ['tiny-reasonir', 'tiny-gritlm', 'tiny-e5-mistral', 'tiny-gte-qwen2', 'tiny-qwen3-embed', 'small-llama-hd128'] as const;
