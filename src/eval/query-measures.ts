@@ -1,5 +1,5 @@
 import type { RankedDoc } from '../core/types.js';
-import { compareCodePoints } from './docid-order.js';
+import { compareCodePoints } from '../core/code-point-order.js';
 import { glibcLog2 } from './glibc-log2.js';
 import type { Measure } from './measure.js';
 

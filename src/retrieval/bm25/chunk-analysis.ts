@@ -1,6 +1,7 @@
 import { tokenTable, type TokenTable } from '../analyzer/analyze.js';
 import { tokenize } from '../analyzer/standard-tokenizer.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
+import { compareCodePoints } from '../../core/code-point-order.js';
 
 /**
  * The analyzed form of a run of consecutive documents, compact enough to cross a worker boundary by transfer:
@@ -213,21 +214,4 @@ function grow(array: Uint32Array, minimum: number): Uint32Array<ArrayBuffer> {
 
 function hasSurrogate(text: string): boolean {
   return /[\ud800-\udfff]/.test(text);
-}
-
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointOrderKey(x) - codePointOrderKey(y);
-  }
-  return a.length - b.length;
-}
-
-/** Moves surrogates above U+E000..U+FFFF, which makes UTF-16 unit order equal code-point order. */
-function codePointOrderKey(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
