@@ -62,8 +62,9 @@ export function evalMeasures(extra: readonly Measure[] = []): Measure[] {
 }
 
 /**
- * Why a folder cannot be resumed by this request: every way its recorded setting differs (retriever, model, query
- * variant and documents are checked when the folder is opened; the dataset revision as each task loads).
+ * Why a folder cannot take this request's results (resumed or rerun): every way its recorded setting differs
+ * (retriever, model, query variant and documents are checked when the folder is opened; the dataset revision as
+ * each task loads).
  */
 function resumeDifferences(previous: RunSummary, now: RunSummary, measures: readonly Measure[]): string[] {
   const differences: string[] = [];
@@ -125,13 +126,16 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     headline: headline.name,
     tasks: { ...folder.previous?.tasks },
   };
-  if (request.resume) {
-    const differences = folder.previous ? resumeDifferences(folder.previous, summary, measures) : [`${outDir} holds no results to continue`];
-    if (differences.length > 0) {
-      await folder.close();
-      await fs.rmdir(outDir).catch(() => undefined);
-      throw usageError('resume_setting', `--resume ${outDir}: cannot continue it:\n  ${differences.join('\n  ')}\ngive the options of the run that wrote it (each task's manifest.json has its argv)`);
-    }
+  // one folder holds one setting: a rerun into it (with or without --resume) must not mix top_k, dataset or measures
+  const differences = folder.previous ? resumeDifferences(folder.previous, summary, measures) : request.resume ? [`${outDir} holds no results to continue`] : [];
+  if (differences.length > 0) {
+    await folder.close();
+    await fs.rmdir(outDir).catch(() => undefined);
+    const what = request.resume ? `--resume ${outDir}: cannot continue it` : `--out ${outDir} holds results of another setting`;
+    const remedy = request.resume
+      ? "give the options of the run that wrote it (each task's manifest.json has its argv)"
+      : 'choose a new directory for this run, or give the options of the run that wrote it';
+    throw usageError(request.resume ? 'resume_setting' : 'output_exists', `${what}:\n  ${differences.join('\n  ')}\n${remedy}`);
   }
   try {
     for (const [index, task] of tasks.entries()) {

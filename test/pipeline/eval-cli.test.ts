@@ -72,6 +72,11 @@ describe('reasonir eval (command line)', () => {
     const otherSetting = await runReasonir(['eval', '--task', 'pony', '--queries', 'gpt4', '--data-dir', fixtureData, '--out', out], { env });
     expect(otherSetting.code).toBe(2);
     expect(otherSetting.stderr).toContain('holds results of another setting (bm25, not bm25 +gpt4)');
+    // another depth would leave tasks of two top_k values under one summary: refused, the folder untouched
+    const otherDepth = await runReasonir(['eval', '--task', 'pony', '--top-k', '10', '--data-dir', fixtureData, '--out', out], { env });
+    expect(otherDepth.code).toBe(2);
+    expect(otherDepth.stderr).toContain('top_k: the folder has 1000, this run 10');
+    expect(await Promise.all(files.map((file) => fs.readFile(path.join(out, file))))).toEqual(before);
 
     const foreign = path.join(work, 'foreign');
     await fs.mkdir(foreign);
