@@ -94,7 +94,7 @@ describe('reasonir eval --retriever dense (ONNX, CPU)', () => {
     const manifest = JSON.parse(await fs.readFile(path.join(work, 'own-label', 'pony', 'manifest.json'), 'utf8'));
     expect(manifest.retriever).toMatchObject({
       model: label,
-      parameters: { model: `dir:${tinyLlama}`, family: label, extends: 'reasonir', weights_verified: false, pooling: 'mean_excluding_instruction', device: 'cpu' },
+      parameters: { model: `dir:${tinyLlama}`, family: label, extends: 'reasonir', weights_verified: false, checkpoint: null, pooling: 'mean_excluding_instruction', device: 'cpu' },
     });
     expect(manifest.retriever.parameters.files_sha256.onnxSha256).toBe(onnxSha);
     expect(manifest.retriever.parameters.dtype).toMatch(/^(fp32|fp16|bf16)$/);

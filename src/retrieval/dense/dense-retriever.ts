@@ -47,7 +47,8 @@ export class DenseRetriever implements Retriever<DenseIndex> {
       ...(family !== settings.identity.label ? { extends: family } : {}),
       weights_verified: settings.identity.weightsVerified,
       files_sha256: settings.fingerprint,
-      checkpoint: config.model ?? null,
+      // a local folder is its own checkpoint: the repo of the config it extends is not where its weights came from
+      checkpoint: source.startsWith('dir:') ? null : (config.model ?? null),
       pooling: config.pooling,
       normalize: config.normalize,
       similarity: config.similarity,
