@@ -84,6 +84,12 @@ describe('eval --retriever dense with a graph built from a Hugging Face checkpoi
     expect((await fs.readdir(path.join(repoRoot, 'blobs'))).every((name) => /^[0-9a-f]{40,64}$/.test(name))).toBe(true);
     const manifest = JSON.parse(await fs.readFile(path.join(work, 'online', 'biology', 'manifest.json'), 'utf8'));
     expect(manifest.retriever).toMatchObject({ model: 'reasonir', parameters: { model: 'config:reasonir', pooling: 'mean_excluding_instruction', dtype: 'fp32', device: 'cpu' } });
+    // MTEB files a model's results under its Hub name and commit, which the config's checkpoint gives
+    const exported = await runReasonir(['export', path.join(work, 'online'), '--format', 'mteb', '--out', path.join(work, 'mteb')], { env });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((await fs.readdir(path.join(work, 'mteb', 'reasonir__ReasonIR-8B', manifest.retriever.parameters.checkpoint.revision))).sort()).toEqual([
+      'BrightBiologyRetrieval.json', 'BrightRetrieval.json', 'model_meta.json',
+    ]);
 
     const blobs = await Promise.all(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'].map((file) => fs.readlink(path.join(repoRoot, 'snapshots', commit, file))));
     const weightDownloads = () => blobs.reduce((sum, blob) => sum + server.requestsFor(path.basename(blob), 'cdn').length, 0);

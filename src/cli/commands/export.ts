@@ -41,8 +41,10 @@ export function register(program: Command, { io }: CommandContext): void {
         const parameters = (tasks[0]?.manifest?.retriever as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
         // a local model folder is labelled name@<weights digest>: the digest is the closest thing to a revision it has
         const [label, digest] = (summary.model ?? summary.retriever).split('@') as [string, string | undefined];
-        const name = options.modelName ?? (typeof parameters.checkpoint === 'string' ? parameters.checkpoint : label);
-        const revision = options.modelRevision ?? digest ?? 'no_revision_available';
+        // a model config names its Hub checkpoint ({repo, revision}): MTEB files results under that name and commit
+        const checkpoint = parameters.checkpoint as { repo?: string; revision?: string } | null | undefined;
+        const name = options.modelName ?? checkpoint?.repo ?? label;
+        const revision = options.modelRevision ?? digest ?? checkpoint?.revision ?? 'no_revision_available';
         const folder = path.join(options.out, mtebModelFolder(name), revision);
         for (const file of mtebFiles(tasks, { long: summary.long, revision: summary.dataset.revision, mtebVersion: options.mtebVersion })) {
           if (summary.dataset.revision !== file.pinnedRevision) {
