@@ -237,6 +237,22 @@ async function assemble(key: string, dir: string, ids: readonly string[], chunkC
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(finalFile)) return verifiedEntry(key, finalFile, ids.length);
     throw error;
   }
-  await fs.rm(path.join(dir, 'chunks'), { recursive: true, force: true });
+  await removeChunks(dir);
   return { key, file: finalFile, rows: ids.length, dim };
+}
+
+/**
+ * Deletes chunks/ once embeddings.arrow holds its rows. Another process may still be finishing a chunk in it, and a
+ * recursive delete that races a new entry fails with ENOTEMPTY; renamed away first, the folder can gain no entry
+ * (that writer's rename into chunks/ then fails with ENOENT, which it takes as "assembled meanwhile").
+ */
+async function removeChunks(dir: string): Promise<void> {
+  const doomed = path.join(dir, `chunks.removed-${process.pid}-${Date.now()}`);
+  try {
+    await fs.rename(path.join(dir, 'chunks'), doomed);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await fs.rm(doomed, { recursive: true, force: true });
 }
