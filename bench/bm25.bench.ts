@@ -2,15 +2,21 @@
  * BRIGHT BM25 speed and memory on seeded synthetic corpora shaped like the real tasks: English-like text over a
  * Zipfian vocabulary (with the numbers, dotted names, identifiers and punctuation the analyzer must handle).
  *   analyzer:  single-thread throughput (token lists, and the BM25 bags)   target >= 40 MB/s per thread
- *   biology:   57k docs, ~40 MB, 103 queries: analyze + index + retrieve  target <= 1.3 s (2 cores); cached <= 0.5 s;
- *              garbage collection <= 5 % of CPU time
+ *   biology:   57k docs, ~40 MB, 103 queries. Whole process (`reasonir eval --task biology` as a child process, start
+ *              and parquet included, the task read from a Hub cache): cold <= 1.3 s, cached index <= 0.5 s (2 cores).
+ *              In process (retrieve() on texts in memory): the same targets for reference, and garbage collection
+ *              <= 5 % of CPU time
  *   leetcode:  414k docs, 142 queries with ~30k excluded ids each         target <= 12 s cold, peak RSS <= 1.5 GB
  * BENCH_BM25_SCALE (default 1) scales the leetcode corpus, e.g. 0.25 for a quick look.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { writeBrightParquet as WriteBrightParquet, brightColumns as BrightColumns } from '../tools/bright-parquet.mjs';
 import type { Candidates, Query } from '../src/core/types.js';
 import { retrieve, type RetrieveRequest } from '../src/pipeline/retrieve.js';
 import { analyze } from '../src/retrieval/analyzer/analyze.js';
@@ -23,6 +29,10 @@ import { seededRandom } from '../src/core/seeded-random.js';
 
 const BENCH = 'bm25';
 const PASSES = 5;
+const here = path.dirname(fileURLToPath(import.meta.url));
+// compiled to dist-bench/bench/: the repository is two levels up, the CLI beside this folder
+const repoRoot = path.resolve(here, '..', '..');
+const cli = path.resolve(here, '..', 'src', 'cli', 'main.js');
 
 
 /** Words made of syllables (so the stemmer has suffixes to strip), drawn with P(rank r) ~ 1/r. */
@@ -152,17 +162,28 @@ async function analyzerThroughput(): Promise<BenchRow[]> {
   ];
 }
 
-async function biologySized(cacheDir: string): Promise<BenchRow[]> {
+interface BiologyCorpus {
+  ids: string[];
+  texts: string[];
+  queries: Query[];
+  megabytes: number;
+}
+
+function biologyCorpus(): BiologyCorpus {
   const random = seededRandom(11);
   const generator = new TextGenerator(11, 250_000);
   const texts = corpusOf(generator, 57_359, 700, random);
   const ids = texts.map((_, i) => `bio-${i}`);
-  const megabytes = utf8Megabytes(texts);
+  return { ids, texts, queries: queriesOf(generator, 103, () => []), megabytes: utf8Megabytes(texts) };
+}
+
+async function biologyInProcess(corpus: BiologyCorpus, cacheDir: string): Promise<BenchRow[]> {
+  const { ids, texts, megabytes } = corpus;
   const input: RetrieveRequest = {
     task: 'bench-biology',
     corpus: { ids, texts },
     corpusSha256: `bench-biology-${texts.length}-${megabytes}`,
-    queries: queriesOf(generator, 103, () => []),
+    queries: corpus.queries,
     depth: 1000,
   };
   const threads = Math.min(2, os.availableParallelism());
@@ -183,11 +204,108 @@ async function biologySized(cacheDir: string): Promise<BenchRow[]> {
     const gcShare = gc.stop() / seconds;
     const metric = `biology-sized (57k docs, ${megabytes.toFixed(0)} MB, 103 q, ${threads} threads), ${label}`;
     rows.push(
-      { bench: BENCH, metric: `${metric} (in process: no process start, no parquet)`, value: `${seconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s)`, target: `<= ${target} s`, ok: seconds <= target },
+      { bench: BENCH, metric: `${metric} (in process: no process start, no parquet; one pass)`, value: `${seconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s)`, target: `<= ${target} s`, ok: seconds <= target },
       { bench: BENCH, metric: `${metric}: main-thread GC pauses / elapsed time`, value: `${(gcShare * 100).toFixed(1)} %`, target: '<= 5 %', ok: gcShare <= 0.05 },
     );
   }
   return rows;
+}
+
+/** The synthetic task's place in the Hub cache: an unregistered BRIGHT-layout repo at a fixed commit. */
+const HUB_REPO = 'reasonir-bench/bright-synthetic';
+const HUB_VERSION = 'biology v1';
+const HUB_COMMIT = createHash('sha1').update(HUB_VERSION).digest('hex');
+
+/**
+ * Writes the biology-sized corpus and its 103 queries as BRIGHT parquet (SNAPPY, 10k-row groups) into a Hugging Face
+ * cache layout under .bench-tmp/ (blobs named by their sha256, snapshot symlinks), once: a run reads them as a
+ * downloaded dataset is read, so the whole-process rows measure what a user's second `eval` costs.
+ */
+async function biologyHubCache(corpus: BiologyCorpus): Promise<string> {
+  const hubCache = path.join(repoRoot, '.bench-tmp', `bm25-hub-${HUB_COMMIT.slice(0, 12)}`);
+  const repoFolder = path.join(hubCache, `datasets--${HUB_REPO.replace('/', '--')}`);
+  const complete = path.join(hubCache, 'complete');
+  if (existsSync(complete)) return hubCache;
+  rmSync(hubCache, { recursive: true, force: true });
+  const tools = (await import(pathToFileURL(path.join(repoRoot, 'tools', 'bright-parquet.mjs')).href)) as {
+    writeBrightParquet: typeof WriteBrightParquet;
+    brightColumns: typeof BrightColumns;
+  };
+  const { ids, texts, queries } = corpus;
+  const files = {
+    documents: { columns: tools.brightColumns.documents, rows: ids.map((id, i) => ({ id, content: texts[i]! })) },
+    examples: {
+      columns: tools.brightColumns.examples,
+      rows: queries.map((query, q) => ({
+        id: query.id,
+        query: query.text,
+        reasoning: '',
+        excluded_ids: ['N/A'],
+        gold_ids: [ids[(q * 557) % ids.length]!, ids[(q * 911 + 3) % ids.length]!],
+        gold_ids_long: ['N/A'],
+        gold_answer: '',
+      })),
+    },
+  };
+  mkdirSync(path.join(repoFolder, 'blobs'), { recursive: true });
+  for (const [config, { columns, rows }] of Object.entries(files)) {
+    const temporary = path.join(repoFolder, 'blobs', `${config}.tmp`);
+    tools.writeBrightParquet({ filename: temporary, columns, rows, rowGroupSize: 10_000 });
+    const blob = path.join(repoFolder, 'blobs', createHash('sha256').update(readFileSync(temporary)).digest('hex'));
+    renameSync(temporary, blob);
+    const snapshot = path.join(repoFolder, 'snapshots', HUB_COMMIT, config, 'biology-00000-of-00001.parquet');
+    mkdirSync(path.dirname(snapshot), { recursive: true });
+    symlinkSync(path.relative(path.dirname(snapshot), blob), snapshot);
+  }
+  mkdirSync(complete);
+  return hubCache;
+}
+
+/** Wall-clock and CPU (user + system) seconds of one child process; CPU from bash's `times` for its children. */
+function timeChild(args: string[], env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
+  const started = performance.now();
+  const child = spawnSync('bash', ['-c', '"$@" >/dev/null; status=$?; times; exit $status', 'bash', process.execPath, ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const wall = (performance.now() - started) / 1000;
+  if (child.status !== 0) throw new Error(`bench bm25: node ${args.join(' ')} exited ${child.status}: ${child.stderr.slice(0, 800)}`);
+  // `times`: the shell's user and system time, then its children's: "0m1.234s 0m0.056s"
+  const seconds = [...(child.stdout.trim().split('\n')[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (seconds.length !== 2) throw new Error(`bench bm25: unexpected output of times: ${child.stdout}`);
+  return { wall, cpu: seconds[0]! + seconds[1]! };
+}
+
+/**
+ * `reasonir eval --task biology` as a user runs it, a fresh process each time (dist-bench's CLI, so a stale dist/ is
+ * never measured): the dataset already in the Hub cache (offline), written results included. Cold: an empty
+ * REASONIR_CACHE each run (parquet texts decoded, analysis, index, retrieval, scoring, writing); cached: the index
+ * cache present, as on every run after the first.
+ */
+async function biologyWholeProcess(corpus: BiologyCorpus, work: string): Promise<BenchRow[]> {
+  const hubCache = await biologyHubCache(corpus);
+  let runs = 0;
+  const evaluate = (cacheDir: string) =>
+    timeChild(
+      [cli, 'eval', '--task', 'biology', '--dataset', `${HUB_REPO}@${HUB_COMMIT}`, '--out', path.join(work, `out-${runs++}`), '-q'],
+      { ...process.env, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1', REASONIR_CACHE: cacheDir, NO_COLOR: '1' },
+    );
+  const cold = Array.from({ length: 3 }, (_, i) => evaluate(path.join(work, `cold-cache-${i}`)));
+  const warmCache = path.join(work, 'cold-cache-0');
+  const warm = Array.from({ length: PASSES }, () => evaluate(warmCache));
+  const label = `biology-sized (57k docs, ${corpus.megabytes.toFixed(0)} MB, 103 q), reasonir eval, whole process`;
+  const row = (what: string, times: Array<{ wall: number; cpu: number }>, target: number): BenchRow => {
+    const wall = median(times.map((time) => time.wall));
+    return {
+      bench: BENCH,
+      metric: `${label}, ${what} (median of ${times.length})`,
+      value: `${wall.toFixed(2)} s (CPU ${median(times.map((time) => time.cpu)).toFixed(2)} s)`,
+      target: `<= ${target} s`,
+      ok: wall <= target,
+    };
+  };
+  return [row('cold: no index cache', cold, 1.3), row('cached index', warm, 0.5)];
 }
 
 /**
@@ -244,7 +362,13 @@ export async function run(): Promise<BenchRow[]> {
   mkdirSync('.bench-tmp', { recursive: true });
   const cacheDir = mkdtempSync(path.join('.bench-tmp', 'bm25-cache-'));
   try {
-    return [...(await analyzerThroughput()), ...(await biologySized(cacheDir)), ...(await leetcodeSized(cacheDir))];
+    const biology = biologyCorpus();
+    return [
+      ...(await analyzerThroughput()),
+      ...(await biologyWholeProcess(biology, cacheDir)),
+      ...(await biologyInProcess(biology, path.join(cacheDir, 'in-process'))),
+      ...(await leetcodeSized(cacheDir)),
+    ];
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
