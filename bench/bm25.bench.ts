@@ -21,7 +21,7 @@ import type { Candidates, Query } from '../src/core/types.js';
 import { retrieve, type RetrieveRequest } from '../src/pipeline/retrieve.js';
 import { analyze } from '../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
-import { analyzeChunk } from '../src/retrieval/bm25/chunk-analysis.js';
+import { ChunkAnalyzer } from '../src/retrieval/bm25/chunk-analysis.js';
 import { buildRankedList } from '../src/eval/build-run.js';
 import type { BenchRow } from './table.js';
 import { median, peakRssMb } from './table.js';
@@ -145,8 +145,9 @@ async function analyzerThroughput(): Promise<BenchRow[]> {
     for (const text of texts) tokens += analyze(text).length;
   });
   // the BM25 index path: chunks of consecutive documents bagged over term numbers, as one analysis worker does
+  const analyzer = new ChunkAnalyzer();
   const chunkRate = rates(() => {
-    for (let at = 0; at < texts.length; at += 1000) analyzeChunk(texts.slice(at, at + 1000));
+    for (let at = 0; at < texts.length; at += 1000) analyzer.analyze(texts.slice(at, at + 1000));
   });
   const label = `${megabytes.toFixed(1)} MB, ${(tokens / 1e6).toFixed(1)}M tokens, median of ${PASSES}`;
   const row = (metric: string, rate: { wall: number; cpu: number }): BenchRow => ({

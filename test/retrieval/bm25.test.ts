@@ -10,7 +10,7 @@ import { HarnessError } from '../../src/core/errors.js';
 import { buildRankedList } from '../../src/eval/build-run.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
-import { bagChunk } from '../../src/retrieval/bm25/chunk-analysis.js';
+import { bagChunk, ChunkAnalyzer } from '../../src/retrieval/bm25/chunk-analysis.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
@@ -167,6 +167,21 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
   it('analyzes the same on one thread as on worker threads', async () => {
     const inline = await indexOfTexts(corpus.texts, 1);
     expect(inline).toEqual(index);
+  });
+
+  it('sends each term string once per numbering and starts a new numbering when the token table is full', () => {
+    // the first chunk overflows a 500-token table; the next two share the fresh table
+    const texts = [...corpus.texts.slice(0, 20), 'The cells divide.', "Cells grow; the cell's proteins fold", 'Proteins fold, again'];
+    const analyzer = new ChunkAnalyzer(500);
+    const chunks = [analyzer.analyze(texts.slice(0, 20)), analyzer.analyze(texts.slice(20, 21)), analyzer.analyze(texts.slice(21))];
+    expect(chunks[1]!.numbering).not.toBe(chunks[0]!.numbering);
+    expect(chunks[1]!.firstNewTerm).toBe(0);
+    expect(chunks[2]!.numbering).toBe(chunks[1]!.numbering);
+    expect(chunks[2]!.firstNewTerm).toBe(chunks[1]!.newTerms.length);
+    expect(chunks[2]!.newTerms).toEqual(['grow', 'protein', 'fold', 'again']);
+    const expected = indexOfTokens(texts.map((text) => analyze(text)));
+    expect(buildAnalyzedIndex(chunks)).toEqual(expected);
+    expect(() => buildAnalyzedIndex([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);
   });
 });
 

@@ -32,8 +32,11 @@ export class TokenTable {
   /** The filtered form of each term number. */
   readonly terms: string[] = [];
 
-  get rawTokens(): number {
-    return this.raw.size;
+  constructor(private readonly rawTokenLimit = RAW_TOKEN_LIMIT) {}
+
+  /** Past the limit: the caller should start afresh with a new table. */
+  get full(): boolean {
+    return this.raw.size >= this.rawTokenLimit;
   }
 
   /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */
@@ -68,7 +71,7 @@ let table = new TokenTable();
  * next call, so a caller takes the table once per text or chunk and uses only that.
  */
 export function tokenTable(): TokenTable {
-  if (table.rawTokens >= RAW_TOKEN_LIMIT) table = new TokenTable();
+  if (table.full) table = new TokenTable();
   return table;
 }
 

@@ -1,5 +1,6 @@
 import type { ChunkAnalysis } from './chunk-analysis.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
+import { compareCodePoints } from '../../core/code-point-order.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -31,65 +32,84 @@ export interface AnalyzedIndex {
   postingTfs: NarrowCounts;
 }
 
-/** A chunk's bags once its vocabulary is interned: `terms` then holds corpus-wide term numbers. */
-type InternedChunk = Omit<ChunkAnalysis, 'vocabulary'>;
+/** A chunk's bags once its term numbers are renumbered to corpus-wide term numbers. */
+type InternedChunk = Pick<ChunkAnalysis, 'docOffsets' | 'terms' | 'tfs'>;
 
 /**
  * Replays gensim's `Dictionary.add_documents` over the chunks in corpus order: a document's new tokens get the
- * next ids in code-point order (the chunk's local ids already follow it), and when more than `pruneAt` tokens
- * are known at a pruning check, `filter_extremes(no_below=0, no_above=1.0, keep_n=pruneAt)` keeps the `pruneAt`
- * ids with the largest df (ties: smaller id) and renumbers them in id order. Dropped tokens that come back start
- * again from zero counts. `finish` then bags the documents against the final dictionary, as `doc2bow` does.
+ * next ids in code-point order, and when more than `pruneAt` tokens are known at a pruning check,
+ * `filter_extremes(no_below=0, no_above=1.0, keep_n=pruneAt)` keeps the `pruneAt` ids with the largest df (ties:
+ * smaller id) and renumbers them in id order. Dropped tokens that come back start again from zero counts.
+ * `finish` then bags the documents against the final dictionary, as `doc2bow` does.
  *
- * Chunks are consumed as they arrive, so only one copy of each distinct token string ever stays alive (a
- * leetcode-sized corpus has ~9M chunk vocabulary entries for <1M distinct tokens) and only the bags are kept:
- * each chunk's `terms` are renumbered in place to corpus-wide term numbers and its vocabulary is dropped.
+ * Chunks are consumed as they arrive and only their bags are kept: each chunk's `terms` are renumbered in place
+ * to corpus-wide term numbers through a map per numbering, so a term's string is interned once per numbering
+ * (not once per chunk) and only one copy of it stays alive.
  */
 export class AnalyzedIndexBuilder {
   /** Corpus-wide term number of each distinct token, and back. */
   private readonly numberOf = new Map<string, number>();
   private readonly termOf: string[] = [];
+  /** Per numbering: the corpus-wide term number of each of its term numbers. */
+  private readonly numberings = new Map<string, { terms: Uint32Array<ArrayBuffer>; count: number }>();
   /** Current gensim id of each term number, -1 when it is not in the dictionary. */
-  private readonly idOfTerm: number[] = [];
-  private termOfId: number[] = [];
-  private df: number[] = [];
-  private cf: number[] = [];
+  private idOfTerm = new Int32Array(1024);
+  /** Per gensim id: its term number, df and cf; `size` ids are in use. */
+  private termOfId = new Uint32Array(1024);
+  private df = new Uint32Array(1024);
+  private cf = new Float64Array(1024);
+  private size = 0;
   private numDocs = 0;
   private numPos = 0;
   private numNnz = 0;
+  /** Tokens per document and the largest tf: the postings' layout when no pruning ever happened. */
+  private docLengths = new Uint32Array(1024);
+  private largestTf = 0;
+  private pruned = false;
+  /** Positions (into the chunk's `terms`) of the current document's tokens that are new to the dictionary. */
+  private fresh = new Uint32Array(64);
   private chunks: InternedChunk[] = [];
 
   constructor(private readonly pruneAt = GENSIM_PRUNE_AT) {}
 
   /** Adds the next chunk in corpus order; its `terms` array is renumbered in place. */
   add(chunk: ChunkAnalysis): void {
-    const { vocabulary, docOffsets, terms, tfs } = chunk;
-    const local = new Uint32Array(vocabulary.length);
-    for (let i = 0; i < vocabulary.length; i++) local[i] = this.intern(vocabulary[i]!);
-    const { idOfTerm } = this;
+    const { docOffsets, terms, tfs } = chunk;
+    const globalOf = this.numbering(chunk);
     const docs = docOffsets.length - 1;
+    if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
+    const { docLengths } = this;
+    let { largestTf, numPos } = this;
     for (let doc = 0; doc < docs; doc++) {
-      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.termOfId.length > this.pruneAt) this.prune();
+      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune();
+      const { idOfTerm, df, cf } = this;
+      const start = docOffsets[doc]!;
       const end = docOffsets[doc + 1]!;
-      for (let p = docOffsets[doc]!; p < end; p++) {
-        const term = local[terms[p]!]!;
+      if (end - start > this.fresh.length) this.fresh = new Uint32Array(2 * (end - start));
+      const { fresh } = this;
+      let freshCount = 0;
+      let length = 0;
+      for (let p = start; p < end; p++) {
+        const term = globalOf[terms[p]!]!;
         terms[p] = term;
-        let id = idOfTerm[term]!;
-        if (id < 0) {
-          id = this.termOfId.length;
-          idOfTerm[term] = id;
-          this.termOfId.push(term);
-          this.df.push(0);
-          this.cf.push(0);
-        }
         const tf = tfs[p]!;
-        this.df[id]!++;
-        this.cf[id]! += tf;
-        this.numPos += tf;
+        length += tf;
+        if (tf > largestTf) largestTf = tf;
+        const id = idOfTerm[term]!;
+        if (id < 0) fresh[freshCount++] = p;
+        else {
+          df[id]!++;
+          cf[id]! += tf;
+        }
       }
-      this.numNnz += end - docOffsets[doc]!;
+      if (freshCount > 0) this.addTerms(fresh.subarray(0, freshCount), terms, tfs);
+      numPos += length;
+      docLengths[this.numDocs] = length;
+      this.numNnz += end - start;
       this.numDocs++;
     }
+    this.largestTf = largestTf;
+    this.numPos = numPos;
     this.chunks.push({ docOffsets, terms, tfs });
   }
 
@@ -97,15 +117,33 @@ export class AnalyzedIndexBuilder {
   finish(): AnalyzedIndex {
     const chunks = this.chunks;
     this.chunks = [];
+    const { size } = this;
+    const df = this.df.slice(0, size);
     return {
       numDocs: this.numDocs,
       numPos: this.numPos,
       numNnz: this.numNnz,
-      terms: this.termOfId.map((term) => this.termOf[term]!),
-      df: Uint32Array.from(this.df),
-      cf: Float64Array.from(this.cf),
-      ...bagDocuments(chunks, this.idOfTerm, this.termOfId.length, this.numDocs),
+      terms: Array.from(this.termOfId.subarray(0, size), (term) => this.termOf[term]!),
+      df,
+      cf: this.cf.slice(0, size),
+      ...(this.pruned
+        ? bagDocuments(chunks, this.idOfTerm, size, this.numDocs)
+        : // every token is still in the dictionary: a term's postings are its df, a document's length all its tokens
+          postings(chunks, this.idOfTerm, df, this.docLengths.slice(0, this.numDocs), this.largestTf)),
     };
+  }
+
+  /** Corpus-wide term numbers of the chunk's numbering, extended by the chunk's new terms. */
+  private numbering(chunk: ChunkAnalysis): Uint32Array {
+    let numbering = this.numberings.get(chunk.numbering);
+    if (numbering === undefined) this.numberings.set(chunk.numbering, (numbering = { terms: new Uint32Array(1024), count: 0 }));
+    if (chunk.firstNewTerm !== numbering.count) {
+      throw new Error(`BM25 chunk of numbering ${chunk.numbering} starts at term ${chunk.firstNewTerm}, expected ${numbering.count}`);
+    }
+    const count = numbering.count + chunk.newTerms.length;
+    if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
+    for (const token of chunk.newTerms) numbering.terms[numbering.count++] = this.intern(token);
+    return numbering.terms;
   }
 
   private intern(token: string): number {
@@ -114,33 +152,62 @@ export class AnalyzedIndexBuilder {
       term = this.termOf.length;
       this.numberOf.set(token, term);
       this.termOf.push(token);
-      this.idOfTerm.push(-1);
+      if (term === this.idOfTerm.length) {
+        const idOfTerm = new Int32Array(2 * term).fill(-1);
+        idOfTerm.set(this.idOfTerm);
+        this.idOfTerm = idOfTerm;
+      }
+      this.idOfTerm[term] = -1;
     }
     return term;
   }
 
+  /**
+   * Gives the tokens at `positions` of `terms`, all new to the dictionary and of one document, the next ids in
+   * code-point order (gensim's `doc2bow` sorts a document's missing tokens as Python strings).
+   */
+  private addTerms(positions: Uint32Array, terms: Uint32Array, tfs: NarrowCounts): void {
+    const { termOf } = this;
+    if (positions.length > 1) {
+      const sorted = Array.from(positions).sort((a, b) => compareCodePoints(termOf[terms[a]!]!, termOf[terms[b]!]!));
+      positions.set(sorted);
+    }
+    if (this.size + positions.length > this.termOfId.length) {
+      const capacity = this.size + positions.length;
+      this.termOfId = grown(this.termOfId, capacity);
+      this.df = grown(this.df, capacity);
+      this.cf = grown(this.cf, capacity);
+    }
+    for (const p of positions) {
+      const term = terms[p]!;
+      const id = this.size++;
+      this.idOfTerm[term] = id;
+      this.termOfId[id] = term;
+      this.df[id] = 1;
+      this.cf[id] = tfs[p]!;
+    }
+  }
+
   private prune(): void {
-    const { termOfId, df, cf, idOfTerm } = this;
-    const byDf = termOfId.map((_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
-    const keep = new Uint8Array(termOfId.length);
+    const { termOfId, df, cf, idOfTerm, size } = this;
+    const byDf = Array.from({ length: size }, (_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
+    const keep = new Uint8Array(size);
     for (let i = 0; i < this.pruneAt; i++) keep[byDf[i]!] = 1;
-    const keptTerms: number[] = [];
-    const keptDf: number[] = [];
-    const keptCf: number[] = [];
-    for (let id = 0; id < termOfId.length; id++) {
+    let kept = 0;
+    for (let id = 0; id < size; id++) {
       const term = termOfId[id]!;
       if (keep[id] === 1) {
-        idOfTerm[term] = keptTerms.length;
-        keptTerms.push(term);
-        keptDf.push(df[id]!);
-        keptCf.push(cf[id]!);
+        idOfTerm[term] = kept;
+        termOfId[kept] = term;
+        df[kept] = df[id]!;
+        cf[kept] = cf[id]!;
+        kept++;
       } else {
         idOfTerm[term] = -1;
       }
     }
-    this.termOfId = keptTerms;
-    this.df = keptDf;
-    this.cf = keptCf;
+    this.size = kept;
+    this.pruned = true;
   }
 }
 
@@ -154,12 +221,12 @@ export function buildAnalyzedIndex(chunks: Iterable<ChunkAnalysis>, pruneAt = GE
 /** `doc2bow` of every document against the final dictionary, laid out as postings (a counting sort by term). */
 function bagDocuments(
   chunks: readonly InternedChunk[],
-  idOfTerm: readonly number[],
+  idOfTerm: Int32Array,
   vocabularySize: number,
   numDocs: number,
 ): Pick<AnalyzedIndex, 'docLengths' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
   const docLengths = new Uint32Array(numDocs);
-  const termOffsets = new Uint32Array(vocabularySize + 1);
+  const counts = new Uint32Array(vocabularySize);
   let largestTf = 0;
   let doc = 0;
   for (const { docOffsets, terms, tfs } of chunks) {
@@ -169,18 +236,31 @@ function bagDocuments(
         const id = idOfTerm[terms[p]!]!;
         if (id < 0) continue;
         const tf = tfs[p]!;
-        termOffsets[id + 1]!++;
+        counts[id]!++;
         docLengths[doc]! += tf;
         if (tf > largestTf) largestTf = tf;
       }
     }
   }
-  for (let id = 0; id < vocabularySize; id++) termOffsets[id + 1]! += termOffsets[id]!;
+  return postings(chunks, idOfTerm, counts, docLengths, largestTf);
+}
+
+/** Lays the documents' in-dictionary tokens out by term, `counts[id]` postings for id. */
+function postings(
+  chunks: readonly InternedChunk[],
+  idOfTerm: Int32Array,
+  counts: Uint32Array,
+  docLengths: Uint32Array,
+  largestTf: number,
+): Pick<AnalyzedIndex, 'docLengths' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
+  const vocabularySize = counts.length;
+  const termOffsets = new Uint32Array(vocabularySize + 1);
+  for (let id = 0; id < vocabularySize; id++) termOffsets[id + 1] = termOffsets[id]! + counts[id]!;
   const nnz = termOffsets[vocabularySize]!;
   const postingDocs = new Uint32Array(nnz);
   const postingTfs = narrowCounts(nnz, largestTf);
   const cursor = termOffsets.slice(0, vocabularySize);
-  doc = 0;
+  let doc = 0;
   for (const { docOffsets, terms, tfs } of chunks) {
     for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
       const end = docOffsets[d + 1]!;
@@ -194,4 +274,10 @@ function bagDocuments(
     }
   }
   return { docLengths, termOffsets, postingDocs, postingTfs };
+}
+
+function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
+  const copy = new (array.constructor as new (length: number) => T)(Math.max(minimum, 2 * array.length));
+  copy.set(array as ArrayLike<number>);
+  return copy;
 }

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../core/version.js';
 import { interruptedError, throwIfAborted } from '../../core/errors.js';
 import type { TextBatch } from '../../core/types.js';
-import { analyzeChunk, type ChunkAnalysis } from './chunk-analysis.js';
+import { ChunkAnalyzer, type ChunkAnalysis } from './chunk-analysis.js';
 import type { ChunkRequest } from './analysis-worker.js';
 
 export interface CorpusAnalysisOptions {
@@ -57,9 +57,10 @@ export async function analyzeCorpus(
     if (!ended) yield* { [Symbol.asyncIterator]: () => chunks };
   })();
   if (threads === 1 || (ended && (headUnits < INLINE_LIMIT || head.length === 1))) {
+    const analyzer = new ChunkAnalyzer();
     for await (const chunk of all) {
       throwIfAborted(options.signal);
-      consume(analyzeChunk(chunk.texts));
+      consume(analyzer.analyze(chunk.texts));
       options.onProgress?.(chunk.texts.length);
     }
     return;
