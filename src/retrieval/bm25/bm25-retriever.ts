@@ -9,6 +9,7 @@ import { analyzeCorpus } from './parallel-analysis.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex } from './gensim-dictionary.js';
 import { CorruptIndexError, indexCachePath, readIndexCache, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model } from './lucene-bm25-model.js';
+import { BestRows } from './best-rows.js';
 
 export interface Bm25Options {
   /** BRIGHT: k1 = 0.9, b = 0.4. */
@@ -25,10 +26,10 @@ export interface Bm25Options {
  * with BM25-weighted queries, float32 `SparseMatrixSimilarity` scores.
  *
  * The index stage loads the analyzed corpus from the cache (no document text is read) or builds it from the texts
- * as they stream. Each query yields an exact candidate subset rather than all N scores: every document with a nonzero score,
- * plus the first `depth + |excluded ids|` zero-score documents in row order, listed in ascending row order.
- * Scores are never negative, so any document left out scores 0 and sits behind at least `depth` non-excluded
- * zero-score documents that come earlier in row order; the ranked list is therefore the same as from all scores.
+ * as they stream. Each query yields an exact candidate subset rather than all N scores: the best
+ * `depth + |excluded ids|` documents in BRIGHT's ranking order (score descending, ties in row order), listed in
+ * ascending row order. A document of the final top `depth` has at most `depth - 1` kept and `|excluded ids|`
+ * excluded documents ahead of it, so it is in the subset, and the ranked list is the same as from all scores.
  */
 /** BM25's index: the analyzed corpus (cached), and whether some document id sits on several rows. */
 export interface Bm25Index {
@@ -70,10 +71,11 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
     const scores = new Float32Array(index.analyzed.numDocs);
+    const best = new BestRows();
     for (const query of queries) {
       throwIfAborted(context.signal);
       model.score(model.vectorize(analyze(query.text)), scores);
-      yield index.duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, depth);
+      yield index.duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, depth, best);
     }
   }
 
@@ -127,27 +129,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   }
 }
 
-function candidateSubset(query: Query, scores: Float32Array, depth: number): Candidates {
-  const zeroQuota = depth + new Set(query.excludedIds).size;
-  let count = 0;
-  let zeros = 0;
-  for (let doc = 0; doc < scores.length; doc++) {
-    if (scores[doc] !== 0) count++;
-    else if (zeros < zeroQuota) {
-      zeros++;
-      count++;
-    }
-  }
-  const docIndices = new Uint32Array(count);
-  const subset = new Float32Array(count);
-  let at = 0;
-  zeros = 0;
-  for (let doc = 0; doc < scores.length; doc++) {
-    const score = scores[doc]!;
-    if (score !== 0 || zeros++ < zeroQuota) {
-      docIndices[at] = doc;
-      subset[at++] = score;
-    }
-  }
+/** The best `depth + |excluded ids|` documents (score descending, ties in row order), in ascending row order. */
+function candidateSubset(query: Query, scores: Float32Array, depth: number, best: BestRows): Candidates {
+  const docIndices = best.select(scores, Math.min(scores.length, depth + new Set(query.excludedIds).size));
+  const subset = new Float32Array(docIndices.length);
+  for (let i = 0; i < docIndices.length; i++) subset[i] = scores[docIndices[i]!]!;
   return { queryId: query.id, docIndices, scores: subset };
 }

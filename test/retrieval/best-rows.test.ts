@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/seeded-random.js';
+import { BestRows } from '../../src/retrieval/bm25/best-rows.js';
+
+/** The reference: sort every row by score descending, ties to the lower row, keep `keep`, list in row order. */
+function reference(scores: Float32Array, keep: number): number[] {
+  return [...scores.keys()]
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .slice(0, keep)
+    .sort((a, b) => a - b);
+}
+
+describe('BestRows: the best rows of a score array in BRIGHT order', () => {
+  it('equals a full stable sort, with many ties, zeros and scores one ulp apart', () => {
+    const random = seededRandom(5);
+    const best = new BestRows();
+    for (const [n, keep] of [[5000, 1000], [3000, 2999], [2000, 1], [1000, 10], [4000, 3500]] as const) {
+      const scores = new Float32Array(n);
+      for (let row = 0; row < n; row++) {
+        const roll = random();
+        // zeros, a few repeated values, near neighbours (same 16-bit bucket), and a spread of magnitudes
+        scores[row] = roll < 0.3 ? 0 : roll < 0.5 ? [1.5, 2.25, 7][row % 3]! : roll < 0.7 ? Math.fround(3 + Math.floor(random() * 50) * 2 ** -21) : Math.fround(random() * 40 * 2 ** Math.floor(random() * 8 - 4));
+      }
+      expect([...best.select(scores, keep)]).toEqual(reference(scores, keep));
+    }
+  });
+
+  it('keeps every row when asked for as many or more, none for zero, and refuses a negative or NaN score', () => {
+    const best = new BestRows();
+    const scores = Float32Array.from([0, 2, 1, 2]);
+    expect([...best.select(scores, 4)]).toEqual([0, 1, 2, 3]);
+    expect([...best.select(scores, 9)]).toEqual([0, 1, 2, 3]);
+    expect([...best.select(scores, 0)]).toEqual([]);
+    expect([...best.select(Float32Array.from([0, 0, 0, 5, 0]), 3)]).toEqual([0, 1, 3]);
+    expect([...best.select(Float32Array.from([Infinity, 3, Infinity]), 2)]).toEqual([0, 2]);
+    expect(() => best.select(Float32Array.from([1, -1, 2]), 1)).toThrow(/negative or NaN/);
+    expect(() => best.select(Float32Array.from([1, NaN, 2]), 1)).toThrow(/negative or NaN/);
+  });
+});
