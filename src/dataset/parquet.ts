@@ -2,10 +2,12 @@
  * The only module that imports hyparquet. Reads string and list-of-string columns one row group at a time, so
  * decoding the 210 MB leetcode corpus never holds more than one decompressed row group beside the result.
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import type { FileMetaData, SchemaTree } from 'hyparquet';
+import { open, stat } from 'node:fs/promises';
+import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { dataError, throwIfAborted } from '../core/errors.js';
+import { decodeStrings } from './page-strings.js';
 
 export type ColumnKind = 'string' | 'string[]';
 export type ColumnValue<K extends ColumnKind> = K extends 'string' ? string : string[];
@@ -21,6 +23,34 @@ export interface RowGroupBatch<S extends ColumnSpec> {
 
 const supportedCodecs = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(compressors)]);
 
+/** hyparquet hands over each string's bytes (a view into its page): decodeStrings makes the strings page by page. */
+const rawStrings: Partial<ParquetParsers> = { stringFromBytes: (bytes: Uint8Array) => bytes as unknown as string };
+
+/**
+ * Byte ranges of a local file, each read straight into its own ArrayBuffer (hyparquet's asyncBufferFromFile
+ * streams 64 kB chunks and concatenates them: one more copy of every byte).
+ */
+async function fileBuffer(filePath: string): Promise<AsyncBuffer> {
+  const { size } = await stat(filePath);
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const bytes = new Uint8Array(Math.max(Math.min(end, size) - start, 0));
+      const handle = await open(filePath, 'r');
+      try {
+        for (let filled = 0; filled < bytes.length; ) {
+          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+          if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + filled}`);
+          filled += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+      return bytes.buffer;
+    },
+  };
+}
+
 export interface ParquetFile {
   path: string;
   rows: number;
@@ -32,7 +62,7 @@ export interface ParquetFile {
 /** Opens a parquet file and checks that `expected` columns exist with the expected types and supported codecs. */
 export async function openParquet(filePath: string, expected: ColumnSpec, label: string): Promise<ParquetFile> {
   let metadata: FileMetaData;
-  const file = await asyncBufferFromFile(filePath).catch((error: unknown) => {
+  const file = await fileBuffer(filePath).catch((error: unknown) => {
     throw dataError('parquet_unreadable', `${label}: cannot open ${filePath}: ${(error as Error).message}`, error);
   });
   // "PAR1" + footer length + "PAR1"; hyparquet's own error for a shorter file is a bare DataView range error
@@ -81,6 +111,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
           rowStart,
           rowEnd,
           compressors,
+          parsers: rawStrings,
           onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
             // chunks may extend beyond the requested range; keep only this row group's rows
             const from = Math.max(rowStart - chunkStart, 0);
@@ -98,6 +129,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
           if (values.length !== rowEnd - rowStart) {
             throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
           }
+          decodeColumn(values, columns[name]!);
           checkValues(values, columns[name]!, name, rowStart, label);
           batch[name] = values;
         }
@@ -105,6 +137,19 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
       }
     },
   };
+}
+
+/** Turns the column's byte values (lists of them for `string[]`) into strings, in place. */
+function decodeColumn(values: unknown[], kind: ColumnKind): void {
+  if (kind === 'string') {
+    decodeStrings(values);
+    return;
+  }
+  const items: unknown[] = [];
+  for (const list of values) if (Array.isArray(list)) for (const item of list) items.push(item);
+  decodeStrings(items);
+  let next = 0;
+  for (const list of values) if (Array.isArray(list)) for (let j = 0; j < list.length; j++) list[j] = items[next++];
 }
 
 function isStringLeaf(node: SchemaTree): boolean {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { openParquet } from '../../src/dataset/parquet.js';
 import { tempDir } from './support.js';
@@ -25,6 +26,47 @@ describe('parquet reading', () => {
     expect(batches.map((batch) => [batch.rowStart, batch.rows])).toEqual([[0, 5], [5, 5], [10, 5], [15, 5], [20, 3]]);
     expect(batches.flatMap((batch) => batch.columns.id)).toEqual(rows.map((row) => row.id));
     expect(batches.flatMap((batch) => batch.columns.tags)).toEqual(rows.map((row) => row.tags));
+  });
+
+  it('decodes strings exactly as hyparquet does itself: non-ASCII, malformed bytes, BOMs, dictionary pages', async () => {
+    const file = path.join(work.dir, 'strings.parquet');
+    const utf8 = new TextEncoder();
+    const texts: Uint8Array[] = [
+      utf8.encode('plain ascii text, long enough to be a slice'),
+      utf8.encode('caf\u00e9 \u2019quoted\u2019 \u{1F9EC} \u4e2d'),
+      utf8.encode('\ufeffleading byte-order mark'),
+      Uint8Array.from([0x61, 0xc3]),
+      Uint8Array.from([0xa9, 0x62, 0xed, 0xa0, 0x80]),
+      utf8.encode(''),
+    ];
+    const rows = Array.from({ length: 60 }, (_, i) => ({ id: `doc-${i}`, content: texts[i % texts.length]!, tag: texts[(i * 7) % texts.length]! }));
+    const writer = new ParquetWriter({
+      writer: fileWriter(file),
+      schema: [
+        { name: 'schema', num_children: 3 },
+        ...['id', 'content', 'tag'].map((name) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const })),
+      ],
+    });
+    for (let start = 0; start < rows.length; start += 25) {
+      const group = rows.slice(start, start + 25);
+      writer.write({
+        columnData: [
+          { name: 'id', data: group.map((row) => row.id), encoding: 'PLAIN' },
+          { name: 'content', data: group.map((row) => row.content), encoding: 'PLAIN' },
+          { name: 'tag', data: group.map((row) => row.tag), encoding: 'RLE_DICTIONARY' },
+        ],
+        rowGroupSize: group.length,
+      });
+    }
+    writer.finish();
+    const expected = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+    const parquet = await openParquet(file, { id: 'string', content: 'string', tag: 'string' }, 'strings');
+    const got: Array<Record<string, string>> = [];
+    for await (const batch of parquet.read({ id: 'string', content: 'string', tag: 'string' })) {
+      for (let i = 0; i < batch.rows; i++) got.push({ id: batch.columns.id[i]!, content: batch.columns.content[i]!, tag: batch.columns.tag[i]! });
+    }
+    expect(got).toEqual(expected);
+    expect(new Set(got.map((row) => row.tag)).size).toBe(texts.length);
   });
 
   it('names a missing column and lists the present ones', async () => {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { decodeStrings } from '../../src/dataset/page-strings.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
+
+const reference = new TextDecoder();
+const utf8 = new TextEncoder();
+
+/** Lays `values` out as a parquet PLAIN page does (4-byte length, bytes) and returns views into that one page. */
+function plainPage(values: Uint8Array[]): Uint8Array[] {
+  const page = new Uint8Array(values.reduce((sum, value) => sum + 4 + value.length, 0));
+  const views: Uint8Array[] = [];
+  let offset = 0;
+  for (const value of values) {
+    new DataView(page.buffer).setUint32(offset, value.length, true);
+    page.set(value, offset + 4);
+    views.push(page.subarray(offset + 4, offset + 4 + value.length));
+    offset += 4 + value.length;
+  }
+  return views;
+}
+
+const bytes = (...list: number[]) => Uint8Array.from(list);
+const awkward = [
+  utf8.encode(''),
+  utf8.encode('plain ascii, long enough to be sliced'),
+  utf8.encode('short'),
+  utf8.encode('caf\u00e9 na\u00efve \u00b0C'), // latin1-range only
+  utf8.encode('curly \u2019quotes\u2019 and \u2014 dashes'),
+  utf8.encode('emoji \u{1F9EC} and \u{1D400} outside the BMP'),
+  utf8.encode('\ufeffstarts with a byte-order mark'), // TextDecoder strips it
+  utf8.encode('inner \ufeff mark stays'),
+  bytes(0x61, 0x80, 0x62), // lone continuation byte
+  bytes(0x61, 0xc3), // truncated sequence at the end...
+  bytes(0xa9, 0x62), // ...and a continuation at the next value's start (together they would be "é")
+  bytes(0xed, 0xa0, 0x80), // encoded surrogate
+  bytes(0xc0, 0xaf), // overlong
+  bytes(0xf4, 0x90, 0x80, 0x80), // above U+10FFFF
+  bytes(0xef, 0xbb), // half a byte-order mark
+];
+
+function randomValue(next: () => number): Uint8Array {
+  const pieces = ['a', 'Z', ' ', '7', '\n', '\u00e9', '\u00ff', '\u0100', '\u2019', '\u4e2d', '\u{1F600}', '\ufeff'];
+  const length = Math.floor(next() * 40);
+  let text = '';
+  for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * (next() < 0.8 ? 5 : pieces.length))]!;
+  const encoded = utf8.encode(text);
+  if (next() < 0.1 && encoded.length > 0) encoded[Math.floor(next() * encoded.length)] = 0x80 + Math.floor(next() * 0x80);
+  return encoded;
+}
+
+describe('decodeStrings', () => {
+  it('decodes every value as TextDecoder does, malformed bytes and byte-order marks included', () => {
+    const views = plainPage(awkward);
+    const values: unknown[] = [...views];
+    decodeStrings(values);
+    expect(values).toEqual(views.map((view) => reference.decode(view)));
+  });
+
+  it('matches TextDecoder on random pages, with nulls, several pages and repeated dictionary entries', () => {
+    const next = seededRandom(15);
+    for (let round = 0; round < 200; round++) {
+      const pages = Array.from({ length: 1 + Math.floor(next() * 3) }, () => plainPage(Array.from({ length: Math.floor(next() * 30) }, () => randomValue(next))));
+      const values: unknown[] = [];
+      for (const page of pages) {
+        const dictionary = next() < 0.3;
+        for (let i = 0; i < page.length; i++) {
+          if (next() < 0.05) values.push(next() < 0.5 ? null : undefined);
+          // a dictionary-encoded page references its entries in any order, some several times
+          values.push(dictionary ? page[Math.floor(next() * page.length)] : page[i]);
+        }
+      }
+      const expected = values.map((value) => (value instanceof Uint8Array ? reference.decode(value) : value));
+      decodeStrings(values);
+      expect(values).toEqual(expected);
+    }
+  });
+
+  it('splits a page too large for one parent string', () => {
+    const big = new Uint8Array(9 << 20).fill(0x61);
+    big[5] = 0xc3; // one non-ASCII value among ASCII ones
+    big[6] = 0xa9;
+    const views = plainPage([big, big.subarray(0, 3 << 20), big.subarray(100, 8 << 20)]);
+    const values: unknown[] = [...views];
+    decodeStrings(values);
+    expect(values).toEqual(views.map((view) => reference.decode(view)));
+  });
+});
