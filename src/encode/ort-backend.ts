@@ -55,7 +55,11 @@ export interface OrtModel {
   readonly provider: 'cpu' | 'cuda';
   readonly inputs: ValueInfo[];
   readonly outputs: ValueInfo[];
-  run(feeds: Record<string, InputTensor>): Promise<Record<string, OutputTensor>>;
+  /**
+   * `into` names float32 outputs to write into caller-owned memory (reused from run to run: no fresh buffer, no
+   * first-touch page faults per run); the result then holds the other outputs only.
+   */
+  run(feeds: Record<string, InputTensor>, into?: Record<string, { data: Float32Array; dims: number[] }>): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
 }
 
@@ -151,12 +155,16 @@ export async function openModel(model: string | Uint8Array | BuiltModelSource, d
     provider,
     inputs: describe(opened.inputMetadata),
     outputs: describe(opened.outputMetadata),
-    async run(feeds) {
+    async run(feeds, into) {
       const tensors: Record<string, Tensor> = {};
       for (const [name, tensor] of Object.entries(feeds)) tensors[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
-      const results = await opened.run(tensors);
+      const fetches: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(into ?? {})) fetches[name] = new ort.Tensor('float32', tensor.data, tensor.dims);
+      const results = into ? await opened.run(tensors, fetches) : await opened.run(tensors);
       const outputs: Record<string, OutputTensor> = {};
-      for (const [name, value] of Object.entries(results) as [string, Tensor][]) outputs[name] = { data: toPlainArray(value.type, value.data), dims: [...value.dims] };
+      for (const [name, value] of Object.entries(results) as [string, Tensor][]) {
+        if (!(name in fetches)) outputs[name] = { data: toPlainArray(value.type, value.data), dims: [...value.dims] };
+      }
       return outputs;
     },
     release: () => opened.release(),

@@ -44,7 +44,7 @@ export async function createRetriever(choice: RetrieverChoice, task: string, sig
       if (!choice.docEmbeddings || !choice.queryEmbeddings) {
         throw usageError('missing_embeddings', '--retriever embeddings needs --doc-emb FILE and --query-emb FILE');
       }
-      const { createPrecomputedRetriever } = await import('../retrieval/create-dense.js');
+      const { createPrecomputedRetriever } = await import('../retrieval/create-precomputed.js');
       return createPrecomputedRetriever({
         docEmbeddings: choice.docEmbeddings.replaceAll('{task}', task),
         queryEmbeddings: choice.queryEmbeddings.replaceAll('{task}', task),

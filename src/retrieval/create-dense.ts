@@ -6,7 +6,6 @@ import { modelFingerprint } from '../encode/model-fingerprint.js';
 import { modelIdentity } from '../encode/model-identity.js';
 import { parseDevice } from '../encode/ort-backend.js';
 import { DenseRetriever } from './dense/dense-retriever.js';
-import { PrecomputedRetriever } from './dense/precomputed-retriever.js';
 
 export interface DenseOptions {
   /** config name (configs/models/<name>.json) or a local model directory */
@@ -42,20 +41,5 @@ export async function createDenseRetriever(options: DenseOptions): Promise<Retri
     cacheRoot,
     device,
     chunkRows: options.chunkRows,
-  });
-}
-
-/** Scores vectors computed elsewhere (BRIGHT/ReasonIR .npy caches or our Arrow files) with the exact search. */
-export async function createPrecomputedRetriever(options: {
-  docEmbeddings: string;
-  queryEmbeddings: string;
-  similarity?: 'cosine' | 'dot';
-  device?: string;
-}): Promise<Retriever> {
-  return new PrecomputedRetriever({
-    docEmbeddings: options.docEmbeddings,
-    queryEmbeddings: options.queryEmbeddings,
-    similarity: options.similarity ?? 'cosine',
-    device: parseDevice(options.device ?? 'cpu'),
   });
 }

@@ -8,8 +8,9 @@ import type { Candidates, Retriever, SliceReport } from '../../src/core/types.js
 import { retrieve } from '../../src/pipeline/retrieve.js';
 import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
 import { cacheKey, shardChunks } from '../../src/encode/cache/embedding-cache.js';
-import { createDenseRetriever, createPrecomputedRetriever } from '../../src/retrieval/create-dense.js';
-import { fixtureModelDir } from './helpers.js';
+import { createDenseRetriever } from '../../src/retrieval/create-dense.js';
+import { createPrecomputedRetriever } from '../../src/retrieval/create-precomputed.js';
+import { fixtureModelDir, npyBytes } from './helpers.js';
 // @ts-expect-error plain JS helper shared with the child processes
 import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
 
@@ -161,17 +162,4 @@ describe('dense retriever on tiny-bert (local model directory)', () => {
 
 function readFileSyncUtf8(file: string): string {
   return readFileSync(file, 'utf8');
-}
-
-/** A version 1.0 .npy file, as np.save writes it. */
-export function npyBytes(values: Float32Array | Uint16Array, rows: number, descr: 'f4' | 'f2'): Buffer {
-  const cols = values.length / rows;
-  let header = `{'descr': '<${descr}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.write('\x93NUMPY', 0, 'latin1');
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
 }

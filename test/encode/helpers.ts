@@ -34,3 +34,16 @@ export interface References {
 export function loadReferences(name: (typeof MODEL_NAMES)[number]): References {
   return JSON.parse(readFileSync(path.join(fixtureModelDir(name), 'references.json'), 'utf8')) as References;
 }
+
+/** A version 1.0 .npy file, as np.save writes it. */
+export function npyBytes(values: Float32Array | Uint16Array, rows: number, descr: 'f4' | 'f2'): Buffer {
+  const cols = values.length / rows;
+  let header = `{'descr': '<${descr}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  prefix.write('\x93NUMPY', 0, 'latin1');
+  prefix[6] = 1;
+  prefix[7] = 0;
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+}

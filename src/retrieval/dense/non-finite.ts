@@ -5,6 +5,21 @@ import { dataError } from '../../core/errors.js';
  * it touches NaN, and the ranking then depends on comparison order rather than on the model.
  */
 export function checkFinite(vectors: Float32Array, dim: number, rowId: (row: number) => string, source: string): void {
+  // a sum of float32 values cannot overflow a double, so it is finite exactly when every value is: one branch-free
+  // pass (four independent sums) decides the common case, the element loop below only finds the offender
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  const whole = vectors.length - (vectors.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    a += vectors[i]!;
+    b += vectors[i + 1]!;
+    c += vectors[i + 2]!;
+    d += vectors[i + 3]!;
+  }
+  for (let i = whole; i < vectors.length; i++) a += vectors[i]!;
+  if (Number.isFinite(a + b + c + d)) return;
   for (let i = 0; i < vectors.length; i++) {
     const value = vectors[i]!;
     if (value - value !== 0) {

@@ -43,22 +43,29 @@ export async function openNpy(file: string): Promise<NpyMatrix> {
   }
 }
 
-/** Rows [start, start+count) widened to float32. */
-export async function readNpyRows(matrix: NpyMatrix, start: number, count: number): Promise<Float32Array> {
-  const width = matrix.dtype === 'float32' ? 4 : 2;
-  const bytes = Buffer.alloc(count * matrix.cols * width);
+/**
+ * Rows [start, start+count) as float32, in `into` when given (its first count*cols values; a buffer reused from
+ * block to block) or in a new array. A float32 file is read straight into that memory (one read, no staging
+ * buffer, no copy); float16 is widened through a Uint16Array view of its bytes.
+ */
+export async function readNpyRows(matrix: NpyMatrix, start: number, count: number, into?: Float32Array): Promise<Float32Array> {
+  const values = count * matrix.cols;
+  const out = into ? into.subarray(0, values) : new Float32Array(values);
+  if (out.length !== values) throw new RangeError(`readNpyRows: a buffer of ${into?.length} values cannot hold ${count} rows of ${matrix.cols}`);
+  // .npy '<f4' / '<f2' are little-endian, as are the x86-64 and arm64 hosts onnxruntime-node supports
+  const halves = matrix.dtype === 'float16' ? new Uint16Array(values) : undefined;
+  const target = halves ? new Uint8Array(halves.buffer) : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const position = matrix.dataOffset + start * matrix.cols * (halves ? 2 : 4);
   const handle = await fs.open(matrix.file, 'r');
   try {
-    await handle.read(bytes, 0, bytes.length, matrix.dataOffset + start * matrix.cols * width);
+    for (let done = 0; done < target.length; ) {
+      const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+      if (bytesRead === 0) throw dataError('embeddings.bad_npy', `embeddings: ${matrix.file} ended at byte ${position + done}, before row ${start + count} (it changed while being read?)`);
+      done += bytesRead;
+    }
   } finally {
     await handle.close();
   }
-  const out = new Float32Array(count * matrix.cols);
-  if (matrix.dtype === 'float32') {
-    // .npy '<f4' is little-endian, as are the x86-64 and arm64 hosts onnxruntime-node supports
-    out.set(new Float32Array(bytes.buffer, bytes.byteOffset, out.length));
-  } else {
-    for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes.readUInt16LE(i * 2));
-  }
+  if (halves) for (let i = 0; i < values; i++) out[i] = halfToFloat(halves[i]!);
   return out;
 }

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { checkFinite } from './non-finite.js';
 import { dataError } from '../../core/errors.js';
 import type { Candidates, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
-import { readArrowBatches, readArrowBlocks, readArrowFile } from '../../encode/cache/arrow-io.js';
 import type { DeviceRequest } from '../../encode/ort-backend.js';
 import type { DocumentBlock } from './exact-search.js';
 import { rankByEmbedding } from './rank-by-embedding.js';
@@ -16,6 +15,8 @@ export interface PrecomputedSettings {
 }
 
 const isArrow = (file: string) => ['.arrow', '.feather', '.ipc'].includes(path.extname(file).toLowerCase());
+/** apache-arrow is loaded only for Arrow files: .npy runs never pay for its ~150 modules. */
+const arrowIo = () => import('../../encode/cache/arrow-io.js');
 
 /**
  * Scores precomputed vectors: BRIGHT/ReasonIR `.npy` caches (rows in Hugging Face document order, checked by
@@ -41,7 +42,7 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
     const file = this.settings.queryEmbeddings;
     const count = queries.length;
     if (isArrow(file)) {
-      const rows = await readArrowFile(file);
+      const rows = await (await arrowIo()).readArrowFile(file);
       return { vectors: reorderById(rows.ids, rows.vectors, rows.dim, queries.map((query) => query.id), file, 'query'), dim: rows.dim };
     }
     const matrix = await openNpy(file);
@@ -56,6 +57,7 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
     const file = this.settings.docEmbeddings;
     const total = corpus.ids.length;
     if (isArrow(file)) {
+      const { readArrowBatches, readArrowBlocks, readArrowFile } = await arrowIo();
       // ids decide the order; a file in corpus order streams, any other order is loaded and permuted
       const ids: string[] = [];
       let dim = 0;
@@ -82,9 +84,11 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
       dim: matrix.cols,
       ids: corpus.ids,
       blocks: async function* (blockRows) {
+        // one buffer for every block: the search is done with a block before it asks for the next
+        const buffer = new Float32Array(Math.min(blockRows, total) * matrix.cols);
         for (let start = 0; start < total; start += blockRows) {
           const rows = Math.min(blockRows, total - start);
-          yield { start, rows, vectors: await readNpyRows(matrix, start, rows) };
+          yield { start, rows, vectors: await readNpyRows(matrix, start, rows, buffer) };
         }
       },
     };

@@ -1,9 +1,8 @@
 /**
- * A two-node ONNX model, written with a minimal protobuf encoder (the graph is ~300 bytes; no onnx package):
+ * A one-node ONNX model, written with a minimal protobuf encoder (the graph is ~200 bytes; no onnx package):
  *   scores = Gemm(queries[m, d], documents[n, d], transB=1)        -> [m, n]
- *   values, indices = TopK(scores, k[1], axis=1, largest=1, sorted=1)
- * With `withTopK: false` the graph returns `scores` itself (same Gemm, same shapes, so the same floats):
- * used to settle ties at the cut exactly.
+ * The exact search selects each query's top rows from `scores` itself (an ONNX TopK per block cost more than the
+ * Gemm on the CPU, and its candidates still had to be merged and their ties settled from the full scores).
  */
 
 class ProtoWriter {
@@ -49,7 +48,6 @@ class ProtoWriter {
 }
 
 const FLOAT = 1;
-const INT64 = 7;
 const ATTRIBUTE_INT = 2;
 
 function valueInfo(name: string, elementType: number, dims: (number | string)[]): ProtoWriter {
@@ -68,21 +66,13 @@ function node(opType: string, inputs: string[], outputs: string[], attributes: R
   return writer;
 }
 
-export function buildScoreGraph(dim: number, withTopK: boolean): Uint8Array {
+export function buildScoreGraph(dim: number): Uint8Array {
   const graph = new ProtoWriter()
     .message(1, node('Gemm', ['queries', 'documents'], ['scores'], { transB: 1 }))
-    .string(2, withTopK ? 'exact_topk' : 'exact_scores')
+    .string(2, 'exact_scores')
     .message(11, valueInfo('queries', FLOAT, ['m', dim]))
-    .message(11, valueInfo('documents', FLOAT, ['n', dim]));
-  if (withTopK) {
-    graph
-      .message(1, node('TopK', ['scores', 'k'], ['values', 'indices'], { axis: 1, largest: 1, sorted: 1 }))
-      .message(11, valueInfo('k', INT64, [1]))
-      .message(12, valueInfo('values', FLOAT, ['m', 'k_out']))
-      .message(12, valueInfo('indices', INT64, ['m', 'k_out']));
-  } else {
-    graph.message(12, valueInfo('scores', FLOAT, ['m', 'n']));
-  }
+    .message(11, valueInfo('documents', FLOAT, ['n', dim]))
+    .message(12, valueInfo('scores', FLOAT, ['m', 'n']));
   return new ProtoWriter()
     .varint(1, 8) // ir_version
     .string(2, 'reasonir')
