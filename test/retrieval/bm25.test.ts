@@ -177,8 +177,9 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(chunks[1]!.numbering).not.toBe(chunks[0]!.numbering);
     expect(chunks[1]!.firstNewTerm).toBe(0);
     expect(chunks[2]!.numbering).toBe(chunks[1]!.numbering);
-    expect(chunks[2]!.firstNewTerm).toBe(chunks[1]!.newTerms.length);
-    expect(chunks[2]!.newTerms).toEqual(['grow', 'protein', 'fold', 'again']);
+    expect(chunks[2]!.firstNewTerm).toBe(chunks[1]!.newTermEnds.length);
+    expect(chunks[2]!.newTerms).toBe('growproteinfoldagain');
+    expect([...chunks[2]!.newTermEnds]).toEqual([4, 11, 15, 20]);
     const expected = indexOfTokens(texts.map((text) => analyze(text)));
     expect(buildAnalyzedIndex(chunks)).toEqual(expected);
     expect(() => buildAnalyzedIndex([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);

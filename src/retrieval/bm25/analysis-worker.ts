@@ -11,6 +11,6 @@ const analyzer = new ChunkAnalyzer();
 
 parentPort?.on('message', (request: ChunkRequest) => {
   const analysis = analyzer.analyze(request.texts);
-  const transfer = [analysis.docOffsets.buffer, analysis.terms.buffer, analysis.tfs.buffer] as ArrayBuffer[];
+  const transfer = [analysis.docOffsets.buffer, analysis.terms.buffer, analysis.tfs.buffer, analysis.newTermEnds.buffer] as ArrayBuffer[];
   parentPort!.postMessage({ chunk: request.chunk, analysis }, transfer);
 });

@@ -12,9 +12,14 @@ import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 export interface ChunkAnalysis {
   /** The numbering `terms` uses; chunks of one numbering must be consumed in the order they were made. */
   numbering: string;
-  /** Term number `firstNewTerm + i` is `newTerms[i]`; lower numbers came with earlier chunks of the numbering. */
+  /**
+   * Term number `firstNewTerm + i` is `newTerms.slice(newTermEnds[i - 1] ?? 0, newTermEnds[i])`; lower numbers came
+   * with earlier chunks of the numbering. One string rather than one per term: cheaper to copy across threads,
+   * and the receiver interns the terms from it without a string per term it already knows.
+   */
   firstNewTerm: number;
-  newTerms: string[];
+  newTerms: string;
+  newTermEnds: Uint32Array;
   /** Document i's terms are `terms[docOffsets[i] .. docOffsets[i + 1])`. */
   docOffsets: Uint32Array;
   /** Term numbers, each document's distinct terms in order of first appearance. */
@@ -95,7 +100,7 @@ export class ChunkAnalyzer {
     return {
       numbering: `${this.id}:${this.generation}`,
       firstNewTerm,
-      newTerms: table.terms.slice(firstNewTerm),
+      ...joined(table.terms.slice(firstNewTerm)),
       docOffsets,
       terms: this.terms.slice(0, nnz),
       tfs,
@@ -129,7 +134,14 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
     }
     docOffsets[doc + 1] = terms.length;
   }
-  return { numbering: `bag:${bags++}`, firstNewTerm: 0, newTerms, docOffsets, terms: Uint32Array.from(terms), tfs: Uint32Array.from(tfs) };
+  return { numbering: `bag:${bags++}`, firstNewTerm: 0, ...joined(newTerms), docOffsets, terms: Uint32Array.from(terms), tfs: Uint32Array.from(tfs) };
+}
+
+function joined(terms: readonly string[]): Pick<ChunkAnalysis, 'newTerms' | 'newTermEnds'> {
+  const newTermEnds = new Uint32Array(terms.length);
+  let end = 0;
+  for (let i = 0; i < terms.length; i++) newTermEnds[i] = end += terms[i]!.length;
+  return { newTerms: terms.join(''), newTermEnds };
 }
 
 function grow(array: Uint32Array, minimum: number): Uint32Array<ArrayBuffer> {

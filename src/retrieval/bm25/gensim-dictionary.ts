@@ -1,6 +1,7 @@
 import type { ChunkAnalysis } from './chunk-analysis.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 import { compareCodePoints } from '../../core/code-point-order.js';
+import { Utf16Interner } from '../analyzer/utf16-interner.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -48,7 +49,7 @@ type InternedChunk = Pick<ChunkAnalysis, 'docOffsets' | 'terms' | 'tfs'>;
  */
 export class AnalyzedIndexBuilder {
   /** Corpus-wide term number of each distinct token, and back. */
-  private readonly numberOf = new Map<string, number>();
+  private readonly numberOf = new Utf16Interner();
   private readonly termOf: string[] = [];
   /** Per numbering: the corpus-wide term number of each of its term numbers. */
   private readonly numberings = new Map<string, { terms: Uint32Array<ArrayBuffer>; count: number }>();
@@ -140,18 +141,21 @@ export class AnalyzedIndexBuilder {
     if (chunk.firstNewTerm !== numbering.count) {
       throw new Error(`BM25 chunk of numbering ${chunk.numbering} starts at term ${chunk.firstNewTerm}, expected ${numbering.count}`);
     }
-    const count = numbering.count + chunk.newTerms.length;
+    const { newTerms, newTermEnds } = chunk;
+    const count = numbering.count + newTermEnds.length;
     if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
-    for (const token of chunk.newTerms) numbering.terms[numbering.count++] = this.intern(token);
+    let start = 0;
+    for (const end of newTermEnds) {
+      numbering.terms[numbering.count++] = this.intern(newTerms, start, end);
+      start = end;
+    }
     return numbering.terms;
   }
 
-  private intern(token: string): number {
-    let term = this.numberOf.get(token);
-    if (term === undefined) {
-      term = this.termOf.length;
-      this.numberOf.set(token, term);
-      this.termOf.push(token);
+  private intern(text: string, start: number, end: number): number {
+    const term = this.numberOf.intern(text, start, end);
+    if (term === this.termOf.length) {
+      this.termOf.push(text.slice(start, end));
       if (term === this.idOfTerm.length) {
         const idOfTerm = new Int32Array(2 * term).fill(-1);
         idOfTerm.set(this.idOfTerm);
