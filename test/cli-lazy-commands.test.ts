@@ -1,7 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { RunContext } from '../src/core/run-context.js';
+import { seededRandom } from '../src/core/seeded-random.js';
+import { npyBytes } from './encode/helpers.js';
+import { repoRoot } from './helpers/cli.js';
+
+const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
+/** Rows of the pony fixture (test/fixtures/bright/data): documents and examples. */
+const PONY_DOCUMENTS = 63;
+const PONY_QUERIES = 112;
 
 async function definedCommands(argv: string[]): Promise<string[]> {
   const sink = { write: () => true } as unknown as RunContext['stdout'];
@@ -26,5 +39,77 @@ describe('command modules are loaded on demand', () => {
     expect(await definedCommands(['evl'])).toEqual(all);
     expect(await definedCommands(['help', 'score'])).toEqual(all);
     expect(await definedCommands(['--version', '--help'])).toEqual(all);
+  });
+});
+
+/** The modules one `reasonir <args>` process loads: its exit code, the packages it loaded and our own modules under dist/. */
+async function census(args: string[]): Promise<{ code: number | null; stderr: string; packages: Set<string>; own: string[] }> {
+  const file = path.join(work, `census-${++censusCount}.txt`);
+  const child = spawnSync(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'module-census.mjs'), path.join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, REASONIR_MODULE_CENSUS: file, NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  const lines = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  const paths = lines.filter((line) => !line.startsWith('node:')).map((line) => (line.startsWith('cjs:') ? line.slice(4) : fileURLToPath(line)));
+  const packages = new Set(paths.map((name) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(name)?.[1]?.replace('\\', '/')).filter((name) => name !== undefined));
+  const dist = path.join(repoRoot, 'dist') + path.sep;
+  const own = [...new Set(paths.filter((name) => name.startsWith(dist)).map((name) => name.slice(dist.length).split(path.sep).join('/')))];
+  return { code: child.status, stderr: child.stderr, packages, own };
+}
+
+let work: string;
+let censusCount = 0;
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-census-'));
+});
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+// the heavy parts: none may load unless the command uses it
+const NATIVE_AND_LARGE = ['onnxruntime-node', '@huggingface/tokenizers', 'apache-arrow', 'hyparquet', 'cli-progress'];
+
+describe('what a process loads (dist/, counted by a loader hook)', () => {
+  it('--version: no package at all', async () => {
+    const { code, packages, own } = await census(['--version']);
+    expect(code).toBe(0);
+    expect([...packages]).toEqual([]);
+    expect(own.length).toBeLessThanOrEqual(3);
+  });
+
+  it('eval --retriever bm25: no onnxruntime, tokenizer, Arrow, encoder, LLM or rerank code', async () => {
+    const out = path.join(work, 'bm25');
+    const { code, stderr, packages, own } = await census(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '-q']);
+    expect(code, stderr).toBe(0);
+    for (const name of ['onnxruntime-node', '@huggingface/tokenizers', 'apache-arrow']) expect(packages).not.toContain(name);
+    expect(packages).toContain('hyparquet');
+    expect(own.filter((name) => /^(encode|llm|rerank|reason|fusion|export)\//.test(name))).toEqual([]);
+  });
+
+  it('eval --retriever embeddings with .npy files: onnxruntime for the search, but no tokenizer, Arrow or encoder', async () => {
+    const dim = 8;
+    const next = seededRandom(3);
+    const docEmb = path.join(work, 'docs.npy');
+    const queryEmb = path.join(work, 'queries.npy');
+    await fs.writeFile(docEmb, npyBytes(Float32Array.from({ length: PONY_DOCUMENTS * dim }, () => next() - 0.5), PONY_DOCUMENTS, 'f4'));
+    await fs.writeFile(queryEmb, npyBytes(Float32Array.from({ length: PONY_QUERIES * dim }, () => next() - 0.5), PONY_QUERIES, 'f4'));
+    const out = path.join(work, 'npy');
+    const { code, stderr, packages, own } = await census(['eval', '--task', 'pony', '--retriever', 'embeddings', '--doc-emb', docEmb, '--query-emb', queryEmb, '--device', 'cpu', '--data-dir', fixtureData, '--out', out, '-q']);
+    expect(code, stderr).toBe(0);
+    expect(packages).toContain('onnxruntime-node');
+    for (const name of ['@huggingface/tokenizers', 'apache-arrow']) expect(packages).not.toContain(name);
+    expect(own.filter((name) => /^(encode\/(encoder|tokenizer|model-config|cache\/)|llm|rerank|reason|retrieval\/bm25|retrieval\/analyzer)/.test(name))).toEqual([]);
+  });
+
+  it('score --run --qrels: evaluation code only', async () => {
+    const run = path.join(work, 'run.trec');
+    const qrels = path.join(work, 'qrels.txt');
+    await fs.writeFile(run, 'q1 Q0 d1 1 2.5 x\nq1 Q0 d2 2 1.5 x\n');
+    await fs.writeFile(qrels, 'q1 0 d2 1\n');
+    const { code, stderr, packages, own } = await census(['score', '--run', run, '--qrels', qrels]);
+    expect(code, stderr).toBe(0);
+    for (const name of NATIVE_AND_LARGE) expect(packages).not.toContain(name);
+    expect(own.filter((name) => /^(retrieval|encode|pipeline|report|llm|rerank|dataset\/(parquet|load-task|hub\.js|download))/.test(name))).toEqual([]);
   });
 });

@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-import { processIo } from './cli-io.js';
-import { runCli } from './run-cli.js';
+import { packageVersion } from '../core/version.js';
 
 async function main(): Promise<void> {
-  const code = await runCli(process.argv.slice(2), processIo());
+  const argv = process.argv.slice(2);
+  let code = 0;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    // answered before the command-line parser and the commands load: for `--version` they were most of its time
+    process.stdout.write(`${packageVersion()}\n`);
+  } else {
+    const [{ processIo }, { runCli }] = await Promise.all([import('./cli-io.js'), import('./run-cli.js')]);
+    code = await runCli(argv, processIo());
+  }
   // stdout may still be draining into a pipe; exit once it has flushed
   process.stdout.write('', () => process.exit(code));
 }

@@ -1,5 +1,12 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { runContext, type RunContext } from './run-context.js';
+
+/**
+ * cli-progress (17 CommonJS modules) is required only when a bar is drawn, on a terminal: piped, quiet and short
+ * runs (`--version`, CI) never load it.
+ */
+const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 /**
  * One in-place status line on the run's stderr for the stage that is running. Silent when that stderr is not a TTY
@@ -75,7 +82,8 @@ export function startProgress(label: string, total: number, unit: ProgressUnit =
   const stream = runContext().stderr;
   const scope = scopes.get(runContext());
   const prefix = scope ? `${scope} ${label}` : label;
-  const bar = new cliProgress.SingleBar(
+  const { SingleBar, Presets } = loadCliProgress();
+  const bar = new SingleBar(
     {
       stream: stream as NodeJS.WriteStream,
       hideCursor: false,
@@ -102,7 +110,7 @@ export function startProgress(label: string, total: number, unit: ProgressUnit =
         return line.length > columns ? `${line.slice(0, Math.max(0, columns - 1))}…` : line;
       },
     },
-    cliProgress.Presets.shades_classic,
+    Presets.shades_classic,
   );
   bar.start(total, 0, {});
   const current = { bar, stream };

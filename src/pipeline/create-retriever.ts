@@ -1,6 +1,5 @@
 import type { Retriever } from '../core/types.js';
 import { usageError } from '../core/errors.js';
-import { Bm25Retriever } from '../retrieval/bm25/bm25-retriever.js';
 
 export const RETRIEVER_KINDS = ['bm25', 'dense', 'embeddings'] as const;
 export type RetrieverKind = (typeof RETRIEVER_KINDS)[number];
@@ -25,8 +24,11 @@ export interface RetrieverChoice {
  */
 export async function createRetriever(choice: RetrieverChoice, task: string, signal?: AbortSignal): Promise<Retriever> {
   switch (choice.kind) {
-    case 'bm25':
+    case 'bm25': {
+      // each kind loads only its own code: a dense or embeddings run never loads the analyzer and BM25
+      const { Bm25Retriever } = await import('../retrieval/bm25/bm25-retriever.js');
       return new Bm25Retriever();
+    }
     case 'dense': {
       if (!choice.model) throw usageError('missing_model', '--retriever dense needs --model <config name or directory>');
       // loaded on demand: BM25 runs never load onnxruntime's native binding

@@ -3,7 +3,6 @@ import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { checkQueriesTemplate, queriesFilePath, readQueriesFile } from '../../dataset/queries-file.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type TaskInfo } from '../../dataset/registry.js';
-import { listModelConfigs } from '../../encode/model-config.js';
 import { parseMeasureList } from '../../eval/measure.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
@@ -64,7 +63,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       }
       if (options.compareAs !== undefined) {
         if (options.retriever === 'bm25') throw usageError('flag_needs_dense', '--compare-as needs --retriever dense or embeddings');
-        const known = await listModelConfigs();
+        const known = await (await import('../../encode/model-config.js')).listModelConfigs();
         if (!known.includes(options.compareAs)) throw usageError('unknown_model', `--compare-as ${options.compareAs}: no such model config; known: ${known.join(', ')}`);
       }
       const depth = options.topK;
