@@ -13,7 +13,8 @@ import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { bagChunk, ChunkAnalyzer } from '../../src/retrieval/bm25/chunk-analysis.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
-import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { decodeIndex, encodeIndex } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
@@ -72,10 +73,10 @@ function fullScores(model: LuceneBm25Model, tokens: string[]): number[] {
 
 describe('BM25: SPEC §3.6 toy example (gensim from HEAD)', () => {
   const documents = [['appl', 'banana', 'appl'], ['banana', 'cherri'], ['cherri', 'cherri', 'cherri', 'date'], [], ['appl', 'date']];
-  const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4);
+  const model = new LuceneBm25Model(scoringIndex(indexOfTokens(documents)), 0.9, 0.4);
 
   it('builds the dictionary and the statistics (the empty document counts)', () => {
-    expect(model.index.terms).toEqual(['appl', 'banana', 'cherri', 'date']);
+    expect(model.index.vocabulary.terms()).toEqual(['appl', 'banana', 'cherri', 'date']);
     expect(model.index.numDocs).toBe(5);
     expect(model.avgdl).toBe(2.2);
     expect([...model.index.df]).toEqual([2, 2, 2, 2]);
@@ -100,7 +101,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
   let model: LuceneBm25Model;
   beforeAll(async () => {
     index = await indexOfTexts(corpus.texts, 2);
-    model = new LuceneBm25Model(index, 0.9, 0.4);
+    model = new LuceneBm25Model(scoringIndex(index), 0.9, 0.4);
   });
 
   it('assigns every term id, df and cf as gensim does (ids in corpus order, code-point order within a document)', () => {
@@ -108,6 +109,16 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(index.terms.length).toBe(dictionary.length);
     const wrong = dictionary.filter((entry) => index.terms[entry.id] !== entry.term || index.df[entry.id] !== entry.df || index.cf[entry.id] !== entry.cf);
     expect(wrong).toEqual([]);
+  });
+
+  it('looks every dictionary term up to its gensim id, and nothing else', () => {
+    const vocabulary = Vocabulary.of(index.terms);
+    expect(vocabulary.terms()).toEqual(index.terms);
+    index.terms.forEach((term, id) => expect(vocabulary.id(term)).toBe(id));
+    const known = new Set(index.terms);
+    const absent = index.terms.flatMap((term) => [`${term}x`, term.slice(0, -1), term.toUpperCase()]).filter((term) => !known.has(term));
+    expect(absent.length).toBeGreaterThan(index.terms.length);
+    expect(absent.filter((term) => vocabulary.id(term) !== undefined)).toEqual([]);
   });
 
   it('matches N, num_pos, num_nnz, the vocabulary size and avgdl to the last bit', () => {
@@ -143,7 +154,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
         term_id: id,
         qtf: vector.termFrequencies[i]!,
         df: index.df[id]!,
-        idf: model.idf[id]!,
+        idf: model.idf(id),
         weight: vector.weights[i]!,
         weight_float32: vector.weights32[i]!,
       }));
@@ -220,7 +231,7 @@ describe('BM25 retriever: the golden run end to end', () => {
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
     const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
     const index = await retriever.index(memoryCorpus(corpus), context);
-    const model = new LuceneBm25Model(await indexOfTexts(corpus.texts, 1), 0.9, 0.4);
+    const model = new LuceneBm25Model(scoringIndex(await indexOfTexts(corpus.texts, 1)), 0.9, 0.4);
     for (const depth of [1, 10, 200]) {
       const candidates = await collect(retriever.search(index, queries, depth, context));
       candidates.forEach((item, i) => {
@@ -308,8 +319,11 @@ describe('BM25 analyzed-index cache', () => {
     for (const bigTf of [3, 300, 70000]) {
       const index = indexOfTokens([['b', '𐐨x', 'a\ud800'], Array<string>(bigTf).fill('a'), [], ['é', 'b']]);
       const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: 4 };
-      expect(decodeIndex(encodeIndex(key, index), key)).toEqual(index);
-      expect(() => decodeIndex(encodeIndex(key, index), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
+      const { vocabulary, ...decoded } = decodeIndex(encodeIndex(key, scoringIndex(index)), key);
+      expect({ ...decoded, terms: vocabulary.terms() }).toEqual(index);
+      index.terms.forEach((term, id) => expect(vocabulary.id(term)).toBe(id));
+      for (const absent of ['zz', 'a\ud801', '𐐨', '', 'bb']) expect(vocabulary.id(absent)).toBeUndefined();
+      expect(() => decodeIndex(encodeIndex(key, scoringIndex(index)), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
     }
   });
 });
@@ -379,7 +393,7 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
     expect(index.numPos).toBe(reference.numPos);
     expect([...index.docLengths]).toEqual(reference.docLengths);
     const sumCf = reference.cf.reduce((sum, cf) => sum + cf, 0);
-    expect(new LuceneBm25Model(index, 0.9, 0.4).avgdl).toBe(sumCf / reference.numDocs);
+    expect(new LuceneBm25Model(scoringIndex(index), 0.9, 0.4).avgdl).toBe(sumCf / reference.numDocs);
   });
 
   it('sorts new tokens by code point, not UTF-16 unit', () => {

@@ -8,7 +8,7 @@ import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import { analyzeCorpus } from './parallel-analysis.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex } from './gensim-dictionary.js';
 import { CorruptIndexError, indexCachePath, readIndexCache, writeIndexCache, type IndexCacheKey } from './index-cache.js';
-import { LuceneBm25Model } from './lucene-bm25-model.js';
+import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
 import { BestRows } from './best-rows.js';
 
 export interface Bm25Options {
@@ -33,7 +33,7 @@ export interface Bm25Options {
  */
 /** BM25's index: the analyzed corpus (cached), and whether some document id sits on several rows. */
 export interface Bm25Index {
-  analyzed: AnalyzedIndex;
+  analyzed: ScoringIndex;
   duplicatedIds: boolean;
 }
 
@@ -79,7 +79,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     }
   }
 
-  private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
+  private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<ScoringIndex> {
     const key: IndexCacheKey = {
       corpusSha256: context.dataset.corpusSha256,
       analyzerVersion: ANALYZER_VERSION,
@@ -95,7 +95,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
         log.warn(`the BM25 index cache ${cachePath} is unusable (${error.message}); rebuilding it`);
       }
     }
-    const index = await this.build(corpus, context);
+    const index = scoringIndex(await this.build(corpus, context));
     if (cachePath !== null) {
       try {
         await writeIndexCache(cachePath, key, index);

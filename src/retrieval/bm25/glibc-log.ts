@@ -8,57 +8,69 @@
  * GLIBC_LOG_CHECKED_UP_TO with Python's math.log; that covers N and df of any BRIGHT corpus (at most 414k documents).
  */
 
-/** A double-double value hi + lo with |lo| <= ulp(hi) / 2. */
-type DoubleDouble = [number, number];
+/*
+ * Double-double arithmetic on pairs hi + lo with |lo| <= ulp(hi) / 2. Each operation leaves its result in (H, L)
+ * instead of returning a pair: an array per operation made the first (cold, interpreted) calls cost ~80 us each,
+ * and a run computes hundreds of them before the optimizer steps in. Every operation, and its order, is that of
+ * the textbook algorithms (Dekker's split and product, Knuth's two-sum).
+ */
+let H = 0;
+let L = 0;
 
 const SPLITTER = 134217729; // 2^27 + 1
 
-function twoSum(a: number, b: number): DoubleDouble {
-  const s = a + b;
-  const v = s - a;
-  return [s, a - (s - v) + (b - v)];
+function add(xh: number, xl: number, yh: number, yl: number): void {
+  const s = xh + yh;
+  let v = s - xh;
+  const e0 = xh - (s - v) + (yh - v);
+  const t = xl + yl;
+  v = t - xl;
+  const f = xl - (t - v) + (yl - v);
+  let b = e0 + t;
+  const s1 = s + b;
+  const e1 = b - (s1 - s);
+  b = e1 + f;
+  H = s1 + b;
+  L = b - (H - s1);
 }
 
-function quickTwoSum(a: number, b: number): DoubleDouble {
-  const s = a + b;
-  return [s, b - (s - a)];
+function multiply(xh: number, xl: number, yh: number, yl: number): void {
+  const p = xh * yh;
+  let t = SPLITTER * xh;
+  const aHi = t - (t - xh);
+  const aLo = xh - aHi;
+  t = SPLITTER * yh;
+  const bHi = t - (t - yh);
+  const bLo = yh - bHi;
+  const e = aHi * bHi - p + aHi * bLo + aLo * bHi + aLo * bLo;
+  const b = e + (xh * yl + xl * yh);
+  H = p + b;
+  L = b - (H - p);
 }
 
-function twoProduct(a: number, b: number): DoubleDouble {
-  const p = a * b;
-  let t = SPLITTER * a;
-  const aHi = t - (t - a);
-  const aLo = a - aHi;
-  t = SPLITTER * b;
-  const bHi = t - (t - b);
-  const bLo = b - bHi;
-  return [p, aHi * bHi - p + aHi * bLo + aLo * bHi + aLo * bLo];
+function divide(xh: number, xl: number, yh: number, yl: number): void {
+  const q1 = xh / yh;
+  multiply(-q1, 0, yh, yl);
+  add(xh, xl, H, L);
+  const rh = H;
+  const rl = L;
+  const q2 = rh / yh;
+  multiply(-q2, 0, yh, yl);
+  add(rh, rl, H, L);
+  const q3 = H / yh;
+  const s = q1 + q2;
+  add(s, q2 - (s - q1), q3, 0);
 }
 
-function add(x: DoubleDouble, y: DoubleDouble): DoubleDouble {
-  const [s, e0] = twoSum(x[0], y[0]);
-  const [t, f] = twoSum(x[1], y[1]);
-  const [s1, e1] = quickTwoSum(s, e0 + t);
-  return quickTwoSum(s1, e1 + f);
+const LN2_HI = 0.6931471805599453;
+const LN2_LO = 2.3190468138462996e-17;
+/** 1 / (2k + 1) for the atanh series (hi, lo interleaved); 22 terms reach 2^-106 for |s| <= 3 - 2 sqrt 2. */
+const SERIES = new Float64Array(46);
+for (let k = 0; k < 23; k++) {
+  divide(1, 0, 2 * k + 1, 0);
+  SERIES[2 * k] = H;
+  SERIES[2 * k + 1] = L;
 }
-
-function multiply(x: DoubleDouble, y: DoubleDouble): DoubleDouble {
-  const [p, e] = twoProduct(x[0], y[0]);
-  return quickTwoSum(p, e + (x[0] * y[1] + x[1] * y[0]));
-}
-
-function divide(x: DoubleDouble, y: DoubleDouble): DoubleDouble {
-  const q1 = x[0] / y[0];
-  let r = add(x, multiply([-q1, 0], y));
-  const q2 = r[0] / y[0];
-  r = add(r, multiply([-q2, 0], y));
-  const q3 = r[0] / y[0];
-  return add(quickTwoSum(q1, q2), [q3, 0]);
-}
-
-const LN2: DoubleDouble = [0.6931471805599453, 2.3190468138462996e-17];
-/** 1 / (2k + 1) for the atanh series; 22 terms reach 2^-106 for |s| <= 3 - 2 sqrt 2. */
-const SERIES = Array.from({ length: 23 }, (_, k) => divide([1, 0], [2 * k + 1, 0]));
 
 export const GLIBC_LOG_CHECKED_UP_TO = 2 ** 21;
 
@@ -126,11 +138,28 @@ export function correctlyRoundedLog(x: number): number {
     m /= 2;
     exponent++;
   }
-  const s = divide([m - 1, 0], twoSum(m, 1));
-  const s2 = multiply(s, s);
-  let series = SERIES[SERIES.length - 1]!;
-  for (let k = SERIES.length - 2; k >= 0; k--) series = add(multiply(series, s2), SERIES[k]!);
-  const lnM = multiply(multiply(s, series), [2, 0]);
-  const result = add(multiply(LN2, [exponent, 0]), lnM);
-  return result[0] + result[1];
+  // s = (m - 1) / (m + 1), the denominator m + 1 exact as a two-sum
+  const sum = m + 1;
+  const v = sum - m;
+  divide(m - 1, 0, sum, m - (sum - v) + (1 - v));
+  const sh = H;
+  const sl = L;
+  multiply(sh, sl, sh, sl);
+  const s2h = H;
+  const s2l = L;
+  let seriesHi = SERIES[44]!;
+  let seriesLo = SERIES[45]!;
+  for (let k = 21; k >= 0; k--) {
+    multiply(seriesHi, seriesLo, s2h, s2l);
+    add(H, L, SERIES[2 * k]!, SERIES[2 * k + 1]!);
+    seriesHi = H;
+    seriesLo = L;
+  }
+  multiply(sh, sl, seriesHi, seriesLo);
+  multiply(H, L, 2, 0);
+  const lnMHi = H;
+  const lnMLo = L;
+  multiply(LN2_HI, LN2_LO, exponent, 0);
+  add(H, L, lnMHi, lnMLo);
+  return H + L;
 }

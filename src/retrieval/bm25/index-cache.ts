@@ -1,20 +1,26 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { removeStaleTemporaries } from '../../core/cache-dir.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
-import type { AnalyzedIndex } from './gensim-dictionary.js';
+import type { ScoringIndex } from './lucene-bm25-model.js';
 import type { NarrowCounts } from './narrow-counts.js';
+import { Vocabulary } from './vocabulary.js';
 
 /**
  * The analyzed-index cache: one binary file per (corpus content, analyzer version), so a second run over the same
  * corpus skips analysis. Layout: magic, header length, JSON header, then 8-byte-aligned little-endian sections,
- * then a CRC-32 of everything before it. A file that fails any check is reported and rebuilt, never trusted.
+ * then the SHA-256 of everything before it (hashed several times faster than zlib's CRC-32 here). A file that fails
+ * any check is reported and rebuilt, never trusted. Every section loads as a typed-array view of the one file
+ * buffer, the terms included (see vocabulary.ts): nothing is parsed per term or per posting.
+ * It holds no BM25 weights: those depend on k1 and b, and the model computes them only for query terms.
  */
 
 const MAGIC = 'RIRBM25\n';
-const FORMAT = 1;
+/** 2: terms as UTF-16 units with offsets, SHA-256 trailer (1: unit lengths, CRC-32). */
+const FORMAT = 2;
+const DIGEST_BYTES = 32;
 
 export interface IndexCacheKey {
   corpusSha256: string;
@@ -42,22 +48,21 @@ export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
+export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
   let maxTf = 0;
   for (const tf of index.postingTfs) if (tf > maxTf) maxTf = tf;
   const tfBytes = maxTf <= 0xff ? 1 : maxTf <= 0xffff ? 2 : 4;
-  const termUnitsList = Uint32Array.from(index.terms, (term) => term.length);
-  const allTerms = Buffer.from(index.terms.join(''), 'utf16le');
+  const { vocabulary } = index;
   const header: Header = {
     format: FORMAT,
     key,
     numDocs: index.numDocs,
     numPos: index.numPos,
     numNnz: index.numNnz,
-    vocabularySize: index.terms.length,
+    vocabularySize: vocabulary.size,
     nnz: index.postingDocs.length,
     tfBytes,
-    termUnits: allTerms.length / 2,
+    termUnits: vocabulary.units.length,
   };
   const stored = index.postingTfs;
   const tfs =
@@ -67,37 +72,35 @@ export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   headerBytes.copy(prefix, MAGIC.length + 4);
-  const views = sections(index, tfs, termUnitsList, allTerms);
+  const views = sections(index, tfs);
   // one allocation for the whole file: a BRIGHT-sized index is hundreds of MB, so no intermediate copies
-  const file = Buffer.alloc(prefix.length + views.reduce((sum, view) => sum + align8(view.byteLength), 0) + 4);
+  const file = Buffer.alloc(prefix.length + views.reduce((sum, view) => sum + align8(view.byteLength), 0) + DIGEST_BYTES);
   prefix.copy(file, 0);
   let offset = prefix.length;
   for (const view of views) {
     file.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), offset);
     offset += align8(view.byteLength);
   }
-  file.writeUInt32LE(crc32(file.subarray(0, offset)), offset);
+  digest(file.subarray(0, offset)).copy(file, offset);
   return file;
 }
 
-function sections(
-  index: AnalyzedIndex,
-  tfs: NarrowCounts,
-  termUnits: Uint32Array,
-  allTerms: Uint8Array,
-): ArrayBufferView[] {
-  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, termUnits, allTerms];
+function sections(index: ScoringIndex, tfs: NarrowCounts): ArrayBufferView[] {
+  const { vocabulary } = index;
+  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, vocabulary.offsets, vocabulary.units];
 }
+
+const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
 
 /** Why a cache file was rejected; the caller warns and rebuilds. */
 export class CorruptIndexError extends Error {}
 
-export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedIndex {
-  if (file.length < MAGIC.length + 8 || file.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex {
+  if (file.length < MAGIC.length + 4 + DIGEST_BYTES || file.toString('latin1', 0, MAGIC.length) !== MAGIC) {
     throw new CorruptIndexError('not a reasonir BM25 index file');
   }
-  const bodyLength = file.length - 4;
-  if (crc32(file.subarray(0, bodyLength)) !== file.readUInt32LE(bodyLength)) {
+  const bodyLength = file.length - DIGEST_BYTES;
+  if (!digest(file.subarray(0, bodyLength)).equals(file.subarray(bodyLength))) {
     throw new CorruptIndexError('checksum mismatch (truncated or damaged file)');
   }
   const headerLength = file.readUInt32LE(MAGIC.length);
@@ -124,23 +127,16 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedInde
   const storedTfs = take(nnz, header.tfBytes, (buffer, at, length) =>
     header.tfBytes === 1 ? new Uint8Array(buffer, at, length) : header.tfBytes === 2 ? new Uint16Array(buffer, at, length) : u32(buffer, at, length),
   );
-  const termUnits = take(v, 4, u32);
-  const allTerms = take(header.termUnits * 2, 1, (buffer, at, length) => Buffer.from(buffer, at, length)).toString('utf16le');
+  const unitOffsets = take(v + 1, 4, u32);
+  const units = take(header.termUnits, 2, (buffer, at, length) => new Uint16Array(buffer, at, length));
   if (offset !== bodyLength) throw new CorruptIndexError('unexpected trailing bytes');
   if (termOffsets[v] !== nnz) throw new CorruptIndexError('postings do not add up');
-
-  const terms = new Array<string>(v);
-  let at = 0;
-  for (let id = 0; id < v; id++) {
-    terms[id] = allTerms.slice(at, at + termUnits[id]!);
-    at += termUnits[id]!;
-  }
-  if (at !== allTerms.length) throw new CorruptIndexError('term table does not add up');
+  if (unitOffsets[v] !== units.length) throw new CorruptIndexError('term table does not add up');
   return {
     numDocs,
     numPos: header.numPos,
     numNnz: header.numNnz,
-    terms,
+    vocabulary: new Vocabulary(units, unitOffsets),
     df,
     cf,
     docLengths,
@@ -151,7 +147,7 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedInde
 }
 
 /** The cached index, or null when there is none; throws CorruptIndexError for a file that cannot be trusted. */
-export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<AnalyzedIndex | null> {
+export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<ScoringIndex | null> {
   // half-written indexes of killed runs (up to the full index size) go before this run adds its own
   await removeStaleTemporaries(path.dirname(filePath));
   let file: Buffer;
@@ -169,6 +165,6 @@ export async function readIndexCache(filePath: string, key: IndexCacheKey): Prom
   }
 }
 
-export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: AnalyzedIndex): Promise<void> {
+export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: ScoringIndex): Promise<void> {
   await writeFileAtomic(filePath, encodeIndex(key, index));
 }

@@ -1,5 +1,6 @@
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { glibcLog } from './glibc-log.js';
+import { Vocabulary } from './vocabulary.js';
 
 /** A text's BM25 vector (gensim `model[dictionary.doc2bow(tokens)]`), terms ascending. */
 export interface BowVector {
@@ -13,52 +14,79 @@ export interface BowVector {
   length: number;
 }
 
+/** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
+export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms'> {
+  vocabulary: Vocabulary;
+}
+
+export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
+  const { terms, ...rest } = index;
+  return { ...rest, vocabulary: Vocabulary.of(terms) };
+}
+
 /**
  * gensim `LuceneBM25Model(dictionary, k1, b)` with `SparseMatrixSimilarity(normalize_queries=False,
  * normalize_documents=False)`: idf = ln(N + 1) - ln(df + 0.5); a text's weight for term t is
  * idf * (tf / (tf + k1 * ((1 - b) + (b * len) / avgdl))) in float64, in that operation order, for documents and
  * queries alike; the index holds float32 weights and a score is the float32 sum over the document's terms in
  * ascending term id.
+ *
+ * A term's idf and document weights are computed the first time a query uses it, with the same formula: queries
+ * touch a fraction of the vocabulary, so a cached index is scored without weighting every posting first.
  */
 export class LuceneBm25Model {
   readonly avgdl: number;
-  readonly idf: Float64Array;
-  /** Document weights (float32), parallel to the index postings. */
-  readonly postingWeights: Float32Array;
-  private readonly termIds: Map<string, number>;
+  private readonly idfs: Float64Array;
+  /** Document weights (float32), parallel to the index postings; a term's are set once `weighted[id]` is 1. */
+  private readonly postingWeights: Float32Array;
+  private readonly weighted: Uint8Array;
+  /** Each document's length-normalisation part, computed exactly as gensim does per text. */
+  private readonly lengthNorms: Float64Array;
+  private readonly logDocs: number;
+  /** Most terms share a small df, so each distinct df costs one (slow, exact) logarithm. */
+  private readonly logDf = new Map<number, number>();
 
   constructor(
-    readonly index: AnalyzedIndex,
+    readonly index: ScoringIndex,
     readonly k1: number,
     readonly b: number,
   ) {
     let numTokens = 0;
     for (const count of index.cf) numTokens += count;
     this.avgdl = numTokens / index.numDocs;
-    this.idf = new Float64Array(index.terms.length);
-    const logDocs = glibcLog(index.numDocs + 1.0);
-    // most terms share a small df, so each distinct df costs one (slow, exact) logarithm
-    const logDf = new Map<number, number>();
-    for (let id = 0; id < index.terms.length; id++) {
-      const df = index.df[id]!;
-      let log = logDf.get(df);
-      if (log === undefined) logDf.set(df, (log = glibcLog(df + 0.5)));
-      this.idf[id] = logDocs - log;
-    }
-    this.termIds = new Map(index.terms.map((term, id) => [term, id]));
+    const size = index.vocabulary.size;
+    this.idfs = new Float64Array(size).fill(NaN);
+    this.logDocs = glibcLog(index.numDocs + 1.0);
+    // untouched pages of these cost nothing: only the query terms' postings are ever written
+    this.postingWeights = new Float32Array(index.postingDocs.length);
+    this.weighted = new Uint8Array(size);
+    const { docLengths } = index;
+    this.lengthNorms = new Float64Array(docLengths.length);
+    for (let doc = 0; doc < docLengths.length; doc++) this.lengthNorms[doc] = this.lengthNorm(docLengths[doc]!);
+  }
 
-    const { termOffsets, postingDocs, postingTfs, docLengths } = index;
-    this.postingWeights = new Float32Array(postingDocs.length);
-    // one length-normalisation denominator part per document, computed exactly as gensim does per text
-    const lengthNorm = new Float64Array(docLengths.length);
-    for (let doc = 0; doc < docLengths.length; doc++) lengthNorm[doc] = this.lengthNorm(docLengths[doc]!);
-    for (let id = 0; id < index.terms.length; id++) {
-      const idf = this.idf[id]!;
-      for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
-        const tf = postingTfs[p]!;
-        this.postingWeights[p] = idf * (tf / (tf + lengthNorm[postingDocs[p]!]!));
-      }
+  /** gensim's idf of term `id` (float64). */
+  idf(id: number): number {
+    let idf = this.idfs[id]!;
+    if (Number.isNaN(idf)) {
+      const df = this.index.df[id]!;
+      let log = this.logDf.get(df);
+      if (log === undefined) this.logDf.set(df, (log = glibcLog(df + 0.5)));
+      this.idfs[id] = idf = this.logDocs - log;
     }
+    return idf;
+  }
+
+  private weigh(id: number): void {
+    const { termOffsets, postingDocs, postingTfs } = this.index;
+    const idf = this.idf(id);
+    const weights = this.postingWeights;
+    const norms = this.lengthNorms;
+    for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
+      const tf = postingTfs[p]!;
+      weights[p] = idf * (tf / (tf + norms[postingDocs[p]!]!));
+    }
+    this.weighted[id] = 1;
   }
 
   /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation. */
@@ -67,14 +95,14 @@ export class LuceneBm25Model {
   }
 
   termId(term: string): number | undefined {
-    return this.termIds.get(term);
+    return this.index.vocabulary.id(term);
   }
 
   /** `model[dictionary.doc2bow(tokens)]`: out-of-vocabulary tokens are dropped and do not count in the length. */
   vectorize(tokens: readonly string[]): BowVector {
     const counts = new Map<number, number>();
     for (const token of tokens) {
-      const id = this.termIds.get(token);
+      const id = this.index.vocabulary.id(token);
       if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     const termIds = Uint32Array.from(counts.keys()).sort();
@@ -85,7 +113,7 @@ export class LuceneBm25Model {
     const weights = new Float64Array(termIds.length);
     for (let i = 0; i < termIds.length; i++) {
       const tf = termFrequencies[i]!;
-      weights[i] = this.idf[termIds[i]!]! * (tf / (tf + norm));
+      weights[i] = this.idf(termIds[i]!) * (tf / (tf + norm));
     }
     return { termIds, termFrequencies, weights, weights32: Float32Array.from(weights), length };
   }
@@ -101,6 +129,7 @@ export class LuceneBm25Model {
     const weights = this.postingWeights;
     for (let i = 0; i < query.termIds.length; i++) {
       const id = query.termIds[i]!;
+      if (this.weighted[id] === 0) this.weigh(id);
       const queryWeight = query.weights32[i]!;
       const end = termOffsets[id + 1]!;
       for (let p = termOffsets[id]!; p < end; p++) {

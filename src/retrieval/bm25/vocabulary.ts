@@ -1,0 +1,73 @@
+/**
+ * The BM25 dictionary's terms as one buffer of UTF-16 units in id order, with offsets, and an open-addressing hash
+ * table over those units for term -> id. A cached index loads as two typed arrays: no string per term and no Map of
+ * a quarter of a million strings (which cost more than scoring all of biology's queries); only query tokens are
+ * hashed. Units, not UTF-8, so a lookup compares a JS string's char codes directly and unpaired surrogates survive.
+ */
+export class Vocabulary {
+  /** id of the term in each slot, -1 for an empty slot; built at the first lookup. */
+  private slots: Int32Array | null = null;
+
+  constructor(
+    /** The terms' UTF-16 units, concatenated in id order. */
+    readonly units: Uint16Array,
+    /** Term `id` is `units[offsets[id] .. offsets[id + 1])`. */
+    readonly offsets: Uint32Array,
+  ) {}
+
+  static of(terms: readonly string[]): Vocabulary {
+    const offsets = new Uint32Array(terms.length + 1);
+    for (let id = 0; id < terms.length; id++) offsets[id + 1] = offsets[id]! + terms[id]!.length;
+    const units = new Uint16Array(offsets[terms.length]!);
+    let at = 0;
+    for (const term of terms) for (let i = 0; i < term.length; i++) units[at++] = term.charCodeAt(i);
+    return new Vocabulary(units, offsets);
+  }
+
+  get size(): number {
+    return this.offsets.length - 1;
+  }
+
+  term(id: number): string {
+    return String.fromCharCode(...this.units.subarray(this.offsets[id], this.offsets[id + 1]));
+  }
+
+  terms(): string[] {
+    return Array.from({ length: this.size }, (_, id) => this.term(id));
+  }
+
+  /** The term's id, or undefined when it is not in the dictionary. */
+  id(term: string): number | undefined {
+    const slots = (this.slots ??= this.table());
+    const mask = slots.length - 1;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < term.length; i++) hash = Math.imul(hash ^ term.charCodeAt(i), 0x01000193);
+    const { units, offsets } = this;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
+      if (id < 0) return undefined;
+      const start = offsets[id]!;
+      if (offsets[id + 1]! - start !== term.length) continue;
+      let i = 0;
+      while (i < term.length && units[start + i] === term.charCodeAt(i)) i++;
+      if (i === term.length) return id;
+    }
+  }
+
+  /** FNV-1a over each term's units, at most half full. */
+  private table(): Int32Array {
+    let capacity = 16;
+    while (capacity < this.size * 2) capacity *= 2;
+    const slots = new Int32Array(capacity).fill(-1);
+    const mask = capacity - 1;
+    const { units, offsets } = this;
+    for (let id = 0; id < this.size; id++) {
+      let hash = 0x811c9dc5;
+      for (let i = offsets[id]!; i < offsets[id + 1]!; i++) hash = Math.imul(hash ^ units[i]!, 0x01000193);
+      let slot = hash & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = id;
+    }
+    return slots;
+  }
+}
