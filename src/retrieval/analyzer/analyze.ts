@@ -28,15 +28,34 @@ export class TokenTable {
   private readonly raw = new Utf16Interner();
   /** Term number of each raw token id, -1 when the filters drop the token. */
   private termOfRaw = new Int32Array(1024);
-  private readonly numberOf = new Map<string, number>();
-  /** The filtered form of each term number. */
-  readonly terms: string[] = [];
+  /**
+   * The filtered forms: a term number is an id here. Kept as UTF-16 units, not strings, so that a thread meeting
+   * hundreds of thousands of new tokens leaves no string per term for the garbage collector to copy.
+   */
+  private readonly filtered = new Utf16Interner();
+  /** Strings of the terms asked for by `term`. */
+  private readonly strings: string[] = [];
 
   constructor(private readonly rawTokenLimit = RAW_TOKEN_LIMIT) {}
 
   /** Past the limit: the caller should start afresh with a new table. */
   get full(): boolean {
     return this.raw.size >= this.rawTokenLimit;
+  }
+
+  /** Number of distinct terms; term numbers are 0 .. size - 1 in order of first appearance. */
+  get size(): number {
+    return this.filtered.size;
+  }
+
+  /** The filtered form of term number `term`. */
+  term(term: number): string {
+    return (this.strings[term] ??= this.filtered.text(term));
+  }
+
+  /** Terms `from` .. size - 1 joined into one string, and the end of each in it. */
+  joinedTerms(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
+    return this.filtered.joined(from);
   }
 
   /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */
@@ -50,15 +69,7 @@ export class TokenTable {
       this.termOfRaw = grown;
     }
     const filtered = filterToken(text.slice(start, end));
-    let term = -1;
-    if (filtered.length > 0) {
-      term = this.numberOf.get(filtered) ?? -1;
-      if (term < 0) {
-        term = this.terms.length;
-        this.numberOf.set(filtered, term);
-        this.terms.push(filtered);
-      }
-    }
+    const term = filtered.length > 0 ? this.filtered.intern(filtered, 0, filtered.length) : -1;
     this.termOfRaw[id] = term;
     return term;
   }
@@ -92,10 +103,9 @@ export function filterToken(raw: string): string {
 export function analyze(text: string): string[] {
   const tokens: string[] = [];
   const current = tokenTable();
-  const terms = current.terms;
   tokenize(text, (start, end) => {
     const term = current.termOf(text, start, end);
-    if (term >= 0) tokens.push(terms[term]!);
+    if (term >= 0) tokens.push(current.term(term));
   });
   return tokens;
 }

@@ -15,6 +15,8 @@ export class Utf16Interner {
   private mask = (1 << 12) - 1;
   private units = new Uint16Array(1 << 14);
   private unitsUsed = 0;
+  /** Where each id's units start in the pool: ids are stored one after the other, in id order. */
+  private starts = new Uint32Array(1024);
 
   /** Id of `text.slice(start, end)`, newly assigned (equal to the previous `size`) when it was not seen before. */
   intern(text: string, start: number, end: number): number {
@@ -42,8 +44,37 @@ export class Utf16Interner {
     }
   }
 
+  /** The substring of id `id`. */
+  text(id: number): string {
+    const end = id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
+    return String.fromCharCode.apply(null, this.units.subarray(this.starts[id]!, end) as unknown as number[]);
+  }
+
+  /**
+   * The substrings of ids `from` .. size - 1 as one string (they are stored contiguously) and the end of each in
+   * it: what a thread sends so that another can intern them (exact for lone surrogates, unlike a UTF-16 decoder).
+   */
+  joined(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
+    const ends = new Uint32Array(Math.max(0, this.size - from));
+    if (ends.length === 0) return { text: '', ends };
+    const base = this.starts[from]!;
+    for (let id = from + 1; id < this.size; id++) ends[id - from - 1] = this.starts[id]! - base;
+    ends[ends.length - 1] = this.unitsUsed - base;
+    const pieces: string[] = [];
+    for (let at = base; at < this.unitsUsed; at += PIECE) {
+      pieces.push(String.fromCharCode.apply(null, this.units.subarray(at, Math.min(at + PIECE, this.unitsUsed)) as unknown as number[]));
+    }
+    return { text: pieces.join(''), ends };
+  }
+
   private insert(record: number, hash: number, text: string, start: number, length: number): number {
     const id = this.size++;
+    if (id === this.starts.length) {
+      const starts = new Uint32Array(id * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    this.starts[id] = this.unitsUsed;
     if (this.unitsUsed + length > this.units.length) {
       const units = new Uint16Array((this.unitsUsed + length) * 2);
       units.set(this.units);
@@ -82,3 +113,5 @@ export class Utf16Interner {
 }
 
 const SLOT = 4;
+/** Units per `String.fromCharCode` call (its arguments go on the stack). */
+const PIECE = 8192;

@@ -96,11 +96,13 @@ export class ChunkAnalyzer {
     const tfs = narrowCounts(nnz, largestTf);
     tfs.set(this.tfs.subarray(0, nnz));
     const firstNewTerm = this.sent;
-    this.sent = table.terms.length;
+    this.sent = table.size;
+    const { text: newTerms, ends: newTermEnds } = table.joinedTerms(firstNewTerm);
     return {
       numbering: `${this.id}:${this.generation}`,
       firstNewTerm,
-      ...joined(table.terms.slice(firstNewTerm)),
+      newTerms,
+      newTermEnds,
       docOffsets,
       terms: this.terms.slice(0, nnz),
       tfs,
@@ -134,14 +136,18 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
     }
     docOffsets[doc + 1] = terms.length;
   }
-  return { numbering: `bag:${bags++}`, firstNewTerm: 0, ...joined(newTerms), docOffsets, terms: Uint32Array.from(terms), tfs: Uint32Array.from(tfs) };
-}
-
-function joined(terms: readonly string[]): Pick<ChunkAnalysis, 'newTerms' | 'newTermEnds'> {
-  const newTermEnds = new Uint32Array(terms.length);
+  const newTermEnds = new Uint32Array(newTerms.length);
   let end = 0;
-  for (let i = 0; i < terms.length; i++) newTermEnds[i] = end += terms[i]!.length;
-  return { newTerms: terms.join(''), newTermEnds };
+  for (let i = 0; i < newTerms.length; i++) newTermEnds[i] = end += newTerms[i]!.length;
+  return {
+    numbering: `bag:${bags++}`,
+    firstNewTerm: 0,
+    newTerms: newTerms.join(''),
+    newTermEnds,
+    docOffsets,
+    terms: Uint32Array.from(terms),
+    tfs: Uint32Array.from(tfs),
+  };
 }
 
 function grow(array: Uint32Array, minimum: number): Uint32Array<ArrayBuffer> {
