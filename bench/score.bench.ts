@@ -11,8 +11,7 @@ import { buildRankedList } from '../src/eval/build-run.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { DEFAULT_MEASURES } from '../src/eval/measure.js';
 import { readRunFile } from '../src/eval/run-file.js';
-import { writeTrecRun } from '../src/eval/trec-run.js';
-import { writeScoreJson } from '../src/eval/score-json.js';
+import { writeRunOutputs } from '../src/eval/run-outputs.js';
 import { writeEvaluationFiles } from '../src/eval/results-files.js';
 import type { BenchRow } from './table.js';
 import { median } from './table.js';
@@ -50,22 +49,21 @@ export async function run(): Promise<BenchRow[]> {
   const next = seededRandom(20250101);
   const dir = path.join(repoRoot, '.bench-tmp');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'score-bench.trec');
   let { run: generated, qrels } = makeRunAndQrels(next) as { run: Run | undefined; qrels: Qrels };
 
-  // what `eval` writes per task: run.trec, score.json, and the metrics files of the evaluation
+  // what `eval` writes per task (results-folder.ts): run.trec, score.json, and the metrics files of the evaluation
   const evaluationOfRun = evaluate(generated!, qrels, DEFAULT_MEASURES);
   const outDir = path.join(dir, 'score-bench-out');
+  const file = path.join(outDir, 'run.trec');
   const writeTimes: number[] = [];
   for (let repeat = 0; repeat < 3; repeat++) {
     const start = process.hrtime.bigint();
-    await writeTrecRun(file, generated!, 'bench');
-    await writeScoreJson(path.join(dir, 'score-bench.json'), generated!);
+    await writeRunOutputs(outDir, generated!, 'bench');
     await writeEvaluationFiles(outDir, evaluationOfRun, DEFAULT_MEASURES);
     writeTimes.push(seconds(start));
   }
   const writeSeconds = median(writeTimes);
-  let writtenBytes = statSync(file).size + statSync(path.join(dir, 'score-bench.json')).size;
+  let writtenBytes = 0;
   for (const name of readdirSync(outDir)) writtenBytes += statSync(path.join(outDir, name)).size;
   generated = undefined; // the scorer starts from the file, with no run already in memory
   let start: bigint;

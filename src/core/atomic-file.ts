@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
 import { forgetTemporary, temporaryPath } from './cache-dir.js';
 import { makeDirectory } from './directories.js';
@@ -43,4 +43,31 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
 /** Copies through a unique temporary file and renames, so concurrent copies to one target never collide. */
 export async function copyFileAtomic(source: string, target: string): Promise<void> {
   await writeAtomicWith(target, (temporary) => fs.copyFile(source, temporary));
+}
+
+/**
+ * Writes several files atomically from one synchronous producer, which sends each file's bytes in chunks to its
+ * sink (`sinks[i]` writes `filePaths[i]`), so a file of hundreds of MB is never held whole in memory. A file lands
+ * only when `produce` returned; if it throws, none lands.
+ */
+export async function writeFilesAtomic(filePaths: readonly string[], produce: (sinks: Array<(bytes: Uint8Array) => void>) => void): Promise<void> {
+  const open = async (index: number, sinks: Array<(bytes: Uint8Array) => void>): Promise<void> => {
+    if (index === filePaths.length) {
+      produce(sinks);
+      return;
+    }
+    await writeAtomicWith(filePaths[index]!, async (temporary) => {
+      const handle = openSync(temporary, 'w');
+      try {
+        await open(index + 1, [...sinks, (bytes) => writeAllSync(handle, bytes)]);
+      } finally {
+        closeSync(handle);
+      }
+    });
+  };
+  await open(0, []);
+}
+
+function writeAllSync(handle: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(handle, bytes, written, bytes.length - written);
 }

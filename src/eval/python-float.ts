@@ -34,6 +34,18 @@ function decompose(x: number): { mantissa: bigint; exponent: number } {
 
 /** Python `repr(float)`: shortest round-trip digits, `.0` on integral values, exponent form below 1e-4 and from 1e16. */
 export function pythonFloatRepr(x: number): string {
+  return pythonFloatReprOf(x, String(x));
+}
+
+/**
+ * pythonFloatRepr(x) given `js`, JavaScript's String(x), so a caller that needs both spellings (run.trec and
+ * score.json) converts the number once. Both languages print the shortest digits that round-trip (ties to the
+ * closer value), so only the layout differs: between 1e-4 and 1e16 both write plain decimals and Python adds `.0`
+ * to an integral value.
+ */
+export function pythonFloatReprOf(x: number, js: string): string {
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-4 && magnitude < 1e16) return js.includes('.') ? js : `${js}.0`;
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';

@@ -1,4 +1,4 @@
-import { pythonFloatRepr } from './python-float.js';
+import { pythonFloatRepr, pythonFloatReprOf } from './python-float.js';
 
 /** What Python's json module writes: strings, floats, and objects whose key order is kept (a Map or a record). */
 export type PythonJsonValue = string | number | boolean | null | readonly PythonJsonValue[] | PythonJsonObject;
@@ -49,10 +49,11 @@ export function pythonJsonDump(value: PythonJsonValue, indent: number): string {
   }
 }
 
-export function pythonJsonFloat(x: number): string {
+/** json.dumps of a float; `js` may pass String(x) when the caller has it already (see pythonFloatReprOf). */
+export function pythonJsonFloat(x: number, js?: string): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  return pythonFloatRepr(x);
+  return js === undefined ? pythonFloatRepr(x) : pythonFloatReprOf(x, js);
 }
 
 const shortEscapes: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };

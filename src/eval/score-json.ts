@@ -1,7 +1,8 @@
 import type { RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
-import { pythonJsonDump, type PythonJsonValue } from './python-json.js';
+import { writeFilesAtomic } from '../core/atomic-file.js';
+import { ByteText } from './byte-text.js';
+import { pythonJsonFloat, pythonJsonString } from './python-json.js';
 
 /**
  * Parses BRIGHT's / ReasonIR's `score.json`: `{qid: {docid: score}}`, documents in rank order. A hand-written
@@ -135,18 +136,83 @@ export function parseScoreJson(input: string | readonly string[], source: string
   return run;
 }
 
-/** `{qid: {docid: score}}` exactly as BRIGHT's `json.dump(scores, f, indent=2)` writes it (rank order kept). */
 /** Characters kept ahead of each token: far longer than any id or number in a score.json. */
 const LOOKAHEAD = 1 << 20;
 
+/** `{qid: {docid: score}}` exactly as BRIGHT's `json.dump(scores, f, indent=2)` writes it (rank order kept). */
 export function formatScoreJson(run: Run): string {
-  const queries = new Map<string, PythonJsonValue>();
-  for (const [queryId, docs] of run) queries.set(queryId, new Map(docs.map((doc) => [doc.docId, doc.score])));
-  return pythonJsonDump(queries, 2);
+  const writer = new ScoreJsonWriter(new ByteText());
+  appendScoreJson(writer, run);
+  return writer.end().toString('utf8');
+}
+
+function appendScoreJson(writer: ScoreJsonWriter, run: Run): void {
+  for (const [queryId, docs] of run) {
+    writer.query(queryId);
+    for (const doc of docs) writer.document(doc.docId, doc.score);
+  }
+}
+
+/**
+ * Writes a score.json query by query, document by document. BRIGHT's scores are a dict per query, so a document
+ * id must not repeat within a query (no reader accepts such a run and no stage makes one).
+ */
+export class ScoreJsonWriter {
+  private queries = 0;
+  /** Documents written for the open query; -1 when none is open. */
+  private docs = -1;
+
+  constructor(private readonly out: ByteText) {}
+
+  query(queryId: string): void {
+    this.closeQuery();
+    this.out.text(this.queries++ === 0 ? '{\n  ' : ',\n  ');
+    appendJsonString(this.out, queryId);
+    this.out.text(': {');
+    this.docs = 0;
+  }
+
+  /** `scoreText` may pass String(score) when the caller has it already. */
+  document(docId: string, score: number, scoreText?: string): void {
+    this.out.text(this.docs++ === 0 ? '\n    ' : ',\n    ');
+    appendJsonString(this.out, docId);
+    this.out.text(': ');
+    this.out.text(pythonJsonFloat(score, scoreText));
+  }
+
+  /** Ends the file: ByteText.end(). */
+  end(): Buffer {
+    this.closeQuery();
+    this.out.text(this.queries === 0 ? '{}' : '\n}');
+    return this.out.end();
+  }
+
+  private closeQuery(): void {
+    if (this.docs >= 0) this.out.text(this.docs === 0 ? '}' : '\n  }');
+    this.docs = -1;
+  }
+}
+
+/** pythonJsonString, without building a new string for the usual id of printable ASCII without quote or backslash. */
+function appendJsonString(out: ByteText, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) {
+      out.text(pythonJsonString(text));
+      return;
+    }
+  }
+  out.byte(0x22);
+  out.text(text);
+  out.byte(0x22);
 }
 
 export async function writeScoreJson(filePath: string, run: Run): Promise<void> {
-  await writeFileAtomic(filePath, formatScoreJson(run));
+  await writeFilesAtomic([filePath], ([sink]) => {
+    const writer = new ScoreJsonWriter(new ByteText(sink));
+    appendScoreJson(writer, run);
+    writer.end();
+  });
 }
 
 /** Characters of a JSON number or of Python's NaN / Infinity spellings. */

@@ -114,9 +114,13 @@ export function parseScore(text: string): number | undefined {
 const infinity = /^[+-]?inf(inity)?$/i;
 const radixPrefix = /^[+-]?0[xbo]/i;
 
-/** TREC files separate columns by whitespace, so an id containing any cannot be written to one. */
-export function checkTrecToken(value: string, what: string, file: 'run' | 'qrels'): void {
+/**
+ * TREC files separate columns by whitespace, so an id containing any cannot be written to one. `queryId` names the
+ * query of a document id in the message (passed apart, so the hot path builds no string).
+ */
+export function checkTrecToken(value: string, what: string, file: 'run' | 'qrels', queryId?: string): void {
   if (value === '' || /\s/.test(value)) {
-    throw dataError(`${file}_unwritable`, `${what} "${value}" is empty or contains whitespace and cannot be written to a TREC ${file} file`);
+    const whose = queryId === undefined ? what : `${what} (query ${queryId})`;
+    throw dataError(`${file}_unwritable`, `${whose} "${value}" is empty or contains whitespace and cannot be written to a TREC ${file} file`);
   }
 }

@@ -45,7 +45,7 @@ export function formatTrecQrels(qrels: Qrels): string {
   for (const [queryId, judgments] of qrels) {
     checkTrecToken(queryId, 'query id', 'qrels');
     for (const [docId, rel] of judgments) {
-      checkTrecToken(docId, `document id (query ${queryId})`, 'qrels');
+      checkTrecToken(docId, 'document id', 'qrels', queryId);
       lines.push(`${queryId} 0 ${docId} ${rel}\n`);
     }
   }

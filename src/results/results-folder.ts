@@ -22,9 +22,8 @@ import type { LoadedTask } from '../dataset/load-task.js';
 import type { Evaluation } from '../eval/evaluate.js';
 import { DEFAULT_MEASURES, measureKey, type Measure } from '../eval/measure.js';
 import { writeEvaluationFiles } from '../eval/results-files.js';
-import { writeScoreJson } from '../eval/score-json.js';
 import { writeTrecQrels } from '../eval/trec-qrels.js';
-import { writeTrecRun } from '../eval/trec-run.js';
+import { writeRunOutputs } from '../eval/run-outputs.js';
 import { brightScoreFile, brightTaskMetrics, readBrightOutputs } from '../report/bright-outputs-dir.js';
 import { acquireOutLock, isLockFile } from './out-lock.js';
 
@@ -239,8 +238,7 @@ export async function writeTaskFolder(
   await fs.rm(staging, { recursive: true, force: true });
   await makeDirectory(staging);
   try {
-    await writeTrecRun(path.join(staging, 'run.trec'), files.run, files.tag);
-    await writeScoreJson(path.join(staging, 'score.json'), files.run);
+    await writeRunOutputs(staging, files.run, files.tag);
     if (files.qrels) await writeTrecQrels(path.join(staging, 'qrels.txt'), files.qrels);
     // results.json stays BRIGHT's file (its 25 keys); metrics.json and per_query.tsv hold every measure
     await writeEvaluationFiles(staging, files.evaluation, files.measures, files.measures.filter((m) => DEFAULT_MEASURES.some((d) => d.name === m.name)));

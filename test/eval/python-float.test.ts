@@ -57,6 +57,14 @@ describe('pythonFloatRepr = CPython repr(float)', () => {
     [Number.MAX_VALUE, '1.7976931348623157e+308'],
     [-2.5, '-2.5'],
     [0.18369, '0.18369'],
+    // the edges of the plain-decimal range, where JavaScript's String(x) and repr(x) differ only by `.0`
+    [9999999999999998.0, '9999999999999998.0'],
+    [2 ** 53, '9007199254740992.0'],
+    [-1e15, '-1000000000000000.0'],
+    [0.00010000000000000002, '0.00010000000000000002'],
+    [0.00009999999999999999, '9.999999999999999e-05'],
+    [Math.fround(1e-4), '9.999999747378752e-05'],
+    [Math.fround(30.5465), '30.546499252319336'],
   ])('repr(%s) = %s', (x, text) => {
     expect(pythonFloatRepr(x)).toBe(text);
   });

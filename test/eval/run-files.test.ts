@@ -12,6 +12,8 @@ import { readRunFile } from '../../src/eval/run-file.js';
 import { formatScoreJson, parseScoreJson, writeScoreJson } from '../../src/eval/score-json.js';
 import { parseTrecQrels, readQrelsFile, writeTrecQrels } from '../../src/eval/trec-qrels.js';
 import { formatTrecRun, parseTrecRun, writeTrecRun } from '../../src/eval/trec-run.js';
+import { writeRunOutputs } from '../../src/eval/run-outputs.js';
+import { ByteText } from '../../src/eval/byte-text.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-eval-'));
 
@@ -144,6 +146,38 @@ describe('score.json', () => {
     const file = path.join(dir, 'score.json');
     await writeScoreJson(file, run);
     expect(await readRunFile(file)).toEqual(run);
+  });
+});
+
+describe('run outputs', () => {
+  it('writes run.trec and score.json in one pass with the bytes of the single-file writers', async () => {
+    const special = [0, -0, 1e-5, 1e20, 5, Infinity, -Infinity, 1e16, 1e-4, Math.fround(0.1)];
+    const run: Run = new Map([
+      ['q\u00e9', special.map((score, i) => ({ docId: i % 3 === 0 ? `d"\\\u00e9\u{1F600}${i}` : `doc${i}`, score }))],
+      ['empty', []],
+      ['2', [{ docId: 'x', score: 2.5 }]],
+    ]);
+    const out = path.join(dir, 'outputs');
+    await writeRunOutputs(out, run, 'tag');
+    await writeTrecRun(path.join(dir, 'single.trec'), run, 'tag');
+    await writeScoreJson(path.join(dir, 'single.json'), run);
+    expect(readFileSync(path.join(out, 'run.trec'))).toEqual(readFileSync(path.join(dir, 'single.trec')));
+    expect(readFileSync(path.join(out, 'score.json'))).toEqual(readFileSync(path.join(dir, 'single.json')));
+    expect(await readRunFile(path.join(out, 'score.json'))).toEqual(run);
+    await expect(writeRunOutputs(path.join(dir, 'bad'), new Map([['q', [{ docId: 'a b', score: 1 }]]]), 'tag')).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
+    await expect(writeRunOutputs(path.join(dir, 'bad'), new Map([['q', [{ docId: 'a\u3000b', score: 1 }]]]), 'tag')).rejects.toThrow(/whitespace/);
+    expect(() => readFileSync(path.join(dir, 'bad', 'run.trec'))).toThrow(/ENOENT/);
+  });
+
+  it('streams through a small buffer without cutting a character', () => {
+    const chunks: Buffer[] = [];
+    const text = new ByteText((bytes) => chunks.push(Buffer.from(bytes)), 4);
+    const parts = ['abc', '\u00e9\u{1F600}', 'defgh', '', 'ij'];
+    for (const part of parts) text.text(part);
+    text.byte(0x21);
+    text.integer(1234);
+    text.end();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(`${parts.join('')}!1234`);
   });
 });
 
