@@ -37,9 +37,12 @@ export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
 export class LuceneBm25Model {
   readonly avgdl: number;
   private readonly idfs: Float64Array;
-  /** Document weights (float32), parallel to the index postings; a term's are set once `weighted[id]` is 1. */
-  private readonly postingWeights: Float32Array;
-  private readonly weighted: Uint8Array;
+  /**
+   * Document weights (float32) of each term a query has used, parallel to its postings. One small array per term
+   * rather than slices of one array as long as all postings: query terms lie scattered over the id space, and each
+   * first write to a fresh page of memory costs more than the weights written on it.
+   */
+  private readonly postingWeights = new Map<number, Float32Array>();
   /** Each document's length-normalisation part, computed exactly as gensim does per text. */
   private readonly lengthNorms: Float64Array;
   private readonly logDocs: number;
@@ -57,9 +60,6 @@ export class LuceneBm25Model {
     const size = index.vocabulary.size;
     this.idfs = new Float64Array(size).fill(NaN);
     this.logDocs = glibcLog(index.numDocs + 1.0);
-    // untouched pages of these cost nothing: only the query terms' postings are ever written
-    this.postingWeights = new Float32Array(index.postingDocs.length);
-    this.weighted = new Uint8Array(size);
     const { docLengths } = index;
     this.lengthNorms = new Float64Array(docLengths.length);
     for (let doc = 0; doc < docLengths.length; doc++) this.lengthNorms[doc] = this.lengthNorm(docLengths[doc]!);
@@ -77,16 +77,21 @@ export class LuceneBm25Model {
     return idf;
   }
 
-  private weigh(id: number): void {
-    const { termOffsets, postingDocs, postingTfs } = this.index;
-    const idf = this.idf(id);
-    const weights = this.postingWeights;
-    const norms = this.lengthNorms;
-    for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
-      const tf = postingTfs[p]!;
-      weights[p] = idf * (tf / (tf + norms[postingDocs[p]!]!));
+  private weights(id: number): Float32Array {
+    let weights = this.postingWeights.get(id);
+    if (weights === undefined) {
+      const { termOffsets, postingDocs, postingTfs } = this.index;
+      const idf = this.idf(id);
+      const norms = this.lengthNorms;
+      const start = termOffsets[id]!;
+      weights = new Float32Array(termOffsets[id + 1]! - start);
+      for (let i = 0; i < weights.length; i++) {
+        const tf = postingTfs[start + i]!;
+        weights[i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
+      }
+      this.postingWeights.set(id, weights);
     }
-    this.weighted[id] = 1;
+    return weights;
   }
 
   /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation. */
@@ -126,15 +131,27 @@ export class LuceneBm25Model {
   score(query: BowVector, scores: Float32Array): void {
     scores.fill(0);
     const { termOffsets, postingDocs } = this.index;
-    const weights = this.postingWeights;
     for (let i = 0; i < query.termIds.length; i++) {
       const id = query.termIds[i]!;
-      if (this.weighted[id] === 0) this.weigh(id);
+      const weights = this.weights(id);
       const queryWeight = query.weights32[i]!;
-      const end = termOffsets[id + 1]!;
-      for (let p = termOffsets[id]!; p < end; p++) {
-        const doc = postingDocs[p]!;
-        scores[doc] = scores[doc]! + Math.fround(weights[p]! * queryWeight);
+      const start = termOffsets[id]!;
+      const count = weights.length;
+      // unrolled by four: about a third faster here; each document still gets one rounded product and one rounded sum
+      let j = 0;
+      for (; j + 4 <= count; j += 4) {
+        const d0 = postingDocs[start + j]!;
+        const d1 = postingDocs[start + j + 1]!;
+        const d2 = postingDocs[start + j + 2]!;
+        const d3 = postingDocs[start + j + 3]!;
+        scores[d0] = scores[d0]! + Math.fround(weights[j]! * queryWeight);
+        scores[d1] = scores[d1]! + Math.fround(weights[j + 1]! * queryWeight);
+        scores[d2] = scores[d2]! + Math.fround(weights[j + 2]! * queryWeight);
+        scores[d3] = scores[d3]! + Math.fround(weights[j + 3]! * queryWeight);
+      }
+      for (; j < count; j++) {
+        const doc = postingDocs[start + j]!;
+        scores[doc] = scores[doc]! + Math.fround(weights[j]! * queryWeight);
       }
     }
   }
