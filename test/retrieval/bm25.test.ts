@@ -321,6 +321,7 @@ describe('BM25 analyzed-index cache', () => {
       const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: 4 };
       const { vocabulary, ...decoded } = decodeIndex(encodeIndex(key, scoringIndex(index)), key);
       expect({ ...decoded, terms: vocabulary.terms() }).toEqual(index);
+      expect(vocabulary.slots).toEqual(Vocabulary.of(index.terms).slots);
       index.terms.forEach((term, id) => expect(vocabulary.id(term)).toBe(id));
       for (const absent of ['zz', 'a\ud801', '𐐨', '', 'bb']) expect(vocabulary.id(absent)).toBeUndefined();
       expect(() => decodeIndex(encodeIndex(key, scoringIndex(index)), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);

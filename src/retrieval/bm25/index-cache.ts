@@ -18,8 +18,8 @@ import { Vocabulary } from './vocabulary.js';
  */
 
 const MAGIC = 'RIRBM25\n';
-/** 2: terms as UTF-16 units with offsets, SHA-256 trailer (1: unit lengths, CRC-32). */
-const FORMAT = 2;
+/** 3: terms as UTF-16 units with offsets and their hash table, SHA-256 trailer (1: unit lengths, CRC-32). */
+const FORMAT = 3;
 const DIGEST_BYTES = 32;
 
 export interface IndexCacheKey {
@@ -40,6 +40,8 @@ interface Header {
   tfBytes: 1 | 2 | 4;
   /** UTF-16 units of all terms together. */
   termUnits: number;
+  /** Slots of the terms' hash table. */
+  termSlots: number;
 }
 
 export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
@@ -63,6 +65,7 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
     nnz: index.postingDocs.length,
     tfBytes,
     termUnits: vocabulary.units.length,
+    termSlots: vocabulary.slots.length,
   };
   const stored = index.postingTfs;
   const tfs =
@@ -87,7 +90,7 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
 
 function sections(index: ScoringIndex, tfs: NarrowCounts): ArrayBufferView[] {
   const { vocabulary } = index;
-  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, vocabulary.offsets, vocabulary.units];
+  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, vocabulary.offsets, vocabulary.slots, vocabulary.units];
 }
 
 const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
@@ -128,15 +131,17 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex
     header.tfBytes === 1 ? new Uint8Array(buffer, at, length) : header.tfBytes === 2 ? new Uint16Array(buffer, at, length) : u32(buffer, at, length),
   );
   const unitOffsets = take(v + 1, 4, u32);
+  const slots = take(header.termSlots, 4, (buffer, at, length) => new Int32Array(buffer, at, length));
   const units = take(header.termUnits, 2, (buffer, at, length) => new Uint16Array(buffer, at, length));
   if (offset !== bodyLength) throw new CorruptIndexError('unexpected trailing bytes');
   if (termOffsets[v] !== nnz) throw new CorruptIndexError('postings do not add up');
   if (unitOffsets[v] !== units.length) throw new CorruptIndexError('term table does not add up');
+  if (slots.length < 2 * v || (slots.length & (slots.length - 1)) !== 0) throw new CorruptIndexError('term hash table of the wrong size');
   return {
     numDocs,
     numPos: header.numPos,
     numNnz: header.numNnz,
-    vocabulary: new Vocabulary(units, unitOffsets),
+    vocabulary: new Vocabulary(units, unitOffsets, slots),
     df,
     cf,
     docLengths,

@@ -1,19 +1,23 @@
 /**
  * The BM25 dictionary's terms as one buffer of UTF-16 units in id order, with offsets, and an open-addressing hash
- * table over those units for term -> id. A cached index loads as two typed arrays: no string per term and no Map of
- * a quarter of a million strings (which cost more than scoring all of biology's queries); only query tokens are
- * hashed. Units, not UTF-8, so a lookup compares a JS string's char codes directly and unpaired surrogates survive.
+ * table over those units for term -> id. A cached index loads as three typed arrays (the table is cached too):
+ * no string per term and no Map of a quarter of a million strings (which cost more than scoring all of biology's
+ * queries); only query tokens are hashed. Units, not UTF-8, so a lookup compares a JS string's char codes directly
+ * and unpaired surrogates survive.
  */
 export class Vocabulary {
-  /** id of the term in each slot, -1 for an empty slot; built at the first lookup. */
-  private slots: Int32Array | null = null;
+  private table: Int32Array | null;
 
   constructor(
     /** The terms' UTF-16 units, concatenated in id order. */
     readonly units: Uint16Array,
     /** Term `id` is `units[offsets[id] .. offsets[id + 1])`. */
     readonly offsets: Uint32Array,
-  ) {}
+    /** A table made by `slots` for these terms (from the cache), or null to build it at the first lookup. */
+    slots: Int32Array | null = null,
+  ) {
+    this.table = slots;
+  }
 
   static of(terms: readonly string[]): Vocabulary {
     const offsets = new Uint32Array(terms.length + 1);
@@ -38,7 +42,7 @@ export class Vocabulary {
 
   /** The term's id, or undefined when it is not in the dictionary. */
   id(term: string): number | undefined {
-    const slots = (this.slots ??= this.table());
+    const slots = this.slots;
     const mask = slots.length - 1;
     let hash = 0x811c9dc5;
     for (let i = 0; i < term.length; i++) hash = Math.imul(hash ^ term.charCodeAt(i), 0x01000193);
@@ -54,8 +58,15 @@ export class Vocabulary {
     }
   }
 
-  /** FNV-1a over each term's units, at most half full. */
-  private table(): Int32Array {
+  /**
+   * The hash table: the id of the term in each slot, -1 for an empty slot; FNV-1a over the term's units, linear
+   * probing, a power-of-two capacity at least twice the vocabulary. Cached indexes store it as it is.
+   */
+  get slots(): Int32Array {
+    return (this.table ??= this.build());
+  }
+
+  private build(): Int32Array {
     let capacity = 16;
     while (capacity < this.size * 2) capacity *= 2;
     const slots = new Int32Array(capacity).fill(-1);
