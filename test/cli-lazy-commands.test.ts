@@ -78,6 +78,15 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
     expect(own.length).toBeLessThanOrEqual(3);
   });
 
+  it('--help: every command definition, none of their implementations', async () => {
+    const { code, packages, own } = await census(['--help']);
+    expect(code).toBe(0);
+    expect([...packages].sort()).toEqual(['@commander-js/extra-typings', 'commander']);
+    expect(own.filter((name) => name.startsWith('cli/commands/')).length).toBeGreaterThanOrEqual(13);
+    const implementations = /^(results|llm|rerank|reason|export|encode|eval\/(evaluate|trec-run|score-json)|retrieval\/(bm25|dense)|pipeline\/(run-evaluation|evaluate-task|eval-table)|report\/(comparison-table|html-report|check)|dataset\/(parquet|load-task|download|hub\.js))/;
+    expect(own.filter((name) => implementations.test(name))).toEqual([]);
+  });
+
   it('eval --retriever bm25: no onnxruntime, tokenizer, Arrow, encoder, LLM or rerank code', async () => {
     const out = path.join(work, 'bm25');
     const { code, stderr, packages, own } = await census(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', out, '-q']);

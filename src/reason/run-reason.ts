@@ -17,9 +17,8 @@ import type { ChatMessage, OpenAiClient } from '../llm/openai-client.js';
 import type { ResponseCache } from '../llm/response-cache.js';
 import { runRequests, type LlmUsage } from '../llm/run-requests.js';
 
-/** reason.py's sampling (OpenAIModel: temperature 0.8, top_p 0.8, max_tokens 2048). */
+/** reason.py's sampling (OpenAIModel: temperature 0.8, top_p 0.8; its max_tokens 2048 is the CLI's default). */
 export const BRIGHT_REASON_SAMPLING = { temperature: 0.8, top_p: 0.8 } as const;
-export const BRIGHT_REASON_MAX_TOKENS = 2048;
 
 /** reason.py's messages: the post with newlines as spaces, its three instructions, system `You are a helpful assistant`. */
 export function brightReasonMessages(query: string): ChatMessage[] {

@@ -33,7 +33,6 @@ import { fitDocument, type TokenCounter } from './prompt-guard.js';
 import { parseRelevanceScore, qwenRerankPrompt, qwenRerankPromptsPath, qwenRerankPrompts } from './qwen-rerank-prompts.js';
 
 export type RerankFamily = 'qwen-rerank' | 'bright-listwise';
-export const RERANK_FAMILIES: readonly RerankFamily[] = ['qwen-rerank', 'bright-listwise'];
 
 /** ReasonIR's SamplingParams (logprobs=10 is requested there but never read, so it is not sent). */
 export const QWEN_RERANK_SAMPLING = { temperature: 0.6, top_p: 0.9, max_tokens: 32 } as const;

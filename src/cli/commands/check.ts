@@ -2,10 +2,8 @@ import { promises as fs } from 'node:fs';
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
 import { dataError, regressionError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { loadBaselineFile, type BaselineRow } from '../../report/baseline.js';
-import { baselineFromResults, checkAgainst, chooseBaselineRow, renderCheckReport, writeBaselineFile } from '../../report/check.js';
-import { readResultsDir, type ResultsDir } from '../../results/results-folder.js';
-import { enforceComparable } from '../../report/comparable.js';
+import type { BaselineRow } from '../../report/baseline.js';
+import type { ResultsDir } from '../../results/results-folder.js';
 import { parseTaskList } from '../../dataset/registry.js';
 import type { CommandContext } from '../program.js';
 
@@ -21,6 +19,12 @@ function tolerance(value: string): number {
  * come back to be printed.
  */
 async function loadAgainst(against: string, results: ResultsDir, rowName: string | undefined, force: boolean): Promise<{ row: BaselineRow; forced: string[] }> {
+  const [{ loadBaselineFile }, { baselineFromResults, chooseBaselineRow }, { readResultsDir }, { enforceComparable }] = await Promise.all([
+    import('../../report/baseline.js'),
+    import('../../report/check.js'),
+    import('../../results/results-folder.js'),
+    import('../../report/comparable.js'),
+  ]);
   let isDirectory: boolean;
   try {
     isDirectory = (await fs.stat(against)).isDirectory();
@@ -81,6 +85,8 @@ export function register(program: Command, { io }: CommandContext): void {
       if (options.against === undefined && options.writeBaseline === undefined) {
         throw usageError('nothing_to_do', 'give --against <baseline-file|results-dir> to check, or --write-baseline <file> to record this run');
       }
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ checkAgainst, renderCheckReport, writeBaselineFile }, { readResultsDir }] = await Promise.all([import('../../report/check.js'), import('../../results/results-folder.js')]);
       const results = await readResultsDir(dir);
       if (options.writeBaseline !== undefined) {
         await writeBaselineFile(results, options.writeBaseline, options.name);

@@ -1,8 +1,5 @@
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
-import { compareResults, renderRunComparison } from '../../report/compare-runs.js';
 import { DEFAULT_ROUNDS, DEFAULT_SEED } from '../../report/paired-tests.js';
-import { readResultsDirs } from '../../results/results-folder.js';
-import { enforceComparable } from '../../report/comparable.js';
 import type { CommandContext } from '../program.js';
 
 function integerAtLeast(min: number): (value: string) => number {
@@ -26,6 +23,11 @@ export function register(program: Command, { io }: CommandContext): void {
     .option('--json', 'print the comparison as JSON', false)
     .option('--force', 'set the runs against each other even when their settings differ (long vs short documents, top_k, dataset revision, measures); the output is marked', false)
     .action(async (a, b, options) => {
+      const [{ compareResults, renderRunComparison }, { readResultsDirs }, { enforceComparable }] = await Promise.all([
+        import('../../report/compare-runs.js'),
+        import('../../results/results-folder.js'),
+        import('../../report/comparable.js'),
+      ]);
       const [runA, runB] = await readResultsDirs([a, b]);
       const forced = await enforceComparable([runA!, runB!], options.force, 'compare');
       const comparison = await compareResults(runA!, runB!, {

@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import { formatBytes } from '../../core/progress.js';
-import { downloadFiles } from '../../dataset/download.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { log } from '../../core/log.js';
 import { DEFAULT_DATASET, parseConfigList, parseTaskList } from '../../dataset/registry.js';
@@ -21,6 +20,8 @@ export function register(program: Command, { io }: CommandContext): void {
       const configs = options.config === undefined ? undefined : parseConfigList(options.config);
       const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
       if (dataset?.warning) log.warn(dataset.warning);
+      // the implementation loads when the command runs: help and other commands never load it
+      const { downloadFiles } = await import('../../dataset/download.js');
       const result = await downloadFiles({ tasks, configs, revision: dataset?.revision ?? options.revision, ...(dataset ? { repo: dataset.repo } : {}), copyTo: options.dataDir, signal: io.signal });
       if (options.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

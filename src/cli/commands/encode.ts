@@ -4,8 +4,6 @@ import { log } from '../../core/log.js';
 import { startProgress } from '../../core/progress.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { DEFAULT_DATASET, parseTaskList } from '../../dataset/registry.js';
-import { createRetriever } from '../../pipeline/create-retriever.js';
-import { describeEncodeOutcome, encodeTask } from '../../pipeline/encode-task.js';
 import { parsePositiveInteger, parseShard } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
 
@@ -43,6 +41,8 @@ export function register(program: Command, { io }: CommandContext): void {
       }
       const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
       if (dataset?.warning) log.warn(dataset.warning);
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ createRetriever }, { describeEncodeOutcome, encodeTask }] = await Promise.all([import('../../pipeline/create-retriever.js'), import('../../pipeline/encode-task.js')]);
       const signal = io.signal;
       const retriever = await createRetriever(
         { kind: options.retriever, model: options.model, device: options.device, batchTokens: options.batchTokens, chunkRows: options.chunkRows },

@@ -1,16 +1,11 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { checkQueriesTemplate, queriesFilePath, readQueriesFile } from '../../dataset/queries-file.js';
 import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type TaskInfo } from '../../dataset/registry.js';
 import { parseMeasureList } from '../../eval/measure.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
-import { renderEvalTables } from '../../pipeline/eval-table.js';
-import { readResultsDir } from '../../results/results-folder.js';
-import { evalMeasures, runEvaluation } from '../../pipeline/run-evaluation.js';
 import { formatDuration, startProgress } from '../../core/progress.js';
-import { evalTerminal } from '../eval-terminal.js';
 import { terminalWidth } from '../terminal-width.js';
 import { parseDepth, parsePositiveInteger } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
@@ -42,6 +37,13 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--json', 'print summary.json on stdout instead of the table', false)
     .action(async (options) => {
       if (options.resume !== undefined && options.out !== undefined) throw usageError('resume_out', '--resume DIR writes into DIR; leave out --out');
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ renderEvalTables }, { readResultsDir }, { evalMeasures, runEvaluation }, { evalTerminal }] = await Promise.all([
+        import('../../pipeline/eval-table.js'),
+        import('../../results/results-folder.js'),
+        import('../../pipeline/run-evaluation.js'),
+        import('../eval-terminal.js'),
+      ]);
       const resumed = options.resume === undefined ? undefined : (await readResultsDir(options.resume)).summary;
       const taskList = options.task ?? (resumed ? (resumed.requested_tasks ?? Object.keys(resumed.tasks)).join(',') : undefined);
       if (taskList === undefined) throw usageError('missing_task', "required option '-t, --task <tasks>' not specified");
@@ -120,6 +122,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
  */
 async function resolveQueries(value: string, tasks: readonly TaskInfo[]): Promise<{ variant: QueryVariant; file?: { template: string; label: string } }> {
   if ((QUERY_VARIANTS as readonly string[]).includes(value)) return { variant: value as QueryVariant };
+  const { checkQueriesTemplate, queriesFilePath, readQueriesFile } = await import('../../dataset/queries-file.js');
   if (!value.includes('/') && !value.includes('{task}') && !value.endsWith('.json')) {
     throw usageError('queries_variant', `--queries ${value} is neither a query variant (${QUERY_VARIANTS.join(', ')}) nor a queries file path (a .json file written by \`reasonir reason\`)`);
   }

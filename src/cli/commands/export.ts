@@ -1,15 +1,8 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../core/atomic-file.js';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { writeBrightOutputs } from '../../export/bright-outputs.js';
-import { formatModelMeta } from '../../export/model-meta.js';
-import { mtebFiles } from '../../export/mteb-results.js';
-import { readExportTasks } from '../../export/results-folder.js';
-import { readResultsDir, readTaskManifest } from '../../results/results-folder.js';
-import { reasonirCacheDir } from '../../core/cache-dir.js';
 import type { CommandContext } from '../program.js';
 
 const FORMATS = ['mteb', 'bright'] as const;
@@ -32,11 +25,22 @@ export function register(program: Command, { io }: CommandContext): void {
       return Number(value);
     }, -1)
     .action(async (dir, options) => {
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ writeFileAtomic }, { readResultsDir, readTaskManifest }, { reasonirCacheDir }] = await Promise.all([
+        import('../../core/atomic-file.js'),
+        import('../../results/results-folder.js'),
+        import('../../core/cache-dir.js'),
+      ]);
       const results = await readResultsDir(dir);
       const { summary } = results;
       if (Object.keys(summary.tasks).length === 0) throw usageError('export_empty', `${dir} holds no finished task`);
       const planned = new Map<string, string>();
       if (options.format === 'mteb') {
+        const [{ formatModelMeta }, { mtebFiles }, { readExportTasks }] = await Promise.all([
+          import('../../export/model-meta.js'),
+          import('../../export/mteb-results.js'),
+          import('../../export/results-folder.js'),
+        ]);
         const tasks = await readExportTasks(results);
         const parameters = (tasks[0]?.manifest?.retriever as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
         // a local model folder is labelled name@<weights digest>: the digest is the closest thing to a revision it has
@@ -67,6 +71,8 @@ export function register(program: Command, { io }: CommandContext): void {
       } else {
         const existing = await fs.readdir(path.join(options.out, 'outputs')).catch(() => [] as string[]);
         if (existing.length > 0) throw usageError('export_exists', `${path.join(options.out, 'outputs')} already holds files; choose another --out or remove it first`);
+        // Arrow (the embedding caches copied to .npy) loads only for this format
+        const { writeBrightOutputs } = await import('../../export/bright-outputs.js');
         const manifests = new Map(await Promise.all(Object.keys(summary.tasks).map(async (task) => [task, (await readTaskManifest(results, task)) as Record<string, unknown> | null] as const)));
         written = await writeBrightOutputs(dir, summary, options.out, { batchSize: options.batchSize, cacheRoot: reasonirCacheDir(), manifests });
       }

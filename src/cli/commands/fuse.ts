@@ -1,8 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
-import { type FusionMethod, type Normalization } from '../../fusion/fuse-runs.js';
-import { runFusion } from '../../fusion/run-fusion.js';
-import { renderEvalTables } from '../../pipeline/eval-table.js';
+import type { FusionMethod, Normalization } from '../../fusion/fuse-runs.js';
 import { parsePositiveInteger } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
 import { terminalWidth } from '../terminal-width.js';
@@ -41,6 +39,8 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       }
       const weights = options.weights ?? inputs.map(() => 1 / inputs.length);
       if (weights.length !== inputs.length) throw usageError('fuse_weights', `--weights has ${weights.length} values for ${inputs.length} folders`);
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ runFusion }, { renderEvalTables }] = await Promise.all([import('../../fusion/run-fusion.js'), import('../../pipeline/eval-table.js')]);
       const { outDir, summary } = await runFusion({
         inputs,
         options: { method: options.method, rrfK: options.rrfK, normalization: options.normalization, weights, depth: options.depth, k: options.topK },

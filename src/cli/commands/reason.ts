@@ -1,10 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
 import { checkQueriesTemplate } from '../../dataset/queries-file.js';
 import { parseTaskList } from '../../dataset/registry.js';
-import { setUpLlm } from '../../llm/client-options.js';
-import { BRIGHT_REASON_MAX_TOKENS, runReason } from '../../reason/run-reason.js';
 import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parseSeed } from '../parse-options.js';
 import type { CommandContext } from '../program.js';
+
+/** reason.py's max_tokens (OpenAIModel), the default output limit. */
+const BRIGHT_REASON_MAX_TOKENS = 2048;
 
 export function register(program: Command, { io }: CommandContext): void {
   program
@@ -31,6 +32,7 @@ export function register(program: Command, { io }: CommandContext): void {
     .action(async (options) => {
       const tasks = parseTaskList(options.task);
       checkQueriesTemplate(options.out, tasks.length, '--out');
+      const [{ setUpLlm }, { runReason }] = await Promise.all([import('../../llm/client-options.js'), import('../../reason/run-reason.js')]);
       const llm = setUpLlm(options, io.signal, io.env);
       await runReason({
         tasks,

@@ -1,10 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { writeFileAtomic } from '../../core/atomic-file.js';
 import { log } from '../../core/log.js';
-import { resolveBaselineOption } from '../../report/baseline.js';
-import { buildHtmlReport } from '../../report/html-report.js';
-import { readResultsDirs } from '../../results/results-folder.js';
-import { enforceComparable } from '../../report/comparable.js';
 
 export function register(program: Command): void {
   program
@@ -18,6 +13,13 @@ export function register(program: Command): void {
     .option('--title <text>', 'page title')
     .option('--force', 'set the runs against each other even when their settings differ (long vs short documents, top_k, dataset revision, measures); the output is marked', false)
     .action(async (dirs, options) => {
+      const [{ writeFileAtomic }, { resolveBaselineOption }, { buildHtmlReport }, { readResultsDirs }, { enforceComparable }] = await Promise.all([
+        import('../../core/atomic-file.js'),
+        import('../../report/baseline.js'),
+        import('../../report/html-report.js'),
+        import('../../results/results-folder.js'),
+        import('../../report/comparable.js'),
+      ]);
       const runs = await readResultsDirs(dirs);
       const forced = await enforceComparable(runs, options.force, 'report');
       const baselines = await resolveBaselineOption(options.baselines, runs.map((run) => run.summary));

@@ -1,16 +1,15 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { setUpLlm } from '../../llm/client-options.js';
-import { renderEvalTables } from '../../pipeline/eval-table.js';
-import { localTokenCounter, serverTokenCounter, type TokenCounter } from '../../rerank/prompt-guard.js';
-import { RERANK_FAMILIES, runRerank, type RerankFamily } from '../../rerank/run-rerank.js';
+import type { TokenCounter } from '../../rerank/prompt-guard.js';
+import type { RerankFamily } from '../../rerank/run-rerank.js';
 import type { CommandContext } from '../program.js';
 import { terminalWidth } from '../terminal-width.js';
 import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parseSeed } from '../parse-options.js';
 
 /** ReasonIR's vLLM `max_model_len`, the context assumed when the server does not report its own. */
 const REASONIR_MAX_MODEL_LEN = 16384;
+const RERANK_FAMILIES = ['qwen-rerank', 'bright-listwise'] as const satisfies readonly RerankFamily[];
 
 export function register(program: Command, { io, argv }: CommandContext): void {
   program
@@ -47,6 +46,13 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       if (options.family === 'bright-listwise' && api !== 'chat') throw usageError('rerank_api', 'bright-listwise sends chat messages (system + user): use --api chat');
       const k = options.k ?? options.topK;
       if (k > options.topK) throw usageError('rerank_k', `--k ${k} keeps more documents than --top-k ${options.topK} reranks`);
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ setUpLlm }, { renderEvalTables }, { localTokenCounter, serverTokenCounter }, { runRerank }] = await Promise.all([
+        import('../../llm/client-options.js'),
+        import('../../pipeline/eval-table.js'),
+        import('../../rerank/prompt-guard.js'),
+        import('../../rerank/run-rerank.js'),
+      ]);
       const signal = io.signal;
       const llm = setUpLlm(options, signal, io.env);
       let guard: { counter: TokenCounter | null; maxModelLen: number | null } = { counter: null, maxModelLen: null };

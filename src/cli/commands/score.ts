@@ -4,14 +4,7 @@ import { log } from '../../core/log.js';
 import type { Qrels, Run } from '../../core/types.js';
 import { DEFAULT_DATASET } from '../../dataset/registry.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
-import { qrelsFromQueries, removeExcludedIds } from '../../eval/build-run.js';
-import { evaluate } from '../../eval/evaluate.js';
-import { formatAggregateTable, formatPerQueryTable } from '../../eval/evaluation-table.js';
 import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '../../eval/measure.js';
-import { formatMetricsJson, writeEvaluationFiles } from '../../eval/results-files.js';
-import { readRunFile } from '../../eval/run-file.js';
-import { readQrelsFile } from '../../eval/trec-qrels.js';
-import { checkWritableDirectory } from '../../core/directories.js';
 import type { CommandContext } from '../program.js';
 
 interface Judged {
@@ -51,6 +44,13 @@ export function register(program: Command, { io }: CommandContext): void {
       }
       if (options.strict && options.task === undefined) throw usageError('score_task_option', '--strict only applies with --task');
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ evaluate }, { formatAggregateTable, formatPerQueryTable }, { formatMetricsJson, writeEvaluationFiles }, { checkWritableDirectory }] = await Promise.all([
+        import('../../eval/evaluate.js'),
+        import('../../eval/evaluation-table.js'),
+        import('../../eval/results-files.js'),
+        import('../../core/directories.js'),
+      ]);
       if (options.out !== undefined) await checkWritableDirectory(options.out, 'the output folder (--out)');
       const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options, io.signal);
 
@@ -79,6 +79,7 @@ export function register(program: Command, { io }: CommandContext): void {
 }
 
 async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged> {
+  const [{ readRunFile }, { readQrelsFile }] = await Promise.all([import('../../eval/run-file.js'), import('../../eval/trec-qrels.js')]);
   const [run, qrels] = await Promise.all([readRunFile(runPath), readQrelsFile(qrelsPath)]);
   return { run, qrels };
 }
@@ -92,7 +93,11 @@ async function fromTask(runPath: string, task: string, options: { long: boolean;
   const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
   if (dataset?.warning) log.warn(dataset.warning);
   // the parquet reader is loaded only here: scoring against a qrels file never needs it
-  const { loadTask } = await import('../../dataset/load-task.js');
+  const [{ loadTask }, { readRunFile }, { qrelsFromQueries, removeExcludedIds }] = await Promise.all([
+    import('../../dataset/load-task.js'),
+    import('../../eval/run-file.js'),
+    import('../../eval/build-run.js'),
+  ]);
   const [rawRun, loaded] = await Promise.all([
     readRunFile(runPath),
     // the corpus is read for its ids only: excluded ids must exist in it, as BRIGHT's run.py requires

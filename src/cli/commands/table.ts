@@ -1,16 +1,12 @@
 import type { Command } from '@commander-js/extra-typings';
 import { usageError } from '../../core/errors.js';
-import { loadPublishedBaselines, resolveBaselineOption } from '../../report/baseline.js';
-import { buildComparisonTable } from '../../report/comparison-table.js';
-import { parseTableFormat, renderTable } from '../../report/render-table.js';
-import { readResultsDirs } from '../../results/results-folder.js';
-import { enforceComparable } from '../../report/comparable.js';
 import type { OutputStream } from '../../core/run-context.js';
 import type { CommandContext } from '../program.js';
 import { parsePositiveInteger } from '../parse-options.js';
 import { terminalWidth } from '../terminal-width.js';
 
 async function listBaselines(stdout: OutputStream): Promise<void> {
+  const { loadPublishedBaselines } = await import('../../report/baseline.js');
   const rows = await loadPublishedBaselines();
   const lines = rows.map((row) => {
     const s = row.setting;
@@ -40,6 +36,14 @@ export function register(program: Command, { io }: CommandContext): void {
     )
     .action(async (dirs, options) => {
       if (options.listBaselines) return listBaselines(io.stdout);
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ resolveBaselineOption }, { buildComparisonTable }, { parseTableFormat, renderTable }, { readResultsDirs }, { enforceComparable }] = await Promise.all([
+        import('../../report/baseline.js'),
+        import('../../report/comparison-table.js'),
+        import('../../report/render-table.js'),
+        import('../../results/results-folder.js'),
+        import('../../report/comparable.js'),
+      ]);
       const format = parseTableFormat(options.format);
       if (dirs.length === 0 && options.baselines === undefined) {
         throw usageError('nothing_to_show', 'give results directories and/or --baselines NAME[,NAME] (see `reasonir table --list-baselines`)');
