@@ -395,6 +395,12 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
     expect([...index.docLengths]).toEqual(reference.docLengths);
     const sumCf = reference.cf.reduce((sum, cf) => sum + cf, 0);
     expect(new LuceneBm25Model(scoringIndex(index), 0.9, 0.4).avgdl).toBe(sumCf / reference.numDocs);
+    // the same over chunks of 4,000 documents: prunes fall inside chunks and convert the bags of earlier ones
+    const chunks = Array.from({ length: Math.ceil(documents.length / 4000) }, (_, c) => {
+      const part = documents.slice(c * 4000, (c + 1) * 4000);
+      return bagChunk(part.length, (doc) => part[doc]!);
+    });
+    expect(buildAnalyzedIndex(chunks, pruneAt)).toEqual(index);
   });
 
   it('sorts new tokens by code point, not UTF-16 unit', () => {

@@ -33,8 +33,16 @@ export interface AnalyzedIndex {
   postingTfs: NarrowCounts;
 }
 
-/** A chunk's bags once its term numbers are renumbered to corpus-wide term numbers. */
+/** A chunk's bags once renumbered: `terms` holds gensim ids, or corpus-wide term numbers once anything was pruned. */
 type InternedChunk = Pick<ChunkAnalysis, 'docOffsets' | 'terms' | 'tfs'>;
+
+/** What the builder knows of one numbering: per term number, its corpus-wide term number and a cached gensim id. */
+interface Numbering {
+  terms: Uint32Array<ArrayBuffer>;
+  /** The term's gensim id, or -1 when unknown here (not in the dictionary, or not looked up since the last prune). */
+  ids: Int32Array<ArrayBuffer>;
+  count: number;
+}
 
 /**
  * Replays gensim's `Dictionary.add_documents` over the chunks in corpus order: a document's new tokens get the
@@ -44,15 +52,16 @@ type InternedChunk = Pick<ChunkAnalysis, 'docOffsets' | 'terms' | 'tfs'>;
  * `finish` then bags the documents against the final dictionary, as `doc2bow` does.
  *
  * Chunks are consumed as they arrive and only their bags are kept: each chunk's `terms` are renumbered in place
- * to corpus-wide term numbers through a map per numbering, so a term's string is interned once per numbering
- * (not once per chunk) and only one copy of it stays alive.
+ * through a map per numbering, so a term's string is interned once per numbering (not once per chunk) and only
+ * one copy of it stays alive. Until a prune (a vocabulary of millions of tokens) ids are final, so the bags keep
+ * gensim ids and `finish` lays them out directly; the first prune turns the bags kept so far into corpus-wide
+ * term numbers, which `finish` then looks up in the final dictionary.
  */
 export class AnalyzedIndexBuilder {
   /** Corpus-wide term number of each distinct token, and back. */
   private readonly numberOf = new Utf16Interner();
   private readonly termOf: string[] = [];
-  /** Per numbering: the corpus-wide term number of each of its term numbers. */
-  private readonly numberings = new Map<string, { terms: Uint32Array<ArrayBuffer>; count: number }>();
+  private readonly numberings = new Map<string, Numbering>();
   /** Current gensim id of each term number, -1 when it is not in the dictionary. */
   private idOfTerm = new Int32Array(1024);
   /** Per gensim id: its term number, df and cf; `size` ids are in use. */
@@ -76,14 +85,15 @@ export class AnalyzedIndexBuilder {
   /** Adds the next chunk in corpus order; its `terms` array is renumbered in place. */
   add(chunk: ChunkAnalysis): void {
     const { docOffsets, terms, tfs } = chunk;
-    const globalOf = this.numbering(chunk);
+    const numbering = this.numbering(chunk);
+    const { terms: globalOf, ids } = numbering;
     const docs = docOffsets.length - 1;
     if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
     const { docLengths } = this;
     let { largestTf, numPos } = this;
     for (let doc = 0; doc < docs; doc++) {
-      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune();
-      const { idOfTerm, df, cf } = this;
+      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune(terms, docOffsets[doc]!);
+      const { idOfTerm, df, cf, pruned } = this;
       const start = docOffsets[doc]!;
       const end = docOffsets[doc + 1]!;
       if (end - start > this.fresh.length) this.fresh = new Uint32Array(2 * (end - start));
@@ -91,19 +101,24 @@ export class AnalyzedIndexBuilder {
       let freshCount = 0;
       let length = 0;
       for (let p = start; p < end; p++) {
-        const term = globalOf[terms[p]!]!;
-        terms[p] = term;
         const tf = tfs[p]!;
         length += tf;
         if (tf > largestTf) largestTf = tf;
-        const id = idOfTerm[term]!;
-        if (id < 0) fresh[freshCount++] = p;
-        else {
-          df[id]!++;
-          cf[id]! += tf;
+        const number = terms[p]!;
+        let id = ids[number]!;
+        if (id < 0) {
+          id = idOfTerm[globalOf[number]!]!;
+          if (id < 0) {
+            fresh[freshCount++] = p;
+            continue;
+          }
+          ids[number] = id;
         }
+        terms[p] = pruned ? globalOf[number]! : id;
+        df[id]!++;
+        cf[id]! += tf;
       }
-      if (freshCount > 0) this.addTerms(fresh.subarray(0, freshCount), terms, tfs);
+      if (freshCount > 0) this.addTerms(fresh.subarray(0, freshCount), numbering, terms, tfs);
       numPos += length;
       docLengths[this.numDocs] = length;
       this.numNnz += end - start;
@@ -130,26 +145,34 @@ export class AnalyzedIndexBuilder {
       ...(this.pruned
         ? bagDocuments(chunks, this.idOfTerm, size, this.numDocs)
         : // every token is still in the dictionary: a term's postings are its df, a document's length all its tokens
-          postings(chunks, this.idOfTerm, df, this.docLengths.slice(0, this.numDocs), this.largestTf)),
+          postings(chunks, null, df, this.docLengths.slice(0, this.numDocs), this.largestTf)),
     };
   }
 
-  /** Corpus-wide term numbers of the chunk's numbering, extended by the chunk's new terms. */
-  private numbering(chunk: ChunkAnalysis): Uint32Array {
+  /** The chunk's numbering, extended by the chunk's new terms. */
+  private numbering(chunk: ChunkAnalysis): Numbering {
     let numbering = this.numberings.get(chunk.numbering);
-    if (numbering === undefined) this.numberings.set(chunk.numbering, (numbering = { terms: new Uint32Array(1024), count: 0 }));
+    if (numbering === undefined) {
+      numbering = { terms: new Uint32Array(1024), ids: new Int32Array(1024).fill(-1), count: 0 };
+      this.numberings.set(chunk.numbering, numbering);
+    }
     if (chunk.firstNewTerm !== numbering.count) {
       throw new Error(`BM25 chunk of numbering ${chunk.numbering} starts at term ${chunk.firstNewTerm}, expected ${numbering.count}`);
     }
     const { newTerms, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
-    if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
+    if (count > numbering.terms.length) {
+      numbering.terms = grown(numbering.terms, count);
+      const ids = new Int32Array(numbering.terms.length).fill(-1);
+      ids.set(numbering.ids);
+      numbering.ids = ids;
+    }
     let start = 0;
     for (const end of newTermEnds) {
       numbering.terms[numbering.count++] = this.intern(newTerms, start, end);
       start = end;
     }
-    return numbering.terms;
+    return numbering;
   }
 
   private intern(text: string, start: number, end: number): number {
@@ -167,13 +190,15 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * Gives the tokens at `positions` of `terms`, all new to the dictionary and of one document, the next ids in
-   * code-point order (gensim's `doc2bow` sorts a document's missing tokens as Python strings).
+   * Gives the tokens at `positions` of `terms` (still numbers of `numbering`), all new to the dictionary and of
+   * one document, the next ids in code-point order (gensim's `doc2bow` sorts a document's missing tokens as
+   * Python strings).
    */
-  private addTerms(positions: Uint32Array, terms: Uint32Array, tfs: NarrowCounts): void {
+  private addTerms(positions: Uint32Array, numbering: Numbering, terms: Uint32Array, tfs: NarrowCounts): void {
     const { termOf } = this;
+    const globalOf = numbering.terms;
     if (positions.length > 1) {
-      const sorted = Array.from(positions).sort((a, b) => compareCodePoints(termOf[terms[a]!]!, termOf[terms[b]!]!));
+      const sorted = Array.from(positions).sort((a, b) => compareCodePoints(termOf[globalOf[terms[a]!]!]!, termOf[globalOf[terms[b]!]!]!));
       positions.set(sorted);
     }
     if (this.size + positions.length > this.termOfId.length) {
@@ -183,17 +208,29 @@ export class AnalyzedIndexBuilder {
       this.cf = grown(this.cf, capacity);
     }
     for (const p of positions) {
-      const term = terms[p]!;
+      const number = terms[p]!;
+      const term = globalOf[number]!;
       const id = this.size++;
       this.idOfTerm[term] = id;
+      numbering.ids[number] = id;
       this.termOfId[id] = term;
       this.df[id] = 1;
       this.cf[id] = tfs[p]!;
+      terms[p] = this.pruned ? term : id;
     }
   }
 
-  private prune(): void {
+  /**
+   * gensim's `filter_extremes` at a pruning check. The first one turns every bag kept so far (the current chunk's
+   * up to position `done` included) from ids, which are about to change, into corpus-wide term numbers.
+   */
+  private prune(current: Uint32Array, done: number): void {
     const { termOfId, df, cf, idOfTerm, size } = this;
+    if (!this.pruned) {
+      for (const { terms } of this.chunks) for (let p = 0; p < terms.length; p++) terms[p] = termOfId[terms[p]!]!;
+      for (let p = 0; p < done; p++) current[p] = termOfId[current[p]!]!;
+      this.pruned = true;
+    }
     const byDf = Array.from({ length: size }, (_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
     const keep = new Uint8Array(size);
     for (let i = 0; i < this.pruneAt; i++) keep[byDf[i]!] = 1;
@@ -211,7 +248,7 @@ export class AnalyzedIndexBuilder {
       }
     }
     this.size = kept;
-    this.pruned = true;
+    for (const numbering of this.numberings.values()) numbering.ids.fill(-1);
   }
 }
 
@@ -249,10 +286,13 @@ function bagDocuments(
   return postings(chunks, idOfTerm, counts, docLengths, largestTf);
 }
 
-/** Lays the documents' in-dictionary tokens out by term, `counts[id]` postings for id. */
+/**
+ * Lays the documents' in-dictionary tokens out by term, `counts[id]` postings for id. The bags hold term numbers
+ * looked up in `idOfTerm`, or ids already when it is null.
+ */
 function postings(
   chunks: readonly InternedChunk[],
-  idOfTerm: Int32Array,
+  idOfTerm: Int32Array | null,
   counts: Uint32Array,
   docLengths: Uint32Array,
   largestTf: number,
@@ -269,7 +309,7 @@ function postings(
     for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
       const end = docOffsets[d + 1]!;
       for (let p = docOffsets[d]!; p < end; p++) {
-        const id = idOfTerm[terms[p]!]!;
+        const id = idOfTerm === null ? terms[p]! : idOfTerm[terms[p]!]!;
         if (id < 0) continue;
         const at = cursor[id]!++;
         postingDocs[at] = doc;
