@@ -2,7 +2,8 @@
  * The only module that imports hyparquet. Reads string and list-of-string columns one row group at a time, so
  * decoding the 210 MB leetcode corpus never holds more than one decompressed row group beside the result.
  */
-import { open, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -28,7 +29,9 @@ const rawStrings: Partial<ParquetParsers> = { stringFromBytes: (bytes: Uint8Arra
 
 /**
  * Byte ranges of a local file, each read straight into its own ArrayBuffer (hyparquet's asyncBufferFromFile
- * streams 64 kB chunks and concatenates them: one more copy of every byte).
+ * streams 64 kB chunks and concatenates them: one more copy of every byte). Reads are synchronous: a range is one
+ * column chunk of one row group (about a megabyte), and a promise-based open + read + close per range cost more
+ * than the read itself (a thread-pool round trip each).
  */
 async function fileBuffer(filePath: string): Promise<AsyncBuffer> {
   const { size } = await stat(filePath);
@@ -36,15 +39,15 @@ async function fileBuffer(filePath: string): Promise<AsyncBuffer> {
     byteLength: size,
     async slice(start: number, end = size): Promise<ArrayBuffer> {
       const bytes = new Uint8Array(Math.max(Math.min(end, size) - start, 0));
-      const handle = await open(filePath, 'r');
+      const fd = openSync(filePath, 'r');
       try {
         for (let filled = 0; filled < bytes.length; ) {
-          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
-          if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + filled}`);
-          filled += bytesRead;
+          const read = readSync(fd, bytes, filled, bytes.length - filled, start + filled);
+          if (read === 0) throw new Error(`unexpected end of file at byte ${start + filled}`);
+          filled += read;
         }
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
       return bytes.buffer;
     },

@@ -75,11 +75,16 @@ describe('decodeStrings', () => {
     }
   });
 
-  it('splits a page too large for one parent string', () => {
-    const big = new Uint8Array(9 << 20).fill(0x61);
-    big[5] = 0xc3; // one non-ASCII value among ASCII ones
+  it('splits a page into parents of bounded size, values longer than the bound included', () => {
+    const next = seededRandom(7);
+    const big = new Uint8Array(200_000).fill(0x61);
+    big[5] = 0xc3; // non-ASCII
     big[6] = 0xa9;
-    const views = plainPage([big, big.subarray(0, 3 << 20), big.subarray(100, 8 << 20)]);
+    const middling = Array.from({ length: 40 }, () => {
+      const value = utf8.encode('x\u2019y '.repeat(500 + Math.floor(next() * 3000)));
+      return next() < 0.5 ? value : value.map((byte) => (byte >= 0x80 ? 0x61 : byte));
+    });
+    const views = plainPage([big, ...middling, big.subarray(0, 70_000), big.subarray(7, 50_000), ...middling.slice(3, 9)]);
     const values: unknown[] = [...views];
     decodeStrings(values);
     expect(values).toEqual(views.map((view) => reference.decode(view)));
