@@ -15,7 +15,12 @@ export interface BrightParquetWriter {
   finish(): Uint8Array | undefined;
 }
 
-export declare function openBrightParquet(options: { filename?: string; columns: BrightColumns; codec?: Codec }): BrightParquetWriter;
+export declare function openBrightParquet(options: {
+  filename?: string;
+  columns: BrightColumns;
+  codec?: Codec;
+  encodings?: Record<string, 'PLAIN' | 'RLE_DICTIONARY'>;
+}): BrightParquetWriter;
 
 export declare function writeBrightParquet(options: {
   filename?: string;

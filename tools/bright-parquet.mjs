@@ -33,14 +33,15 @@ function schemaFor(columns) {
 /**
  * Starts a parquet file. `columns` maps name -> 'string' | 'string[]' | 'int64'; call `write(rows)` once per
  * row group (rows are objects), then `finish()`. `filename` undefined: in memory, `finish()` returns the bytes.
+ * `encodings` (optional) forces a column's encoding, e.g. RLE_DICTIONARY where pyarrow would use a dictionary.
  */
-export function openBrightParquet({ filename, columns, codec = 'SNAPPY' }) {
+export function openBrightParquet({ filename, columns, codec = 'SNAPPY', encodings = {} }) {
   const writer = filename === undefined ? new ByteWriter() : fileWriter(filename);
   const parquet = new ParquetWriter({ writer, schema: schemaFor(columns), codec, createdBy: 'parquet-cpp-arrow version 17.0.0' });
   const names = Object.keys(columns);
   return {
     write(rows) {
-      const columnData = names.map((name) => ({ name, data: rows.map((row) => row[name] ?? null) }));
+      const columnData = names.map((name) => ({ name, data: rows.map((row) => row[name] ?? null), encoding: encodings[name] }));
       parquet.write({ columnData, rowGroupSize: rows.length });
     },
     finish() {
