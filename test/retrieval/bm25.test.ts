@@ -315,12 +315,13 @@ describe('BM25 analyzed-index cache', () => {
     expect(rebuilt).toEqual(fresh);
   });
 
-  it('round-trips an index through the file format (term frequencies of every width, astral and unpaired-surrogate terms)', () => {
-    for (const bigTf of [3, 300, 70000]) {
-      const index = indexOfTokens([['b', '𐐨x', 'a\ud800'], Array<string>(bigTf).fill('a'), [], ['é', 'b']]);
-      const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: 4 };
+  it('round-trips an index through the file format (term frequencies of every width, 16- and 32-bit rows, astral and unpaired-surrogate terms)', () => {
+    for (const [bigTf, emptyDocs] of [[3, 0], [300, 65_532], [70000, 65_533]] as const) {
+      const index = indexOfTokens([['b', '𐐨x', 'a\ud800'], Array<string>(bigTf).fill('a'), ...Array.from({ length: emptyDocs }, () => []), [], ['é', 'b']]);
+      const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: index.numDocs };
       const { vocabulary, ...decoded } = decodeIndex(encodeIndex(key, scoringIndex(index)), key);
-      expect({ ...decoded, terms: vocabulary.terms() }).toEqual(index);
+      expect(decoded.postingDocs).toBeInstanceOf(index.numDocs <= 65_536 ? Uint16Array : Uint32Array);
+      expect({ ...decoded, postingDocs: Uint32Array.from(decoded.postingDocs), terms: vocabulary.terms() }).toEqual(index);
       expect(vocabulary.slots).toEqual(Vocabulary.of(index.terms).slots);
       index.terms.forEach((term, id) => expect(vocabulary.id(term)).toBe(id));
       for (const absent of ['zz', 'a\ud801', '𐐨', '', 'bb']) expect(vocabulary.id(absent)).toBeUndefined();

@@ -18,8 +18,11 @@ import { Vocabulary } from './vocabulary.js';
  */
 
 const MAGIC = 'RIRBM25\n';
-/** 3: terms as UTF-16 units with offsets and their hash table, SHA-256 trailer (1: unit lengths, CRC-32). */
-const FORMAT = 3;
+/**
+ * 4: 16-bit posting rows when every row fits; 3: terms as UTF-16 units with offsets and their hash table, SHA-256
+ * trailer (1: unit lengths, CRC-32).
+ */
+const FORMAT = 4;
 const DIGEST_BYTES = 32;
 
 export interface IndexCacheKey {
@@ -38,6 +41,8 @@ interface Header {
   nnz: number;
   /** Bytes per stored term frequency: 1, 2 or 4 (the smallest that holds the largest). */
   tfBytes: 1 | 2 | 4;
+  /** Bytes per posting's row number: 2 when numDocs <= 65,536 (every file read is paid per page here), else 4. */
+  docBytes: 2 | 4;
   /** UTF-16 units of all terms together. */
   termUnits: number;
   /** Slots of the terms' hash table. */
@@ -64,6 +69,7 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
     vocabularySize: vocabulary.size,
     nnz: index.postingDocs.length,
     tfBytes,
+    docBytes: index.numDocs <= 0x10000 ? 2 : 4,
     termUnits: vocabulary.units.length,
     termSlots: vocabulary.slots.length,
   };
@@ -75,7 +81,8 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   headerBytes.copy(prefix, MAGIC.length + 4);
-  const views = sections(index, tfs);
+  const docs = header.docBytes === index.postingDocs.BYTES_PER_ELEMENT ? index.postingDocs : header.docBytes === 2 ? Uint16Array.from(index.postingDocs) : Uint32Array.from(index.postingDocs);
+  const views = sections(index, docs, tfs);
   // one allocation for the whole file: a BRIGHT-sized index is hundreds of MB, so no intermediate copies
   const file = Buffer.alloc(prefix.length + views.reduce((sum, view) => sum + align8(view.byteLength), 0) + DIGEST_BYTES);
   prefix.copy(file, 0);
@@ -88,9 +95,9 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
   return file;
 }
 
-function sections(index: ScoringIndex, tfs: NarrowCounts): ArrayBufferView[] {
+function sections(index: ScoringIndex, docs: Uint16Array | Uint32Array, tfs: NarrowCounts): ArrayBufferView[] {
   const { vocabulary } = index;
-  return [index.docLengths, index.df, index.cf, index.termOffsets, index.postingDocs, tfs, vocabulary.offsets, vocabulary.slots, vocabulary.units];
+  return [index.docLengths, index.df, index.cf, index.termOffsets, docs, tfs, vocabulary.offsets, vocabulary.slots, vocabulary.units];
 }
 
 const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
@@ -126,7 +133,9 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex
   const df = take(v, 4, u32);
   const cf = take(v, 8, (buffer, at, length) => new Float64Array(buffer, at, length));
   const termOffsets = take(v + 1, 4, u32);
-  const postingDocs = take(nnz, 4, u32);
+  if (header.docBytes !== 2 && header.docBytes !== 4) throw new CorruptIndexError(`${header.docBytes}-byte row numbers`);
+  if (header.docBytes === 2 && numDocs > 0x10000) throw new CorruptIndexError('16-bit row numbers for more than 65,536 documents');
+  const postingDocs = take(nnz, header.docBytes, (buffer, at, length) => (header.docBytes === 2 ? new Uint16Array(buffer, at, length) : u32(buffer, at, length)));
   const storedTfs = take(nnz, header.tfBytes, (buffer, at, length) =>
     header.tfBytes === 1 ? new Uint8Array(buffer, at, length) : header.tfBytes === 2 ? new Uint16Array(buffer, at, length) : u32(buffer, at, length),
   );

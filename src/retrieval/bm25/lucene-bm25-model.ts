@@ -15,7 +15,9 @@ export interface BowVector {
 }
 
 /** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
-export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms'> {
+export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms' | 'postingDocs'> {
+  /** 16-bit when a cached index's row numbers all fit (at most 65,536 documents: half the BRIGHT tasks). */
+  postingDocs: Uint16Array | Uint32Array;
   vocabulary: Vocabulary;
 }
 
