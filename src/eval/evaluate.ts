@@ -1,6 +1,7 @@
-import type { Qrels, Run } from '../core/types.js';
+import type { Qrels } from '../core/types.js';
 import type { Measure } from './measure.js';
 import { queryMeasures } from './query-measures.js';
+import type { ScorableRun } from './ranking.js';
 
 export interface Evaluation {
   /** Mean per measure over `queryOrder`, summed in that order as BRIGHT does (full precision). */
@@ -21,7 +22,7 @@ export interface EvaluateOptions {
  * unless `allQueries`), and the mean is the sum in run order divided by the count. With no query evaluated the
  * aggregate values are 0 (BRIGHT would divide by zero).
  */
-export function evaluate(run: Run, qrels: Qrels, measures: readonly Measure[], options: EvaluateOptions = {}): Evaluation {
+export function evaluate(run: ScorableRun, qrels: Qrels, measures: readonly Measure[], options: EvaluateOptions = {}): Evaluation {
   const perQuery = new Map<string, Record<string, number>>();
   for (const [queryId, docs] of run) {
     const judgments = qrels.get(queryId);

@@ -1,7 +1,7 @@
 import type { RankedDoc } from '../core/types.js';
-import { compareCodePoints } from '../core/code-point-order.js';
 import { glibcLog2 } from './glibc-log2.js';
 import type { Measure } from './measure.js';
+import { asRanking, type Ranking } from './ranking.js';
 
 /** Above this many relevant retrieved docs, sorting the whole list beats locating each one's rank. */
 const RANK_BY_SCAN_LIMIT = 16;
@@ -11,9 +11,10 @@ const RANK_BY_SCAN_LIMIT = 16;
  * orders it: score stored as C float, descending, ties by docid descending in strcmp order; the given order and
  * any rank column are ignored. Only the relevant retrieved documents and their ranks matter to these measures,
  * and every sum is formed in the same order as trec_eval's loops, so the values are bit-identical.
- * `docs` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
+ * `retrieved` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
  */
-export function queryMeasures(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
+export function queryMeasures(retrieved: Ranking | readonly RankedDoc[], judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
+  const docs = asRanking(retrieved);
   // Judged@k also needs where the non-relevant judged documents sit; only then are their ranks worked out
   const judged = measures.some((measure) => measure.family === 'Judged') ? judgedRanks(docs, judgments, () => true) : undefined;
   const relevant = judged ? onlyRelevant(judged) : judgedRanks(docs, judgments, (rel) => rel > 0);
@@ -95,17 +96,18 @@ function onlyRelevant(judged: RelevantRanks): RelevantRanks {
   return { ranks, gains };
 }
 
-function judgedRanks(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, number>, keep: (rel: number) => boolean): RelevantRanks {
+function judgedRanks(docs: Ranking, judgments: ReadonlyMap<string, number>, keep: (rel: number) => boolean): RelevantRanks {
   const hits: number[] = [];
-  for (let i = 0; i < docs.length; i++) {
-    const rel = judgments.get(docs[i]!.docId);
-    if (rel !== undefined && keep(rel)) hits.push(i);
-  }
+  const gainOf = new Map<number, number>();
+  docs.forEachJudged(judgments, (position, rel) => {
+    if (!keep(rel)) return;
+    hits.push(position);
+    gainOf.set(position, rel);
+  });
   if (hits.length === 0) return { ranks: [], gains: [] };
   const scores = new Float32Array(docs.length);
-  for (let i = 0; i < docs.length; i++) scores[i] = docs[i]!.score;
-  const precedes = (i: number, j: number): boolean =>
-    scores[i]! > scores[j]! || (scores[i] === scores[j] && compareCodePoints(docs[i]!.docId, docs[j]!.docId) > 0);
+  for (let i = 0; i < docs.length; i++) scores[i] = docs.score(i);
+  const precedes = (i: number, j: number): boolean => scores[i]! > scores[j]! || (scores[i] === scores[j] && docs.compareIds(i, j) > 0);
 
   const rankOf = new Map<number, number>();
   if (hits.length <= RANK_BY_SCAN_LIMIT) {
@@ -115,9 +117,9 @@ function judgedRanks(docs: readonly RankedDoc[], judgments: ReadonlyMap<string, 
       rankOf.set(hit, before + 1);
     }
   } else {
-    const order = Array.from(docs.keys()).sort((i, j) => (precedes(i, j) ? -1 : precedes(j, i) ? 1 : 0));
+    const order = Array.from({ length: docs.length }, (_, i) => i).sort((i, j) => (precedes(i, j) ? -1 : precedes(j, i) ? 1 : 0));
     order.forEach((index, position) => rankOf.set(index, position + 1));
   }
   hits.sort((a, b) => rankOf.get(a)! - rankOf.get(b)!);
-  return { ranks: hits.map((hit) => rankOf.get(hit)!), gains: hits.map((hit) => judgments.get(docs[hit]!.docId)!) };
+  return { ranks: hits.map((hit) => rankOf.get(hit)!), gains: hits.map((hit) => gainOf.get(hit)!) };
 }

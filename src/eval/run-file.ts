@@ -1,8 +1,10 @@
 import type { Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
+import type { ScorableRun } from './ranking.js';
+import { RunTable } from './run-table.js';
 import { parseScoreJson } from './score-json.js';
-import { readTextPieces } from './text-file.js';
-import { parseTrecRun } from './trec-run.js';
+import { readTextBytes, textPieces } from './text-file.js';
+import { parseTrecRunTable } from './trec-run.js';
 
 export type RunFormat = 'trec' | 'score-json';
 
@@ -13,9 +15,25 @@ export function detectRunFormat(text: string): RunFormat {
 
 /** Reads a TREC run or a BRIGHT/ReasonIR score.json (optionally gzipped), telling them apart by content. */
 export async function readRunFile(filePath: string): Promise<Run> {
-  const pieces = await readTextPieces(filePath, 'run file');
-  const run = detectRunFormat(pieces[0] ?? '') === 'score-json' ? parseScoreJson(pieces, filePath) : parseTrecRun(pieces, filePath);
-  const empty = pieces.every((piece) => piece.trim() === '');
-  if (run.size === 0) throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${empty ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
+  const run = await readRun(filePath);
+  return run instanceof RunTable ? run.toRun() : run;
+}
+
+/**
+ * readRunFile for scoring only (evaluate): a TREC run stays in its compact form (RunTable), with no string or
+ * object per line.
+ */
+export async function readRunForScoring(filePath: string): Promise<ScorableRun> {
+  const run = await readRun(filePath);
+  return run instanceof RunTable ? run.rankings() : run;
+}
+
+async function readRun(filePath: string): Promise<Run | RunTable> {
+  const bytes = await readTextBytes(filePath, 'run file');
+  const run = detectRunFormat(bytes.toString('utf8', 0, 4096)) === 'score-json' ? parseScoreJson(textPieces(bytes), filePath) : parseTrecRunTable(bytes, filePath);
+  if ((run instanceof RunTable ? run.queryIds.length : run.size) === 0) {
+    const empty = bytes.toString('utf8').trim() === '';
+    throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${empty ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
+  }
   return run;
 }

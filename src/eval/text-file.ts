@@ -35,6 +35,11 @@ export function textPieces(bytes: Buffer, maxBytes = PIECE_BYTES): string[] {
  * (`run.txt.gz`). A byte-order mark is dropped.
  */
 export async function readTextPieces(filePath: string, what: string, maxBytes = PIECE_BYTES): Promise<string[]> {
+  return textPieces(await readTextBytes(filePath, what), maxBytes);
+}
+
+/** The bytes of a UTF-8 text file, gunzipped when it starts with the gzip magic bytes, without a byte-order mark. */
+export async function readTextBytes(filePath: string, what: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(filePath);
@@ -51,7 +56,7 @@ export async function readTextPieces(filePath: string, what: string, maxBytes = 
   }
   // a byte-order mark is not part of the data
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  return textPieces(bytes.subarray(bom), maxBytes);
+  return bytes.subarray(bom);
 }
 
 /** The same text as `pieces`, re-cut so that every piece but the last ends with a line end. */

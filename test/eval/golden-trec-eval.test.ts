@@ -5,7 +5,8 @@ import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, trecEvalName } from '../../src/eval/measure.js';
 import { pythonRound } from '../../src/eval/python-float.js';
 import { formatBrightResults } from '../../src/eval/results-files.js';
-import { readRunFile } from '../../src/eval/run-file.js';
+import { readRunFile, readRunForScoring } from '../../src/eval/run-file.js';
+import type { ScorableRun } from '../../src/eval/ranking.js';
 import { readQrelsFile } from '../../src/eval/trec-qrels.js';
 import { fixturesRoot } from '../helpers/cli.js';
 
@@ -27,10 +28,16 @@ function caseDirs(root: string): string[] {
     .sort();
 }
 
-/** Every per-query value and the full-precision mean must equal pytrec_eval's / BRIGHT's bit for bit. */
+/**
+ * Every per-query value and the full-precision mean must equal pytrec_eval's / BRIGHT's bit for bit, from the run
+ * as RankedDoc arrays (readRunFile) and in the compact form `score` uses (readRunForScoring).
+ */
 async function checkCase(dir: string): Promise<void> {
+  for (const read of [readRunFile, readRunForScoring]) await checkRead(dir, await read(path.join(dir, 'run.txt.gz')));
+}
+
+async function checkRead(dir: string, run: ScorableRun): Promise<void> {
   const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
-  const run = await readRunFile(path.join(dir, 'run.txt.gz'));
   const qrels = await readQrelsFile(path.join(dir, 'qrels.txt'));
   const evaluation = evaluate(run, qrels, DEFAULT_MEASURES);
 

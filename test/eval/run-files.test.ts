@@ -8,10 +8,11 @@ import type { Run } from '../../src/core/types.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 import { writeEvaluationFiles } from '../../src/eval/results-files.js';
-import { readRunFile } from '../../src/eval/run-file.js';
+import { readRunFile, readRunForScoring } from '../../src/eval/run-file.js';
 import { formatScoreJson, parseScoreJson, writeScoreJson } from '../../src/eval/score-json.js';
 import { parseTrecQrels, readQrelsFile, writeTrecQrels } from '../../src/eval/trec-qrels.js';
-import { formatTrecRun, parseTrecRun, writeTrecRun } from '../../src/eval/trec-run.js';
+import { formatTrecRun, parseTrecRun, parseTrecRunTable, writeTrecRun } from '../../src/eval/trec-run.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { writeRunOutputs } from '../../src/eval/run-outputs.js';
 import { ByteText } from '../../src/eval/byte-text.js';
 
@@ -73,6 +74,45 @@ describe('TREC run', () => {
     dataFailure(() => parseTrecRun('q Q0 a 1 high t\n', 'run.txt'), /found "high"/);
     dataFailure(() => parseTrecRun('q Q0 a 1 0x10 t\n', 'run.txt'), /found "0x10"/);
     dataFailure(() => parseTrecRun('q Q0 a 1 1 t\nq Q0 b 2 1 t\nq Q0 a 3 0 t\n', 'run.txt'), /run\.txt:3: document "a" appears twice for query "q"/);
+  });
+
+  it('reads scores exactly: the double for the run, its float32 (trec_eval\'s C float) for scoring', () => {
+    const next = seededRandom(15);
+    const texts = ['0', '-0.0', '5.', '.5', '007', '1e-7', '-1.5E+3', 'inf', '-Infinity', '3.4028235677973366e38', '1.1754942e-38', '123456789012345678901'];
+    for (let i = 0; i < 20_000; i++) {
+      const f = Math.fround(next() * 10 ** Math.floor(next() * 12 - 6));
+      // shortest forms of float32 scores (16-17 digits), random long decimals, and values a hair off a midpoint between two floats
+      const midpoint = f + (Math.fround(f * (1 + 2 ** -23)) - f) / 2;
+      const digits = String(Math.floor(next() * 1e17)).padStart(17, '0');
+      texts.push(String(f), `${digits.slice(0, i % 18)}.${digits.slice(i % 18)}`, String(midpoint * (1 + (next() - 0.5) * 2 ** -48)), String(midpoint));
+    }
+    const text = texts.map((score, i) => `q Q0 d${i} 1 ${score} t`).join('\n');
+    const table = parseTrecRunTable(Buffer.from(text), 'r.txt');
+    const run = table.toRun();
+    const doubles = run.get('q')!.map((doc) => doc.score);
+    expect(doubles).toEqual(texts.map((score) => Number(score.replace(/^(-?)inf$/, '$1Infinity'))));
+    expect(Array.from(table.scores)).toEqual(doubles.map((score) => Math.fround(score)));
+  });
+
+  it('reports the first bad line, a repeated document included, and takes ids that are not UTF-8 as decoded text', () => {
+    dataFailure(() => parseTrecRun('q Q0 a 1 1 t\nq Q0 a 2 1 t\nq Q0 b 3 x t\n', 'r.txt'), /^r\.txt:2: document "a" appears twice/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 1 t\nq Q0 b 2 x t\nq Q0 a 3 1 t\n', 'r.txt'), /^r\.txt:2: the score column/);
+    dataFailure(() => parseTrecRun('p Q0 a 1 1 t\nq Q0 b 2 1 t\nq Q0 b 3 1 t\np Q0 a 4 1 t\n', 'r.txt'), /^r\.txt:3: document "b" appears twice for query "q"/);
+    // two ids that differ only in invalid bytes are one id to a reader of text
+    const bytes = Buffer.concat([Buffer.from('q Q0 d'), Buffer.from([0xff]), Buffer.from(' 1 1 t\nq Q0 d'), Buffer.from([0xfe]), Buffer.from(' 2 1 t\n')]);
+    dataFailure(() => parseTrecRunTable(bytes, 'r.txt'), /^r\.txt:2: document "d\ufffd" appears twice/);
+  });
+
+  it('scores the compact form like RankedDoc arrays: ties by docid in code point order, judgments by UTF-8 id', async () => {
+    const text = ['q Q0 b 1 1 t', 'q Q0 \u{1F600} 2 1 t', 'q Q0 \uFFFD 3 1 t', 'q Q0 a 4 2 t', 'q Q0 é 5 1.00000001 t', 'r Q0 x 1 0 t'].join('\n');
+    const file = path.join(dir, 'ties.trec');
+    writeFileSync(file, text);
+    const qrels = parseTrecQrels('q 0 \u{1F600} 1\nq 0 b 2\nq 0 é 1\nq 0 zz 1\nr 0 x 1\n', 'q.txt');
+    const measures = parseMeasureList('NDCG@10,MAP,MRR,P@2,Judged@3');
+    const compact = evaluate(await readRunForScoring(file), qrels, measures);
+    expect(compact).toEqual(evaluate(parseTrecRun(text, 'r.txt'), qrels, measures));
+    // float32: 1.00000001 ties with 1; the tie order is 😀, \uFFFD, é, b (code points descending)
+    expect(compact.perQuery.get('q')!.MRR).toBe(1 / 2);
   });
 
   it('writes full-precision scores and 1-based ranks, and reads back the same run', async () => {

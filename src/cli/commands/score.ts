@@ -5,10 +5,11 @@ import type { Qrels, Run } from '../../core/types.js';
 import { DEFAULT_DATASET } from '../../dataset/registry.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '../../eval/measure.js';
+import type { ScorableRun } from '../../eval/ranking.js';
 import type { CommandContext } from '../program.js';
 
 interface Judged {
-  run: Run;
+  run: ScorableRun;
   qrels: Qrels;
   /** The measure to call out (BRIGHT's headline), when scoring against a task. */
   headline?: Measure;
@@ -79,8 +80,8 @@ export function register(program: Command, { io }: CommandContext): void {
 }
 
 async function fromQrelsFile(runPath: string, qrelsPath: string): Promise<Judged> {
-  const [{ readRunFile }, { readQrelsFile }] = await Promise.all([import('../../eval/run-file.js'), import('../../eval/trec-qrels.js')]);
-  const [run, qrels] = await Promise.all([readRunFile(runPath), readQrelsFile(qrelsPath)]);
+  const [{ readRunForScoring }, { readQrelsFile }] = await Promise.all([import('../../eval/run-file.js'), import('../../eval/trec-qrels.js')]);
+  const [run, qrels] = await Promise.all([readRunForScoring(runPath), readQrelsFile(qrelsPath)]);
   return { run, qrels };
 }
 
@@ -126,7 +127,7 @@ function checkCorpusCoverage(run: Run, corpusIds: readonly string[], what: strin
 }
 
 /** pytrec_eval skips unmatched queries silently; say how many, on stderr. */
-function reportCoverage(run: Run, qrels: Qrels, evaluated: number, allQueries: boolean): void {
+function reportCoverage(run: ScorableRun, qrels: Qrels, evaluated: number, allQueries: boolean): void {
   const runOnly = [...run.keys()].filter((id) => !qrels.has(id)).length;
   const judgedOnly = [...qrels.keys()].filter((id) => !run.has(id)).length;
   const notes: string[] = [];
