@@ -33,23 +33,33 @@ function random(length: number, seed: number): Float32Array {
   return out;
 }
 
-async function gemmPeak(): Promise<number> {
-  const m = 1024;
-  const n = 16384;
+/** Peak and search figures are the best of this many timed runs, each series after the same warm-up. */
+const PEAK_RUNS = 7;
+const SEARCH_RUNS = 3;
+const PEAK_SHAPE = { m: 1024, n: 4096 };
+
+/**
+ * The machine's Gemm rate, measured the same way every time: the search's own graph on a compute-bound shape
+ * (1024 x 4096 x 768) with onnxruntime's default threads, its output written into one reused buffer (a fresh
+ * 16 MB output per run would time page faults, not arithmetic), two warm-up runs, then the best of PEAK_RUNS.
+ */
+async function gemmPeak(): Promise<{ best: number; median: number }> {
+  const { m, n } = PEAK_SHAPE;
   const session = await openModel(buildScoreGraph(DIM), { kind: 'cpu', deviceId: 0 });
   const feeds = {
     queries: { type: 'float32' as const, data: random(m * DIM, 1), dims: [m, DIM] },
     documents: { type: 'float32' as const, data: random(n * DIM, 2), dims: [n, DIM] },
   };
-  await session.run(feeds);
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  const into = { scores: { data: new Float32Array(m * n), dims: [m, n] } };
+  for (let i = 0; i < 2; i++) await session.run(feeds, into);
+  const rates: number[] = [];
+  for (let i = 0; i < PEAK_RUNS; i++) {
     const start = performance.now();
-    await session.run(feeds);
-    best = Math.min(best, (performance.now() - start) / 1000);
+    await session.run(feeds, into);
+    rates.push((2 * m * n * DIM) / ((performance.now() - start) / 1000) / 1e9);
   }
   await session.release();
-  return (2 * m * n * DIM) / best / 1e9;
+  return { best: Math.max(...rates), median: median(rates) };
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -65,26 +75,46 @@ async function searchRows(): Promise<BenchRow[]> {
     blocks.push({ start, rows, vectors: random(rows * DIM, 1000 + start) });
   }
   const queries = random(QUERIES * DIM, 7);
-  const started = performance.now();
-  const tops = await exactTopK({
-    queries,
-    queryCount: QUERIES,
-    dim: DIM,
-    totalRows: DOCS,
-    needed: Array.from({ length: QUERIES }, (_, q) => DEPTH + (q % 3)),
-    scoreScale: 1,
-    device: { kind: 'cpu', deviceId: 0 },
-    blocks: async function* () {
-      yield* blocks;
-    },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const gflops = (2 * QUERIES * DOCS * DIM) / seconds / 1e9;
-  const complete = tops.every((top, q) => top.rows.length === DEPTH + (q % 3));
+  const needed = Array.from({ length: QUERIES }, (_, q) => DEPTH + (q % 3));
+  let best = Infinity;
+  let cpu = Infinity;
+  let complete = true;
+  for (let i = 0; i < SEARCH_RUNS; i++) {
+    const started = performance.now();
+    const used = process.cpuUsage();
+    const tops = await exactTopK({
+      queries,
+      queryCount: QUERIES,
+      dim: DIM,
+      totalRows: DOCS,
+      needed,
+      scoreScale: 1,
+      device: { kind: 'cpu', deviceId: 0 },
+      blocks: async function* () {
+        yield* blocks;
+      },
+    });
+    const { user, system } = process.cpuUsage(used);
+    best = Math.min(best, (performance.now() - started) / 1000);
+    cpu = Math.min(cpu, (user + system) / 1e6);
+    complete &&= tops.every((top, q) => top.rows.length === needed[q]);
+  }
+  const gflops = (2 * QUERIES * DOCS * DIM) / best / 1e9;
+  const efficiency = gflops / peak.best;
   return [
-    { bench: 'search', metric: 'ORT Gemm peak (1024 x 16384 x 768, best of 3)', value: `${peak.toFixed(1)} GFLOP/s` },
-    { bench: 'search', metric: `exact top-${DEPTH} of ${DOCS} x ${DIM} for ${QUERIES} queries (blocks of ${blockRows})`, value: `${seconds.toFixed(2)} s, ${gflops.toFixed(1)} GFLOP/s`, target: '< 10 s', ok: seconds < 10 && complete },
-    { bench: 'search', metric: 'search efficiency vs Gemm peak', value: `${((gflops / peak) * 100).toFixed(0)} %`, target: '>= 50 %', ok: gflops / peak >= 0.5 },
+    {
+      bench: 'search',
+      metric: `ORT Gemm peak (${PEAK_SHAPE.m} x ${PEAK_SHAPE.n} x ${DIM}, output in a reused buffer, 2 warm-up runs, best of ${PEAK_RUNS}; median in brackets)`,
+      value: `${peak.best.toFixed(1)} GFLOP/s (${peak.median.toFixed(1)})`,
+    },
+    {
+      bench: 'search',
+      metric: `exact top-${DEPTH} of ${DOCS} x ${DIM} for ${QUERIES} queries (blocks of ${blockRows}, best of ${SEARCH_RUNS})`,
+      value: `${best.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${gflops.toFixed(1)} GFLOP/s`,
+      target: '< 10 s',
+      ok: best < 10 && complete,
+    },
+    { bench: 'search', metric: 'search efficiency: best search rate / best Gemm peak', value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
     { bench: 'search', metric: 'peak RSS (corpus held in memory by the bench)', value: `${peakRssMb().toFixed(0)} MB` },
   ];
 }
