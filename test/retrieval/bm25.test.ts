@@ -16,7 +16,7 @@ import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '..
 import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
-import { decodeIndex, encodeIndex } from '../../src/retrieval/bm25/index-cache.js';
+import { decodeIndex, encodeIndex, readIndexCache, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
 
@@ -327,6 +327,19 @@ describe('BM25 analyzed-index cache', () => {
       for (const absent of ['zz', 'a\ud801', '𐐨', '', 'bb']) expect(vocabulary.id(absent)).toBeUndefined();
       expect(() => decodeIndex(encodeIndex(key, scoringIndex(index)), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
     }
+  });
+
+  it('streams the same bytes to the cache file as encodeIndex lays out (sections narrowed block by block)', async () => {
+    // 3,000 documents x 40 terms: more 16-bit row numbers than one conversion block holds
+    const documents = Array.from({ length: 3000 }, (_, doc) => Array.from({ length: 40 }, (_, i) => `t${(doc * 7 + i * 13) % 500}`));
+    const index = indexOfTokens(documents);
+    expect(index.postingDocs.length).toBeGreaterThan(1 << 16);
+    const key = { corpusSha256: 'streamed', analyzerVersion: 'v', numDocs: index.numDocs };
+    const file = path.join(cacheDir, 'streamed.bm25idx');
+    await writeIndexCache(file, key, scoringIndex(index));
+    expect(await fs.readFile(file)).toEqual(encodeIndex(key, scoringIndex(index)));
+    const { vocabulary, ...read } = (await readIndexCache(file, key))!;
+    expect({ ...read, postingDocs: Uint32Array.from(read.postingDocs), terms: vocabulary.terms() }).toEqual(index);
   });
 });
 

@@ -1,11 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeFileAtomic } from '../../core/atomic-file.js';
+import { writeAtomicWith } from '../../core/atomic-file.js';
 import { removeStaleTemporaries } from '../../core/cache-dir.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import type { ScoringIndex } from './lucene-bm25-model.js';
-import type { NarrowCounts } from './narrow-counts.js';
 import { Vocabulary } from './vocabulary.js';
 
 /**
@@ -55,7 +54,12 @@ export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
+/**
+ * The file's bytes in order, hashed and written as they come: views of the index's own arrays, with the sections
+ * stored narrower than in memory converted a block at a time into one reused buffer (a copy of the whole file
+ * would cost more here in fresh memory than the write itself). Each chunk is valid until the next is asked for.
+ */
+function* fileChunks(key: IndexCacheKey, index: ScoringIndex): Generator<Uint8Array> {
   let maxTf = 0;
   for (const tf of index.postingTfs) if (tf > maxTf) maxTf = tf;
   const tfBytes = maxTf <= 0xff ? 1 : maxTf <= 0xffff ? 2 : 4;
@@ -73,31 +77,47 @@ export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
     termUnits: vocabulary.units.length,
     termSlots: vocabulary.slots.length,
   };
-  const stored = index.postingTfs;
-  const tfs =
-    stored.BYTES_PER_ELEMENT === tfBytes ? stored : tfBytes === 1 ? Uint8Array.from(stored) : tfBytes === 2 ? Uint16Array.from(stored) : Uint32Array.from(stored);
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(align8(MAGIC.length + 4 + headerBytes.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   headerBytes.copy(prefix, MAGIC.length + 4);
-  const docs = header.docBytes === index.postingDocs.BYTES_PER_ELEMENT ? index.postingDocs : header.docBytes === 2 ? Uint16Array.from(index.postingDocs) : Uint32Array.from(index.postingDocs);
-  const views = sections(index, docs, tfs);
-  // one allocation for the whole file: a BRIGHT-sized index is hundreds of MB, so no intermediate copies
-  const file = Buffer.alloc(prefix.length + views.reduce((sum, view) => sum + align8(view.byteLength), 0) + DIGEST_BYTES);
-  prefix.copy(file, 0);
-  let offset = prefix.length;
-  for (const view of views) {
-    file.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), offset);
-    offset += align8(view.byteLength);
+  yield prefix;
+  const padding = new Uint8Array(8);
+  const bytesOf = (view: ArrayBufferView) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const block = 1 << 16;
+  const scratch = new ArrayBuffer(block * 4);
+  for (const [values, width] of [
+    [index.docLengths, 4],
+    [index.df, 4],
+    [index.cf, 8],
+    [index.termOffsets, 4],
+    [index.postingDocs, header.docBytes],
+    [index.postingTfs, tfBytes],
+    [vocabulary.offsets, 4],
+    [vocabulary.slots, 4],
+    [vocabulary.units, 2],
+  ] as const) {
+    if (values.BYTES_PER_ELEMENT === width) {
+      yield bytesOf(values);
+    } else {
+      const narrow = width === 1 ? new Uint8Array(scratch) : width === 2 ? new Uint16Array(scratch) : new Uint32Array(scratch);
+      for (let start = 0; start < values.length; start += block) {
+        const count = Math.min(block, values.length - start);
+        for (let i = 0; i < count; i++) narrow[i] = values[start + i]!;
+        yield new Uint8Array(scratch, 0, count * width);
+      }
+    }
+    const padded = align8(values.length * width) - values.length * width;
+    if (padded > 0) yield padding.subarray(0, padded);
   }
-  digest(file.subarray(0, offset)).copy(file, offset);
-  return file;
 }
 
-function sections(index: ScoringIndex, docs: Uint16Array | Uint32Array, tfs: NarrowCounts): ArrayBufferView[] {
-  const { vocabulary } = index;
-  return [index.docLengths, index.df, index.cf, index.termOffsets, docs, tfs, vocabulary.offsets, vocabulary.slots, vocabulary.units];
+/** The whole file in memory (tests; writeIndexCache streams the same bytes). */
+export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
+  const chunks = Array.from(fileChunks(key, index), (chunk) => Buffer.from(chunk));
+  const body = Buffer.concat(chunks);
+  return Buffer.concat([body, digest(body)]);
 }
 
 const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
@@ -180,5 +200,21 @@ export async function readIndexCache(filePath: string, key: IndexCacheKey): Prom
 }
 
 export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: ScoringIndex): Promise<void> {
-  await writeFileAtomic(filePath, encodeIndex(key, index));
+  await writeAtomicWith(filePath, async (temporary) => {
+    const fd = openSync(temporary, 'w');
+    try {
+      const hash = createHash('sha256');
+      for (const chunk of fileChunks(key, index)) {
+        hash.update(chunk);
+        writeAll(fd, chunk);
+      }
+      writeAll(fd, hash.digest());
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
 }
