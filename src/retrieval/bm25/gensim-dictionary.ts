@@ -7,6 +7,8 @@ import { Utf16Interner } from '../analyzer/utf16-interner.js';
 export const GENSIM_PRUNE_AT = 2_000_000;
 /** gensim checks the pruning limit before every 10,000th document (`docno % 10000 == 0`). */
 const PRUNE_CHECK_INTERVAL = 10_000;
+/** New tokens of one document sorted by insertion up to this many. */
+const SMALL_SORT = 24;
 
 /**
  * A corpus as BRIGHT's BM25 sees it: gensim's `Dictionary` (ids, df, cf, counters) and every document's
@@ -118,7 +120,7 @@ export class AnalyzedIndexBuilder {
         df[id]!++;
         cf[id]! += tf;
       }
-      if (freshCount > 0) this.addTerms(fresh.subarray(0, freshCount), numbering, terms, tfs);
+      if (freshCount > 0) this.addTerms(fresh, freshCount, numbering, terms, tfs);
       numPos += length;
       docLengths[this.numDocs] = length;
       this.numNnz += end - start;
@@ -168,7 +170,8 @@ export class AnalyzedIndexBuilder {
       numbering.ids = ids;
     }
     let start = 0;
-    for (const end of newTermEnds) {
+    for (let i = 0; i < newTermEnds.length; i++) {
+      const end = newTermEnds[i]!;
       numbering.terms[numbering.count++] = this.intern(newTerms, start, end);
       start = end;
     }
@@ -190,24 +193,35 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * Gives the tokens at `positions` of `terms` (still numbers of `numbering`), all new to the dictionary and of
-   * one document, the next ids in code-point order (gensim's `doc2bow` sorts a document's missing tokens as
-   * Python strings).
+   * Gives the tokens at `positions[0 .. count)` of `terms` (still numbers of `numbering`), all new to the
+   * dictionary and of one document, the next ids in code-point order (gensim's `doc2bow` sorts a document's
+   * missing tokens as Python strings).
    */
-  private addTerms(positions: Uint32Array, numbering: Numbering, terms: Uint32Array, tfs: NarrowCounts): void {
+  private addTerms(positions: Uint32Array, count: number, numbering: Numbering, terms: Uint32Array, tfs: NarrowCounts): void {
     const { termOf } = this;
     const globalOf = numbering.terms;
-    if (positions.length > 1) {
-      const sorted = Array.from(positions).sort((a, b) => compareCodePoints(termOf[globalOf[terms[a]!]!]!, termOf[globalOf[terms[b]!]!]!));
+    const tokenAt = (p: number) => termOf[globalOf[terms[p]!]!]!;
+    if (count > SMALL_SORT) {
+      const sorted = Array.from(positions.subarray(0, count)).sort((a, b) => compareCodePoints(tokenAt(a), tokenAt(b)));
       positions.set(sorted);
+    } else {
+      // most documents bring a few new tokens: an insertion sort in place allocates nothing
+      for (let i = 1; i < count; i++) {
+        const p = positions[i]!;
+        const token = tokenAt(p);
+        let j = i - 1;
+        for (; j >= 0 && compareCodePoints(tokenAt(positions[j]!), token) > 0; j--) positions[j + 1] = positions[j]!;
+        positions[j + 1] = p;
+      }
     }
-    if (this.size + positions.length > this.termOfId.length) {
-      const capacity = this.size + positions.length;
+    if (this.size + count > this.termOfId.length) {
+      const capacity = this.size + count;
       this.termOfId = grown(this.termOfId, capacity);
       this.df = grown(this.df, capacity);
       this.cf = grown(this.cf, capacity);
     }
-    for (const p of positions) {
+    for (let i = 0; i < count; i++) {
+      const p = positions[i]!;
       const number = terms[p]!;
       const term = globalOf[number]!;
       const id = this.size++;
