@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { openModel } from '../../src/encode/ort-backend.js';
 import { blockRowsFor, exactTopK, type DocumentBlock } from '../../src/retrieval/dense/exact-search.js';
+import { buildScoreGraph } from '../../src/retrieval/dense/score-graph.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 /** Small-integer vectors: every dot product is an exact integer in float32, so a JS reference is bit-exact, and ties abound. */
 function integerMatrix(rows: number, dim: number, seed: number, levels = 3): Float32Array {
@@ -57,6 +60,42 @@ describe('exact top-k (ONNX Gemm, best rows kept per query)', () => {
       }
     });
   }
+
+  it('keeps exactly the best rows of real-valued scores at every depth (selections across many blocks)', async () => {
+    const realDim = 16;
+    const rows = 3000;
+    const count = 5;
+    const next = seededRandom(11);
+    const realDocs = Float32Array.from({ length: rows * realDim }, () => next() - 0.5);
+    // a few exact duplicates: equal scores on different rows
+    realDocs.copyWithin(1234 * realDim, 17 * realDim, 18 * realDim);
+    realDocs.copyWithin(2999 * realDim, 17 * realDim, 18 * realDim);
+    const realQueries = Float32Array.from({ length: count * realDim }, () => next() - 0.5);
+    // the reference ranks the same Gemm's scores (the selection is under test here, not the arithmetic)
+    const gemm = await openModel(buildScoreGraph(realDim), { kind: 'cpu', deviceId: 0 });
+    const all = new Float32Array(count * rows);
+    await gemm.run(
+      { queries: { type: 'float32', data: realQueries, dims: [count, realDim] }, documents: { type: 'float32', data: realDocs, dims: [rows, realDim] } },
+      { scores: { data: all, dims: [count, rows] } },
+    );
+    await gemm.release();
+    const depths = [1, 2, 7, 600, rows - 1];
+    const tops = await exactTopK({
+      queries: realQueries,
+      queryCount: count,
+      dim: realDim,
+      totalRows: rows,
+      needed: depths,
+      scoreScale: 1,
+      device: { kind: 'cpu', deviceId: 0 },
+      blocks: () => blocksOf(realDocs, realDim, 251),
+    });
+    for (let q = 0; q < count; q++) {
+      const order = Array.from({ length: rows }, (_, row) => row).sort((a, b) => all[q * rows + b]! - all[q * rows + a]! || a - b);
+      expect(Array.from(tops[q]!.rows)).toEqual(order.slice(0, depths[q]));
+      expect(Array.from(tops[q]!.scores)).toEqual(order.slice(0, depths[q]).map((row) => all[q * rows + row]!));
+    }
+  });
 
   it('fails loudly when the blocks hold fewer rows than the corpus', async () => {
     await expect(
