@@ -253,12 +253,11 @@ export function porterStem(token: string): string {
   step4();
   step5();
   step6();
-  if (k === length - 1 && !rewritten(token)) return token;
-  return String.fromCharCode(...word.subarray(0, k + 1));
-}
-
-/** Whether a step rewrote characters in place without changing the length (step2's y -> i, or setTo). */
-function rewritten(token: string): boolean {
-  for (let index = 0; index <= k; index++) if (word[index] !== token.charCodeAt(index)) return true;
-  return false;
+  // mostly a suffix was cut and the rest left alone: the stem is then a prefix of the token
+  let same = 0;
+  while (same <= k && word[same] === token.charCodeAt(same)) same++;
+  if (same > k) return k === length - 1 ? token : token.slice(0, k + 1);
+  let stem = token.slice(0, same);
+  for (let index = same; index <= k; index++) stem += String.fromCharCode(word[index]!);
+  return stem;
 }
