@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot, packageVersion } from './version.js';
@@ -24,25 +24,32 @@ function dependencyVersion(name: string): string | null {
   }
 }
 
-function gitState(): RuntimeVersions['git'] {
-  // a checkout has .git (a folder, or a file in a worktree); an npm install has neither
-  if (!existsSync(path.join(packageRoot, '.git'))) return null;
-  const git = (args: string[]) => spawnSync('git', ['-C', packageRoot, ...args], { encoding: 'utf8', timeout: 10_000 });
-  const head = git(['rev-parse', 'HEAD']);
-  if (head.status !== 0 || !/^[0-9a-f]{40}$/.test(head.stdout.trim())) return null;
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
-  return { commit: head.stdout.trim(), dirty: status.status !== 0 || status.stdout.trim() !== '' };
+/** A git command's stdout, or undefined when it fails (no git, not a checkout, a timeout). */
+function git(args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['-C', packageRoot, ...args], { encoding: 'utf8', timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
 }
 
-let cached: RuntimeVersions | undefined;
+async function gitState(): Promise<RuntimeVersions['git']> {
+  // a checkout has .git (a folder, or a file in a worktree); an npm install has neither
+  if (!existsSync(path.join(packageRoot, '.git'))) return null;
+  // both at once, in the background: forking from a process that already holds a corpus and its results cost ~0.1-0.3 s
+  const [head, status] = await Promise.all([git(['rev-parse', 'HEAD']), git(['status', '--porcelain', '--untracked-files=no'])]);
+  if (head === undefined || !/^[0-9a-f]{40}$/.test(head.trim())) return null;
+  return { commit: head.trim(), dirty: status === undefined || status.trim() !== '' };
+}
 
-export function runtimeVersions(): RuntimeVersions {
-  cached ??= {
+let cached: Promise<RuntimeVersions> | undefined;
+
+/** Collected once per process; the first call starts it (eval does so before loading its first task). */
+export function runtimeVersions(): Promise<RuntimeVersions> {
+  cached ??= gitState().then((state) => ({
     reasonir: packageVersion(),
     node: process.version,
     onnxruntime: dependencyVersion('onnxruntime-node'),
     tokenizers: dependencyVersion('@huggingface/tokenizers'),
-    git: gitState(),
-  };
+    git: state,
+  }));
   return cached;
 }

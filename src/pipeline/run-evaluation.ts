@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { StartProgress } from '../core/progress.js';
 import { usageError } from '../core/errors.js';
+import { runtimeVersions } from '../core/provenance.js';
 import { packageVersion } from '../core/version.js';
 import { DEFAULT_DATASET, type QueryVariant, type TaskInfo } from '../dataset/registry.js';
 import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../eval/measure.js';
@@ -89,6 +90,9 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
   const { tasks, queries, long, depth, signal } = request;
   const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
   const measures = evalMeasures(request.extraMeasures);
+  // the manifest's git state is asked for now, while the process is small and the child can run beside the work;
+  // a failure surfaces where the manifest awaits it
+  runtimeVersions().catch(() => undefined);
   // model and device problems surface before anything is written
   const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name, signal);
   const baseSetting = {

@@ -271,6 +271,7 @@ export async function writeTaskResults(
   setting: EvalSetting,
   measures: readonly Measure[],
 ): Promise<void> {
+  const versions = await runtimeVersions();
   await writeTaskFolder(outDir, result.loaded.task.name, {
     run: result.run,
     tag: `reasonir-${setting.model ?? setting.retriever}`,
@@ -288,7 +289,7 @@ export async function writeTaskResults(
       num_documents: result.loaded.corpus.ids.length,
       retriever: { name: setting.retriever, model: setting.model, parameters: setting.retrieverParameters },
       data_warnings: result.loaded.warnings,
-      versions: runtimeVersions(),
+      versions,
       host: hostManifest(),
       timings_s: { ...result.timings, write_s },
       argv: setting.argv,
