@@ -66,7 +66,10 @@ export class AnalyzedIndexBuilder {
   private readonly numberings = new Map<string, Numbering>();
   /** Current gensim id of each term number, -1 when it is not in the dictionary. */
   private idOfTerm = new Int32Array(1024);
-  /** Per gensim id: its term number, df and cf; `size` ids are in use. */
+  /**
+   * Per gensim id: its term number, df and cf; `size` ids are in use. Until a prune, cf is left to `finish`, which
+   * sums it from the postings in order instead of one more random access per token here.
+   */
   private termOfId = new Uint32Array(1024);
   private df = new Uint32Array(1024);
   private cf = new Float64Array(1024);
@@ -94,7 +97,7 @@ export class AnalyzedIndexBuilder {
     const { docLengths } = this;
     let { largestTf, numPos } = this;
     for (let doc = 0; doc < docs; doc++) {
-      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune(terms, docOffsets[doc]!);
+      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune(terms, tfs, docOffsets[doc]!);
       const { idOfTerm, df, cf, pruned } = this;
       const start = docOffsets[doc]!;
       const end = docOffsets[doc + 1]!;
@@ -116,9 +119,11 @@ export class AnalyzedIndexBuilder {
           }
           ids[number] = id;
         }
-        terms[p] = pruned ? globalOf[number]! : id;
         df[id]!++;
-        cf[id]! += tf;
+        if (pruned) {
+          terms[p] = globalOf[number]!;
+          cf[id]! += tf;
+        } else terms[p] = id;
       }
       if (freshCount > 0) this.addTerms(fresh, freshCount, numbering, terms, tfs);
       numPos += length;
@@ -137,18 +142,25 @@ export class AnalyzedIndexBuilder {
     this.chunks = [];
     const { size } = this;
     const df = this.df.slice(0, size);
-    return {
-      numDocs: this.numDocs,
-      numPos: this.numPos,
-      numNnz: this.numNnz,
-      terms: Array.from(this.termOfId.subarray(0, size), (term) => this.termOf[term]!),
-      df,
-      cf: this.cf.slice(0, size),
-      ...(this.pruned
-        ? bagDocuments(chunks, this.idOfTerm, size, this.numDocs)
-        : // every token is still in the dictionary: a term's postings are its df, a document's length all its tokens
-          postings(chunks, null, df, this.docLengths.slice(0, this.numDocs), this.largestTf)),
-    };
+    const terms = Array.from(this.termOfId.subarray(0, size), (term) => this.termOf[term]!);
+    if (this.pruned) {
+      const cf = this.cf.slice(0, size);
+      return { ...this.counters(), terms, df, cf, ...bagDocuments(chunks, this.idOfTerm, size, this.numDocs) };
+    }
+    // every token is still in the dictionary: a term's postings are its df, a document's length all its tokens
+    const laidOut = postings(chunks, null, df, this.docLengths.slice(0, this.numDocs), this.largestTf);
+    const cf = new Float64Array(size);
+    const { termOffsets, postingTfs } = laidOut;
+    for (let id = 0; id < size; id++) {
+      let sum = 0;
+      for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
+      cf[id] = sum;
+    }
+    return { ...this.counters(), terms, df, cf, ...laidOut };
+  }
+
+  private counters(): Pick<AnalyzedIndex, 'numDocs' | 'numPos' | 'numNnz'> {
+    return { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
   }
 
   /** The chunk's numbering, extended by the chunk's new terms. */
@@ -235,14 +247,24 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * gensim's `filter_extremes` at a pruning check. The first one turns every bag kept so far (the current chunk's
-   * up to position `done` included) from ids, which are about to change, into corpus-wide term numbers.
+   * gensim's `filter_extremes` at a pruning check. The first one sums cf and turns every bag kept so far (the
+   * current chunk's up to position `done` included) from ids, which are about to change, into corpus-wide term
+   * numbers.
    */
-  private prune(current: Uint32Array, done: number): void {
+  private prune(current: Uint32Array, currentTfs: NarrowCounts, done: number): void {
     const { termOfId, df, cf, idOfTerm, size } = this;
     if (!this.pruned) {
-      for (const { terms } of this.chunks) for (let p = 0; p < terms.length; p++) terms[p] = termOfId[terms[p]!]!;
-      for (let p = 0; p < done; p++) current[p] = termOfId[current[p]!]!;
+      cf.fill(0, 0, size);
+      for (const { terms, tfs } of this.chunks) {
+        for (let p = 0; p < terms.length; p++) {
+          cf[terms[p]!]! += tfs[p]!;
+          terms[p] = termOfId[terms[p]!]!;
+        }
+      }
+      for (let p = 0; p < done; p++) {
+        cf[current[p]!]! += currentTfs[p]!;
+        current[p] = termOfId[current[p]!]!;
+      }
       this.pruned = true;
     }
     const byDf = Array.from({ length: size }, (_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
