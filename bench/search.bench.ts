@@ -127,18 +127,21 @@ const EVAL_DOCS = 45_000;
 const EVAL_QUERIES = 103;
 
 /**
- * A biology-shaped task under .bench-tmp (made once): examples (gold and excluded ids), 45k documents of about 200
- * characters in row groups of 10k, and unit-free random float32 embeddings for both as np.save writes them.
+ * A biology-shaped task under .bench-tmp (made once): examples (gold and excluded ids), 45k documents in row groups
+ * of 10k, and random float32 embeddings for both, not unit length (cosine normalises them), as np.save writes them.
  */
 async function denseTask(): Promise<{ dataDir: string; docEmb: string; queryEmb: string }> {
-  const root = path.join(repoRoot, '.bench-tmp', `dense-${EVAL_DOCS}x${DIM}`);
+  const root = path.join(repoRoot, '.bench-tmp', `dense-task-${EVAL_DOCS}x${DIM}`);
   const files = { dataDir: path.join(root, 'data'), docEmb: path.join(root, 'doc_emb.npy'), queryEmb: path.join(root, 'query_emb.npy') };
   if (existsSync(path.join(root, 'done'))) return files;
   rmSync(root, { recursive: true, force: true });
   const { openBrightParquet, brightColumns } = (await import(pathToFileURL(path.join(repoRoot, 'tools', 'bright-parquet.mjs')).href)) as typeof import('../tools/bright-parquet.mjs');
   const next = seededRandom(45);
   const ids = Array.from({ length: EVAL_DOCS }, (_, i) => `${1000 + Math.floor(i / 7)}_${i % 7}.txt`);
-  const words = ['cell', 'protein', 'gene', 'the', 'of', 'membrane', 'enzyme', 'and', 'in', 'species', 'evolution', 'is', 'a', 'DNA'];
+  // 20k made-up words in Zipf-like draws, 30-60 a document: 7 MB of SNAPPY parquet (biology: 11 MB for 57k documents)
+  const syllables = ['cell', 'pro', 'tein', 'gen', 'e', 'mem', 'brane', 'en', 'zyme', 'spe', 'cies', 'ev', 'o', 'lu', 'tion', 'dna', 'ic', 'al'];
+  const words = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => syllables[Math.floor(next() * syllables.length)]).join(''));
+  const word = () => words[Math.floor(Math.exp(next() * Math.log(words.length))) - 1]!;
   const write = (config: 'documents' | 'examples', rows: BrightRow[]) => {
     const filename = path.join(files.dataDir, config, 'biology-00000-of-00001.parquet');
     mkdirSync(path.dirname(filename), { recursive: true });
@@ -146,7 +149,7 @@ async function denseTask(): Promise<{ dataDir: string; docEmb: string; queryEmb:
     for (let start = 0; start < rows.length; start += 10_000) parquet.write(rows.slice(start, start + 10_000));
     parquet.finish();
   };
-  write('documents', ids.map((id) => ({ id, content: Array.from({ length: 35 }, () => words[Math.floor(next() * words.length)]).join(' ') })));
+  write('documents', ids.map((id) => ({ id, content: Array.from({ length: 30 + Math.floor(next() * 30) }, word).join(' ') })));
   const examples = Array.from({ length: EVAL_QUERIES }, (_, q) => {
     const gold = Array.from({ length: 1 + (q % 5) }, () => ids[Math.floor(next() * EVAL_DOCS)]!);
     const excluded = q % 4 === 0 ? ['N/A'] : Array.from({ length: 1 + (q % 3) }, () => ids[Math.floor(next() * EVAL_DOCS)]!).filter((id) => !gold.includes(id));
