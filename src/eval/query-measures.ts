@@ -105,15 +105,19 @@ function judgedRanks(docs: Ranking, judgments: ReadonlyMap<string, number>, keep
     gainOf.set(position, rel);
   });
   if (hits.length === 0) return { ranks: [], gains: [] };
-  const scores = new Float32Array(docs.length);
-  for (let i = 0; i < docs.length; i++) scores[i] = docs.score(i);
+  const scores = docs.float32Scores();
   const precedes = (i: number, j: number): boolean => scores[i]! > scores[j]! || (scores[i] === scores[j] && docs.compareIds(i, j) > 0);
 
   const rankOf = new Map<number, number>();
   if (hits.length <= RANK_BY_SCAN_LIMIT) {
     for (const hit of hits) {
+      // precedes(j, hit) for every j, spelled out: this loop is most of the scoring time
+      const score = scores[hit]!;
       let before = 0;
-      for (let j = 0; j < docs.length; j++) if (precedes(j, hit)) before++;
+      for (let j = 0; j < scores.length; j++) {
+        const other = scores[j]!;
+        if (other > score || (other === score && j !== hit && docs.compareIds(j, hit) > 0)) before++;
+      }
       rankOf.set(hit, before + 1);
     }
   } else {

@@ -8,8 +8,8 @@ import { compareCodePoints } from '../core/code-point-order.js';
  */
 export interface Ranking {
   readonly length: number;
-  /** The score; scoring compares scores as C floats (trec_eval), so only its float32 rounding matters. */
-  score(position: number): number;
+  /** The scores as trec_eval compares them, C floats, by position (the caller must not modify them). */
+  float32Scores(): Float32Array;
   /** The order of two positions' document ids by code point (C's strcmp on UTF-8): <0, 0 or >0. */
   compareIds(a: number, b: number): number;
   /** Calls `visit` once for each position whose document `judgments` judges, with its relevance. */
@@ -34,8 +34,8 @@ class DocsRanking implements Ranking {
     return this.docs.length;
   }
 
-  score(position: number): number {
-    return this.docs[position]!.score;
+  float32Scores(): Float32Array {
+    return Float32Array.from(this.docs, (doc) => doc.score);
   }
 
   compareIds(a: number, b: number): number {

@@ -144,8 +144,8 @@ class TableRanking implements Ranking {
     this.length = end - start;
   }
 
-  score(position: number): number {
-    return this.table.scores[this.start + position]!;
+  float32Scores(): Float32Array {
+    return this.table.scores.subarray(this.start, this.start + this.length);
   }
 
   compareIds(a: number, b: number): number {

@@ -44,6 +44,7 @@ export function parseTrecRunTable(input: Buffer, source: string): RunTable {
   let grouped = true;
   const starts = [0, 0, 0, 0, 0, 0, 0];
   const ends = [0, 0, 0, 0, 0, 0, 0];
+  let { query: queryColumn, line: lineColumn, idStart, idEnd, idHash, score: scoreColumn } = columns;
   while (pos < n) {
     lineNumber++;
     let fields = 0;
@@ -59,15 +60,9 @@ export function parseTrecRunTable(input: Buffer, source: string): RunTable {
     }
     pos = p + 1;
     if (fields === 0) continue;
-    // a document repeated on an earlier line is the first error there is
-    if (fields !== 6) throw firstDuplicate(new Partial(bytes, queryIds, columns, rows), source) ?? columnCountError(source, lineNumber, fields);
+    if (fields !== 6) throw lineError(new Partial(bytes, queryIds, columns, rows), source, columnCountError(source, lineNumber, fields));
     const score = readScore32(bytes, starts[4]!, ends[4]!);
-    if (Number.isNaN(score)) {
-      throw (
-        firstDuplicate(new Partial(bytes, queryIds, columns, rows), source) ??
-        dataError('run_malformed', `${source}:${lineNumber}: the score column (5th) must be a number, found "${bytes.toString('utf8', starts[4], ends[4])}"`)
-      );
-    }
+    if (Number.isNaN(score)) throw lineError(new Partial(bytes, queryIds, columns, rows), source, scoreError(bytes, source, lineNumber, starts[4]!, ends[4]!));
     const queryStart = starts[0]!;
     const queryEnd = ends[0]!;
     let query = lastQuery;
@@ -80,19 +75,24 @@ export function parseTrecRunTable(input: Buffer, source: string): RunTable {
         queryIds.push(queryId);
       } else {
         query = known;
-        grouped = false;
+        if (known !== lastQuery) grouped = false;
       }
       lastQuery = query;
       lastQueryStart = queryStart;
       lastQueryEnd = queryEnd;
     }
-    if (rows === columns.capacity) columns = columns.grown();
-    columns.query[rows] = query;
-    columns.line[rows] = lineNumber;
-    columns.idStart[rows] = starts[2]!;
-    columns.idEnd[rows] = ends[2]!;
-    columns.idHash[rows] = hashBytes(bytes, starts[2]!, ends[2]!);
-    columns.score[rows] = score;
+    if (rows === columns.capacity) {
+      columns = columns.grown();
+      ({ query: queryColumn, line: lineColumn, idStart, idEnd, idHash, score: scoreColumn } = columns);
+    }
+    const idFrom = starts[2]!;
+    const idTo = ends[2]!;
+    queryColumn[rows] = query;
+    lineColumn[rows] = lineNumber;
+    idStart[rows] = idFrom;
+    idEnd[rows] = idTo;
+    idHash[rows] = hashBytes(bytes, idFrom, idTo);
+    scoreColumn[rows] = score;
     rows++;
   }
   const partial = new Partial(bytes, queryIds, columns, rows, grouped);
@@ -234,6 +234,15 @@ function firstDuplicate({ table, lines }: Partial, source: string): Error | unde
   }
   if (first === -1) return undefined;
   return dataError('run_duplicate_doc', `${source}:${lines[first]}: document "${table.docId(first)}" appears twice for query "${table.queryIds[firstQuery]}" (trec_eval refuses duplicate documents)`);
+}
+
+/** A document repeated on an earlier line is the first error there is; else `error`. */
+function lineError(parsed: Partial, source: string, error: Error): Error {
+  return firstDuplicate(parsed, source) ?? error;
+}
+
+function scoreError(bytes: Buffer, source: string, lineNumber: number, start: number, end: number): Error {
+  return dataError('run_malformed', `${source}:${lineNumber}: the score column (5th) must be a number, found "${bytes.toString('utf8', start, end)}"`);
 }
 
 function columnCountError(source: string, lineNumber: number, count: number): Error {
