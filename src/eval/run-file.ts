@@ -1,10 +1,10 @@
 import type { Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import type { ScorableRun } from './ranking.js';
-import { RunTable } from './run-table.js';
+import type { RunTable } from './run-table.js';
 import { parseScoreJson } from './score-json.js';
-import { readTextBytes, textPieces } from './text-file.js';
-import { parseTrecRunTable } from './trec-run.js';
+import { forEachLineBlock, readTextBytes, textPieces } from './text-file.js';
+import { TrecRunParser } from './trec-run-parser.js';
 
 export type RunFormat = 'trec' | 'score-json';
 
@@ -15,25 +15,48 @@ export function detectRunFormat(text: string): RunFormat {
 
 /** Reads a TREC run or a BRIGHT/ReasonIR score.json (optionally gzipped), telling them apart by content. */
 export async function readRunFile(filePath: string): Promise<Run> {
-  const run = await readRun(filePath);
-  return run instanceof RunTable ? run.toRun() : run;
+  const run = await readRun(filePath, true);
+  return run instanceof Map ? run : run.toRun();
 }
 
 /**
  * readRunFile for scoring only (evaluate): a TREC run stays in its compact form (RunTable), with no string or
- * object per line.
+ * object per line and only the float32 scores trec_eval compares.
  */
 export async function readRunForScoring(filePath: string): Promise<ScorableRun> {
-  const run = await readRun(filePath);
-  return run instanceof RunTable ? run.rankings() : run;
+  const run = await readRun(filePath, false);
+  return run instanceof Map ? run : run.rankings();
 }
 
-async function readRun(filePath: string): Promise<Run | RunTable> {
-  const bytes = await readTextBytes(filePath, 'run file');
-  const run = detectRunFormat(bytes.toString('utf8', 0, 4096)) === 'score-json' ? parseScoreJson(textPieces(bytes), filePath) : parseTrecRunTable(bytes, filePath);
-  if ((run instanceof RunTable ? run.queryIds.length : run.size) === 0) {
-    const empty = bytes.toString('utf8').trim() === '';
-    throw dataError('run_empty', `run file ${filePath} holds no ranked documents (${empty ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
+async function readRun(filePath: string, exactScores: boolean): Promise<Run | RunTable> {
+  // a TREC run is parsed block by block as it is read; the first block tells a score.json, which is read whole
+  let parser: TrecRunParser | undefined;
+  let size = 0;
+  let json = false;
+  forEachLineBlock(
+    filePath,
+    'run file',
+    (block) => {
+      if (!parser) {
+        json = detectRunFormat(block.toString('utf8', 0, 4096)) === 'score-json';
+        if (json) return false;
+        parser = new TrecRunParser(filePath, exactScores, Math.max(size, block.length));
+      }
+      parser.push(block);
+      return true;
+    },
+    (bytes) => (size = bytes),
+  );
+  if (json) {
+    const run = parseScoreJson(textPieces(await readTextBytes(filePath, 'run file')), filePath);
+    if (run.size === 0) throw emptyRun(filePath, false);
+    return run;
   }
-  return run;
+  const table = (parser ?? new TrecRunParser(filePath, exactScores)).end();
+  if (table.queryIds.length === 0) throw emptyRun(filePath, size === 0 || (await readTextBytes(filePath, 'run file')).toString('utf8').trim() === '');
+  return table;
+}
+
+function emptyRun(filePath: string, empty: boolean): Error {
+  return dataError('run_empty', `run file ${filePath} holds no ranked documents (${empty ? 'it is empty' : 'no query has a document'}); check that the retrieval that wrote it finished`);
 }

@@ -1,15 +1,15 @@
 import type { Run } from '../core/types.js';
 import type { Ranking } from './ranking.js';
-import { parseScore } from './text-file.js';
 
 /**
- * A TREC run kept as its file's bytes plus columns, one entry per line: where the document id lies, its hash and
- * its score. Scoring a run file this way makes no string and no object per line (they were most of the work, in
+ * A TREC run kept as columns, one entry per line: where its document id lies in one pool of id bytes, the id's
+ * hash, and its score. Scoring a run file this way makes no string and no object per line (they were most of the work, in
  * the garbage collector: a run of 433k lines kept ~1.3M small objects alive). Rows are grouped by query, queries in
- * order of first appearance, rows of a query in line order. Built by parseTrecRunTable (trec-run.ts).
+ * order of first appearance, rows of a query in line order. Built by TrecRunParser (trec-run-parser.ts).
  */
 export class RunTable {
   constructor(
+    /** The document ids' bytes, one after another. */
     readonly bytes: Buffer,
     /** Query ids in run order; rows of query q are [queryStarts[q], queryStarts[q + 1]). */
     readonly queryIds: readonly string[],
@@ -17,8 +17,10 @@ export class RunTable {
     readonly idStarts: Uint32Array,
     readonly idEnds: Uint32Array,
     readonly idHashes: Int32Array,
-    /** Each score as trec_eval compares it (a C float); toRun reads the exact double from the bytes. */
+    /** Each score as trec_eval compares it (a C float). */
     readonly scores: Float32Array,
+    /** Each score's double, when the parse kept them (toRun needs them). */
+    readonly exactScores: Float64Array | null,
   ) {}
 
   /** Per query, its rows as a Ranking (see ScorableRun). */
@@ -29,27 +31,15 @@ export class RunTable {
 
   /** The run as RankedDoc arrays, for the stages that keep or rewrite documents. */
   toRun(): Run {
+    const exact = this.exactScores;
+    if (!exact) throw new Error('RunTable.toRun: the run was parsed without its exact scores');
     const run: Run = new Map();
     this.queryIds.forEach((queryId, q) => {
       const docs = [];
-      for (let row = this.queryStarts[q]!; row < this.queryStarts[q + 1]!; row++) docs.push({ docId: this.docId(row), score: this.exactScore(row) });
+      for (let row = this.queryStarts[q]!; row < this.queryStarts[q + 1]!; row++) docs.push({ docId: this.docId(row), score: exact[row]! });
       run.set(queryId, docs);
     });
     return run;
-  }
-
-  /** The score column of the row's line (two fields after the document id), read as a double. */
-  private exactScore(row: number): number {
-    const { bytes } = this;
-    let p = this.idEnds[row]!;
-    for (let field = 0; field < 2; field++) {
-      while (isSeparator(bytes[p]!)) p++;
-      if (field === 1) break;
-      while (!isSeparator(bytes[p]!)) p++;
-    }
-    const start = p;
-    while (p < bytes.length && !isSeparator(bytes[p]!) && bytes[p] !== 0x0a) p++;
-    return parseScore(bytes.toString('utf8', start, p))!;
   }
 
   docId(row: number): string {
@@ -60,10 +50,6 @@ export class RunTable {
   sameId(a: number, b: number): boolean {
     return this.idHashes[a] === this.idHashes[b] && compareBytes(this.bytes, this.idStarts[a]!, this.idEnds[a]!, this.bytes, this.idStarts[b]!, this.idEnds[b]!) === 0;
   }
-}
-
-function isSeparator(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
 }
 
 /** FNV-1a over bytes [start, end): the hash RunTable keeps per document id. */

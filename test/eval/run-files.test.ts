@@ -86,12 +86,10 @@ describe('TREC run', () => {
       const digits = String(Math.floor(next() * 1e17)).padStart(17, '0');
       texts.push(String(f), `${digits.slice(0, i % 18)}.${digits.slice(i % 18)}`, String(midpoint * (1 + (next() - 0.5) * 2 ** -48)), String(midpoint));
     }
-    const text = texts.map((score, i) => `q Q0 d${i} 1 ${score} t`).join('\n');
-    const table = parseTrecRunTable(Buffer.from(text), 'r.txt');
-    const run = table.toRun();
-    const doubles = run.get('q')!.map((doc) => doc.score);
+    const text = Buffer.from(texts.map((score, i) => `q Q0 d${i} 1 ${score} t`).join('\n'));
+    const doubles = parseTrecRunTable(text, 'r.txt', true).toRun().get('q')!.map((doc) => doc.score);
     expect(doubles).toEqual(texts.map((score) => Number(score.replace(/^(-?)inf$/, '$1Infinity'))));
-    expect(Array.from(table.scores)).toEqual(doubles.map((score) => Math.fround(score)));
+    expect(Array.from(parseTrecRunTable(text, 'r.txt', false).scores)).toEqual(doubles.map((score) => Math.fround(score)));
   });
 
   it('reports the first bad line, a repeated document included, and takes ids that are not UTF-8 as decoded text', () => {
@@ -100,7 +98,21 @@ describe('TREC run', () => {
     dataFailure(() => parseTrecRun('p Q0 a 1 1 t\nq Q0 b 2 1 t\nq Q0 b 3 1 t\np Q0 a 4 1 t\n', 'r.txt'), /^r\.txt:3: document "b" appears twice for query "q"/);
     // two ids that differ only in invalid bytes are one id to a reader of text
     const bytes = Buffer.concat([Buffer.from('q Q0 d'), Buffer.from([0xff]), Buffer.from(' 1 1 t\nq Q0 d'), Buffer.from([0xfe]), Buffer.from(' 2 1 t\n')]);
-    dataFailure(() => parseTrecRunTable(bytes, 'r.txt'), /^r\.txt:2: document "d\ufffd" appears twice/);
+    dataFailure(() => parseTrecRunTable(bytes, 'r.txt', false), /^r\.txt:2: document "d\ufffd" appears twice/);
+  });
+
+  it('reads a file block by block like one string: lines across blocks, a line longer than a block, a byte-order mark', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `${i % 7 === 3 ? 'q\u00e9' : `q${i % 5}`}\tQ0 d\u{1F600}${i} ${i} ${(i * 0.37) % 11} run\r`);
+    lines[30_000] = `q1 Q0 ${'x'.repeat(1_500_000)} 1 2.5 run`;
+    const text = `${lines.join('\n')}\n`;
+    const file = path.join(dir, 'blocks.trec');
+    writeFileSync(file, `\uFEFF${text}`);
+    const expected = parseTrecRun(text, 'r.txt');
+    expect(await readRunFile(file)).toEqual(expected);
+    const qrels = parseTrecQrels('q1 0 d\u{1F600}1 1\nq\u00e9 0 d\u{1F600}3 2\n', 'q.txt');
+    expect(evaluate(await readRunForScoring(file), qrels, DEFAULT_MEASURES)).toEqual(evaluate(expected, qrels, DEFAULT_MEASURES));
+    writeFileSync(file, `${text}q1 Q0 d\u{1F600}1 1 7 run\n`);
+    await expect(readRunForScoring(file)).rejects.toThrow(`${file}:60001: document "d\u{1F600}1" appears twice for query "q1"`);
   });
 
   it('scores the compact form like RankedDoc arrays: ties by docid in code point order, judgments by UTF-8 id', async () => {
