@@ -120,5 +120,7 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
     expect(code, stderr).toBe(0);
     for (const name of NATIVE_AND_LARGE) expect(packages).not.toContain(name);
     expect(own.filter((name) => /^(retrieval|encode|pipeline|report|llm|rerank|dataset\/(parquet|load-task|hub\.js|download))/.test(name))).toEqual([]);
+    // scoring a TREC run against qrels writes nothing and reads no score.json: no writer and no parser it does not use
+    expect(own.filter((name) => /^(eval\/(score-json|results-files|trec-run|byte-text)|core\/(atomic-file|directories|cache-dir))\.js$/.test(name))).toEqual([]);
   });
 });

@@ -2,7 +2,6 @@ import type { Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import type { ScorableRun } from './ranking.js';
 import type { RunTable } from './run-table.js';
-import { parseScoreJson } from './score-json.js';
 import { forEachLineBlock, readTextBytes, textPieces } from './text-file.js';
 import { TrecRunParser } from './trec-run-parser.js';
 
@@ -48,6 +47,8 @@ async function readRun(filePath: string, exactScores: boolean): Promise<Run | Ru
     (bytes) => (size = bytes),
   );
   if (json) {
+    // loaded only for a score.json: scoring a TREC run needs neither it nor its writer's imports
+    const { parseScoreJson } = await import('./score-json.js');
     const run = parseScoreJson(textPieces(await readTextBytes(filePath, 'run file')), filePath);
     if (run.size === 0) throw emptyRun(filePath, false);
     return run;

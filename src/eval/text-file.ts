@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { dataError } from '../core/errors.js';
 
 /**
@@ -124,10 +124,13 @@ function readWhole(filePath: string, what: string): Buffer {
   }
 }
 
+// zlib is required only for a gzipped file: most runs and qrels are plain text, and loading it costs start-up time
+const require = createRequire(import.meta.url);
+
 function gunzipped(bytes: Buffer, filePath: string, what: string): Buffer {
   let text: Buffer;
   try {
-    text = gunzipSync(bytes);
+    text = (require('node:zlib') as typeof import('node:zlib')).gunzipSync(bytes);
   } catch (error) {
     throw dataError('file_unreadable', `${what} ${filePath} looks gzipped but does not decompress: ${(error as Error).message}`, error);
   }

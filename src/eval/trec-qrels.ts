@@ -1,6 +1,5 @@
 import type { Qrels } from '../core/types.js';
 import { dataError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
 import { checkTrecToken, forEachFieldLine, readTextPieces, wholeLines } from './text-file.js';
 
 /**
@@ -53,5 +52,7 @@ export function formatTrecQrels(qrels: Qrels): string {
 }
 
 export async function writeTrecQrels(filePath: string, qrels: Qrels): Promise<void> {
+  // the atomic writer (and node:crypto behind it) loads only when qrels are written: `score` only reads them
+  const { writeFileAtomic } = await import('../core/atomic-file.js');
   await writeFileAtomic(filePath, formatTrecQrels(qrels));
 }

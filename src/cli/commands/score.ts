@@ -46,13 +46,16 @@ export function register(program: Command, { io }: CommandContext): void {
       if (options.strict && options.task === undefined) throw usageError('score_task_option', '--strict only applies with --task');
       const measures = options.measures === undefined ? [...DEFAULT_MEASURES] : parseMeasureList(options.measures);
       // the implementation loads when the command runs: help and other commands never load it
-      const [{ evaluate }, { formatAggregateTable, formatPerQueryTable }, { formatMetricsJson, writeEvaluationFiles }, { checkWritableDirectory }] = await Promise.all([
+      // (the writers only with --out or --json)
+      const [{ evaluate }, { formatAggregateTable, formatPerQueryTable }, resultsFiles] = await Promise.all([
         import('../../eval/evaluate.js'),
         import('../../eval/evaluation-table.js'),
-        import('../../eval/results-files.js'),
-        import('../../core/directories.js'),
+        options.out !== undefined || options.json ? import('../../eval/results-files.js') : undefined,
       ]);
-      if (options.out !== undefined) await checkWritableDirectory(options.out, 'the output folder (--out)');
+      if (options.out !== undefined) {
+        const { checkWritableDirectory } = await import('../../core/directories.js');
+        await checkWritableDirectory(options.out, 'the output folder (--out)');
+      }
       const judged = options.task === undefined ? await fromQrelsFile(options.run, options.qrels!) : await fromTask(options.run, options.task, options, io.signal);
 
       const evaluation = evaluate(judged.run, judged.qrels, measures, { allQueries: options.allQueries });
@@ -62,10 +65,10 @@ export function register(program: Command, { io }: CommandContext): void {
         const judgedIds = [...judged.qrels.keys()].slice(0, 3).join(', ');
         throw dataError('score_no_overlap', `no query of the run is judged (run queries: ${runIds || 'none'}; judged queries: ${judgedIds || 'none'}); check that the run and the qrels belong to the same task`);
       }
-      if (options.out !== undefined) await writeEvaluationFiles(options.out, evaluation, measures);
+      if (options.out !== undefined) await resultsFiles!.writeEvaluationFiles(options.out, evaluation, measures);
 
       if (options.json) {
-        io.stdout.write(formatMetricsJson(evaluation, measures));
+        io.stdout.write(resultsFiles!.formatMetricsJson(evaluation, measures));
         return;
       }
       let text = formatAggregateTable(evaluation, measures);
