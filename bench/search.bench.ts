@@ -5,7 +5,6 @@
  *  2. `reasonir eval --retriever embeddings` as a whole process on a generated biology-like task of 45,000
  *     documents x 768 (precomputed .npy embeddings, 103 queries): target <= 1.5 s.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +12,7 @@ import type { BrightRow } from '../tools/bright-parquet.mjs';
 import { seededRandom } from '../src/core/seeded-random.js';
 import { writeNpy } from '../src/export/npy-writer.js';
 import type { BenchRow } from './table.js';
-import { median, peakRssMb } from './table.js';
+import { median, peakRssMb, timeNode } from './table.js';
 import { openModel } from '../src/encode/ort-backend.js';
 import { blockRowsFor, exactTopK, type DocumentBlock } from '../src/retrieval/dense/exact-search.js';
 import { buildScoreGraph } from '../src/retrieval/dense/score-graph.js';
@@ -170,10 +169,7 @@ async function denseTask(): Promise<{ dataDir: string; docEmb: string; queryEmb:
   return files;
 }
 
-/**
- * Runs `reasonir eval --retriever embeddings` as a child process timed by bash's `time` (wall, user, sys of that
- * one process; bash only forks it), each into a fresh --out folder.
- */
+/** `reasonir eval --retriever embeddings` as a child process (timeNode: wall and CPU), each into a fresh --out folder. */
 export async function denseEvalRows(): Promise<BenchRow[]> {
   const task = await denseTask();
   const outRoot = path.join(repoRoot, '.bench-tmp', 'dense-eval-out');
@@ -183,14 +179,11 @@ export async function denseEvalRows(): Promise<BenchRow[]> {
   const repeats = 5;
   for (let i = 0; i < repeats; i++) {
     const out = path.join(outRoot, String(i));
-    const args = [cli, 'eval', '--task', 'biology', '--retriever', 'embeddings', '--doc-emb', task.docEmb, '--query-emb', task.queryEmb, '--device', 'cpu', '--data-dir', task.dataDir, '--out', out, '-q'];
-    const child = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null', 'bash', process.execPath, ...args], { encoding: 'utf8' });
-    const times = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(child.stderr);
-    if (child.status !== 0 || !times) throw new Error(`bench dense eval: exited ${child.status}: ${child.stderr.slice(0, 500)}`);
+    const run = timeNode([cli, 'eval', '--task', 'biology', '--retriever', 'embeddings', '--doc-emb', task.docEmb, '--query-emb', task.queryEmb, '--device', 'cpu', '--data-dir', task.dataDir, '--out', out, '-q'], 1);
     const lines = readFileSync(path.join(out, 'biology', 'run.trec'), 'utf8').split('\n').length - 1;
     if (lines !== EVAL_QUERIES * 1000) throw new Error(`bench dense eval: run.trec has ${lines} lines, expected ${EVAL_QUERIES * 1000}`);
-    wall.push(Number(times[1]));
-    cpu.push(Number(times[2]) + Number(times[3]));
+    wall.push(...run.wall);
+    cpu.push(...run.cpu);
   }
   rmSync(outRoot, { recursive: true, force: true });
   const seconds = median(wall);

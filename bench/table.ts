@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -40,6 +41,29 @@ export function peakRssMb(): number {
     // not Linux: fall through
   }
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * Runs `node <args>` `repeats` times (stdin from `input`, stdout discarded), timed by bash's `time` keyword: wall
+ * seconds and the CPU seconds (user + sys) of that one process and its children, which a busy machine stretches far
+ * less than wall time. Fails on a non-zero exit.
+ */
+export function timeNode(args: string[], repeats: number, input?: Buffer): { wall: number[]; cpu: number[] } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const child = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null', 'bash', process.execPath, ...args], {
+      input,
+      maxBuffer: 1 << 30,
+      stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    const times = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(child.stderr);
+    if (child.status !== 0 || !times) throw new Error(`bench: node ${args.join(' ')} exited ${child.status}: ${child.stderr.slice(0, 500)}`);
+    wall.push(Number(times[1]));
+    cpu.push(Number(times[2]) + Number(times[3]));
+  }
+  return { wall, cpu };
 }
 
 /** Median of repeated measurements: robust to a busy machine. */
