@@ -8,7 +8,7 @@ import path from 'node:path';
 import { environmentError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { runEnv } from '../core/run-context.js';
-import { bfloatToFloat, halfToFloat } from './half-float.js';
+import { bfloatToFloat, widenHalves } from './half-float.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 // onnxruntime's CUDA provider turns TF32 on by default (`use_tf32`, which the Node binding cannot set), so on
@@ -192,7 +192,8 @@ function toPlainArray(type: string, data: unknown): Float32Array | BigInt64Array
   if (type === 'float16' || type === 'bfloat16') {
     const bits = new Uint16Array((data as Uint16Array).buffer, (data as Uint16Array).byteOffset, (data as Uint16Array).length);
     const out = new Float32Array(bits.length);
-    for (let i = 0; i < bits.length; i++) out[i] = type === 'float16' ? halfToFloat(bits[i]!) : bfloatToFloat(bits[i]!);
+    if (type === 'float16') widenHalves(bits, out);
+    else for (let i = 0; i < bits.length; i++) out[i] = bfloatToFloat(bits[i]!);
     return out;
   }
   throw environmentError('model.output_type', `onnx: output type ${type} is not supported (expected float32, float16 or bfloat16)`);

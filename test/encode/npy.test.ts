@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { halfToFloat, widenHalves } from '../../src/encode/half-float.js';
 import { openNpy, readNpyRows } from '../../src/retrieval/dense/npy.js';
 import { npyBytes } from './helpers.js';
 
@@ -39,5 +40,23 @@ describe('.npy rows', () => {
     expect(matrix).toMatchObject({ rows: 3, cols: 2, dtype: 'float16' });
     expect(Array.from(await readNpyRows(matrix, 0, 3))).toEqual([1, -2, 0.5, 65504, 2 ** -24, -0]);
     expect(Array.from(await readNpyRows(matrix, 2, 1, new Float32Array(4)))).toEqual([2 ** -24, -0]);
+  });
+});
+
+describe('float16 widening', () => {
+  it('the table gives halfToFloat of every one of the 65,536 bit patterns', () => {
+    const bits = Uint16Array.from({ length: 1 << 16 }, (_, value) => value);
+    const out = new Float32Array(bits.length);
+    widenHalves(bits, out);
+    for (let value = 0; value < bits.length; value++) {
+      const expected = Math.fround(halfToFloat(value));
+      if (!Object.is(out[value], expected) && !(Number.isNaN(out[value]) && Number.isNaN(expected))) {
+        throw new Error(`bits 0x${value.toString(16)}: ${out[value]} instead of ${expected}`);
+      }
+    }
+    // spot checks against IEEE 754 half precision itself
+    expect([out[0x3c00], out[0xc000], out[0x7bff], out[0x0001], out[0x7c00], out[0xfc00]]).toEqual([1, -2, 65504, 2 ** -24, Infinity, -Infinity]);
+    expect(Object.is(out[0x8000], -0)).toBe(true);
+    expect(Number.isNaN(out[0x7e00])).toBe(true);
   });
 });

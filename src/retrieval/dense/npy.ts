@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dataError } from '../../core/errors.js';
-import { halfToFloat } from '../../encode/half-float.js';
+import { widenHalves } from '../../encode/half-float.js';
 
 /** A 2-D little-endian float32/float16 C-order .npy file (what BRIGHT and ReasonIR write with np.save). */
 export interface NpyMatrix {
@@ -66,6 +66,6 @@ export async function readNpyRows(matrix: NpyMatrix, start: number, count: numbe
   } finally {
     await handle.close();
   }
-  if (halves) for (let i = 0; i < values; i++) out[i] = halfToFloat(halves[i]!);
+  if (halves) widenHalves(halves, out);
   return out;
 }
