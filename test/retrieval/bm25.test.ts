@@ -329,6 +329,26 @@ describe('BM25 analyzed-index cache', () => {
     }
   });
 
+  it('removes index files of an older format once it writes one, and nothing else', async () => {
+    const dir = path.join(cacheDir, 'formats');
+    await fs.mkdir(dir, { recursive: true });
+    const fileOfFormat = (format: number) => {
+      const header = Buffer.from(JSON.stringify({ format, key: { corpusSha256: 'x', analyzerVersion: 'y', numDocs: 1 } }));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(header.length);
+      return Buffer.concat([Buffer.from('RIRBM25\n', 'latin1'), length, header, Buffer.alloc(64)]);
+    };
+    await fs.writeFile(path.join(dir, 'old.bm25idx'), fileOfFormat(1));
+    await fs.writeFile(path.join(dir, 'newer.bm25idx'), fileOfFormat(99));
+    await fs.writeFile(path.join(dir, 'notes.bm25idx'), 'not an index');
+    await fs.writeFile(path.join(dir, 'other.txt'), fileOfFormat(1));
+    const index = indexOfTokens([['a', 'b'], ['b']]);
+    const key = { corpusSha256: 'formats', analyzerVersion: 'v', numDocs: 2 };
+    await writeIndexCache(path.join(dir, 'current.bm25idx'), key, scoringIndex(index));
+    expect((await fs.readdir(dir)).sort()).toEqual(['current.bm25idx', 'newer.bm25idx', 'notes.bm25idx', 'other.txt']);
+    expect(await readIndexCache(path.join(dir, 'current.bm25idx'), key)).not.toBeNull();
+  });
+
   it('streams the same bytes to the cache file as encodeIndex lays out (sections narrowed block by block)', async () => {
     // 3,000 documents x 40 terms: more 16-bit row numbers than one conversion block holds
     const documents = Array.from({ length: 3000 }, (_, doc) => Array.from({ length: 40 }, (_, i) => `t${(doc * 7 + i * 13) % 500}`));

@@ -213,6 +213,46 @@ export async function writeIndexCache(filePath: string, key: IndexCacheKey, inde
       closeSync(fd);
     }
   });
+  await removeOlderFormats(path.dirname(filePath));
+}
+
+/**
+ * Index files of an older format (their names hash the format, so each corpus's old file would stay beside the new
+ * one after an upgrade): removed once a new index is written. Files of a newer format (a newer reasonir sharing the
+ * cache) and anything that is not an index file are left alone.
+ */
+async function removeOlderFormats(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.bm25idx')) continue;
+    const file = path.join(dir, name);
+    try {
+      const format = await formatOf(file);
+      if (format !== null && format < FORMAT) await fs.rm(file, { force: true });
+    } catch {
+      // unreadable, or removed meanwhile: not ours to judge
+    }
+  }
+}
+
+async function formatOf(file: string): Promise<number | null> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead < MAGIC.length + 4 || head.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
+    const end = MAGIC.length + 4 + head.readUInt32LE(MAGIC.length);
+    if (end > bytesRead) return null;
+    const { format } = JSON.parse(head.toString('utf8', MAGIC.length + 4, end)) as { format?: unknown };
+    return typeof format === 'number' ? format : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
