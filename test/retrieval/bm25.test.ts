@@ -437,6 +437,31 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
     expect(buildAnalyzedIndex(chunks, pruneAt)).toEqual(index);
   });
 
+  it('lays out the postings of a corpus with many postings and ids term by term, docs ascending', () => {
+    let seed = 777;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // a 90k-term vocabulary and ~400k postings, checked against a layout made here term by term
+    const vocabulary = Array.from({ length: 90_000 }, (_, i) => `v${i.toString(36)}`);
+    const documents = Array.from({ length: 40_000 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 20) }, () => vocabulary[Math.floor(vocabulary.length * random() ** 2)]!),
+    );
+    const index = indexOfTokens(documents);
+    const idOf = new Map(index.terms.map((term, id) => [term, id]));
+    const expected: number[][] = index.terms.map(() => []);
+    documents.forEach((document, doc) => {
+      const bag = new Map<string, number>();
+      for (const token of document) bag.set(token, (bag.get(token) ?? 0) + 1);
+      for (const [token, tf] of bag) expected[idOf.get(token)!]!.push(doc, tf);
+    });
+    expect(index.postingDocs.length).toBeGreaterThan(300_000);
+    const mismatched = expected.findIndex((postings, id) => {
+      const start = index.termOffsets[id]!;
+      if (index.termOffsets[id + 1]! - start !== postings.length / 2) return true;
+      return postings.some((value, i) => value !== (i % 2 === 0 ? index.postingDocs : index.postingTfs)[start + (i >> 1)]);
+    });
+    expect(mismatched).toBe(-1);
+  });
+
   it('sorts new tokens by code point, not UTF-16 unit', () => {
     expect(['\uffe0', '𐐨', 'a'].sort(compareCodePoints)).toEqual(['a', '\uffe0', '𐐨']);
     expect(indexOfTokens([['\uffe0', '𐐨', 'a']]).terms).toEqual(['a', '\uffe0', '𐐨']);
