@@ -9,7 +9,6 @@
  *   leetcode:  414k docs, 142 queries with ~30k excluded ids each         target <= 12 s cold, peak RSS <= 1.5 GB
  * BENCH_BM25_SCALE (default 1) scales the leetcode corpus, e.g. 0.25 for a quick look.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +23,7 @@ import { Bm25Retriever } from '../src/retrieval/bm25/bm25-retriever.js';
 import { ChunkAnalyzer } from '../src/retrieval/bm25/chunk-analysis.js';
 import { buildRankedList } from '../src/eval/build-run.js';
 import type { BenchRow } from './table.js';
-import { median, peakRssMb } from './table.js';
+import { median, peakRssMb, timeNode } from './table.js';
 import { seededRandom } from '../src/core/seeded-random.js';
 
 const BENCH = 'bm25';
@@ -263,22 +262,6 @@ async function biologyHubCache(corpus: BiologyCorpus): Promise<string> {
   return hubCache;
 }
 
-/** Wall-clock and CPU (user + system) seconds of one child process; CPU from bash's `times` for its children. */
-function timeChild(args: string[], env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
-  const started = performance.now();
-  const child = spawnSync('bash', ['-c', '"$@" >/dev/null; status=$?; times; exit $status', 'bash', process.execPath, ...args], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const wall = (performance.now() - started) / 1000;
-  if (child.status !== 0) throw new Error(`bench bm25: node ${args.join(' ')} exited ${child.status}: ${child.stderr.slice(0, 800)}`);
-  // `times`: the shell's user and system time, then its children's: "0m1.234s 0m0.056s"
-  const seconds = [...(child.stdout.trim().split('\n')[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  if (seconds.length !== 2) throw new Error(`bench bm25: unexpected output of times: ${child.stdout}`);
-  return { wall, cpu: seconds[0]! + seconds[1]! };
-}
-
 /**
  * `reasonir eval --task biology` as a user runs it, a fresh process each time (dist-bench's CLI, so a stale dist/ is
  * never measured): the dataset already in the Hub cache (offline), written results included. Cold: an empty
@@ -288,11 +271,15 @@ function timeChild(args: string[], env: NodeJS.ProcessEnv): { wall: number; cpu:
 async function biologyWholeProcess(corpus: BiologyCorpus, work: string): Promise<BenchRow[]> {
   const hubCache = await biologyHubCache(corpus);
   let runs = 0;
-  const evaluate = (cacheDir: string) =>
-    timeChild(
+  const evaluate = (cacheDir: string) => {
+    const { wall, cpu } = timeNode(
       [cli, 'eval', '--task', 'biology', '--dataset', `${HUB_REPO}@${HUB_COMMIT}`, '--out', path.join(work, `out-${runs++}`), '-q'],
+      1,
+      undefined,
       { ...process.env, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1', REASONIR_CACHE: cacheDir, NO_COLOR: '1' },
     );
+    return { wall: wall[0]!, cpu: cpu[0]! };
+  };
   const cold = Array.from({ length: 3 }, (_, i) => evaluate(path.join(work, `cold-cache-${i}`)));
   const warmCache = path.join(work, 'cold-cache-0');
   const warm = Array.from({ length: PASSES }, () => evaluate(warmCache));

@@ -48,12 +48,13 @@ export function peakRssMb(): number {
  * seconds and the CPU seconds (user + sys) of that one process and its children, which a busy machine stretches far
  * less than wall time. Fails on a non-zero exit.
  */
-export function timeNode(args: string[], repeats: number, input?: Buffer): { wall: number[]; cpu: number[] } {
+export function timeNode(args: string[], repeats: number, input?: Buffer, env?: NodeJS.ProcessEnv): { wall: number[]; cpu: number[] } {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const child = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null', 'bash', process.execPath, ...args], {
       input,
+      env,
       maxBuffer: 1 << 30,
       stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
