@@ -142,7 +142,8 @@ export class AnalyzedIndexBuilder {
     this.chunks = [];
     const { size } = this;
     const df = this.df.slice(0, size);
-    const terms = Array.from(this.termOfId.subarray(0, size), (term) => this.termOf[term]!);
+    const terms = new Array<string>(size);
+    for (let id = 0; id < size; id++) terms[id] = this.termOf[this.termOfId[id]!]!;
     if (this.pruned) {
       const cf = this.cf.slice(0, size);
       return { ...this.counters(), terms, df, cf, ...bagDocuments(chunks, this.idOfTerm, size, this.numDocs) };

@@ -57,7 +57,7 @@ export class LuceneBm25Model {
     readonly b: number,
   ) {
     let numTokens = 0;
-    for (const count of index.cf) numTokens += count;
+    for (let id = 0; id < index.cf.length; id++) numTokens += index.cf[id]!; // by index: for-of allocated per term
     this.avgdl = numTokens / index.numDocs;
     const size = index.vocabulary.size;
     this.idfs = new Float64Array(size).fill(NaN);

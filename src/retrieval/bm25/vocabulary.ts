@@ -24,7 +24,10 @@ export class Vocabulary {
     for (let id = 0; id < terms.length; id++) offsets[id + 1] = offsets[id]! + terms[id]!.length;
     const units = new Uint16Array(offsets[terms.length]!);
     let at = 0;
-    for (const term of terms) for (let i = 0; i < term.length; i++) units[at++] = term.charCodeAt(i);
+    for (let id = 0; id < terms.length; id++) {
+      const term = terms[id]!;
+      for (let i = 0; i < term.length; i++) units[at++] = term.charCodeAt(i);
+    }
     return new Vocabulary(units, offsets);
   }
 
