@@ -100,6 +100,33 @@ describe('embedding cache integrity', () => {
     await ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: encoder().encode });
     expect([existsSync(dead), existsSync(live)]).toEqual([false, true]);
   });
+
+  it('leaves no chunks behind when another process assembled the key while this one encoded a chunk', async () => {
+    await ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: encoder().encode });
+    const dir = keyDirectory(root, cacheKey(parts));
+    const file = path.join(dir, 'embeddings.arrow');
+    const assembled = [readFileSync(file), readFileSync(`${file}.crc32`)] as const;
+    await fs.rm(file);
+    await fs.rm(`${file}.crc32`);
+
+    const own = encoder();
+    const value = await ensureEmbeddings(root, {
+      parts,
+      ids,
+      chunkRows: 4,
+      encode: async (start, end) => {
+        // meanwhile: a second process assembles the key and removes chunks/, and a third, started before that,
+        // makes chunks/ again; this process's chunk then goes into the new folder
+        writeFileSync(file, assembled[0]);
+        writeFileSync(`${file}.crc32`, assembled[1]);
+        await fs.mkdir(path.join(dir, 'chunks'), { recursive: true });
+        return own.encode(start, end);
+      },
+    });
+    expect(value.entry).not.toBeNull();
+    expect(own.calls).toEqual([[0, 4]]);
+    expect((await fs.readdir(dir)).filter((name) => name.startsWith('chunks'))).toEqual([]);
+  });
 });
 
 describe('BM25 index cache folder', () => {

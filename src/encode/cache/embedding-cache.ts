@@ -191,7 +191,13 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
     request.onProgress?.(cached, rows);
   }
 
-  if (existsSync(finalFile)) return done(await verifiedEntry(key, finalFile, rows), chunkRows, built, rows);
+  if (existsSync(finalFile)) {
+    // Another process assembled the key while this one encoded: it removed chunks/ then, but a process that started
+    // meanwhile may have made the folder again, and this one's last chunk may have gone into it. Every writer removes
+    // chunks/ once it sees embeddings.arrow, so whichever of them writes last leaves nothing behind.
+    await removeChunks(dir);
+    return done(await verifiedEntry(key, finalFile, rows), chunkRows, built, rows);
+  }
   const names = new Set(await present());
   let presentRows = 0;
   for (let c = 0; c < chunkCount; c++) if (names.has(chunkName(c))) presentRows += Math.min(chunkRows, rows - c * chunkRows);
