@@ -32,15 +32,20 @@ function random(length: number, seed: number): Float32Array {
   return out;
 }
 
-/** Peak and search figures are the best of this many timed runs, each series after the same warm-up. */
-const PEAK_RUNS = 7;
-const SEARCH_RUNS = 3;
+/**
+ * Single Gemm runs on this VM are bimodal, quiet machine included: most run at ~100 GFLOP/s, some at ~330 (every
+ * shape tried, 142 x 5461 to 2048 x 2048). The peak is the fast mode, caught by the best of many short runs (25,
+ * after 2 warm-ups; the median is shown beside it); the search, long enough to mix both modes, is the median of
+ * SEARCH_RUNS. Efficiency = median search rate / best Gemm rate.
+ */
+const PEAK_RUNS = 25;
+const SEARCH_RUNS = 5;
 const PEAK_SHAPE = { m: 1024, n: 4096 };
 
 /**
  * The machine's Gemm rate, measured the same way every time: the search's own graph on a compute-bound shape
  * (1024 x 4096 x 768) with onnxruntime's default threads, its output written into one reused buffer (a fresh
- * 16 MB output per run would time page faults, not arithmetic), two warm-up runs, then the best of PEAK_RUNS.
+ * 16 MB output per run would time page faults, not arithmetic), two warm-up runs, then PEAK_RUNS timed runs.
  */
 async function gemmPeak(): Promise<{ best: number; median: number }> {
   const { m, n } = PEAK_SHAPE;
@@ -75,8 +80,8 @@ async function searchRows(): Promise<BenchRow[]> {
   }
   const queries = random(QUERIES * DIM, 7);
   const needed = Array.from({ length: QUERIES }, (_, q) => DEPTH + (q % 3));
-  let best = Infinity;
-  let cpu = Infinity;
+  const times: number[] = [];
+  const cpus: number[] = [];
   let complete = true;
   for (let i = 0; i < SEARCH_RUNS; i++) {
     const started = performance.now();
@@ -94,11 +99,12 @@ async function searchRows(): Promise<BenchRow[]> {
       },
     });
     const { user, system } = process.cpuUsage(used);
-    best = Math.min(best, (performance.now() - started) / 1000);
-    cpu = Math.min(cpu, (user + system) / 1e6);
+    times.push((performance.now() - started) / 1000);
+    cpus.push((user + system) / 1e6);
     complete &&= tops.every((top, q) => top.rows.length === needed[q]);
   }
-  const gflops = (2 * QUERIES * DOCS * DIM) / best / 1e9;
+  const seconds = median(times);
+  const gflops = (2 * QUERIES * DOCS * DIM) / seconds / 1e9;
   const efficiency = gflops / peak.best;
   return [
     {
@@ -108,12 +114,12 @@ async function searchRows(): Promise<BenchRow[]> {
     },
     {
       bench: 'search',
-      metric: `exact top-${DEPTH} of ${DOCS} x ${DIM} for ${QUERIES} queries (blocks of ${blockRows}, best of ${SEARCH_RUNS})`,
-      value: `${best.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${gflops.toFixed(1)} GFLOP/s`,
+      metric: `exact top-${DEPTH} of ${DOCS} x ${DIM} for ${QUERIES} queries (blocks of ${blockRows}, median of ${SEARCH_RUNS})`,
+      value: `${seconds.toFixed(2)} s (CPU ${median(cpus).toFixed(2)} s), ${gflops.toFixed(1)} GFLOP/s`,
       target: '< 10 s',
-      ok: best < 10 && complete,
+      ok: seconds < 10 && complete,
     },
-    { bench: 'search', metric: 'search efficiency: best search rate / best Gemm peak', value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
+    { bench: 'search', metric: 'search efficiency: median search rate / best Gemm rate (the peak)', value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
     { bench: 'search', metric: 'peak RSS (corpus held in memory by the bench)', value: `${peakRssMb().toFixed(0)} MB` },
   ];
 }
