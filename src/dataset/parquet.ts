@@ -5,10 +5,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import type { AsyncBuffer, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
+import type { AsyncBuffer, ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { dataError, throwIfAborted } from '../core/errors.js';
 import { decodeStrings } from './page-strings.js';
+import { Unsupported, flatStringChunk, readFlatStrings, withFile } from './flat-strings.js';
+
+/** How many column chunks each reader decoded (tests check that the fallback is taken where it must be). */
+export const chunkReaders = { own: 0, hyparquet: 0 };
 
 export type ColumnKind = 'string' | 'string[]';
 export type ColumnValue<K extends ColumnKind> = K extends 'string' ? string : string[];
@@ -81,7 +85,15 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
       error,
     );
   }
-  checkSchema(parquetSchema(metadata), expected, `${label} (${filePath})`);
+  const schema = parquetSchema(metadata);
+  checkSchema(schema, expected, `${label} (${filePath})`);
+  // top-level leaves: the columns the own reader may take (flat string columns)
+  const leaves = new Map(schema.children.filter((child) => child.children.length === 0).map((child) => [child.element.name, child]));
+  const ownChunk = (chunks: ColumnChunk[], name: string): ColumnChunk | undefined => {
+    const leaf = leaves.get(name);
+    const chunk = chunks.find((candidate) => candidate.meta_data?.path_in_schema.length === 1 && candidate.meta_data.path_in_schema[0] === name);
+    return leaf && chunk && flatStringChunk(chunk, leaf.element, 1) ? chunk : undefined;
+  };
   for (const group of metadata.row_groups) {
     for (const column of group.columns) {
       const codec = column.meta_data?.codec;
@@ -103,36 +115,58 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     rowGroups: metadata.row_groups.length,
     async *read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow = 0): AsyncGenerator<RowGroupBatch<S>> {
       const names = Object.keys(columns);
-      for (const [rowStart, rowEnd] of rowGroupBounds) {
+      for (let groupIndex = 0; groupIndex < rowGroupBounds.length; groupIndex++) {
+        const [rowStart, rowEnd] = rowGroupBounds[groupIndex]!;
         if (rowEnd <= fromRow) continue;
         throwIfAborted(signal);
         const collected = new Map<string, unknown[]>();
-        await parquetRead({
-          file,
-          metadata,
-          columns: names,
-          rowStart,
-          rowEnd,
-          compressors,
-          parsers: rawStrings,
-          onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
-            // chunks may extend beyond the requested range; keep only this row group's rows
-            const from = Math.max(rowStart - chunkStart, 0);
-            const to = Math.min(rowEnd, chunkEnd) - chunkStart;
-            let values = collected.get(columnName);
-            if (!values) collected.set(columnName, (values = []));
-            for (let i = from; i < to; i++) values.push(columnData[i]);
-          },
-        }).catch((error: unknown) => {
-          throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-        });
+        const group = metadata.row_groups[groupIndex]!;
+        const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
+        const fallback = names.filter((name) => !own.includes(name));
+        if (own.length > 0) {
+          withFile(filePath, (fd) => {
+            for (const name of own) {
+              try {
+                collected.set(name, readFlatStrings(fd, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
+                chunkReaders.own++;
+              } catch (error) {
+                if (!(error instanceof Unsupported)) {
+                  throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+                }
+                fallback.push(name);
+              }
+            }
+          });
+        }
+        if (fallback.length > 0) {
+          chunkReaders.hyparquet += fallback.length;
+          await parquetRead({
+            file,
+            metadata,
+            columns: fallback,
+            rowStart,
+            rowEnd,
+            compressors,
+            parsers: rawStrings,
+            onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
+              // chunks may extend beyond the requested range; keep only this row group's rows
+              const from = Math.max(rowStart - chunkStart, 0);
+              const to = Math.min(rowEnd, chunkEnd) - chunkStart;
+              let values = collected.get(columnName);
+              if (!values) collected.set(columnName, (values = []));
+              for (let i = from; i < to; i++) values.push(columnData[i]);
+            },
+          }).catch((error: unknown) => {
+            throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+          });
+          for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
+        }
         const batch = {} as Record<string, unknown[]>;
         for (const name of names) {
           const values = collected.get(name) ?? [];
           if (values.length !== rowEnd - rowStart) {
             throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
           }
-          decodeColumn(values, columns[name]!);
           checkValues(values, columns[name]!, name, rowStart, label);
           batch[name] = values;
         }

@@ -1,0 +1,269 @@
+/**
+ * An own reader for flat string columns (BYTE_ARRAY, REQUIRED or OPTIONAL, SNAPPY or UNCOMPRESSED; PLAIN or
+ * dictionary-encoded values; v1 and v2 data pages): the documents' and examples' columns of every BRIGHT file.
+ * Everything else (lists, other codecs or encodings, a page kind this reader does not know) is left to hyparquet:
+ * `flatStringChunk` says whether a column chunk qualifies, and `readFlatStrings` throws `Unsupported` on a page
+ * it cannot decode, after which parquet.ts decodes that column chunk with hyparquet instead.
+ *
+ * Why: hyparquet decodes a page into fresh memory at every step (the column chunk's bytes, a fresh snappy output
+ * per page copied out of WebAssembly memory, a Uint8Array per value, arrays of levels), and on the 2-core VM the
+ * first touch of fresh memory and the garbage collector cost as much as the decoding. Here one column chunk is read
+ * straight into the snappy decoder's WebAssembly memory, each page is decompressed into the same region of that
+ * memory, and its values become strings (page-strings.ts) before the next page overwrites it: no buffer is
+ * allocated per page. The snappy decoder is hysnappy's own WebAssembly instance (the one hyparquet-compressors
+ * uses): its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
+ * writing into a given buffer (hyparquet's) decodes these pages at about 210 MB/s, hysnappy's WebAssembly at
+ * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels and indices are
+ * hyparquet's own functions.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { ColumnChunk, SchemaElement } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import { snappyUncompressor } from 'hysnappy';
+import { decodeStrings } from './page-strings.js';
+
+/** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
+export class Unsupported extends Error {}
+
+/** The pieces of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+type InstanceConstructor = new (module: unknown, imports?: unknown) => { exports: Record<string, unknown> };
+const webAssembly = (globalThis as unknown as { WebAssembly: { Instance: InstanceConstructor } }).WebAssembly;
+
+interface SnappyWasm {
+  memory: WasmMemory;
+  uncompress(input: number, inputLength: number, output: number): number;
+}
+
+let wasm: SnappyWasm | undefined;
+
+/**
+ * hysnappy's WebAssembly instance: hysnappy does not export it, so the constructor is observed while
+ * `snappyUncompressor()` instantiates it (synchronously); nothing else runs in between.
+ */
+function snappyWasm(): SnappyWasm {
+  if (wasm) return wasm;
+  const Original = webAssembly.Instance;
+  let captured: { exports: Record<string, unknown> } | undefined;
+  const Observing = function (module: unknown, imports?: unknown) {
+    captured = new Original(module, imports);
+    return captured;
+  };
+  webAssembly.Instance = Observing as unknown as InstanceConstructor;
+  try {
+    snappyUncompressor();
+  } finally {
+    webAssembly.Instance = Original;
+  }
+  const exports = captured?.exports as Partial<SnappyWasm> | undefined;
+  if (!exports?.memory || typeof exports.uncompress !== 'function') throw new Error('hysnappy: WebAssembly instance not found');
+  wasm = exports as SnappyWasm;
+  return wasm;
+}
+
+/** Where the column chunk starts in WebAssembly memory (hysnappy's wrapper keeps its first 68,000 bytes for clang's stack and data). */
+const CHUNK_START = 1 << 17;
+
+function ensureMemory(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/** Whether hyparquet would decode this chunk as a flat string column this reader can take over. */
+export function flatStringChunk(column: ColumnChunk, element: SchemaElement, depth: number): boolean {
+  const meta = column.meta_data;
+  if (!meta || column.file_path) return false;
+  if (depth !== 1 || element.type !== 'BYTE_ARRAY' || element.repetition_type === 'REPEATED') return false;
+  if (meta.codec !== 'SNAPPY' && meta.codec !== 'UNCOMPRESSED') return false;
+  return meta.encodings.every((encoding) => encoding === 'PLAIN' || encoding === 'RLE' || encoding === 'BIT_PACKED' || encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY');
+}
+
+function fail(message: string): never {
+  throw new Error(`parquet ${message}`);
+}
+
+/** The length a snappy stream declares (its leading varint). */
+function snappyLength(bytes: Uint8Array, at: number, end: number): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (at >= end) fail('snappy stream truncated');
+    const byte = bytes[at++]!;
+    result += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return result;
+  }
+  return fail('snappy length header invalid');
+}
+
+/**
+ * Decodes the chunk's `rows` values (null where a value is null) from the file: reads the chunk into WebAssembly
+ * memory, then page by page.
+ */
+export function readFlatStrings(fd: number, column: ColumnChunk, element: SchemaElement, rows: number): Array<string | null> {
+  const meta = column.meta_data!;
+  const optional = element.repetition_type === 'OPTIONAL';
+  const snappy = meta.codec === 'SNAPPY';
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  const length = Number(meta.total_compressed_size);
+  const { memory, uncompress } = snappyWasm();
+  const outputStart = CHUNK_START + length + 64;
+  ensureMemory(memory, outputStart);
+  let heap = new Uint8Array(memory.buffer);
+  for (let filled = 0; filled < length; ) {
+    const read = readSync(fd, heap, CHUNK_START + filled, length - filled, start + filled);
+    if (read === 0) fail(`column chunk ends early at byte ${start + filled}`);
+    filled += read;
+  }
+
+  const out = new Array<string | null>(rows);
+  let row = 0;
+  let dictionary: string[] | undefined;
+  const chunkEnd = CHUNK_START + length;
+  const reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: 0 };
+
+  /** Decompresses [at, at + size) of the chunk into the output region; returns where the bytes now are. */
+  const pageBytes = (at: number, size: number, uncompressedSize: number, compressed: boolean): number => {
+    if (at + size > chunkEnd) fail('page extends beyond its column chunk');
+    // a page without values may still hold an (empty) snappy stream, as hyparquet allows
+    if (uncompressedSize === 0) return at;
+    if (!compressed) {
+      if (size !== uncompressedSize) fail(`page length ${size} does not match header ${uncompressedSize}`);
+      return at;
+    }
+    const declared = snappyLength(heap, at, at + size);
+    if (declared !== uncompressedSize) fail(`decompressed page length ${declared} does not match header ${uncompressedSize}`);
+    if (memory.buffer.byteLength < outputStart + uncompressedSize) {
+      ensureMemory(memory, outputStart + uncompressedSize);
+      heap = new Uint8Array(memory.buffer);
+      reader.view = new DataView(memory.buffer, CHUNK_START, length);
+    }
+    const result = uncompress(at, size, outputStart);
+    if (result !== 0) fail(`snappy decompression failed (${result})`);
+    return outputStart;
+  };
+
+  /** PLAIN byte arrays at [at, end) → `count` views into WebAssembly memory. */
+  const plainViews = (at: number, end: number, count: number): Uint8Array[] => {
+    const views = new Array<Uint8Array>(count);
+    const view = new DataView(memory.buffer);
+    for (let i = 0; i < count; i++) {
+      if (at + 4 > end) fail('PLAIN byte array truncated');
+      const size = view.getUint32(at, true);
+      at += 4;
+      if (at + size > end) fail('PLAIN byte array truncated');
+      views[i] = heap.subarray(at, at + size);
+      at += size;
+    }
+    return views;
+  };
+
+  /** Values of one data page (its definition levels already read) into `out[row..]`. */
+  const pageValues = (encoding: string, at: number, end: number, values: number, defined: number[] | undefined, nonNull: number): void => {
+    let decoded: Array<string | Uint8Array>;
+    if (encoding === 'PLAIN') {
+      decoded = plainViews(at, end, nonNull);
+      decodeStrings(decoded);
+    } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
+      if (!dictionary) fail('dictionary-encoded page without a dictionary');
+      const indices = new Array<number>(nonNull);
+      if (nonNull > 0) {
+        if (at >= end) fail('dictionary indices truncated');
+        const width = heap[at]!;
+        if (width > 32) fail(`dictionary index width ${width}`);
+        if (width === 0) indices.fill(0);
+        else readRleBitPackedHybrid({ view: new DataView(memory.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
+      }
+      decoded = new Array<string>(nonNull);
+      for (let i = 0; i < nonNull; i++) {
+        const entry = dictionary[indices[i]!];
+        if (entry === undefined) fail(`dictionary index ${indices[i]} out of range (${dictionary.length} entries)`);
+        decoded[i] = entry;
+      }
+    } else {
+      throw new Unsupported(`encoding ${encoding}`);
+    }
+    if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
+    if (!defined) {
+      for (let i = 0; i < values; i++) out[row++] = decoded[i] as string;
+      return;
+    }
+    let next = 0;
+    for (let i = 0; i < values; i++) out[row++] = defined[i] === 1 ? (decoded[next++] as string) : null;
+  };
+
+  /** Definition levels (bit width 1) of `values` values; undefined when none is null. */
+  const levels = (levelReader: { view: DataView; offset: number }, values: number, byteLength?: number): { defined: number[] | undefined; nonNull: number } => {
+    const defined = new Array<number>(values);
+    readRleBitPackedHybrid(levelReader, 1, defined, byteLength);
+    let nonNull = 0;
+    for (let i = 0; i < values; i++) {
+      if (defined[i] === 1) nonNull++;
+      else if (defined[i] !== 0) fail(`definition level ${defined[i]}`);
+    }
+    return { defined: nonNull === values ? undefined : defined, nonNull };
+  };
+
+  while (row < rows) {
+    if (reader.offset >= length) fail(`column chunk ends after ${row} of ${rows} values`);
+    const header = parquetHeader(reader);
+    const at = CHUNK_START + reader.offset;
+    const size = header.compressed_page_size;
+    reader.offset += size;
+    if (size < 0 || reader.offset > length) fail('page extends beyond its column chunk');
+    if (header.type === 'DICTIONARY_PAGE') {
+      const count = header.dictionary_page_header?.num_values ?? fail('dictionary page header missing');
+      const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
+      const entries = plainViews(bytes, bytes + header.uncompressed_page_size, count);
+      decodeStrings(entries);
+      dictionary = entries as unknown as string[];
+    } else if (header.type === 'DATA_PAGE') {
+      const page = header.data_page_header ?? fail('data page header missing');
+      const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
+      const end = bytes + header.uncompressed_page_size;
+      let valuesAt = bytes;
+      let defined: number[] | undefined;
+      let nonNull = page.num_values;
+      if (optional) {
+        const levelReader = { view: new DataView(memory.buffer, bytes, end - bytes), offset: 0 };
+        ({ defined, nonNull } = levels(levelReader, page.num_values));
+        valuesAt = bytes + levelReader.offset;
+        if (valuesAt > end) fail('definition levels extend beyond the page');
+      }
+      pageValues(page.encoding, valuesAt, end, page.num_values, defined, nonNull);
+    } else if (header.type === 'DATA_PAGE_V2') {
+      const page = header.data_page_header_v2 ?? fail('data page v2 header missing');
+      const repetition = page.repetition_levels_byte_length;
+      const definition = page.definition_levels_byte_length;
+      if (repetition !== 0) throw new Unsupported('repetition levels in a flat column');
+      if (definition < 0 || definition > size) fail('definition levels extend beyond the page');
+      let defined: number[] | undefined;
+      let nonNull = page.num_values;
+      if (optional) {
+        ({ defined, nonNull } = levels({ view: new DataView(memory.buffer, at, definition), offset: 0 }, page.num_values, definition));
+      } else if (definition !== 0) {
+        fail('definition levels in a required column');
+      }
+      if (nonNull !== page.num_values - page.num_nulls) fail(`page declares ${page.num_nulls} nulls, levels say ${page.num_values - nonNull}`);
+      const valuesSize = header.uncompressed_page_size - definition;
+      const bytes = pageBytes(at + definition, size - definition, valuesSize, snappy && page.is_compressed !== false);
+      pageValues(page.encoding, bytes, bytes + valuesSize, page.num_values, defined, nonNull);
+    } else {
+      // INDEX_PAGE or an unknown kind: hyparquet decides
+      throw new Unsupported(`page type ${header.type}`);
+    }
+  }
+  return out;
+}
+
+/** Opens the file for one row group's reads; `use` gets the descriptor. */
+export function withFile<T>(filePath: string, use: (fd: number) => T): T {
+  const fd = openSync(filePath, 'r');
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
