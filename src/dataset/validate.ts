@@ -4,6 +4,7 @@
  */
 import { dataError } from '../core/errors.js';
 import type { Query } from '../core/types.js';
+import { idRows } from '../core/id-rows.js';
 
 /** `["N/A"]` is BRIGHT's "none" placeholder in excluded_ids and (for tasks without long documents) gold_ids_long. */
 export const PLACEHOLDER = 'N/A';
@@ -51,12 +52,10 @@ export function toQueries(rows: ExampleRow[], label: string): Query[] {
  */
 export function checkAgainstCorpus(queries: Query[], corpusIds: readonly string[], label: string, long: boolean): string[] {
   const warnings: string[] = [];
-  const ids = new Set<string>();
+  const { firstRow: ids, groups } = idRows(corpusIds);
+  // duplicated ids in the order of their second occurrence (each group's first row enters `groups` then)
   const duplicates = new Set<string>();
-  for (const id of corpusIds) {
-    if (ids.has(id)) duplicates.add(id);
-    else ids.add(id);
-  }
+  if (groups) for (const [row, first] of groups) if (row === first) duplicates.add(corpusIds[row]!);
   if (duplicates.size > 0) {
     const sample = [...duplicates].slice(0, 3).map((id) => `"${id}"`).join(', ');
     warnings.push(`${label}: ${duplicates.size} document id(s) occur more than once (${sample}${duplicates.size > 3 ? ', ...' : ''}); BRIGHT keeps one score per id`);

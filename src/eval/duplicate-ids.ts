@@ -3,27 +3,11 @@
  * document id that occurs on several corpus rows becomes ONE entry: at the position of its first row (which decides
  * ties in the stable sort) with the score of its last row. These helpers reproduce that collapse.
  */
-
-const groupsByCorpus = new WeakMap<readonly string[], Map<number, number> | null>();
+import { idRows } from '../core/id-rows.js';
 
 /** For every row of an id that occurs more than once: row -> first row of that id. Null when ids are unique. */
-export function duplicateIdRows(corpusIds: readonly string[]): Map<number, number> | null {
-  const cached = groupsByCorpus.get(corpusIds);
-  if (cached !== undefined) return cached;
-  const firstRow = new Map<string, number>();
-  let groups: Map<number, number> | null = null;
-  corpusIds.forEach((id, row) => {
-    const first = firstRow.get(id);
-    if (first === undefined) {
-      firstRow.set(id, row);
-      return;
-    }
-    groups ??= new Map();
-    groups.set(first, first);
-    groups.set(row, first);
-  });
-  groupsByCorpus.set(corpusIds, groups);
-  return groups;
+export function duplicateIdRows(corpusIds: readonly string[]): ReadonlyMap<number, number> | null {
+  return idRows(corpusIds).groups;
 }
 
 /**
@@ -34,7 +18,7 @@ export function collapseDuplicateIds(
   rows: (i: number) => number,
   scores: Float32Array,
   count: number,
-  groups: Map<number, number>,
+  groups: ReadonlyMap<number, number>,
 ): { docIndices: Uint32Array; scores: Float32Array } {
   const outRows: number[] = [];
   const outScores: number[] = [];
