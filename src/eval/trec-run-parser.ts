@@ -151,8 +151,14 @@ export class TrecRunParser {
   }
 }
 
-/** A score as parseScore reads it, NaN when it is no number; plain decimals of up to 15 digits are read from the bytes. */
-function readScoreExact(bytes: Buffer, start: number, end: number): number {
+/** Digit count of the decimal that plainDecimal read last (a second result without an object per score). */
+let plainDigits = 0;
+
+/**
+ * A plain decimal ([-]digits[.digits], at most maxDigits digits) read from the bytes as mantissa / 10^decimals, one
+ * rounding; NaN for every other spelling.
+ */
+function plainDecimal(bytes: Buffer, start: number, end: number, maxDigits: number): number {
   let i = start;
   const negative = bytes[i] === 0x2d;
   if (negative) i++;
@@ -168,11 +174,16 @@ function readScoreExact(bytes: Buffer, start: number, end: number): number {
     } else if (c === 0x2e && decimals < 0) decimals = 0;
     else break;
   }
-  if (i === end && digits > 0 && digits <= 15 && decimals <= 22) {
-    const magnitude = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
-    return negative ? -magnitude : magnitude;
-  }
-  return parseScore(bytes.toString('utf8', start, end)) ?? NaN;
+  if (i !== end || digits === 0 || digits > maxDigits || decimals > 22) return NaN;
+  plainDigits = digits;
+  const magnitude = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
+  return negative ? -magnitude : magnitude;
+}
+
+/** A score as parseScore reads it, NaN when it is no number; plain decimals of up to 15 digits are read from the bytes. */
+function readScoreExact(bytes: Buffer, start: number, end: number): number {
+  const value = plainDecimal(bytes, start, end, 15);
+  return Number.isNaN(value) ? (parseScore(bytes.toString('utf8', start, end)) ?? NaN) : value;
 }
 
 /**
@@ -183,25 +194,8 @@ function readScoreExact(bytes: Buffer, start: number, end: number): number {
  * midpoint between two floats (a chance of 2^-22). Those, and every other spelling, go through parseScore.
  */
 function readScore32(bytes: Buffer, start: number, end: number): number {
-  let i = start;
-  const negative = bytes[i] === 0x2d;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (; i < end; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x30 && c <= 0x39) {
-      mantissa = mantissa * 10 + (c - 0x30);
-      digits++;
-      if (decimals >= 0) decimals++;
-    } else if (c === 0x2e && decimals < 0) decimals = 0;
-    else break;
-  }
-  if (i === end && digits > 0 && digits <= 19 && decimals <= 22) {
-    const magnitude = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
-    if (digits <= 15 || farFromFloat32Midpoint(magnitude)) return Math.fround(negative ? -magnitude : magnitude);
-  }
+  const plain = plainDecimal(bytes, start, end, 19);
+  if (!Number.isNaN(plain) && (plainDigits <= 15 || farFromFloat32Midpoint(Math.abs(plain)))) return Math.fround(plain);
   const value = parseScore(bytes.toString('utf8', start, end));
   return value === undefined ? NaN : Math.fround(value);
 }
