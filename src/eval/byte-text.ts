@@ -18,27 +18,19 @@ export class ByteText {
 
   /** Appends `text` as UTF-8. */
   text(text: string): void {
-    const n = text.length;
-    if (this.length + n > this.buffer.length) this.reserve(n);
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < n; i++) {
-      const unit = text.charCodeAt(i);
-      if (unit >= 0x80) {
-        this.length = at;
-        this.utf8(text.slice(i));
-        return;
-      }
-      buffer[at++] = unit;
-    }
-    this.length = at;
+    this.copy(text, false);
   }
 
   /**
    * Appends `text` and tells whether it is one word, as a TREC column must be: not empty, no unit that `\s`
-   * matches. (The text is copied either way; a caller given false discards the output.)
+   * matches. (A caller given false discards the output.)
    */
   word(text: string): boolean {
+    return this.copy(text, true) && text.length > 0;
+  }
+
+  /** Copies `text`; as a word, stops at the first whitespace unit and returns false. */
+  private copy(text: string, asWord: boolean): boolean {
     const n = text.length;
     if (this.length + n > this.buffer.length) this.reserve(n);
     const buffer = this.buffer;
@@ -48,13 +40,13 @@ export class ByteText {
       if (unit >= 0x80) {
         this.length = at;
         this.utf8(text.slice(i));
-        return !/\s/.test(text);
+        return !asWord || !/\s/.test(text);
       }
-      if (unit === 0x20 || (unit >= 0x09 && unit <= 0x0d)) return false;
+      if (asWord && (unit === 0x20 || (unit >= 0x09 && unit <= 0x0d))) return false;
       buffer[at++] = unit;
     }
     this.length = at;
-    return n > 0;
+    return true;
   }
 
   /** Appends one byte (an ASCII character code). */
