@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/seeded-random.js';
+import { TopRows } from '../../src/retrieval/dense/top-rows.js';
+
+/** The run order by a full stable sort: score descending, then row ascending. */
+function reference(scores: Float32Array, capacity: number): { rows: number[]; scores: number[] } {
+  const order = Array.from(scores.keys()).sort((a, b) => (scores[a]! > scores[b]! ? -1 : scores[a]! < scores[b]! ? 1 : a - b));
+  const rows = order.slice(0, capacity);
+  return { rows, scores: rows.map((row) => scores[row]!) };
+}
+
+/** Offers `scores` in blocks of the given sizes (cycled), each block at an offset inside a larger buffer. */
+function select(scores: Float32Array, capacity: number, blockSizes: number[]): { rows: number[]; scores: number[] } {
+  const top = new TopRows(capacity, scores.length);
+  let start = 0;
+  for (let b = 0; start < scores.length; b++) {
+    const rows = Math.min(blockSizes[b % blockSizes.length]!, scores.length - start);
+    // the block sits between other values, as a query's row sits in the [queries x rows] score matrix
+    const padded = new Float32Array(rows + 7).fill(Infinity);
+    padded.set(scores.subarray(start, start + rows), 3);
+    top.offer(padded, 3, 3 + rows, start);
+    start += rows;
+  }
+  const drained = top.drain();
+  return { rows: Array.from(drained.rows), scores: Array.from(drained.scores) };
+}
+
+function expectSame(scores: Float32Array, capacity: number, blockSizes: number[]): void {
+  const got = select(scores, capacity, blockSizes);
+  const want = reference(scores, capacity);
+  expect(got.rows).toEqual(want.rows);
+  // Object.is: -0 and 0 keep their signs as the Gemm wrote them
+  expect(got.scores.map((score) => (Object.is(score, -0) ? '-0' : score))).toEqual(want.scores.map((score) => (Object.is(score, -0) ? '-0' : score)));
+}
+
+describe('TopRows (floor + buffer cut by a score histogram) equals a full stable sort', () => {
+  const next = seededRandom(2024);
+  const real = (length: number) => Float32Array.from({ length }, () => next() * 2 - 1);
+
+  it('keeps the best rows of real-valued scores at every depth, across blocks of many sizes', () => {
+    const scores = real(20_000);
+    for (const capacity of [1, 2, 3, 10, 999, 1000, 1001, 4096, 9999, 19_999, 20_000])
+      for (const blocks of [[20_000], [5461], [1000, 1, 37], [1], [3000, 17]]) {
+        if (blocks[0] === 1 && capacity > 1000) continue; // row-at-a-time offers: only the small depths (slow)
+        expectSame(scores, capacity, blocks);
+      }
+  });
+
+  it('breaks ties by row at the cut: few distinct scores, thousands of equal ones', () => {
+    for (const levels of [1, 2, 3, 50]) {
+      const scores = Float32Array.from({ length: 12_000 }, () => Math.floor(next() * levels) - 1);
+      for (const capacity of [1, 7, 1000, 5999, 6000, 11_999]) expectSame(scores, capacity, [5461, 333]);
+    }
+  });
+
+  it('keeps rising scores (every row enters) and falling ones (none after the first cut)', () => {
+    const rising = Float32Array.from({ length: 9000 }, (_, i) => i / 7);
+    const falling = Float32Array.from({ length: 9000 }, (_, i) => -i / 7);
+    for (const capacity of [1, 1000, 4500]) {
+      expectSame(rising, capacity, [1234]);
+      expectSame(falling, capacity, [1234]);
+    }
+  });
+
+  it('handles infinite scores, signed zeros and one outlier that stretches the histogram', () => {
+    const scores = real(8000).map((value, i) => (i % 97 === 0 ? 0 : i % 89 === 0 ? -0 : value));
+    scores[5] = Infinity;
+    scores[6000] = Infinity;
+    scores[7] = -Infinity;
+    scores[3000] = -Infinity;
+    for (const capacity of [1, 2, 3, 500, 7997, 7998, 7999, 8000]) expectSame(scores, capacity, [2500, 1]);
+    const outlier = real(8000);
+    outlier[4000] = 3e38;
+    outlier[4001] = -3e38;
+    for (const capacity of [1, 300, 3000]) expectSame(outlier, capacity, [1000]);
+  });
+
+  it('returns the whole corpus in run order when the depth exceeds it, and nothing for depth 0', () => {
+    const scores = real(3000);
+    const top = new TopRows(3000, 3000);
+    top.offer(scores, 0, 3000, 0);
+    const drained = top.drain();
+    expect(Array.from(drained.rows)).toEqual(reference(scores, 3000).rows);
+    expect(select(scores, 0, [700])).toEqual({ rows: [], scores: [] });
+  });
+});
