@@ -43,11 +43,11 @@ describe('command modules are loaded on demand', () => {
 });
 
 /** The modules one `reasonir <args>` process loads: its exit code, the packages it loaded and our own modules under dist/. */
-async function census(args: string[]): Promise<{ code: number | null; stderr: string; packages: Set<string>; own: string[] }> {
+async function census(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; packages: Set<string>; own: string[] }> {
   const file = path.join(work, `census-${++censusCount}.txt`);
   const child = spawnSync(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'module-census.mjs'), path.join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, REASONIR_MODULE_CENSUS: file, NO_COLOR: '1' },
+    env: { ...process.env, ...env, REASONIR_MODULE_CENSUS: file, NO_COLOR: '1' },
     encoding: 'utf8',
   });
   const lines = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
@@ -94,6 +94,18 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
     for (const name of ['onnxruntime-node', '@huggingface/tokenizers', 'apache-arrow']) expect(packages).not.toContain(name);
     expect(packages).toContain('hyparquet');
     expect(own.filter((name) => /^(encode|llm|rerank|reason|fusion|export)\//.test(name))).toEqual([]);
+  });
+
+  it('eval --retriever bm25 with the index cached: none of the code that builds an index', async () => {
+    const env = { REASONIR_CACHE: path.join(work, 'bm25-cache') };
+    const run = (out: string) => census(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', path.join(work, out), '-q'], env);
+    const building = /^retrieval\/bm25\/(parallel-analysis|analysis-worker|chunk-analysis|gensim-dictionary|narrow-counts)\.js$/;
+    const cold = await run('bm25-cold');
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(cold.own.filter((name) => building.test(name)).length).toBeGreaterThanOrEqual(3);
+    const warm = await run('bm25-warm');
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(warm.own.filter((name) => building.test(name))).toEqual([]);
   });
 
   it('eval --retriever embeddings with .npy files: onnxruntime for the search, but no tokenizer, Arrow or encoder', async () => {

@@ -5,8 +5,7 @@ import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
-import { analyzeCorpus } from './parallel-analysis.js';
-import { AnalyzedIndexBuilder, type AnalyzedIndex } from './gensim-dictionary.js';
+import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { CorruptIndexError, indexCachePath, readIndexCache, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
 import { BestRows } from './best-rows.js';
@@ -109,6 +108,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   /** Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives. */
   private async build(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
     const { signal } = context;
+    // the analysis workers and the index builder load only here: a run served from the cache never needs them
+    const [{ analyzeCorpus }, { AnalyzedIndexBuilder }] = await Promise.all([import('./parallel-analysis.js'), import('./gensim-dictionary.js')]);
     const progress = context.progress(`analyse ${context.task} documents (BM25)`, corpus.ids.length, 'items');
     try {
       const builder = new AnalyzedIndexBuilder();
