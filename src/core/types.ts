@@ -102,11 +102,22 @@ export interface SliceReport {
  * Retrieval in two stages. `index` turns a corpus into a content-addressed, cached artefact (BM25 postings, dense
  * embeddings), loading it when cached and building what is missing; `search` ranks queries against it.
  */
+/** A corpus file before its rows are read: its content hash (the key of cached indexes) and row count. */
+export interface CorpusFileInfo {
+  sha256: string;
+  rows: number;
+}
+
 export interface Retriever<Index = unknown> {
   readonly name: string;
   /** Parameters recorded in the manifest (k1, b, model, instructions...). */
   readonly parameters: Record<string, unknown>;
   index(corpus: CorpusSource, context: TaskContext): Promise<Index>;
+  /**
+   * Told as soon as the task's corpus file is known (content hash and row count), before its ids are decoded: a
+   * retriever may start reading what it has cached for that corpus meanwhile. `index` still checks all it uses.
+   */
+  prefetch?(corpus: CorpusFileInfo): void;
   /**
    * Builds and caches only this slice of the index (`reasonir encode --shard`); absent when the index cannot be
    * built in parts.

@@ -8,7 +8,7 @@ import { dataError, usageError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
-import type { CorpusSource, Query } from '../core/types.js';
+import type { CorpusFileInfo, CorpusSource, Query } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
@@ -31,6 +31,8 @@ export interface LoadTaskOptions {
   /** Query texts from a `reasonir reason` file (ids checked against the task) instead of a dataset variant. */
   queriesFile?: string;
   signal?: AbortSignal;
+  /** Called once the corpus file is found and its row count read, before its ids are decoded (see Retriever.prefetch). */
+  onCorpusFile?: (corpus: CorpusFileInfo) => void;
 }
 
 export interface LoadedFile {
@@ -201,6 +203,7 @@ export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
 
   const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
   checkRowCount(corpusParquet, corpusFile, revision, warnings, repo);
+  options.onCorpusFile?.({ sha256: corpusFile.sha256, rows: corpusParquet.rows });
   const corpus = parquetCorpus(corpusParquet, await readCorpusIds(corpusParquet, `${task.name} ${corpusConfig}`, signal));
   warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 

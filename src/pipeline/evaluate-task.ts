@@ -33,7 +33,7 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEvaluation> {
   const { retriever, depth, measures, signal } = options;
   let started = performance.now();
-  const loaded = await loadTask(options);
+  const loaded = await loadTask({ ...options, onCorpusFile: (corpus) => retriever.prefetch?.(corpus) });
   const context = taskContext(loaded, { long: options.long ?? false, signal, progress: options.progress });
   const load_s = seconds(started);
 

@@ -315,6 +315,73 @@ describe('BM25 analyzed-index cache', () => {
     expect(rebuilt).toEqual(fresh);
   });
 
+  it('prefetch: the index stage uses the bytes read while the task loaded, checked like any read, and only for that corpus', async () => {
+    const file = cacheFile();
+    const aside = `${file}.aside`;
+    const untouchable: CorpusSource = {
+      ids: corpus.ids,
+      texts: () => {
+        throw new Error('a BM25 index-cache hit read the document texts');
+      },
+    };
+    const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+    const expected = await collect(retrieve(new Bm25Retriever({ cacheDir: null, threads: 1 }), goldenInput({ queries: firstQueries })));
+    const served = async (retriever: Bm25Retriever) => collect(retriever.search(await retriever.index(untouchable, context), firstQueries, 1000, context));
+
+    // the file opened by prefetch and then moved away: only the prefetched read can serve the index
+    let retriever = new Bm25Retriever({ cacheDir, threads: 1 });
+    retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
+    await fs.rename(file, aside);
+    try {
+      expect(await served(retriever)).toEqual(expected);
+    } finally {
+      await fs.rename(aside, file);
+    }
+
+    // a prefetch for another corpus (hash or row count) is not used: the index stage reads its own file
+    for (const other of [{ sha256: 'another-corpus', rows: corpus.ids.length }, { sha256: 'golden-bm25-corpus', rows: corpus.ids.length + 1 }]) {
+      retriever = new Bm25Retriever({ cacheDir, threads: 1 });
+      retriever.prefetch(other);
+      expect(await served(retriever)).toEqual(expected);
+    }
+
+    // prefetched bytes of a damaged file are rejected by the checksum and rebuilt from the texts, as without prefetch
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length >> 1]! ^= 0x40;
+    await fs.writeFile(file, bytes);
+    const warnings: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      retriever = new Bm25Retriever({ cacheDir, threads: 1 });
+      retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
+      expect(await collect(retrieve(retriever, goldenInput({ queries: firstQueries })))).toEqual(expected);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings.join('')).toMatch(/BM25 index cache .* is unusable \(checksum mismatch/);
+    expect(await served(new Bm25Retriever({ cacheDir, threads: 1 }))).toEqual(expected);
+  });
+
+  it('prefetch: a read that fails is reported by the index stage, as without prefetch, and never as an unhandled rejection', async () => {
+    const dir = await fs.mkdtemp(path.join(cacheDir, 'unreadable-'));
+    const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+    // the index file's path is a folder: opening it works, reading it fails (EISDIR)
+    const probe = new Bm25Retriever({ cacheDir: dir, threads: 1 });
+    await expect(probe.index(memoryCorpus({ ids: ['a'], texts: ['x'] }), context)).resolves.toBeDefined();
+    const [name] = await fs.readdir(path.join(dir, 'bm25'));
+    await fs.rm(path.join(dir, 'bm25', name!));
+    await fs.mkdir(path.join(dir, 'bm25', name!));
+    const plain = await new Bm25Retriever({ cacheDir: dir, threads: 1 }).index(memoryCorpus({ ids: ['a'], texts: ['x'] }), context).catch((error: Error) => error.message);
+    expect(plain).toMatch(/EISDIR/);
+    const retriever = new Bm25Retriever({ cacheDir: dir, threads: 1 });
+    retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await retriever.index(memoryCorpus({ ids: ['a'], texts: ['x'] }), context).catch((error: Error) => error.message)).toBe(plain);
+  });
+
   it('round-trips an index through the file format (term frequencies of every width, 16- and 32-bit rows, astral and unpaired-surrogate terms)', () => {
     for (const [bigTf, emptyDocs] of [[3, 0], [300, 65_532], [70000, 65_533]] as const) {
       const index = indexOfTokens([['b', '𐐨x', 'a\ud800'], Array<string>(bigTf).fill('a'), ...Array.from({ length: emptyDocs }, () => []), [], ['é', 'b']]);

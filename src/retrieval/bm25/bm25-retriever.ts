@@ -1,12 +1,12 @@
 import os from 'node:os';
-import type { Candidates, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
+import type { Candidates, CorpusFileInfo, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
 import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
-import { CorruptIndexError, indexCachePath, readIndexCache, writeIndexCache, type IndexCacheKey } from './index-cache.js';
+import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
 import { BestRows } from './best-rows.js';
 
@@ -43,6 +43,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private readonly b: number;
   private readonly cacheDir: string | null;
   private readonly threads: number;
+  /** The cache file read started by `prefetch`, for the index stage of that corpus. */
+  private prefetched: { path: string; file: Promise<Buffer | null> } | null = null;
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 0.9;
@@ -57,6 +59,16 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       analyzer: ANALYZER_VERSION,
       model: 'gensim LuceneBM25Model, BM25-weighted queries, float32 SparseMatrixSimilarity',
     };
+  }
+
+  /** Starts reading the corpus's cached index, if any, while the task is still loading (checked in `index`). */
+  prefetch(corpus: CorpusFileInfo): void {
+    if (this.cacheDir === null) return;
+    const path = indexCachePath(this.cacheDir, this.cacheKey(corpus.sha256, corpus.rows));
+    const file = readIndexFile(path);
+    // a failed read is read again, and reported, by the index stage; a run that stops before it reports nothing
+    file.catch(() => undefined);
+    this.prefetched = { path, file };
   }
 
   async index(corpus: CorpusSource, context: TaskContext): Promise<Bm25Index> {
@@ -79,15 +91,15 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   }
 
   private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<ScoringIndex> {
-    const key: IndexCacheKey = {
-      corpusSha256: context.dataset.corpusSha256,
-      analyzerVersion: ANALYZER_VERSION,
-      numDocs: corpus.ids.length,
-    };
+    const key = this.cacheKey(context.dataset.corpusSha256, corpus.ids.length);
     const cachePath = this.cacheDir === null ? null : indexCachePath(this.cacheDir, key);
+    const prefetched = this.prefetched;
+    this.prefetched = null;
     if (cachePath !== null) {
       try {
-        const cached = await readIndexCache(cachePath, key);
+        // a prefetch that failed is read again here, so that its error is this stage's
+        const file = await (prefetched?.path === cachePath ? prefetched.file.catch(() => readIndexFile(cachePath)) : readIndexFile(cachePath));
+        const cached = decodeIndexFile(file, key);
         if (cached !== null) return cached;
       } catch (error) {
         if (!(error instanceof CorruptIndexError)) throw error;
@@ -103,6 +115,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       }
     }
     return index;
+  }
+
+  private cacheKey(corpusSha256: string, numDocs: number): IndexCacheKey {
+    return { corpusSha256, analyzerVersion: ANALYZER_VERSION, numDocs };
   }
 
   /** Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives. */

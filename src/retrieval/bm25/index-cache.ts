@@ -1,4 +1,5 @@
-import { closeSync, openSync, promises as fs, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, read, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeAtomicWith } from '../../core/atomic-file.js';
@@ -182,15 +183,50 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex
 
 /** The cached index, or null when there is none; throws CorruptIndexError for a file that cannot be trusted. */
 export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<ScoringIndex | null> {
+  return decodeIndexFile(await readIndexFile(filePath), key);
+}
+
+const readAt = promisify(read);
+
+/**
+ * The cache file's bytes as they are (decodeIndexFile checks them), or null when there is none. Read by one request
+ * to the thread pool for the whole file: a run starts it (Bm25Retriever.prefetch) while it still decodes the corpus
+ * ids, and the read, mostly the page faults of 20-odd MB of fresh memory here, then overlaps with that work instead
+ * of leaving the main thread idle. fs.readFile would read 512 kB per request, and each next request waits for the
+ * busy main thread to turn the event loop.
+ */
+export async function readIndexFile(filePath: string): Promise<Buffer | null> {
   // half-written indexes of killed runs (up to the full index size) go before this run adds its own
-  await removeStaleTemporaries(path.dirname(filePath));
-  let file: Buffer;
+  const cleaned = removeStaleTemporaries(path.dirname(filePath));
   try {
-    file = await fs.readFile(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    let fd: number;
+    try {
+      fd = openSync(filePath, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const file = Buffer.allocUnsafeSlow(size);
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await readAt(fd, file, filled, size - filled, filled);
+        if (bytesRead === 0) break; // shortened meanwhile: decoding rejects it
+        filled += bytesRead;
+      }
+      return file.subarray(0, filled);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    await cleaned;
   }
+}
+
+/** The index in a cache file's bytes (null: no file); throws CorruptIndexError for bytes that cannot be trusted. */
+export function decodeIndexFile(file: Buffer | null, key: IndexCacheKey): ScoringIndex | null {
+  if (file === null) return null;
   try {
     return decodeIndex(file, key);
   } catch (error) {
