@@ -49,16 +49,57 @@ export class ByteText {
     return true;
   }
 
+  /**
+   * Appends `text` here and to `twin` in one pass if it is printable ASCII other than `"` and `\`, which a TREC
+   * column and the inside of a JSON string both take as it is; otherwise appends nothing and returns false.
+   */
+  plainTwice(text: string, twin: ByteText): boolean {
+    const n = text.length;
+    if (this.length + n > this.buffer.length) this.reserve(n);
+    if (twin.length + n > twin.buffer.length) twin.reserve(n);
+    const buffer = this.buffer;
+    const twinBuffer = twin.buffer;
+    let at = this.length;
+    let twinAt = twin.length;
+    for (let i = 0; i < n; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit <= 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) return false;
+      buffer[at++] = unit;
+      twinBuffer[twinAt++] = unit;
+    }
+    this.length = at;
+    twin.length = twinAt;
+    return n > 0;
+  }
+
   /** Appends one byte (an ASCII character code). */
   byte(code: number): void {
     if (this.length === this.buffer.length) this.reserve(1);
     this.buffer[this.length++] = code;
   }
 
-  /** Appends a non-negative integer in decimal. */
+  /** Appends the first `length` bytes of `bytes` (text already encoded). */
+  bytes(bytes: Uint8Array, length: number): void {
+    if (this.length + length > this.buffer.length) this.reserve(length);
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < length; i++) buffer[at++] = bytes[i]!;
+    this.length = at;
+  }
+
+  /** Appends a non-negative integer below 2^31 in decimal (a rank): its digits, without a string. */
   integer(value: number): void {
-    if (value < 10) this.byte(0x30 + value);
-    else this.text(String(value));
+    let digits = 1;
+    for (let power = 10; power <= value; power *= 10) digits++;
+    if (this.length + digits > this.buffer.length) this.reserve(digits);
+    let at = this.length + digits;
+    this.length = at;
+    const buffer = this.buffer;
+    do {
+      const next = (value / 10) | 0;
+      buffer[--at] = 0x30 + value - next * 10;
+      value = next;
+    } while (value > 0);
   }
 
   /** Without a sink: the whole text. With one: what is left after the last flush, passed on; returns nothing. */

@@ -60,7 +60,12 @@ const shortEscapes: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: 
 
 /** json.dumps(s) with ensure_ascii: everything outside printable ASCII as \uXXXX (lowercase hex, UTF-16 units). */
 export function pythonJsonString(text: string): string {
-  let out = '"';
+  return `"${pythonJsonEscape(text)}"`;
+}
+
+/** pythonJsonString without the quotes. */
+export function pythonJsonEscape(text: string): string {
+  let out = '';
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
@@ -68,5 +73,5 @@ export function pythonJsonString(text: string): string {
     out += text.slice(start, i) + (shortEscapes[unit] ?? `\\u${unit.toString(16).padStart(4, '0')}`);
     start = i + 1;
   }
-  return `${out}${text.slice(start)}"`;
+  return out + text.slice(start);
 }

@@ -3,27 +3,37 @@ import type { Run } from '../core/types.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
 import { ScoreJsonWriter } from './score-json.js';
-import { appendTrecLine, checkRunTag } from './trec-run.js';
+import { ScoreText } from './score-text.js';
+import { appendTrecDocId, appendTrecLineEnd, appendTrecLineStart, checkRunTag } from './trec-run.js';
 import { checkTrecToken } from './text-file.js';
 
 /**
  * Writes dir/run.trec and dir/score.json (what `eval` keeps per task), each atomically, with the bytes of
  * writeTrecRun and writeScoreJson, formatted in one pass: turning a score into its shortest decimal text is the
- * costliest step of both files, and each score is converted once for the two.
+ * costliest step of both files, and each score is converted once for the two (ScoreText); so is each id.
  */
 export async function writeRunOutputs(dir: string, run: Run, tag: string): Promise<void> {
   checkRunTag(tag);
   await writeFilesAtomic([path.join(dir, 'run.trec'), path.join(dir, 'score.json')], ([trecSink, jsonSink]) => {
     const trec = new ByteText(trecSink);
-    const json = new ScoreJsonWriter(new ByteText(jsonSink));
+    const jsonText = new ByteText(jsonSink);
+    const json = new ScoreJsonWriter(jsonText);
+    const score = new ScoreText();
     for (const [queryId, docs] of run) {
       checkTrecToken(queryId, 'query id', 'run');
       json.query(queryId);
       for (let i = 0; i < docs.length; i++) {
-        const { docId, score } = docs[i]!;
-        const scoreText = String(score);
-        appendTrecLine(trec, queryId, docId, i + 1, scoreText, tag);
-        json.document(docId, score, scoreText);
+        const { docId } = docs[i]!;
+        score.set(docs[i]!.score);
+        appendTrecLineStart(trec, queryId);
+        json.documentStart();
+        // nearly every id is the same bytes in both files: copied into both in one pass
+        if (!trec.plainTwice(docId, jsonText)) {
+          appendTrecDocId(trec, queryId, docId);
+          json.documentId(docId);
+        }
+        appendTrecLineEnd(trec, i + 1, score, tag);
+        json.documentEnd(score);
       }
     }
     trec.end();

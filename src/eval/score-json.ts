@@ -2,7 +2,8 @@ import type { RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
-import { pythonJsonFloat, pythonJsonString } from './python-json.js';
+import { pythonJsonEscape } from './python-json.js';
+import { ScoreText } from './score-text.js';
 
 /**
  * Parses BRIGHT's / ReasonIR's `score.json`: `{qid: {docid: score}}`, documents in rank order. A hand-written
@@ -147,9 +148,13 @@ export function formatScoreJson(run: Run): string {
 }
 
 function appendScoreJson(writer: ScoreJsonWriter, run: Run): void {
+  const score = new ScoreText();
   for (const [queryId, docs] of run) {
     writer.query(queryId);
-    for (const doc of docs) writer.document(doc.docId, doc.score);
+    for (const doc of docs) {
+      score.set(doc.score);
+      writer.document(doc.docId, score);
+    }
   }
 }
 
@@ -166,18 +171,33 @@ export class ScoreJsonWriter {
 
   query(queryId: string): void {
     this.closeQuery();
-    this.out.text(this.queries++ === 0 ? '{\n  ' : ',\n  ');
-    appendJsonString(this.out, queryId);
-    this.out.text(': {');
+    this.out.text(this.queries++ === 0 ? '{\n  "' : ',\n  "');
+    appendJsonEscaped(this.out, queryId);
+    this.out.text('": {');
     this.docs = 0;
   }
 
-  /** `scoreText` may pass String(score) when the caller has it already. */
-  document(docId: string, score: number, scoreText?: string): void {
-    this.out.text(this.docs++ === 0 ? '\n    ' : ',\n    ');
-    appendJsonString(this.out, docId);
-    this.out.text(': ');
-    this.out.text(pythonJsonFloat(score, scoreText));
+  document(docId: string, score: ScoreText): void {
+    this.documentStart();
+    this.documentId(docId);
+    this.documentEnd(score);
+  }
+
+  /**
+   * document() in three steps, for a caller that writes the id itself (the escaped characters between the quotes):
+   * documentStart(), then the id or documentId(id), then documentEnd(score).
+   */
+  documentStart(): void {
+    this.out.text(this.docs++ === 0 ? '\n    "' : ',\n    "');
+  }
+
+  documentId(docId: string): void {
+    appendJsonEscaped(this.out, docId);
+  }
+
+  documentEnd(score: ScoreText): void {
+    this.out.text('": ');
+    this.out.bytes(score.json, score.jsonLength);
   }
 
   /** Ends the file: ByteText.end(). */
@@ -193,18 +213,16 @@ export class ScoreJsonWriter {
   }
 }
 
-/** pythonJsonString, without building a new string for the usual id of printable ASCII without quote or backslash. */
-function appendJsonString(out: ByteText, text: string): void {
+/** pythonJsonEscape, without building a new string for the usual id of printable ASCII without quote or backslash. */
+function appendJsonEscaped(out: ByteText, text: string): void {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) {
-      out.text(pythonJsonString(text));
+      out.text(pythonJsonEscape(text));
       return;
     }
   }
-  out.byte(0x22);
   out.text(text);
-  out.byte(0x22);
 }
 
 export async function writeScoreJson(filePath: string, run: Run): Promise<void> {

@@ -3,6 +3,7 @@ import { usageError } from '../core/errors.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
 import type { RunTable } from './run-table.js';
+import { ScoreText } from './score-text.js';
 import { checkTrecToken } from './text-file.js';
 import { TrecRunParser } from './trec-run-parser.js';
 
@@ -36,9 +37,13 @@ export function formatTrecRun(run: Run, tag: string): string {
 
 export function appendTrecRun(out: ByteText, run: Run, tag: string): void {
   checkRunTag(tag);
+  const score = new ScoreText();
   for (const [queryId, docs] of run) {
     checkTrecToken(queryId, 'query id', 'run');
-    for (let i = 0; i < docs.length; i++) appendTrecLine(out, queryId, docs[i]!.docId, i + 1, String(docs[i]!.score), tag);
+    for (let i = 0; i < docs.length; i++) {
+      score.set(docs[i]!.score);
+      appendTrecLine(out, queryId, docs[i]!.docId, i + 1, score, tag);
+    }
   }
 }
 
@@ -46,15 +51,29 @@ export function checkRunTag(tag: string): void {
   if (!/^\S+$/.test(tag)) throw usageError('bad_run_tag', `run tag "${tag}" must be one word without whitespace`);
 }
 
-/** One run line; `scoreText` is String(score). The query id and tag must have been checked. */
-export function appendTrecLine(out: ByteText, queryId: string, docId: string, rank: number, scoreText: string, tag: string): void {
+/** One run line. The query id and tag must have been checked. */
+export function appendTrecLine(out: ByteText, queryId: string, docId: string, rank: number, score: ScoreText, tag: string): void {
+  appendTrecLineStart(out, queryId);
+  appendTrecDocId(out, queryId, docId);
+  appendTrecLineEnd(out, rank, score, tag);
+}
+
+/** appendTrecLine in three steps, for a caller that writes the document id itself: the line up to the id. */
+export function appendTrecLineStart(out: ByteText, queryId: string): void {
   out.text(queryId);
   out.text(' Q0 ');
+}
+
+export function appendTrecDocId(out: ByteText, queryId: string, docId: string): void {
   if (!out.word(docId)) checkTrecToken(docId, 'document id', 'run', queryId);
+}
+
+/** The line after the document id. */
+export function appendTrecLineEnd(out: ByteText, rank: number, score: ScoreText, tag: string): void {
   out.byte(0x20);
   out.integer(rank);
   out.byte(0x20);
-  out.text(scoreText);
+  out.bytes(score.trec, score.trecLength);
   out.byte(0x20);
   out.text(tag);
   out.byte(0x0a);
