@@ -85,10 +85,17 @@ function cudaProblem(): string | undefined {
   return undefined;
 }
 
-function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, externalDataFolder?: string) {
-  return {
+function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, purpose: 'encode' | 'search', externalDataFolder?: string) {
+  const session = {
     // a graph loaded from bytes resolves its external data (weights kept in place in .safetensors files) here
-    ...(externalDataFolder ? { extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } } } : {}),
+    ...(externalDataFolder ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
+    // the exact search alternates one Gemm with JS selection on the main thread: a pool thread spinning through the
+    // selection burnt ~0.3 s of CPU per 400k x 142 search and, on a loaded machine, slowed it (wall 3.3-4.2 s vs
+    // 4.1-6.0 s at load 11); it now sleeps until the next Gemm
+    ...(purpose === 'search' ? { intra_op: { allow_spinning: '0' } } : {}),
+  };
+  return {
+    ...(Object.keys(session).length > 0 ? { extra: { session } } : {}),
     executionProviders: provider === 'cuda' ? [{ name: 'cuda' as const, deviceId }] : ['cpu'],
     graphOptimizationLevel: 'all' as const,
     intraOpNumThreads: Number(runEnv().REASONIR_THREADS) || os.availableParallelism(),
@@ -129,7 +136,7 @@ export async function openModel(model: string | Uint8Array | BuiltModelSource, d
       // built outside the try: a checkpoint the builder refuses is a data error, not an unusable GPU
       const graph = source('cuda');
       try {
-        session = await createSession(graph, sessionOptions('cuda', device.deviceId, folder));
+        session = await createSession(graph, sessionOptions('cuda', device.deviceId, purpose, folder));
         provider = 'cuda';
       } catch (error) {
         problem = `creating a CUDA session failed: ${(error as Error).message}`;
@@ -144,7 +151,7 @@ export async function openModel(model: string | Uint8Array | BuiltModelSource, d
       }
     }
   }
-  session ??= await createSession(source('cpu'), sessionOptions('cpu', 0, folder));
+  session ??= await createSession(source('cpu'), sessionOptions('cpu', 0, purpose, folder));
   const describe = (metadata: readonly unknown[]): ValueInfo[] =>
     metadata.map((entry) => {
       const info = entry as { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] };
