@@ -15,15 +15,21 @@ export interface BowVector {
 }
 
 /** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
-export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms' | 'postingDocs'> {
+export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms' | 'postingDocs' | 'df' | 'cf'> {
   /** 16-bit when a cached index's row numbers all fit (at most 65,536 documents: half the BRIGHT tasks). */
   postingDocs: Uint16Array | Uint32Array;
+  /** 16-bit when a cached index's dfs all fit. */
+  df: Uint16Array | Uint32Array;
+  /** gensim's total of the cfs (float64, summed in id order): all that BM25 reads of them, for avgdl. */
+  cfSum: number;
   vocabulary: Vocabulary;
 }
 
 export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
-  const { terms, ...rest } = index;
-  return { ...rest, vocabulary: Vocabulary.of(terms) };
+  const { terms, cf, ...rest } = index;
+  let cfSum = 0;
+  for (let id = 0; id < cf.length; id++) cfSum += cf[id]!; // by index: for-of allocated per term
+  return { ...rest, cfSum, vocabulary: Vocabulary.of(terms) };
 }
 
 /**
@@ -56,9 +62,7 @@ export class LuceneBm25Model {
     readonly k1: number,
     readonly b: number,
   ) {
-    let numTokens = 0;
-    for (let id = 0; id < index.cf.length; id++) numTokens += index.cf[id]!; // by index: for-of allocated per term
-    this.avgdl = numTokens / index.numDocs;
+    this.avgdl = index.cfSum / index.numDocs;
     const size = index.vocabulary.size;
     this.idfs = new Float64Array(size).fill(NaN);
     this.logDocs = glibcLog(index.numDocs + 1.0);

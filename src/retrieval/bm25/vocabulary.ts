@@ -9,8 +9,8 @@ export class Vocabulary {
   private table: Int32Array | null;
 
   constructor(
-    /** The terms' UTF-16 units, concatenated in id order. */
-    readonly units: Uint16Array,
+    /** The terms' UTF-16 units, concatenated in id order (8-bit in a cached index when every unit fits). */
+    readonly units: Uint8Array | Uint16Array,
     /** Term `id` is `units[offsets[id] .. offsets[id + 1])`. */
     readonly offsets: Uint32Array,
     /** A table made by `slots` for these terms (from the cache), or null to build it at the first lookup. */
