@@ -1,4 +1,5 @@
-import { pythonFloatRepr, pythonFloatReprOf } from './python-float.js';
+import { ByteText } from './byte-text.js';
+import { ScoreText } from './score-text.js';
 
 /** What Python's json module writes: strings, floats, and objects whose key order is kept (a Map or a record). */
 export type PythonJsonValue = string | number | boolean | null | readonly PythonJsonValue[] | PythonJsonObject;
@@ -11,49 +12,74 @@ export type PythonJsonObject = ReadonlyMap<string, PythonJsonValue> | { readonly
  * reorder them.
  */
 export function pythonJsonDump(value: PythonJsonValue, indent: number): string {
-  const parts: string[] = [];
+  const out = new ByteText(undefined, 1 << 16);
+  const number = new ScoreText();
+  const newlines: string[] = [];
+  // a newline and the indentation of `depth`
+  const newline = (depth: number): string => (newlines[depth] ??= `\n${' '.repeat(indent * depth)}`);
   write(value, 0);
-  return parts.join('');
+  return out.end().toString('latin1');
 
   function write(item: PythonJsonValue, depth: number): void {
-    if (typeof item === 'string') parts.push(pythonJsonString(item));
-    else if (typeof item === 'number') parts.push(pythonJsonFloat(item));
-    else if (item === null) parts.push('null');
-    else if (typeof item === 'boolean') parts.push(item ? 'true' : 'false');
+    if (typeof item === 'string') appendJsonString(out, item);
+    else if (typeof item === 'number') {
+      number.set(item);
+      out.bytes(number.json, number.jsonLength);
+    } else if (item === null) out.text('null');
+    else if (typeof item === 'boolean') out.text(item ? 'true' : 'false');
     else if (Array.isArray(item)) {
       if (item.length === 0) {
-        parts.push('[]');
+        out.text('[]');
         return;
       }
-      const inner = `\n${' '.repeat(indent * (depth + 1))}`;
-      parts.push('[');
-      item.forEach((child, index) => {
-        parts.push(index === 0 ? inner : `,${inner}`);
-        write(child as PythonJsonValue, depth + 1);
-      });
-      parts.push(`\n${' '.repeat(indent * depth)}]`);
+      const inner = newline(depth + 1);
+      for (let index = 0; index < item.length; index++) {
+        out.text(index === 0 ? '[' : ',');
+        out.text(inner);
+        write(item[index] as PythonJsonValue, depth + 1);
+      }
+      out.text(newline(depth));
+      out.byte(0x5d);
     } else {
-      const entries = item instanceof Map ? [...item.entries()] : Object.entries(item as Record<string, PythonJsonValue>);
-      if (entries.length === 0) {
-        parts.push('{}');
+      const inner = newline(depth + 1);
+      let first = true;
+      const member = (child: PythonJsonValue, key: string): void => {
+        out.text(first ? '{' : ',');
+        first = false;
+        out.text(inner);
+        appendJsonString(out, key);
+        out.text(': ');
+        write(child, depth + 1);
+      };
+      if (item instanceof Map) (item as ReadonlyMap<string, PythonJsonValue>).forEach(member);
+      else for (const key of Object.keys(item)) member((item as Record<string, PythonJsonValue>)[key]!, key);
+      if (first) {
+        out.text('{}');
         return;
       }
-      const inner = `\n${' '.repeat(indent * (depth + 1))}`;
-      parts.push('{');
-      entries.forEach(([key, child], index) => {
-        parts.push(index === 0 ? inner : `,${inner}`, pythonJsonString(key), ': ');
-        write(child as PythonJsonValue, depth + 1);
-      });
-      parts.push(`\n${' '.repeat(indent * depth)}}`);
+      out.text(newline(depth));
+      out.byte(0x7d);
     }
   }
 }
 
-/** json.dumps of a float; `js` may pass String(x) when the caller has it already (see pythonFloatReprOf). */
-export function pythonJsonFloat(x: number, js?: string): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  return js === undefined ? pythonFloatRepr(x) : pythonFloatReprOf(x, js);
+/** pythonJsonString(text), written without building a new string for printable ASCII without quote or backslash. */
+export function appendJsonString(out: ByteText, text: string): void {
+  out.byte(0x22);
+  appendJsonEscaped(out, text);
+  out.byte(0x22);
+}
+
+/** pythonJsonEscape(text), likewise. */
+export function appendJsonEscaped(out: ByteText, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) {
+      out.text(pythonJsonEscape(text));
+      return;
+    }
+  }
+  out.text(text);
 }
 
 const shortEscapes: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };

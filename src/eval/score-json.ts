@@ -2,7 +2,7 @@ import type { RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
-import { pythonJsonEscape } from './python-json.js';
+import { appendJsonEscaped } from './python-json.js';
 import { ScoreText } from './score-text.js';
 
 /**
@@ -211,18 +211,6 @@ export class ScoreJsonWriter {
     if (this.docs >= 0) this.out.text(this.docs === 0 ? '}' : '\n  }');
     this.docs = -1;
   }
-}
-
-/** pythonJsonEscape, without building a new string for the usual id of printable ASCII without quote or backslash. */
-function appendJsonEscaped(out: ByteText, text: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) {
-      out.text(pythonJsonEscape(text));
-      return;
-    }
-  }
-  out.text(text);
 }
 
 export async function writeScoreJson(filePath: string, run: Run): Promise<void> {

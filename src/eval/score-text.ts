@@ -1,4 +1,4 @@
-import { pythonJsonFloat } from './python-json.js';
+import { pythonFloatReprOf } from './python-float.js';
 import { writeShortestDecimal } from './shortest-decimal.js';
 
 /**
@@ -40,6 +40,13 @@ export class ScoreText {
       this.jsonLength = end + 2;
     } else this.jsonLength = end;
   }
+}
+
+/** json.dumps(x), given String(x): Python's repr, and NaN, Infinity and -Infinity as Python's json spells them. */
+function pythonJsonFloat(x: number, js: string): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return pythonFloatReprOf(x, js);
 }
 
 /** The longest spelling: a sign, 17 digits, a point and an exponent such as e-308 ("-1.2345678901234567e-308"). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
-import { pythonJsonFloat } from '../../src/eval/python-json.js';
+import { pythonFloatRepr } from '../../src/eval/python-float.js';
 import { ScoreText } from '../../src/eval/score-text.js';
 import { writeShortestDecimal } from '../../src/eval/shortest-decimal.js';
 
@@ -108,6 +108,12 @@ describe('writeShortestDecimal = String(x) for 1e-4 <= |x| < 1e16', () => {
     expect(Buffer.from(out.subarray(0, 7)).toString('latin1')).toBe('!!!2.5!');
   });
 });
+
+/** json.dumps(x) for a float, from pythonFloatRepr (which does not use writeShortestDecimal). */
+function pythonJsonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  return Number.isFinite(x) ? pythonFloatRepr(x) : x > 0 ? 'Infinity' : '-Infinity';
+}
 
 describe('ScoreText', () => {
   const spell = (score: ScoreText): [string, string] => [
