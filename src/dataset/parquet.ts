@@ -5,8 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import type { AsyncBuffer, ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import type { AsyncBuffer, ColumnChunk, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { dataError, throwIfAborted } from '../core/errors.js';
 import { decodeStrings } from './page-strings.js';
 import { Unsupported, flatStringChunk, readFlatStrings, withFile } from './flat-strings.js';
@@ -26,7 +25,12 @@ export interface RowGroupBatch<S extends ColumnSpec> {
   columns: ColumnBatch<S>;
 }
 
-const supportedCodecs = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(compressors)]);
+/**
+ * Codecs that hyparquet-compressors adds to hyparquet's own (UNCOMPRESSED, SNAPPY). That package is imported only
+ * for a file that uses one of them: it is 17 modules (brotli's dictionary, fzstd) and instantiates a WebAssembly
+ * snappy decoder at import, and BRIGHT's files are all SNAPPY (the own reader decodes SNAPPY with hysnappy itself).
+ */
+export const compressorCodecs: readonly string[] = ['GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'];
 
 /** hyparquet hands over each string's bytes (a view into its page): decodeStrings makes the strings page by page. */
 const rawStrings: Partial<ParquetParsers> = { stringFromBytes: (bytes: Uint8Array) => bytes as unknown as string };
@@ -94,14 +98,18 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     const chunk = chunks.find((candidate) => candidate.meta_data?.path_in_schema.length === 1 && candidate.meta_data.path_in_schema[0] === name);
     return leaf && chunk && flatStringChunk(chunk, leaf.element, 1) ? chunk : undefined;
   };
+  let needsCompressors = false;
   for (const group of metadata.row_groups) {
     for (const column of group.columns) {
       const codec = column.meta_data?.codec;
-      if (codec !== undefined && !supportedCodecs.has(codec)) {
+      if (codec === undefined || codec === 'UNCOMPRESSED' || codec === 'SNAPPY') continue;
+      if (!compressorCodecs.includes(codec)) {
         throw dataError('parquet_codec', `parquet: unsupported codec ${codec} in ${label} (${filePath}), column ${column.meta_data?.path_in_schema.join('.')}`);
       }
+      needsCompressors = true;
     }
   }
+  const compressors: Compressors | undefined = needsCompressors ? (await import('hyparquet-compressors')).compressors : undefined;
   const rowGroupBounds: Array<[number, number]> = [];
   let start = 0;
   for (const group of metadata.row_groups) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
-import { openParquet } from '../../src/dataset/parquet.js';
+import { compressorCodecs, openParquet } from '../../src/dataset/parquet.js';
 import { tempDir } from './support.js';
 
 describe('parquet reading', () => {
@@ -97,6 +97,11 @@ describe('parquet reading', () => {
       for await (const batch of parquet.read({ id: 'string', content: 'string' })) void batch;
     };
     await expect(read()).rejects.toMatchObject({ message: 'docs: row 1 has a null "content"' });
+  });
+
+  it('knows which codecs hyparquet-compressors adds (that package is imported only for a file that uses one)', async () => {
+    const { compressors } = await import('hyparquet-compressors');
+    expect([...compressorCodecs].sort()).toEqual(Object.keys(compressors).filter((codec) => codec !== 'SNAPPY').sort());
   });
 
   it('rejects a codec it cannot decode, naming it', async () => {
