@@ -10,7 +10,8 @@ import { HarnessError } from '../../src/core/errors.js';
 import { buildRankedList } from '../../src/eval/build-run.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
-import { bagChunk, ChunkAnalyzer } from '../../src/retrieval/bm25/chunk-analysis.js';
+import { bagChunk, ChunkAnalyzer, type ChunkAnalysis } from '../../src/retrieval/bm25/chunk-analysis.js';
+import { chunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
@@ -55,7 +56,20 @@ async function collect(candidates: AsyncIterable<Candidates>): Promise<Candidate
 
 /** Builds the index from already-analyzed documents, as one chunk. */
 function indexOfTokens(documents: string[][], pruneAt?: number): AnalyzedIndex {
-  return buildAnalyzedIndex([bagChunk(documents.length, (doc) => documents[doc]!)], pruneAt);
+  return indexOfChunks([bagChunk(documents.length, (doc) => documents[doc]!)], pruneAt);
+}
+
+/** Builds the index from document-major chunks, each laid out by term first (as the workers send them). */
+function indexOfChunks(chunks: readonly ChunkAnalysis[], pruneAt?: number): AnalyzedIndex {
+  return buildAnalyzedIndex(chunks.map((chunk) => chunkPostings(chunk)), pruneAt);
+}
+
+/** The documents as chunks of `size` documents, each chunk numbered on its own. */
+function chunksOfTokens(documents: string[][], size: number): ChunkAnalysis[] {
+  return Array.from({ length: Math.ceil(documents.length / size) }, (_, c) => {
+    const part = documents.slice(c * size, (c + 1) * size);
+    return bagChunk(part.length, (doc) => part[doc]!);
+  });
 }
 
 /** Analyzes the texts on `threads` threads, folding each chunk into the index as it arrives (as the retriever does). */
@@ -164,7 +178,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
 
   it('hands worker chunks over in corpus order and stops on a consumer error', async () => {
     const sizes: number[] = [];
-    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, (chunk) => sizes.push(chunk.docOffsets.length - 1));
+    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, (chunk) => sizes.push(chunk.docs));
     expect(sizes.length).toBeGreaterThan(2);
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
     let calls = 0;
@@ -173,6 +187,22 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     });
     await expect(failing).rejects.toThrow('consumer failed');
     expect(calls).toBe(2);
+  });
+
+  it('sizes chunks from the whole corpus when the texts stream in small batches', async () => {
+    // row groups of 50 documents: chunks of about an eighth of the corpus (~370 documents), not of a row group
+    const rowGroups = (async function* () {
+      for (let start = 0; start < corpus.texts.length; start += 50) yield { start, texts: corpus.texts.slice(start, start + 50) };
+    })();
+    const sizes: number[] = [];
+    const builder = new AnalyzedIndexBuilder();
+    await analyzeCorpus(rowGroups, { threads: 2, documents: corpus.texts.length }, (chunk) => {
+      sizes.push(chunk.docs);
+      builder.add(chunk);
+    });
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(300);
+    expect(builder.finish()).toEqual(index);
   });
 
   it('analyzes the same on one thread as on worker threads', async () => {
@@ -192,8 +222,8 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(chunks[2]!.newTerms).toBe('growproteinfoldagain');
     expect([...chunks[2]!.newTermEnds]).toEqual([4, 11, 15, 20]);
     const expected = indexOfTokens(texts.map((text) => analyze(text)));
-    expect(buildAnalyzedIndex(chunks)).toEqual(expected);
-    expect(() => buildAnalyzedIndex([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);
+    expect(indexOfChunks(chunks)).toEqual(expected);
+    expect(() => indexOfChunks([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);
   });
 });
 
@@ -510,12 +540,41 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
     expect([...index.docLengths]).toEqual(reference.docLengths);
     const sumCf = reference.cf.reduce((sum, cf) => sum + cf, 0);
     expect(new LuceneBm25Model(scoringIndex(index), 0.9, 0.4).avgdl).toBe(sumCf / reference.numDocs);
-    // the same over chunks of 4,000 documents: prunes fall inside chunks and convert the bags of earlier ones
-    const chunks = Array.from({ length: Math.ceil(documents.length / 4000) }, (_, c) => {
-      const part = documents.slice(c * 4000, (c + 1) * 4000);
-      return bagChunk(part.length, (doc) => part[doc]!);
-    });
-    expect(buildAnalyzedIndex(chunks, pruneAt)).toEqual(index);
+    // the same over chunks of 4,000 documents: the first prune falls inside a chunk, so the chunks folded in term
+    // by term before it are replayed document by document
+    expect(indexOfChunks(chunksOfTokens(documents, 4000), pruneAt)).toEqual(index);
+    expect(indexOfChunks(chunksOfTokens(documents, 10000), pruneAt)).toEqual(index);
+  });
+
+  it('folds chunks in term by term while no pruning check fires, even past prune_at after the last check', () => {
+    let seed = 4242;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const word = (range: number, offset: number) => `w${(offset + Math.floor(range * random() ** 2)).toString(36)}`;
+    // 300 tokens up to document 10,000, then 1,200 more: a prune only if a check comes after the growth
+    const early = Array.from({ length: 10000 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => word(300, 0)));
+    const late = Array.from({ length: 9999 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => word(1500, 0)));
+    const unpruned = [...early, ...late];
+    expect(new Set(unpruned.flat()).size).toBeGreaterThan(1000);
+    const reference = gensimReference(unpruned, 400);
+    for (const size of [97, 3000, 10000, 20000]) {
+      const index = indexOfChunks(chunksOfTokens(unpruned, size), 400);
+      expect(index.terms).toEqual(reference.terms);
+      expect([...index.df]).toEqual(reference.df);
+      expect([...index.cf]).toEqual(reference.cf);
+      expect(index).toEqual(indexOfTokens(unpruned));
+    }
+    // two documents more reach the check before document 20,000, which prunes
+    const pruned = [...unpruned, ['w0'], ['w0', 'zz']];
+    const prunedReference = gensimReference(pruned, 400);
+    expect(prunedReference.terms.length).toBeLessThan(new Set(pruned.flat()).size);
+    for (const size of [97, 3000, 10000, 20000]) {
+      const index = indexOfChunks(chunksOfTokens(pruned, size), 400);
+      expect(index.terms).toEqual(prunedReference.terms);
+      expect([...index.df]).toEqual(prunedReference.df);
+      expect([...index.cf]).toEqual(prunedReference.cf);
+      expect(index.numPos).toBe(prunedReference.numPos);
+      expect([...index.docLengths]).toEqual(prunedReference.docLengths);
+    }
   });
 
   it('lays out the postings of a corpus with many postings and ids term by term, docs ascending', () => {
@@ -541,6 +600,9 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
       return postings.some((value, i) => value !== (i % 2 === 0 ? index.postingDocs : index.postingTfs)[start + (i >> 1)]);
     });
     expect(mismatched).toBe(-1);
+    // chunks of any size, folded in term by term, lay out the same postings and ids
+    expect(indexOfChunks(chunksOfTokens(documents, 7001))).toEqual(index);
+    expect(indexOfChunks(chunksOfTokens(documents, 613))).toEqual(index);
   });
 
   it('sorts new tokens by code point, not UTF-16 unit', () => {

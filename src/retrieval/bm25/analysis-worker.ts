@@ -1,16 +1,19 @@
 import { parentPort } from 'node:worker_threads';
 import { ChunkAnalyzer } from './chunk-analysis.js';
+import { chunkPostings, PostingsScratch } from './chunk-postings.js';
 
-/** Worker entry: analyzes the chunks it is sent, in order, and transfers the typed arrays back. */
+/** Worker entry: analyzes the chunks it is sent, in order, lays each out by term and transfers the arrays back. */
 export interface ChunkRequest {
   chunk: number;
   texts: string[];
 }
 
 const analyzer = new ChunkAnalyzer();
+const scratch = new PostingsScratch();
 
 parentPort?.on('message', (request: ChunkRequest) => {
-  const analysis = analyzer.analyze(request.texts);
-  const transfer = [analysis.docOffsets.buffer, analysis.terms.buffer, analysis.tfs.buffer, analysis.newTermEnds.buffer] as ArrayBuffer[];
-  parentPort!.postMessage({ chunk: request.chunk, analysis }, transfer);
+  const postings = chunkPostings(analyzer.analyze(request.texts), scratch);
+  const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
+  const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
+  parentPort!.postMessage({ chunk: request.chunk, postings }, transfer);
 });

@@ -131,7 +131,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       const builder = new AnalyzedIndexBuilder();
       await analyzeCorpus(
         corpus.texts({ signal }),
-        { threads: this.threads, signal, onProgress: (documents) => progress.increment(documents) },
+        { threads: this.threads, documents: corpus.ids.length, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);

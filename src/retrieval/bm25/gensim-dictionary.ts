@@ -1,4 +1,4 @@
-import type { ChunkAnalysis } from './chunk-analysis.js';
+import type { ChunkPostings } from './chunk-postings.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 import { compareCodePoints } from '../../core/code-point-order.js';
 import { Utf16Interner } from '../analyzer/utf16-interner.js';
@@ -35,14 +35,23 @@ export interface AnalyzedIndex {
   postingTfs: NarrowCounts;
 }
 
-/** A chunk's bags once renumbered: `terms` holds gensim ids, or corpus-wide term numbers once anything was pruned. */
-type InternedChunk = Pick<ChunkAnalysis, 'docOffsets' | 'terms' | 'tfs'>;
+/** A term-major chunk as kept until `finish`: `ids` holds the gensim id of each of the chunk's distinct terms. */
+interface KeptPostings extends Pick<ChunkPostings, 'docs' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
+  /** Corpus row of the chunk's document 0. */
+  docBase: number;
+  ids: Uint32Array;
+}
 
-/** What the builder knows of one numbering: per term number, its corpus-wide term number and a cached gensim id. */
+/** Document-major bags over corpus-wide term numbers (term numbers stay valid across prunes, ids do not). */
+interface KeptBags {
+  docOffsets: Uint32Array;
+  terms: Uint32Array;
+  tfs: NarrowCounts;
+}
+
+/** What the builder knows of one numbering: the corpus-wide term number of each of its term numbers. */
 interface Numbering {
   terms: Uint32Array<ArrayBuffer>;
-  /** The term's gensim id, or -1 when unknown here (not in the dictionary, or not looked up since the last prune). */
-  ids: Int32Array<ArrayBuffer>;
   count: number;
 }
 
@@ -53,11 +62,12 @@ interface Numbering {
  * smaller id) and renumbers them in id order. Dropped tokens that come back start again from zero counts.
  * `finish` then bags the documents against the final dictionary, as `doc2bow` does.
  *
- * Chunks are consumed as they arrive and only their bags are kept: each chunk's `terms` are renumbered in place
- * through a map per numbering, so a term's string is interned once per numbering (not once per chunk) and only
- * one copy of it stays alive. Until a prune (a vocabulary of millions of tokens) ids are final, so the bags keep
- * gensim ids and `finish` lays them out directly; the first prune turns the bags kept so far into corpus-wide
- * term numbers, which `finish` then looks up in the final dictionary.
+ * Until a prune, the dictionary only grows and ids are final, so a chunk is folded in term by term: each of its
+ * distinct terms is looked up once (a new one takes its id at the document of its first posting, that document's
+ * new terms in code-point order), its df grows by its postings, and `finish` copies each chunk's run of postings of
+ * a term into place. A term's string is interned once per numbering (not once per chunk). When a pruning check
+ * would fire, every chunk so far is replayed document by document, as gensim goes, and the rest follow that way:
+ * exact for any corpus, and only corpora with more than `pruneAt` distinct tokens pay for it.
  */
 export class AnalyzedIndexBuilder {
   /** Corpus-wide term number of each distinct token, and back. */
@@ -66,10 +76,7 @@ export class AnalyzedIndexBuilder {
   private readonly numberings = new Map<string, Numbering>();
   /** Current gensim id of each term number, -1 when it is not in the dictionary. */
   private idOfTerm = new Int32Array(1024);
-  /**
-   * Per gensim id: its term number, df and cf; `size` ids are in use. Until a prune, cf is left to `finish`, which
-   * sums it from the postings in order instead of one more random access per token here.
-   */
+  /** Per gensim id: its term number, df and cf (cf only document by document: else `finish` sums it); `size` in use. */
   private termOfId = new Uint32Array(1024);
   private df = new Uint32Array(1024);
   private cf = new Float64Array(1024);
@@ -77,79 +84,44 @@ export class AnalyzedIndexBuilder {
   private numDocs = 0;
   private numPos = 0;
   private numNnz = 0;
-  /** Tokens per document and the largest tf: the postings' layout when no pruning ever happened. */
+  /** Tokens per document and the largest tf, while the postings go term by term. */
   private docLengths = new Uint32Array(1024);
   private largestTf = 0;
-  private pruned = false;
-  /** Positions (into the chunk's `terms`) of the current document's tokens that are new to the dictionary. */
+  /** The first pruning check (a document number) not yet passed. */
+  private nextCheck = 0;
+  private postings: KeptPostings[] = [];
+  /** Document-major bags once a prune is due (null before). */
+  private bags: KeptBags[] | null = null;
+  /** Positions of new terms, to give them ids in order. */
   private fresh = new Uint32Array(64);
-  private chunks: InternedChunk[] = [];
 
   constructor(private readonly pruneAt = GENSIM_PRUNE_AT) {}
 
-  /** Adds the next chunk in corpus order; its `terms` array is renumbered in place. */
-  add(chunk: ChunkAnalysis): void {
-    const { docOffsets, terms, tfs } = chunk;
-    const numbering = this.numbering(chunk);
-    const { terms: globalOf, ids } = numbering;
-    const docs = docOffsets.length - 1;
-    if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
-    const { docLengths } = this;
-    let { largestTf, numPos } = this;
-    for (let doc = 0; doc < docs; doc++) {
-      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune(terms, tfs, docOffsets[doc]!);
-      const { idOfTerm, df, cf, pruned } = this;
-      const start = docOffsets[doc]!;
-      const end = docOffsets[doc + 1]!;
-      if (end - start > this.fresh.length) this.fresh = new Uint32Array(2 * (end - start));
-      const { fresh } = this;
-      let freshCount = 0;
-      let length = 0;
-      for (let p = start; p < end; p++) {
-        const tf = tfs[p]!;
-        length += tf;
-        if (tf > largestTf) largestTf = tf;
-        const number = terms[p]!;
-        let id = ids[number]!;
-        if (id < 0) {
-          id = idOfTerm[globalOf[number]!]!;
-          if (id < 0) {
-            fresh[freshCount++] = p;
-            continue;
-          }
-          ids[number] = id;
-        }
-        df[id]!++;
-        if (pruned) {
-          terms[p] = globalOf[number]!;
-          cf[id]! += tf;
-        } else terms[p] = id;
-      }
-      if (freshCount > 0) this.addTerms(fresh, freshCount, numbering, terms, tfs);
-      numPos += length;
-      docLengths[this.numDocs] = length;
-      this.numNnz += end - start;
-      this.numDocs++;
-    }
-    this.largestTf = largestTf;
-    this.numPos = numPos;
-    this.chunks.push({ docOffsets, terms, tfs });
+  /** Adds the next chunk in corpus order; its `terms` array is turned into corpus-wide term numbers in place. */
+  add(chunk: ChunkPostings): void {
+    const globalOf = this.numbering(chunk).terms;
+    const { terms } = chunk;
+    for (let i = 0; i < terms.length; i++) terms[i] = globalOf[terms[i]!]!;
+    if (this.bags === null && !this.addPostings(chunk)) this.replayAsBags();
+    if (this.bags !== null) this.addBags(bagsOf(chunk.docs, terms, chunk));
   }
 
   /** The index of every chunk added; the builder is spent afterwards. */
   finish(): AnalyzedIndex {
-    const chunks = this.chunks;
-    this.chunks = [];
     const { size } = this;
     const df = this.df.slice(0, size);
     const terms = new Array<string>(size);
     for (let id = 0; id < size; id++) terms[id] = this.termOf[this.termOfId[id]!]!;
-    if (this.pruned) {
-      const cf = this.cf.slice(0, size);
-      return { ...this.counters(), terms, df, cf, ...bagDocuments(chunks, this.idOfTerm, size, this.numDocs) };
+    const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
+    if (this.bags !== null) {
+      const bags = this.bags;
+      this.bags = [];
+      return { ...counters, terms, df, cf: this.cf.slice(0, size), ...bagDocuments(bags, this.idOfTerm, size, this.numDocs) };
     }
-    // every token is still in the dictionary: a term's postings are its df, a document's length all its tokens
-    const laidOut = postings(chunks, null, df, this.docLengths.slice(0, this.numDocs), this.largestTf);
+    // nothing was pruned: a term's postings are its df, a document's length all its tokens
+    const chunks = this.postings;
+    this.postings = [];
+    const laidOut = mergePostings(chunks, df, this.largestTf);
     const cf = new Float64Array(size);
     const { termOffsets, postingTfs } = laidOut;
     for (let id = 0; id < size; id++) {
@@ -157,18 +129,118 @@ export class AnalyzedIndexBuilder {
       for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
       cf[id] = sum;
     }
-    return { ...this.counters(), terms, df, cf, ...laidOut };
+    return { ...counters, terms, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
   }
 
-  private counters(): Pick<AnalyzedIndex, 'numDocs' | 'numPos' | 'numNnz'> {
-    return { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
+  /**
+   * Folds a chunk in term by term; false (the chunk not added) when a pruning check inside it, or before it,
+   * would find more than `pruneAt` ids.
+   */
+  private addPostings(chunk: ChunkPostings): boolean {
+    const { docs, terms, termOffsets, postingDocs } = chunk;
+    const count = terms.length;
+    const ids = new Uint32Array(count);
+    if (count > this.fresh.length) this.fresh = new Uint32Array(2 * count);
+    const { fresh } = this;
+    let freshCount = 0;
+    const idOfTerm = this.idOfTerm;
+    for (let i = 0; i < count; i++) {
+      const id = idOfTerm[terms[i]!]!;
+      if (id < 0) fresh[freshCount++] = i;
+      else ids[i] = id;
+    }
+    // terms come in order of first appearance: the new ones of each document are consecutive
+    for (let first = 0; first < freshCount; ) {
+      const doc = postingDocs[termOffsets[fresh[first]!]!]!;
+      let end = first + 1;
+      while (end < freshCount && postingDocs[termOffsets[fresh[end]!]!] === doc) end++;
+      if (!this.passChecks(this.numDocs + doc)) return false;
+      this.sortByToken(fresh, first, end, terms);
+      for (let k = first; k < end; k++) ids[fresh[k]!] = this.newId(terms[fresh[k]!]!);
+      first = end;
+    }
+    if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
+    const { df } = this;
+    for (let i = 0; i < count; i++) df[ids[i]!]! += termOffsets[i + 1]! - termOffsets[i]!;
+    if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
+    this.docLengths.set(chunk.docLengths, this.numDocs);
+    let numPos = 0;
+    for (let doc = 0; doc < docs; doc++) numPos += chunk.docLengths[doc]!;
+    this.numPos += numPos;
+    this.numNnz += termOffsets[count]!;
+    if (chunk.largestTf > this.largestTf) this.largestTf = chunk.largestTf;
+    this.postings.push({ docBase: this.numDocs, docs, ids, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
+    this.numDocs += docs;
+    return true;
+  }
+
+  /** Whether every pruning check up to document `doc` (before it is added) finds at most `pruneAt` ids. */
+  private passChecks(doc: number): boolean {
+    if (doc < this.nextCheck) return true;
+    if (this.size > this.pruneAt) return false;
+    this.nextCheck = (Math.floor(doc / PRUNE_CHECK_INTERVAL) + 1) * PRUNE_CHECK_INTERVAL;
+    return true;
+  }
+
+  /** Starts the dictionary again and adds the chunks kept so far document by document, as gensim does. */
+  private replayAsBags(): void {
+    const chunks = this.postings;
+    const { termOfId } = this;
+    for (const { ids } of chunks) for (let i = 0; i < ids.length; i++) ids[i] = termOfId[ids[i]!]!;
+    this.postings = [];
+    this.bags = [];
+    this.idOfTerm.fill(-1);
+    this.df.fill(0);
+    this.cf.fill(0);
+    this.size = 0;
+    this.numDocs = 0;
+    this.numPos = 0;
+    this.numNnz = 0;
+    for (const chunk of chunks) this.addBags(bagsOf(chunk.docs, chunk.ids, chunk));
+  }
+
+  /** Adds bags document by document with gensim's pruning checks; the bags are kept for `finish`. */
+  private addBags(bags: KeptBags): void {
+    const { docOffsets, terms, tfs } = bags;
+    const docs = docOffsets.length - 1;
+    for (let doc = 0; doc < docs; doc++) {
+      if (this.numDocs % PRUNE_CHECK_INTERVAL === 0 && this.size > this.pruneAt) this.prune();
+      const start = docOffsets[doc]!;
+      const end = docOffsets[doc + 1]!;
+      if (end - start > this.fresh.length) this.fresh = new Uint32Array(2 * (end - start));
+      const { idOfTerm, fresh } = this;
+      let freshCount = 0;
+      let length = 0;
+      for (let p = start; p < end; p++) {
+        const tf = tfs[p]!;
+        length += tf;
+        const id = idOfTerm[terms[p]!]!;
+        if (id < 0) {
+          fresh[freshCount++] = p;
+          continue;
+        }
+        this.df[id]!++;
+        this.cf[id]! += tf;
+      }
+      this.sortByToken(fresh, 0, freshCount, terms);
+      for (let k = 0; k < freshCount; k++) {
+        const p = fresh[k]!;
+        const id = this.newId(terms[p]!);
+        this.df[id] = 1;
+        this.cf[id] = tfs[p]!;
+      }
+      this.numPos += length;
+      this.numNnz += end - start;
+      this.numDocs++;
+    }
+    this.bags!.push(bags);
   }
 
   /** The chunk's numbering, extended by the chunk's new terms. */
-  private numbering(chunk: ChunkAnalysis): Numbering {
+  private numbering(chunk: ChunkPostings): Numbering {
     let numbering = this.numberings.get(chunk.numbering);
     if (numbering === undefined) {
-      numbering = { terms: new Uint32Array(1024), ids: new Int32Array(1024).fill(-1), count: 0 };
+      numbering = { terms: new Uint32Array(1024), count: 0 };
       this.numberings.set(chunk.numbering, numbering);
     }
     if (chunk.firstNewTerm !== numbering.count) {
@@ -176,12 +248,7 @@ export class AnalyzedIndexBuilder {
     }
     const { newTerms, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
-    if (count > numbering.terms.length) {
-      numbering.terms = grown(numbering.terms, count);
-      const ids = new Int32Array(numbering.terms.length).fill(-1);
-      ids.set(numbering.ids);
-      numbering.ids = ids;
-    }
+    if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
     let start = 0;
     for (let i = 0; i < newTermEnds.length; i++) {
       const end = newTermEnds[i]!;
@@ -206,68 +273,43 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * Gives the tokens at `positions[0 .. count)` of `terms` (still numbers of `numbering`), all new to the
-   * dictionary and of one document, the next ids in code-point order (gensim's `doc2bow` sorts a document's
-   * missing tokens as Python strings).
+   * Orders `positions[from .. to)` by the code points of their tokens, `terms[position]` (gensim's `doc2bow` sorts
+   * a document's missing tokens as Python strings).
    */
-  private addTerms(positions: Uint32Array, count: number, numbering: Numbering, terms: Uint32Array, tfs: NarrowCounts): void {
+  private sortByToken(positions: Uint32Array, from: number, to: number, terms: Uint32Array): void {
     const { termOf } = this;
-    const globalOf = numbering.terms;
-    const tokenAt = (p: number) => termOf[globalOf[terms[p]!]!]!;
-    if (count > SMALL_SORT) {
-      const sorted = Array.from(positions.subarray(0, count)).sort((a, b) => compareCodePoints(tokenAt(a), tokenAt(b)));
-      positions.set(sorted);
-    } else {
-      // most documents bring a few new tokens: an insertion sort in place allocates nothing
-      for (let i = 1; i < count; i++) {
-        const p = positions[i]!;
-        const token = tokenAt(p);
-        let j = i - 1;
-        for (; j >= 0 && compareCodePoints(tokenAt(positions[j]!), token) > 0; j--) positions[j + 1] = positions[j]!;
-        positions[j + 1] = p;
-      }
+    const tokenAt = (p: number) => termOf[terms[p]!]!;
+    if (to - from > SMALL_SORT) {
+      const sorted = Array.from(positions.subarray(from, to)).sort((a, b) => compareCodePoints(tokenAt(a), tokenAt(b)));
+      positions.set(sorted, from);
+      return;
     }
-    if (this.size + count > this.termOfId.length) {
-      const capacity = this.size + count;
-      this.termOfId = grown(this.termOfId, capacity);
-      this.df = grown(this.df, capacity);
-      this.cf = grown(this.cf, capacity);
-    }
-    for (let i = 0; i < count; i++) {
+    // most documents bring a few new tokens: an insertion sort in place allocates nothing
+    for (let i = from + 1; i < to; i++) {
       const p = positions[i]!;
-      const number = terms[p]!;
-      const term = globalOf[number]!;
-      const id = this.size++;
-      this.idOfTerm[term] = id;
-      numbering.ids[number] = id;
-      this.termOfId[id] = term;
-      this.df[id] = 1;
-      this.cf[id] = tfs[p]!;
-      terms[p] = this.pruned ? term : id;
+      const token = tokenAt(p);
+      let j = i - 1;
+      for (; j >= from && compareCodePoints(tokenAt(positions[j]!), token) > 0; j--) positions[j + 1] = positions[j]!;
+      positions[j + 1] = p;
     }
   }
 
-  /**
-   * gensim's `filter_extremes` at a pruning check. The first one sums cf and turns every bag kept so far (the
-   * current chunk's up to position `done` included) from ids, which are about to change, into corpus-wide term
-   * numbers.
-   */
-  private prune(current: Uint32Array, currentTfs: NarrowCounts, done: number): void {
-    const { termOfId, df, cf, idOfTerm, size } = this;
-    if (!this.pruned) {
-      cf.fill(0, 0, size);
-      for (const { terms, tfs } of this.chunks) {
-        for (let p = 0; p < terms.length; p++) {
-          cf[terms[p]!]! += tfs[p]!;
-          terms[p] = termOfId[terms[p]!]!;
-        }
-      }
-      for (let p = 0; p < done; p++) {
-        cf[current[p]!]! += currentTfs[p]!;
-        current[p] = termOfId[current[p]!]!;
-      }
-      this.pruned = true;
+  /** The next gensim id, given to term number `term` (its df and cf are the caller's). */
+  private newId(term: number): number {
+    const id = this.size++;
+    if (id === this.termOfId.length) {
+      this.termOfId = grown(this.termOfId, id + 1);
+      this.df = grown(this.df, id + 1);
+      this.cf = grown(this.cf, id + 1);
     }
+    this.idOfTerm[term] = id;
+    this.termOfId[id] = term;
+    return id;
+  }
+
+  /** gensim's `filter_extremes` at a pruning check. */
+  private prune(): void {
+    const { termOfId, df, cf, idOfTerm, size } = this;
     const byDf = Array.from({ length: size }, (_, id) => id).sort((x, y) => df[y]! - df[x]! || x - y);
     const keep = new Uint8Array(size);
     for (let i = 0; i < this.pruneAt; i++) keep[byDf[i]!] = 1;
@@ -285,20 +327,66 @@ export class AnalyzedIndexBuilder {
       }
     }
     this.size = kept;
-    for (const numbering of this.numberings.values()) numbering.ids.fill(-1);
   }
 }
 
 /** The index of chunks already at hand, in corpus order. */
-export function buildAnalyzedIndex(chunks: Iterable<ChunkAnalysis>, pruneAt = GENSIM_PRUNE_AT): AnalyzedIndex {
+export function buildAnalyzedIndex(chunks: Iterable<ChunkPostings>, pruneAt = GENSIM_PRUNE_AT): AnalyzedIndex {
   const builder = new AnalyzedIndexBuilder(pruneAt);
   for (const chunk of chunks) builder.add(chunk);
   return builder.finish();
 }
 
+/** A term-major chunk's bags back in document order (a counting sort by document), over `terms`. */
+function bagsOf(docs: number, terms: Uint32Array, chunk: Pick<ChunkPostings, 'termOffsets' | 'postingDocs' | 'postingTfs'>): KeptBags {
+  const { termOffsets, postingDocs, postingTfs } = chunk;
+  const docOffsets = new Uint32Array(docs + 1);
+  for (let p = 0; p < postingDocs.length; p++) docOffsets[postingDocs[p]! + 1]!++;
+  for (let doc = 0; doc < docs; doc++) docOffsets[doc + 1]! += docOffsets[doc]!;
+  const cursor = docOffsets.slice(0, docs);
+  const bagTerms = new Uint32Array(postingDocs.length);
+  const tfs = postingTfs.slice();
+  for (let i = 0; i < terms.length; i++) {
+    for (let p = termOffsets[i]!; p < termOffsets[i + 1]!; p++) {
+      const at = cursor[postingDocs[p]!]!++;
+      bagTerms[at] = terms[i]!;
+      tfs[at] = postingTfs[p]!;
+    }
+  }
+  return { docOffsets, terms: bagTerms, tfs };
+}
+
+/** Each term's runs of postings, chunk after chunk, into place: `df[id]` postings for id, documents ascending. */
+function mergePostings(
+  chunks: readonly KeptPostings[],
+  df: Uint32Array,
+  largestTf: number,
+): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> {
+  const size = df.length;
+  const termOffsets = new Uint32Array(size + 1);
+  for (let id = 0; id < size; id++) termOffsets[id + 1] = termOffsets[id]! + df[id]!;
+  const nnz = termOffsets[size]!;
+  const postingDocs = new Uint32Array(nnz);
+  const postingTfs = narrowCounts(nnz, largestTf);
+  const cursor = termOffsets.slice(0, size);
+  for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let at = cursor[id]!;
+      const end = offsets[i + 1]!;
+      for (let p = offsets[i]!; p < end; p++, at++) {
+        postingDocs[at] = docBase + docs[p]!;
+        postingTfs[at] = tfs[p]!;
+      }
+      cursor[id] = at;
+    }
+  }
+  return { termOffsets, postingDocs, postingTfs };
+}
+
 /** `doc2bow` of every document against the final dictionary, laid out as postings (a counting sort by term). */
 function bagDocuments(
-  chunks: readonly InternedChunk[],
+  chunks: readonly KeptBags[],
   idOfTerm: Int32Array,
   vocabularySize: number,
   numDocs: number,
@@ -323,13 +411,10 @@ function bagDocuments(
   return postings(chunks, idOfTerm, counts, docLengths, largestTf);
 }
 
-/**
- * Lays the documents' in-dictionary tokens out by term, `counts[id]` postings for id. The bags hold term numbers
- * looked up in `idOfTerm`, or ids already when it is null.
- */
+/** Lays the documents' in-dictionary tokens out by term, `counts[id]` postings for id. */
 function postings(
-  chunks: readonly InternedChunk[],
-  idOfTerm: Int32Array | null,
+  chunks: readonly KeptBags[],
+  idOfTerm: Int32Array,
   counts: Uint32Array,
   docLengths: Uint32Array,
   largestTf: number,
@@ -346,7 +431,7 @@ function postings(
     for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
       const end = docOffsets[d + 1]!;
       for (let p = docOffsets[d]!; p < end; p++) {
-        const id = idOfTerm === null ? terms[p]! : idOfTerm[terms[p]!]!;
+        const id = idOfTerm[terms[p]!]!;
         if (id < 0) continue;
         const at = cursor[id]!++;
         postingDocs[at] = doc;

@@ -4,12 +4,15 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../core/version.js';
 import { interruptedError, throwIfAborted } from '../../core/errors.js';
 import type { TextBatch } from '../../core/types.js';
-import { ChunkAnalyzer, type ChunkAnalysis } from './chunk-analysis.js';
+import { ChunkAnalyzer } from './chunk-analysis.js';
+import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
 import type { ChunkRequest } from './analysis-worker.js';
 
 export interface CorpusAnalysisOptions {
   /** Worker threads; 1 analyzes on the calling thread. */
   threads: number;
+  /** Documents in the corpus, when known: sizes the chunks from the first batch when that is only part of it. */
+  documents?: number;
   signal?: AbortSignal;
   /** Called with the number of documents analyzed since the last call. */
   onProgress?: (documents: number) => void;
@@ -19,6 +22,7 @@ export interface CorpusAnalysisOptions {
 const INLINE_LIMIT = 256 * 1024;
 const MAX_CHUNK_UNITS = 2 * 1024 * 1024;
 const MIN_CHUNK_UNITS = 64 * 1024;
+const CHUNKS_PER_THREAD = 4;
 
 interface Chunk {
   texts: string[];
@@ -26,19 +30,20 @@ interface Chunk {
 }
 
 /**
- * Analyzes every document as chunks of consecutive documents and hands each chunk to `consume` in corpus order as
- * soon as it and all before it are done, so the caller can fold it in and let it go instead of holding them all.
+ * Analyzes every document as chunks of consecutive documents, each laid out by term, and hands each chunk to
+ * `consume` in corpus order as soon as it and all before it are done, so the caller can fold it in and let it go
+ * instead of holding them all.
  * The texts are pulled from `batches` (parquet row groups) only as fast as the workers take them, so the corpus
  * text is never held whole.
  */
 export async function analyzeCorpus(
   batches: AsyncIterable<TextBatch>,
   options: CorpusAnalysisOptions,
-  consume: (chunk: ChunkAnalysis) => void,
+  consume: (chunk: ChunkPostings) => void,
 ): Promise<void> {
   throwIfAborted(options.signal);
   const threads = Math.max(1, Math.floor(options.threads));
-  const chunks = chunksOf(batches, threads, options.signal);
+  const chunks = chunksOf(batches, threads, options.documents, options.signal);
   // the first chunks decide whether workers pay off: a small corpus is analyzed inline
   const head: Chunk[] = [];
   let headUnits = 0;
@@ -58,9 +63,10 @@ export async function analyzeCorpus(
   })();
   if (threads === 1 || (ended && (headUnits < INLINE_LIMIT || head.length === 1))) {
     const analyzer = new ChunkAnalyzer();
+    const scratch = new PostingsScratch();
     for await (const chunk of all) {
       throwIfAborted(options.signal);
-      consume(analyzer.analyze(chunk.texts));
+      consume(chunkPostings(analyzer.analyze(chunk.texts), scratch));
       options.onProgress?.(chunk.texts.length);
     }
     return;
@@ -70,10 +76,16 @@ export async function analyzeCorpus(
 
 /**
  * Consecutive documents grouped into chunks of about `target` UTF-16 units, across batch boundaries. The target
- * comes from the first batch (the whole corpus when it is in memory): several chunks per thread, so a slow chunk
- * does not leave the other cores idle at the end.
+ * comes from the corpus size, estimated from the first batch (a parquet row group, or the whole corpus when it is
+ * in memory): several chunks per thread, so a slow chunk does not leave the other cores idle at the end, but no
+ * smaller than needed, since each chunk costs a round trip and a pass over its distinct terms.
  */
-async function* chunksOf(batches: AsyncIterable<TextBatch>, threads: number, signal?: AbortSignal): AsyncGenerator<Chunk> {
+async function* chunksOf(
+  batches: AsyncIterable<TextBatch>,
+  threads: number,
+  documents: number | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<Chunk> {
   let target = 0;
   let texts: string[] = [];
   let units = 0;
@@ -82,7 +94,8 @@ async function* chunksOf(batches: AsyncIterable<TextBatch>, threads: number, sig
     if (target === 0) {
       let batchUnits = 0;
       for (const text of batch.texts) batchUnits += text.length;
-      target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(batchUnits / (threads * 4))));
+      const corpusUnits = documents !== undefined && batch.texts.length > 0 ? (batchUnits / batch.texts.length) * documents : batchUnits;
+      target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(corpusUnits / (threads * CHUNKS_PER_THREAD))));
     }
     for (const text of batch.texts) {
       texts.push(text);
@@ -109,7 +122,7 @@ interface Job {
   documents: number;
   /** Settles when the worker answers; never rejects (the failure is kept in `error`). */
   settled: Promise<void>;
-  analysis?: ChunkAnalysis;
+  postings?: ChunkPostings;
   error?: unknown;
 }
 
@@ -121,12 +134,12 @@ async function analyzeInWorkers(
   chunks: AsyncIterable<Chunk>,
   threads: number,
   options: CorpusAnalysisOptions,
-  consume: (chunk: ChunkAnalysis) => void,
+  consume: (chunk: ChunkPostings) => void,
 ): Promise<void> {
   const { signal } = options;
   const idle: Worker[] = [];
   const wakeups: Array<() => void> = [];
-  const current = new Map<Worker, (result: { analysis?: ChunkAnalysis; error?: unknown }) => void>();
+  const current = new Map<Worker, (result: { postings?: ChunkPostings; error?: unknown }) => void>();
   const workers = Array.from({ length: threads }, () => new Worker(workerUrl()));
   const failAll = (error: unknown) => {
     for (const answer of current.values()) answer({ error });
@@ -134,12 +147,12 @@ async function analyzeInWorkers(
   };
   for (const worker of workers) {
     idle.push(worker);
-    worker.on('message', (message: { analysis: ChunkAnalysis }) => {
+    worker.on('message', (message: { postings: ChunkPostings }) => {
       const answer = current.get(worker);
       current.delete(worker);
       idle.push(worker);
       wakeups.shift()?.();
-      answer?.({ analysis: message.analysis });
+      answer?.({ postings: message.postings });
     });
     worker.on('error', (error) => failAll(error));
     worker.on('exit', (code) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
@@ -154,7 +167,7 @@ async function analyzeInWorkers(
     const job = jobs.shift()!;
     await job.settled;
     if (job.error !== undefined) throw job.error;
-    consume(job.analysis!);
+    consume(job.postings!);
     options.onProgress?.(job.documents);
   };
   try {
@@ -162,7 +175,7 @@ async function analyzeInWorkers(
       throwIfAborted(signal);
       while (jobs.length >= 2 * threads) await consumeHead();
       while (idle.length === 0) {
-        if (jobs[0]?.analysis !== undefined || jobs[0]?.error !== undefined) await consumeHead();
+        if (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
         else await new Promise<void>((wake) => wakeups.push(wake));
       }
       throwIfAborted(signal);
@@ -170,8 +183,8 @@ async function analyzeInWorkers(
       const job: Job = { documents: chunk.texts.length, settled: Promise.resolve() };
       job.settled = new Promise<void>((done) =>
         current.set(worker, (result) => {
-          job.analysis = result.analysis;
-          job.error = result.error ?? (result.analysis === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
+          job.postings = result.postings;
+          job.error = result.error ?? (result.postings === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
           done();
           wakeups.shift()?.();
         }),
@@ -179,7 +192,7 @@ async function analyzeInWorkers(
       const request: ChunkRequest = { chunk: next++, texts: chunk.texts };
       worker.postMessage(request);
       jobs.push(job);
-      while (jobs[0]?.analysis !== undefined || jobs[0]?.error !== undefined) await consumeHead();
+      while (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
     }
     while (jobs.length > 0) await consumeHead();
     throwIfAborted(signal);
