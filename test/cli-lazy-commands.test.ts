@@ -101,7 +101,7 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
   it('eval --retriever bm25 with the index cached: none of the code that builds an index', async () => {
     const env = { REASONIR_CACHE: path.join(work, 'bm25-cache') };
     const run = (out: string) => census(['eval', '--task', 'pony', '--data-dir', fixtureData, '--out', path.join(work, out), '-q'], env);
-    const building = /^retrieval\/bm25\/(parallel-analysis|analysis-worker|chunk-analysis|gensim-dictionary|narrow-counts)\.js$/;
+    const building = /^retrieval\/bm25\/(parallel-analysis|analysis-worker|chunk-analysis|chunk-postings|gensim-dictionary|narrow-counts)\.js$/;
     const cold = await run('bm25-cold');
     expect(cold.code, cold.stderr).toBe(0);
     expect(cold.own.filter((name) => building.test(name)).length).toBeGreaterThanOrEqual(3);
