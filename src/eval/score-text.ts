@@ -3,13 +3,18 @@ import { writeShortestDecimal } from './shortest-decimal.js';
 
 /**
  * One score in the two spellings the run files use, as ASCII bytes: `trec`, JavaScript's String(score) (run.trec),
- * and `json`, Python's json.dumps(score) (score.json). Set once per score and copied into both files. A score equal
- * to the previous one (ties, common in BM25 runs) keeps its text.
+ * and `json`, Python's json.dumps(score) (score.json). Set once per score and copied into both files. In the
+ * plain-decimal range both are the same bytes (json with `.0` after an integral value), one buffer for the two. A
+ * score equal to the previous one (ties, common in BM25 runs) keeps its text.
  */
 export class ScoreText {
-  readonly trec = new Uint8Array(MAX_LENGTH);
+  private readonly shared = new Uint8Array(MAX_LENGTH);
+  private readonly pythonOnly = new Uint8Array(MAX_LENGTH);
+  /** The first trecLength bytes are the run.trec spelling. */
+  trec = this.shared;
   trecLength = 0;
-  readonly json = new Uint8Array(MAX_LENGTH);
+  /** The first jsonLength bytes are the score.json spelling. */
+  json = this.shared;
   jsonLength = 0;
   private score = NaN;
 
@@ -17,28 +22,22 @@ export class ScoreText {
     // zero is excluded: 0 and -0 are equal but spelled 0.0 and -0.0 in JSON; NaN never equals itself
     if (score === this.score && score !== 0) return;
     this.score = score;
-    const end = writeShortestDecimal(score, this.trec, 0);
-    if (end < 0) {
-      const js = String(score);
-      this.trecLength = latin1(js, this.trec);
-      this.jsonLength = latin1(pythonJsonFloat(score, js), this.json);
+    const end = writeShortestDecimal(score, this.shared, 0);
+    this.json = this.shared;
+    if (end >= 0) {
+      this.trecLength = end;
+      if (Number.isInteger(score)) {
+        // a plain decimal without a point: Python's repr adds `.0`
+        this.shared[end] = 0x2e;
+        this.shared[end + 1] = 0x30;
+        this.jsonLength = end + 2;
+      } else this.jsonLength = end;
       return;
     }
-    // a plain decimal: Python's repr is the same text, with `.0` added to an integral value
-    const json = this.json;
-    const trec = this.trec;
-    let integral = true;
-    for (let i = 0; i < end; i++) {
-      const byte = trec[i]!;
-      if (byte === 0x2e) integral = false;
-      json[i] = byte;
-    }
-    this.trecLength = end;
-    if (integral) {
-      json[end] = 0x2e;
-      json[end + 1] = 0x30;
-      this.jsonLength = end + 2;
-    } else this.jsonLength = end;
+    const js = String(score);
+    this.trecLength = latin1(js, this.shared);
+    this.json = this.pythonOnly;
+    this.jsonLength = latin1(pythonJsonFloat(score, js), this.pythonOnly);
   }
 }
 

@@ -56,6 +56,13 @@ export function writeShortestDecimal(x: number, out: Uint8Array, at: number): nu
   else if (highL >= 1e8) (highL -= 1e8), highH++;
   if (L < 0) (L += 1e8), H--;
   else if (L >= 1e8) (L -= 1e8), H++;
+  // from here on whole numbers below 2^31: int32 arithmetic, where division by a constant is a multiplication
+  lowL |= 0;
+  highL |= 0;
+  lowH |= 0;
+  highH |= 0;
+  L |= 0;
+  H |= 0;
 
   // the largest j with a multiple of 10^j in the interval, and (for j >= 2) that multiple: cH·1e8 + cL
   let j = 0;
@@ -80,12 +87,17 @@ export function writeShortestDecimal(x: number, out: Uint8Array, at: number): nu
   }
   if (j <= 1) {
     // several multiples of 10^j may fit: the one nearest y, ties to an even digit
-    const unit = j === 0 ? 1 : 10;
-    const rest = L % unit;
-    const past = rest + f; // y minus the multiple just below it, exact
     cH = H;
-    cL = L - rest;
-    if (past * 2 > unit || (past * 2 === unit && (cL / unit) % 2 === 1)) cL += unit;
+    if (j === 0) {
+      cL = L;
+      if (f > 0.5 || (f === 0.5 && (L & 1) === 1)) cL++;
+    } else {
+      const tens = (L / 10) | 0;
+      const past = L - tens * 10 + f; // y minus the multiple of 10 just below it, exact
+      cL = tens * 10;
+      if (past > 5 || (past === 5 && (tens & 1) === 1)) cL += 10;
+    }
+    const unit = j === 0 ? 1 : 10;
     if (cL >= 1e8) (cL -= 1e8), cH++;
     // the nearest multiple lies outside the interval: then the one on the other side of y is inside
     if (cH > highH || (cH === highH && cL > highL)) cL -= unit;
