@@ -9,19 +9,20 @@
  * per page copied out of WebAssembly memory, a Uint8Array per value, arrays of levels), and on the 2-core VM the
  * first touch of fresh memory and the garbage collector cost as much as the decoding. Here one column chunk is read
  * straight into the snappy decoder's WebAssembly memory, each page is decompressed into the same region of that
- * memory, and its values become strings (page-strings.ts) before the next page overwrites it: no buffer is
- * allocated per page. The snappy decoder is hysnappy's own WebAssembly instance (the one hyparquet-compressors
- * uses): its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
+ * memory, and its values become strings (page-strings.ts `decodePlainStrings`, straight from those bytes, which it
+ * may overwrite) before the next page overwrites them: no buffer, view or array is allocated per page or value but
+ * the strings. The snappy decoder is hysnappy's own WebAssembly instance: its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
  * writing into a given buffer (hyparquet's) decodes these pages at about 210 MB/s, hysnappy's WebAssembly at
  * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels and indices are
  * hyparquet's own functions.
  */
+import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ColumnChunk, SchemaElement } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { snappyUncompressor } from 'hysnappy';
-import { decodeStrings } from './page-strings.js';
+import { decodePlainStrings } from './page-strings.js';
 
 /** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
 export class Unsupported extends Error {}
@@ -64,6 +65,10 @@ function snappyWasm(): SnappyWasm {
   wasm = exports as SnappyWasm;
   return wasm;
 }
+
+/** Definition levels and dictionary indices of the page being decoded (reused: no array per page). */
+let levelScratch = new Uint8Array(1024);
+let indexScratch = new Uint32Array(1024);
 
 /** Where the column chunk starts in WebAssembly memory (hysnappy's wrapper keeps its first 68,000 bytes for clang's stack and data). */
 const CHUNK_START = 1 << 17;
@@ -111,7 +116,7 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
   const { memory, uncompress } = snappyWasm();
   const outputStart = CHUNK_START + length + 64;
   ensureMemory(memory, outputStart);
-  let heap = new Uint8Array(memory.buffer);
+  let heap = Buffer.from(memory.buffer);
   for (let filled = 0; filled < length; ) {
     const read = readSync(fd, heap, CHUNK_START + filled, length - filled, start + filled);
     if (read === 0) fail(`column chunk ends early at byte ${start + filled}`);
@@ -122,7 +127,7 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
   let row = 0;
   let dictionary: string[] | undefined;
   const chunkEnd = CHUNK_START + length;
-  const reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: 0 };
+  let reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: 0 };
 
   /** Decompresses [at, at + size) of the chunk into the output region; returns where the bytes now are. */
   const pageBytes = (at: number, size: number, uncompressedSize: number, compressed: boolean): number => {
@@ -137,38 +142,33 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
     if (declared !== uncompressedSize) fail(`decompressed page length ${declared} does not match header ${uncompressedSize}`);
     if (memory.buffer.byteLength < outputStart + uncompressedSize) {
       ensureMemory(memory, outputStart + uncompressedSize);
-      heap = new Uint8Array(memory.buffer);
-      reader.view = new DataView(memory.buffer, CHUNK_START, length);
+      heap = Buffer.from(memory.buffer);
+      // a new reader rather than a new `view` in this one: hyparquet's readers never reassign `view`, and doing it
+      // once makes V8 throw away the optimised code of every function that reads a reader (they share one shape)
+      reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: reader.offset };
     }
     const result = uncompress(at, size, outputStart);
     if (result !== 0) fail(`snappy decompression failed (${result})`);
     return outputStart;
   };
 
-  /** PLAIN byte arrays at [at, end) → `count` views into WebAssembly memory. */
-  const plainViews = (at: number, end: number, count: number): Uint8Array[] => {
-    const views = new Array<Uint8Array>(count);
-    const view = new DataView(memory.buffer);
-    for (let i = 0; i < count; i++) {
-      if (at + 4 > end) fail('PLAIN byte array truncated');
-      const size = view.getUint32(at, true);
-      at += 4;
-      if (at + size > end) fail('PLAIN byte array truncated');
-      views[i] = heap.subarray(at, at + size);
-      at += size;
-    }
-    return views;
-  };
-
   /** Values of one data page (its definition levels already read) into `out[row..]`. */
-  const pageValues = (encoding: string, at: number, end: number, values: number, defined: number[] | undefined, nonNull: number): void => {
-    let decoded: Array<string | Uint8Array>;
+  const pageValues = (encoding: string, at: number, end: number, values: number, defined: Uint8Array | undefined, nonNull: number): void => {
+    if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
     if (encoding === 'PLAIN') {
-      decoded = plainViews(at, end, nonNull);
-      decodeStrings(decoded);
+      if (!defined) {
+        decodePlainStrings(heap, at, end, values, out, row);
+        row += values;
+        return;
+      }
+      const decoded = new Array<string>(nonNull);
+      decodePlainStrings(heap, at, end, nonNull, decoded, 0);
+      let next = 0;
+      for (let i = 0; i < values; i++) out[row++] = defined[i] === 1 ? decoded[next++]! : null;
     } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
       if (!dictionary) fail('dictionary-encoded page without a dictionary');
-      const indices = new Array<number>(nonNull);
+      if (indexScratch.length < nonNull) indexScratch = new Uint32Array(Math.max(nonNull, indexScratch.length * 2));
+      const indices = indexScratch.subarray(0, nonNull);
       if (nonNull > 0) {
         if (at >= end) fail('dictionary indices truncated');
         const width = heap[at]!;
@@ -176,27 +176,25 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
         if (width === 0) indices.fill(0);
         else readRleBitPackedHybrid({ view: new DataView(memory.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
       }
-      decoded = new Array<string>(nonNull);
-      for (let i = 0; i < nonNull; i++) {
-        const entry = dictionary[indices[i]!];
-        if (entry === undefined) fail(`dictionary index ${indices[i]} out of range (${dictionary.length} entries)`);
-        decoded[i] = entry;
+      let next = 0;
+      for (let i = 0; i < values; i++) {
+        if (defined && defined[i] !== 1) {
+          out[row++] = null;
+          continue;
+        }
+        const entry = dictionary[indices[next++]!];
+        if (entry === undefined) fail(`dictionary index ${indices[next - 1]} out of range (${dictionary.length} entries)`);
+        out[row++] = entry;
       }
     } else {
       throw new Unsupported(`encoding ${encoding}`);
     }
-    if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
-    if (!defined) {
-      for (let i = 0; i < values; i++) out[row++] = decoded[i] as string;
-      return;
-    }
-    let next = 0;
-    for (let i = 0; i < values; i++) out[row++] = defined[i] === 1 ? (decoded[next++] as string) : null;
   };
 
   /** Definition levels (bit width 1) of `values` values; undefined when none is null. */
-  const levels = (levelReader: { view: DataView; offset: number }, values: number, byteLength?: number): { defined: number[] | undefined; nonNull: number } => {
-    const defined = new Array<number>(values);
+  const levels = (levelReader: { view: DataView; offset: number }, values: number, byteLength?: number): { defined: Uint8Array | undefined; nonNull: number } => {
+    if (levelScratch.length < values) levelScratch = new Uint8Array(Math.max(values, levelScratch.length * 2));
+    const defined = levelScratch.subarray(0, values);
     readRleBitPackedHybrid(levelReader, 1, defined, byteLength);
     let nonNull = 0;
     for (let i = 0; i < values; i++) {
@@ -216,15 +214,14 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? fail('dictionary page header missing');
       const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
-      const entries = plainViews(bytes, bytes + header.uncompressed_page_size, count);
-      decodeStrings(entries);
-      dictionary = entries as unknown as string[];
+      dictionary = new Array<string>(count);
+      decodePlainStrings(heap, bytes, bytes + header.uncompressed_page_size, count, dictionary, 0);
     } else if (header.type === 'DATA_PAGE') {
       const page = header.data_page_header ?? fail('data page header missing');
       const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
       const end = bytes + header.uncompressed_page_size;
       let valuesAt = bytes;
-      let defined: number[] | undefined;
+      let defined: Uint8Array | undefined;
       let nonNull = page.num_values;
       if (optional) {
         const levelReader = { view: new DataView(memory.buffer, bytes, end - bytes), offset: 0 };
@@ -239,7 +236,7 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
       const definition = page.definition_levels_byte_length;
       if (repetition !== 0) throw new Unsupported('repetition levels in a flat column');
       if (definition < 0 || definition > size) fail('definition levels extend beyond the page');
-      let defined: number[] | undefined;
+      let defined: Uint8Array | undefined;
       let nonNull = page.num_values;
       if (optional) {
         ({ defined, nonNull } = levels({ view: new DataView(memory.buffer, at, definition), offset: 0 }, page.num_values, definition));

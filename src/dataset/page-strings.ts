@@ -12,6 +12,10 @@
  * object and unmaps it when the object dies; a loader that streams a corpus (BM25 drops each batch once analysed)
  * would then take a page fault for every 4 kB of text, which costs more than the decoding (2.3 s against 0.2 s for
  * 480 MB of text on the 2-core VM). Parents of at most 32 kB stay in the young generation, whose pages are reused.
+ *
+ * Two entry points: `decodePlainStrings` reads a PLAIN page straight from its bytes (the own reader,
+ * flat-strings.ts), with no object per value but the string; `decodeStrings` takes the Uint8Array views that
+ * hyparquet hands over for the columns the own reader leaves to it (lists).
  */
 import { Buffer, isAscii } from 'node:buffer';
 
@@ -24,6 +28,88 @@ let scratch = Buffer.allocUnsafe(1 << 20);
 function reserve(bytes: number): Buffer {
   if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, scratch.length * 2));
   return scratch;
+}
+
+/** Where each value of the page being decoded starts and how long it is; grown as needed. */
+let starts = new Int32Array(4096);
+let lengths = new Int32Array(4096);
+
+/**
+ * Decodes the `count` PLAIN byte arrays (each a 4-byte little-endian length, then the bytes) at `page[at..end)`
+ * into `out[outAt..]`, exactly as TextDecoder decodes each value. The page is the caller's scratch memory and is
+ * overwritten: the length prefixes are zeroed, so that a run of ASCII values with their prefixes between them is
+ * checked by one isAscii call and copied into one latin1 parent (4 NUL characters per value that no value
+ * includes). Where a run holds a non-ASCII value, that value is decoded by TextDecoder and the run's ASCII values
+ * are moved together over it, so that the parent holds nothing else.
+ * Why not a Uint8Array view per value (as hyparquet hands them over): on a cold process (the biology-sized corpus
+ * decodes in ~0.2 s, mostly before the JIT has optimised anything) a view and a native call per value cost about
+ * as much as the decoding itself; here an all-ASCII run takes two native calls whatever its length, and only a run
+ * with a non-ASCII value takes a view per value.
+ * Why several small functions: each is optimised on its own as soon as it is hot. The mixed-run path is first taken
+ * long after the ASCII path (ids are ASCII); in one large function its first use threw away the optimised code of
+ * the whole function, which then ran unoptimised until it was compiled again.
+ */
+export function decodePlainStrings(page: Buffer, at: number, end: number, count: number, out: unknown[], outAt: number): void {
+  valueSpans(page, at, end, count);
+  for (let i = 0; i < count; ) {
+    const base = starts[i]!;
+    let j = i + 1;
+    while (j < count && starts[j]! + lengths[j]! - base <= MAX_PARENT_BYTES) j++;
+    const stop = starts[j - 1]! + lengths[j - 1]!;
+    const ascii = isAscii(new Uint8Array(page.buffer, page.byteOffset + base, stop - base));
+    const parent = page.toString('latin1', base, ascii ? stop : moveAsciiTogether(page, i, j, out, outAt));
+    sliceParent(parent, base, i, j, out, outAt);
+    i = j;
+  }
+}
+
+/** Reads the page's value lengths into `starts`/`lengths` and zeroes them in the page. */
+function valueSpans(page: Buffer, at: number, end: number, count: number): void {
+  if (starts.length < count) {
+    starts = new Int32Array(Math.max(count, starts.length * 2));
+    lengths = new Int32Array(starts.length);
+  }
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > end) throw new Error('parquet PLAIN byte array truncated');
+    const size = (page[at]! | (page[at + 1]! << 8) | (page[at + 2]! << 16)) + page[at + 3]! * 0x1000000;
+    page[at] = page[at + 1] = page[at + 2] = page[at + 3] = 0;
+    at += 4;
+    if (size > end - at) throw new Error('parquet PLAIN byte array truncated');
+    starts[i] = at;
+    lengths[i] = size;
+    at += size;
+  }
+}
+
+/**
+ * Values i..j-1 (a run that is not all ASCII): decodes each non-ASCII value with TextDecoder (its start becomes
+ * -1) and moves the ASCII ones together from the run's start; returns where they end. Moving value k never
+ * overwrites a later value's bytes: the write position stays at or below starts[k].
+ */
+function moveAsciiTogether(page: Buffer, i: number, j: number, out: unknown[], outAt: number): number {
+  let moved = starts[i]!;
+  for (let k = i; k < j; k++) {
+    const start = starts[k]!;
+    const stop = start + lengths[k]!;
+    const value = new Uint8Array(page.buffer, page.byteOffset + start, stop - start);
+    if (isAscii(value)) {
+      page.copyWithin(moved, start, stop);
+      starts[k] = moved;
+      moved += lengths[k]!;
+    } else {
+      out[outAt + k] = decoder.decode(value);
+      starts[k] = -1;
+    }
+  }
+  return moved;
+}
+
+/** Values i..j-1 whose start is not -1 become slices of `parent`, which holds the page from `base` on. */
+function sliceParent(parent: string, base: number, i: number, j: number, out: unknown[], outAt: number): void {
+  for (let k = i; k < j; k++) {
+    const start = starts[k]! - base;
+    if (start >= 0) out[outAt + k] = parent.slice(start, start + lengths[k]!);
+  }
 }
 
 /** Decodes `views` into `out[at..]`: ASCII values as slices of one latin1 parent, the others by TextDecoder. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeStrings } from '../../src/dataset/page-strings.js';
+import { decodePlainStrings, decodeStrings } from '../../src/dataset/page-strings.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 
 const reference = new TextDecoder();
@@ -88,5 +88,60 @@ describe('decodeStrings', () => {
     const values: unknown[] = [...views];
     decodeStrings(values);
     expect(values).toEqual(views.map((view) => reference.decode(view)));
+  });
+});
+
+/** A PLAIN page of `values` inside a buffer with `before` bytes ahead of it and a few behind (not the page's). */
+function plainBytes(values: Uint8Array[], before: number): { page: Buffer; at: number; end: number } {
+  const size = values.reduce((sum, value) => sum + 4 + value.length, 0);
+  const page = Buffer.alloc(before + size + 8, 0xc3);
+  let offset = before;
+  for (const value of values) {
+    page.writeUInt32LE(value.length, offset);
+    page.set(value, offset + 4);
+    offset += 4 + value.length;
+  }
+  return { page, at: before, end: before + size };
+}
+
+describe('decodePlainStrings', () => {
+  it('decodes every value as TextDecoder does, malformed bytes and byte-order marks included', () => {
+    const { page, at, end } = plainBytes(awkward, 5);
+    const out: unknown[] = ['kept'];
+    decodePlainStrings(page, at, end, awkward.length, out, 1);
+    expect(out).toEqual(['kept', ...awkward.map((value) => reference.decode(value))]);
+  });
+
+  it('matches TextDecoder on random pages: all-ASCII and mixed runs, empty values, runs cut at the parent bound', () => {
+    const next = seededRandom(21);
+    for (let round = 0; round < 200; round++) {
+      const values = Array.from({ length: Math.floor(next() * 60) }, () => {
+        const value = randomValue(next);
+        if (next() < 0.05) return utf8.encode('long ascii '.repeat(500 + Math.floor(next() * 4000)));
+        // ASCII-only values make whole runs ASCII (the one-call path), others mix in the rest
+        return round % 2 === 0 ? value.map((byte) => byte & 0x7f) : value;
+      });
+      const { page, at, end } = plainBytes(values, Math.floor(next() * 9));
+      const out: unknown[] = [];
+      decodePlainStrings(page, at, end, values.length, out, 0);
+      expect(out).toEqual(values.map((value) => reference.decode(value)));
+    }
+  });
+
+  it('takes a value longer than the parent bound whole, between short ones', () => {
+    const big = new Uint8Array(200_000).fill(0x61);
+    const accented = utf8.encode('\u00e9'.repeat(40_000));
+    const values = [utf8.encode('a'), big, utf8.encode('b\u2019'), accented, big.subarray(0, 32_768), utf8.encode('c')];
+    const { page, at, end } = plainBytes(values, 0);
+    const out: unknown[] = [];
+    decodePlainStrings(page, at, end, values.length, out, 0);
+    expect(out).toEqual(values.map((value) => reference.decode(value)));
+  });
+
+  it('throws on a value or length that runs past the page', () => {
+    const values = [utf8.encode('first'), utf8.encode('second')];
+    const { page, at, end } = plainBytes(values, 3);
+    expect(() => decodePlainStrings(Buffer.from(page), at, end, 3, [], 0)).toThrow('parquet PLAIN byte array truncated');
+    expect(() => decodePlainStrings(Buffer.from(page), at, end - 1, 2, [], 0)).toThrow('parquet PLAIN byte array truncated');
   });
 });
