@@ -25,26 +25,43 @@ function dependencyVersion(name: string): string | null {
 }
 
 /** A git command's stdout, or undefined when it fails (no git, not a checkout, a timeout). */
-function git(args: string[]): Promise<string | undefined> {
+function git(dir: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['-C', packageRoot, ...args], { encoding: 'utf8', timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
+    execFile('git', ['-C', dir, ...args], { encoding: 'utf8', timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
   });
 }
 
-async function gitState(): Promise<RuntimeVersions['git']> {
+/**
+ * The commit checked out in `dir` and whether tracked files differ from it, null outside a git checkout. One
+ * `git status --porcelain=v2 --branch` answers both (its `# branch.oid` header is HEAD's commit, any other line a
+ * tracked change): one child process rather than two, since each fork from a running process costs its main thread
+ * ~10 ms here. A git too old for it is asked the two questions separately.
+ */
+export async function gitStateOf(dir: string): Promise<RuntimeVersions['git']> {
   // a checkout has .git (a folder, or a file in a worktree); an npm install has neither
-  if (!existsSync(path.join(packageRoot, '.git'))) return null;
-  // both at once, in the background: forking from a process that already holds a corpus and its results cost ~0.1-0.3 s
-  const [head, status] = await Promise.all([git(['rev-parse', 'HEAD']), git(['status', '--porcelain', '--untracked-files=no'])]);
-  if (head === undefined || !/^[0-9a-f]{40}$/.test(head.trim())) return null;
-  return { commit: head.trim(), dirty: status === undefined || status.trim() !== '' };
+  if (!existsSync(path.join(dir, '.git'))) return null;
+  const status = await git(dir, ['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+  if (status === undefined) {
+    const head = await git(dir, ['rev-parse', 'HEAD']);
+    if (head === undefined || !/^[0-9a-f]{40}$/.test(head.trim())) return null;
+    const changes = await git(dir, ['status', '--porcelain', '--untracked-files=no']);
+    return { commit: head.trim(), dirty: changes === undefined || changes.trim() !== '' };
+  }
+  let commit: string | undefined;
+  let dirty = false;
+  for (const line of status.split('\n')) {
+    if (line.startsWith('# branch.oid ')) commit = line.slice('# branch.oid '.length).trim();
+    else if (line !== '' && !line.startsWith('#')) dirty = true;
+  }
+  // "(initial)" in a repository without commits
+  return commit !== undefined && /^[0-9a-f]{40}$/.test(commit) ? { commit, dirty } : null;
 }
 
 let cached: Promise<RuntimeVersions> | undefined;
 
 /** Collected once per process; the first call starts it (eval does so before loading its first task). */
 export function runtimeVersions(): Promise<RuntimeVersions> {
-  cached ??= gitState().then((state) => ({
+  cached ??= gitStateOf(packageRoot).then((state) => ({
     reasonir: packageVersion(),
     node: process.version,
     onnxruntime: dependencyVersion('onnxruntime-node'),
