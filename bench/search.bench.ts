@@ -46,8 +46,8 @@ const PEAK_SHAPE = { m: 1024, n: 4096 };
  * The machine's Gemm rate, measured the same way every time: the search's own graph on a compute-bound shape
  * (1024 x 4096 x 768) with onnxruntime's default session options (threads, spinning), its output written into one
  * reused buffer (a fresh 16 MB output per run would time page faults, not arithmetic), two warm-up runs, then
- * PEAK_RUNS timed runs. The same procedure on the search's own block shape is shown beside it (no target): how
- * fast one of the search's Gemm calls can go, selection and mode mixing aside.
+ * PEAK_RUNS timed runs. The same procedure on the search's own block shape is shown beside it: how fast one of the
+ * search's Gemm calls can go, selection and mode mixing aside. The efficiency divides by the better of the two.
  */
 async function gemmPeak({ m, n }: { m: number; n: number }): Promise<{ best: number; median: number }> {
   const session = await openModel(buildScoreGraph(DIM), { kind: 'cpu', deviceId: 0 });
@@ -107,7 +107,10 @@ async function searchRows(): Promise<BenchRow[]> {
   }
   const seconds = median(times);
   const gflops = (2 * QUERIES * DOCS * DIM) / seconds / 1e9;
-  const efficiency = gflops / peak.best;
+  // the peak is the best rate either shape reached: under load a short block-shape run catches a quiet moment that
+  // the 20 ms peak-shape runs miss (load ~10: 168 vs 91 GFLOP/s), and the target must not get easier with the load
+  const best = Math.max(peak.best, atBlockShape.best);
+  const efficiency = gflops / best;
   return [
     {
       bench: 'search',
@@ -116,7 +119,7 @@ async function searchRows(): Promise<BenchRow[]> {
     },
     {
       bench: 'search',
-      metric: `ORT Gemm at the search's block shape (${QUERIES} x ${blockRows} x ${DIM}), measured the same way (no target)`,
+      metric: `ORT Gemm at the search's block shape (${QUERIES} x ${blockRows} x ${DIM}), measured the same way`,
       value: `${atBlockShape.best.toFixed(1)} GFLOP/s (${atBlockShape.median.toFixed(1)})`,
     },
     {
@@ -126,7 +129,7 @@ async function searchRows(): Promise<BenchRow[]> {
       target: '< 10 s',
       ok: seconds < 10 && complete,
     },
-    { bench: 'search', metric: 'search efficiency: median search rate / best Gemm rate (the peak)', value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
+    { bench: 'search', metric: `search efficiency: median search rate / the best Gemm rate of either shape (${best.toFixed(1)} GFLOP/s)`, value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
     { bench: 'search', metric: 'peak RSS (corpus held in memory by the bench)', value: `${peakRssMb().toFixed(0)} MB` },
   ];
 }
