@@ -128,6 +128,27 @@ describe('decodePlainStrings', () => {
     }
   });
 
+  it('decodes runs holding NULs, byte-order marks and malformed bytes at value edges as TextDecoder does', () => {
+    const withoutMark = awkward.filter((value) => !(value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf));
+    const nul = (...list: number[]) => Uint8Array.from(list);
+    const cases = [
+      withoutMark, // malformed bytes that would join into one character across two values
+      [...withoutMark, utf8.encode('\ufeffmark after the first')],
+      [utf8.encode('\ufeffmark first \u2019'), ...withoutMark],
+      [utf8.encode('ends with NUL \u2019\0'), utf8.encode('\u2019 next')],
+      [utf8.encode('\0starts with NUL \u2019'), utf8.encode('\u2019 next')],
+      [utf8.encode('four NULs \0\0\0\0 inside \u2019'), utf8.encode('\u2019 next'), utf8.encode('plain')],
+      [utf8.encode('three NULs \0\0\0 inside \u2019'), utf8.encode('\u2019 next\0\0')],
+      [nul(0xc3), nul(0xa9), nul(0xe2, 0x80), nul(0x99, 0x61)],
+    ];
+    for (const values of cases) {
+      const { page, at, end } = plainBytes(values, 2);
+      const out: unknown[] = [];
+      decodePlainStrings(page, at, end, values.length, out, 0);
+      expect(out).toEqual(values.map((value) => reference.decode(value)));
+    }
+  });
+
   it('takes a value longer than the parent bound whole, between short ones', () => {
     const big = new Uint8Array(200_000).fill(0x61);
     const accented = utf8.encode('\u00e9'.repeat(40_000));
