@@ -17,7 +17,7 @@
  * hyparquet's own functions.
  */
 import { Buffer } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import type { ColumnChunk, SchemaElement } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
@@ -253,14 +253,4 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
     }
   }
   return out;
-}
-
-/** Opens the file for one row group's reads; `use` gets the descriptor. */
-export function withFile<T>(filePath: string, use: (fd: number) => T): T {
-  const fd = openSync(filePath, 'r');
-  try {
-    return use(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -8,7 +8,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnChunk, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { dataError, throwIfAborted } from '../core/errors.js';
 import { decodeStrings } from './page-strings.js';
-import { Unsupported, flatStringChunk, readFlatStrings, withFile } from './flat-strings.js';
+import { Unsupported, flatStringChunk, readFlatStrings } from './flat-strings.js';
 
 /** How many column chunks each reader decoded (tests check that the fallback is taken where it must be). */
 export const chunkReaders = { own: 0, hyparquet: 0 };
@@ -123,62 +123,66 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     rowGroups: metadata.row_groups.length,
     async *read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow = 0): AsyncGenerator<RowGroupBatch<S>> {
       const names = Object.keys(columns);
-      for (let groupIndex = 0; groupIndex < rowGroupBounds.length; groupIndex++) {
-        const [rowStart, rowEnd] = rowGroupBounds[groupIndex]!;
-        if (rowEnd <= fromRow) continue;
-        throwIfAborted(signal);
-        const collected = new Map<string, unknown[]>();
-        const group = metadata.row_groups[groupIndex]!;
-        const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
-        const fallback = names.filter((name) => !own.includes(name));
-        if (own.length > 0) {
-          withFile(filePath, (fd) => {
-            for (const name of own) {
-              try {
-                collected.set(name, readFlatStrings(fd, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
-                chunkReaders.own++;
-              } catch (error) {
-                if (!(error instanceof Unsupported)) {
-                  throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-                }
-                fallback.push(name);
+      // opened once for all the row groups the own reader reads (not per row group: an open + close each), closed
+      // when the loop ends, fails, or the consumer stops early (for-await calls return())
+      let fd: number | undefined;
+      try {
+        for (let groupIndex = 0; groupIndex < rowGroupBounds.length; groupIndex++) {
+          const [rowStart, rowEnd] = rowGroupBounds[groupIndex]!;
+          if (rowEnd <= fromRow) continue;
+          throwIfAborted(signal);
+          const collected = new Map<string, unknown[]>();
+          const group = metadata.row_groups[groupIndex]!;
+          const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
+          const fallback = names.filter((name) => !own.includes(name));
+          if (own.length > 0) fd ??= openSync(filePath, 'r');
+          for (const name of own) {
+            try {
+              collected.set(name, readFlatStrings(fd!, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
+              chunkReaders.own++;
+            } catch (error) {
+              if (!(error instanceof Unsupported)) {
+                throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
               }
+              fallback.push(name);
             }
-          });
-        }
-        if (fallback.length > 0) {
-          chunkReaders.hyparquet += fallback.length;
-          await parquetRead({
-            file,
-            metadata,
-            columns: fallback,
-            rowStart,
-            rowEnd,
-            compressors,
-            parsers: rawStrings,
-            onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
-              // chunks may extend beyond the requested range; keep only this row group's rows
-              const from = Math.max(rowStart - chunkStart, 0);
-              const to = Math.min(rowEnd, chunkEnd) - chunkStart;
-              let values = collected.get(columnName);
-              if (!values) collected.set(columnName, (values = []));
-              for (let i = from; i < to; i++) values.push(columnData[i]);
-            },
-          }).catch((error: unknown) => {
-            throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-          });
-          for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
-        }
-        const batch = {} as Record<string, unknown[]>;
-        for (const name of names) {
-          const values = collected.get(name) ?? [];
-          if (values.length !== rowEnd - rowStart) {
-            throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
           }
-          checkValues(values, columns[name]!, name, rowStart, label);
-          batch[name] = values;
+          if (fallback.length > 0) {
+            chunkReaders.hyparquet += fallback.length;
+            await parquetRead({
+              file,
+              metadata,
+              columns: fallback,
+              rowStart,
+              rowEnd,
+              compressors,
+              parsers: rawStrings,
+              onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
+                // chunks may extend beyond the requested range; keep only this row group's rows
+                const from = Math.max(rowStart - chunkStart, 0);
+                const to = Math.min(rowEnd, chunkEnd) - chunkStart;
+                let values = collected.get(columnName);
+                if (!values) collected.set(columnName, (values = []));
+                for (let i = from; i < to; i++) values.push(columnData[i]);
+              },
+            }).catch((error: unknown) => {
+              throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+            });
+            for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
+          }
+          const batch = {} as Record<string, unknown[]>;
+          for (const name of names) {
+            const values = collected.get(name) ?? [];
+            if (values.length !== rowEnd - rowStart) {
+              throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
+            }
+            checkValues(values, columns[name]!, name, rowStart, label);
+            batch[name] = values;
+          }
+          yield { rowStart, rows: rowEnd - rowStart, columns: batch as ColumnBatch<S> };
         }
-        yield { rowStart, rows: rowEnd - rowStart, columns: batch as ColumnBatch<S> };
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
     },
   };

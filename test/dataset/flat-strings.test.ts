@@ -4,7 +4,7 @@
  * bytes, empty strings, several pages per chunk and several row groups; and the fallback to hyparquet for what
  * the reader does not take (another codec, list columns, an encoding it does not decode).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -95,12 +95,14 @@ describe('own flat-string reader vs hyparquet', () => {
       const content = [...values(30, 3, true), null, null, null, null, null, null, 'x', 'y', 'z', '', 'w', 'v'];
       writePagedParquet(file, [{ name: 'content', optional: true, ...layout }], [content.map((value) => [value])]);
       const expected = await viaHyparquet(file);
-      const { readFlatStrings, withFile } = await import('../../src/dataset/flat-strings.js');
+      const { readFlatStrings } = await import('../../src/dataset/flat-strings.js');
       const { parquetMetadata, parquetSchema } = await import('hyparquet');
       const bytes = readFileSync(file);
       const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const element = parquetSchema(metadata).children[0]!.element;
-      const raw = withFile(file, (fd) => readFlatStrings(fd, metadata.row_groups[0]!.columns[0]!, element, content.length));
+      const fd = openSync(file, 'r');
+      const raw = readFlatStrings(fd, metadata.row_groups[0]!.columns[0]!, element, content.length);
+      closeSync(fd);
       expect(raw.map((content) => ({ content }))).toEqual(expected);
       const firstNull = content.indexOf(null);
       await expect(viaLoader(file, ['content'])).rejects.toMatchObject({ exitCode: 3, message: `pages: row ${firstNull} has a null "content"` });

@@ -99,6 +99,30 @@ describe('parquet reading', () => {
     await expect(read()).rejects.toMatchObject({ message: 'docs: row 1 has a null "content"' });
   });
 
+  it('holds one file descriptor while reading and closes it when the reading ends, fails or stops early', async () => {
+    const { readdirSync } = await import('node:fs');
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const file = path.join(work.dir, 'descriptors.parquet');
+    writeBrightParquet({ filename: file, columns: { id: 'string' }, rows: Array.from({ length: 30 }, (_, i) => ({ id: `d${i}` })), rowGroupSize: 5 });
+    const parquet = await openParquet(file, { id: 'string' }, 'docs');
+    const before = openFiles();
+    const during: number[] = [];
+    for await (const batch of parquet.read({ id: 'string' })) {
+      void batch;
+      during.push(openFiles());
+    }
+    expect(during).toEqual(Array(6).fill(before + 1));
+    expect(openFiles()).toBe(before);
+    for await (const batch of parquet.read({ id: 'string' })) if (batch.rowStart === 10) break;
+    expect(openFiles()).toBe(before);
+    const aborted = new AbortController();
+    const stopped = (async () => {
+      for await (const batch of parquet.read({ id: 'string' }, aborted.signal)) if (batch.rowStart === 5) aborted.abort();
+    })();
+    await expect(stopped).rejects.toThrow();
+    expect(openFiles()).toBe(before);
+  });
+
   it('knows which codecs hyparquet-compressors adds (that package is imported only for a file that uses one)', async () => {
     const { compressors } = await import('hyparquet-compressors');
     expect([...compressorCodecs].sort()).toEqual(Object.keys(compressors).filter((codec) => codec !== 'SNAPPY').sort());
