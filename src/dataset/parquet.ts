@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnChunk, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
+import { snappyUncompressor } from 'hysnappy';
 import { dataError, throwIfAborted } from '../core/errors.js';
 import { decodeStrings } from './page-strings.js';
 import { Unsupported, flatStringChunk, readFlatStrings } from './flat-strings.js';
@@ -31,6 +32,9 @@ export interface RowGroupBatch<S extends ColumnSpec> {
  * snappy decoder at import, and BRIGHT's files are all SNAPPY (the own reader decodes SNAPPY with hysnappy itself).
  */
 export const compressorCodecs: readonly string[] = ['GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'];
+
+/** SNAPPY for hyparquet's own decoding (list columns) by hysnappy's WebAssembly, 2-3x hyparquet's JS snappy; made once, when first needed. */
+let snappyOnly: Compressors | undefined;
 
 /** hyparquet hands over each string's bytes (a view into its page): decodeStrings makes the strings page by page. */
 const rawStrings: Partial<ParquetParsers> = { stringFromBytes: (bytes: Uint8Array) => bytes as unknown as string };
@@ -109,7 +113,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
       needsCompressors = true;
     }
   }
-  const compressors: Compressors | undefined = needsCompressors ? (await import('hyparquet-compressors')).compressors : undefined;
+  const packaged = needsCompressors ? (await import('hyparquet-compressors')).compressors : undefined;
   const rowGroupBounds: Array<[number, number]> = [];
   let start = 0;
   for (const group of metadata.row_groups) {
@@ -155,7 +159,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
               columns: fallback,
               rowStart,
               rowEnd,
-              compressors,
+              compressors: packaged ?? (snappyOnly ??= { SNAPPY: snappyUncompressor() }),
               parsers: rawStrings,
               onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
                 // chunks may extend beyond the requested range; keep only this row group's rows
