@@ -15,24 +15,41 @@ export async function writeAtomicWith(
   verify?: (temporary: string) => Promise<void>,
   options: { makeFolder?: boolean } = {},
 ): Promise<void> {
+  await writeAtomicAll([target], ([temporary]) => write(temporary!), verify && (([temporary]) => verify(temporary!)), options);
+}
+
+/**
+ * writeAtomicWith for several files written together: their fsyncs run at once, so the flushes overlap instead of
+ * queueing one behind the other. A file lands only when `write` (and `verify`) succeeded for all of them.
+ */
+async function writeAtomicAll(
+  targets: readonly string[],
+  write: (temporaries: readonly string[]) => Promise<void>,
+  verify?: (temporaries: readonly string[]) => Promise<void>,
+  options: { makeFolder?: boolean } = {},
+): Promise<void> {
   // makeFolder false: a folder that another process removed meanwhile is an ENOENT for the caller, not recreated
-  if (options.makeFolder !== false) await makeDirectory(path.dirname(target));
-  const temporary = temporaryPath(target);
+  if (options.makeFolder !== false) for (const folder of new Set(targets.map((target) => path.dirname(target)))) await makeDirectory(folder);
+  const temporaries = targets.map((target) => temporaryPath(target));
   try {
-    await write(temporary);
-    const handle = await fs.open(temporary, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await verify?.(temporary);
-    await fs.rename(temporary, target);
+    await write(temporaries);
+    await Promise.all(temporaries.map(syncFile));
+    await verify?.(temporaries);
+    for (let i = 0; i < targets.length; i++) await fs.rename(temporaries[i]!, targets[i]!);
   } catch (error) {
-    await fs.rm(temporary, { force: true });
+    await Promise.all(temporaries.map((temporary) => fs.rm(temporary, { force: true })));
     throw error;
   } finally {
-    forgetTemporary(temporary);
+    temporaries.forEach(forgetTemporary);
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
@@ -51,21 +68,15 @@ export async function copyFileAtomic(source: string, target: string): Promise<vo
  * only when `produce` returned; if it throws, none lands.
  */
 export async function writeFilesAtomic(filePaths: readonly string[], produce: (sinks: Array<(bytes: Uint8Array) => void>) => void): Promise<void> {
-  const open = async (index: number, sinks: Array<(bytes: Uint8Array) => void>): Promise<void> => {
-    if (index === filePaths.length) {
-      produce(sinks);
-      return;
+  await writeAtomicAll(filePaths, async (temporaries) => {
+    const handles: number[] = [];
+    try {
+      for (const temporary of temporaries) handles.push(openSync(temporary, 'w'));
+      produce(handles.map((handle) => (bytes: Uint8Array) => writeAllSync(handle, bytes)));
+    } finally {
+      for (const handle of handles) closeSync(handle);
     }
-    await writeAtomicWith(filePaths[index]!, async (temporary) => {
-      const handle = openSync(temporary, 'w');
-      try {
-        await open(index + 1, [...sinks, (bytes) => writeAllSync(handle, bytes)]);
-      } finally {
-        closeSync(handle);
-      }
-    });
-  };
-  await open(0, []);
+  });
 }
 
 function writeAllSync(handle: number, bytes: Uint8Array): void {

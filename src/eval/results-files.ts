@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeFilesAtomic } from '../core/atomic-file.js';
 import { dataError } from '../core/errors.js';
 import type { Evaluation } from './evaluate.js';
 import type { Measure } from './measure.js';
@@ -30,9 +30,12 @@ export function formatPerQueryTsv(evaluation: Evaluation, measures: readonly Mea
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes dir/results.json (BRIGHT's file), dir/metrics.json and dir/per_query.tsv, each atomically. */
+/** Writes dir/results.json (BRIGHT's file), dir/metrics.json and dir/per_query.tsv, each atomically (synced together). */
 export async function writeEvaluationFiles(dir: string, evaluation: Evaluation, measures: readonly Measure[], resultsMeasures = measures): Promise<void> {
-  await writeFileAtomic(path.join(dir, 'results.json'), formatBrightResults(evaluation, resultsMeasures));
-  await writeFileAtomic(path.join(dir, 'metrics.json'), formatMetricsJson(evaluation, measures));
-  await writeFileAtomic(path.join(dir, 'per_query.tsv'), formatPerQueryTsv(evaluation, measures));
+  const names = ['results.json', 'metrics.json', 'per_query.tsv'];
+  await writeFilesAtomic(names.map((name) => path.join(dir, name)), ([results, metrics, perQuery]) => {
+    results!(Buffer.from(formatBrightResults(evaluation, resultsMeasures)));
+    metrics!(Buffer.from(formatMetricsJson(evaluation, measures)));
+    perQuery!(Buffer.from(formatPerQueryTsv(evaluation, measures)));
+  });
 }
