@@ -9,7 +9,7 @@ import { retrieve, type RetrieveRequest } from '../../src/pipeline/retrieve.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { buildRankedList } from '../../src/eval/build-run.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
-import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
+import { Bm25Retriever, type Bm25Index } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { bagChunk, ChunkAnalyzer, type ChunkAnalysis } from '../../src/retrieval/bm25/chunk-analysis.js';
 import { chunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
@@ -17,6 +17,7 @@ import { AnalyzedIndexBuilder, buildAnalyzedIndex, type AnalyzedIndex } from '..
 import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
+import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { decodeIndex, encodeIndex, readIndexCache, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
@@ -76,6 +77,13 @@ function chunksOfTokens(documents: string[][], size: number): ChunkAnalysis[] {
 async function indexOfTexts(texts: readonly string[], threads: number): Promise<AnalyzedIndex> {
   const builder = new AnalyzedIndexBuilder();
   await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }).texts(), { threads }, (chunk) => builder.add(chunk));
+  return builder.finish();
+}
+
+/** The same on two workers started ahead. */
+async function indexOfTextsWith(texts: readonly string[], workers: AnalysisWorkers): Promise<AnalyzedIndex> {
+  const builder = new AnalyzedIndexBuilder();
+  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }).texts(), { threads: 2, workers }, (chunk) => builder.add(chunk));
   return builder.finish();
 }
 
@@ -205,6 +213,26 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(builder.finish()).toEqual(index);
   });
 
+  it('analyzes on workers started ahead, and stops them when the corpus is small enough to analyze inline', async () => {
+    const exits = (started: AnalysisWorkers) => Promise.all(started.workers.map((worker) => new Promise((exited) => worker.once('exit', exited))));
+    const started = new AnalysisWorkers(2);
+    const stopped = exits(started);
+    const builder = new AnalyzedIndexBuilder();
+    let chunks = 0;
+    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2, workers: started }, (chunk) => {
+      chunks++;
+      builder.add(chunk);
+    });
+    expect(chunks).toBeGreaterThan(2);
+    expect(builder.finish()).toEqual(index);
+    await stopped;
+    const unused = new AnalysisWorkers(2);
+    const unusedStopped = exits(unused);
+    const small = await indexOfTextsWith(corpus.texts.slice(0, 5), unused);
+    expect(small).toEqual(await indexOfTexts(corpus.texts.slice(0, 5), 1));
+    await unusedStopped;
+  });
+
   it('analyzes the same on one thread as on worker threads', async () => {
     const inline = await indexOfTexts(corpus.texts, 1);
     expect(inline).toEqual(index);
@@ -306,6 +334,30 @@ describe('BM25 analyzed-index cache', () => {
     expect(files).toHaveLength(1);
     return path.join(cacheDir, 'bm25', files[0]!);
   };
+
+  it('starts the analysis workers ahead when prefetch finds no cached index, and builds the same index', async () => {
+    const coldCache = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-prefetch-'));
+    try {
+      const retriever = new Bm25Retriever({ cacheDir: coldCache, threads: 2 });
+      const started = vi.spyOn(AnalysisWorkers.prototype, 'terminate');
+      retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
+      const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+      const built = await retriever.index(memoryCorpus(corpus), context);
+      expect(started).toHaveBeenCalled();
+      // the index is cached now: a second prefetch starts no workers (none to stop when the cache is read)
+      started.mockClear();
+      retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
+      await retriever.index(memoryCorpus(corpus), context);
+      expect(started).not.toHaveBeenCalled();
+      started.mockRestore();
+      const reference = await new Bm25Retriever({ cacheDir: null, threads: 2 }).index(memoryCorpus(corpus), context);
+      // (writing the cache builds the vocabulary's lookup table, which the reference never needed)
+      const plain = ({ analyzed: { vocabulary, ...rest }, duplicatedIds }: Bm25Index) => ({ ...rest, terms: vocabulary.terms(), duplicatedIds });
+      expect(plain(built)).toEqual(plain(reference));
+    } finally {
+      rmSync(coldCache, { recursive: true, force: true });
+    }
+  });
 
   it('writes the index once and serves a second run from it without analyzing', async () => {
     const retriever = new Bm25Retriever({ cacheDir, threads: 2 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Candidates, CorpusFileInfo, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
 import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
@@ -6,6 +7,7 @@ import { log } from '../../core/log.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
+import { AnalysisWorkers } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
 import { BestRows } from './best-rows.js';
@@ -36,6 +38,9 @@ export interface Bm25Index {
   duplicatedIds: boolean;
 }
 
+/** A corpus of fewer rows may be small enough to analyze inline: its workers are not started ahead. */
+const PRESTART_ROWS = 1000;
+
 export class Bm25Retriever implements Retriever<Bm25Index> {
   readonly name = 'bm25' as const;
   readonly parameters: Record<string, unknown>;
@@ -43,8 +48,11 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private readonly b: number;
   private readonly cacheDir: string | null;
   private readonly threads: number;
-  /** The cache file read started by `prefetch`, for the index stage of that corpus. */
-  private prefetched: { path: string; file: Promise<Buffer | null> } | null = null;
+  /**
+   * The cache file read started by `prefetch`, for the index stage of that corpus, and the analysis workers it
+   * starts when there is no such file.
+   */
+  private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null } | null = null;
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 0.9;
@@ -68,7 +76,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const file = readIndexFile(path);
     // a failed read is read again, and reported, by the index stage; a run that stops before it reports nothing
     file.catch(() => undefined);
-    this.prefetched = { path, file };
+    // no index to read: the workers start now, while the ids decode synchronously (a corpus that proves small enough
+    // is analyzed inline, and they stop)
+    const workers = this.threads > 1 && corpus.rows >= PRESTART_ROWS && !existsSync(path) ? new AnalysisWorkers(this.threads) : null;
+    this.prefetched = { path, file, workers };
   }
 
   async index(corpus: CorpusSource, context: TaskContext): Promise<Bm25Index> {
@@ -93,20 +104,29 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<ScoringIndex> {
     const key = this.cacheKey(context.dataset.corpusSha256, corpus.ids.length);
     const cachePath = this.cacheDir === null ? null : indexCachePath(this.cacheDir, key);
-    const prefetched = this.prefetched;
+    const prefetched = this.prefetched?.path === cachePath ? this.prefetched : null;
+    // workers started for another corpus's build are not this one's
+    if (this.prefetched !== null && prefetched === null) await this.prefetched.workers?.terminate();
     this.prefetched = null;
+    const workers = prefetched?.workers ?? undefined;
     if (cachePath !== null) {
       try {
         // a prefetch that failed is read again here, so that its error is this stage's
-        const file = await (prefetched?.path === cachePath ? prefetched.file.catch(() => readIndexFile(cachePath)) : readIndexFile(cachePath));
+        const file = await (prefetched !== null ? prefetched.file.catch(() => readIndexFile(cachePath)) : readIndexFile(cachePath));
         const cached = decodeIndexFile(file, key);
-        if (cached !== null) return cached;
+        if (cached !== null) {
+          await workers?.terminate();
+          return cached;
+        }
       } catch (error) {
-        if (!(error instanceof CorruptIndexError)) throw error;
+        if (!(error instanceof CorruptIndexError)) {
+          await workers?.terminate();
+          throw error;
+        }
         log.warn(`the BM25 index cache ${cachePath} is unusable (${error.message}); rebuilding it`);
       }
     }
-    const index = scoringIndex(await this.build(corpus, context));
+    const index = scoringIndex(await this.build(corpus, context, workers));
     if (cachePath !== null) {
       try {
         await writeIndexCache(cachePath, key, index);
@@ -121,8 +141,11 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     return { corpusSha256, analyzerVersion: ANALYZER_VERSION, numDocs };
   }
 
-  /** Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives. */
-  private async build(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
+  /**
+   * Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives (on `workers`
+   * when they were started ahead).
+   */
+  private async build(corpus: CorpusSource, context: TaskContext, workers?: AnalysisWorkers): Promise<AnalyzedIndex> {
     const { signal } = context;
     // the analysis workers and the index builder load only here: a run served from the cache never needs them
     const [{ analyzeCorpus }, { AnalyzedIndexBuilder }] = await Promise.all([import('./parallel-analysis.js'), import('./gensim-dictionary.js')]);
@@ -131,7 +154,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       const builder = new AnalyzedIndexBuilder();
       await analyzeCorpus(
         corpus.texts({ signal }),
-        { threads: this.threads, documents: corpus.ids.length, signal, onProgress: (documents) => progress.increment(documents) },
+        { threads: this.threads, documents: corpus.ids.length, workers, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);

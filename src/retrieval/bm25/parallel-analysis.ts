@@ -1,12 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../core/version.js';
 import { interruptedError, throwIfAborted } from '../../core/errors.js';
 import type { TextBatch } from '../../core/types.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
 import type { ChunkRequest } from './analysis-worker.js';
+import { AnalysisWorkers, workerUrl } from './analysis-workers.js';
 
 export interface CorpusAnalysisOptions {
   /** Worker threads; 1 analyzes on the calling thread. */
@@ -16,6 +14,8 @@ export interface CorpusAnalysisOptions {
   signal?: AbortSignal;
   /** Called with the number of documents analyzed since the last call. */
   onProgress?: (documents: number) => void;
+  /** Workers already started (`threads` of them); terminated when the analysis ends, used or not. */
+  workers?: AnalysisWorkers;
 }
 
 /** Below this many UTF-16 units, starting workers costs more than it saves. */
@@ -37,6 +37,18 @@ interface Chunk {
  * text is never held whole.
  */
 export async function analyzeCorpus(
+  batches: AsyncIterable<TextBatch>,
+  options: CorpusAnalysisOptions,
+  consume: (chunk: ChunkPostings) => void,
+): Promise<void> {
+  try {
+    await analyzeChunks(batches, options, consume);
+  } finally {
+    await options.workers?.terminate();
+  }
+}
+
+async function analyzeChunks(
   batches: AsyncIterable<TextBatch>,
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkPostings) => void,
@@ -110,14 +122,6 @@ async function* chunksOf(
   if (texts.length > 0 || target === 0) yield { texts, units };
 }
 
-/** Workers run compiled JavaScript: from the TypeScript sources (tests), use the build in dist/. */
-function workerUrl(): URL {
-  if (import.meta.url.endsWith('.ts')) {
-    return pathToFileURL(path.join(packageRoot, 'dist', 'retrieval', 'bm25', 'analysis-worker.js'));
-  }
-  return new URL('./analysis-worker.js', import.meta.url);
-}
-
 interface Job {
   documents: number;
   /** Settles when the worker answers; never rejects (the failure is kept in `error`). */
@@ -140,7 +144,10 @@ async function analyzeInWorkers(
   const idle: Worker[] = [];
   const wakeups: Array<() => void> = [];
   const current = new Map<Worker, (result: { postings?: ChunkPostings; error?: unknown }) => void>();
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl()));
+  const started = options.workers;
+  if (started?.failure !== undefined) throw started.failure;
+  const workers = started ? started.workers.slice(0, threads) : Array.from({ length: threads }, () => new Worker(workerUrl()));
+  for (const worker of workers) worker.ref();
   const failAll = (error: unknown) => {
     for (const answer of current.values()) answer({ error });
     current.clear();
