@@ -9,24 +9,27 @@ function reference(scores: Float32Array, capacity: number): { rows: number[]; sc
   return { rows, scores: rows.map((row) => scores[row]!) };
 }
 
-/** Offers `scores` in blocks of the given sizes (cycled), each block at an offset inside a larger buffer. */
-function select(scores: Float32Array, capacity: number, blockSizes: number[]): { rows: number[]; scores: number[] } {
-  const top = new TopRows(capacity, scores.length);
+/**
+ * Offers `scores` in blocks of the given sizes (cycled), each block at an offset inside a larger buffer, as rows
+ * firstRow, firstRow + 1, ... of a corpus of firstRow + scores.length rows.
+ */
+function select(scores: Float32Array, capacity: number, blockSizes: number[], firstRow = 0): { rows: number[]; scores: number[] } {
+  const top = new TopRows(capacity, firstRow + scores.length);
   let start = 0;
   for (let b = 0; start < scores.length; b++) {
     const rows = Math.min(blockSizes[b % blockSizes.length]!, scores.length - start);
     // the block sits between other values, as a query's row sits in the [queries x rows] score matrix
     const padded = new Float32Array(rows + 7).fill(Infinity);
     padded.set(scores.subarray(start, start + rows), 3);
-    top.offer(padded, 3, 3 + rows, start);
+    top.offer(padded, 3, 3 + rows, firstRow + start);
     start += rows;
   }
   const drained = top.drain();
-  return { rows: Array.from(drained.rows), scores: Array.from(drained.scores) };
+  return { rows: Array.from(drained.rows, (row) => row - firstRow), scores: Array.from(drained.scores) };
 }
 
-function expectSame(scores: Float32Array, capacity: number, blockSizes: number[]): void {
-  const got = select(scores, capacity, blockSizes);
+function expectSame(scores: Float32Array, capacity: number, blockSizes: number[], firstRow = 0): void {
+  const got = select(scores, capacity, blockSizes, firstRow);
   const want = reference(scores, capacity);
   expect(got.rows).toEqual(want.rows);
   // Object.is: -0 and 0 keep their signs as the Gemm wrote them
@@ -73,6 +76,12 @@ describe('TopRows (floor + buffer cut by a score histogram) equals a full stable
     outlier[4000] = 3e38;
     outlier[4001] = -3e38;
     for (const capacity of [1, 300, 3000]) expectSame(outlier, capacity, [1000]);
+  });
+
+  it('sorts the same way past 2^21 rows, where a (score, row) pair no longer packs into one double', () => {
+    const scores = Float32Array.from({ length: 6000 }, () => Math.floor(next() * 40) / 8 - 2);
+    for (const firstRow of [2 ** 21 - 6000, 2 ** 21 - 3000, 2 ** 21, 2 ** 31])
+      for (const capacity of [1, 999, 2500, 6000]) expectSame(scores, capacity, [1700], firstRow);
   });
 
   it('returns the whole corpus in run order when the depth exceeds it, and nothing for depth 0', () => {

@@ -29,7 +29,7 @@ export class TopRows {
   /** `totalRows` bounds the buffer: a query that wants the whole corpus keeps every row and never cuts. */
   constructor(
     readonly capacity: number,
-    totalRows: number,
+    private readonly totalRows: number,
   ) {
     const room = Math.min(Math.max(2 * capacity, 1), Math.max(totalRows, capacity));
     this.scores = new Float32Array(room);
@@ -68,7 +68,7 @@ export class TopRows {
   /** The kept pairs in run order (the buffer is spent). */
   drain(): TopList {
     if (this.size > this.capacity) this.cut();
-    sortRange(this.scores, this.rows, 0, this.size - 1);
+    if (!(this.totalRows <= KEY_ROWS && sortByKeys(this.scores, this.rows, this.size))) sortRange(this.scores, this.rows, 0, this.size - 1);
     const length = Math.min(this.size, this.capacity);
     return { rows: this.rows.slice(0, length), scores: this.scores.slice(0, length) };
   }
@@ -122,6 +122,36 @@ function nextAbove(values: Float32Array, from: number, to: number, floor: number
   }
   for (; i < to; i++) if (values[i]! > floor) return i;
   return to;
+}
+
+/** Rows below 2^21 fit beside a float32's 32 order bits in the 53-bit integers a double holds exactly. */
+const KEY_ROWS = 2 ** 21;
+
+/**
+ * Sorts the first `size` pairs into run order by the engine's native numeric sort of one exact double per pair,
+ * (32-bit order of the score, reversed) * 2^21 + row: no comparator calls. The drain runs once per query, mostly
+ * before the JIT has warmed up, where the quicksort cost ~20 ms more CPU on a cold 103-query search. Returns false,
+ * sorting nothing, when a score is -0 (equal to 0 in run order, but not in its bits).
+ */
+function sortByKeys(scores: Float32Array, rows: Uint32Array, size: number): boolean {
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, size);
+  const keys = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const value = bits[i]!;
+    if (value === 0x80000000) return false;
+    // as unsigned integers, flipped bits order float32 values: negatives reversed below the positives
+    const order = value >>> 31 ? ~value >>> 0 : (value | 0x80000000) >>> 0;
+    keys[i] = (0xffffffff - order) * KEY_ROWS + rows[i]!;
+  }
+  keys.sort();
+  for (let i = 0; i < size; i++) {
+    const key = keys[i]!;
+    const high = Math.floor(key / KEY_ROWS);
+    const order = 0xffffffff - high;
+    bits[i] = order >= 0x80000000 ? order - 0x80000000 : ~order >>> 0;
+    rows[i] = key - high * KEY_ROWS;
+  }
+  return true;
 }
 
 /** Does (scores[a], rows[a]) come before (scores[b], rows[b]) in run order? */
