@@ -4,6 +4,7 @@ import { javaLowerCase } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { porterStem } from './porter-stemmer.js';
 import { LUCENE_VERSION } from './generated/lucene-tables.js';
+import { SubstringMap } from './substring-map.js';
 import { Utf16Interner } from './utf16-interner.js';
 
 /**
@@ -25,9 +26,8 @@ const RAW_TOKEN_LIMIT = 1 << 19;
  * place, without a string per token. Filtered forms get dense term numbers, which is what indexing wants.
  */
 export class TokenTable {
-  private readonly raw = new Utf16Interner();
-  /** Term number of each raw token id, -1 when the filters drop the token. */
-  private termOfRaw = new Int32Array(1024);
+  /** Term number of each distinct raw token, -1 when the filters drop it. */
+  private readonly raw = new SubstringMap();
   /**
    * The filtered forms: a term number is an id here. Kept as UTF-16 units, not strings, so that a thread meeting
    * hundreds of thousands of new tokens leaves no string per term for the garbage collector to copy.
@@ -60,19 +60,13 @@ export class TokenTable {
 
   /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */
   termOf(text: string, start: number, end: number): number {
-    const known = this.raw.size;
-    const id = this.raw.intern(text, start, end);
-    if (id < known) return this.termOfRaw[id]!;
-    if (id === this.termOfRaw.length) {
-      const grown = new Int32Array(id * 2);
-      grown.set(this.termOfRaw);
-      this.termOfRaw = grown;
-    }
-    const filtered = filterToken(text.slice(start, end));
-    const term = filtered.length > 0 ? this.filtered.intern(filtered, 0, filtered.length) : -1;
-    this.termOfRaw[id] = term;
-    return term;
+    return this.raw.get(text, start, end, this.filterNew);
   }
+
+  private readonly filterNew = (text: string, start: number, end: number): number => {
+    const filtered = filterToken(text.slice(start, end));
+    return filtered.length > 0 ? this.filtered.intern(filtered, 0, filtered.length) : -1;
+  };
 }
 
 let table = new TokenTable();

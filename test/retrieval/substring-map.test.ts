@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { SubstringMap } from '../../src/retrieval/analyzer/substring-map.js';
+import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
+
+/** Units from every range that packs differently: ASCII, Latin-1, the BMP's top bit, lone and paired surrogates. */
+const UNITS = [0x61, 0x62, 0x7a, 0x30, 0x27, 0xe9, 0xff, 0x3b1, 0x4e2d, 0x8000, 0xfffe, 0xd83d, 0xde00, 0xdbff, 0xdc00];
+
+function randomText(random: () => number, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += String.fromCharCode(UNITS[Math.floor(random() * UNITS.length)]!);
+  return text;
+}
+
+/** Substrings of one long text, of every length around the inline limit (12 units) and far beyond it. */
+function spans(random: () => number, text: string, count: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) {
+    const length = random() < 0.8 ? Math.floor(random() * 16) : Math.floor(random() * 300);
+    const start = Math.floor(random() * (text.length - length));
+    out.push([start, start + length]);
+  }
+  return out;
+}
+
+describe('SubstringMap', () => {
+  it('agrees with a Map of sliced strings over keys of every length and unit range, across many doublings', () => {
+    const random = seededRandom(3);
+    // a small alphabet repeats short keys often, so lookups hit as well as miss
+    const text = randomText(random, 200_000);
+    const map = new SubstringMap();
+    const expected = new Map<string, number>();
+    const asked: string[] = [];
+    const wrong: string[] = [];
+    for (const [start, end] of spans(random, text, 120_000)) {
+      const key = text.slice(start, end);
+      const value = map.get(text, start, end, (t, s, e) => {
+        asked.push(t.slice(s, e));
+        return expected.size * 3 - 1;
+      });
+      if (!expected.has(key)) expected.set(key, expected.size * 3 - 1);
+      if (value !== expected.get(key)) wrong.push(`${JSON.stringify(key)}: ${value}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(asked).toEqual([...expected.keys()]);
+    expect(map.size).toBe(expected.size);
+    expect(expected.size).toBeGreaterThan(50_000);
+    // every key again, now from a text of its own (a different string, same units)
+    for (const [key, value] of expected) {
+      if (map.get(`#${key}#`, 1, key.length + 1, () => -7) !== value) wrong.push(key);
+    }
+    expect(wrong).toEqual([]);
+    expect(map.size).toBe(expected.size);
+  });
+
+  it('tells apart keys that differ only in their last unit, a high bit, or their length at the inline limit', () => {
+    const map = new SubstringMap();
+    const keys = [
+      '', 'a', 'aa', 'abcdefghijkl', 'abcdefghijkm', 'abcdefghijklm', 'abcdefghijkla', 'abcdefghijk', '\u8061', '\u0061\u8000', '\u0061\u0000',
+      '\ud83d\ude00', '\ude00\ud83d', '\ud83d', 'x'.repeat(255), 'x'.repeat(254) + 'y', 'x'.repeat(256),
+    ];
+    keys.forEach((key, i) => expect(map.get(key, 0, key.length, () => i)).toBe(i));
+    keys.forEach((key, i) => expect(map.get(key, 0, key.length, () => -1)).toBe(i));
+    expect(map.size).toBe(keys.length);
+  });
+});
+
+describe('Utf16Interner', () => {
+  it('numbers distinct substrings densely in order of first appearance and gives each one back', () => {
+    const random = seededRandom(5);
+    const text = randomText(random, 50_000);
+    const interner = new Utf16Interner();
+    const order: string[] = [];
+    const idOf = new Map<string, number>();
+    const wrong: string[] = [];
+    for (const [start, end] of spans(random, text, 40_000)) {
+      const key = text.slice(start, end);
+      if (!idOf.has(key)) {
+        idOf.set(key, order.length);
+        order.push(key);
+      }
+      if (interner.intern(text, start, end) !== idOf.get(key)) wrong.push(key);
+    }
+    expect(wrong).toEqual([]);
+    expect(interner.size).toBe(order.length);
+    expect(order.map((_, id) => interner.text(id))).toEqual(order);
+    const from = Math.floor(order.length / 3);
+    const { text: joined, ends } = interner.joined(from);
+    expect(joined).toBe(order.slice(from).join(''));
+    let end = 0;
+    expect(Array.from(ends)).toEqual(order.slice(from).map((key) => (end += key.length)));
+    expect(interner.joined(order.length)).toEqual({ text: '', ends: new Uint32Array(0) });
+  });
+});
