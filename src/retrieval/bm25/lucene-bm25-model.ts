@@ -44,7 +44,6 @@ export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
  */
 export class LuceneBm25Model {
   readonly avgdl: number;
-  private readonly idfs: Float64Array;
   /**
    * Document weights (float32) of each term a query has used, parallel to its postings. One small array per term
    * rather than slices of one array as long as all postings: query terms lie scattered over the id space, and each
@@ -54,7 +53,10 @@ export class LuceneBm25Model {
   /** Each document's length-normalisation part, computed exactly as gensim does per text. */
   private readonly lengthNorms: Float64Array;
   private readonly logDocs: number;
-  /** Most terms share a small df, so each distinct df costs one (slow, exact) logarithm. */
+  /**
+   * Most terms share a small df, so each distinct df costs one (slow, exact) logarithm; nothing is kept per term
+   * (an array over the vocabulary would be ~2 MB of fresh memory for the few thousand terms queries use).
+   */
   private readonly logDf = new Map<number, number>();
 
   constructor(
@@ -63,8 +65,6 @@ export class LuceneBm25Model {
     readonly b: number,
   ) {
     this.avgdl = index.cfSum / index.numDocs;
-    const size = index.vocabulary.size;
-    this.idfs = new Float64Array(size).fill(NaN);
     this.logDocs = glibcLog(index.numDocs + 1.0);
     const { docLengths } = index;
     this.lengthNorms = new Float64Array(docLengths.length);
@@ -73,14 +73,10 @@ export class LuceneBm25Model {
 
   /** gensim's idf of term `id` (float64). */
   idf(id: number): number {
-    let idf = this.idfs[id]!;
-    if (Number.isNaN(idf)) {
-      const df = this.index.df[id]!;
-      let log = this.logDf.get(df);
-      if (log === undefined) this.logDf.set(df, (log = glibcLog(df + 0.5)));
-      this.idfs[id] = idf = this.logDocs - log;
-    }
-    return idf;
+    const df = this.index.df[id]!;
+    let log = this.logDf.get(df);
+    if (log === undefined) this.logDf.set(df, (log = glibcLog(df + 0.5)));
+    return this.logDocs - log;
   }
 
   private weights(id: number): Float32Array {
