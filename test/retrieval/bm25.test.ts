@@ -253,6 +253,23 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(indexOfChunks(chunks)).toEqual(expected);
     expect(() => indexOfChunks([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);
   });
+
+  it('analyzes the same into reused buffers as into arrays of its own, chunk after chunk and across a new numbering', () => {
+    const texts = corpus.texts.slice(0, 60);
+    const own = new ChunkAnalyzer(400);
+    const transient = new ChunkAnalyzer(400);
+    const kept = [];
+    for (let at = 0; at < texts.length; at += 7) {
+      const expected = own.analyze(texts.slice(at, at + 7));
+      const { largestTf, ...analysis } = transient.analyzeTransient(texts.slice(at, at + 7));
+      expect(largestTf).toBe(Math.max(0, ...expected.tfs));
+      expect({ ...analysis, numbering: '', tfs: Array.from(analysis.tfs) }).toEqual({ ...expected, numbering: '', tfs: Array.from(expected.tfs) });
+      kept.push({ expected, copy: structuredClone(expected) });
+    }
+    expect(new Set(kept.map(({ expected }) => expected.numbering)).size).toBeGreaterThan(1);
+    // what analyze() returned is not overwritten by later chunks
+    for (const { expected, copy } of kept) expect(expected).toEqual(copy);
+  });
 });
 
 describe('BM25 retriever: the golden run end to end', () => {

@@ -12,7 +12,7 @@ const analyzer = new ChunkAnalyzer();
 const scratch = new PostingsScratch();
 
 parentPort?.on('message', (request: ChunkRequest) => {
-  const postings = chunkPostings(analyzer.analyze(request.texts), scratch);
+  const postings = chunkPostings(analyzer.analyzeTransient(request.texts), scratch);
   const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
   const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
   parentPort!.postMessage({ chunk: request.chunk, postings }, transfer);

@@ -47,20 +47,35 @@ export class ChunkAnalyzer {
   /** The chunk's bags so far, reused from chunk to chunk (results are copied out at their exact size). */
   private terms = new Uint32Array(1 << 16);
   private tfs = new Uint32Array(1 << 16);
+  private docOffsets = new Uint32Array(1024);
 
   /** `rawTokenLimit`: distinct raw tokens the token table holds before it starts afresh (default: the analyzer's). */
   constructor(private readonly rawTokenLimit?: number) {
     this.table = new TokenTable(rawTokenLimit);
   }
 
+  /** The analysis of `texts`, in arrays of its own. */
   analyze(texts: readonly string[]): ChunkAnalysis {
+    const { docOffsets, terms, tfs: reused, largestTf, ...rest } = this.analyzeTransient(texts);
+    const tfs = narrowCounts(terms.length, largestTf);
+    tfs.set(reused);
+    return { ...rest, docOffsets: docOffsets.slice(), terms: terms.slice(), tfs };
+  }
+
+  /**
+   * The analysis of `texts` with `docOffsets`, `terms` and `tfs` left in buffers this analyzer reuses: valid until
+   * its next call, for a caller that reads them at once (a worker lays them out by term and lets them go), which
+   * saves copying them into fresh memory per chunk.
+   */
+  analyzeTransient(texts: readonly string[]): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
     if (this.table.full) {
       this.table = new TokenTable(this.rawTokenLimit);
       this.generation++;
       this.sent = 0;
     }
     const table = this.table;
-    const docOffsets = new Uint32Array(texts.length + 1);
+    if (texts.length + 1 > this.docOffsets.length) this.docOffsets = grow(this.docOffsets, texts.length + 1);
+    const docOffsets = this.docOffsets;
     let nnz = 0;
     let largestTf = 0;
     let distinctCount = 0;
@@ -93,8 +108,6 @@ export class ChunkAnalyzer {
       distinctCount = 0;
       docOffsets[doc + 1] = nnz;
     }
-    const tfs = narrowCounts(nnz, largestTf);
-    tfs.set(this.tfs.subarray(0, nnz));
     const firstNewTerm = this.sent;
     this.sent = table.size;
     const { text: newTerms, ends: newTermEnds } = table.joinedTerms(firstNewTerm);
@@ -103,9 +116,10 @@ export class ChunkAnalyzer {
       firstNewTerm,
       newTerms,
       newTermEnds,
-      docOffsets,
-      terms: this.terms.slice(0, nnz),
-      tfs,
+      docOffsets: docOffsets.subarray(0, texts.length + 1),
+      terms: this.terms.subarray(0, nnz),
+      tfs: this.tfs.subarray(0, nnz),
+      largestTf,
     };
   }
 }

@@ -78,7 +78,7 @@ async function analyzeChunks(
     const scratch = new PostingsScratch();
     for await (const chunk of all) {
       throwIfAborted(options.signal);
-      consume(chunkPostings(analyzer.analyze(chunk.texts), scratch));
+      consume(chunkPostings(analyzer.analyzeTransient(chunk.texts), scratch));
       options.onProgress?.(chunk.texts.length);
     }
     return;
