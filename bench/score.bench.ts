@@ -67,8 +67,8 @@ export async function run(): Promise<BenchRow[]> {
   for (let repeat = 0; repeat < 3; repeat++) {
     const start = process.hrtime.bigint();
     const cpu = process.cpuUsage();
-    await writeRunOutputs(outDir, generated!, 'bench');
-    await writeEvaluationFiles(outDir, evaluationOfRun, DEFAULT_MEASURES);
+    // together, as writeTaskFolder writes them
+    await Promise.all([writeRunOutputs(outDir, generated!, 'bench'), writeEvaluationFiles(outDir, evaluationOfRun, DEFAULT_MEASURES)]);
     writeTimes.push(seconds(start));
     writeCpu.push(cpuSeconds(cpu));
   }

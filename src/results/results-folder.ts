@@ -238,10 +238,15 @@ export async function writeTaskFolder(
   await fs.rm(staging, { recursive: true, force: true });
   await makeDirectory(staging);
   try {
-    await writeRunOutputs(staging, files.run, files.tag);
-    if (files.qrels) await writeTrecQrels(path.join(staging, 'qrels.txt'), files.qrels);
-    // results.json stays BRIGHT's file (its 25 keys); metrics.json and per_query.tsv hold every measure
-    await writeEvaluationFiles(staging, files.evaluation, files.measures, files.measures.filter((m) => DEFAULT_MEASURES.some((d) => d.name === m.name)));
+    // independent files written together, so each one's fsync overlaps the others' formatting and fsyncs; every
+    // writer settles before the staging folder may be removed, and the first failure in this order is reported
+    const writes = await Promise.allSettled([
+      writeRunOutputs(staging, files.run, files.tag),
+      files.qrels && writeTrecQrels(path.join(staging, 'qrels.txt'), files.qrels),
+      // results.json stays BRIGHT's file (its 25 keys); metrics.json and per_query.tsv hold every measure
+      writeEvaluationFiles(staging, files.evaluation, files.measures, files.measures.filter((m) => DEFAULT_MEASURES.some((d) => d.name === m.name))),
+    ]);
+    for (const write of writes) if (write.status === 'rejected') throw write.reason;
     const manifest = files.manifest((performance.now() - started) / 1000);
     await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await replaceFolder(staging, path.join(outDir, taskName));
