@@ -362,13 +362,7 @@ function mergePostings(
   df: Uint32Array,
   largestTf: number,
 ): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  const size = df.length;
-  const termOffsets = new Uint32Array(size + 1);
-  for (let id = 0; id < size; id++) termOffsets[id + 1] = termOffsets[id]! + df[id]!;
-  const nnz = termOffsets[size]!;
-  const postingDocs = new Uint32Array(nnz);
-  const postingTfs = narrowCounts(nnz, largestTf);
-  const cursor = termOffsets.slice(0, size);
+  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(df, largestTf);
   for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
@@ -419,13 +413,7 @@ function postings(
   docLengths: Uint32Array,
   largestTf: number,
 ): Pick<AnalyzedIndex, 'docLengths' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  const vocabularySize = counts.length;
-  const termOffsets = new Uint32Array(vocabularySize + 1);
-  for (let id = 0; id < vocabularySize; id++) termOffsets[id + 1] = termOffsets[id]! + counts[id]!;
-  const nnz = termOffsets[vocabularySize]!;
-  const postingDocs = new Uint32Array(nnz);
-  const postingTfs = narrowCounts(nnz, largestTf);
-  const cursor = termOffsets.slice(0, vocabularySize);
+  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(counts, largestTf);
   let doc = 0;
   for (const { docOffsets, terms, tfs } of chunks) {
     for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
@@ -440,6 +428,18 @@ function postings(
     }
   }
   return { docLengths, termOffsets, postingDocs, postingTfs };
+}
+
+/** Room for `counts[id]` postings per id, laid out id after id, with a write cursor at each id's first posting. */
+function postingsLayout(
+  counts: Uint32Array,
+  largestTf: number,
+): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> & { cursor: Uint32Array } {
+  const size = counts.length;
+  const termOffsets = new Uint32Array(size + 1);
+  for (let id = 0; id < size; id++) termOffsets[id + 1] = termOffsets[id]! + counts[id]!;
+  const nnz = termOffsets[size]!;
+  return { termOffsets, postingDocs: new Uint32Array(nnz), postingTfs: narrowCounts(nnz, largestTf), cursor: termOffsets.slice(0, size) };
 }
 
 function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
