@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withRunContext } from '../../src/core/run-context.js';
 import { ensureEmbeddings, keyDirectory, cacheKey } from '../../src/encode/cache/embedding-cache.js';
-import { readIndexCache } from '../../src/retrieval/bm25/index-cache.js';
+import { decodeIndexFile, readIndexFile } from '../../src/retrieval/bm25/index-cache.js';
 
 const ids = Array.from({ length: 10 }, (_, i) => `doc-${i}`);
 const parts = { model: 'synthetic', dim: 3 };
@@ -135,7 +135,7 @@ describe('BM25 index cache folder', () => {
     await fs.mkdir(dir, { recursive: true });
     const dead = path.join(dir, `abc.bm25idx.${deadPid()}.12345678.tmp`);
     writeFileSync(dead, Buffer.alloc(1000));
-    expect(await readIndexCache(path.join(dir, 'abc.bm25idx'), { corpusSha256: 'x', analyzerVersion: 'y', numDocs: 1 })).toBe(null);
+    expect(decodeIndexFile(await readIndexFile(path.join(dir, 'abc.bm25idx')), { corpusSha256: 'x', analyzerVersion: 'y', numDocs: 1 })).toBe(null);
     expect(existsSync(dead)).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-b
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
-import { decodeIndex, encodeIndex, readIndexCache, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
+import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
 
@@ -525,7 +525,7 @@ describe('BM25 analyzed-index cache', () => {
     const key = { corpusSha256: 'formats', analyzerVersion: 'v', numDocs: 2 };
     await writeIndexCache(path.join(dir, 'current.bm25idx'), key, scoringIndex(index));
     expect((await fs.readdir(dir)).sort()).toEqual(['current.bm25idx', 'newer.bm25idx', 'notes.bm25idx', 'other.txt']);
-    expect(await readIndexCache(path.join(dir, 'current.bm25idx'), key)).not.toBeNull();
+    expect(decodeIndexFile(await readIndexFile(path.join(dir, 'current.bm25idx')), key)).not.toBeNull();
   });
 
   it('streams the same bytes to the cache file as encodeIndex lays out (sections narrowed block by block)', async () => {
@@ -537,7 +537,7 @@ describe('BM25 analyzed-index cache', () => {
     const file = path.join(cacheDir, 'streamed.bm25idx');
     await writeIndexCache(file, key, scoringIndex(index));
     expect(await fs.readFile(file)).toEqual(encodeIndex(key, scoringIndex(index)));
-    const { vocabulary, ...read } = (await readIndexCache(file, key))!;
+    const { vocabulary, ...read } = decodeIndexFile(await readIndexFile(file), key)!;
     const { terms, cf, ...counted } = index;
     expect({ ...read, postingDocs: Uint32Array.from(read.postingDocs), df: Uint32Array.from(read.df), terms: vocabulary.terms() }).toEqual({ ...counted, cfSum: scoringIndex(index).cfSum, terms });
   });

@@ -196,11 +196,6 @@ export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex
   };
 }
 
-/** The cached index, or null when there is none; throws CorruptIndexError for a file that cannot be trusted. */
-export async function readIndexCache(filePath: string, key: IndexCacheKey): Promise<ScoringIndex | null> {
-  return decodeIndexFile(await readIndexFile(filePath), key);
-}
-
 const readAt = promisify(read);
 
 /**
