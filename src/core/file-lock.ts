@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeDirectory } from './directories.js';
 import { throwIfAborted } from './errors.js';
@@ -134,8 +134,12 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
       }
       if (now - lastNotice >= options.noticeMs) {
         lastNotice = now;
-        const holder = (await lockHolder(file)) ?? 'an unknown process';
-        log.info(`waiting for ${options.what}: ${file} is held by ${holder} (${Math.round((now - started) / 1000)} s so far)`);
+        const holder = await lockHolder(file);
+        // where /proc/locks shows no holder, nobody else has it: our own flock(1) is still starting (seconds on a
+        // loaded machine), and there is nobody to wait for
+        if (holder !== undefined || !existsSync('/proc/locks')) {
+          log.info(`waiting for ${options.what}: ${file} is held by ${holder ?? 'an unknown process'} (${Math.round((now - started) / 1000)} s so far)`);
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
