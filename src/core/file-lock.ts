@@ -45,12 +45,12 @@ async function commandLine(pid: string): Promise<string> {
 /** "pid 123 (python3 -m …)" for the process holding a flock on `file`, from /proc/locks; undefined elsewhere. */
 export async function lockHolder(file: string): Promise<string | undefined> {
   try {
-    const { ino } = await fs.stat(file);
+    const fileId = await procLocksId(file);
     const locks = await fs.readFile('/proc/locks', 'utf8');
     for (const line of locks.split('\n')) {
       const fields = line.trim().split(/\s+/);
       // "1: FLOCK  ADVISORY  WRITE 4242 00:2e:123456 0 EOF"
-      if (fields[1] !== 'FLOCK' || !fields[5]?.endsWith(`:${ino}`)) continue;
+      if (fields[1] !== 'FLOCK' || fields[5] !== fileId) continue;
       let pid = fields[4]!;
       let command = await commandLine(pid);
       // another reasonir holds it through its flock(1) helper: name the reasonir process
@@ -67,6 +67,19 @@ export async function lockHolder(file: string): Promise<string | undefined> {
     // no /proc (macOS) or the file went away: the holder stays unknown
   }
   return undefined;
+}
+
+/**
+ * How /proc/locks names `file`: its device's major and minor numbers (hex, as the kernel prints them) and its inode.
+ * The inode alone is not enough: inode numbers repeat across filesystems (a tmpfs's are small and reused).
+ */
+async function procLocksId(file: string): Promise<string> {
+  const { dev, ino } = await fs.stat(file, { bigint: true });
+  // glibc's major()/minor() of a 64-bit dev_t
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & 0xffffff00n);
+  const hex = (value: bigint) => value.toString(16).padStart(2, '0');
+  return `${hex(major)}:${hex(minor)}:${ino}`;
 }
 
 function startLocker(file: string): { child: ChildProcess; acquired: Promise<boolean> } {
