@@ -42,15 +42,18 @@ async function commandLine(pid: string): Promise<string> {
   return (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
 }
 
-/** "pid 123 (python3 -m …)" for the process holding a flock on `file`, from /proc/locks; undefined elsewhere. */
-export async function lockHolder(file: string): Promise<string | undefined> {
+/**
+ * "pid 123 (python3 -m …)" for the process holding a flock on `file`, from /proc/locks; undefined elsewhere.
+ * `self`: our own flock(1) helper, which may have taken the lock a moment before we read its "locked".
+ */
+export async function lockHolder(file: string, self?: number): Promise<string | undefined> {
   try {
     const fileId = await procLocksId(file);
     const locks = await fs.readFile('/proc/locks', 'utf8');
     for (const line of locks.split('\n')) {
       const fields = line.trim().split(/\s+/);
       // "1: FLOCK  ADVISORY  WRITE 4242 00:2e:123456 0 EOF"
-      if (fields[1] !== 'FLOCK' || fields[5] !== fileId) continue;
+      if (fields[1] !== 'FLOCK' || fields[5] !== fileId || fields[4] === String(self)) continue;
       let pid = fields[4]!;
       let command = await commandLine(pid);
       // another reasonir holds it through its flock(1) helper: name the reasonir process
@@ -141,15 +144,15 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
         lastChange = now;
       }
       if (now - lastChange >= options.stallMs) {
-        const holder = (await lockHolder(file)) ?? 'an unknown process';
+        const holder = (await lockHolder(file, child.pid)) ?? 'an unknown process';
         await stop(child);
         return { kind: 'unavailable', reason: `${file} is held by ${holder}, which made no progress on ${options.what} for ${Math.round((now - lastChange) / 1000)} s` };
       }
       if (now - lastNotice >= options.noticeMs) {
         lastNotice = now;
-        const holder = await lockHolder(file);
-        // where /proc/locks shows no holder, nobody else has it: our own flock(1) is still starting (seconds on a
-        // loaded machine), and there is nobody to wait for
+        const holder = await lockHolder(file, child.pid);
+        // where /proc/locks shows no other holder, nobody else has it: our own flock(1) is still starting (seconds
+        // on a loaded machine) or has just taken it, and there is nobody to wait for
         if (holder !== undefined || !existsSync('/proc/locks')) {
           log.info(`waiting for ${options.what}: ${file} is held by ${holder ?? 'an unknown process'} (${Math.round((now - started) / 1000)} s so far)`);
         }
