@@ -46,19 +46,12 @@ export function buildRankedList(
   const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
   const order = depth === 'all' || keep === count ? sortAll(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);
 
+  const ranked: RankedDoc[] = [];
   const limit = depth === 'all' ? Infinity : depth;
-  // sized first and filled in place: grown by push, its backing store was reallocated ~10 times per query
-  let size = 0;
-  let end = 0;
-  for (; end < order.length && size < limit; end++) {
-    const docId = corpusIds[order.rows[end]!];
-    if (docId === undefined) throw dataError('candidates_row', `query ${queryId}: row ${order.rows[end]} is outside the corpus`);
-    if (!excluded.has(docId)) size++;
-  }
-  const ranked = new Array<RankedDoc>(size);
-  for (let i = 0, at = 0; i < end; i++) {
-    const docId = corpusIds[order.rows[i]!]!;
-    if (!excluded.has(docId)) ranked[at++] = { docId, score: order.scores[i]! };
+  for (let i = 0; i < order.length && ranked.length < limit; i++) {
+    const docId = corpusIds[order.rows[i]!];
+    if (docId === undefined) throw dataError('candidates_row', `query ${queryId}: row ${order.rows[i]} is outside the corpus`);
+    if (!excluded.has(docId)) ranked.push({ docId, score: order.scores[i]! });
   }
   return ranked;
 }
