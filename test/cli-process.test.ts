@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnReasonir } from './helpers/cli.js';
 
@@ -19,6 +22,23 @@ describe('reasonir as a process', () => {
     const result = await spawnReasonir(['score', '--run', 'no/such/run.txt', '--qrels', 'no/such/qrels.txt']);
     expect(result).toMatchObject({ code: 3, stdout: '' });
     expect(result.stderr).toMatch(/^error: .*no\/such\//m);
+  });
+
+  it("honours --quiet for the whole run: main()'s run context is the process's own", async () => {
+    const args = ['eval', '--task', 'pony', '--data-dir', 'test/fixtures/bright/data', '--no-progress'];
+    const work = mkdtempSync(path.join(os.tmpdir(), 'reasonir-quiet-'));
+    try {
+      const env = { REASONIR_CACHE: path.join(work, 'cache') };
+      // the fixture's row count differs from the pinned revision's: a warning, on stderr unless --quiet
+      const loud = await spawnReasonir([...args, '--out', path.join(work, 'loud')], { env });
+      expect(loud.code, loud.stderr).toBe(0);
+      expect(loud.stderr).toContain('warning: documents/pony');
+      const quiet = await spawnReasonir(['-q', ...args, '--out', path.join(work, 'quiet')], { env });
+      expect(quiet).toMatchObject({ code: 0, stderr: '' });
+      expect(quiet.stdout).toBe(loud.stdout);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('flushes a large result through a pipe before exiting, with logs apart on stderr', async () => {

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
   } else {
     const [{ processIo }, { runCli }] = await Promise.all([import('./cli-io.js'), import('./run-cli.js')]);
-    code = await runCli(argv, processIo());
+    code = await runCli(argv, processIo(), { ownProcess: true });
   }
   // stdout may still be draining into a pipe; exit once it has flushed
   process.stdout.write('', () => process.exit(code));
