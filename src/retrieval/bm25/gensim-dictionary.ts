@@ -7,6 +7,8 @@ import { Utf16Interner } from '../analyzer/utf16-interner.js';
 export const GENSIM_PRUNE_AT = 2_000_000;
 /** gensim checks the pruning limit before every 10,000th document (`docno % 10000 == 0`). */
 const PRUNE_CHECK_INTERVAL = 10_000;
+/** Row numbers fit 16 bits up to this many documents (rows 0 .. 65,535). */
+const ROWS_16_BIT = 0x10000;
 /** New tokens of one document sorted by insertion up to this many. */
 const SMALL_SORT = 24;
 
@@ -31,7 +33,11 @@ export interface AnalyzedIndex {
   docLengths: Uint32Array;
   /** Postings of term id t: `postingDocs/postingTfs[termOffsets[t] .. termOffsets[t + 1])`, docs ascending. */
   termOffsets: Uint32Array;
-  postingDocs: Uint32Array;
+  /**
+   * Row numbers in 16 bits when every row fits (at most 65,536 documents), as the index cache stores them: half the
+   * fresh memory, and the cache write and scoring see the same array type whether the index was built or read.
+   */
+  postingDocs: Uint16Array | Uint32Array;
   postingTfs: NarrowCounts;
 }
 
@@ -94,6 +100,8 @@ export class AnalyzedIndexBuilder {
   private bags: KeptBags[] | null = null;
   /** Positions of new terms, to give them ids in order. */
   private fresh = new Uint32Array(64);
+  /** The gensim ids of a chunk's terms until they replace its term numbers (no array per chunk). */
+  private ids = new Uint32Array(1024);
 
   constructor(private readonly pruneAt = GENSIM_PRUNE_AT) {}
 
@@ -121,7 +129,7 @@ export class AnalyzedIndexBuilder {
     // nothing was pruned: a term's postings are its df, a document's length all its tokens
     const chunks = this.postings;
     this.postings = [];
-    const laidOut = mergePostings(chunks, df, this.largestTf);
+    const laidOut = mergePostings(chunks, df, this.largestTf, this.numDocs);
     const cf = new Float64Array(size);
     const { termOffsets, postingTfs } = laidOut;
     for (let id = 0; id < size; id++) {
@@ -133,14 +141,15 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * Folds a chunk in term by term; false (the chunk not added) when a pruning check inside it, or before it,
-   * would find more than `pruneAt` ids.
+   * Folds a chunk in term by term, its `terms` then turned into gensim ids in place; false (the chunk not added, its
+   * terms left as they were) when a pruning check inside it, or before it, would find more than `pruneAt` ids.
    */
   private addPostings(chunk: ChunkPostings): boolean {
     const { docs, terms, termOffsets, postingDocs } = chunk;
     const count = terms.length;
-    const ids = new Uint32Array(count);
     if (count > this.fresh.length) this.fresh = new Uint32Array(2 * count);
+    if (count > this.ids.length) this.ids = new Uint32Array(2 * count);
+    const { ids } = this;
     const { fresh } = this;
     let freshCount = 0;
     const idOfTerm = this.idOfTerm;
@@ -161,7 +170,11 @@ export class AnalyzedIndexBuilder {
     }
     if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
     const { df } = this;
-    for (let i = 0; i < count; i++) df[ids[i]!]! += termOffsets[i + 1]! - termOffsets[i]!;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      terms[i] = id;
+      df[id]! += termOffsets[i + 1]! - termOffsets[i]!;
+    }
     if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
     this.docLengths.set(chunk.docLengths, this.numDocs);
     let numPos = 0;
@@ -169,7 +182,7 @@ export class AnalyzedIndexBuilder {
     this.numPos += numPos;
     this.numNnz += termOffsets[count]!;
     if (chunk.largestTf > this.largestTf) this.largestTf = chunk.largestTf;
-    this.postings.push({ docBase: this.numDocs, docs, ids, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
+    this.postings.push({ docBase: this.numDocs, docs, ids: terms, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
     this.numDocs += docs;
     return true;
   }
@@ -361,8 +374,9 @@ function mergePostings(
   chunks: readonly KeptPostings[],
   df: Uint32Array,
   largestTf: number,
+  numDocs: number,
 ): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(df, largestTf);
+  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(df, largestTf, numDocs);
   for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
@@ -413,7 +427,7 @@ function postings(
   docLengths: Uint32Array,
   largestTf: number,
 ): Pick<AnalyzedIndex, 'docLengths' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(counts, largestTf);
+  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(counts, largestTf, docLengths.length);
   let doc = 0;
   for (const { docOffsets, terms, tfs } of chunks) {
     for (let d = 0; d < docOffsets.length - 1; d++, doc++) {
@@ -430,16 +444,21 @@ function postings(
   return { docLengths, termOffsets, postingDocs, postingTfs };
 }
 
-/** Room for `counts[id]` postings per id, laid out id after id, with a write cursor at each id's first posting. */
+/**
+ * Room for `counts[id]` postings per id of a corpus of `numDocs` rows, laid out id after id, with a write cursor at
+ * each id's first posting.
+ */
 function postingsLayout(
   counts: Uint32Array,
   largestTf: number,
+  numDocs: number,
 ): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> & { cursor: Uint32Array } {
   const size = counts.length;
   const termOffsets = new Uint32Array(size + 1);
   for (let id = 0; id < size; id++) termOffsets[id + 1] = termOffsets[id]! + counts[id]!;
   const nnz = termOffsets[size]!;
-  return { termOffsets, postingDocs: new Uint32Array(nnz), postingTfs: narrowCounts(nnz, largestTf), cursor: termOffsets.slice(0, size) };
+  const postingDocs = numDocs <= ROWS_16_BIT ? new Uint16Array(nnz) : new Uint32Array(nnz);
+  return { termOffsets, postingDocs, postingTfs: narrowCounts(nnz, largestTf), cursor: termOffsets.slice(0, size) };
 }
 
 function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
