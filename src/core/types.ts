@@ -30,6 +30,23 @@ export interface CorpusSource {
   readonly ids: readonly string[];
   /** Texts in row order from row `from` (default 0) on, one batch per parquet row group; each call reads afresh. */
   texts(options?: { from?: number; signal?: AbortSignal }): AsyncIterable<TextBatch>;
+  /**
+   * Where the texts are stored, when they are one string column of a local parquet file: a reader on another
+   * thread can then decode the row groups it needs from the file itself (dataset/parquet-texts.ts), instead of
+   * being sent texts decoded here.
+   */
+  readonly stored?: StoredTexts;
+}
+
+/** A parquet file's text column, row group by row group (see CorpusSource.stored). */
+export interface StoredTexts {
+  path: string;
+  /** What error messages call the file, as the loader does. */
+  label: string;
+  column: string;
+  rows: number;
+  /** Row groups in order: first row, rows, and the column chunk's uncompressed bytes. */
+  groups: ReadonlyArray<{ rowStart: number; rows: number; bytes: number }>;
 }
 
 /** qid -> docid -> relevance (integer). */

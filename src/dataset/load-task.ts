@@ -11,6 +11,7 @@ import { startProgress } from '../core/progress.js';
 import type { CorpusFileInfo, CorpusSource, Query } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
+import { storedTexts } from './parquet-texts.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
 import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile, revisionOfFiles } from './registry.js';
 import type { ConfigName, QueryVariant, TaskInfo } from './registry.js';
@@ -153,10 +154,14 @@ async function readCorpusIds(parquet: ParquetFile, label: string, signal?: Abort
   return ids;
 }
 
-/** The corpus as a source: ids now, texts decoded one row group at a time when an index stage asks for them. */
+/**
+ * The corpus as a source: ids now, texts decoded one row group at a time when an index stage asks for them, here or
+ * by another thread from the file itself (`stored`).
+ */
 function parquetCorpus(parquet: ParquetFile, ids: string[]): CorpusSource {
   return {
     ids,
+    stored: storedTexts(parquet, 'content'),
     async *texts(options = {}) {
       const from = options.from ?? 0;
       for await (const batch of parquet.read(documentTextColumns, options.signal, from)) {

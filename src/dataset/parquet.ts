@@ -66,12 +66,27 @@ async function fileBuffer(filePath: string): Promise<AsyncBuffer> {
   };
 }
 
+export interface RowGroupInfo {
+  rowStart: number;
+  rows: number;
+  /** Uncompressed bytes of each top-level column's chunk in this row group (pages, headers and dictionary). */
+  columnBytes: Readonly<Record<string, number>>;
+}
+
 export interface ParquetFile {
   path: string;
+  /** What error messages call the file (its path in the dataset repository). */
+  label: string;
   rows: number;
   rowGroups: number;
+  groups: readonly RowGroupInfo[];
   /** Row groups in order; with `fromRow`, those that end at or before it are skipped (never decoded). */
   read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow?: number): AsyncGenerator<RowGroupBatch<S>>;
+  /**
+   * Row groups `first` to `end - 1` only, decoded and checked exactly as `read` does: what lets each worker thread
+   * decode the row groups it analyzes from the file itself (parquet-texts.ts).
+   */
+  readRowGroups<S extends ColumnSpec>(columns: S, first: number, end: number, signal?: AbortSignal): AsyncGenerator<RowGroupBatch<S>>;
 }
 
 /** Opens a parquet file and checks that `expected` columns exist with the expected types and supported codecs. */
@@ -114,81 +129,94 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     }
   }
   const packaged = needsCompressors ? (await import('hyparquet-compressors')).compressors : undefined;
-  const rowGroupBounds: Array<[number, number]> = [];
+  const groups: RowGroupInfo[] = [];
   let start = 0;
   for (const group of metadata.row_groups) {
-    const end = start + Number(group.num_rows);
-    rowGroupBounds.push([start, end]);
-    start = end;
+    const rows = Number(group.num_rows);
+    const columnBytes: Record<string, number> = {};
+    for (const column of group.columns) {
+      const name = column.meta_data?.path_in_schema[0];
+      if (name !== undefined) columnBytes[name] = (columnBytes[name] ?? 0) + Number(column.meta_data!.total_uncompressed_size);
+    }
+    groups.push({ rowStart: start, rows, columnBytes });
+    start += rows;
+  }
+  async function* readRowGroups<S extends ColumnSpec>(columns: S, first: number, end: number, signal?: AbortSignal): AsyncGenerator<RowGroupBatch<S>> {
+    const names = Object.keys(columns);
+    // opened once for all the row groups the own reader reads (not per row group: an open + close each), closed
+    // when the loop ends, fails, or the consumer stops early (for-await calls return())
+    let fd: number | undefined;
+    try {
+      for (let groupIndex = Math.max(first, 0); groupIndex < Math.min(end, groups.length); groupIndex++) {
+        const { rowStart, rows } = groups[groupIndex]!;
+        const rowEnd = rowStart + rows;
+        throwIfAborted(signal);
+        const collected = new Map<string, unknown[]>();
+        const group = metadata.row_groups[groupIndex]!;
+        const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
+        const fallback = names.filter((name) => !own.includes(name));
+        if (own.length > 0) fd ??= openSync(filePath, 'r');
+        for (const name of own) {
+          try {
+            collected.set(name, readFlatStrings(fd!, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
+            chunkReaders.own++;
+          } catch (error) {
+            if (!(error instanceof Unsupported)) {
+              throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+            }
+            fallback.push(name);
+          }
+        }
+        if (fallback.length > 0) {
+          chunkReaders.hyparquet += fallback.length;
+          await parquetRead({
+            file,
+            metadata,
+            columns: fallback,
+            rowStart,
+            rowEnd,
+            compressors: packaged ?? (snappyOnly ??= { SNAPPY: snappyUncompressor() }),
+            parsers: rawStrings,
+            onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
+              // chunks may extend beyond the requested range; keep only this row group's rows
+              const from = Math.max(rowStart - chunkStart, 0);
+              const to = Math.min(rowEnd, chunkEnd) - chunkStart;
+              let values = collected.get(columnName);
+              if (!values) collected.set(columnName, (values = []));
+              for (let i = from; i < to; i++) values.push(columnData[i]);
+            },
+          }).catch((error: unknown) => {
+            throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+          });
+          for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
+        }
+        const batch = {} as Record<string, unknown[]>;
+        for (const name of names) {
+          const values = collected.get(name) ?? [];
+          if (values.length !== rowEnd - rowStart) {
+            throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
+          }
+          checkValues(values, columns[name]!, name, rowStart, label);
+          batch[name] = values;
+        }
+        yield { rowStart, rows: rowEnd - rowStart, columns: batch as ColumnBatch<S> };
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
   return {
     path: filePath,
+    label,
     rows: Number(metadata.num_rows),
-    rowGroups: metadata.row_groups.length,
-    async *read<S extends ColumnSpec>(columns: S, signal?: AbortSignal, fromRow = 0): AsyncGenerator<RowGroupBatch<S>> {
-      const names = Object.keys(columns);
-      // opened once for all the row groups the own reader reads (not per row group: an open + close each), closed
-      // when the loop ends, fails, or the consumer stops early (for-await calls return())
-      let fd: number | undefined;
-      try {
-        for (let groupIndex = 0; groupIndex < rowGroupBounds.length; groupIndex++) {
-          const [rowStart, rowEnd] = rowGroupBounds[groupIndex]!;
-          if (rowEnd <= fromRow) continue;
-          throwIfAborted(signal);
-          const collected = new Map<string, unknown[]>();
-          const group = metadata.row_groups[groupIndex]!;
-          const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
-          const fallback = names.filter((name) => !own.includes(name));
-          if (own.length > 0) fd ??= openSync(filePath, 'r');
-          for (const name of own) {
-            try {
-              collected.set(name, readFlatStrings(fd!, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
-              chunkReaders.own++;
-            } catch (error) {
-              if (!(error instanceof Unsupported)) {
-                throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-              }
-              fallback.push(name);
-            }
-          }
-          if (fallback.length > 0) {
-            chunkReaders.hyparquet += fallback.length;
-            await parquetRead({
-              file,
-              metadata,
-              columns: fallback,
-              rowStart,
-              rowEnd,
-              compressors: packaged ?? (snappyOnly ??= { SNAPPY: snappyUncompressor() }),
-              parsers: rawStrings,
-              onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
-                // chunks may extend beyond the requested range; keep only this row group's rows
-                const from = Math.max(rowStart - chunkStart, 0);
-                const to = Math.min(rowEnd, chunkEnd) - chunkStart;
-                let values = collected.get(columnName);
-                if (!values) collected.set(columnName, (values = []));
-                for (let i = from; i < to; i++) values.push(columnData[i]);
-              },
-            }).catch((error: unknown) => {
-              throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-            });
-            for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
-          }
-          const batch = {} as Record<string, unknown[]>;
-          for (const name of names) {
-            const values = collected.get(name) ?? [];
-            if (values.length !== rowEnd - rowStart) {
-              throw dataError('parquet_invalid', `${label}: column ${name} has ${values.length} values in rows ${rowStart}-${rowEnd} of ${filePath}`);
-            }
-            checkValues(values, columns[name]!, name, rowStart, label);
-            batch[name] = values;
-          }
-          yield { rowStart, rows: rowEnd - rowStart, columns: batch as ColumnBatch<S> };
-        }
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+    rowGroups: groups.length,
+    groups,
+    read(columns, signal, fromRow = 0) {
+      let first = 0;
+      while (first < groups.length && groups[first]!.rowStart + groups[first]!.rows <= fromRow) first++;
+      return readRowGroups(columns, first, groups.length, signal);
     },
+    readRowGroups,
   };
 }
 

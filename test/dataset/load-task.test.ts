@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { brightColumns, writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import type { BrightRow } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
+import { readStoredTexts } from '../../src/dataset/parquet-texts.js';
 import { HarnessError } from '../../src/core/errors.js';
 import type { CorpusSource } from '../../src/core/types.js';
 import { fixturesRoot } from '../helpers/cli.js';
@@ -86,6 +87,14 @@ describe('loadTask from the Hub (test server)', () => {
     const batches: Array<[number, number]> = [];
     for await (const batch of loaded.corpus.texts()) batches.push([batch.start, batch.texts.length]);
     expect(batches.length).toBe(3);
+    // where the texts are stored, for threads that decode their own row groups: the same texts, row group by row group
+    const stored = loaded.corpus.stored!;
+    expect([stored.path, stored.label, stored.column, stored.rows]).toEqual([loaded.files[1]!.localPath, 'documents/pony-00000-of-00001.parquet', 'content', 63]);
+    expect(stored.groups.map((group) => [group.rowStart, group.rows])).toEqual(batches);
+    for (const [index, [start, rows]] of batches.entries()) {
+      expect(await readStoredTexts(stored, index, index + 1)).toEqual(texts.slice(start, start + rows));
+    }
+    expect(await readStoredTexts(stored, 1, 3)).toEqual(texts.slice(batches[1]![0]));
     expect(loaded.warnings).toEqual([
       'documents/pony-00000-of-00001.parquet: 63 rows at revision f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1, 7894 at the pinned revision 3066d29; scores are not comparable with published ones',
     ]);

@@ -99,6 +99,33 @@ describe('parquet reading', () => {
     await expect(read()).rejects.toMatchObject({ message: 'docs: row 1 has a null "content"' });
   });
 
+  it('reads a range of row groups exactly as the whole stream reads them, and describes each row group', async () => {
+    const file = path.join(work.dir, 'ranges.parquet');
+    const rows = Array.from({ length: 23 }, (_, i) => ({ id: `d${i}`, content: `text ${i} caf\u00e9 `.repeat(i), tags: i % 2 ? ['a'] : [] }));
+    writeBrightParquet({ filename: file, columns: { id: 'string', content: 'string', tags: 'string[]' }, rows, rowGroupSize: 5 });
+    const parquet = await openParquet(file, { id: 'string', content: 'string', tags: 'string[]' }, 'docs/ranges.parquet');
+    expect(parquet.label).toBe('docs/ranges.parquet');
+    expect(parquet.groups.map((group) => [group.rowStart, group.rows])).toEqual([[0, 5], [5, 5], [10, 5], [15, 5], [20, 3]]);
+    // a string column's uncompressed bytes hold at least its texts' UTF-8 bytes (parallel analysis sizes chunks by them)
+    for (const group of parquet.groups) {
+      const texts = rows.slice(group.rowStart, group.rowStart + group.rows).map((row) => Buffer.byteLength(row.content));
+      expect(group.columnBytes.content).toBeGreaterThanOrEqual(texts.reduce((sum, bytes) => sum + bytes, 0));
+    }
+    expect(parquet.groups.every((group) => group.columnBytes.id! > 0 && group.columnBytes.tags! > 0)).toBe(true);
+    const spec = { id: 'string', content: 'string', tags: 'string[]' } as const;
+    const whole = [];
+    for await (const batch of parquet.read(spec)) whole.push(batch);
+    for (const [first, end] of [[0, 5], [1, 3], [4, 5], [2, 2], [3, 9]] as const) {
+      const part = [];
+      for await (const batch of parquet.readRowGroups(spec, first, end)) part.push(batch);
+      expect(part).toEqual(whole.slice(first, end));
+    }
+    // `read` from a row inside a row group starts with that row group
+    const from = [];
+    for await (const batch of parquet.read({ id: 'string' }, undefined, 12)) from.push(batch.rowStart);
+    expect(from).toEqual([10, 15, 20]);
+  });
+
   it('holds one file descriptor while reading and closes it when the reading ends, fails or stops early', async () => {
     const { readdirSync } = await import('node:fs');
     const openFiles = () => readdirSync('/proc/self/fd').length;

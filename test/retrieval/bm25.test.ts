@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fs, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,6 +20,10 @@ import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
+import { openParquet } from '../../src/dataset/parquet.js';
+import { storedTexts } from '../../src/dataset/parquet-texts.js';
+import { parquetMetadata } from 'hyparquet';
+import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
 
 const bm25Fixture = (file: string) => path.join(fixtures, 'bm25', file);
@@ -76,14 +80,21 @@ function chunksOfTokens(documents: string[][], size: number): ChunkAnalysis[] {
 /** Analyzes the texts on `threads` threads, folding each chunk into the index as it arrives (as the retriever does). */
 async function indexOfTexts(texts: readonly string[], threads: number): Promise<AnalyzedIndex> {
   const builder = new AnalyzedIndexBuilder();
-  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }).texts(), { threads }, (chunk) => builder.add(chunk));
+  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }), { threads }, (chunk) => builder.add(chunk));
+  return builder.finish();
+}
+
+/** Analyzes a corpus source on `threads` threads (as the retriever hands it over). */
+async function indexOfSource(source: Pick<CorpusSource, 'texts' | 'stored'>, threads: number): Promise<AnalyzedIndex> {
+  const builder = new AnalyzedIndexBuilder();
+  await analyzeCorpus(source, { threads }, (chunk) => builder.add(chunk));
   return builder.finish();
 }
 
 /** The same on two workers started ahead. */
 async function indexOfTextsWith(texts: readonly string[], workers: AnalysisWorkers): Promise<AnalyzedIndex> {
   const builder = new AnalyzedIndexBuilder();
-  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }).texts(), { threads: 2, workers }, (chunk) => builder.add(chunk));
+  await analyzeCorpus(memoryCorpus({ ids: [], texts: [...texts] }), { threads: 2, workers }, (chunk) => builder.add(chunk));
   return builder.finish();
 }
 
@@ -186,11 +197,11 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
 
   it('hands worker chunks over in corpus order and stops on a consumer error', async () => {
     const sizes: number[] = [];
-    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, (chunk) => sizes.push(chunk.docs));
+    await analyzeCorpus(memoryCorpus(corpus), { threads: 2 }, (chunk) => sizes.push(chunk.docs));
     expect(sizes.length).toBeGreaterThan(2);
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
     let calls = 0;
-    const failing = analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2 }, () => {
+    const failing = analyzeCorpus(memoryCorpus(corpus), { threads: 2 }, () => {
       if (++calls === 2) throw new Error('consumer failed');
     });
     await expect(failing).rejects.toThrow('consumer failed');
@@ -204,7 +215,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     })();
     const sizes: number[] = [];
     const builder = new AnalyzedIndexBuilder();
-    await analyzeCorpus(rowGroups, { threads: 2, documents: corpus.texts.length }, (chunk) => {
+    await analyzeCorpus({ texts: () => rowGroups }, { threads: 2, documents: corpus.texts.length }, (chunk) => {
       sizes.push(chunk.docs);
       builder.add(chunk);
     });
@@ -219,7 +230,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     const stopped = exits(started);
     const builder = new AnalyzedIndexBuilder();
     let chunks = 0;
-    await analyzeCorpus(memoryCorpus(corpus).texts(), { threads: 2, workers: started }, (chunk) => {
+    await analyzeCorpus(memoryCorpus(corpus), { threads: 2, workers: started }, (chunk) => {
       chunks++;
       builder.add(chunk);
     });
@@ -231,6 +242,95 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     const small = await indexOfTextsWith(corpus.texts.slice(0, 5), unused);
     expect(small).toEqual(await indexOfTexts(corpus.texts.slice(0, 5), 1));
     await unusedStopped;
+  });
+
+  describe('a parquet corpus, each worker decoding its own row groups', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-stored-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The golden corpus as a documents file with row groups of `rowGroupSize` rows, as loadTask opens it. */
+    const storedCorpus = async (name: string, rowGroupSize: number, rows = corpusRows) => {
+      const file = path.join(dir, `${name}.parquet`);
+      writeBrightParquet({ filename: file, columns: { id: 'string', content: 'string' }, rows, rowGroupSize });
+      const parquet = await openParquet(file, { id: 'string', content: 'string' }, `documents/${name}.parquet`);
+      let textReads = 0;
+      const source = {
+        ids: rows.map((row) => row.id),
+        stored: storedTexts(parquet, 'content'),
+        texts: (options?: { signal?: AbortSignal }) => {
+          textReads++;
+          return memoryCorpus({ ids: [], texts: rows.map((row) => row.content) }).texts(options);
+        },
+      };
+      return { file, parquet, source, textReads: () => textReads };
+    };
+
+    it('builds the golden index from row groups the workers decode, and never reads texts on this thread', async () => {
+      const { source, textReads } = await storedCorpus('golden', 100);
+      for (const workers of [undefined, new AnalysisWorkers(2)]) {
+        const sizes: number[] = [];
+        const builder = new AnalyzedIndexBuilder();
+        await analyzeCorpus(source, { threads: 2, ...(workers ? { workers } : {}) }, (chunk) => {
+          sizes.push(chunk.docs);
+          builder.add(chunk);
+        });
+        expect(builder.finish()).toEqual(index);
+        // chunks of whole row groups (the last one shorter), several per thread
+        expect(sizes.length).toBeGreaterThanOrEqual(4);
+        expect(sizes.slice(0, -1).every((size) => size % 100 === 0)).toBe(true);
+        expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(corpus.texts.length);
+      }
+      expect(textReads()).toBe(0);
+      // the retriever hands its corpus over as it is: the same index
+      const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+      const built = await new Bm25Retriever({ cacheDir: null, threads: 2 }).index(source, context);
+      const reference = await new Bm25Retriever({ cacheDir: null, threads: 2 }).index(memoryCorpus(corpus), context);
+      expect(built).toEqual(reference);
+      expect(textReads()).toBe(0);
+    });
+
+    it('reads the texts here when the corpus is small, when its row groups are too few to share out, or on one thread', async () => {
+      const small = await storedCorpus('small', 10, corpusRows.slice(0, 200));
+      await expect(indexOfSource(small.source, 2)).resolves.toEqual(await indexOfTexts(corpus.texts.slice(0, 200), 1));
+      expect(small.textReads()).toBe(1);
+      const few = await storedCorpus('few', 1000);
+      expect(await indexOfSource(few.source, 2)).toEqual(index);
+      expect(few.textReads()).toBe(1);
+      const many = await storedCorpus('one-thread', 100);
+      expect(await indexOfSource(many.source, 1)).toEqual(index);
+      expect(many.textReads()).toBe(1);
+    });
+
+    it('a damaged page fails in the worker with the error the loader gives (exit 3, the file named)', async () => {
+      const { file } = await storedCorpus('damaged', 100);
+      const metadata = parquetMetadata(readFileSync(file).buffer);
+      const content = metadata.row_groups[7]!.columns.find((column) => column.meta_data!.path_in_schema[0] === 'content')!.meta_data!;
+      const bytes = readFileSync(file);
+      bytes.fill(0xff, Number(content.data_page_offset) + 24, Number(content.data_page_offset) + 64);
+      writeFileSync(file, bytes);
+      const parquet = await openParquet(file, { id: 'string', content: 'string' }, 'documents/damaged.parquet');
+      const here = await (async () => {
+        for await (const batch of parquet.read({ content: 'string' })) void batch;
+      })().catch((error: unknown) => error as HarnessError);
+      expect(here).toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: expect.stringContaining(`rows 700-800 of ${file}`) });
+      const source = { stored: storedTexts(parquet, 'content'), texts: () => { throw new Error('texts must not be read'); } };
+      const failed = analyzeCorpus(source, { threads: 2 }, () => undefined);
+      await expect(failed).rejects.toBeInstanceOf(HarnessError);
+      await expect(failed).rejects.toMatchObject({ exitCode: 3, code: here!.code, message: here!.message });
+    });
+
+    it('a file that changed since it was opened is an error, not a different corpus', async () => {
+      const { file, source } = await storedCorpus('changed', 100);
+      writeBrightParquet({ filename: file, columns: { id: 'string', content: 'string' }, rows: corpusRows, rowGroupSize: 150 });
+      await expect(analyzeCorpus(source, { threads: 2 }, () => undefined)).rejects.toMatchObject({
+        exitCode: 3,
+        code: 'data.parquet_changed',
+        message: expect.stringContaining(`documents/changed.parquet: ${file} changed while it was being read`),
+      });
+    });
   });
 
   it('analyzes the same on one thread as on worker threads', async () => {

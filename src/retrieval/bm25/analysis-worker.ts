@@ -1,19 +1,43 @@
 import { parentPort } from 'node:worker_threads';
+import type { StoredTexts } from '../../core/types.js';
+import { readStoredTexts } from '../../dataset/parquet-texts.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
-import { chunkPostings, PostingsScratch } from './chunk-postings.js';
+import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
 
-/** Worker entry: analyzes the chunks it is sent, in order, lays each out by term and transfers the arrays back. */
-export interface ChunkRequest {
-  chunk: number;
-  texts: string[];
+/**
+ * Worker entry: analyzes the chunks it is sent, one at a time, lays each out by term and transfers the arrays back.
+ * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself.
+ */
+export type ChunkSource = { texts: string[] } | { stored: StoredTexts; first: number; end: number };
+export type ChunkRequest = { chunk: number } & ChunkSource;
+
+/** A failure as it crosses back: a harness error keeps its code and exit code (a corrupt page is still exit 3). */
+export interface ChunkFailure {
+  message: string;
+  stack?: string;
+  code?: string;
+  exitCode?: number;
 }
+
+export type ChunkReply = { chunk: number; postings: ChunkPostings } | { chunk: number; error: ChunkFailure };
 
 const analyzer = new ChunkAnalyzer();
 const scratch = new PostingsScratch();
 
-parentPort?.on('message', (request: ChunkRequest) => {
-  const postings = chunkPostings(analyzer.analyzeTransient(request.texts), scratch);
-  const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
-  const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
-  parentPort!.postMessage({ chunk: request.chunk, postings }, transfer);
-});
+async function answer(request: ChunkRequest): Promise<void> {
+  try {
+    const texts = 'texts' in request ? request.texts : await readStoredTexts(request.stored, request.first, request.end);
+    const postings = chunkPostings(analyzer.analyzeTransient(texts), scratch);
+    const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
+    const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
+    parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
+  } catch (error) {
+    const { message, stack, code, exitCode } = error as { message?: unknown; stack?: unknown; code?: unknown; exitCode?: unknown };
+    const failure: ChunkFailure = { message: typeof message === 'string' ? message : String(error) };
+    if (typeof stack === 'string') failure.stack = stack;
+    if (typeof code === 'string' && typeof exitCode === 'number') Object.assign(failure, { code, exitCode });
+    parentPort!.postMessage({ chunk: request.chunk, error: failure } satisfies ChunkReply);
+  }
+}
+
+parentPort?.on('message', (request: ChunkRequest) => void answer(request));

@@ -153,7 +153,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     try {
       const builder = new AnalyzedIndexBuilder();
       await analyzeCorpus(
-        corpus.texts({ signal }),
+        corpus,
         { threads: this.threads, documents: corpus.ids.length, workers, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { interruptedError, throwIfAborted } from '../../core/errors.js';
-import type { TextBatch } from '../../core/types.js';
+import { HarnessError, interruptedError, throwIfAborted } from '../../core/errors.js';
+import type { ExitCode } from '../../core/errors.js';
+import type { CorpusSource, StoredTexts, TextBatch } from '../../core/types.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
-import type { ChunkRequest } from './analysis-worker.js';
+import type { ChunkFailure, ChunkReply, ChunkRequest, ChunkSource } from './analysis-worker.js';
 import { AnalysisWorkers, workerUrl } from './analysis-workers.js';
 
 export interface CorpusAnalysisOptions {
@@ -29,23 +30,62 @@ interface Chunk {
   units: number;
 }
 
+/** A chunk as a worker is sent it: its texts, or where it reads them itself. */
+interface WorkerChunk {
+  documents: number;
+  source: ChunkSource;
+}
+
 /**
  * Analyzes every document as chunks of consecutive documents, each laid out by term, and hands each chunk to
  * `consume` in corpus order as soon as it and all before it are done, so the caller can fold it in and let it go
  * instead of holding them all.
- * The texts are pulled from `batches` (parquet row groups) only as fast as the workers take them, so the corpus
- * text is never held whole.
+ * When the texts are stored in a parquet file (`corpus.stored`), each worker decodes its chunk's row groups itself:
+ * this thread decodes no text and copies none to a worker. Otherwise the texts are pulled from `corpus.texts()`
+ * only as fast as the workers take them, so the corpus text is never held whole.
  */
 export async function analyzeCorpus(
-  batches: AsyncIterable<TextBatch>,
+  corpus: Pick<CorpusSource, 'texts' | 'stored'>,
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkPostings) => void,
 ): Promise<void> {
   try {
-    await analyzeChunks(batches, options, consume);
+    throwIfAborted(options.signal);
+    const threads = Math.max(1, Math.floor(options.threads));
+    const stored = threads > 1 && corpus.stored ? storedChunks(corpus.stored, threads) : null;
+    if (stored !== null) await analyzeInWorkers(stored, threads, options, consume);
+    else await analyzeChunks(corpus.texts({ signal: options.signal }), options, consume);
   } finally {
     await options.workers?.terminate();
   }
+}
+
+/**
+ * Consecutive row groups of the stored texts as worker chunks, sized as `chunksOf` sizes chunks of texts but from
+ * the column's uncompressed bytes in the file's metadata (at least one byte per UTF-16 unit). Null when the texts
+ * should rather go through `corpus.texts()`: a corpus small enough to analyze inline, or row groups too few for two
+ * chunks per thread (chunks of texts split a row group; these cannot).
+ */
+function storedChunks(stored: StoredTexts, threads: number): WorkerChunk[] | null {
+  let total = 0;
+  for (const group of stored.groups) total += group.bytes;
+  if (total < INLINE_LIMIT) return null;
+  const target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(total / (threads * CHUNKS_PER_THREAD))));
+  const chunks: WorkerChunk[] = [];
+  let first = 0;
+  let bytes = 0;
+  let documents = 0;
+  for (let group = 0; group < stored.groups.length; group++) {
+    bytes += stored.groups[group]!.bytes;
+    documents += stored.groups[group]!.rows;
+    if (bytes >= target || group === stored.groups.length - 1) {
+      chunks.push({ documents, source: { stored, first, end: group + 1 } });
+      first = group + 1;
+      bytes = 0;
+      documents = 0;
+    }
+  }
+  return chunks.length >= 2 * threads ? chunks : null;
 }
 
 async function analyzeChunks(
@@ -53,7 +93,6 @@ async function analyzeChunks(
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkPostings) => void,
 ): Promise<void> {
-  throwIfAborted(options.signal);
   const threads = Math.max(1, Math.floor(options.threads));
   const chunks = chunksOf(batches, threads, options.documents, options.signal);
   // the first chunks decide whether workers pay off: a small corpus is analyzed inline
@@ -83,7 +122,10 @@ async function analyzeChunks(
     }
     return;
   }
-  await analyzeInWorkers(all, ended ? Math.min(threads, head.length) : threads, options, consume);
+  const sent = (async function* () {
+    for await (const chunk of all) yield { documents: chunk.texts.length, source: { texts: chunk.texts } };
+  })();
+  await analyzeInWorkers(sent, ended ? Math.min(threads, head.length) : threads, options, consume);
 }
 
 /**
@@ -135,7 +177,7 @@ interface Job {
  * for an earlier one at any time, which bounds memory whatever the corpus size.
  */
 async function analyzeInWorkers(
-  chunks: AsyncIterable<Chunk>,
+  chunks: AsyncIterable<WorkerChunk> | Iterable<WorkerChunk>,
   threads: number,
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkPostings) => void,
@@ -154,12 +196,12 @@ async function analyzeInWorkers(
   };
   for (const worker of workers) {
     idle.push(worker);
-    worker.on('message', (message: { postings: ChunkPostings }) => {
+    worker.on('message', (message: ChunkReply) => {
       const answer = current.get(worker);
       current.delete(worker);
       idle.push(worker);
       wakeups.shift()?.();
-      answer?.({ postings: message.postings });
+      answer?.('error' in message ? { error: revive(message.error) } : { postings: message.postings });
     });
     worker.on('error', (error) => failAll(error));
     worker.on('exit', (code) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
@@ -187,16 +229,19 @@ async function analyzeInWorkers(
       }
       throwIfAborted(signal);
       const worker = idle.pop()!;
-      const job: Job = { documents: chunk.texts.length, settled: Promise.resolve() };
+      const job: Job = { documents: chunk.documents, settled: Promise.resolve() };
       job.settled = new Promise<void>((done) =>
         current.set(worker, (result) => {
           job.postings = result.postings;
           job.error = result.error ?? (result.postings === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
+          if (job.error === undefined && job.postings!.docs !== job.documents) {
+            job.error = new Error(`BM25 analysis worker analyzed ${job.postings!.docs} documents of a chunk of ${job.documents}`);
+          }
           done();
           wakeups.shift()?.();
         }),
       );
-      const request: ChunkRequest = { chunk: next++, texts: chunk.texts };
+      const request: ChunkRequest = { chunk: next++, ...chunk.source };
       worker.postMessage(request);
       jobs.push(job);
       while (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
@@ -207,4 +252,11 @@ async function analyzeInWorkers(
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
+}
+
+/** A worker's failure as this thread's error: a harness error keeps its code and exit code. */
+function revive(failure: ChunkFailure): Error {
+  const error = failure.code !== undefined && failure.exitCode !== undefined ? new HarnessError(failure.code, failure.exitCode as ExitCode, failure.message) : new Error(failure.message);
+  if (failure.stack !== undefined) error.stack = failure.stack;
+  return error;
 }
