@@ -1,10 +1,13 @@
 /**
  * The only module that imports hyparquet. Reads string and list-of-string columns one row group at a time, so
  * decoding the 210 MB leetcode corpus never holds more than one decompressed row group beside the result.
+ * hyparquet's modules are imported one by one, its row reader (read.js: plans, scans, filters, row assembly) only
+ * when a column needs it (list columns, pages the own reader does not decode): its whole index costs ~55 ms of
+ * module loading, which every analysis worker would pay for the content column it never uses it for.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import { parquetMetadataAsync, parquetSchema } from 'hyparquet/src/metadata.js';
 import type { AsyncBuffer, ColumnChunk, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { snappyUncompressor } from 'hysnappy';
 import { dataError, throwIfAborted } from '../core/errors.js';
@@ -169,6 +172,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
         }
         if (fallback.length > 0) {
           chunkReaders.hyparquet += fallback.length;
+          const { parquetRead } = await import('hyparquet/src/read.js');
           await parquetRead({
             file,
             metadata,
