@@ -21,6 +21,11 @@ export class TrecRunParser {
   private poolLength = 0;
   private readonly queryIndex = new Map<string, number>();
   private readonly queryIds: string[] = [];
+  /** Rows [runStarts[k], runStarts[k + 1]) belong to query runQueries[k]: a new entry whenever the query changes. */
+  private readonly runStarts = new Uint32List();
+  private readonly runQueries = new Uint32List();
+  /** For each blank line, the number of rows read before it: the line number of a row follows (lineOf). */
+  private readonly blanks = new Uint32List();
   private rows = 0;
   private lineNumber = 0;
   /** The previous line's query and a copy of its bytes, so consecutive lines of one query decode no id. */
@@ -41,14 +46,18 @@ export class TrecRunParser {
     this.pool = Buffer.allocUnsafe(Math.max(4096, Math.ceil(sizeHint / 2)));
   }
 
-  /** Parses a block of whole lines (only the input's last line may lack its newline); valid only during the call. */
+  /**
+   * Parses a block of whole lines (only the input's last line may lack its newline); valid only during the call.
+   * The parser's state is stored at every line, never only after the loop: a store first reached when the loop
+   * ends made the loop's optimised code (compiled while the first block ran) deoptimise at the end of every block.
+   */
   push(input: Buffer): void {
     // ids are compared and hashed as bytes; text that is not UTF-8 is taken as what it decodes to, as a string reader would
     const bytes = isUtf8(input) ? input : Buffer.from(input.toString('utf8'), 'utf8');
     const { starts, ends, exactScores } = this;
     const n = bytes.length;
     let { columns, pool, poolLength, rows, lineNumber } = this;
-    let { query: queryColumn, line: lineColumn, idStart, idEnd, idHash, score: scoreColumn, exact: exactColumn } = columns;
+    let { idEnd, idHash, score: scoreColumn, exact: exactColumn } = columns;
     let pos = 0;
     while (pos < n) {
       lineNumber++;
@@ -64,19 +73,50 @@ export class TrecRunParser {
         fields++;
       }
       pos = p + 1;
-      if (fields === 0) continue;
+      if (fields === 0) {
+        this.blanks.push(rows);
+        this.lineNumber = lineNumber;
+        continue;
+      }
       if (fields !== 6) throw this.lineError(rows, columnCountError(this.source, lineNumber, fields));
+      // the score: a plain decimal ([-]digits[.digits]) is read here, as mantissa / 10^decimals (one rounding);
+      // every other spelling, and the cases that rounding cannot settle, through parseScore
+      const scoreStart = starts[4]!;
+      const scoreEnd = ends[4]!;
+      let i = scoreStart;
+      const negative = bytes[i] === 0x2d;
+      if (negative) i++;
+      let mantissa = 0;
+      let digits = 0;
+      let decimals = -1;
+      for (; i < scoreEnd; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x30 && c <= 0x39) {
+          mantissa = mantissa * 10 + (c - 0x30);
+          digits++;
+          if (decimals >= 0) decimals++;
+        } else if (c === 0x2e && decimals < 0) decimals = 0;
+        else break;
+      }
       let score: number;
       let exact = 0;
+      const plain = i === scoreEnd && digits > 0 && decimals <= 22;
+      const magnitude = !plain ? NaN : decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
       if (exactScores) {
-        exact = readScoreExact(bytes, starts[4]!, ends[4]!);
+        // exact up to 15 digits (Clinger's fast path: an exact integer over an exact power of ten)
+        exact = plain && digits <= 15 ? (negative ? -magnitude : magnitude) : slowScore(bytes, scoreStart, scoreEnd);
         score = Math.fround(exact);
-      } else score = readScore32(bytes, starts[4]!, ends[4]!);
-      if (Number.isNaN(score)) throw this.lineError(rows, scoreError(bytes, this.source, lineNumber, starts[4]!, ends[4]!));
-      const query = this.queryOf(bytes, starts[0]!, ends[0]!);
+      } else if (plain && (digits <= 15 || (digits <= 19 && farFromFloat32Midpoint(magnitude)))) {
+        // up to 19 digits (the shortest form of a float32 score has 16 or 17) to within a few double ulps, which
+        // rounds to the same float32 as the exact double unless it lies within 64 ulps of a midpoint between two
+        // floats (a chance of 2^-22)
+        score = Math.fround(negative ? -magnitude : magnitude);
+      } else score = Math.fround(slowScore(bytes, scoreStart, scoreEnd));
+      if (Number.isNaN(score)) throw this.lineError(rows, scoreError(bytes, this.source, lineNumber, scoreStart, scoreEnd));
+      this.queryOf(bytes, starts[0]!, ends[0]!, rows);
       if (rows === columns.capacity) {
         this.columns = columns = columns.grown();
-        ({ query: queryColumn, line: lineColumn, idStart, idEnd, idHash, score: scoreColumn, exact: exactColumn } = columns);
+        ({ idEnd, idHash, score: scoreColumn, exact: exactColumn } = columns);
       }
       const from = starts[2]!;
       const to = ends[2]!;
@@ -87,117 +127,100 @@ export class TrecRunParser {
       }
       // copy and hash (FNV-1a, as hashBytes) in one pass
       let hash = 0x811c9dc5 | 0;
-      idStart[rows] = poolLength;
-      for (let i = from; i < to; i++) {
-        const byte = bytes[i]!;
+      for (let k = from; k < to; k++) {
+        const byte = bytes[k]!;
         pool[poolLength++] = byte;
         hash = Math.imul(hash ^ byte, 0x01000193);
       }
-      idEnd[rows] = poolLength;
+      idEnd[rows + 1] = poolLength;
       idHash[rows] = hash;
-      queryColumn[rows] = query;
-      lineColumn[rows] = lineNumber;
       scoreColumn[rows] = score;
       if (exactColumn) exactColumn[rows] = exact;
       rows++;
       this.rows = rows;
       this.poolLength = poolLength;
+      this.lineNumber = lineNumber;
     }
-    this.lineNumber = lineNumber;
   }
 
   /** The run read so far, checked for repeated documents. */
   end(): RunTable {
-    const partial = this.partial(this.rows, this.grouped);
+    const partial = this.partial(this.rows);
     const duplicate = firstDuplicate(partial, this.source);
     if (duplicate) throw duplicate;
     return partial.table;
   }
 
-  private queryOf(bytes: Buffer, start: number, end: number): number {
+  /** Notes the query of row `row` (a new run of rows when it differs from the previous row's). */
+  private queryOf(bytes: Buffer, start: number, end: number, row: number): void {
     const length = end - start;
-    const last = this.lastQueryBytes;
     if (this.lastQuery !== -1 && length === this.lastQueryLength) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (bytes[start + i] !== last[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.lastQuery;
+      const last = this.lastQueryBytes;
+      let i = 0;
+      while (i < length && bytes[start + i] === last[i]) i++;
+      if (i === length) return;
     }
+    this.newQueryRun(bytes, start, end, row);
+  }
+
+  private newQueryRun(bytes: Buffer, start: number, end: number, row: number): void {
     const queryId = bytes.toString('utf8', start, end);
     let query = this.queryIndex.get(queryId);
     if (query === undefined) {
       query = this.queryIds.length;
       this.queryIndex.set(queryId, query);
       this.queryIds.push(queryId);
-    } else if (query !== this.lastQuery) this.grouped = false;
-    if (length > last.length) this.lastQueryBytes = Buffer.alloc(2 * length);
+    } else this.grouped = false;
+    const length = end - start;
+    if (length > this.lastQueryBytes.length) this.lastQueryBytes = Buffer.alloc(2 * length);
     bytes.copy(this.lastQueryBytes, 0, start, end);
     this.lastQueryLength = length;
     this.lastQuery = query;
-    return query;
+    this.runStarts.push(row);
+    this.runQueries.push(query);
   }
 
-  private partial(rows: number, grouped: boolean): Partial {
-    return new Partial(this.pool.subarray(0, this.poolLength), this.queryIds, this.columns, rows, grouped);
+  private partial(rows: number): Partial {
+    const lineOf = (row: number) => row + 1 + countAtMost(this.blanks, row);
+    return new Partial(this.pool.subarray(0, this.poolLength), this.queryIds, this.columns, rows, this.grouped, this.runStarts, this.runQueries, lineOf);
   }
 
   /** A document repeated on an earlier line is the first error there is; else `error`. */
   private lineError(rows: number, error: Error): Error {
-    return firstDuplicate(this.partial(rows, false), this.source) ?? error;
+    return firstDuplicate(this.partial(rows), this.source) ?? error;
   }
 }
 
-/** Digit count of the decimal that plainDecimal read last (a second result without an object per score). */
-let plainDigits = 0;
+/** A growable list of unsigned 32-bit integers. */
+class Uint32List {
+  array = new Uint32Array(16);
+  length = 0;
 
-/**
- * A plain decimal ([-]digits[.digits], at most maxDigits digits) read from the bytes as mantissa / 10^decimals, one
- * rounding; NaN for every other spelling.
- */
-function plainDecimal(bytes: Buffer, start: number, end: number, maxDigits: number): number {
-  let i = start;
-  const negative = bytes[i] === 0x2d;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (; i < end; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x30 && c <= 0x39) {
-      mantissa = mantissa * 10 + (c - 0x30);
-      digits++;
-      if (decimals >= 0) decimals++;
-    } else if (c === 0x2e && decimals < 0) decimals = 0;
-    else break;
+  push(value: number): void {
+    if (this.length === this.array.length) {
+      const grown = new Uint32Array(2 * this.length);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = value;
   }
-  if (i !== end || digits === 0 || digits > maxDigits || decimals > 22) return NaN;
-  plainDigits = digits;
-  const magnitude = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
-  return negative ? -magnitude : magnitude;
 }
 
-/** A score as parseScore reads it, NaN when it is no number; plain decimals of up to 15 digits are read from the bytes. */
-function readScoreExact(bytes: Buffer, start: number, end: number): number {
-  const value = plainDecimal(bytes, start, end, 15);
-  return Number.isNaN(value) ? (parseScore(bytes.toString('utf8', start, end)) ?? NaN) : value;
+/** How many values of an ascending list are <= value. */
+function countAtMost(list: Uint32List, value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list.array[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
-/**
- * The score as trec_eval keeps it, a C float (float32) of the parsed double; NaN when it is no number (parseScore).
- * A plain decimal is read from the bytes: with up to 15 digits exactly (Clinger's fast path: an exact integer over
- * an exact power of ten, one rounding); with up to 19 (the shortest form of a float32 score has 16 or 17) to within
- * a few double ulps, which rounds to the same float32 as the exact double unless it lies within 64 ulps of a
- * midpoint between two floats (a chance of 2^-22). Those, and every other spelling, go through parseScore.
- */
-function readScore32(bytes: Buffer, start: number, end: number): number {
-  const plain = plainDecimal(bytes, start, end, 19);
-  if (!Number.isNaN(plain) && (plainDigits <= 15 || farFromFloat32Midpoint(Math.abs(plain)))) return Math.fround(plain);
-  const value = parseScore(bytes.toString('utf8', start, end));
-  return value === undefined ? NaN : Math.fround(value);
+/** A score as parseScore reads it (every spelling trec_eval and Python accept), NaN when it is no number. */
+function slowScore(bytes: Buffer, start: number, end: number): number {
+  return parseScore(bytes.toString('utf8', start, end)) ?? NaN;
 }
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -213,11 +236,13 @@ function farFromFloat32Midpoint(x: number): boolean {
   return Math.abs((doubleWords[LOW_WORD]! & 0x1fffffff) - FLOAT32_MIDPOINT) > 64;
 }
 
-/** Growable per-line columns of the parse. */
+/**
+ * Growable per-line columns of the parse. Ids lie one after another in the pool, so row r's id is
+ * [idEnd[r], idEnd[r + 1]) (idEnd[0] = 0); which query a row belongs to and its line number are kept per run of
+ * rows and per blank line instead (TrecRunParser): fresh memory is dear (first-touch page faults), and the common
+ * run file needs neither per row.
+ */
 class Columns {
-  readonly query: Uint32Array;
-  readonly line: Uint32Array;
-  readonly idStart: Uint32Array;
   readonly idEnd: Uint32Array;
   readonly idHash: Int32Array;
   readonly score: Float32Array;
@@ -227,10 +252,7 @@ class Columns {
     readonly capacity: number,
     exact: boolean,
   ) {
-    this.query = new Uint32Array(capacity);
-    this.line = new Uint32Array(capacity);
-    this.idStart = new Uint32Array(capacity);
-    this.idEnd = new Uint32Array(capacity);
+    this.idEnd = new Uint32Array(capacity + 1);
     this.idHash = new Int32Array(capacity);
     this.score = new Float32Array(capacity);
     this.exact = exact ? new Float64Array(capacity) : null;
@@ -238,9 +260,6 @@ class Columns {
 
   grown(): Columns {
     const next = new Columns(this.capacity * 2, this.exact !== null);
-    next.query.set(this.query);
-    next.line.set(this.line);
-    next.idStart.set(this.idStart);
     next.idEnd.set(this.idEnd);
     next.idHash.set(this.idHash);
     next.score.set(this.score);
@@ -252,60 +271,80 @@ class Columns {
 /** The first `rows` parsed lines grouped by query (a stable reorder when a query's lines are not consecutive). */
 class Partial {
   readonly table: RunTable;
-  /** Line number of each row of the table. */
-  readonly lines: Uint32Array;
+  /** The parsed row (line order, blank lines left out) of each row of the table; null when they are the same. */
+  private readonly origin: Uint32Array | null;
 
-  constructor(pool: Buffer, queryIds: readonly string[], columns: Columns, rows: number, grouped: boolean) {
+  constructor(
+    pool: Buffer,
+    queryIds: readonly string[],
+    columns: Columns,
+    rows: number,
+    grouped: boolean,
+    runStarts: Uint32List,
+    runQueries: Uint32List,
+    private readonly lineOfRow: (row: number) => number,
+  ) {
     const queries = queryIds.length;
     const queryStarts = new Uint32Array(queries + 1);
-    for (let row = 0; row < rows; row++) {
-      const q = columns.query[row]! + 1;
-      queryStarts[q] = queryStarts[q]! + 1;
+    const runs = runStarts.length;
+    const runEnd = (k: number) => (k + 1 < runs ? runStarts.array[k + 1]! : rows);
+    for (let k = 0; k < runs; k++) {
+      const q = runQueries.array[k]! + 1;
+      queryStarts[q] = queryStarts[q]! + runEnd(k) - runStarts.array[k]!;
     }
     for (let q = 0; q < queries; q++) queryStarts[q + 1] = queryStarts[q + 1]! + queryStarts[q]!;
     const exact = columns.exact;
+    const ends = columns.idEnd;
     if (grouped) {
-      this.lines = columns.line.subarray(0, rows);
-      this.table = new RunTable(pool, queryIds, queryStarts, columns.idStart.subarray(0, rows), columns.idEnd.subarray(0, rows), columns.idHash.subarray(0, rows), columns.score.subarray(0, rows), exact?.subarray(0, rows) ?? null);
+      this.origin = null;
+      this.table = new RunTable(pool, queryIds, queryStarts, ends.subarray(0, rows), ends.subarray(1, rows + 1), columns.idHash.subarray(0, rows), columns.score.subarray(0, rows), exact?.subarray(0, rows) ?? null);
       return;
     }
     const next = queryStarts.slice(0, queries);
-    const lines = new Uint32Array(rows);
+    const origin = new Uint32Array(rows);
     const idStarts = new Uint32Array(rows);
     const idEnds = new Uint32Array(rows);
     const idHashes = new Int32Array(rows);
     const scores = new Float32Array(rows);
     const exactScores = exact ? new Float64Array(rows) : null;
-    for (let row = 0; row < rows; row++) {
-      const q = columns.query[row]!;
-      const to = next[q]!;
-      next[q] = to + 1;
-      lines[to] = columns.line[row]!;
-      idStarts[to] = columns.idStart[row]!;
-      idEnds[to] = columns.idEnd[row]!;
-      idHashes[to] = columns.idHash[row]!;
-      scores[to] = columns.score[row]!;
-      if (exactScores) exactScores[to] = exact![row]!;
+    for (let k = 0; k < runs; k++) {
+      const q = runQueries.array[k]!;
+      for (let row = runStarts.array[k]!, last = runEnd(k); row < last; row++) {
+        const to = next[q]!;
+        next[q] = to + 1;
+        origin[to] = row;
+        idStarts[to] = ends[row]!;
+        idEnds[to] = ends[row + 1]!;
+        idHashes[to] = columns.idHash[row]!;
+        scores[to] = columns.score[row]!;
+        if (exactScores) exactScores[to] = exact![row]!;
+      }
     }
-    this.lines = lines;
+    this.origin = origin;
     this.table = new RunTable(pool, queryIds, queryStarts, idStarts, idEnds, idHashes, scores, exactScores);
+  }
+
+  /** The line number of a row of the table. */
+  lineOf(row: number): number {
+    return this.lineOfRow(this.origin ? this.origin[row]! : row);
   }
 }
 
 /** The error for the earliest line that repeats a document of its query, if any (trec_eval refuses such runs). */
-function firstDuplicate({ table, lines }: Partial, source: string): Error | undefined {
+function firstDuplicate(partial: Partial, source: string): Error | undefined {
+  const { table } = partial;
   const probe = new IdProbe(table);
   let first = -1;
   let firstQuery = -1;
   for (let q = 0; q < table.queryIds.length; q++) {
     const row = probe.fill(table.queryStarts[q]!, table.queryStarts[q + 1]!);
-    if (row !== -1 && (first === -1 || lines[row]! < lines[first]!)) {
+    if (row !== -1 && (first === -1 || partial.lineOf(row) < partial.lineOf(first))) {
       first = row;
       firstQuery = q;
     }
   }
   if (first === -1) return undefined;
-  return dataError('run_duplicate_doc', `${source}:${lines[first]}: document "${table.docId(first)}" appears twice for query "${table.queryIds[firstQuery]}" (trec_eval refuses duplicate documents)`);
+  return dataError('run_duplicate_doc', `${source}:${partial.lineOf(first)}: document "${table.docId(first)}" appears twice for query "${table.queryIds[firstQuery]}" (trec_eval refuses duplicate documents)`);
 }
 
 function scoreError(bytes: Buffer, source: string, lineNumber: number, start: number, end: number): Error {

@@ -60,6 +60,27 @@ describe('TREC run', () => {
     expect(evaluation.perQuery.get('c')).toEqual({ 'NDCG@10': 0, MRR: 0 });
   });
 
+  it('numbers lines through blank lines and interleaved queries (a run of rows per line), in errors too', () => {
+    // 40 queries' lines interleaved one by one, a blank (or whitespace-only) line after every third line
+    const lines: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      lines.push(`q${i % 40} Q0 d${Math.floor(i / 40)} 1 ${i} t`);
+      if (i % 3 === 2) lines.push(i % 2 ? '' : ' \t\r');
+    }
+    const text = lines.join('\n');
+    const run = parseTrecRun(text, 'r.txt');
+    expect([...run.keys()]).toEqual(Array.from({ length: 40 }, (_, q) => `q${q}`));
+    expect(run.get('q5')).toEqual([{ docId: 'd0', score: 5 }, { docId: 'd1', score: 45 }, { docId: 'd2', score: 85 }]);
+    const repeat = lines.length + 1;
+    dataFailure(() => parseTrecRun(`${text}\nq7 Q0 d1 9 0 t\n`, 'r.txt'), new RegExp(`^r\\.txt:${repeat}: document "d1" appears twice for query "q7"`));
+    // the earliest repeating line is reported, whatever its query; also when a later line is malformed
+    dataFailure(() => parseTrecRun(`${text}\n\nq9 Q0 d2 9 0 t\nq3 Q0 d0 9 0 t\n`, 'r.txt'), new RegExp(`^r\\.txt:${repeat + 1}: document "d2" appears twice for query "q9"`));
+    dataFailure(() => parseTrecRun(`${text}\n\n\nq2 Q0 d0 9 0 t\nq2 Q0 d9 9 x t\n`, 'r.txt'), new RegExp(`^r\\.txt:${repeat + 2}: document "d0" appears twice for query "q2"`));
+    // one query's lines together, blank lines between them
+    dataFailure(() => parseTrecRun('q Q0 a 1 1 t\n\n\nq Q0 b 2 1 t\n\nq Q0 a 3 1 t\n', 'r.txt'), /^r\.txt:6: document "a" appears twice for query "q"/);
+    dataFailure(() => parseTrecRun('q Q0 a 1 1 t\n\nq Q0 b 2 1 t\n\nq Q0 c 3 1 t 7\n', 'r.txt'), /^r\.txt:5: expected 6 .*found more than 6$/);
+  });
+
   it('accepts stray leading/trailing spaces on single-space lines, like trec_eval', () => {
     const run = parseTrecRun('q Q0 a 1 2 t \n q Q0 b 2 1 t\nq Q0 c 3 0 t\n', 'r.txt');
     expect(run.get('q')!.map((doc) => doc.docId)).toEqual(['a', 'b', 'c']);
