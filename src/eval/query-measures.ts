@@ -111,12 +111,11 @@ function judgedRanks(docs: Ranking, judgments: ReadonlyMap<string, number>, keep
   const rankOf = new Map<number, number>();
   if (hits.length <= RANK_BY_SCAN_LIMIT) {
     for (const hit of hits) {
-      // precedes(j, hit) for every j, spelled out: this loop is most of the scoring time
+      // precedes(j, hit) for every j: the higher scores, then the ties whose id comes first (ids only when there are ties)
       const score = scores[hit]!;
-      let before = 0;
-      for (let j = 0; j < scores.length; j++) {
-        const other = scores[j]!;
-        if (other > score || (other === score && j !== hit && docs.compareIds(j, hit) > 0)) before++;
+      let before = countAbove(scores, score);
+      if (equalCount > 1) {
+        for (let j = 0; j < scores.length; j++) if (scores[j] === score && j !== hit && docs.compareIds(j, hit) > 0) before++;
       }
       rankOf.set(hit, before + 1);
     }
@@ -126,4 +125,24 @@ function judgedRanks(docs: Ranking, judgments: ReadonlyMap<string, number>, keep
   }
   hits.sort((a, b) => rankOf.get(a)! - rankOf.get(b)!);
   return { ranks: hits.map((hit) => rankOf.get(hit)!), gains: hits.map((hit) => gainOf.get(hit)!) };
+}
+
+/** How many positions countAbove's last call found equal to its score (a second result without an object). */
+let equalCount = 0;
+
+/**
+ * How many scores are above `score`; sets equalCount. This loop is most of the scoring time, and a `score` process
+ * runs it mostly before the JIT has warmed up: on its own, small, it is optimised after a few calls, where inside
+ * judgedRanks it ran unoptimised (allocating a number per score) until the whole function was.
+ */
+function countAbove(scores: Float32Array, score: number): number {
+  let above = 0;
+  let equal = 0;
+  for (let j = 0; j < scores.length; j++) {
+    const other = scores[j]!;
+    if (other > score) above++;
+    else if (other === score) equal++;
+  }
+  equalCount = equal;
+  return above;
 }
