@@ -52,7 +52,8 @@ export function toQueries(rows: ExampleRow[], label: string): Query[] {
  */
 export function checkAgainstCorpus(queries: Query[], corpusIds: readonly string[], label: string, long: boolean): string[] {
   const warnings: string[] = [];
-  const { firstRow: ids, groups } = idRows(corpusIds);
+  const ids = idRows(corpusIds);
+  const { groups } = ids;
   // duplicated ids in the order of their second occurrence (each group's first row enters `groups` then)
   const duplicates = new Set<string>();
   if (groups) for (const [row, first] of groups) if (row === first) duplicates.add(corpusIds[row]!);
