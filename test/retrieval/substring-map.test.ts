@@ -91,4 +91,32 @@ describe('Utf16Interner', () => {
     expect(Array.from(ends)).toEqual(order.slice(from).map((key) => (end += key.length)));
     expect(interner.joined(order.length)).toEqual({ text: '', ends: new Uint32Array(0) });
   });
+
+  it('keeps every id through many doublings at its load limit, and finds each key again from another string', () => {
+    const random = seededRandom(9);
+    const interner = new Utf16Interner();
+    const keys: string[] = [];
+    const seen = new Set<string>();
+    // 150k distinct keys: short numbers-like keys (many per cache line) and random ones of every unit range
+    while (keys.length < 150_000) {
+      const key = random() < 0.5 ? keys.length.toString(36) : randomText(random, 1 + Math.floor(random() * 20));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      keys.push(key);
+    }
+    const wrong: string[] = [];
+    keys.forEach((key, id) => {
+      if (interner.intern(key, 0, key.length) !== id) wrong.push(key);
+      // the key just added is found at once, and so is one added long before (hits across rehashes)
+      if (interner.intern(`#${key}`, 1, key.length + 1) !== id) wrong.push(key);
+      const old = Math.floor(random() * (id + 1));
+      if (interner.intern(keys[old]!, 0, keys[old]!.length) !== old) wrong.push(keys[old]!);
+    });
+    keys.forEach((key, id) => {
+      if (interner.intern(`${key}##`, 0, key.length) !== id) wrong.push(key);
+    });
+    expect(wrong).toEqual([]);
+    expect(interner.size).toBe(keys.length);
+    for (let id = 0; id < keys.length; id += 997) expect(interner.text(id)).toBe(keys[id]);
+  });
 });

@@ -9,7 +9,10 @@ export class Utf16Interner {
   size = 0;
   /**
    * One record of SLOT ints per slot (id + 1, 0 when empty; hash; start of the units in the pool; length), side by
-   * side so that a probe touches one cache line. The slot count is a power of two kept at least twice `size`.
+   * side so that a probe touches one cache line. The slot count is a power of two kept above 4/3 of `size` (a load
+   * of at most 0.75): four records share a cache line and a probe compares the hash first, so the longer probe runs
+   * cost little, while every doubling avoided saves a table's worth of fresh memory, which a thread interning a few
+   * hundred thousand terms pays for page by page, and a rehash of every entry.
    */
   private slots = new Int32Array(SLOT << 12);
   private mask = (1 << 12) - 1;
@@ -89,7 +92,7 @@ export class Utf16Interner {
     slots[record + 3] = length;
     for (let i = start; i < start + length; i++) units[at++] = text.charCodeAt(i);
     this.unitsUsed = at;
-    if (this.size * 2 > this.mask) this.rehash();
+    if (this.size * 4 > (this.mask + 1) * 3) this.rehash();
     return id;
   }
 
