@@ -169,9 +169,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   }
 }
 
-/** The best `depth + |excluded ids|` documents (score descending, ties in row order), in ascending row order. */
+/**
+ * The best `depth + (number of excluded ids listed)` documents (score descending, ties in row order), in ascending
+ * row order. The list's length bounds its distinct ids from above, so the subset holds the final top depth all the
+ * same; counting the distinct ids would hash every id (~30k per leetcode query, more than scoring it), and
+ * buildRankedList hashes them anyway.
+ */
 function candidateSubset(query: Query, scores: Float32Array, depth: number, best: BestRows): Candidates {
-  const docIndices = best.select(scores, Math.min(scores.length, depth + new Set(query.excludedIds).size));
+  const docIndices = best.select(scores, Math.min(scores.length, depth + query.excludedIds.length));
   const subset = new Float32Array(docIndices.length);
   for (let i = 0; i < docIndices.length; i++) subset[i] = scores[docIndices[i]!]!;
   return { queryId: query.id, docIndices, scores: subset };
