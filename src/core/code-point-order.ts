@@ -9,13 +9,16 @@ export function compareCodePoints(a: string, b: string): number {
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) {
-      // Only when both units are >= U+D800 can UTF-16 order disagree with code point order.
-      if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
-      return x - y;
-    }
+    if (x !== y) return compareUnits(x, y);
   }
   return a.length - b.length;
+}
+
+/** The code-point order of two texts' first differing UTF-16 units `x` and `y` (<0 or >0). */
+export function compareUnits(x: number, y: number): number {
+  // Only when both units are >= U+D800 can UTF-16 order disagree with code point order.
+  if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
+  return x - y;
 }
 
 /** Moves surrogates (part of code points >= U+10000) above U+E000..U+FFFF. */

@@ -1,3 +1,5 @@
+import { compareUnits } from '../../core/code-point-order.js';
+
 /**
  * Dense ids for distinct UTF-16 substrings, looked up straight from `text[start, end)` without creating a string:
  * slicing every token and hashing the slice in a `Map` cost more than the tokenizer itself, and the garbage
@@ -18,6 +20,7 @@ export class Utf16Interner {
   private mask = (1 << 12) - 1;
   private units = new Uint16Array(1 << 14);
   private unitsUsed = 0;
+  private maxUnit = 0;
   /** Where each id's units start in the pool: ids are stored one after the other, in id order. */
   private starts = new Uint32Array(1024);
 
@@ -49,8 +52,46 @@ export class Utf16Interner {
 
   /** The substring of id `id`. */
   text(id: number): string {
-    const end = id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
-    return String.fromCharCode.apply(null, this.units.subarray(this.starts[id]!, end) as unknown as number[]);
+    return String.fromCharCode.apply(null, this.units.subarray(this.starts[id]!, this.end(id)) as unknown as number[]);
+  }
+
+  /** Units in the substring of id `id`. */
+  length(id: number): number {
+    return this.end(id) - this.starts[id]!;
+  }
+
+  /** The largest UTF-16 unit of every substring interned so far. */
+  get largestUnit(): number {
+    return this.maxUnit;
+  }
+
+  /** Copies the units of id `id` into `target` from `at`; returns where they end. */
+  copy(id: number, target: Uint8Array | Uint16Array, at: number): number {
+    const { units } = this;
+    const end = this.end(id);
+    for (let i = this.starts[id]!; i < end; i++) target[at++] = units[i]!;
+    return at;
+  }
+
+  /** Compares the substrings of ids `a` and `b` by Unicode code point (as `compareCodePoints` compares strings). */
+  compare(a: number, b: number): number {
+    if (a === b) return 0;
+    const { units } = this;
+    const startA = this.starts[a]!;
+    const startB = this.starts[b]!;
+    const lengthA = this.end(a) - startA;
+    const lengthB = this.end(b) - startB;
+    const length = Math.min(lengthA, lengthB);
+    for (let i = 0; i < length; i++) {
+      const x = units[startA + i]!;
+      const y = units[startB + i]!;
+      if (x !== y) return compareUnits(x, y);
+    }
+    return lengthA - lengthB;
+  }
+
+  private end(id: number): number {
+    return id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
   }
 
   /**
@@ -90,7 +131,13 @@ export class Utf16Interner {
     slots[record + 1] = hash;
     slots[record + 2] = at;
     slots[record + 3] = length;
-    for (let i = start; i < start + length; i++) units[at++] = text.charCodeAt(i);
+    let maxUnit = this.maxUnit;
+    for (let i = start; i < start + length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit > maxUnit) maxUnit = unit;
+      units[at++] = unit;
+    }
+    this.maxUnit = maxUnit;
     this.unitsUsed = at;
     if (this.size * 4 > (this.mask + 1) * 3) this.rehash();
     return id;

@@ -1,7 +1,7 @@
 import type { ChunkPostings } from './chunk-postings.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
-import { compareCodePoints } from '../../core/code-point-order.js';
 import { Utf16Interner } from '../analyzer/utf16-interner.js';
+import { Vocabulary } from './vocabulary.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -24,8 +24,8 @@ export interface AnalyzedIndex {
   numPos: number;
   /** `num_nnz`: distinct tokens per document, summed when each document was added. */
   numNnz: number;
-  /** Term of each gensim id. */
-  terms: string[];
+  /** Term of each gensim id (made from the builder's own term units: no string per term). */
+  vocabulary: Vocabulary;
   /** `dfs[id]`, `cfs[id]`: counted since the term last entered the dictionary. */
   df: Uint32Array;
   cf: Float64Array;
@@ -71,14 +71,13 @@ interface Numbering {
  * Until a prune, the dictionary only grows and ids are final, so a chunk is folded in term by term: each of its
  * distinct terms is looked up once (a new one takes its id at the document of its first posting, that document's
  * new terms in code-point order), its df grows by its postings, and `finish` copies each chunk's run of postings of
- * a term into place. A term's string is interned once per numbering (not once per chunk). When a pruning check
+ * a term into place. A term's units are interned once per numbering (not once per chunk). When a pruning check
  * would fire, every chunk so far is replayed document by document, as gensim goes, and the rest follow that way:
  * exact for any corpus, and only corpora with more than `pruneAt` distinct tokens pay for it.
  */
 export class AnalyzedIndexBuilder {
-  /** Corpus-wide term number of each distinct token, and back. */
+  /** Corpus-wide term number of each distinct token, and its units (no string per term for the GC to copy). */
   private readonly numberOf = new Utf16Interner();
-  private readonly termOf: string[] = [];
   private readonly numberings = new Map<string, Numbering>();
   /** Current gensim id of each term number, -1 when it is not in the dictionary. */
   private idOfTerm = new Int32Array(1024);
@@ -118,13 +117,12 @@ export class AnalyzedIndexBuilder {
   finish(): AnalyzedIndex {
     const { size } = this;
     const df = this.df.slice(0, size);
-    const terms = new Array<string>(size);
-    for (let id = 0; id < size; id++) terms[id] = this.termOf[this.termOfId[id]!]!;
+    const vocabulary = this.vocabulary();
     const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
     if (this.bags !== null) {
       const bags = this.bags;
       this.bags = [];
-      return { ...counters, terms, df, cf: this.cf.slice(0, size), ...bagDocuments(bags, this.idOfTerm, size, this.numDocs) };
+      return { ...counters, vocabulary, df, cf: this.cf.slice(0, size), ...bagDocuments(bags, this.idOfTerm, size, this.numDocs) };
     }
     // nothing was pruned: a term's postings are its df, a document's length all its tokens
     const chunks = this.postings;
@@ -137,7 +135,7 @@ export class AnalyzedIndexBuilder {
       for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
       cf[id] = sum;
     }
-    return { ...counters, terms, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
+    return { ...counters, vocabulary, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
   }
 
   /**
@@ -185,6 +183,16 @@ export class AnalyzedIndexBuilder {
     this.postings.push({ docBase: this.numDocs, docs, ids: terms, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
     this.numDocs += docs;
     return true;
+  }
+
+  /** The terms of ids 0 .. size - 1, copied in id order from the interner's units (8-bit when every unit fits). */
+  private vocabulary(): Vocabulary {
+    const { size, termOfId, numberOf } = this;
+    const offsets = new Uint32Array(size + 1);
+    for (let id = 0; id < size; id++) offsets[id + 1] = offsets[id]! + numberOf.length(termOfId[id]!);
+    const units = numberOf.largestUnit <= 0xff ? new Uint8Array(offsets[size]!) : new Uint16Array(offsets[size]!);
+    for (let id = 0; id < size; id++) numberOf.copy(termOfId[id]!, units, offsets[id]!);
+    return new Vocabulary(units, offsets);
   }
 
   /** Whether every pruning check up to document `doc` (before it is added) finds at most `pruneAt` ids. */
@@ -272,9 +280,9 @@ export class AnalyzedIndexBuilder {
   }
 
   private intern(text: string, start: number, end: number): number {
+    const known = this.numberOf.size;
     const term = this.numberOf.intern(text, start, end);
-    if (term === this.termOf.length) {
-      this.termOf.push(text.slice(start, end));
+    if (term === known) {
       if (term === this.idOfTerm.length) {
         const idOfTerm = new Int32Array(2 * term).fill(-1);
         idOfTerm.set(this.idOfTerm);
@@ -290,19 +298,18 @@ export class AnalyzedIndexBuilder {
    * a document's missing tokens as Python strings).
    */
   private sortByToken(positions: Uint32Array, from: number, to: number, terms: Uint32Array): void {
-    const { termOf } = this;
-    const tokenAt = (p: number) => termOf[terms[p]!]!;
+    const { numberOf } = this;
     if (to - from > SMALL_SORT) {
-      const sorted = Array.from(positions.subarray(from, to)).sort((a, b) => compareCodePoints(tokenAt(a), tokenAt(b)));
+      const sorted = Array.from(positions.subarray(from, to)).sort((a, b) => numberOf.compare(terms[a]!, terms[b]!));
       positions.set(sorted, from);
       return;
     }
     // most documents bring a few new tokens: an insertion sort in place allocates nothing
     for (let i = from + 1; i < to; i++) {
       const p = positions[i]!;
-      const token = tokenAt(p);
+      const term = terms[p]!;
       let j = i - 1;
-      for (; j >= from && compareCodePoints(tokenAt(positions[j]!), token) > 0; j--) positions[j + 1] = positions[j]!;
+      for (; j >= from && numberOf.compare(terms[positions[j]!]!, term) > 0; j--) positions[j + 1] = positions[j]!;
       positions[j + 1] = p;
     }
   }

@@ -1,6 +1,5 @@
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { glibcLog } from './glibc-log.js';
-import { Vocabulary } from './vocabulary.js';
 
 /** A text's BM25 vector (gensim `model[dictionary.doc2bow(tokens)]`), terms ascending. */
 export interface BowVector {
@@ -15,21 +14,18 @@ export interface BowVector {
 }
 
 /** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
-export interface ScoringIndex extends Omit<AnalyzedIndex, 'terms' | 'postingDocs' | 'df' | 'cf'> {
-  /** 16-bit when a cached index's row numbers all fit (at most 65,536 documents: half the BRIGHT tasks). */
-  postingDocs: Uint16Array | Uint32Array;
+export interface ScoringIndex extends Omit<AnalyzedIndex, 'df' | 'cf'> {
   /** 16-bit when a cached index's dfs all fit. */
   df: Uint16Array | Uint32Array;
   /** gensim's total of the cfs (float64, summed in id order): all that BM25 reads of them, for avgdl. */
   cfSum: number;
-  vocabulary: Vocabulary;
 }
 
 export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
-  const { terms, cf, ...rest } = index;
+  const { cf, ...rest } = index;
   let cfSum = 0;
   for (let id = 0; id < cf.length; id++) cfSum += cf[id]!; // by index: for-of allocated per term
-  return { ...rest, cfSum, vocabulary: Vocabulary.of(terms) };
+  return { ...rest, cfSum };
 }
 
 /**

@@ -19,18 +19,6 @@ export class Vocabulary {
     this.table = slots;
   }
 
-  static of(terms: readonly string[]): Vocabulary {
-    const offsets = new Uint32Array(terms.length + 1);
-    for (let id = 0; id < terms.length; id++) offsets[id + 1] = offsets[id]! + terms[id]!.length;
-    const units = new Uint16Array(offsets[terms.length]!);
-    let at = 0;
-    for (let id = 0; id < terms.length; id++) {
-      const term = terms[id]!;
-      for (let i = 0; i < term.length; i++) units[at++] = term.charCodeAt(i);
-    }
-    return new Vocabulary(units, offsets);
-  }
-
   get size(): number {
     return this.offsets.length - 1;
   }
