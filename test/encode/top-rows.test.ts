@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
+import { PlainScoreBlock, scoreBlock, type ScoreBlock } from '../../src/retrieval/dense/score-block.js';
 import { TopRows } from '../../src/retrieval/dense/top-rows.js';
 
 /** The run order by a full stable sort: score descending, then row ascending. */
@@ -15,13 +16,16 @@ function reference(scores: Float32Array, capacity: number): { rows: number[]; sc
  */
 function select(scores: Float32Array, capacity: number, blockSizes: number[], firstRow = 0): { rows: number[]; scores: number[] } {
   const top = new TopRows(capacity, firstRow + scores.length);
+  // one block reused for every offer, as the search reuses its score matrix; both scans take turns
+  const blocks = [scoreBlock(Math.max(...blockSizes) + 7), new PlainScoreBlock(new Float32Array(Math.max(...blockSizes) + 7))];
   let start = 0;
   for (let b = 0; start < scores.length; b++) {
     const rows = Math.min(blockSizes[b % blockSizes.length]!, scores.length - start);
     // the block sits between other values, as a query's row sits in the [queries x rows] score matrix
-    const padded = new Float32Array(rows + 7).fill(Infinity);
-    padded.set(scores.subarray(start, start + rows), 3);
-    top.offer(padded, 3, 3 + rows, firstRow + start);
+    const block = blocks[b % 2]!;
+    block.values.fill(Infinity);
+    block.values.set(scores.subarray(start, start + rows), 3);
+    top.offer(block, 3, 3 + rows, firstRow + start);
     start += rows;
   }
   const drained = top.drain();
@@ -87,9 +91,45 @@ describe('TopRows (floor + buffer cut by a score histogram) equals a full stable
   it('returns the whole corpus in run order when the depth exceeds it, and nothing for depth 0', () => {
     const scores = real(3000);
     const top = new TopRows(3000, 3000);
-    top.offer(scores, 0, 3000, 0);
+    top.offer(new PlainScoreBlock(scores), 0, 3000, 0);
     const drained = top.drain();
     expect(Array.from(drained.rows)).toEqual(reference(scores, 3000).rows);
     expect(select(scores, 0, [700])).toEqual({ rows: [], scores: [] });
+  });
+});
+
+describe('ScoreBlock.nextAbove: the WebAssembly SIMD scan finds what the JavaScript one finds', () => {
+  it('runs as WebAssembly SIMD on this Node', () => {
+    expect(scoreBlock(10)).not.toBeInstanceOf(PlainScoreBlock);
+  });
+
+  it('every start, end and floor: NaN, signed zeros and infinities in the scores, hits on every lane', () => {
+    const next = seededRandom(77);
+    const length = 300;
+    const simd = scoreBlock(length);
+    const plain = new PlainScoreBlock(new Float32Array(length));
+    const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.4028234663852886e38];
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < length; i++) simd.values[i] = next() < 0.05 ? specials[i % specials.length]! : Math.fround(next() * 2 - 1);
+      plain.values.set(simd.values);
+      const floors = [-Infinity, Infinity, -0, 0, ...Array.from({ length: 8 }, () => simd.values[Math.floor(next() * length)]!)].filter((floor) => !Number.isNaN(floor));
+      for (const floor of floors)
+        for (let from = 0; from < 40; from++)
+          for (let to = from; to <= length; to += to < from + 80 ? 1 : 37) {
+            // every candidate in [from, to), one after another, as TopRows.offer walks them
+            const found = (block: ScoreBlock) => {
+              const hits: number[] = [];
+              for (let i = block.nextAbove(from, to, floor); i < to; i = block.nextAbove(i + 1, to, floor)) hits.push(i);
+              return hits;
+            };
+            expect(found(simd)).toEqual(found(plain));
+          }
+    }
+    // the reference itself: every value above the floor and no other
+    plain.values.set(Float32Array.from({ length }, (_, i) => (i % 17 === 5 ? 2 : i % 13 === 0 ? NaN : 1)));
+    simd.values.set(plain.values);
+    const hits: number[] = [];
+    for (let i = simd.nextAbove(0, length, 1); i < length; i = simd.nextAbove(i + 1, length, 1)) hits.push(i);
+    expect(hits).toEqual(Array.from({ length }, (_, i) => i).filter((i) => i % 17 === 5));
   });
 });

@@ -1,5 +1,6 @@
 import { dataError, throwIfAborted } from '../../core/errors.js';
 import { openModel, type DeviceRequest } from '../../encode/ort-backend.js';
+import { scoreBlock } from './score-block.js';
 import { buildScoreGraph } from './score-graph.js';
 import { TopRows, type TopList } from './top-rows.js';
 
@@ -50,7 +51,8 @@ export async function exactTopK(request: SearchRequest): Promise<TopList[]> {
   const tops = request.needed.map((needed) => new TopRows(Math.max(0, Math.min(needed, request.totalRows)), request.totalRows));
   const gemm = await openModel(buildScoreGraph(dim), request.device, 'search');
   const blockRows = blockRowsFor(dim, queryCount, gemm.provider);
-  const scoreBuffer = new Float32Array(queryCount * Math.min(blockRows, Math.max(request.totalRows, 1)));
+  // the Gemm writes into the block's memory, where selection scans it (score-block.ts)
+  const scoreBuffer = scoreBlock(queryCount * Math.min(blockRows, Math.max(request.totalRows, 1)));
   let seen = 0;
   try {
     for await (const block of request.blocks(blockRows)) {
@@ -59,7 +61,7 @@ export async function exactTopK(request: SearchRequest): Promise<TopList[]> {
       seen += block.rows;
       if (block.rows === 0) continue;
       const n = block.rows;
-      const scores = scoreBuffer.subarray(0, queryCount * n);
+      const scores = scoreBuffer.values.subarray(0, queryCount * n);
       await gemm.run(
         {
           queries: { type: 'float32', data: request.queries, dims: [queryCount, dim] },
@@ -69,7 +71,7 @@ export async function exactTopK(request: SearchRequest): Promise<TopList[]> {
       );
       // a float32 store rounds: fround(dot * scale), as the reference multiplies float32 tensors
       if (scoreScale !== 1) for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! * scoreScale;
-      for (let q = 0; q < queryCount; q++) tops[q]!.offer(scores, q * n, (q + 1) * n, block.start);
+      for (let q = 0; q < queryCount; q++) tops[q]!.offer(scoreBuffer, q * n, (q + 1) * n, block.start);
     }
   } finally {
     await gemm.release();

@@ -1,3 +1,5 @@
+import type { ScoreBlock } from './score-block.js';
+
 export interface TopList {
   rows: Uint32Array;
   scores: Float32Array;
@@ -15,7 +17,7 @@ const BUCKETS = 256;
  * floor (the bucket index never decreases as the score grows, so every dropped pair scores below every kept one).
  * Rows arrive in ascending order, so a later score equal to the floor can never enter: at least `capacity` kept
  * pairs beat it, those at the floor by their earlier rows. After the first block, one comparison with the floor
- * rejects nearly every score (four at a time), and the rare candidate costs an append, not a heap insert.
+ * rejects nearly every score (ScoreBlock.nextAbove: 16 at a time), and the rare candidate costs an append, not a heap insert.
  */
 export class TopRows {
   // float32 scores, kept as they came: the run lists float32 scores
@@ -36,10 +38,11 @@ export class TopRows {
     this.rows = new Uint32Array(room);
   }
 
-  /** Offers rows start, start+1, ... (all after every row offered before) with scores values[from..to). */
-  offer(values: Float32Array, from: number, to: number, start: number): void {
+  /** Offers rows start, start+1, ... (all after every row offered before) with scores block.values[from..to). */
+  offer(block: ScoreBlock, from: number, to: number, start: number): void {
     if (this.capacity === 0) return;
     const { scores, rows } = this;
+    const values = block.values;
     const room = scores.length;
     const first = start - from;
     let i = from;
@@ -50,7 +53,7 @@ export class TopRows {
       for (; i < end; i++) rows[this.size++] = first + i;
     }
     for (;;) {
-      i = nextAbove(values, i, to, this.floor);
+      i = block.nextAbove(i, to, this.floor);
       if (i === to) return;
       if (this.size === room) {
         this.cut();
@@ -112,16 +115,6 @@ export class TopRows {
     this.size = kept;
     this.floor = floor;
   }
-}
-
-/** The first index in [from, to) whose value is above `floor`, or `to`; four comparisons per step. */
-function nextAbove(values: Float32Array, from: number, to: number, floor: number): number {
-  let i = from;
-  for (const end = to - 3; i < end; i += 4) {
-    if (values[i]! > floor || values[i + 1]! > floor || values[i + 2]! > floor || values[i + 3]! > floor) break;
-  }
-  for (; i < to; i++) if (values[i]! > floor) return i;
-  return to;
 }
 
 /** Rows below 2^21 fit beside a float32's 32 order bits in the 53-bit integers a double holds exactly. */
