@@ -41,11 +41,16 @@ export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
 export class LuceneBm25Model {
   readonly avgdl: number;
   /**
-   * Document weights (float32) of each term a query has used, parallel to its postings. One small array per term
-   * rather than slices of one array as long as all postings: query terms lie scattered over the id space, and each
-   * first write to a fresh page of memory costs more than the weights written on it.
+   * Document weights (float32) of the terms queries have used, each term's parallel to its postings, laid end to end
+   * in the order the terms were first used. The array is as long as all postings, but only its pages written are
+   * ever touched, densely from the start: slices at the terms' own posting offsets would scatter the writes over
+   * fresh pages (each first write to one costs more than the weights written on it), and an array per term cost
+   * ~6 µs to allocate, a few thousand times a run.
    */
-  private readonly postingWeights = new Map<number, Float32Array>();
+  private readonly weights: Float32Array;
+  private weightsUsed = 0;
+  /** Where each used term's weights start in `weights`. */
+  private readonly weightsStart = new Map<number, number>();
   /** Each document's length-normalisation part, computed exactly as gensim does per text. */
   private readonly lengthNorms: Float64Array;
   private readonly logDocs: number;
@@ -65,6 +70,7 @@ export class LuceneBm25Model {
     const { docLengths } = index;
     this.lengthNorms = new Float64Array(docLengths.length);
     for (let doc = 0; doc < docLengths.length; doc++) this.lengthNorms[doc] = this.lengthNorm(docLengths[doc]!);
+    this.weights = new Float32Array(index.postingDocs.length);
   }
 
   /** gensim's idf of term `id` (float64). */
@@ -75,15 +81,18 @@ export class LuceneBm25Model {
     return this.logDocs - log;
   }
 
-  private weights(id: number): Float32Array {
-    let weights = this.postingWeights.get(id);
-    if (weights === undefined) {
+  /** Where term `id`'s document weights start in `weights`, computed at its first use. */
+  private weightsOf(id: number): number {
+    let at = this.weightsStart.get(id);
+    if (at === undefined) {
       const start = this.index.termOffsets[id]!;
-      weights = new Float32Array(this.index.termOffsets[id + 1]! - start);
-      this.postingWeights.set(id, weights);
-      weighPostings(weights, this.idf(id), this.index.postingTfs, this.index.postingDocs, start, this.lengthNorms);
+      const count = this.index.termOffsets[id + 1]! - start;
+      at = this.weightsUsed;
+      this.weightsUsed += count;
+      this.weightsStart.set(id, at);
+      weighPostings(this.weights, at, count, this.idf(id), this.index.postingTfs, this.index.postingDocs, start, this.lengthNorms);
     }
-    return weights;
+    return at;
   }
 
   /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation. */
@@ -132,7 +141,8 @@ export class LuceneBm25Model {
     const { termOffsets, postingDocs } = this.index;
     for (let i = 0; i < query.termIds.length; i++) {
       const id = query.termIds[i]!;
-      addPostings(scores, postingDocs, termOffsets[id]!, this.weights(id), query.weights32[i]!);
+      const start = termOffsets[id]!;
+      addPostings(scores, postingDocs, start, termOffsets[id + 1]! - start, this.weights, this.weightsOf(id), query.weights32[i]!);
     }
   }
 }
@@ -144,22 +154,24 @@ export class LuceneBm25Model {
  * reached yet, is compiled several times over meanwhile.
  */
 
-/** A term's document weights, idf * (tf / (tf + norm of the document)), rounded to float32. */
-function weighPostings(weights: Float32Array, idf: number, postingTfs: ScoringIndex['postingTfs'], postingDocs: ScoringIndex['postingDocs'], start: number, norms: Float64Array): void {
-  for (let i = 0; i < weights.length; i++) {
+/** A term's `count` document weights, idf * (tf / (tf + norm of the document)), rounded to float32, at `weights[at]`. */
+function weighPostings(weights: Float32Array, at: number, count: number, idf: number, postingTfs: ScoringIndex['postingTfs'], postingDocs: ScoringIndex['postingDocs'], start: number, norms: Float64Array): void {
+  for (let i = 0; i < count; i++) {
     const tf = postingTfs[start + i]!;
-    weights[i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
+    weights[at + i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
   }
 }
 
-/** Adds one query term's float32 products to its documents' float32 scores (one rounded product, one rounded sum). */
-function addPostings(scores: Float32Array, postingDocs: ScoringIndex['postingDocs'], start: number, weights: Float32Array, queryWeight: number): void {
-  const count = weights.length;
+/**
+ * Adds one query term's float32 products to its documents' float32 scores (one rounded product, one rounded sum):
+ * its `count` postings from `start`, their weights from `weights[at]`.
+ */
+function addPostings(scores: Float32Array, postingDocs: ScoringIndex['postingDocs'], start: number, count: number, weights: Float32Array, at: number, queryWeight: number): void {
   // the odd postings first, so that the unrolled loop is not the only one with type feedback when it is optimized
   let j = 0;
   for (; j < (count & 3); j++) {
     const doc = postingDocs[start + j]!;
-    scores[doc] = scores[doc]! + Math.fround(weights[j]! * queryWeight);
+    scores[doc] = scores[doc]! + Math.fround(weights[at + j]! * queryWeight);
   }
   // unrolled by four: about a third faster here
   for (; j < count; j += 4) {
@@ -167,9 +179,10 @@ function addPostings(scores: Float32Array, postingDocs: ScoringIndex['postingDoc
     const d1 = postingDocs[start + j + 1]!;
     const d2 = postingDocs[start + j + 2]!;
     const d3 = postingDocs[start + j + 3]!;
-    scores[d0] = scores[d0]! + Math.fround(weights[j]! * queryWeight);
-    scores[d1] = scores[d1]! + Math.fround(weights[j + 1]! * queryWeight);
-    scores[d2] = scores[d2]! + Math.fround(weights[j + 2]! * queryWeight);
-    scores[d3] = scores[d3]! + Math.fround(weights[j + 3]! * queryWeight);
+    const w = at + j;
+    scores[d0] = scores[d0]! + Math.fround(weights[w]! * queryWeight);
+    scores[d1] = scores[d1]! + Math.fround(weights[w + 1]! * queryWeight);
+    scores[d2] = scores[d2]! + Math.fround(weights[w + 2]! * queryWeight);
+    scores[d3] = scores[d3]! + Math.fround(weights[w + 3]! * queryWeight);
   }
 }
