@@ -26,8 +26,8 @@ export interface AnalyzedIndex {
   numNnz: number;
   /** Term of each gensim id (made from the builder's own term units: no string per term). */
   vocabulary: Vocabulary;
-  /** `dfs[id]`, `cfs[id]`: counted since the term last entered the dictionary. */
-  df: Uint32Array;
+  /** `dfs[id]`, `cfs[id]`: counted since the term last entered the dictionary (dfs in 16 bits when all fit). */
+  df: Uint16Array | Uint32Array;
   cf: Float64Array;
   /** In-vocabulary tokens per document (the `|d|` of the BM25 length normalisation). */
   docLengths: Uint32Array;
@@ -116,7 +116,7 @@ export class AnalyzedIndexBuilder {
   /** The index of every chunk added; the builder is spent afterwards. */
   finish(): AnalyzedIndex {
     const { size } = this;
-    const df = this.df.slice(0, size);
+    const df = narrowDfs(this.df.subarray(0, size));
     const vocabulary = this.vocabulary();
     const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
     if (this.bags !== null) {
@@ -127,7 +127,7 @@ export class AnalyzedIndexBuilder {
     // nothing was pruned: a term's postings are its df, a document's length all its tokens
     const chunks = this.postings;
     this.postings = [];
-    const laidOut = mergePostings(chunks, df, this.largestTf, this.numDocs);
+    const laidOut = mergePostings(chunks, this.df.subarray(0, size), this.largestTf, this.numDocs);
     const cf = new Float64Array(size);
     const { termOffsets, postingTfs } = laidOut;
     for (let id = 0; id < size; id++) {
@@ -466,6 +466,16 @@ function postingsLayout(
   const nnz = termOffsets[size]!;
   const postingDocs = numDocs <= ROWS_16_BIT ? new Uint16Array(nnz) : new Uint32Array(nnz);
   return { termOffsets, postingDocs, postingTfs: narrowCounts(nnz, largestTf), cursor: termOffsets.slice(0, size) };
+}
+
+/**
+ * The dfs in 16 bits when every one fits, as the index cache stores them (a corpus of at most 65,535 documents
+ * always): the cache writes them as they are, and built and cached indexes give scoring the same array type.
+ */
+function narrowDfs(df: Uint32Array): Uint16Array | Uint32Array {
+  let largest = 0;
+  for (let id = 0; id < df.length; id++) if (df[id]! > largest) largest = df[id]!;
+  return largest <= 0xffff ? Uint16Array.from(df) : df.slice();
 }
 
 function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {

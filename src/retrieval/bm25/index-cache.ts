@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, promises as fs, read, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, read } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -42,7 +42,7 @@ interface Header {
   cfSum: number;
   vocabularySize: number;
   nnz: number;
-  /** Bytes per stored term frequency: 1, 2 or 4 (the smallest that holds the largest). */
+  /** Bytes per stored term frequency: 1, 2 or 4 (the smallest that holds the largest, as the builder stores them). */
   tfBytes: 1 | 2 | 4;
   /** Bytes per df: 2 when every df fits. */
   dfBytes: 2 | 4;
@@ -63,19 +63,12 @@ export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /**
- * The file's bytes in order, hashed and written as they come: views of the index's own arrays, with the sections
- * stored narrower than in memory converted a block at a time into one reused buffer (a copy of the whole file
- * would cost more here in fresh memory than the write itself). Each chunk is valid until the next is asked for.
+ * The file's bytes in order: a header, then views of the index's own arrays, each stored at the width it has in
+ * memory (the builder already keeps each section in the narrowest width the format allows: 16-bit rows and dfs,
+ * 8-bit term units, 1-byte tfs when they fit), so nothing is scanned or converted here and no chunk is a copy.
  */
-function* fileChunks(key: IndexCacheKey, index: ScoringIndex): Generator<Uint8Array> {
+function fileChunks(key: IndexCacheKey, index: ScoringIndex): Uint8Array[] {
   const { vocabulary } = index;
-  const largest = (values: ArrayLike<number>) => {
-    let max = 0;
-    for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-    return max;
-  };
-  const maxTf = largest(index.postingTfs);
-  const tfBytes = maxTf <= 0xff ? 1 : maxTf <= 0xffff ? 2 : 4;
   const header: Header = {
     format: FORMAT,
     key,
@@ -85,10 +78,10 @@ function* fileChunks(key: IndexCacheKey, index: ScoringIndex): Generator<Uint8Ar
     cfSum: index.cfSum,
     vocabularySize: vocabulary.size,
     nnz: index.postingDocs.length,
-    tfBytes,
-    dfBytes: largest(index.df) <= 0xffff ? 2 : 4,
-    unitBytes: largest(vocabulary.units) <= 0xff ? 1 : 2,
-    docBytes: index.numDocs <= 0x10000 ? 2 : 4,
+    tfBytes: index.postingTfs.BYTES_PER_ELEMENT as Header['tfBytes'],
+    dfBytes: index.df.BYTES_PER_ELEMENT as Header['dfBytes'],
+    unitBytes: vocabulary.units.BYTES_PER_ELEMENT as Header['unitBytes'],
+    docBytes: index.postingDocs.BYTES_PER_ELEMENT as Header['docBytes'],
     termUnits: vocabulary.units.length,
     termSlots: vocabulary.slots.length,
   };
@@ -97,40 +90,19 @@ function* fileChunks(key: IndexCacheKey, index: ScoringIndex): Generator<Uint8Ar
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
   headerBytes.copy(prefix, MAGIC.length + 4);
-  yield prefix;
+  const chunks: Uint8Array[] = [prefix];
   const padding = new Uint8Array(8);
-  const bytesOf = (view: ArrayBufferView) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const block = 1 << 16;
-  const scratch = new ArrayBuffer(block * 4);
-  for (const [values, width] of [
-    [index.docLengths, 4],
-    [index.df, header.dfBytes],
-    [index.termOffsets, 4],
-    [index.postingDocs, header.docBytes],
-    [index.postingTfs, tfBytes],
-    [vocabulary.offsets, 4],
-    [vocabulary.slots, 4],
-    [vocabulary.units, header.unitBytes],
-  ] as const) {
-    if (values.BYTES_PER_ELEMENT === width) {
-      yield bytesOf(values);
-    } else {
-      const narrow = width === 1 ? new Uint8Array(scratch) : width === 2 ? new Uint16Array(scratch) : new Uint32Array(scratch);
-      for (let start = 0; start < values.length; start += block) {
-        const count = Math.min(block, values.length - start);
-        for (let i = 0; i < count; i++) narrow[i] = values[start + i]!;
-        yield new Uint8Array(scratch, 0, count * width);
-      }
-    }
-    const padded = align8(values.length * width) - values.length * width;
-    if (padded > 0) yield padding.subarray(0, padded);
+  for (const values of [index.docLengths, index.df, index.termOffsets, index.postingDocs, index.postingTfs, vocabulary.offsets, vocabulary.slots, vocabulary.units]) {
+    chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    const padded = align8(values.byteLength) - values.byteLength;
+    if (padded > 0) chunks.push(padding.subarray(0, padded));
   }
+  return chunks;
 }
 
-/** The whole file in memory (tests; writeIndexCache streams the same bytes). */
+/** The whole file in memory (tests; writeIndexCache writes the same bytes from the index's arrays). */
 export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
-  const chunks = Array.from(fileChunks(key, index), (chunk) => Buffer.from(chunk));
-  const body = Buffer.concat(chunks);
+  const body = Buffer.concat(fileChunks(key, index));
   return Buffer.concat([body, digest(body)]);
 }
 
@@ -245,21 +217,50 @@ export function decodeIndexFile(file: Buffer | null, key: IndexCacheKey): Scorin
   }
 }
 
+/**
+ * Writes the index file atomically. The bytes go to the file from the thread pool (one gathered write of the
+ * index's arrays, mostly the kernel filling fresh page-cache pages) while this thread hashes the same arrays, so
+ * the two overlap instead of queueing on the thread that goes on to search.
+ */
 export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: ScoringIndex): Promise<void> {
   await writeAtomicWith(filePath, async (temporary) => {
-    const fd = openSync(temporary, 'w');
+    const handle = await fs.open(temporary, 'w');
     try {
+      const chunks = fileChunks(key, index);
+      const written = writeAllAt(handle, chunks, 0);
+      // awaited below; should hashing throw first, its failure must not go unhandled
+      written.catch(() => undefined);
       const hash = createHash('sha256');
-      for (const chunk of fileChunks(key, index)) {
-        hash.update(chunk);
-        writeAll(fd, chunk);
-      }
-      writeAll(fd, hash.digest());
+      for (const chunk of chunks) hash.update(chunk);
+      const digest = hash.digest();
+      let length = 0;
+      for (const chunk of chunks) length += chunk.length;
+      await written;
+      await writeAllAt(handle, [digest], length);
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   });
   await removeOlderFormats(path.dirname(filePath));
+}
+
+/** Writes `chunks` one after the other from `position`, again from where a short write stopped (exported for tests). */
+export async function writeAllAt(handle: Pick<fs.FileHandle, 'writev'>, chunks: readonly Uint8Array[], position: number): Promise<void> {
+  let pending = chunks.filter((chunk) => chunk.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, position);
+    position += bytesWritten;
+    let skipped = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const chunk of pending) {
+      if (skipped >= chunk.length) skipped -= chunk.length;
+      else {
+        rest.push(skipped > 0 ? chunk.subarray(skipped) : chunk);
+        skipped = 0;
+      }
+    }
+    pending = rest;
+  }
 }
 
 /**
@@ -301,6 +302,3 @@ async function formatOf(file: string): Promise<number | null> {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-}

@@ -14,9 +14,7 @@ export interface BowVector {
 }
 
 /** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
-export interface ScoringIndex extends Omit<AnalyzedIndex, 'df' | 'cf'> {
-  /** 16-bit when a cached index's dfs all fit. */
-  df: Uint16Array | Uint32Array;
+export interface ScoringIndex extends Omit<AnalyzedIndex, 'cf'> {
   /** gensim's total of the cfs (float64, summed in id order): all that BM25 reads of them, for avgdl. */
   cfSum: number;
 }
