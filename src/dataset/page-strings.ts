@@ -1,26 +1,21 @@
 /**
- * Strings from parquet BYTE_ARRAY values, decoded exactly as TextDecoder decodes each value (hyparquet's default),
- * with one string allocation per 32 kB of ASCII values instead of one per value.
+ * Strings from parquet BYTE_ARRAY values, decoded exactly as TextDecoder decodes each value (hyparquet's default).
  *
- * Why not TextDecoder per value: a string per document is an allocation per document, and one that survives the
- * young generation is copied twice by the scavenger (44 % of the decode's CPU time when every text was kept).
- * Here the ASCII values of a page (most of them: BRIGHT is mostly English and code) are copied side by side and
- * decoded into one latin1 parent string per 32 kB, and each is a slice of its parent (V8 keeps a slice as a small
- * pointer into the parent); latin1 is UTF-8 for ASCII bytes, one character per byte. Values with any other byte go through
- * TextDecoder itself, so malformed bytes and a leading byte-order mark (which TextDecoder strips) are decoded as
- * before. Why 32 kB: a string of 128 kB or more goes to V8's large-object space, which maps fresh memory for every
- * object and unmaps it when the object dies; a loader that streams a corpus (BM25 drops each batch once analysed)
- * would then take a page fault for every 4 kB of text, which costs more than the decoding (2.3 s against 0.2 s for
- * 480 MB of text on the 2-core VM). Parents of at most 32 kB stay in the young generation, whose pages are reused.
+ * Values that are all ASCII (most of them: BRIGHT is mostly English and code) are decoded as latin1, which is UTF-8
+ * for ASCII bytes, one character per byte, without TextDecoder's per-call setup; values with any other byte go
+ * through TextDecoder itself, so malformed bytes and a leading byte-order mark (which TextDecoder strips) are decoded
+ * as before.
  *
  * Two entry points: `decodePlainStrings` reads a PLAIN page straight from its bytes (the own reader,
- * flat-strings.ts), with no object per value but the string; `decodeStrings` takes the Uint8Array views that
- * hyparquet hands over for the columns the own reader leaves to it (lists).
+ * flat-strings.ts), with no object per value but the string, each a flat string of its own; `decodeStrings` takes
+ * the Uint8Array views that hyparquet hands over for the columns the own reader leaves to it (lists), and makes the
+ * ASCII ones slices of one latin1 parent per 32 kB (a string of 128 kB or more would go to V8's large-object space,
+ * mapped and unmapped for every object).
  */
 import { Buffer, isAscii } from 'node:buffer';
 
 const decoder = new TextDecoder();
-/** Bytes decoded into one parent string at most (a longer single value gets a parent of its own). */
+/** A run of values checked by one isAscii call, and a parent string of `decodeStrings`, spans at most this many bytes (a longer single value alone). */
 const MAX_PARENT_BYTES = 1 << 15;
 
 let scratch = Buffer.allocUnsafe(1 << 20);
@@ -37,14 +32,12 @@ let lengths = new Int32Array(4096);
 /**
  * Decodes the `count` PLAIN byte arrays (each a 4-byte little-endian length, then the bytes) at `page[at..end)`
  * into `out[outAt..]`, exactly as TextDecoder decodes each value. The page is the caller's scratch memory and is
- * overwritten: the length prefixes are zeroed, so that a run of ASCII values with their prefixes between them is
- * checked by one isAscii call and copied into one latin1 parent (4 NUL characters per value that no value
- * includes). Where a run holds a non-ASCII value, that value is decoded by TextDecoder and the run's ASCII values
- * are moved together over it, so that the parent holds nothing else.
- * Why not a Uint8Array view per value (as hyparquet hands them over): on a cold process (the biology-sized corpus
- * decodes in ~0.2 s, mostly before the JIT has optimised anything) a view and a native call per value cost about
- * as much as the decoding itself; here an all-ASCII run takes two native calls whatever its length, and only a run
- * with a non-ASCII value takes a view per value.
+ * overwritten: the length prefixes are zeroed, so that a run of values of up to 32 kB with their prefixes between
+ * them is checked by one isAscii call; only a run that is not all ASCII takes a check per value.
+ * Why a flat string per value rather than slices of one latin1 parent per run (one native call per run instead of
+ * one per value): BM25 analysis reads every text character by character, and on a sliced string each read goes
+ * through the slice to its parent: analyzing half the biology-sized corpus took 10.5 % more instructions from slices
+ * (cachegrind, 3.46 G against 3.10 G), while making the flat strings took 1.6 % fewer.
  * Why several small functions: each is optimised on its own as soon as it is hot. The mixed-run path is first taken
  * long after the ASCII path (ids are ASCII); in one large function its first use threw away the optimised code of
  * the whole function, which then ran unoptimised until it was compiled again.
@@ -56,9 +49,8 @@ export function decodePlainStrings(page: Buffer, at: number, end: number, count:
     let j = i + 1;
     while (j < count && starts[j]! + lengths[j]! - base <= MAX_PARENT_BYTES) j++;
     const stop = starts[j - 1]! + lengths[j - 1]!;
-    const ascii = isAscii(new Uint8Array(page.buffer, page.byteOffset + base, stop - base));
-    const parent = page.toString('latin1', base, ascii ? stop : moveAsciiTogether(page, i, j, out, outAt));
-    sliceParent(parent, base, i, j, out, outAt);
+    if (isAscii(new Uint8Array(page.buffer, page.byteOffset + base, stop - base))) asciiValues(page, i, j, out, outAt);
+    else mixedValues(page, i, j, out, outAt);
     i = j;
   }
 }
@@ -81,34 +73,18 @@ function valueSpans(page: Buffer, at: number, end: number, count: number): void 
   }
 }
 
-/**
- * Values i..j-1 (a run that is not all ASCII): decodes each non-ASCII value with TextDecoder (its start becomes
- * -1) and moves the ASCII ones together from the run's start; returns where they end. Moving value k never
- * overwrites a later value's bytes: the write position stays at or below starts[k].
- */
-function moveAsciiTogether(page: Buffer, i: number, j: number, out: unknown[], outAt: number): number {
-  let moved = starts[i]!;
+/** Values i..j-1, all ASCII: each its own flat string. */
+function asciiValues(page: Buffer, i: number, j: number, out: unknown[], outAt: number): void {
+  for (let k = i; k < j; k++) out[outAt + k] = page.toString('latin1', starts[k]!, starts[k]! + lengths[k]!);
+}
+
+/** Values i..j-1 (a run that is not all ASCII): ASCII values as in `asciiValues`, the others by TextDecoder. */
+function mixedValues(page: Buffer, i: number, j: number, out: unknown[], outAt: number): void {
   for (let k = i; k < j; k++) {
     const start = starts[k]!;
     const stop = start + lengths[k]!;
     const value = new Uint8Array(page.buffer, page.byteOffset + start, stop - start);
-    if (isAscii(value)) {
-      page.copyWithin(moved, start, stop);
-      starts[k] = moved;
-      moved += lengths[k]!;
-    } else {
-      out[outAt + k] = decoder.decode(value);
-      starts[k] = -1;
-    }
-  }
-  return moved;
-}
-
-/** Values i..j-1 whose start is not -1 become slices of `parent`, which holds the page from `base` on. */
-function sliceParent(parent: string, base: number, i: number, j: number, out: unknown[], outAt: number): void {
-  for (let k = i; k < j; k++) {
-    const start = starts[k]! - base;
-    if (start >= 0) out[outAt + k] = parent.slice(start, start + lengths[k]!);
+    out[outAt + k] = isAscii(value) ? page.toString('latin1', start, stop) : decoder.decode(value);
   }
 }
 
