@@ -8,7 +8,13 @@ import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-post
  * Worker entry: analyzes the chunks it is sent, one at a time, lays each out by term and transfers the arrays back.
  * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself.
  */
-export type ChunkSource = { texts: string[] } | { stored: StoredTexts; first: number; end: number };
+/** Row groups `first` to `end - 1` of the stored texts. */
+export interface StoredChunk {
+  stored: StoredTexts;
+  first: number;
+  end: number;
+}
+export type ChunkSource = { texts: string[] } | StoredChunk;
 export type ChunkRequest = { chunk: number } & ChunkSource;
 
 /** A failure as it crosses back: a harness error keeps its code and exit code (a corrupt page is still exit 3). */

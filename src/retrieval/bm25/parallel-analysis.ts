@@ -4,7 +4,7 @@ import type { ExitCode } from '../../core/errors.js';
 import type { CorpusSource, StoredTexts, TextBatch } from '../../core/types.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
-import type { ChunkFailure, ChunkReply, ChunkRequest, ChunkSource } from './analysis-worker.js';
+import type { ChunkFailure, ChunkReply, ChunkRequest, ChunkSource, StoredChunk } from './analysis-worker.js';
 import { AnalysisWorkers, workerUrl } from './analysis-workers.js';
 
 export interface CorpusAnalysisOptions {
@@ -31,7 +31,7 @@ interface Chunk {
 }
 
 /** A chunk as a worker is sent it: its texts, or where it reads them itself. */
-interface WorkerChunk {
+export interface WorkerChunk {
   documents: number;
   source: ChunkSource;
 }
@@ -64,14 +64,15 @@ export async function analyzeCorpus(
  * Consecutive row groups of the stored texts as worker chunks, sized as `chunksOf` sizes chunks of texts but from
  * the column's uncompressed bytes in the file's metadata (at least one byte per UTF-16 unit). Null when the texts
  * should rather go through `corpus.texts()`: a corpus small enough to analyze inline, or row groups too few for two
- * chunks per thread (chunks of texts split a row group; these cannot).
+ * chunks per thread (chunks of texts split a row group; these cannot). Exported for the parquet bench, which
+ * decodes a corpus as the analysis reads it.
  */
-function storedChunks(stored: StoredTexts, threads: number): WorkerChunk[] | null {
+export function storedChunks(stored: StoredTexts, threads: number): Array<WorkerChunk & { source: StoredChunk }> | null {
   let total = 0;
   for (const group of stored.groups) total += group.bytes;
   if (total < INLINE_LIMIT) return null;
   const target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(total / (threads * CHUNKS_PER_THREAD))));
-  const chunks: WorkerChunk[] = [];
+  const chunks: Array<WorkerChunk & { source: StoredChunk }> = [];
   let first = 0;
   let bytes = 0;
   let documents = 0;
