@@ -98,38 +98,48 @@ describe('TopRows (floor + buffer cut by a score histogram) equals a full stable
   });
 });
 
-describe('ScoreBlock.nextAbove: the WebAssembly SIMD scan finds what the JavaScript one finds', () => {
+describe('ScoreBlock.collect: the WebAssembly SIMD scan finds what the JavaScript one finds', () => {
   it('runs as WebAssembly SIMD on this Node', () => {
     expect(scoreBlock(10)).not.toBeInstanceOf(PlainScoreBlock);
   });
 
-  it('every start, end and floor: NaN, signed zeros and infinities in the scores, hits on every lane', () => {
+  /** Every index collect reports for [from, to), `max` at a time, continuing after the last one as TopRows does. */
+  function collected(block: ScoreBlock, from: number, to: number, floor: number, max: number): number[] {
+    const all: number[] = [];
+    for (let i = from; i < to; ) {
+      const found = block.collect(i, to, floor, max);
+      all.push(...block.hits.subarray(0, found));
+      if (found < max) break;
+      i = block.hits[found - 1]! + 1;
+    }
+    return all;
+  }
+
+  it('every start, end, floor and batch size: NaN, signed zeros and infinities in the scores, hits on every lane', () => {
     const next = seededRandom(77);
     const length = 300;
     const simd = scoreBlock(length);
     const plain = new PlainScoreBlock(new Float32Array(length));
     const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.4028234663852886e38];
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       for (let i = 0; i < length; i++) simd.values[i] = next() < 0.05 ? specials[i % specials.length]! : Math.fround(next() * 2 - 1);
       plain.values.set(simd.values);
-      const floors = [-Infinity, Infinity, -0, 0, ...Array.from({ length: 8 }, () => simd.values[Math.floor(next() * length)]!)].filter((floor) => !Number.isNaN(floor));
+      const floors = [-Infinity, Infinity, -0, 0, ...Array.from({ length: 6 }, () => simd.values[Math.floor(next() * length)]!)].filter((floor) => !Number.isNaN(floor));
       for (const floor of floors)
-        for (let from = 0; from < 40; from++)
-          for (let to = from; to <= length; to += to < from + 80 ? 1 : 37) {
-            // every candidate in [from, to), one after another, as TopRows.offer walks them
-            const found = (block: ScoreBlock) => {
-              const hits: number[] = [];
-              for (let i = block.nextAbove(from, to, floor); i < to; i = block.nextAbove(i + 1, to, floor)) hits.push(i);
-              return hits;
-            };
-            expect(found(simd)).toEqual(found(plain));
-          }
+        for (const max of [1, 2, 5, 17, simd.hits.length])
+          for (let from = 0; from < 36; from += max === 1 ? 1 : 5)
+            for (let to = from; to <= length; to += to < from + 70 ? 1 : 37) expect(collected(simd, from, to, floor, max)).toEqual(collected(plain, from, to, floor, max));
     }
-    // the reference itself: every value above the floor and no other
+    // the reference itself: every value above the floor and no other, in order
     plain.values.set(Float32Array.from({ length }, (_, i) => (i % 17 === 5 ? 2 : i % 13 === 0 ? NaN : 1)));
     simd.values.set(plain.values);
-    const hits: number[] = [];
-    for (let i = simd.nextAbove(0, length, 1); i < length; i = simd.nextAbove(i + 1, length, 1)) hits.push(i);
-    expect(hits).toEqual(Array.from({ length }, (_, i) => i).filter((i) => i % 17 === 5));
+    const want = Array.from({ length }, (_, i) => i).filter((i) => i % 17 === 5);
+    for (const block of [plain, simd]) for (const max of [1, 3, 4096]) expect(collected(block, 0, length, 1, max)).toEqual(want);
+    // a block's hits start past its scores: a full hit list leaves the scores as they were
+    const many = scoreBlock(5000);
+    many.values.fill(1);
+    expect(many.collect(0, 5000, 0, many.hits.length)).toBe(Math.min(5000, many.hits.length));
+    expect(Array.from(many.hits.subarray(0, 3))).toEqual([0, 1, 2]);
+    expect(many.values.every((value) => value === 1)).toBe(true);
   });
 });

@@ -1,15 +1,24 @@
 /**
  * The exact search's [queries x rows] score matrix, with the scan that selection spends most of its time in: the
- * first score above a query's floor. The Gemm writes the scores straight into WebAssembly memory, where a SIMD
- * loop compares 16 floats per step (f32x4.gt: IEEE comparisons, as JavaScript's `>` on the same float32 values, NaN
- * never above); the JavaScript loop it replaces took ~3.5 ms per 142 x 5461 block against ~0.1 ms.
+ * scores above a query's floor. The Gemm writes the scores straight into WebAssembly memory, where a SIMD loop
+ * compares 16 floats per step (f32x4.gt: IEEE comparisons, as JavaScript's `>` on the same float32 values, NaN
+ * never above) and writes the indices of the scores above the floor to a list in the same memory: one call per
+ * query and block, not one per candidate (a query meets thousands of candidates in a 400k-row search).
  */
 export interface ScoreBlock {
   /** The scores (a Gemm output), in memory the block owns. */
   readonly values: Float32Array;
-  /** The first index in [from, to) of `values` whose value is above `floor` (a float32 value), or `to`. */
-  nextAbove(from: number, to: number, floor: number): number;
+  /** Where collect writes; its length bounds `max`. */
+  readonly hits: Uint32Array;
+  /**
+   * Writes to `hits`, in order, the indices in [from, to) of `values` whose value is above `floor` (a float32
+   * value), stopping after `max` (1 <= max <= hits.length); returns how many it wrote.
+   */
+  collect(from: number, to: number, floor: number, max: number): number;
 }
+
+/** Room for the indices one collect call writes. */
+const HITS = 4096;
 
 /** The members of the WebAssembly global used here (@types/node 20 does not declare it; lib.dom does). */
 interface WebAssemblyApi {
@@ -29,33 +38,44 @@ export function scoreBlock(length: number): ScoreBlock {
 
 /** The scan in JavaScript, four comparisons per step. */
 export class PlainScoreBlock implements ScoreBlock {
+  readonly hits = new Uint32Array(HITS);
+
   constructor(readonly values: Float32Array) {}
 
-  nextAbove(from: number, to: number, floor: number): number {
-    const values = this.values;
+  collect(from: number, to: number, floor: number, max: number): number {
+    const { values, hits } = this;
+    let found = 0;
     let i = from;
-    for (const end = to - 3; i < end; i += 4) {
-      if (values[i]! > floor || values[i + 1]! > floor || values[i + 2]! > floor || values[i + 3]! > floor) break;
+    for (;;) {
+      for (const end = to - 3; i < end; i += 4) {
+        if (values[i]! > floor || values[i + 1]! > floor || values[i + 2]! > floor || values[i + 3]! > floor) break;
+      }
+      while (i < to && !(values[i]! > floor)) i++;
+      if (i === to) return found;
+      hits[found++] = i++;
+      if (found === max) return found;
     }
-    for (; i < to; i++) if (values[i]! > floor) return i;
-    return to;
   }
 }
 
 class SimdScoreBlock implements ScoreBlock {
   readonly values: Float32Array;
-  private readonly scan: (from: number, to: number, floor: number) => number;
+  readonly hits: Uint32Array;
+  private readonly scan: (from: number, to: number, floor: number, hits: number, max: number) => number;
+  private readonly hitsAt: number;
 
   constructor(module: WasmModule, length: number) {
-    // one memory per block: nothing else can grow it (a grown memory detaches the views on it)
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((length * 4) / 65536)) });
+    // one memory per block, the scores then the hits: nothing else can grow it (growing detaches the views on it)
+    this.hitsAt = Math.ceil(length / 4) * 16;
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((this.hitsAt + HITS * 4) / 65536)) });
     this.values = new Float32Array(memory.buffer, 0, length);
-    this.scan = new WebAssembly.Instance(module, { m: { memory } }).exports.next_above as (from: number, to: number, floor: number) => number;
+    this.hits = new Uint32Array(memory.buffer, this.hitsAt, HITS);
+    this.scan = new WebAssembly.Instance(module, { m: { memory } }).exports.collect as SimdScoreBlock['scan'];
   }
 
-  nextAbove(from: number, to: number, floor: number): number {
-    // byte offsets in and out
-    return this.scan(from * 4, to * 4, floor) / 4;
+  collect(from: number, to: number, floor: number, max: number): number {
+    // byte offsets in; the indices written are byte offsets / 4, i.e. indices into values
+    return this.scan(from * 4, to * 4, floor, this.hitsAt, max);
   }
 }
 
@@ -63,56 +83,74 @@ let compiled: WasmModule | null | undefined;
 
 function simdModule(): WasmModule | null {
   if (compiled === undefined) {
-    const bytes = nextAboveModule();
+    const bytes = collectModule();
     compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
   return compiled;
 }
 
 /**
- * The module, assembled here (a few dozen bytes; no WebAssembly toolchain in the build). It imports its memory
- * as m.memory and exports, in the text format:
+ * The module, assembled here (~200 bytes; no WebAssembly toolchain in the build). It imports its memory as
+ * m.memory and exports, in the text format:
  *
- *   (func $next_above (param $p i32) (param $end i32) (param $floor f32) (result i32) (local $f v128)
+ *   (func $collect (param $p i32) (param $end i32) (param $floor f32) (param $out i32) (param $max i32) (result i32)
+ *     (local $f v128) (local $count i32) (local $stop i32)
  *     (local.set $f (f32x4.splat (local.get $floor)))
- *     (block $scalar (loop $vector                       ;; 16 floats (64 bytes) per step
- *       (br_if $scalar (i32.gt_u (i32.add (local.get $p) (i32.const 64)) (local.get $end)))
- *       (br_if $scalar (v128.any_true (v128.or (v128.or (f32x4.gt (v128.load offset=0 (local.get $p)) (local.get $f))
- *         (f32x4.gt (v128.load offset=16 (local.get $p)) (local.get $f))) (v128.or (f32x4.gt (v128.load offset=32 ...))
- *         (f32x4.gt (v128.load offset=48 ...))))))
- *       (local.set $p (i32.add (local.get $p) (i32.const 64)))
- *       (br $vector)))
- *     (block $done (loop $one                            ;; the step that holds one, or the tail, float by float
- *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
- *       (br_if $done (f32.gt (f32.load (local.get $p)) (local.get $floor)))
- *       (local.set $p (i32.add (local.get $p) (i32.const 4)))
- *       (br $one)))
- *     (local.get $p))
+ *     (loop $next
+ *       (block $scalar (loop $vector                          ;; skip 16 floats (64 bytes) at a time
+ *         (br_if $scalar (i32.gt_u (i32.add (local.get $p) (i32.const 64)) (local.get $end)))
+ *         (br_if $scalar (v128.any_true (v128.or (v128.or (f32x4.gt (v128.load offset=0 (local.get $p)) (local.get $f))
+ *           (f32x4.gt (v128.load offset=16 ...) ...)) (v128.or (f32x4.gt (v128.load offset=32 ...) ...)
+ *           (f32x4.gt (v128.load offset=48 ...) ...)))))
+ *         (local.set $p (i32.add (local.get $p) (i32.const 64)))
+ *         (br $vector)))
+ *       (local.set $stop (select (i32.add (local.get $p) (i32.const 64)) (local.get $end)   ;; those 16, or the tail
+ *         (i32.lt_u (i32.add (local.get $p) (i32.const 64)) (local.get $end))))
+ *       (loop $one                                             ;; float by float
+ *         (if (i32.ge_u (local.get $p) (local.get $stop)) (then
+ *           (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (local.get $count))))
+ *           (br $next)))
+ *         (if (f32.gt (f32.load (local.get $p)) (local.get $floor)) (then
+ *           (i32.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2)))
+ *             (i32.shr_u (local.get $p) (i32.const 2)))
+ *           (local.set $count (i32.add (local.get $count) (i32.const 1)))
+ *           (if (i32.ge_u (local.get $count) (local.get $max)) (then (return (local.get $count))))))
+ *         (local.set $p (i32.add (local.get $p) (i32.const 4)))
+ *         (br $one)))
+ *     (local.get $count))
  */
-function nextAboveModule(): Uint8Array {
-  const [P, END, FLOOR, F] = [0, 1, 2, 3];
+function collectModule(): Uint8Array {
+  const [P, END, FLOOR, OUT, MAX, F, COUNT, STOP] = [0, 1, 2, 3, 4, 5, 6, 7];
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];
-  const add = (value: number) => [0x41, ...signedLeb(value), 0x6a];
+  const constant = (value: number) => [0x41, ...signedLeb(value)];
+  const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a]; // i32.add
   const SIMD = 0xfd;
-  const vectorLoad = (offset: number) => [...get(P), SIMD, 0x00, 4, offset];
-  const above = (offset: number) => [...vectorLoad(offset), ...get(F), SIMD, 0x44];
+  const above = (offset: number) => [...get(P), SIMD, 0x00, 4, offset, ...get(F), SIMD, 0x44]; // v128.load, f32x4.gt
   const or = [SIMD, 0x50];
-  const [BLOCK, LOOP, BR, BR_IF, END_OP, EMPTY] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x40];
+  const [BLOCK, LOOP, IF, BR, BR_IF, RETURN, END_OP, EMPTY] = [0x02, 0x03, 0x04, 0x0c, 0x0d, 0x0f, 0x0b, 0x40];
+  const [GE_U, GT_U, LT_U] = [0x4f, 0x4b, 0x49];
+  const returnCount = [IF, EMPTY, ...get(COUNT), RETURN, END_OP];
   const body = [
-    1, 1, 0x7b, // one local, v128
+    2, 1, 0x7b, 2, 0x7f, // locals: one v128, two i32
     ...get(FLOOR), SIMD, 0x13, ...set(F), // f32x4.splat
-    BLOCK, EMPTY, LOOP, EMPTY,
-    ...get(P), ...add(64), ...get(END), 0x4b, BR_IF, 1, // i32.gt_u
+    LOOP, EMPTY, // $next
+    BLOCK, EMPTY, LOOP, EMPTY, // $scalar, $vector
+    ...plus(P, 64), ...get(END), GT_U, BR_IF, 1,
     ...above(0), ...above(16), ...or, ...above(32), ...above(48), ...or, ...or, SIMD, 0x53, BR_IF, 1, // v128.any_true
-    ...get(P), ...add(64), ...set(P), BR, 0,
+    ...plus(P, 64), ...set(P), BR, 0,
     END_OP, END_OP,
-    BLOCK, EMPTY, LOOP, EMPTY,
-    ...get(P), ...get(END), 0x4f, BR_IF, 1, // i32.ge_u
-    ...get(P), 0x2a, 2, 0, ...get(FLOOR), 0x5e, BR_IF, 1, // f32.load, f32.gt
-    ...get(P), ...add(4), ...set(P), BR, 0,
+    ...plus(P, 64), ...get(END), ...plus(P, 64), ...get(END), LT_U, 0x1b, ...set(STOP), // select
+    LOOP, EMPTY, // $one
+    ...get(P), ...get(STOP), GE_U, IF, EMPTY, ...get(P), ...get(END), GE_U, ...returnCount, BR, 2, END_OP,
+    ...get(P), 0x2a, 2, 0, ...get(FLOOR), 0x5e, IF, EMPTY, // f32.load, f32.gt
+    ...get(OUT), ...get(COUNT), ...constant(2), 0x74, 0x6a, ...get(P), ...constant(2), 0x76, 0x36, 2, 0, // shl, add, shr_u, i32.store
+    ...plus(COUNT, 1), ...set(COUNT),
+    ...get(COUNT), ...get(MAX), GE_U, ...returnCount,
+    END_OP,
+    ...plus(P, 4), ...set(P), BR, 0,
     END_OP, END_OP,
-    ...get(P), END_OP,
+    ...get(COUNT), END_OP,
   ];
   const section = (id: number, ...entries: number[][]) => {
     const content = [...unsignedLeb(entries.length), ...entries.flat()];
@@ -121,10 +159,10 @@ function nextAboveModule(): Uint8Array {
   const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // "\0asm", version 1
-    ...section(1, [0x60, 3, 0x7f, 0x7f, 0x7d, 1, 0x7f]), // type: (i32, i32, f32) -> i32
+    ...section(1, [0x60, 5, 0x7f, 0x7f, 0x7d, 0x7f, 0x7f, 1, 0x7f]), // type: (i32, i32, f32, i32, i32) -> i32
     ...section(2, [...name('m'), ...name('memory'), 0x02, 0x00, 0x00]), // import memory, no minimum
     ...section(3, [0]), // one function of type 0
-    ...section(7, [...name('next_above'), 0x00, 0]), // export it
+    ...section(7, [...name('collect'), 0x00, 0]), // export it
     ...section(10, [...unsignedLeb(body.length), ...body]),
   ]);
 }

@@ -17,7 +17,7 @@ const BUCKETS = 256;
  * floor (the bucket index never decreases as the score grows, so every dropped pair scores below every kept one).
  * Rows arrive in ascending order, so a later score equal to the floor can never enter: at least `capacity` kept
  * pairs beat it, those at the floor by their earlier rows. After the first block, one comparison with the floor
- * rejects nearly every score (ScoreBlock.nextAbove: 16 at a time), and the rare candidate costs an append, not a heap insert.
+ * rejects nearly every score (ScoreBlock.collect: 16 at a time), and the rare candidate costs an append, not a heap insert.
  */
 export class TopRows {
   // float32 scores, kept as they came: the run lists float32 scores
@@ -52,19 +52,22 @@ export class TopRows {
       scores.set(values.subarray(from, end), this.size);
       for (; i < end; i++) rows[this.size++] = first + i;
     }
-    for (;;) {
-      i = block.nextAbove(i, to, this.floor);
-      if (i === to) return;
-      if (this.size === room) {
-        this.cut();
-        if (!(values[i]! > this.floor)) {
-          i++;
-          continue;
-        }
+    const hits = block.hits;
+    while (i < to) {
+      // a full buffer is cut before more candidates are collected (the pairs a cut drops can never be among the
+      // best `capacity`, so when it happens does not change what drain returns)
+      if (this.size === room) this.cut();
+      const max = Math.min(room - this.size, hits.length);
+      const found = block.collect(i, to, this.floor, max);
+      let size = this.size;
+      for (let k = 0; k < found; k++) {
+        const at = hits[k]!;
+        scores[size] = values[at]!;
+        rows[size++] = first + at;
       }
-      scores[this.size] = values[i]!;
-      rows[this.size++] = first + i;
-      i++;
+      this.size = size;
+      if (found < max) return;
+      i = hits[found - 1]! + 1;
     }
   }
 
