@@ -28,10 +28,13 @@ export class AnalysisWorkers {
   }
 }
 
-/** Workers run compiled JavaScript: from the TypeScript sources (tests), use the build in dist/. */
-export function workerUrl(): URL {
+/**
+ * A worker module of this folder (the analysis worker unless named): workers run compiled JavaScript, so from the
+ * TypeScript sources (tests) the build in dist/.
+ */
+export function workerUrl(file = 'analysis-worker.js'): URL {
   if (import.meta.url.endsWith('.ts')) {
-    return pathToFileURL(path.join(packageRoot, 'dist', 'retrieval', 'bm25', 'analysis-worker.js'));
+    return pathToFileURL(path.join(packageRoot, 'dist', 'retrieval', 'bm25', file));
   }
-  return new URL('./analysis-worker.js', import.meta.url);
+  return new URL(`./${file}`, import.meta.url);
 }

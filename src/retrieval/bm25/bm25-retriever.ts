@@ -10,7 +10,8 @@ import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { AnalysisWorkers } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
-import { BestRows } from './best-rows.js';
+import { QueryCandidates, subsetSize } from './query-candidates.js';
+import { searchesInParallel, searchInWorkers } from './parallel-search.js';
 
 export interface Bm25Options {
   /** BRIGHT: k1 = 0.9, b = 0.4. */
@@ -27,10 +28,8 @@ export interface Bm25Options {
  * with BM25-weighted queries, float32 `SparseMatrixSimilarity` scores.
  *
  * The index stage loads the analyzed corpus from the cache (no document text is read) or builds it from the texts
- * as they stream. Each query yields an exact candidate subset rather than all N scores: the best
- * `depth + |excluded ids|` documents in BRIGHT's ranking order (score descending, ties in row order), listed in
- * ascending row order. A document of the final top `depth` has at most `depth - 1` kept and `|excluded ids|`
- * excluded documents ahead of it, so it is in the subset, and the ranked list is the same as from all scores.
+ * as they stream. Each query yields an exact candidate subset rather than all N scores (see `subsetSize`), and the
+ * ranked list is the same as from all scores. A large search ranks its queries on several threads (parallel-search.ts).
  */
 /** BM25's index: the analyzed corpus (cached), and whether some document id sits on several rows. */
 export interface Bm25Index {
@@ -92,12 +91,16 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
 
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
-    const scores = new Float32Array(index.analyzed.numDocs);
-    const best = new BestRows();
+    const { numDocs } = index.analyzed;
+    const keepOf = (query: Query) => (index.duplicatedIds ? null : subsetSize(query, depth, numDocs));
+    if (searchesInParallel(index.analyzed, queries.length, this.threads)) {
+      yield* searchInWorkers(model, queries, keepOf, this.threads, context.signal);
+      return;
+    }
+    const candidates = new QueryCandidates(model);
     for (const query of queries) {
       throwIfAborted(context.signal);
-      model.score(model.vectorize(analyze(query.text)), scores);
-      yield index.duplicatedIds ? { queryId: query.id, docIndices: null, scores: scores.slice() } : candidateSubset(query, scores, depth, best);
+      yield candidates.of(query.id, model.vectorize(analyze(query.text)), keepOf(query));
     }
   }
 
@@ -167,17 +170,4 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       progress.stop();
     }
   }
-}
-
-/**
- * The best `depth + (number of excluded ids listed)` documents (score descending, ties in row order), in ascending
- * row order. The list's length bounds its distinct ids from above, so the subset holds the final top depth all the
- * same; counting the distinct ids would hash every id (~30k per leetcode query, more than scoring it), and
- * buildRankedList hashes them anyway.
- */
-function candidateSubset(query: Query, scores: Float32Array, depth: number, best: BestRows): Candidates {
-  const docIndices = best.select(scores, Math.min(scores.length, depth + query.excludedIds.length));
-  const subset = new Float32Array(docIndices.length);
-  for (let i = 0; i < docIndices.length; i++) subset[i] = scores[docIndices[i]!]!;
-  return { queryId: query.id, docIndices, scores: subset };
 }

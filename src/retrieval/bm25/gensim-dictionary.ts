@@ -453,7 +453,8 @@ function postings(
 
 /**
  * Room for `counts[id]` postings per id of a corpus of `numDocs` rows, laid out id after id, with a write cursor at
- * each id's first posting.
+ * each id's first posting. On SharedArrayBuffers (which cost the same), so that a large search's workers read them
+ * without a copy (parallel-search.ts).
  */
 function postingsLayout(
   counts: Uint32Array,
@@ -461,11 +462,11 @@ function postingsLayout(
   numDocs: number,
 ): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> & { cursor: Uint32Array } {
   const size = counts.length;
-  const termOffsets = new Uint32Array(size + 1);
+  const termOffsets = new Uint32Array(new SharedArrayBuffer(4 * (size + 1)));
   for (let id = 0; id < size; id++) termOffsets[id + 1] = termOffsets[id]! + counts[id]!;
   const nnz = termOffsets[size]!;
-  const postingDocs = numDocs <= ROWS_16_BIT ? new Uint16Array(nnz) : new Uint32Array(nnz);
-  return { termOffsets, postingDocs, postingTfs: narrowCounts(nnz, largestTf), cursor: termOffsets.slice(0, size) };
+  const postingDocs = numDocs <= ROWS_16_BIT ? new Uint16Array(new SharedArrayBuffer(2 * nnz)) : new Uint32Array(new SharedArrayBuffer(4 * nnz));
+  return { termOffsets, postingDocs, postingTfs: narrowCounts(nnz, largestTf, true), cursor: termOffsets.slice(0, size) };
 }
 
 /**

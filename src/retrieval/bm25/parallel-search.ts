@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import type { Candidates, Query } from '../../core/types.js';
+import { throwIfAborted } from '../../core/errors.js';
+import { analyze } from '../analyzer/analyze.js';
+import { workerUrl } from './analysis-workers.js';
+import type { BowVector, LuceneBm25Model, ScoringIndex } from './lucene-bm25-model.js';
+
+/** What a search worker is started with: the index without its vocabulary, and the model's parameters. */
+export interface SearchWorkerData {
+  postings: Omit<ScoringIndex, 'vocabulary'>;
+  k1: number;
+  b: number;
+}
+
+/** One query for a search worker: `keep` as for `QueryCandidates.of`. */
+export interface SearchRequest {
+  query: number;
+  queryId: string;
+  vector: BowVector;
+  keep: number | null;
+}
+
+export interface SearchResult {
+  query: number;
+  candidates: Candidates;
+}
+
+/**
+ * Document scores in all (documents x queries) from which the queries are ranked on several threads: a worker's
+ * start and its second cold JIT cost ~0.1 s of CPU, which a leetcode-sized search (414k documents x 142 queries,
+ * ~4 s on one thread) repays many times and a biology-sized one (57k x 103, ~0.2 s) does not.
+ */
+const PARALLEL_SCORES = 2 ** 25;
+/** Queries queued on each worker, so that it never waits for the main thread between two. */
+const IN_FLIGHT = 2;
+/** Queries sent but not yet handed on, per worker: bounds the results held while the caller ranks. */
+const WINDOW_PER_WORKER = 4;
+
+/**
+ * Whether `searchInWorkers` should rank these queries: several threads, a search large enough, and postings that
+ * the workers can share rather than copy (an index built in this process; a cache file is read into ordinary memory).
+ */
+export function searchesInParallel(index: ScoringIndex, queries: number, threads: number): boolean {
+  const shared = [index.termOffsets, index.postingDocs, index.postingTfs].every((array) => array.buffer instanceof SharedArrayBuffer);
+  return threads > 1 && shared && index.numDocs * queries >= PARALLEL_SCORES;
+}
+
+/**
+ * The queries' candidates in query order, each ranked on one of `threads` search workers with the same code as the
+ * single-thread search (`QueryCandidates`), so they are the same arrays. The main thread makes the query vectors
+ * (the vocabulary stays here) and hands on each result while the workers rank the next queries.
+ */
+export async function* searchInWorkers(
+  model: LuceneBm25Model,
+  queries: readonly Query[],
+  keepOf: (query: Query) => number | null,
+  threads: number,
+  signal?: AbortSignal,
+): AsyncIterable<Candidates> {
+  const { vocabulary: _, df, docLengths, ...postings } = model.index;
+  // each worker gets its own copy of these two: copied alone, as a view of a larger buffer (a cache file read whole)
+  // would carry all of it along
+  const workerData: SearchWorkerData = { postings: { ...postings, df: df.slice(), docLengths: docLengths.slice() }, k1: model.k1, b: model.b };
+  const results = new Map<number, Candidates>();
+  /** A free queue place per entry. */
+  const free: Worker[] = [];
+  const window = WINDOW_PER_WORKER * threads;
+  let sent = 0;
+  let handed = 0;
+  let failed = false;
+  let failure: unknown;
+  let finished = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  const fail = (error: unknown) => {
+    if (!failed) [failed, failure] = [true, error];
+    notify();
+  };
+  const send = () => {
+    try {
+      while (free.length > 0 && sent < queries.length && sent < handed + window) {
+        const query = queries[sent]!;
+        const request: SearchRequest = { query: sent, queryId: query.id, vector: model.vectorize(analyze(query.text)), keep: keepOf(query) };
+        free.pop()!.postMessage(request);
+        sent++;
+      }
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const workers = Array.from({ length: threads }, () => {
+    const worker = new Worker(workerUrl('search-worker.js'), { workerData });
+    worker.on('message', ({ query, candidates }: SearchResult) => {
+      results.set(query, candidates);
+      free.push(worker);
+      send();
+      notify();
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!finished) fail(new Error(`BM25 search worker exited with code ${code} before finishing`));
+    });
+    for (let i = 0; i < IN_FLIGHT; i++) free.push(worker);
+    return worker;
+  });
+  try {
+    send();
+    while (handed < queries.length) {
+      let result: Candidates | undefined;
+      while ((result = results.get(handed)) === undefined) {
+        if (failed) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      results.delete(handed++);
+      throwIfAborted(signal);
+      send();
+      yield result;
+    }
+  } finally {
+    finished = true;
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
