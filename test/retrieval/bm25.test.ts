@@ -19,6 +19,7 @@ import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, writeAllAt, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { openParquet } from '../../src/dataset/parquet.js';
 import { storedTexts } from '../../src/dataset/parquet-texts.js';
 import { parquetMetadata } from 'hyparquet';
@@ -375,6 +376,37 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
     expect(new Set(kept.map(({ expected }) => expected.numbering)).size).toBeGreaterThan(1);
     // what analyze() returned is not overwritten by later chunks
     for (const { expected, copy } of kept) expect(expected).toEqual(copy);
+  });
+
+  it('analyzes the same whatever amount of text it is told to expect (tables sized up front), across new numberings', () => {
+    // besides real documents, text that fills the tables: thousands of distinct tokens, tokens past the 12 units a
+    // slot holds and past the tokenizer's 255-unit window, possessives, capitals, astral and lone surrogates
+    const random = seededRandom(17);
+    const pieces = ['ab', 'qu', 'ing', 'tion', 'Z', '7', "'s", '\u00e9', '\u{1f600}', '\u{20000}', '\ud800', 'x'.repeat(30)];
+    const word = () => {
+      let text = '';
+      for (let n = 1 + Math.floor(random() * 8); n > 0; n--) text += pieces[Math.floor(random() * pieces.length)]!;
+      return random() < 0.01 ? text.repeat(40) : text;
+    };
+    const made = Array.from({ length: 80 }, () => Array.from({ length: 150 }, word).join(random() < 0.5 ? ' ' : ', '));
+    const texts = [...corpus.texts.slice(0, 40), ...made];
+    const units = texts.reduce((sum, text) => sum + text.length, 0);
+    const numberless = (analysis: ChunkAnalysis) => ({ ...analysis, numbering: '', tfs: Array.from(analysis.tfs) });
+    for (const limit of [undefined, 1000]) {
+      const plain = new ChunkAnalyzer(limit);
+      // far too little text, the right amount, far too much (sized up to the raw-token limit)
+      const told = [units / 100, units, units * 1000].map((expected) => ({ expected, analyzer: new ChunkAnalyzer(limit) }));
+      const numberings = new Set<string>();
+      for (let at = 0; at < texts.length; at += 9) {
+        const expected = plain.analyze(texts.slice(at, at + 9));
+        numberings.add(expected.numbering);
+        for (const { expected: units, analyzer } of told) {
+          expect(numberless(analyzer.analyze(texts.slice(at, at + 9), units))).toEqual(numberless(expected));
+        }
+      }
+      if (limit !== undefined) expect(numberings.size).toBeGreaterThan(2);
+    }
+    expect(indexOfChunks([new ChunkAnalyzer().analyze(texts, units)])).toEqual(indexOfTokens(texts.map((text) => analyze(text))));
   });
 });
 

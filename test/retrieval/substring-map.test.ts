@@ -53,6 +53,23 @@ describe('SubstringMap', () => {
     expect(map.size).toBe(expected.size);
   });
 
+  it('gives the same values when told to expect far fewer or far more keys than it gets (sized up front)', () => {
+    const random = seededRandom(4);
+    const text = randomText(random, 60_000);
+    const keys = spans(random, text, 30_000);
+    const maps = [10, 15_000, 200_000].map((expected) => new SubstringMap(expected));
+    const expected = new Map<string, number>();
+    const wrong: string[] = [];
+    for (const [start, end] of keys) {
+      const key = text.slice(start, end);
+      if (!expected.has(key)) expected.set(key, expected.size);
+      for (const map of maps) if (map.get(text, start, end, () => expected.get(key)!) !== expected.get(key)) wrong.push(key);
+    }
+    for (const [key, value] of expected) for (const map of maps) if (map.get(`#${key}`, 1, key.length + 1, () => -7) !== value) wrong.push(key);
+    expect(wrong).toEqual([]);
+    for (const map of maps) expect(map.size).toBe(expected.size);
+  });
+
   it('tells apart keys that differ only in their last unit, a high bit, or their length at the inline limit', () => {
     const map = new SubstringMap();
     const keys = [
@@ -118,5 +135,23 @@ describe('Utf16Interner', () => {
     expect(wrong).toEqual([]);
     expect(interner.size).toBe(keys.length);
     for (let id = 0; id < keys.length; id += 997) expect(interner.text(id)).toBe(keys[id]);
+  });
+
+  it('numbers the same when told to expect far fewer or far more substrings than it gets (sized up front)', () => {
+    const random = seededRandom(6);
+    const text = randomText(random, 60_000);
+    const interners = [0, 10, 15_000, 200_000].map((expected) => new Utf16Interner(expected));
+    const wrong: string[] = [];
+    for (const [start, end] of spans(random, text, 30_000)) {
+      const ids = interners.map((interner) => interner.intern(text, start, end));
+      if (ids.some((id) => id !== ids[0])) wrong.push(text.slice(start, end));
+    }
+    expect(wrong).toEqual([]);
+    const size = interners[0]!.size;
+    expect(size).toBeGreaterThan(10_000);
+    for (const interner of interners) {
+      expect(interner.size).toBe(size);
+      expect(interner.joined(0)).toEqual(interners[0]!.joined(0));
+    }
   });
 });

@@ -14,13 +14,26 @@ export class SubstringMap {
    * start in `long`. No hash is kept: comparing the length and the first units rejects a stranger as quickly, and
    * the slot has room for two more units instead.
    */
-  private slots = new Int32Array(SLOT << 12);
-  private mask = (1 << 12) - 1;
+  private slots: Int32Array;
+  private mask: number;
   /** Most keys the table takes at its current size before it doubles (a load factor of at most 0.7). */
-  private limit = loadLimit(1 << 12);
+  private limit: number;
   /** Units of the keys longer than INLINE_UNITS. */
   private long = new Uint16Array(1 << 12);
   private longUsed = 0;
+
+  /**
+   * `expectedKeys`: how many keys the caller expects to store, when it knows; the table starts at the size that
+   * holds them, skipping the doublings on the way there (each one allocates a fresh table, paid for page by page,
+   * and rehashes every key). Any number of keys can be stored whatever the hint.
+   */
+  constructor(expectedKeys = 0) {
+    let size = 1 << 12;
+    while (loadLimit(size) < expectedKeys) size *= 2;
+    this.slots = new Int32Array(SLOT * size);
+    this.mask = size - 1;
+    this.limit = loadLimit(size);
+  }
 
   /**
    * The value of `text[start, end)`; when it has none yet, `valueOf(text, start, end)` gives it, and it is stored

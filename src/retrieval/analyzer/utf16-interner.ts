@@ -16,13 +16,26 @@ export class Utf16Interner {
    * cost little, while every doubling avoided saves a table's worth of fresh memory, which a thread interning a few
    * hundred thousand terms pays for page by page, and a rehash of every entry.
    */
-  private slots = new Int32Array(SLOT << 12);
-  private mask = (1 << 12) - 1;
+  private slots: Int32Array;
+  private mask: number;
   private units = new Uint16Array(1 << 14);
   private unitsUsed = 0;
   private maxUnit = 0;
   /** Where each id's units start in the pool: ids are stored one after the other, in id order. */
-  private starts = new Uint32Array(1024);
+  private starts: Uint32Array;
+
+  /**
+   * `expectedIds`: how many distinct substrings the caller expects, when it knows; the table and the list of starts
+   * begin at the size that holds them, skipping the doublings on the way there. Any number can be interned whatever
+   * the hint.
+   */
+  constructor(expectedIds = 0) {
+    let size = 1 << 12;
+    while (size * 3 < expectedIds * 4) size *= 2;
+    this.slots = new Int32Array(SLOT * size);
+    this.mask = size - 1;
+    this.starts = new Uint32Array(Math.max(1024, expectedIds));
+  }
 
   /** Id of `text.slice(start, end)`, newly assigned (equal to the previous `size`) when it was not seen before. */
   intern(text: string, start: number, end: number): number {

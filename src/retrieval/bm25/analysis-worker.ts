@@ -15,7 +15,11 @@ export interface StoredChunk {
   end: number;
 }
 export type ChunkSource = { texts: string[] } | StoredChunk;
-export type ChunkRequest = { chunk: number } & ChunkSource;
+/**
+ * `expectedUnits`: UTF-16 units this worker is expected to analyze in all (its share of the corpus), when known:
+ * its token tables then start at their final size instead of doubling their way there.
+ */
+export type ChunkRequest = { chunk: number; expectedUnits?: number } & ChunkSource;
 
 /** A failure as it crosses back: a harness error keeps its code and exit code (a corrupt page is still exit 3). */
 export interface ChunkFailure {
@@ -33,7 +37,7 @@ const scratch = new PostingsScratch();
 async function answer(request: ChunkRequest): Promise<void> {
   try {
     const texts = 'texts' in request ? request.texts : await readStoredTexts(request.stored, request.first, request.end);
-    const postings = chunkPostings(analyzer.analyzeTransient(texts), scratch);
+    const postings = chunkPostings(analyzer.analyzeTransient(texts, request.expectedUnits), scratch);
     const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
     const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);

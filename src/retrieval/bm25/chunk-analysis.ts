@@ -38,7 +38,10 @@ let analyzers = 0;
 export class ChunkAnalyzer {
   private readonly id = `${threadId}:${analyzers++}`;
   private generation = 0;
-  private table: TokenTable;
+  /** Made on the first call, which may know how much text is to come. */
+  private table: TokenTable | undefined;
+  /** UTF-16 units analyzed so far. */
+  private units = 0;
   /** Terms of the table already sent with a chunk. */
   private sent = 0;
   /** Bag of the current document: occurrences of each term number, and the numbers with a nonzero count. */
@@ -50,13 +53,11 @@ export class ChunkAnalyzer {
   private docOffsets = new Uint32Array(1024);
 
   /** `rawTokenLimit`: distinct raw tokens the token table holds before it starts afresh (default: the analyzer's). */
-  constructor(private readonly rawTokenLimit?: number) {
-    this.table = new TokenTable(rawTokenLimit);
-  }
+  constructor(private readonly rawTokenLimit?: number) {}
 
   /** The analysis of `texts`, in arrays of its own. */
-  analyze(texts: readonly string[]): ChunkAnalysis {
-    const { docOffsets, terms, tfs: reused, largestTf, ...rest } = this.analyzeTransient(texts);
+  analyze(texts: readonly string[], expectedUnits?: number): ChunkAnalysis {
+    const { docOffsets, terms, tfs: reused, largestTf, ...rest } = this.analyzeTransient(texts, expectedUnits);
     const tfs = narrowCounts(terms.length, largestTf);
     tfs.set(reused);
     return { ...rest, docOffsets: docOffsets.slice(), terms: terms.slice(), tfs };
@@ -66,12 +67,16 @@ export class ChunkAnalyzer {
    * The analysis of `texts` with `docOffsets`, `terms` and `tfs` left in buffers this analyzer reuses: valid until
    * its next call, for a caller that reads them at once (a worker lays them out by term and lets them go), which
    * saves copying them into fresh memory per chunk.
+   * `expectedUnits`: UTF-16 units this analyzer is expected to analyze in all, this chunk and the others, when the
+   * caller knows; a token table that starts then is sized for the rest of them. The analysis is the same either way.
    */
-  analyzeTransient(texts: readonly string[]): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
-    if (this.table.full) {
-      this.table = new TokenTable(this.rawTokenLimit);
-      this.generation++;
-      this.sent = 0;
+  analyzeTransient(texts: readonly string[], expectedUnits = 0): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
+    if (this.table === undefined || this.table.full) {
+      if (this.table !== undefined) {
+        this.generation++;
+        this.sent = 0;
+      }
+      this.table = new TokenTable(this.rawTokenLimit, expectedUnits - this.units);
     }
     const table = this.table;
     if (texts.length + 1 > this.docOffsets.length) this.docOffsets = grow(this.docOffsets, texts.length + 1);
@@ -91,6 +96,7 @@ export class ChunkAnalyzer {
     };
     for (let doc = 0; doc < texts.length; doc++) {
       text = texts[doc]!;
+      this.units += text.length;
       tokenize(text, onToken);
       if (nnz + distinctCount > this.terms.length) {
         this.terms = grow(this.terms, nnz + distinctCount);

@@ -34,6 +34,8 @@ interface Chunk {
 export interface WorkerChunk {
   documents: number;
   source: ChunkSource;
+  /** UTF-16 units each worker should analyze in all, when known (sizes its token tables). */
+  unitsPerWorker?: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export function storedChunks(stored: StoredTexts, threads: number): Array<Worker
     bytes += stored.groups[group]!.bytes;
     documents += stored.groups[group]!.rows;
     if (bytes >= target || group === stored.groups.length - 1) {
-      chunks.push({ documents, source: { stored, first, end: group + 1 } });
+      chunks.push({ documents, source: { stored, first, end: group + 1 }, unitsPerWorker: Math.ceil(total / threads) });
       first = group + 1;
       bytes = 0;
       documents = 0;
@@ -242,7 +244,7 @@ async function analyzeInWorkers(
           wakeups.shift()?.();
         }),
       );
-      const request: ChunkRequest = { chunk: next++, ...chunk.source };
+      const request: ChunkRequest = { chunk: next++, expectedUnits: chunk.unitsPerWorker, ...chunk.source };
       worker.postMessage(request);
       jobs.push(job);
       while (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
