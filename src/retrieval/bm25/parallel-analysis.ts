@@ -28,6 +28,8 @@ const CHUNKS_PER_THREAD = 4;
 interface Chunk {
   texts: string[];
   units: number;
+  /** The corpus's UTF-16 units, as estimated from the first batch (sizes the analyzers' token tables). */
+  corpusUnits: number;
 }
 
 /** A chunk as a worker is sent it: its texts, or where it reads them itself. */
@@ -120,15 +122,18 @@ async function analyzeChunks(
     const scratch = new PostingsScratch();
     for await (const chunk of all) {
       throwIfAborted(options.signal);
-      consume(chunkPostings(analyzer.analyzeTransient(chunk.texts), scratch));
+      consume(chunkPostings(analyzer.analyzeTransient(chunk.texts, chunk.corpusUnits), scratch));
       options.onProgress?.(chunk.texts.length);
     }
     return;
   }
+  const workerCount = ended ? Math.min(threads, head.length) : threads;
   const sent = (async function* () {
-    for await (const chunk of all) yield { documents: chunk.texts.length, source: { texts: chunk.texts } };
+    for await (const chunk of all) {
+      yield { documents: chunk.texts.length, source: { texts: chunk.texts }, unitsPerWorker: Math.ceil(chunk.corpusUnits / workerCount) };
+    }
   })();
-  await analyzeInWorkers(sent, ended ? Math.min(threads, head.length) : threads, options, consume);
+  await analyzeInWorkers(sent, workerCount, options, consume);
 }
 
 /**
@@ -144,6 +149,7 @@ async function* chunksOf(
   signal?: AbortSignal,
 ): AsyncGenerator<Chunk> {
   let target = 0;
+  let corpusUnits = 0;
   let texts: string[] = [];
   let units = 0;
   for await (const batch of batches) {
@@ -151,20 +157,20 @@ async function* chunksOf(
     if (target === 0) {
       let batchUnits = 0;
       for (const text of batch.texts) batchUnits += text.length;
-      const corpusUnits = documents !== undefined && batch.texts.length > 0 ? (batchUnits / batch.texts.length) * documents : batchUnits;
+      corpusUnits = documents !== undefined && batch.texts.length > 0 ? (batchUnits / batch.texts.length) * documents : batchUnits;
       target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(corpusUnits / (threads * CHUNKS_PER_THREAD))));
     }
     for (const text of batch.texts) {
       texts.push(text);
       units += text.length;
       if (units >= target) {
-        yield { texts, units };
+        yield { texts, units, corpusUnits };
         texts = [];
         units = 0;
       }
     }
   }
-  if (texts.length > 0 || target === 0) yield { texts, units };
+  if (texts.length > 0 || target === 0) yield { texts, units, corpusUnits };
 }
 
 interface Job {
