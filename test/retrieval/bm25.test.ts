@@ -847,6 +847,24 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
     expect(indexOfChunks(chunksOfTokens(documents, 613))).toEqual(index);
   });
 
+  it('builds the same index with its term tables sized ahead from the first chunk, whatever the estimate', () => {
+    let seed = 99;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const vocabulary = Array.from({ length: 40_000 }, (_, i) => `r${i.toString(36)}${i % 13 === 0 ? '𐐨' : ''}`);
+    const documents = Array.from({ length: 12_000 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 12) }, () => vocabulary[Math.floor(vocabulary.length * random() ** 2)]!),
+    );
+    for (const pruneAt of [undefined, 3_000]) {
+      const reference = comparable(indexOfChunks(chunksOfTokens(documents, 1500), pruneAt));
+      // an estimate from the first chunk, one far above (capped) and one below what the corpus brings
+      for (const told of [documents.length, documents.length * 1000, 1501]) {
+        const builder = new AnalyzedIndexBuilder(pruneAt, told);
+        for (const chunk of chunksOfTokens(documents, 1500)) builder.add(chunkPostings(chunk));
+        expect(comparable(builder.finish())).toEqual(reference);
+      }
+    }
+  });
+
   it('sorts new tokens by code point, not UTF-16 unit', () => {
     expect(['\uffe0', '𐐨', 'a'].sort(compareCodePoints)).toEqual(['a', '\uffe0', '𐐨']);
     expect(indexOfTokens([['\uffe0', '𐐨', 'a']]).vocabulary.terms()).toEqual(['a', '\uffe0', '𐐨']);

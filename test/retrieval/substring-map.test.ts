@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SubstringMap } from '../../src/retrieval/analyzer/substring-map.js';
 import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
+import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 
 /** Units from every range that packs differently: ASCII, Latin-1, the BMP's top bit, lone and paired surrogates. */
@@ -152,6 +153,28 @@ describe('Utf16Interner', () => {
     for (const interner of interners) {
       expect(interner.size).toBe(size);
       expect(interner.joined(0)).toEqual(interners[0]!.joined(0));
+    }
+  });
+
+  it('reads ids back as strings do: length, units, code-point order, largest unit', () => {
+    const random = seededRandom(17);
+    const keys = [...new Set(Array.from({ length: 30_000 }, () => randomText(random, 1 + Math.floor(random() * 12))))];
+    for (const expected of [0, 100_000]) {
+      const interner = new Utf16Interner(expected);
+      keys.forEach((key, id) => expect(interner.intern(key, 0, key.length)).toBe(id));
+      let largest = 0;
+      for (const key of keys) for (let i = 0; i < key.length; i++) largest = Math.max(largest, key.charCodeAt(i));
+      expect(interner.largestUnit).toBe(largest);
+      const copied = new Uint16Array(40);
+      for (let id = 0; id < keys.length; id += 101) {
+        const key = keys[id]!;
+        expect(interner.length(id)).toBe(key.length);
+        expect(interner.copy(id, copied, 3)).toBe(3 + key.length);
+        expect(String.fromCharCode(...copied.subarray(3, 3 + key.length))).toBe(key);
+        const other = (id * 7919) % keys.length;
+        expect(Math.sign(interner.compare(id, other))).toBe(Math.sign(compareCodePoints(key, keys[other]!)));
+        expect(interner.compare(id, id)).toBe(0);
+      }
     }
   });
 });

@@ -151,10 +151,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private async build(corpus: CorpusSource, context: TaskContext, workers?: AnalysisWorkers): Promise<AnalyzedIndex> {
     const { signal } = context;
     // the analysis workers and the index builder load only here: a run served from the cache never needs them
-    const [{ analyzeCorpus }, { AnalyzedIndexBuilder }] = await Promise.all([import('./parallel-analysis.js'), import('./gensim-dictionary.js')]);
+    const [{ analyzeCorpus }, { AnalyzedIndexBuilder, GENSIM_PRUNE_AT }] = await Promise.all([import('./parallel-analysis.js'), import('./gensim-dictionary.js')]);
     const progress = context.progress(`analyse ${context.task} documents (BM25)`, corpus.ids.length, 'items');
     try {
-      const builder = new AnalyzedIndexBuilder();
+      const builder = new AnalyzedIndexBuilder(GENSIM_PRUNE_AT, corpus.ids.length);
       await analyzeCorpus(
         corpus,
         { threads: this.threads, documents: corpus.ids.length, workers, signal, onProgress: (documents) => progress.increment(documents) },
