@@ -107,6 +107,20 @@ describe('TREC run', () => {
       const digits = String(Math.floor(next() * 1e17)).padStart(17, '0');
       texts.push(String(f), `${digits.slice(0, i % 18)}.${digits.slice(i % 18)}`, String(midpoint * (1 + (next() - 0.5) * 2 ** -48)), String(midpoint));
     }
+    // 16-19 digits where only the exact decimal decides: midpoints between two doubles (ties to even) past 2^50 ..
+    // 2^63, above and below a power of two (the gap below it is half the gap above), and decimals a digit away
+    for (const e of [50, 51, 52, 53, 54, 60, 63]) {
+      // numerators over 2^shift: 2^e, then (2j + 1) half-gaps above it and below it
+      const shift = Math.max(0, 54 - e);
+      const unit = 2n ** BigInt(e - 54 + shift);
+      const power = 2n ** BigInt(e + shift);
+      const numerators = [power, ...Array.from({ length: 30 }, (_, j) => power + BigInt(2 * j + 1) * 2n * unit), power - unit, power - 3n * unit];
+      for (const numerator of numerators) {
+        const digits = (numerator * 5n ** BigInt(shift)).toString();
+        const text = shift === 0 ? digits : `${digits.slice(0, -shift)}.${digits.slice(-shift)}`.replace(/\.?0+$/, '');
+        texts.push(text, text.includes('.') ? `${text}1` : `${BigInt(text) + 1n}`, text.includes('.') ? text.replace(/(\d)$/, (d) => `${Number(d) - 1}9`) : `${BigInt(text) - 1n}`);
+      }
+    }
     const text = Buffer.from(texts.map((score, i) => `q Q0 d${i} 1 ${score} t`).join('\n'));
     const doubles = parseTrecRunTable(text, 'r.txt', true).toRun().get('q')!.map((doc) => doc.score);
     expect(doubles).toEqual(texts.map((score) => Number(score.replace(/^(-?)inf$/, '$1Infinity'))));
