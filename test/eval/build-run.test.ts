@@ -58,6 +58,37 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     expect(ranked.map((doc) => doc.docId)).toEqual(ids.slice(20, 30));
   });
 
+  it('matches get_scores with exclusion lists longer than depth (leetcode-like), however many of the best are excluded', () => {
+    const next = seededRandom(13);
+    for (const [levels, depth, excludedCount] of [[5, 100, 700], [1e6, 100, 1800], [3, 10, 4000], [1e6, 1000, 1500], [2, 1, 3]] as Array<[number, number, number]>) {
+      const scores = Float32Array.from(ids, () => (next() < 0.01 ? -0 : Math.floor(next() * levels) / 7));
+      // repeated ids, ids outside the corpus and BRIGHT's placeholder among them
+      const excluded = [...Array.from({ length: excludedCount - 3 }, () => `doc${Math.floor(next() * 5000)}`), 'N/A', 'not-in-corpus', 'doc42'];
+      const all: Candidates = { queryId: 'q', docIndices: null, scores };
+      expect(buildRankedList(all, ids, excluded, depth)).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
+      const rows = [...ids.keys()].filter(() => next() < 0.5).reverse();
+      const partial: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
+      expect(buildRankedList(partial, ids, excluded, depth)).toEqual(reference(partial.scores, rows, ids, excluded, depth));
+    }
+    // the best 3000 all excluded: several rounds of candidates, then the next ones in order
+    const falling = Float32Array.from(ids, (_, i) => 5000 - i);
+    const top = ids.slice(0, 3000);
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, top, 100).map((doc) => doc.docId)).toEqual(ids.slice(3000, 3100));
+    // fewer candidates left than depth: all of them
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, ids.slice(0, 4990), 20).map((doc) => doc.docId)).toEqual(ids.slice(4990));
+    // an id on several rows, with a long list: collapsed as before
+    const corpus = ids.map((id, i) => (i % 9 === 4 ? `doc${i % 40}` : id));
+    const random = Float32Array.from(corpus, () => Math.floor(next() * 30));
+    const long = Array.from({ length: 300 }, (_, i) => `doc${i * 13}`);
+    const dict = new Map<string, number>();
+    corpus.forEach((id, row) => dict.set(id, random[row]!));
+    for (const id of long) dict.delete(id);
+    const expected = [...dict].sort((a, b) => b[1] - a[1]).slice(0, 50).map(([docId, score]) => ({ docId, score }));
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: random }, corpus, long, 50)).toEqual(expected);
+    // a row outside the corpus is still refused
+    expect(() => buildRankedList({ queryId: 'q', docIndices: Uint32Array.from([0, 9999]), scores: new Float32Array([1, 2]) }, ids, long, 1)).toThrow(/row 9999 is outside/);
+  });
+
   it('keeps corpus order among equal scores, -0 and +0 included, and returns float32 scores', () => {
     const small = ['a', 'b', 'c', 'd', 'e'];
     const scores = new Float32Array([0, -0, 0.1, 0, 0.1]);
