@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { dataError } from '../core/errors.js';
+import { productError, sumError } from '../core/error-free.js';
 import { IdProbe, RunTable } from './run-table.js';
 import { parseScore } from './text-file.js';
 
@@ -234,26 +235,6 @@ const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const FLOAT32_MIDPOINT = 1 << 28;
 
 const HIGH_WORD = 1 - LOW_WORD;
-/** 2^27 + 1: splits a double into two halves whose products are exact (Veltkamp). */
-const SPLITTER = 134217729;
-
-/** The rounding error of the double product `product` = fl(a * b): a * b = product + the result, exactly (Dekker). */
-function productError(a: number, b: number, product: number): number {
-  let t = SPLITTER * a;
-  const aHigh = t - (t - a);
-  const aLow = a - aHigh;
-  t = SPLITTER * b;
-  const bHigh = t - (t - b);
-  const bLow = b - bHigh;
-  return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
-}
-
-/** The rounding error of the double sum `sum` = fl(a + b): a + b = sum + the result, exactly (Knuth). */
-function sumError(a: number, b: number, sum: number): number {
-  const bVirtual = sum - a;
-  return a - (sum - bVirtual) + (b - bVirtual);
-}
-
 /**
  * The double nearest to the plain decimal in bytes [start, end) (16 to 19 digits, no sign, `decimals` of them after
  * the point), or NaN when this cannot tell: its integer m is held exactly as the sum of two doubles, divided by

@@ -1,3 +1,5 @@
+import { productError, sumError } from '../../core/error-free.js';
+
 /**
  * Natural logarithm bit-identical to glibc's `log`, which Python's `math.log`, and so gensim's idf
  * ln(N + 1) - ln(df + 0.5), calls. V8's Math.log (an fdlibm port) differs in the last bit for about 1% of these
@@ -18,15 +20,11 @@
  */
 const R = new Float64Array(2);
 
-const SPLITTER = 134217729; // 2^27 + 1
-
 function add(xh: number, xl: number, yh: number, yl: number): void {
   const s = xh + yh;
-  let v = s - xh;
-  const e0 = xh - (s - v) + (yh - v);
+  const e0 = sumError(xh, yh, s);
   const t = xl + yl;
-  v = t - xl;
-  const f = xl - (t - v) + (yl - v);
+  const f = sumError(xl, yl, t);
   let b = e0 + t;
   const s1 = s + b;
   const e1 = b - (s1 - s);
@@ -37,14 +35,7 @@ function add(xh: number, xl: number, yh: number, yl: number): void {
 
 function multiply(xh: number, xl: number, yh: number, yl: number): void {
   const p = xh * yh;
-  let t = SPLITTER * xh;
-  const aHi = t - (t - xh);
-  const aLo = xh - aHi;
-  t = SPLITTER * yh;
-  const bHi = t - (t - yh);
-  const bLo = yh - bHi;
-  const e = aHi * bHi - p + aHi * bLo + aLo * bHi + aLo * bLo;
-  const b = e + (xh * yl + xl * yh);
+  const b = productError(xh, yh, p) + (xh * yl + xl * yh);
   R[0] = p + b;
   R[1] = b - (R[0]! - p);
 }

@@ -1,0 +1,26 @@
+/**
+ * Error-free transformations of double arithmetic: the exact rounding error of a sum (Knuth's two-sum) or of a
+ * product (Dekker's two-product, with Veltkamp's split into halves whose products are exact), so that a + b or
+ * a * b is held exactly as two doubles. The double-double log (retrieval/bm25/glibc-log.ts) and the exact decimal
+ * reader of run files (eval/trec-run-parser.ts) build on them; every operation and its order is the textbook one.
+ */
+
+/** 2^27 + 1: splits a double into two halves of at most 26 bits. */
+const SPLITTER = 134217729;
+
+/** The rounding error of `sum` = fl(a + b): a + b = sum + the result, exactly. */
+export function sumError(a: number, b: number, sum: number): number {
+  const bVirtual = sum - a;
+  return a - (sum - bVirtual) + (b - bVirtual);
+}
+
+/** The rounding error of `product` = fl(a * b): a * b = product + the result, exactly (no overflow or underflow). */
+export function productError(a: number, b: number, product: number): number {
+  let t = SPLITTER * a;
+  const aHigh = t - (t - a);
+  const aLow = a - aHigh;
+  t = SPLITTER * b;
+  const bHigh = t - (t - b);
+  const bLow = b - bHigh;
+  return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
