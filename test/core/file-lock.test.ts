@@ -10,10 +10,19 @@ import { withRunContext } from '../../src/core/run-context.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-file-lock-'));
 const options: LockOptions = { isDone: async () => false, progress: async () => 0, stallMs: 60_000, noticeMs: 100, what: 'the test blob' };
 
-/** Takes and releases the lock with the run's stderr captured, and returns that; `pathVariable` replaces PATH meanwhile. */
-async function lockWithLog(file: string, pathVariable = process.env.PATH): Promise<string> {
+/**
+ * Takes and releases the lock with the run's stderr captured, and returns that; `pathVariable` replaces PATH
+ * meanwhile; `onLog` sees the log so far after each write.
+ */
+async function lockWithLog(file: string, pathVariable = process.env.PATH, onLog?: (log: string) => void): Promise<string> {
   let stderr = '';
-  const sink = new Writable({ write: (chunk, _encoding, done) => ((stderr += String(chunk)), done()) });
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      stderr += String(chunk);
+      onLog?.(stderr);
+      done();
+    },
+  });
   const saved = process.env.PATH;
   process.env.PATH = pathVariable;
   try {
@@ -40,8 +49,11 @@ describe.runIf(process.platform === 'linux')('acquireFileLock', () => {
   it('says whom it waits for while another process holds the lock', async () => {
     const file = path.join(dir, 'held.lock');
     writeFileSync(file, '');
-    const owner = spawn('flock', ['--exclusive', file, '-c', 'echo locked; sleep 0.6'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // the owner holds the lock until the notice is out (a fixed hold lost the race on a loaded machine, where our
+    // own flock(1) can take longer than the hold to start)
+    const owner = spawn('flock', ['--exclusive', file, '-c', 'echo locked; read line'], { stdio: ['pipe', 'pipe', 'ignore'] });
     await new Promise((resolve) => owner.stdout.once('data', resolve));
-    expect(await lockWithLog(file)).toMatch(new RegExp(`^waiting for the test blob: ${file.replace(/[.]/g, '\\.')} is held by pid \\d+ \\(`, 'm'));
+    const release = (log: string) => void (log.includes('waiting for') && owner.stdin.end());
+    expect(await lockWithLog(file, process.env.PATH, release)).toMatch(new RegExp(`^waiting for the test blob: ${file.replace(/[.]/g, '\\.')} is held by pid \\d+ \\(`, 'm'));
   });
 });
