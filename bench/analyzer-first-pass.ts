@@ -20,13 +20,15 @@ export interface FirstPassTimes {
 }
 
 const { texts, mode } = workerData as FirstPassRequest;
+// a worker is told the size of its share, which sizes its token tables up front
+const units = texts.reduce((sum, text) => sum + text.length, 0);
 const started = performance.now();
 const used = process.cpuUsage();
 if (mode === 'analyze') {
   for (const text of texts) analyze(text);
 } else {
   const analyzer = new ChunkAnalyzer();
-  for (let at = 0; at < texts.length; at += 1000) analyzer.analyzeTransient(texts.slice(at, at + 1000));
+  for (let at = 0; at < texts.length; at += 1000) analyzer.analyzeTransient(texts.slice(at, at + 1000), units);
 }
 const { user, system } = process.cpuUsage(used);
 parentPort!.postMessage({ wallMs: performance.now() - started, cpuMs: (user + system) / 1000 } satisfies FirstPassTimes);
