@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
 import { dataError } from '../core/errors.js';
-import { productError, sumError } from '../core/error-free.js';
 import { IdProbe, RunTable } from './run-table.js';
 import { parseScore } from './text-file.js';
 
@@ -104,12 +103,8 @@ export class TrecRunParser {
       const plain = i === scoreEnd && digits > 0 && decimals <= 22;
       const magnitude = !plain ? NaN : decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
       if (exactScores) {
-        // exact up to 15 digits (Clinger's fast path: an exact integer over an exact power of ten); up to 19 (the
-        // shortest forms of float32 scores) by exactDecimal, which leaves the rare undecided case to parseScore
-        let value = plain && digits <= 15 ? magnitude : plain && digits <= 19 ? exactDecimal(bytes, negative ? scoreStart + 1 : scoreStart, scoreEnd, decimals) : NaN;
-        if (Number.isNaN(value)) value = slowScore(bytes, scoreStart, scoreEnd);
-        else if (negative) value = -value;
-        exact = value;
+        // exact up to 15 digits (Clinger's fast path: an exact integer over an exact power of ten)
+        exact = plain && digits <= 15 ? (negative ? -magnitude : magnitude) : slowScore(bytes, scoreStart, scoreEnd);
         score = Math.fround(exact);
       } else if (plain && (digits <= 15 || (digits <= 19 && farFromFloat32Midpoint(magnitude)))) {
         // up to 19 digits (the shortest form of a float32 score has 16 or 17) to within a few double ulps, which
@@ -233,50 +228,6 @@ const doubleBits = new Float64Array(1);
 const doubleWords = new Uint32Array(doubleBits.buffer);
 const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const FLOAT32_MIDPOINT = 1 << 28;
-
-const HIGH_WORD = 1 - LOW_WORD;
-/**
- * The double nearest to the plain decimal in bytes [start, end) (16 to 19 digits, no sign, `decimals` of them after
- * the point), or NaN when this cannot tell: its integer m is held exactly as the sum of two doubles, divided by
- * 10^decimals to about 2^-100 relative, and rounded; NaN when that lies within 2^-40 of an ulp from the midpoint
- * between two doubles (where the 2^-100 could decide: a chance of ~2^-39), or outside the normal range.
- */
-function exactDecimal(bytes: Buffer, start: number, end: number, decimals: number): number {
-  let high = 0;
-  let low = 0;
-  let lowDigits = 0;
-  let count = 0;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 0x2e) continue;
-    if (count++ < 15) high = high * 10 + (c - 0x30);
-    else {
-      low = low * 10 + (c - 0x30);
-      lowDigits++;
-    }
-  }
-  // m = high * 10^lowDigits + low = mHigh + mLow, exactly: high < 10^15, 10^lowDigits <= 10^4 (a product of < 2^64,
-  // its error an integer below 2^11), low < 10^4
-  const scale = POWERS_OF_TEN[lowDigits]!;
-  const product = high * scale;
-  const mHigh = product + low;
-  const mLow = productError(high, scale, product) + sumError(product, low, mHigh);
-  if (mHigh === 0) return 0;
-  // m / 10^decimals = q + r / 10^decimals, r = m - q * 10^decimals computed to ~2^-53 of its size
-  const divisor = decimals > 0 ? POWERS_OF_TEN[decimals]! : 1;
-  const q = mHigh / divisor;
-  const qTimes = q * divisor;
-  const rest = (mHigh - qTimes - productError(q, divisor, qTimes) + mLow) / divisor;
-  const rounded = q + rest;
-  doubleBits[0] = rounded;
-  const exponent = (doubleWords[HIGH_WORD]! >>> 20) & 0x7ff;
-  // normal, and not a power of two (where the gap below is half the gap above)
-  if (exponent < 100 || exponent > 2000 || (doubleWords[LOW_WORD] === 0 && (doubleWords[HIGH_WORD]! & 0xfffff) === 0)) return NaN;
-  const ulp = 2 ** (exponent - 1075);
-  // how far q + rest lies from `rounded`, in ulps: at most one half; near one half the rounding is undecided
-  const offset = Math.abs(q - rounded + rest) / ulp;
-  return offset > 0.5 - 2 ** -40 ? NaN : rounded;
-}
 
 /** Whether x (>= 0) is a normal float32-range double whose 29 bits below float32 precision are far from a half. */
 function farFromFloat32Midpoint(x: number): boolean {
