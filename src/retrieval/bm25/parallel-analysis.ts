@@ -25,6 +25,11 @@ const MAX_CHUNK_UNITS = 2 * 1024 * 1024;
 const MIN_CHUNK_UNITS = 64 * 1024;
 const CHUNKS_PER_THREAD = 4;
 
+/** UTF-16 units per chunk for a corpus of `corpusUnits`: CHUNKS_PER_THREAD per thread, within the bounds above. */
+function chunkTarget(corpusUnits: number, threads: number): number {
+  return Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(corpusUnits / (threads * CHUNKS_PER_THREAD))));
+}
+
 interface Chunk {
   texts: string[];
   units: number;
@@ -75,7 +80,7 @@ export function storedChunks(stored: StoredTexts, threads: number): Array<Worker
   let total = 0;
   for (const group of stored.groups) total += group.bytes;
   if (total < INLINE_LIMIT) return null;
-  const target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(total / (threads * CHUNKS_PER_THREAD))));
+  const target = chunkTarget(total, threads);
   const chunks: Array<WorkerChunk & { source: StoredChunk }> = [];
   let first = 0;
   let bytes = 0;
@@ -158,7 +163,7 @@ async function* chunksOf(
       let batchUnits = 0;
       for (const text of batch.texts) batchUnits += text.length;
       corpusUnits = documents !== undefined && batch.texts.length > 0 ? (batchUnits / batch.texts.length) * documents : batchUnits;
-      target = Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(corpusUnits / (threads * CHUNKS_PER_THREAD))));
+      target = chunkTarget(corpusUnits, threads);
     }
     for (const text of batch.texts) {
       texts.push(text);
