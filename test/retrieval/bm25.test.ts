@@ -80,9 +80,7 @@ async function indexOfTextsWith(texts: readonly string[], workers: AnalysisWorke
 }
 
 function fullScores(model: LuceneBm25Model, tokens: string[]): number[] {
-  const scores = new Float32Array(model.index.numDocs);
-  model.score(model.vectorize(tokens), scores);
-  return [...scores];
+  return [...model.score(model.vectorize(tokens))];
 }
 
 describe('BM25: SPEC §3.6 toy example (gensim from HEAD)', () => {

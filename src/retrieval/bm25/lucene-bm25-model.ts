@@ -1,5 +1,6 @@
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { glibcLog } from './glibc-log.js';
+import { PostingScores } from './posting-scores.js';
 
 /** A text's BM25 vector (gensim `model[dictionary.doc2bow(tokens)]`), terms ascending. */
 export interface BowVector {
@@ -39,15 +40,13 @@ export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
 export class LuceneBm25Model {
   readonly avgdl: number;
   /**
-   * Document weights (float32) of the terms queries have used, each term's parallel to its postings, laid end to end
-   * in the order the terms were first used. The array is as long as all postings, but only its pages written are
-   * ever touched, densely from the start: slices at the terms' own posting offsets would scatter the writes over
-   * fresh pages (each first write to one costs more than the weights written on it), and an array per term cost
-   * ~6 µs to allocate, a few thousand times a run.
+   * The document scores and the document weights (float32) of the terms queries have used, in WebAssembly memory
+   * (posting-scores.ts), each term's parallel to its postings, laid end to end in the order the terms were first
+   * used: only the pages written are ever touched, densely from the start (slices at the terms' own posting offsets
+   * would scatter the writes over fresh pages, each first write to one costing more than the weights written on it).
    */
-  private readonly weights: Float32Array;
-  private weightsUsed = 0;
-  /** Where each used term's weights start in `weights`. */
+  private readonly postings: PostingScores;
+  /** Where each used term's block starts in `postings`. */
   private readonly weightsStart = new Map<number, number>();
   /** Each document's length-normalisation part, computed exactly as gensim does per text. */
   private readonly lengthNorms: Float64Array;
@@ -68,7 +67,7 @@ export class LuceneBm25Model {
     const { docLengths } = index;
     this.lengthNorms = new Float64Array(docLengths.length);
     for (let doc = 0; doc < docLengths.length; doc++) this.lengthNorms[doc] = this.lengthNorm(docLengths[doc]!);
-    this.weights = new Float32Array(index.postingDocs.length);
+    this.postings = new PostingScores(index.numDocs);
   }
 
   /** gensim's idf of term `id` (float64). */
@@ -79,16 +78,14 @@ export class LuceneBm25Model {
     return this.logDocs - log;
   }
 
-  /** Where term `id`'s document weights start in `weights`, computed at its first use. */
-  private weightsOf(id: number): number {
+  /** Where term `id`'s block starts in `postings`, its weights computed at its first use. */
+  private weightsOf(id: number, start: number, count: number): number {
     let at = this.weightsStart.get(id);
     if (at === undefined) {
-      const start = this.index.termOffsets[id]!;
-      const count = this.index.termOffsets[id + 1]! - start;
-      at = this.weightsUsed;
-      this.weightsUsed += count;
+      const { postings } = this;
+      at = postings.reserve(count);
       this.weightsStart.set(id, at);
-      weighPostings(this.weights, at, count, this.idf(id), this.index.postingTfs, this.index.postingDocs, start, this.lengthNorms);
+      weighPostings(postings.weights(), at / 4, count, this.idf(id), this.index.postingTfs, this.index.postingDocs, start, this.lengthNorms);
     }
     return at;
   }
@@ -130,57 +127,32 @@ export class LuceneBm25Model {
   }
 
   /**
-   * Scores every document into `scores` (zeroed first). Query terms are visited in ascending id, so each
-   * document's float32 accumulator receives its terms in ascending id, exactly as scipy's sparse product sums
-   * a document row; float32 stores round each product and each partial sum.
+   * Scores every document; the array returned is valid until the next call. Query terms are visited in ascending
+   * id, so each document's float32 accumulator receives its terms in ascending id, exactly as scipy's sparse
+   * product sums a document row; each product and each partial sum is rounded to float32.
    */
-  score(query: BowVector, scores: Float32Array): void {
-    scores.fill(0);
+  score(query: BowVector): Float32Array {
+    const { postings } = this;
+    postings.scores.fill(0);
     const { termOffsets, postingDocs } = this.index;
     for (let i = 0; i < query.termIds.length; i++) {
       const id = query.termIds[i]!;
       const start = termOffsets[id]!;
-      addPostings(scores, postingDocs, start, termOffsets[id + 1]! - start, this.weights, this.weightsOf(id), query.weights32[i]!);
+      const count = termOffsets[id + 1]! - start;
+      postings.add(this.weightsOf(id, start, count), count, query.weights32[i]!, postingDocs, start);
     }
-  }
-}
-
-/*
- * The two loops over postings are functions of their own, small and with every branch taken on their first call:
- * the process runs them once per query term for ~100 queries, so most of their time is spent before and while the
- * optimizing compiler works on them, and a large method, or one that deoptimizes on a path its first call had not
- * reached yet, is compiled several times over meanwhile.
- */
-
-/** A term's `count` document weights, idf * (tf / (tf + norm of the document)), rounded to float32, at `weights[at]`. */
-function weighPostings(weights: Float32Array, at: number, count: number, idf: number, postingTfs: ScoringIndex['postingTfs'], postingDocs: ScoringIndex['postingDocs'], start: number, norms: Float64Array): void {
-  for (let i = 0; i < count; i++) {
-    const tf = postingTfs[start + i]!;
-    weights[at + i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
+    return postings.scores;
   }
 }
 
 /**
- * Adds one query term's float32 products to its documents' float32 scores (one rounded product, one rounded sum):
- * its `count` postings from `start`, their weights from `weights[at]`.
+ * A term's `count` document weights, idf * (tf / (tf + norm of the document)) rounded to float32, into `weights` from
+ * `at`. A function of its own, small and with every branch taken on its first call: the process runs it once per
+ * distinct query term, mostly before and while the optimizing compiler works on it.
  */
-function addPostings(scores: Float32Array, postingDocs: ScoringIndex['postingDocs'], start: number, count: number, weights: Float32Array, at: number, queryWeight: number): void {
-  // the odd postings first, so that the unrolled loop is not the only one with type feedback when it is optimized
-  let j = 0;
-  for (; j < (count & 3); j++) {
-    const doc = postingDocs[start + j]!;
-    scores[doc] = scores[doc]! + Math.fround(weights[at + j]! * queryWeight);
-  }
-  // unrolled by four: about a third faster here
-  for (; j < count; j += 4) {
-    const d0 = postingDocs[start + j]!;
-    const d1 = postingDocs[start + j + 1]!;
-    const d2 = postingDocs[start + j + 2]!;
-    const d3 = postingDocs[start + j + 3]!;
-    const w = at + j;
-    scores[d0] = scores[d0]! + Math.fround(weights[w]! * queryWeight);
-    scores[d1] = scores[d1]! + Math.fround(weights[w + 1]! * queryWeight);
-    scores[d2] = scores[d2]! + Math.fround(weights[w + 2]! * queryWeight);
-    scores[d3] = scores[d3]! + Math.fround(weights[w + 3]! * queryWeight);
+function weighPostings(weights: Float32Array, at: number, count: number, idf: number, postingTfs: ScoringIndex['postingTfs'], postingDocs: ScoringIndex['postingDocs'], start: number, norms: Float64Array): void {
+  for (let i = 0; i < count; i++) {
+    const tf = postingTfs[start + i]!;
+    weights[at + i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
   }
 }

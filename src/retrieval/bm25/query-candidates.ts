@@ -5,20 +5,16 @@ import type { BowVector, LuceneBm25Model } from './lucene-bm25-model.js';
 /**
  * One query's candidates from its BM25 vector, as the retriever hands them over: every score, or the exact subset
  * of the best `keep` rows. The retriever's own loop and the search workers run this same code, so a query gets the
- * same candidates on any thread. Its score array and histogram are reused from query to query.
+ * same candidates on any thread. The model's score array and the histogram are reused from query to query.
  */
 export class QueryCandidates {
-  private readonly scores: Float32Array;
   private readonly best = new BestRows();
 
-  constructor(private readonly model: LuceneBm25Model) {
-    this.scores = new Float32Array(model.index.numDocs);
-  }
+  constructor(private readonly model: LuceneBm25Model) {}
 
   /** `keep` null: every document's score (a copy); otherwise the subset of `subsetSize` rows. */
   of(queryId: string, vector: BowVector, keep: number | null): Candidates {
-    const { scores } = this;
-    this.model.score(vector, scores);
+    const scores = this.model.score(vector);
     if (keep === null) return { queryId, docIndices: null, scores: scores.slice() };
     const docIndices = this.best.select(scores, keep);
     const subset = new Float32Array(docIndices.length);

@@ -1,3 +1,5 @@
+import { F32, I32, moduleWithMemory, signedLeb, V128, webAssembly, type WasmModule } from '../../core/wasm-module.js';
+
 /**
  * The exact search's [queries x rows] score matrix, with the scan that selection spends most of its time in: the
  * scores above a query's floor. The Gemm writes the scores straight into WebAssembly memory, where a SIMD loop
@@ -19,16 +21,6 @@ export interface ScoreBlock {
 
 /** Room for the indices one collect call writes. */
 const HITS = 4096;
-
-/** The members of the WebAssembly global used here (@types/node 20 does not declare it; lib.dom does). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-}
-type WasmModule = { readonly brand: 'WebAssembly.Module' };
-declare const WebAssembly: WebAssemblyApi;
 
 /** A block of `length` scores: scanned with WebAssembly SIMD where the engine has it (Node >= 16.4 does). */
 export function scoreBlock(length: number): ScoreBlock {
@@ -67,10 +59,10 @@ class SimdScoreBlock implements ScoreBlock {
   constructor(module: WasmModule, length: number) {
     // one memory per block, the scores then the hits: nothing else can grow it (growing detaches the views on it)
     this.hitsAt = Math.ceil(length / 4) * 16;
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((this.hitsAt + HITS * 4) / 65536)) });
+    const memory = new webAssembly.Memory({ initial: Math.max(1, Math.ceil((this.hitsAt + HITS * 4) / 65536)) });
     this.values = new Float32Array(memory.buffer, 0, length);
     this.hits = new Uint32Array(memory.buffer, this.hitsAt, HITS);
-    this.scan = new WebAssembly.Instance(module, { m: { memory } }).exports.collect as SimdScoreBlock['scan'];
+    this.scan = new webAssembly.Instance(module, { m: { memory } }).exports.collect as SimdScoreBlock['scan'];
   }
 
   collect(from: number, to: number, floor: number, max: number): number {
@@ -84,7 +76,7 @@ let compiled: WasmModule | null | undefined;
 function simdModule(): WasmModule | null {
   if (compiled === undefined) {
     const bytes = collectModule();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null;
   }
   return compiled;
 }
@@ -132,7 +124,6 @@ function collectModule(): Uint8Array {
   const [GE_U, GT_U, LT_U] = [0x4f, 0x4b, 0x49];
   const returnCount = [IF, EMPTY, ...get(COUNT), RETURN, END_OP];
   const body = [
-    2, 1, 0x7b, 2, 0x7f, // locals: one v128, two i32
     ...get(FLOOR), SIMD, 0x13, ...set(F), // f32x4.splat
     LOOP, EMPTY, // $next
     BLOCK, EMPTY, LOOP, EMPTY, // $scalar, $vector
@@ -152,42 +143,5 @@ function collectModule(): Uint8Array {
     END_OP, END_OP,
     ...get(COUNT), END_OP,
   ];
-  const section = (id: number, ...entries: number[][]) => {
-    const content = [...unsignedLeb(entries.length), ...entries.flat()];
-    return [id, ...unsignedLeb(content.length), ...content];
-  };
-  const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // "\0asm", version 1
-    ...section(1, [0x60, 5, 0x7f, 0x7f, 0x7d, 0x7f, 0x7f, 1, 0x7f]), // type: (i32, i32, f32, i32, i32) -> i32
-    ...section(2, [...name('m'), ...name('memory'), 0x02, 0x00, 0x00]), // import memory, no minimum
-    ...section(3, [0]), // one function of type 0
-    ...section(7, [...name('collect'), 0x00, 0]), // export it
-    ...section(10, [...unsignedLeb(body.length), ...body]),
-  ]);
-}
-
-function unsignedLeb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** i32.const takes a signed LEB128 (64 is 0xc0 0x00: a lone 0x40 would read as -64). */
-function signedLeb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
+  return moduleWithMemory([{ name: 'collect', params: [I32, I32, F32, I32, I32], results: [I32], locals: [[1, V128], [2, I32]], body }]);
 }

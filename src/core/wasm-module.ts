@@ -1,0 +1,81 @@
+/**
+ * Small WebAssembly modules assembled in code (a few dozen bytes of hot loop each; no WebAssembly toolchain in the
+ * build): the binary format's integers and sections, and the pieces of the WebAssembly API used with them (the
+ * project's TypeScript lib has no WebAssembly types; @types/node 20 does not declare them, lib.dom does).
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  /** Adds `pages` pages of 64 KiB; the old buffer is detached. */
+  grow(pages: number): number;
+}
+export type WasmModule = { readonly brand: 'WebAssembly.Module' };
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+}
+export const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+export const WASM_PAGE = 65536;
+
+/** Value types, as the binary format writes them. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** One exported function: its parameters and results (value types), extra locals as [count, type] runs, its code. */
+export interface WasmFunction {
+  name: string;
+  params: number[];
+  results: number[];
+  locals: Array<[number, number]>;
+  /** The instructions, `end` included. */
+  body: number[];
+}
+
+/** A module that imports its memory as m.memory and exports `functions`, each with a type of its own. */
+export function moduleWithMemory(functions: readonly WasmFunction[]): Uint8Array {
+  const section = (id: number, entries: number[][]) => {
+    const content = [...unsignedLeb(entries.length), ...entries.flat()];
+    return [id, ...unsignedLeb(content.length), ...content];
+  };
+  const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
+  const code = (f: WasmFunction) => {
+    const locals = [...unsignedLeb(f.locals.length), ...f.locals.flatMap(([count, type]) => [...unsignedLeb(count), type])];
+    return [...unsignedLeb(locals.length + f.body.length), ...locals, ...f.body];
+  };
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // "\0asm", version 1
+    ...section(1, functions.map((f) => [0x60, f.params.length, ...f.params, f.results.length, ...f.results])),
+    ...section(2, [[...name('m'), ...name('memory'), 0x02, 0x00, 0x00]]), // import memory, no minimum
+    ...section(3, functions.map((_, i) => unsignedLeb(i))),
+    ...section(7, functions.map((f, i) => [...name(f.name), 0x00, ...unsignedLeb(i)])),
+    ...section(10, functions.map(code)),
+  ]);
+}
+
+export function unsignedLeb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+/** i32.const takes a signed LEB128 (64 is 0xc0 0x00: a lone 0x40 would read as -64). */
+export function signedLeb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}

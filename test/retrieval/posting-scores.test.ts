@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/seeded-random.js';
+import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import { PostingScores } from '../../src/retrieval/bm25/posting-scores.js';
+import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
+
+/** A float32 value over a wide range of magnitudes, so that products and sums round at every exponent. */
+function float32(random: () => number): number {
+  return Math.fround((0.5 + random()) * 2 ** Math.floor(random() * 40 - 20));
+}
+
+/** Ascending distinct rows of `numDocs`, about `density` of them. */
+function rowsOf(random: () => number, numDocs: number, density: number): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < numDocs; row++) if (random() < density) rows.push(row);
+  return rows;
+}
+
+describe('PostingScores: float32 multiply-adds in WebAssembly, bit for bit as JavaScript rounds them', () => {
+  for (const numDocs of [3000, 65536, 70001]) {
+    it(`adds terms' weighted postings exactly, across memory growth (${numDocs} documents, ${numDocs <= 65536 ? 16 : 32}-bit rows)`, () => {
+      const random = seededRandom(numDocs);
+      const postings = new PostingScores(numDocs);
+      const terms = Array.from({ length: 40 }, (_, term) => {
+        const rows = rowsOf(random, numDocs, term === 0 ? 1 : 0.3 * random());
+        const weights = rows.map(() => float32(random));
+        // the last rows are the largest a row number can be here
+        const typed = numDocs <= 65536 ? Uint16Array.from(rows) : Uint32Array.from(rows);
+        return { rows: typed, weights, at: -1 };
+      });
+      // blocks are reserved as terms are first used, the memory growing several times meanwhile
+      for (const term of terms) {
+        term.at = postings.reserve(term.weights.length);
+        postings.weights().set(term.weights, term.at / 4);
+      }
+      for (let query = 0; query < 6; query++) {
+        const used = terms.filter(() => random() < 0.5);
+        const queryWeights = used.map(() => float32(random));
+        const expected = new Float32Array(numDocs);
+        used.forEach((term, i) => {
+          term.rows.forEach((row, j) => (expected[row] = Math.fround(expected[row]! + Math.fround(term.weights[j]! * queryWeights[i]!))));
+        });
+        postings.scores.fill(0);
+        used.forEach((term, i) => postings.add(term.at, term.weights.length, queryWeights[i]!, term.rows, 0));
+        expect(postings.scores.length).toBe(numDocs);
+        expect(Buffer.from(postings.scores.buffer, 0, numDocs * 4).equals(Buffer.from(expected.buffer))).toBe(true);
+      }
+    });
+  }
+
+  it('adds a slice of a larger row array, and nothing for no postings', () => {
+    const postings = new PostingScores(10);
+    const at = postings.reserve(3);
+    postings.weights().set([0.5, 0.25, 2], at / 4);
+    postings.scores.fill(0);
+    postings.add(at, 3, 2, Uint16Array.from([9, 1, 4, 7, 9]), 1);
+    postings.add(at, 0, 2, Uint16Array.from([9]), 0);
+    expect([...postings.scores]).toEqual([0, 1, 0, 0, 0.5, 0, 0, 4, 0, 0]);
+  });
+});
+
+/**
+ * A random index of more than 2^16 documents (32-bit rows), scored by the model and by the formula written out here
+ * (gensim's weights in float64, rounded to float32; products and sums in float32, terms in ascending id).
+ */
+describe('LuceneBm25Model.score: the same float32 scores as the formula, term after term', () => {
+  it('scores every document of a 32-bit-row index as the reference does, queries reusing terms', () => {
+    const random = seededRandom(17);
+    const numDocs = 70000;
+    const termCount = 30;
+    const docs: number[] = [];
+    const tfs: number[] = [];
+    const termOffsets = new Uint32Array(termCount + 1);
+    const docLengths = new Uint32Array(numDocs);
+    const df = new Uint32Array(termCount);
+    let cfSum = 0;
+    for (let term = 0; term < termCount; term++) {
+      for (const doc of rowsOf(random, numDocs, random() * 0.4)) {
+        const tf = 1 + Math.floor(random() * 9);
+        docs.push(doc);
+        tfs.push(tf);
+        docLengths[doc]! += tf;
+        df[term]!++;
+        cfSum += tf;
+      }
+      termOffsets[term + 1] = docs.length;
+    }
+    const index: ScoringIndex = {
+      numDocs,
+      numPos: cfSum,
+      numNnz: docs.length,
+      vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(termCount + 1)),
+      df,
+      docLengths,
+      termOffsets,
+      postingDocs: Uint32Array.from(docs),
+      postingTfs: Uint8Array.from(tfs),
+      cfSum,
+    };
+    const [k1, b] = [0.9, 0.4];
+    const model = new LuceneBm25Model(index, k1, b);
+    const avgdl = cfSum / numDocs;
+    for (let query = 0; query < 5; query++) {
+      const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
+      const weights = Float64Array.from(termIds, () => random() * 3);
+      const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), weights, weights32: Float32Array.from(weights), length: 0 };
+      const expected = new Float32Array(numDocs);
+      termIds.forEach((id, i) => {
+        for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
+          const doc = docs[p]!;
+          const tf = tfs[p]!;
+          const weight = Math.fround(model.idf(id) * (tf / (tf + k1 * (1 - b + (b * docLengths[doc]!) / avgdl))));
+          expected[doc] = Math.fround(expected[doc]! + Math.fround(weight * vector.weights32[i]!));
+        }
+      });
+      const scores = model.score(vector);
+      expect(Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+    }
+  });
+});
