@@ -154,14 +154,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const [{ analyzeCorpus }, { AnalyzedIndexBuilder, GENSIM_PRUNE_AT }] = await Promise.all([import('./parallel-analysis.js'), import('./gensim-dictionary.js')]);
     const progress = context.progress(`analyse ${context.task} documents (BM25)`, corpus.ids.length, 'items');
     try {
-      const builder = new AnalyzedIndexBuilder(GENSIM_PRUNE_AT, corpus.ids.length);
+      const builder = new AnalyzedIndexBuilder(GENSIM_PRUNE_AT, corpus.ids.length, { threads: this.threads });
       await analyzeCorpus(
         corpus,
         { threads: this.threads, documents: corpus.ids.length, workers, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);
-      const index = builder.finish();
+      const index = await builder.finishInParallel();
       if (index.numDocs !== corpus.ids.length) {
         throw dataError('corpus_texts', `task ${context.task}: the corpus has ${corpus.ids.length} ids but ${index.numDocs} texts`);
       }

@@ -1,7 +1,10 @@
+import { Worker } from 'node:worker_threads';
 import type { ChunkPostings } from './chunk-postings.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 import { Utf16Interner } from '../analyzer/utf16-interner.js';
 import { Vocabulary } from './vocabulary.js';
+import { workerUrl } from './analysis-workers.js';
+import { scatterRuns, type IdRuns, type MergeReply, type MergeRequest } from './postings-merge.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -16,6 +19,19 @@ const MAX_RESERVED_TERMS = 1 << 20;
 const ROWS_16_BIT = 0x10000;
 /** New tokens of one document sorted by insertion up to this many. */
 const SMALL_SORT = 24;
+/**
+ * From this many postings, `finishInParallel` has a worker copy the later half of the chunks' postings into place
+ * (leetcode-sized: ~30M postings in ~9M runs, ~1.2 s of cache misses and page faults on one thread); below it the
+ * worker's start would cost about what it saves (biology-sized: 3.3M postings, ~70 ms).
+ */
+const PARALLEL_MERGE_POSTINGS = 1 << 23;
+
+export interface BuilderOptions {
+  /** Threads the build may use: with more than one, `finishInParallel` lays out a large index's postings on two. */
+  threads?: number;
+  /** Postings from which it does so (tests lower it). */
+  parallelPostings?: number;
+}
 
 /**
  * A corpus as BRIGHT's BM25 sees it: gensim's `Dictionary` (ids, df, cf, counters) and every document's
@@ -47,10 +63,8 @@ export interface AnalyzedIndex {
 }
 
 /** A term-major chunk as kept until `finish`: `ids` holds the gensim id of each of the chunk's distinct terms. */
-interface KeptPostings extends Pick<ChunkPostings, 'docs' | 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  /** Corpus row of the chunk's document 0. */
-  docBase: number;
-  ids: Uint32Array;
+interface KeptPostings extends IdRuns {
+  docs: number;
 }
 
 /** Document-major bags over corpus-wide term numbers (term numbers stay valid across prunes, ids do not). */
@@ -108,6 +122,11 @@ export class AnalyzedIndexBuilder {
   private expectedTerms = 0;
   /** The gensim ids of a chunk's terms until they replace its term numbers (no array per chunk). */
   private ids = new Uint32Array(1024);
+  /**
+   * Where a second thread may take over the postings' layout: the first kept chunk at or past the corpus's middle
+   * row, and each id's df (its postings) before that chunk. Null until then, or when the build stays on one thread.
+   */
+  private half: { chunk: number; before: Uint32Array } | null = null;
 
   /**
    * `documents`: the corpus's documents, when known: the first chunk's new terms then tell about how many terms the
@@ -116,6 +135,7 @@ export class AnalyzedIndexBuilder {
   constructor(
     private readonly pruneAt = GENSIM_PRUNE_AT,
     private readonly documents = 0,
+    private readonly options: BuilderOptions = {},
   ) {}
 
   /** Adds the next chunk in corpus order; its `terms` array is turned into corpus-wide term numbers in place. */
@@ -141,7 +161,48 @@ export class AnalyzedIndexBuilder {
     // nothing was pruned: a term's postings are its df, a document's length all its tokens
     const chunks = this.postings;
     this.postings = [];
-    const laidOut = mergePostings(chunks, this.df.subarray(0, size), this.largestTf, this.numDocs);
+    const { cursor, ...laidOut } = postingsLayout(this.df.subarray(0, size), this.largestTf, this.numDocs);
+    scatterRuns(chunks, cursor, laidOut.postingDocs, laidOut.postingTfs);
+    return this.postingsIndex(vocabulary, df, laidOut);
+  }
+
+  /**
+   * The same index as `finish`, with the later half of a large corpus's postings copied into place by a worker
+   * thread while this one copies the earlier half: the copy is the slowest part of `finish` on a large corpus, and
+   * runs after the analysis, when the other cores are idle.
+   */
+  async finishInParallel(): Promise<AnalyzedIndex> {
+    const { half, size } = this;
+    if (half === null || this.bags !== null || this.numNnz < (this.options.parallelPostings ?? PARALLEL_MERGE_POSTINGS)) return this.finish();
+    const chunks = this.postings;
+    this.postings = [];
+    const { cursor, ...laidOut } = postingsLayout(this.df.subarray(0, size), this.largestTf, this.numDocs);
+    const earlier = chunks.slice(0, half.chunk);
+    const later = movable(chunks.slice(half.chunk), earlier);
+    const request: MergeRequest = { chunks: later, termOffsets: laidOut.termOffsets, before: half.before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
+    const worker = new Worker(workerUrl('merge-worker.js'));
+    try {
+      const merged = mergeReply(worker);
+      // awaited below; should this thread's half throw first, the worker's failure must not go unhandled
+      merged.catch(() => undefined);
+      worker.postMessage(request, [half.before.buffer as ArrayBuffer, ...later.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
+      scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs);
+      const vocabulary = this.vocabulary();
+      const df = narrowDfs(this.df.subarray(0, size));
+      await merged;
+      return this.postingsIndex(vocabulary, df, laidOut);
+    } finally {
+      await worker.terminate();
+    }
+  }
+
+  /** The index once every chunk's postings are in place: each cf is the sum of its term's tfs. */
+  private postingsIndex(
+    vocabulary: Vocabulary,
+    df: Uint16Array | Uint32Array,
+    laidOut: Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'>,
+  ): AnalyzedIndex {
+    const { size } = this;
     const cf = new Float64Array(size);
     const { termOffsets, postingTfs } = laidOut;
     for (let id = 0; id < size; id++) {
@@ -149,6 +210,7 @@ export class AnalyzedIndexBuilder {
       for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
       cf[id] = sum;
     }
+    const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
     return { ...counters, vocabulary, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
   }
 
@@ -182,6 +244,9 @@ export class AnalyzedIndexBuilder {
     }
     if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
     const { df } = this;
+    if (this.half === null && (this.options.threads ?? 1) > 1 && this.documents > 0 && 2 * this.numDocs >= this.documents) {
+      this.half = { chunk: this.postings.length, before: df.slice(0, this.size) };
+    }
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
       terms[i] = id;
@@ -224,6 +289,7 @@ export class AnalyzedIndexBuilder {
     for (const { ids } of chunks) for (let i = 0; i < ids.length; i++) ids[i] = termOfId[ids[i]!]!;
     this.postings = [];
     this.bags = [];
+    this.half = null;
     this.idOfTerm.fill(-1);
     this.df.fill(0);
     this.cf.fill(0);
@@ -414,29 +480,6 @@ function bagsOf(docs: number, terms: Uint32Array, chunk: Pick<ChunkPostings, 'te
   return { docOffsets, terms: bagTerms, tfs };
 }
 
-/** Each term's runs of postings, chunk after chunk, into place: `df[id]` postings for id, documents ascending. */
-function mergePostings(
-  chunks: readonly KeptPostings[],
-  df: Uint32Array,
-  largestTf: number,
-  numDocs: number,
-): Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'> {
-  const { termOffsets, postingDocs, postingTfs, cursor } = postingsLayout(df, largestTf, numDocs);
-  for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      let at = cursor[id]!;
-      const end = offsets[i + 1]!;
-      for (let p = offsets[i]!; p < end; p++, at++) {
-        postingDocs[at] = docBase + docs[p]!;
-        postingTfs[at] = tfs[p]!;
-      }
-      cursor[id] = at;
-    }
-  }
-  return { termOffsets, postingDocs, postingTfs };
-}
-
 /** `doc2bow` of every document against the final dictionary, laid out as postings (a counting sort by term). */
 function bagDocuments(
   chunks: readonly KeptBags[],
@@ -515,6 +558,39 @@ function narrowDfs(df: Uint32Array): Uint16Array | Uint32Array {
   let largest = 0;
   for (let id = 0; id < df.length; id++) if (df[id]! > largest) largest = df[id]!;
   return largest <= 0xffff ? Uint16Array.from(df) : df.slice();
+}
+
+/** Settles when the merge worker has copied its chunks' postings; rejects with its failure. */
+function mergeReply(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    worker.once('message', (reply: MergeReply) => ('error' in reply ? reject(new Error(`BM25 merge worker: ${reply.error}`)) : resolve()));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`BM25 merge worker exited with code ${code} before finishing`)));
+  });
+}
+
+/**
+ * The chunks' arrays, each on a buffer of its own that the worker can be given rather than sent a copy of: as the
+ * analysis workers send them, they are; an array that is a view of a larger buffer, or of one `kept` (this thread's
+ * chunks) also uses, is copied first (a moved buffer is detached from this thread).
+ */
+function movable(chunks: readonly IdRuns[], kept: readonly IdRuns[]): IdRuns[] {
+  const keptBuffers = new Set(kept.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer]));
+  const moved = new Set<ArrayBufferLike>();
+  const own = <T extends Uint8Array | Uint16Array | Uint32Array>(array: T): T => {
+    const { buffer } = array;
+    const whole = buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === buffer.byteLength;
+    if (!whole || keptBuffers.has(buffer) || moved.has(buffer)) return array.slice() as T;
+    moved.add(buffer);
+    return array;
+  };
+  return chunks.map(({ docBase, ids, termOffsets, postingDocs, postingTfs }) => ({
+    docBase,
+    ids: own(ids),
+    termOffsets: own(termOffsets),
+    postingDocs: own(postingDocs),
+    postingTfs: own(postingTfs),
+  }));
 }
 
 function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
