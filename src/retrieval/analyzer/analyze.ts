@@ -18,7 +18,7 @@ export const ANALYZER_VERSION = `lucene-${LUCENE_VERSION}-english-porter.1`;
  * millions of distinct tokens (numbers, code) while Zipf keeps the hit rate high (a few thousand distinct tokens
  * cover most of a text).
  */
-const RAW_TOKEN_LIMIT = 1 << 19;
+export const RAW_TOKEN_LIMIT = 1 << 19;
 
 /**
  * Distinct raw tokens expected in `units` UTF-16 units of text: Heaps' law fitted on the bench's English-like
@@ -26,12 +26,22 @@ const RAW_TOKEN_LIMIT = 1 << 19;
  * up front; real text with fewer distinct tokens leaves a table at most a doubling larger than it needs, which is
  * the memory the doublings would have allocated on the way anyway.
  */
-export function rawTokensExpected(units: number): number {
+function rawTokensExpected(units: number): number {
   return Math.ceil(3.3 * Math.max(0, units) ** 0.68);
 }
 
 /** Filtered terms per distinct raw token (stop words, case, possessive and stemming variants fold together). */
 const TERMS_PER_RAW_TOKEN = 0.7;
+
+/**
+ * Sizes for token tables that are expected to see `expectedUnits` UTF-16 units of text (0: unknown), up to the
+ * raw-token limit: the tables then start at the size that many units should need instead of doubling their way
+ * there.
+ */
+export function tokenTableSizes(rawTokenLimit: number, expectedUnits: number): { rawTokens: number; terms: number } {
+  const rawTokens = Math.min(rawTokenLimit, rawTokensExpected(expectedUnits));
+  return { rawTokens, terms: Math.ceil(rawTokens * TERMS_PER_RAW_TOKEN) };
+}
 
 /**
  * The filters after the tokenizer act on one token at a time, so their result depends on the token text alone:
@@ -49,22 +59,14 @@ export class TokenTable {
   /** Strings of the terms asked for by `term`. */
   private readonly strings: string[] = [];
 
-  /**
-   * `expectedUnits`: UTF-16 units of text the caller expects to look up here, when it knows; the tables then start
-   * at the size that many units should need (up to the raw-token limit) instead of doubling their way there.
-   */
-  constructor(
-    private readonly rawTokenLimit = RAW_TOKEN_LIMIT,
-    expectedUnits = 0,
-  ) {
-    const rawTokens = Math.min(rawTokenLimit, rawTokensExpected(expectedUnits));
-    this.raw = new SubstringMap(rawTokens);
-    this.filtered = new Utf16Interner(Math.ceil(rawTokens * TERMS_PER_RAW_TOKEN));
+  constructor() {
+    this.raw = new SubstringMap();
+    this.filtered = new Utf16Interner();
   }
 
   /** Past the limit: the caller should start afresh with a new table. */
   get full(): boolean {
-    return this.raw.size >= this.rawTokenLimit;
+    return this.raw.size >= RAW_TOKEN_LIMIT;
   }
 
   /** Number of distinct terms; term numbers are 0 .. size - 1 in order of first appearance. */
@@ -75,11 +77,6 @@ export class TokenTable {
   /** The filtered form of term number `term`. */
   term(term: number): string {
     return (this.strings[term] ??= this.filtered.text(term));
-  }
-
-  /** Terms `from` .. size - 1 joined into one string, and the end of each in it. */
-  joinedTerms(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
-    return this.filtered.joined(from);
   }
 
   /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */

@@ -15,6 +15,9 @@ for (let i = 0; i < JAVA_LOWERCASE_PAIRS.length; i += 2) {
   else astralLower.set(codePoint, lower);
 }
 
+/** The mapping as this file reads it, for the WebAssembly copy of the filter (token-bags.ts). */
+export const LOWERCASE_TABLES: { readonly bmpLower: Uint16Array; readonly astralLower: ReadonlyMap<number, number> } = { bmpLower, astralLower };
+
 export function javaLowerCase(token: string): string {
   let changed = false;
   for (let i = 0; i < token.length; i++) {

@@ -27,6 +27,9 @@ const transitions = Int32Array.from(TRANS);
 const attributes = Int32Array.from(ATTRIBUTE);
 const actions = Int32Array.from(ACTION);
 
+/** The scanner's tables as this file reads them, for the WebAssembly copy of the scanner (token-bags.ts). */
+export const SCANNER_TABLES = { charClass, rowMap, transitions, attributes, actions, initialState: LEXSTATE_INITIAL } as const;
+
 /** JFlex actions 2..9 return a token type (word, number, Southeast Asian, ideograph, hiragana, katakana, hangul, emoji); 1 and the rest skip. */
 function emitsToken(action: number): boolean {
   return action >= 2 && action <= 9;

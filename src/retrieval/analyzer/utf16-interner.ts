@@ -108,23 +108,6 @@ export class Utf16Interner {
     return id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
   }
 
-  /**
-   * The substrings of ids `from` .. size - 1 as one string (they are stored contiguously) and the end of each in
-   * it: what a thread sends so that another can intern them (exact for lone surrogates, unlike a UTF-16 decoder).
-   */
-  joined(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
-    const ends = new Uint32Array(Math.max(0, this.size - from));
-    if (ends.length === 0) return { text: '', ends };
-    const base = this.starts[from]!;
-    for (let id = from + 1; id < this.size; id++) ends[id - from - 1] = this.starts[id]! - base;
-    ends[ends.length - 1] = this.unitsUsed - base;
-    const pieces: string[] = [];
-    for (let at = base; at < this.unitsUsed; at += PIECE) {
-      pieces.push(String.fromCharCode.apply(null, this.units.subarray(at, Math.min(at + PIECE, this.unitsUsed)) as unknown as number[]));
-    }
-    return { text: pieces.join(''), ends };
-  }
-
   private insert(record: number, hash: number, text: string, start: number, length: number): number {
     const id = this.size++;
     if (id === this.starts.length) {
@@ -181,3 +164,12 @@ const SLOT = 4;
 const UNITS_PER_ID = 9;
 /** Units per `String.fromCharCode` call (its arguments go on the stack). */
 const PIECE = 8192;
+
+/** `units[start, end)` as a string, unit for unit (lone surrogates kept, unlike a UTF-16 decoder). */
+export function stringOfUnits(units: Uint16Array, start: number, end: number): string {
+  const pieces: string[] = [];
+  for (let at = start; at < end; at += PIECE) {
+    pieces.push(String.fromCharCode.apply(null, units.subarray(at, Math.min(at + PIECE, end)) as unknown as number[]));
+  }
+  return pieces.join('');
+}

@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
-import { TokenTable } from '../analyzer/analyze.js';
-import { tokenize } from '../analyzer/standard-tokenizer.js';
+import { RAW_TOKEN_LIMIT, tokenTableSizes } from '../analyzer/analyze.js';
+import { TokenBags } from '../analyzer/token-bags.js';
 import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
 
 /**
@@ -32,28 +32,21 @@ let analyzers = 0;
 
 /**
  * Analyzes one corpus, chunk after chunk, on one thread: equivalent to bagging `analyze(text)` of each document,
- * but tokens are numbered straight from the text by the analyzer's own token table, so no token becomes a string
- * of its own. The table starts afresh (a new numbering) when it grows past its limit.
+ * but tokens are numbered straight from the text by the analyzer's WebAssembly chain (TokenBags), so no token
+ * becomes a string of its own. The tables start afresh (a new numbering) when they hold the raw-token limit.
  */
 export class ChunkAnalyzer {
   private readonly id = `${threadId}:${analyzers++}`;
   private generation = 0;
   /** Made on the first call, which may know how much text is to come. */
-  private table: TokenTable | undefined;
+  private bags: TokenBags | undefined;
   /** UTF-16 units analyzed so far. */
   private units = 0;
-  /** Terms of the table already sent with a chunk. */
+  /** Terms of the numbering already sent with a chunk. */
   private sent = 0;
-  /** Bag of the current document: occurrences of each term number, and the numbers with a nonzero count. */
-  private counts = new Uint32Array(1024);
-  private distinct = new Uint32Array(1024);
-  /** The chunk's bags so far, reused from chunk to chunk (results are copied out at their exact size). */
-  private terms = new Uint32Array(1 << 16);
-  private tfs = new Uint32Array(1 << 16);
-  private docOffsets = new Uint32Array(1024);
 
-  /** `rawTokenLimit`: distinct raw tokens the token table holds before it starts afresh (default: the analyzer's). */
-  constructor(private readonly rawTokenLimit?: number) {}
+  /** `rawTokenLimit`: distinct raw tokens the tables hold before they start afresh (default: the analyzer's). */
+  constructor(private readonly rawTokenLimit = RAW_TOKEN_LIMIT) {}
 
   /** The analysis of `texts`, in arrays of its own. */
   analyze(texts: readonly string[], expectedUnits?: number): ChunkAnalysis {
@@ -64,69 +57,29 @@ export class ChunkAnalyzer {
   }
 
   /**
-   * The analysis of `texts` with `docOffsets`, `terms` and `tfs` left in buffers this analyzer reuses: valid until
+   * The analysis of `texts` with `docOffsets`, `terms` and `tfs` left in memory this analyzer reuses: valid until
    * its next call, for a caller that reads them at once (a worker lays them out by term and lets them go), which
    * saves copying them into fresh memory per chunk.
    * `expectedUnits`: UTF-16 units this analyzer is expected to analyze in all, this chunk and the others, when the
-   * caller knows; a token table that starts then is sized for the rest of them. The analysis is the same either way.
+   * caller knows; tables that start then are sized for the rest of them. The analysis is the same either way.
    */
   analyzeTransient(texts: readonly string[], expectedUnits = 0): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
-    if (this.table === undefined || this.table.full) {
-      if (this.table !== undefined) {
+    if (this.bags === undefined || this.bags.rawTokens >= this.rawTokenLimit) {
+      if (this.bags !== undefined) {
         this.generation++;
         this.sent = 0;
       }
-      this.table = new TokenTable(this.rawTokenLimit, expectedUnits - this.units);
+      this.bags ??= new TokenBags();
+      const { rawTokens, terms } = tokenTableSizes(this.rawTokenLimit, expectedUnits - this.units);
+      this.bags.startNumbering(rawTokens, terms);
     }
-    const table = this.table;
-    if (texts.length + 1 > this.docOffsets.length) this.docOffsets = grow(this.docOffsets, texts.length + 1);
-    const docOffsets = this.docOffsets;
-    let nnz = 0;
-    let largestTf = 0;
-    let distinctCount = 0;
-    let text = '';
-    const onToken = (start: number, end: number) => {
-      const term = table.termOf(text, start, end);
-      if (term < 0) return;
-      if (term >= this.counts.length) this.counts = grow(this.counts, term + 1);
-      if (this.counts[term]!++ === 0) {
-        if (distinctCount === this.distinct.length) this.distinct = grow(this.distinct, distinctCount + 1);
-        this.distinct[distinctCount++] = term;
-      }
-    };
-    for (let doc = 0; doc < texts.length; doc++) {
-      text = texts[doc]!;
-      this.units += text.length;
-      tokenize(text, onToken);
-      if (nnz + distinctCount > this.terms.length) {
-        this.terms = grow(this.terms, nnz + distinctCount);
-        this.tfs = grow(this.tfs, nnz + distinctCount);
-      }
-      const { counts, distinct, terms, tfs } = this;
-      for (let i = 0; i < distinctCount; i++) {
-        const term = distinct[i]!;
-        const tf = counts[term]!;
-        terms[nnz] = term;
-        tfs[nnz++] = tf;
-        counts[term] = 0;
-        if (tf > largestTf) largestTf = tf;
-      }
-      distinctCount = 0;
-      docOffsets[doc + 1] = nnz;
-    }
+    const bags = this.bags;
+    for (const text of texts) this.units += text.length;
+    const { docOffsets, terms, tfs, largestTf } = bags.bag(texts);
     const firstNewTerm = this.sent;
-    this.sent = table.size;
-    const { text: newTerms, ends: newTermEnds } = table.joinedTerms(firstNewTerm);
-    return {
-      numbering: `${this.id}:${this.generation}`,
-      firstNewTerm,
-      newTerms,
-      newTermEnds,
-      docOffsets: docOffsets.subarray(0, texts.length + 1),
-      terms: this.terms.subarray(0, nnz),
-      tfs: this.tfs.subarray(0, nnz),
-      largestTf,
-    };
+    this.sent = bags.terms;
+    const { text: newTerms, ends: newTermEnds } = bags.joinedTerms(firstNewTerm);
+    return { numbering: `${this.id}:${this.generation}`, firstNewTerm, newTerms, newTermEnds, docOffsets, terms, tfs, largestTf };
   }
 }
 
@@ -168,10 +121,4 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
     terms: Uint32Array.from(terms),
     tfs: Uint32Array.from(tfs),
   };
-}
-
-function grow(array: Uint32Array, minimum: number): Uint32Array<ArrayBuffer> {
-  const grown = new Uint32Array(Math.max(minimum, array.length * 2));
-  grown.set(array);
-  return grown;
 }

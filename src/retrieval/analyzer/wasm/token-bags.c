@@ -1,0 +1,742 @@
+// The BM25 index analyzer's hot loop in WebAssembly: StandardTokenizer -> EnglishPossessiveFilter ->
+// LowerCaseFilter -> StopFilter -> PorterStemFilter over the UTF-16 units of a chunk of documents, each document
+// turned into its bag of words over dense term numbers. A line-by-line port of standard-tokenizer.ts,
+// english-possessive.ts, java-lowercase.ts and porter-stemmer.ts with the raw-token table of analyze.ts
+// (SubstringMap + Utf16Interner), and the bagging loop of chunk-analysis.ts; the tests hold it equal to them.
+//
+// Why WebAssembly: every analysis worker starts with a cold JIT and empty tables, and the JavaScript chain cost
+// ~3x its steady-state time per token on that first pass (TurboFan compiling the Porter chain once per inlining
+// site, a string per new token through lowercasing and stemming, page faults of fresh tables). This code is
+// compiled once, in milliseconds, handles a new token without allocating, and reuses its memory for every
+// numbering of the thread.
+//
+// The tables (the JFlex DFA, Java's lowercase mapping, the stop words) are written into memory by the JavaScript
+// side from the same generated sources the JavaScript analyzer reads. Build: tools/build-token-bags-wasm.sh.
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef int i32;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// ---------------------------------------------------------------------------------------------------- memory
+extern u8 __heap_base;
+
+/** Next free byte; memory below it is in use. */
+static u32 heap;
+/** Where the current numbering's memory starts: everything above is given back when a numbering starts. */
+static u32 numbering_base;
+
+/** `bytes` of fresh memory, 16-byte aligned, or 0 when the memory cannot grow. */
+static u32 take(u32 bytes) {
+  if (heap == 0) heap = (u32)&__heap_base;
+  u32 at = (heap + 15) & ~15u;
+  u64 end = (u64)at + bytes;
+  u64 have = (u64)__builtin_wasm_memory_size(0) << 16;
+  if (end > have) {
+    u64 pages = (end - have + 0xffff) >> 16;
+    if (__builtin_wasm_memory_grow(0, (u32)pages) == (u32)-1) return 0;
+  }
+  heap = (u32)end;
+  return at;
+}
+
+/** Set when memory could not grow; the chunk call then reports failure. */
+static i32 out_of_memory;
+
+static void *take_or_flag(u32 bytes) {
+  u32 at = take(bytes);
+  if (at == 0) out_of_memory = 1;
+  return (void *)at;
+}
+
+EXPORT(alloc) u32 alloc(u32 bytes) { return take(bytes); }
+
+// ---------------------------------------------------------------------------------------------------- tables
+static const u8 *char_class;      // 0x110000 entries
+static const i32 *row_map;
+static const i32 *transitions;
+static const u8 *attributes;
+static const u8 *actions;
+static i32 initial_state;
+static const u16 *bmp_lower;      // 0x10000 entries
+static const u32 *astral_lower;   // [codePoint, lower] pairs, sorted by code point
+static i32 astral_pairs;
+static const u16 *stop_units;     // the stop words one after the other
+static const u8 *stop_ends;       // end of each in stop_units
+static i32 stop_words;
+
+EXPORT(set_tables)
+void set_tables(u32 charClass, u32 rowMap, u32 trans, u32 attrs, u32 acts, i32 initial, u32 lower, u32 astral,
+                i32 astralPairs, u32 stopUnits, u32 stopEnds, i32 stopCount) {
+  char_class = (const u8 *)charClass;
+  row_map = (const i32 *)rowMap;
+  transitions = (const i32 *)trans;
+  attributes = (const u8 *)attrs;
+  actions = (const u8 *)acts;
+  initial_state = initial;
+  bmp_lower = (const u16 *)lower;
+  astral_lower = (const u32 *)astral;
+  astral_pairs = astralPairs;
+  stop_units = (const u16 *)stopUnits;
+  stop_ends = (const u8 *)stopEnds;
+  stop_words = stopCount;
+  numbering_base = take(0);
+}
+
+// ---------------------------------------------------------------------------------------------------- filters
+static inline i32 is_high(u32 unit) { return unit >= 0xd800 && unit <= 0xdbff; }
+static inline i32 is_low(u32 unit) { return unit >= 0xdc00 && unit <= 0xdfff; }
+
+static u32 lower_astral(u32 code_point) {
+  i32 low = 0, high = astral_pairs - 1;
+  while (low <= high) {
+    i32 mid = (low + high) >> 1;
+    u32 at = astral_lower[2 * mid];
+    if (at == code_point) return astral_lower[2 * mid + 1];
+    if (at < code_point) low = mid + 1;
+    else high = mid - 1;
+  }
+  return code_point;
+}
+
+/** javaLowerCase of units[0, length) into out; returns the units written. */
+static i32 lower_case(const u16 *units, i32 length, u16 *out) {
+  i32 n = 0;
+  for (i32 i = 0; i < length;) {
+    u32 unit = units[i];
+    if (is_high(unit) && i + 1 < length && is_low(units[i + 1])) {
+      u32 lower = lower_astral(((unit - 0xd800) << 10) + (units[i + 1] - 0xdc00) + 0x10000);
+      if (lower > 0xffff) {
+        out[n++] = (u16)(0xd800 + ((lower - 0x10000) >> 10));
+        out[n++] = (u16)(0xdc00 + ((lower - 0x10000) & 0x3ff));
+      } else {
+        out[n++] = (u16)lower;
+      }
+      i += 2;
+    } else {
+      out[n++] = bmp_lower[unit];
+      i += 1;
+    }
+  }
+  return n;
+}
+
+static i32 is_stop_word(const u16 *units, i32 length) {
+  i32 start = 0;
+  for (i32 w = 0; w < stop_words; w++) {
+    i32 end = stop_ends[w];
+    if (end - start == length) {
+      i32 i = 0;
+      while (i < length && stop_units[start + i] == units[i]) i++;
+      if (i == length) return 1;
+    }
+    start = end;
+  }
+  return 0;
+}
+
+// Porter, as porter-stemmer.ts: word[0..k] is the word, j the end of the stem before a matched suffix. word[-1]
+// exists and is 0, which like JavaScript's undefined equals no letter.
+static u16 porter_buffer[1 + 1024];
+static u16 *const word = porter_buffer + 1;
+static i32 k, j;
+
+static i32 is_consonant(i32 index) {
+  switch (word[index]) {
+    case 'a': case 'e': case 'i': case 'o': case 'u': return 0;
+    case 'y': return index == 0 ? 1 : !is_consonant(index - 1);
+    default: return 1;
+  }
+}
+
+static i32 measure(void) {
+  i32 count = 0, index = 0;
+  for (;;) {
+    if (index > j) return count;
+    if (!is_consonant(index)) break;
+    index++;
+  }
+  index++;
+  for (;;) {
+    for (;;) {
+      if (index > j) return count;
+      if (is_consonant(index)) break;
+      index++;
+    }
+    index++;
+    count++;
+    for (;;) {
+      if (index > j) return count;
+      if (!is_consonant(index)) break;
+      index++;
+    }
+    index++;
+  }
+}
+
+static i32 vowel_in_stem(void) {
+  for (i32 index = 0; index <= j; index++) if (!is_consonant(index)) return 1;
+  return 0;
+}
+
+static i32 double_consonant(i32 index) {
+  if (index < 1) return 0;
+  if (word[index] != word[index - 1]) return 0;
+  return is_consonant(index);
+}
+
+static i32 cvc(i32 index) {
+  if (index < 2 || !is_consonant(index) || is_consonant(index - 1) || !is_consonant(index - 2)) return 0;
+  u16 last = word[index];
+  return last != 'w' && last != 'x' && last != 'y';
+}
+
+static i32 ends_n(const char *suffix, i32 length) {
+  i32 offset = k - length + 1;
+  if (offset < 0) return 0;
+  for (i32 index = 0; index < length; index++) if (word[offset + index] != (u16)suffix[index]) return 0;
+  j = k - length;
+  return 1;
+}
+#define ends(suffix) ends_n(suffix, sizeof(suffix) - 1)
+
+static void set_to_n(const char *replacement, i32 length) {
+  i32 offset = j + 1;
+  for (i32 index = 0; index < length; index++) word[offset + index] = (u16)replacement[index];
+  k = j + length;
+}
+#define set_to(replacement) set_to_n(replacement, sizeof(replacement) - 1)
+#define replace_if_measured(replacement) do { if (measure() > 0) set_to(replacement); } while (0)
+
+static void step1(void) {
+  if (word[k] == 's') {
+    if (ends("sses")) k -= 2;
+    else if (ends("ies")) set_to("i");
+    else if (word[k - 1] != 's') k--;
+  }
+  if (ends("eed")) {
+    if (measure() > 0) k--;
+  } else if ((ends("ed") || ends("ing")) && vowel_in_stem()) {
+    k = j;
+    if (ends("at")) set_to("ate");
+    else if (ends("bl")) set_to("ble");
+    else if (ends("iz")) set_to("ize");
+    else if (double_consonant(k)) {
+      u16 last = word[k--];
+      if (last == 'l' || last == 's' || last == 'z') k++;
+    } else if (measure() == 1 && cvc(k)) set_to("e");
+  }
+}
+
+static void step2(void) {
+  if (ends("y") && vowel_in_stem()) word[k] = 'i';
+}
+
+static void step3(void) {
+  if (k == 0) return;
+  switch (word[k - 1]) {
+    case 'a':
+      if (ends("ational")) replace_if_measured("ate");
+      else if (ends("tional")) replace_if_measured("tion");
+      break;
+    case 'c':
+      if (ends("enci")) replace_if_measured("ence");
+      else if (ends("anci")) replace_if_measured("ance");
+      break;
+    case 'e':
+      if (ends("izer")) replace_if_measured("ize");
+      break;
+    case 'l':
+      if (ends("bli")) replace_if_measured("ble");
+      else if (ends("alli")) replace_if_measured("al");
+      else if (ends("entli")) replace_if_measured("ent");
+      else if (ends("eli")) replace_if_measured("e");
+      else if (ends("ousli")) replace_if_measured("ous");
+      break;
+    case 'o':
+      if (ends("ization")) replace_if_measured("ize");
+      else if (ends("ation")) replace_if_measured("ate");
+      else if (ends("ator")) replace_if_measured("ate");
+      break;
+    case 's':
+      if (ends("alism")) replace_if_measured("al");
+      else if (ends("iveness")) replace_if_measured("ive");
+      else if (ends("fulness")) replace_if_measured("ful");
+      else if (ends("ousness")) replace_if_measured("ous");
+      break;
+    case 't':
+      if (ends("aliti")) replace_if_measured("al");
+      else if (ends("iviti")) replace_if_measured("ive");
+      else if (ends("biliti")) replace_if_measured("ble");
+      break;
+    case 'g':
+      if (ends("logi")) replace_if_measured("log");
+      break;
+  }
+}
+
+static void step4(void) {
+  switch (word[k]) {
+    case 'e':
+      if (ends("icate")) replace_if_measured("ic");
+      else if (ends("ative")) replace_if_measured("");
+      else if (ends("alize")) replace_if_measured("al");
+      break;
+    case 'i':
+      if (ends("iciti")) replace_if_measured("ic");
+      break;
+    case 'l':
+      if (ends("ical")) replace_if_measured("ic");
+      else if (ends("ful")) replace_if_measured("");
+      break;
+    case 's':
+      if (ends("ness")) replace_if_measured("");
+      break;
+  }
+}
+
+static void step5(void) {
+  if (k == 0) return;
+  i32 matched;
+  switch (word[k - 1]) {
+    case 'a': matched = ends("al"); break;
+    case 'c': matched = ends("ance") || ends("ence"); break;
+    case 'e': matched = ends("er"); break;
+    case 'i': matched = ends("ic"); break;
+    case 'l': matched = ends("able") || ends("ible"); break;
+    case 'n': matched = ends("ant") || ends("ement") || ends("ment") || ends("ent"); break;
+    case 'o': matched = (ends("ion") && j >= 0 && (word[j] == 's' || word[j] == 't')) || ends("ou"); break;
+    case 's': matched = ends("ism"); break;
+    case 't': matched = ends("ate") || ends("iti"); break;
+    case 'u': matched = ends("ous"); break;
+    case 'v': matched = ends("ive"); break;
+    case 'z': matched = ends("ize"); break;
+    default: matched = 0;
+  }
+  if (matched && measure() > 1) k = j;
+}
+
+static void step6(void) {
+  j = k;
+  if (word[k] == 'e') {
+    i32 m = measure();
+    if (m > 1 || (m == 1 && !cvc(k - 1))) k--;
+  }
+  if (word[k] == 'l' && double_consonant(k) && measure() > 1) k--;
+}
+
+/** Stems word[0, length) in place; returns the stem's length. */
+static i32 porter_stem(i32 length) {
+  if (length < 3) return length;
+  k = length - 1;
+  j = 0;
+  step1();
+  step2();
+  step3();
+  step4();
+  step5();
+  step6();
+  return k + 1;
+}
+
+// ---------------------------------------------------------------------------------------------------- hashing
+static inline u64 load_units(const u16 *units, i32 count) {
+  u64 word_ = 0;
+  for (i32 i = count - 1; i >= 0; i--) word_ = (word_ << 16) | units[i];
+  return word_;
+}
+
+static inline u32 hash_units(const u16 *units, i32 length) {
+  u64 hash = (u64)length * 0x9e3779b97f4a7c15ull;
+  i32 i = 0;
+  for (; i + 4 <= length; i += 4) {
+    u64 w;
+    __builtin_memcpy(&w, units + i, 8);
+    hash = (hash ^ w) * 0x9e3779b97f4a7c15ull;
+    hash ^= hash >> 29;
+  }
+  if (i < length) hash = (hash ^ load_units(units + i, length - i)) * 0x9e3779b97f4a7c15ull;
+  hash ^= hash >> 32;
+  hash *= 0xd6e8feb86659fd93ull;
+  hash ^= hash >> 32;
+  return (u32)hash;
+}
+
+static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
+  i32 i = 0;
+  for (; i + 4 <= length; i += 4) {
+    u64 x, y;
+    __builtin_memcpy(&x, a + i, 8);
+    __builtin_memcpy(&y, b + i, 8);
+    if (x != y) return 0;
+  }
+  for (; i < length; i++) if (a[i] != b[i]) return 0;
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------------- filtered terms
+// Term numbers: the filtered forms in order of first appearance (Utf16Interner). A slot: id + 1 (0 when empty),
+// hash, start of the units in the pool, length.
+typedef struct { u32 id_plus_one, hash, start, length; } TermSlot;
+
+static TermSlot *term_slots;
+static u32 term_mask;
+static u32 terms;
+/** Units of every term, in id order; term i starts at term_starts[i] and ends where i + 1 starts. */
+static u16 *term_units;
+static u32 term_units_used, term_units_capacity;
+static u32 *term_starts;
+static u32 term_capacity;
+/** Bag of the current document: occurrences of each term, and the terms with a nonzero count. */
+static u32 *counts;
+static u32 *distinct;
+static u32 distinct_count;
+
+static void grow_terms(void) {
+  u32 capacity = term_capacity * 2;
+  u32 *starts = take_or_flag(capacity * 4 + 4);
+  u32 *new_counts = take_or_flag(capacity * 4);
+  u32 *new_distinct = take_or_flag(capacity * 4);
+  if (out_of_memory) return;
+  __builtin_memcpy(starts, term_starts, term_capacity * 4 + 4);
+  __builtin_memcpy(new_counts, counts, term_capacity * 4);
+  __builtin_memset(new_counts + term_capacity, 0, (capacity - term_capacity) * 4);
+  __builtin_memcpy(new_distinct, distinct, distinct_count * 4);
+  term_starts = starts;
+  counts = new_counts;
+  distinct = new_distinct;
+  term_capacity = capacity;
+}
+
+static void rehash_terms(void) {
+  u32 mask = term_mask * 2 + 1;
+  TermSlot *slots = take_or_flag((mask + 1) * sizeof(TermSlot));
+  if (out_of_memory) return;
+  __builtin_memset(slots, 0, (mask + 1) * sizeof(TermSlot));
+  for (u32 s = 0; s <= term_mask; s++) {
+    if (term_slots[s].id_plus_one == 0) continue;
+    u32 at = term_slots[s].hash & mask;
+    while (slots[at].id_plus_one != 0) at = (at + 1) & mask;
+    slots[at] = term_slots[s];
+  }
+  term_slots = slots;
+  term_mask = mask;
+}
+
+static i32 intern_term(const u16 *units, i32 length) {
+  u32 hash = hash_units(units, length);
+  for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
+    TermSlot *slot = &term_slots[s];
+    if (slot->id_plus_one == 0) {
+      if (terms == term_capacity) {
+        grow_terms();
+        if (out_of_memory) return -1;
+      }
+      if (term_units_used + length > term_units_capacity) {
+        u32 capacity = (term_units_used + length) * 2;
+        u16 *grown = take_or_flag(capacity * 2);
+        if (out_of_memory) return -1;
+        __builtin_memcpy(grown, term_units, term_units_used * 2);
+        term_units = grown;
+        term_units_capacity = capacity;
+      }
+      u32 id = terms++;
+      slot->id_plus_one = id + 1;
+      slot->hash = hash;
+      slot->start = term_units_used;
+      slot->length = (u32)length;
+      __builtin_memcpy(term_units + term_units_used, units, (u32)length * 2);
+      term_units_used += (u32)length;
+      term_starts[id + 1] = term_units_used;
+      if (terms * 4 > (term_mask + 1) * 3) rehash_terms();
+      return out_of_memory ? -1 : (i32)id;
+    }
+    if (slot->hash == hash && slot->length == (u32)length && units_equal(term_units + slot->start, units, length)) {
+      return (i32)(slot->id_plus_one - 1);
+    }
+  }
+}
+
+/** The filter chain on one raw token: its term number, -1 when no token is left, -2 when memory ran out. */
+static i32 filter_new(const u16 *raw, i32 length) {
+  if (length >= 2) {
+    u16 apostrophe = raw[length - 2];
+    u16 last = raw[length - 1];
+    if ((apostrophe == 0x27 || apostrophe == 0x2019 || apostrophe == 0xff07) && (last == 's' || last == 'S')) length -= 2;
+  }
+  i32 n = lower_case(raw, length, word);
+  if (n == 0 || is_stop_word(word, n)) return -1;
+  n = porter_stem(n);
+  if (n == 0) return -1;
+  i32 term = intern_term(word, n);
+  return term < 0 ? -2 : term;
+}
+
+// ---------------------------------------------------------------------------------------------------- raw tokens
+// Term number of each distinct raw token (SubstringMap): length + 1 (0 when empty), value, then up to INLINE units
+// or, for a longer token, its start in long_units. 32 bytes, two slots per cache line.
+#define INLINE 12
+typedef struct { i32 length_plus_one, value; u16 units[INLINE]; } RawSlot;
+
+static RawSlot *raw_slots;
+static u32 raw_mask;
+static u32 raw_size, raw_limit;
+static u16 *long_units;
+static u32 long_used, long_capacity;
+
+static inline const u16 *raw_units(const RawSlot *slot, i32 length) {
+  if (length <= INLINE) return slot->units;
+  u32 at;
+  __builtin_memcpy(&at, slot->units, 4);
+  return long_units + at;
+}
+
+static void grow_raw(void) {
+  u32 mask = raw_mask * 2 + 1;
+  RawSlot *slots = take_or_flag((mask + 1) * sizeof(RawSlot));
+  if (out_of_memory) return;
+  __builtin_memset(slots, 0, (mask + 1) * sizeof(RawSlot));
+  for (u32 s = 0; s <= raw_mask; s++) {
+    i32 length = raw_slots[s].length_plus_one - 1;
+    if (length < 0) continue;
+    u32 at = hash_units(raw_units(&raw_slots[s], length), length) & mask;
+    while (slots[at].length_plus_one != 0) at = (at + 1) & mask;
+    slots[at] = raw_slots[s];
+  }
+  raw_slots = slots;
+  raw_mask = mask;
+  raw_limit = (u32)((u64)(mask + 1) * 7 / 10);
+}
+
+static i32 term_of(const u16 *token, i32 length) {
+  for (u32 s = hash_units(token, length) & raw_mask;; s = (s + 1) & raw_mask) {
+    RawSlot *slot = &raw_slots[s];
+    if (slot->length_plus_one == 0) {
+      i32 value = filter_new(token, length);
+      if (value == -2) return -2;
+      slot->length_plus_one = length + 1;
+      slot->value = value;
+      if (length <= INLINE) {
+        __builtin_memcpy(slot->units, token, (u32)length * 2);
+      } else {
+        if (long_used + length > long_capacity) {
+          u32 capacity = (long_used + length) * 2;
+          u16 *grown = take_or_flag(capacity * 2);
+          if (out_of_memory) return -2;
+          __builtin_memcpy(grown, long_units, long_used * 2);
+          long_units = grown;
+          long_capacity = capacity;
+        }
+        __builtin_memcpy(slot->units, &long_used, 4);
+        __builtin_memcpy(long_units + long_used, token, (u32)length * 2);
+        long_used += (u32)length;
+      }
+      if (++raw_size > raw_limit) grow_raw();
+      return out_of_memory ? -2 : value;
+    }
+    if (slot->length_plus_one == length + 1 && units_equal(raw_units(slot, length), token, length)) return slot->value;
+  }
+}
+
+/** Smallest power of two of at least 4096 slots keeping `keys` under the given load (numerator / denominator). */
+static u32 slots_for(u32 keys, u32 numerator, u32 denominator) {
+  u32 size = 1 << 12;
+  while ((u64)size * numerator < (u64)keys * denominator) size *= 2;
+  return size;
+}
+
+// ---------------------------------------------------------------------------------------------------- chunk buffers
+static u16 *text;
+static u32 text_capacity;
+static u32 *doc_ends;
+static u32 *doc_offsets;
+static u32 doc_capacity;
+static u32 *bag_terms;
+static u32 *bag_tfs;
+static u32 bag_capacity;
+static u32 largest_tf;
+
+/**
+ * Starts a numbering: every table empty, sized for `expected_raw` distinct raw tokens and `expected_terms` terms.
+ * All memory of the previous numbering is reused (its pages are already mapped).
+ */
+EXPORT(start_numbering) i32 start_numbering(u32 expected_raw, u32 expected_terms) {
+  heap = numbering_base;
+  out_of_memory = 0;
+  text_capacity = doc_capacity = bag_capacity = 0;
+  u32 raw = slots_for(expected_raw, 7, 10);
+  raw_slots = take_or_flag(raw * sizeof(RawSlot));
+  raw_mask = raw - 1;
+  raw_size = 0;
+  raw_limit = (u32)((u64)raw * 7 / 10);
+  long_capacity = 1 << 12;
+  long_units = take_or_flag(long_capacity * 2);
+  long_used = 0;
+  u32 slots = slots_for(expected_terms, 3, 4);
+  term_slots = take_or_flag(slots * sizeof(TermSlot));
+  term_mask = slots - 1;
+  terms = 0;
+  term_capacity = expected_terms < 1024 ? 1024 : expected_terms;
+  term_starts = take_or_flag(term_capacity * 4 + 4);
+  counts = take_or_flag(term_capacity * 4);
+  distinct = take_or_flag(term_capacity * 4);
+  term_units_capacity = term_capacity * 9 < (1 << 14) ? 1 << 14 : term_capacity * 9;
+  term_units = take_or_flag(term_units_capacity * 2);
+  term_units_used = 0;
+  if (out_of_memory) return 0;
+  __builtin_memset(raw_slots, 0, raw * sizeof(RawSlot));
+  __builtin_memset(term_slots, 0, slots * sizeof(TermSlot));
+  __builtin_memset(counts, 0, term_capacity * 4);
+  term_starts[0] = 0;
+  return 1;
+}
+
+/** Room for a chunk of `docs` documents of `units` UTF-16 units in all; 0 when memory ran out. */
+EXPORT(reserve_chunk) i32 reserve_chunk(u32 units, u32 docs) {
+  if (units > text_capacity) {
+    text_capacity = units + units / 4;
+    text = take_or_flag(text_capacity * 2 + 8);
+  }
+  if (docs + 1 > doc_capacity) {
+    doc_capacity = docs + 1 + docs / 4;
+    doc_ends = take_or_flag(doc_capacity * 4);
+    doc_offsets = take_or_flag(doc_capacity * 4);
+  }
+  return !out_of_memory;
+}
+
+EXPORT(text_at) u32 text_at(void) { return (u32)text; }
+EXPORT(doc_ends_at) u32 doc_ends_at(void) { return (u32)doc_ends; }
+EXPORT(doc_offsets_at) u32 doc_offsets_at(void) { return (u32)doc_offsets; }
+EXPORT(bag_terms_at) u32 bag_terms_at(void) { return (u32)bag_terms; }
+EXPORT(bag_tfs_at) u32 bag_tfs_at(void) { return (u32)bag_tfs; }
+EXPORT(largest_term_frequency) u32 largest_term_frequency(void) { return largest_tf; }
+EXPORT(term_count) u32 term_count(void) { return terms; }
+EXPORT(raw_token_count) u32 raw_token_count(void) { return raw_size; }
+EXPORT(term_units_at) u32 term_units_at(void) { return (u32)term_units; }
+EXPORT(term_starts_at) u32 term_starts_at(void) { return (u32)term_starts; }
+
+// ---------------------------------------------------------------------------------------------------- tokenizer
+#define BUFFER_SIZE 255
+
+static inline i32 count_token(const u16 *units, i32 start, i32 end) {
+  i32 term = term_of(units + start, end - start);
+  if (term < 0) return term == -2 ? -1 : 0;
+  if (counts[term]++ == 0) distinct[distinct_count++] = (u32)term;
+  return 0;
+}
+
+/**
+ * standard-tokenizer.ts's scanner (the JFlex skeleton with its fixed 255-char buffer) over units[0, length),
+ * counting every token into the current bag. Returns 0, -1 when memory ran out, -2 when no rule matched.
+ */
+static i32 tokenize(const u16 *units, i32 length) {
+  i32 base = 0, end = 0, final_high_surrogate = 0, marked_pos = 0;
+  for (;;) {
+    i32 start = marked_pos;
+    i32 marked_pos_l = start;
+    i32 action = -1;
+    i32 current = start;
+    i32 current_at_refill = start;
+    i32 state = initial_state;
+    if ((attributes[state] & 1) == 1) action = state;
+    i32 saw_eof = 0;
+    for (;;) {
+      if (current >= end) {
+        current_at_refill = current;
+        if (start > base) {
+          end += final_high_surrogate;
+          final_high_surrogate = 0;
+          base = start;
+        }
+        i32 requested = BUFFER_SIZE - (end - base) - final_high_surrogate;
+        i32 available = length - end - final_high_surrogate;
+        i32 num_read = requested < available ? requested : available;
+        if (requested == 0 || num_read <= 0) {
+          saw_eof = 1;
+          break;
+        }
+        end += num_read;
+        if (is_high(units[end - 1])) {
+          if (num_read == requested) {
+            end--;
+            final_high_surrogate = 1;
+            if (num_read == 1) {
+              saw_eof = 1;
+              break;
+            }
+          } else if (end >= length) {
+            saw_eof = 1;
+            break;
+          } else {
+            end++;
+          }
+        }
+      }
+      u32 input = units[current];
+      if (is_high(input) && current + 1 < end) {
+        u32 low = units[current + 1];
+        if (is_low(low)) input = ((input - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+      }
+      current += input > 0xffff ? 2 : 1;
+      i32 next = transitions[row_map[state] + char_class[input]];
+      if (next == -1) break;
+      state = next;
+      u32 attribute = attributes[state];
+      if ((attribute & 1) == 1) {
+        action = state;
+        marked_pos_l = current;
+        if ((attribute & 8) == 8) break;
+      }
+    }
+    marked_pos = marked_pos_l;
+    if (saw_eof && start == current_at_refill) return 0;
+    if (action < 0) return -2;
+    u32 kind = actions[action];
+    if (kind >= 2 && kind <= 9 && count_token(units, start, marked_pos) < 0) return -1;
+  }
+}
+
+/**
+ * Analyzes the chunk in the text buffer: document d is text[doc_ends[d - 1] (0 for the first), doc_ends[d]).
+ * Its bags go to bag_terms / bag_tfs, document d's at [doc_offsets[d], doc_offsets[d + 1]). Returns the number of
+ * bag entries, -1 when memory ran out, -2 when the tokenizer found no rule (corrupt tables).
+ */
+EXPORT(analyze_chunk) i32 analyze_chunk(u32 docs) {
+  u32 nnz = 0;
+  u32 start = 0;
+  largest_tf = 0;
+  doc_offsets[0] = 0;
+  for (u32 doc = 0; doc < docs; doc++) {
+    u32 end = doc_ends[doc];
+    distinct_count = 0;
+    i32 status = tokenize(text + start, (i32)(end - start));
+    if (status < 0) return status;
+    if (nnz + distinct_count > bag_capacity) {
+      u32 capacity = (nnz + distinct_count) * 2;
+      if (capacity < (1 << 16)) capacity = 1 << 16;
+      u32 *grown_terms = take_or_flag(capacity * 4);
+      u32 *grown_tfs = take_or_flag(capacity * 4);
+      if (out_of_memory) return -1;
+      __builtin_memcpy(grown_terms, bag_terms, nnz * 4);
+      __builtin_memcpy(grown_tfs, bag_tfs, nnz * 4);
+      bag_terms = grown_terms;
+      bag_tfs = grown_tfs;
+      bag_capacity = capacity;
+    }
+    for (u32 i = 0; i < distinct_count; i++) {
+      u32 term = distinct[i];
+      u32 tf = counts[term];
+      bag_terms[nnz] = term;
+      bag_tfs[nnz++] = tf;
+      counts[term] = 0;
+      if (tf > largest_tf) largest_tf = tf;
+    }
+    doc_offsets[doc + 1] = nnz;
+    start = end;
+  }
+  return (i32)nnz;
+}

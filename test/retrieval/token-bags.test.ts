@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/retrieval/analyzer/analyze.js';
+import { TokenBags } from '../../src/retrieval/analyzer/token-bags.js';
+import { TOKEN_BAGS_WASM } from '../../src/retrieval/analyzer/generated/token-bags-wasm.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
+import { fixtures, readJsonLines, readText } from './golden-files.js';
+
+const analyzerFixture = (file: string) => path.join(fixtures, 'analyzer', file);
+
+/** Bags `texts` chunk by chunk in one numbering; each document as `term:tf` in order of first appearance. */
+function bagsOf(bags: TokenBags, texts: readonly string[], chunkSize: number): string[][] {
+  const terms: string[] = [];
+  const out: string[][] = [];
+  for (let at = 0; at < texts.length; at += chunkSize) {
+    const chunk = texts.slice(at, at + chunkSize);
+    const before = terms.length;
+    const { docOffsets, terms: termNumbers, tfs, largestTf } = bags.bag(chunk);
+    const { text, ends } = bags.joinedTerms(before);
+    ends.forEach((end, i) => terms.push(text.slice(i === 0 ? 0 : ends[i - 1], end)));
+    expect(terms).toHaveLength(bags.terms);
+    let largest = 0;
+    for (let doc = 0; doc < chunk.length; doc++) {
+      const bag: string[] = [];
+      for (let i = docOffsets[doc]!; i < docOffsets[doc + 1]!; i++) {
+        bag.push(`${terms[termNumbers[i]!]}:${tfs[i]}`);
+        largest = Math.max(largest, tfs[i]!);
+      }
+      out.push(bag);
+    }
+    expect(largestTf).toBe(largest);
+  }
+  // term numbers are the filtered forms in order of first appearance, each once
+  expect(new Set(terms).size).toBe(terms.length);
+  return out;
+}
+
+/** `tokens` as a bag in order of first appearance, like bagsOf. */
+function bagOfTokens(tokens: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
+  return [...counts].map(([term, tf]) => `${term}:${tf}`);
+}
+
+function fresh(rawTokens = 0, terms = 0): TokenBags {
+  const bags = new TokenBags();
+  bags.startNumbering(rawTokens, terms);
+  return bags;
+}
+
+interface GoldenText {
+  id: string;
+  text: string;
+  tokens: string[];
+}
+
+describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
+  it('runs the module built from wasm/token-bags.c (tools/build-token-bags-wasm.sh writes both files)', () => {
+    const built = readFileSync(new URL('../../src/retrieval/analyzer/wasm/token-bags.wasm', import.meta.url));
+    expect(Buffer.from(TOKEN_BAGS_WASM, 'base64').equals(built)).toBe(true);
+  });
+
+  it("equals Lucene's tokens on every golden text, the Unicode-sensitive ones and the seeded random oracle cases", () => {
+    const golden = [
+      ...readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')),
+      ...readJsonLines<GoldenText>(analyzerFixture('texts-unicode-sensitive.jsonl.gz')),
+      ...readJsonLines<GoldenText>(analyzerFixture('stages.jsonl.gz')).map((stages) => ({ ...stages, tokens: (stages as unknown as { porter: string[] }).porter })),
+      ...(JSON.parse(readText(analyzerFixture('oracle-cases.json'))) as Array<{ text: string; tokens: string[] }>).map((item, i) => ({ id: `case ${i}`, ...item })),
+    ];
+    expect(golden.length).toBeGreaterThan(4700);
+    const texts = golden.map((item) => item.text);
+    // one chunk per text, and chunks of many texts; tables sized for nothing (they grow) and for the whole
+    for (const [bags, chunkSize] of [[fresh(), 1], [fresh(1e6, 7e5), 64]] as const) {
+      const actual = bagsOf(bags, texts, chunkSize);
+      const failures = golden.map((item, i) => (JSON.stringify(actual[i]) === JSON.stringify(bagOfTokens(item.tokens)) ? null : item.id)).filter(Boolean);
+      expect(failures).toEqual([]);
+    }
+  });
+
+  it('stems all 20,000 golden Porter words as Lucene does (each word a document)', () => {
+    const words = readJsonLines<{ word: string; stem: string }>(analyzerFixture('porter-words.jsonl.gz'));
+    expect(words).toHaveLength(20000);
+    const actual = bagsOf(fresh(), words.map(({ word }) => word), 500);
+    // the word goes through the whole chain, so the expectation is the JavaScript chain's (golden-tested itself)
+    const wrong = words.filter(({ word }, i) => JSON.stringify(actual[i]) !== JSON.stringify(bagOfTokens(analyze(word))));
+    expect(wrong).toEqual([]);
+    // most words come out of the chain as one token, Lucene's stem of the word
+    expect(words.filter(({ stem }, i) => actual[i]!.length === 1 && actual[i]![0] === `${stem}:1`).length).toBeGreaterThan(15000);
+  });
+
+  it('equals the JavaScript chain on random text: every script, possessives, capitals, surrogates, long runs, many chunks', () => {
+    const random = seededRandom(29);
+    const pieces = [
+      'ab', 'qu', 'ing', 'ation', 'iveness', 'ies', 'sses', 'eed', 'Y', 'y', 'The', 'THE', 'such', 'their', 'Z', '7', '3.14', ',000',
+      "'s", '\u2019S', '\uff07s', "'", '_', '__', '.', '@', 'x.y', '\u00e9', '\u0130', '\u03a3', '\u00df', '\u{10400}', '\u{1d400}',
+      '\u{1f600}', '\u{1f468}\u200d\u{1f469}', '\u{20000}', '\u5317\u4eac', '\u3072\u3089', '\u30c6\u30ad', '\ud55c\uad6d', '\u0e20\u0e32\u0e29\u0e32',
+      '\ud800', '\udc00', 'x'.repeat(13), 'k'.repeat(30),
+    ];
+    const word = () => {
+      let text = '';
+      for (let n = 1 + Math.floor(random() * 6); n > 0; n--) text += pieces[Math.floor(random() * pieces.length)]!;
+      return random() < 0.01 ? text.repeat(60) : text;
+    };
+    const separators = [' ', ', ', '\n', ' - ', '; '];
+    const texts = Array.from({ length: 1500 }, () =>
+      Array.from({ length: Math.floor(random() * 120) }, word).join(separators[Math.floor(random() * separators.length)]),
+    );
+    texts.push('', ' ', 'ab\ud800', 'a\ud800 bcd', '\udc00\ud800', 'a'.repeat(600));
+    const expected = texts.map((text) => bagOfTokens(analyze(text)));
+    expect(bagsOf(fresh(), texts, 37)).toEqual(expected);
+    expect(bagsOf(fresh(5e5, 3e5), texts, 400)).toEqual(expected);
+  });
+
+  it('starts each numbering empty, reusing the memory the last one filled (also after the tables grew)', () => {
+    const random = seededRandom(31);
+    const letters = 'abcdefghijklmnopqrstuvwxyz\u00e9\u03b1';
+    const texts = Array.from({ length: 300 }, () =>
+      Array.from({ length: 80 }, () => Array.from({ length: 2 + Math.floor(random() * 14) }, () => letters[Math.floor(random() * letters.length)]).join('')).join(' '),
+    );
+    const expected = texts.map((text) => bagOfTokens(analyze(text)));
+    const bags = fresh();
+    for (const [from, to, rawTokens] of [[0, 300, 0], [100, 200, 0], [0, 300, 50_000], [250, 300, 0]] as const) {
+      bags.startNumbering(rawTokens, rawTokens);
+      expect(bags.terms).toBe(0);
+      expect(bags.rawTokens).toBe(0);
+      expect(bagsOf(bags, texts.slice(from, to), 23)).toEqual(expected.slice(from, to));
+    }
+  });
+});
