@@ -3,7 +3,7 @@ import { SCANNER_TABLES } from './standard-tokenizer.js';
 import { LOWERCASE_TABLES } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { stringOfUnits } from './utf16-interner.js';
-import { webAssembly, type WasmMemory, type WasmModule } from '../../core/web-assembly.js';
+import { webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** What wasm/token-bags.c exports. */
 interface TokenBagsExports {
@@ -54,7 +54,7 @@ export class TokenBags {
 
   constructor() {
     compiled ??= new webAssembly.Module(Buffer.from(TOKEN_BAGS_WASM, 'base64'));
-    this.wasm = new webAssembly.Instance(compiled).exports as unknown as TokenBagsExports;
+    this.wasm = new webAssembly.Instance(compiled, {}).exports as unknown as TokenBagsExports;
     this.writeTables();
   }
 
