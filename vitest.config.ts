@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/build.ts'],
+    setupFiles: ['test/helpers/typed-array-equality.ts'],
     // the default reporter, plus skip reasons, slowest files and (REASONIR_TEST_SUMMARY=<file>) a JSON summary
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     env: {
