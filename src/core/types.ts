@@ -45,8 +45,22 @@ export interface StoredTexts {
   label: string;
   column: string;
   rows: number;
-  /** Row groups in order: first row, rows, and the column chunk's uncompressed bytes. */
-  groups: ReadonlyArray<{ rowStart: number; rows: number; bytes: number }>;
+  /** The file's size and modification time when the loader opened it. */
+  file: { size: number; mtimeMs: number };
+  /**
+   * Row groups in order: first row, rows, the column chunk's uncompressed bytes, and where the chunk lies when it
+   * is a flat string chunk (dataset/flat-strings.ts): a reader that finds the file as the loader did decodes it
+   * from there without parsing the file's footer again.
+   */
+  groups: ReadonlyArray<{ rowStart: number; rows: number; bytes: number; chunk?: FlatChunk }>;
+}
+
+/** A flat string column chunk of a parquet file: where it lies and how it is coded (dataset/flat-strings.ts). */
+export interface FlatChunk {
+  start: number;
+  length: number;
+  snappy: boolean;
+  optional: boolean;
 }
 
 /** qid -> docid -> relevance (integer). */

@@ -18,10 +18,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { readSync } from 'node:fs';
-import type { ColumnChunk, SchemaElement } from 'hyparquet';
-import { parquetHeader } from 'hyparquet/src/column.js';
+import type { ColumnChunk, DataReader, SchemaElement } from 'hyparquet';
+import { Encodings, PageTypes } from 'hyparquet/src/constants.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { snappyUncompressor } from 'hysnappy';
+import type { FlatChunk } from '../core/types.js';
 import { decodePlainStrings } from './page-strings.js';
 
 /** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
@@ -78,13 +80,50 @@ function ensureMemory(memory: WasmMemory, bytes: number): void {
   if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
-/** Whether hyparquet would decode this chunk as a flat string column this reader can take over. */
-export function flatStringChunk(column: ColumnChunk, element: SchemaElement, depth: number): boolean {
+/**
+ * What this reader needs of a column chunk that hyparquet would decode as a flat string column and this reader can
+ * take over; undefined for any other chunk.
+ */
+export function flatStringChunk(column: ColumnChunk, element: SchemaElement, depth: number): FlatChunk | undefined {
   const meta = column.meta_data;
-  if (!meta || column.file_path) return false;
-  if (depth !== 1 || element.type !== 'BYTE_ARRAY' || element.repetition_type === 'REPEATED') return false;
-  if (meta.codec !== 'SNAPPY' && meta.codec !== 'UNCOMPRESSED') return false;
-  return meta.encodings.every((encoding) => encoding === 'PLAIN' || encoding === 'RLE' || encoding === 'BIT_PACKED' || encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY');
+  if (!meta || column.file_path) return undefined;
+  if (depth !== 1 || element.type !== 'BYTE_ARRAY' || element.repetition_type === 'REPEATED') return undefined;
+  if (meta.codec !== 'SNAPPY' && meta.codec !== 'UNCOMPRESSED') return undefined;
+  const encodings = ['PLAIN', 'RLE', 'BIT_PACKED', 'RLE_DICTIONARY', 'PLAIN_DICTIONARY'];
+  if (!meta.encodings.every((encoding) => encodings.includes(encoding))) return undefined;
+  return {
+    start: Number(meta.dictionary_page_offset || meta.data_page_offset),
+    length: Number(meta.total_compressed_size),
+    snappy: meta.codec === 'SNAPPY',
+    optional: element.repetition_type === 'OPTIONAL',
+  };
+}
+
+/**
+ * A page header: the fields this reader uses, as hyparquet's `parquetHeader` (column.js) names them. Not that
+ * function itself: column.js brings hyparquet's whole page decoder (data pages, delta, ALP, conversions, list
+ * assembly), ~15 ms of module loading in every analysis worker, for a mapping of a few thrift fields.
+ */
+function pageHeader(reader: DataReader) {
+  const header = deserializeTCompactProtocol(reader);
+  const v1 = header.field_5;
+  const dictionary = header.field_7;
+  const v2 = header.field_8;
+  return {
+    type: PageTypes[header.field_1],
+    uncompressed_page_size: header.field_2 as number,
+    compressed_page_size: header.field_3 as number,
+    data_page_header: v1 && { num_values: v1.field_1 as number, encoding: Encodings[v1.field_2] },
+    dictionary_page_header: dictionary && { num_values: dictionary.field_1 as number },
+    data_page_header_v2: v2 && {
+      num_values: v2.field_1 as number,
+      num_nulls: v2.field_2 as number,
+      encoding: Encodings[v2.field_4],
+      definition_levels_byte_length: v2.field_5 as number,
+      repetition_levels_byte_length: v2.field_6 as number,
+      is_compressed: v2.field_7 as boolean | undefined,
+    },
+  };
 }
 
 function fail(message: string): never {
@@ -107,12 +146,8 @@ function snappyLength(bytes: Uint8Array, at: number, end: number): number {
  * Decodes the chunk's `rows` values (null where a value is null) from the file: reads the chunk into WebAssembly
  * memory, then page by page.
  */
-export function readFlatStrings(fd: number, column: ColumnChunk, element: SchemaElement, rows: number): Array<string | null> {
-  const meta = column.meta_data!;
-  const optional = element.repetition_type === 'OPTIONAL';
-  const snappy = meta.codec === 'SNAPPY';
-  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-  const length = Number(meta.total_compressed_size);
+export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Array<string | null> {
+  const { start, length, snappy, optional } = chunk;
   const { memory, uncompress } = snappyWasm();
   const outputStart = CHUNK_START + length + 64;
   ensureMemory(memory, outputStart);
@@ -153,7 +188,7 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
   };
 
   /** Values of one data page (its definition levels already read) into `out[row..]`. */
-  const pageValues = (encoding: string, at: number, end: number, values: number, defined: Uint8Array | undefined, nonNull: number): void => {
+  const pageValues = (encoding: string | undefined, at: number, end: number, values: number, defined: Uint8Array | undefined, nonNull: number): void => {
     if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
     if (encoding === 'PLAIN') {
       if (!defined) {
@@ -206,7 +241,7 @@ export function readFlatStrings(fd: number, column: ColumnChunk, element: Schema
 
   while (row < rows) {
     if (reader.offset >= length) fail(`column chunk ends after ${row} of ${rows} values`);
-    const header = parquetHeader(reader);
+    const header = pageHeader(reader);
     const at = CHUNK_START + reader.offset;
     const size = header.compressed_page_size;
     reader.offset += size;

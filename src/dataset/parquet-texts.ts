@@ -2,16 +2,26 @@
  * A corpus's texts by row-group range, decodable on any thread: the BM25 analysis workers read the documents file
  * themselves, so the texts are neither decoded on the main thread nor copied to the workers (a structured clone of
  * every text, then its deserialization in the worker).
+ *
+ * The loader has already parsed the file's footer, and the descriptor carries where each row group's text chunk
+ * lies: a worker that finds the file as the loader did (same size and modification time) decodes those chunks
+ * straight away, without hyparquet's metadata and page modules (~20 ms of module loading per worker) or a second
+ * parse of the footer. Otherwise, and for a chunk the own reader does not take, it opens the file as the loader did.
  */
-import { dataError } from '../core/errors.js';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { dataError, throwIfAborted } from '../core/errors.js';
 import type { StoredTexts } from '../core/types.js';
-import { openParquet } from './parquet.js';
+import { checkValues, damagedRows } from './column-values.js';
+import { Unsupported, readFlatStrings } from './flat-strings.js';
 import type { ParquetFile } from './parquet.js';
 
 /** Where `file`'s string column `column` is stored, for a reader on another thread. */
 export function storedTexts(file: ParquetFile, column: string): StoredTexts {
-  const groups = file.groups.map((group) => ({ rowStart: group.rowStart, rows: group.rows, bytes: group.columnBytes[column] ?? 0 }));
-  return { path: file.path, label: file.label, column, rows: file.rows, groups };
+  const groups = file.groups.map((group) => {
+    const chunk = group.flatChunks[column];
+    return { rowStart: group.rowStart, rows: group.rows, bytes: group.columnBytes[column] ?? 0, ...(chunk ? { chunk } : {}) };
+  });
+  return { path: file.path, label: file.label, column, rows: file.rows, file: { ...file.file }, groups };
 }
 
 /** The files this thread has opened, by path and column: the footer is parsed once per thread. */
@@ -22,7 +32,9 @@ function open(stored: StoredTexts): Promise<ParquetFile> {
   const key = `${stored.path}\n${stored.column}`;
   let file = opened.get(key);
   if (file === undefined) {
-    file = openParquet(stored.path, { [stored.column]: 'string' }, stored.label).then((parquet) => {
+    // the loader's module, loaded only here: the direct reads below never need it
+    file = import('./parquet.js').then(async ({ openParquet }) => {
+      const parquet = await openParquet(stored.path, { [stored.column]: 'string' }, stored.label);
       const same =
         parquet.rows === stored.rows &&
         parquet.groups.length === stored.groups.length &&
@@ -41,11 +53,51 @@ function open(stored: StoredTexts): Promise<ParquetFile> {
 
 /** The texts of row groups `first` to `end - 1`, in row order, decoded and checked as the loader's stream does. */
 export async function readStoredTexts(stored: StoredTexts, first: number, end: number, signal?: AbortSignal): Promise<string[]> {
-  const parquet = await open(stored);
   const texts: string[] = [];
-  for await (const batch of parquet.readRowGroups({ [stored.column]: 'string' }, first, end, signal)) {
-    const values = batch.columns[stored.column]!;
-    for (let i = 0; i < values.length; i++) texts.push(values[i]!);
+  const direct = readDirect(stored, first, end, texts, signal);
+  if (direct < end) {
+    const parquet = await open(stored);
+    for await (const batch of parquet.readRowGroups({ [stored.column]: 'string' }, direct, end, signal)) {
+      const values = batch.columns[stored.column]!;
+      for (let i = 0; i < values.length; i++) texts.push(values[i]!);
+    }
   }
   return texts;
+}
+
+/**
+ * Decodes row groups from `first` on into `texts` straight from their chunks, as parquet.ts's own reader does,
+ * while the file is as the loader found it and each chunk is one the own reader takes; returns where it stopped.
+ */
+function readDirect(stored: StoredTexts, first: number, end: number, texts: string[], signal?: AbortSignal): number {
+  let group = first;
+  if (!stored.groups.slice(first, end).some((info) => info.chunk)) return group;
+  let fd: number;
+  try {
+    fd = openSync(stored.path, 'r');
+  } catch {
+    // the loader's open reports it
+    return group;
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    if (size !== stored.file.size || mtimeMs !== stored.file.mtimeMs) return group;
+    for (; group < end; group++) {
+      const { rowStart, rows, chunk } = stored.groups[group]!;
+      if (chunk === undefined) break;
+      throwIfAborted(signal);
+      let values: Array<string | null>;
+      try {
+        values = readFlatStrings(fd, chunk, rows);
+      } catch (error) {
+        if (error instanceof Unsupported) break;
+        throw damagedRows(stored.label, stored.path, rowStart, rowStart + rows, error);
+      }
+      checkValues(values, 'string', stored.column, rowStart, stored.label);
+      for (let i = 0; i < values.length; i++) texts.push(values[i]!);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return group;
 }

@@ -8,16 +8,18 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetSchema } from 'hyparquet/src/metadata.js';
-import type { AsyncBuffer, ColumnChunk, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
+import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { snappyUncompressor } from 'hysnappy';
 import { dataError, throwIfAborted } from '../core/errors.js';
+import type { FlatChunk } from '../core/types.js';
+import { checkValues, damagedRows, type ColumnKind } from './column-values.js';
 import { decodeStrings } from './page-strings.js';
 import { Unsupported, flatStringChunk, readFlatStrings } from './flat-strings.js';
 
 /** How many column chunks each reader decoded (tests check that the fallback is taken where it must be). */
 export const chunkReaders = { own: 0, hyparquet: 0 };
 
-export type ColumnKind = 'string' | 'string[]';
+export type { ColumnKind };
 export type ColumnValue<K extends ColumnKind> = K extends 'string' ? string : string[];
 export type ColumnSpec = Record<string, ColumnKind>;
 export type ColumnBatch<S extends ColumnSpec> = { [C in keyof S]: ColumnValue<S[C]>[] };
@@ -48,10 +50,11 @@ const rawStrings: Partial<ParquetParsers> = { stringFromBytes: (bytes: Uint8Arra
  * column chunk of one row group (about a megabyte), and a promise-based open + read + close per range cost more
  * than the read itself (a thread-pool round trip each).
  */
-async function fileBuffer(filePath: string): Promise<AsyncBuffer> {
-  const { size } = await stat(filePath);
+async function fileBuffer(filePath: string): Promise<AsyncBuffer & { mtimeMs: number }> {
+  const { size, mtimeMs } = await stat(filePath);
   return {
     byteLength: size,
+    mtimeMs,
     async slice(start: number, end = size): Promise<ArrayBuffer> {
       const bytes = new Uint8Array(Math.max(Math.min(end, size) - start, 0));
       const fd = openSync(filePath, 'r');
@@ -74,6 +77,8 @@ export interface RowGroupInfo {
   rows: number;
   /** Uncompressed bytes of each top-level column's chunk in this row group (pages, headers and dictionary). */
   columnBytes: Readonly<Record<string, number>>;
+  /** The chunks of flat string columns, which the own reader decodes (flat-strings.ts), by column. */
+  flatChunks: Readonly<Record<string, FlatChunk>>;
 }
 
 export interface ParquetFile {
@@ -81,6 +86,8 @@ export interface ParquetFile {
   /** What error messages call the file (its path in the dataset repository). */
   label: string;
   rows: number;
+  /** The file's size and modification time when it was opened. */
+  file: { size: number; mtimeMs: number };
   rowGroups: number;
   groups: readonly RowGroupInfo[];
   /** Row groups in order; with `fromRow`, those that end at or before it are skipped (never decoded). */
@@ -115,11 +122,6 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
   checkSchema(schema, expected, `${label} (${filePath})`);
   // top-level leaves: the columns the own reader may take (flat string columns)
   const leaves = new Map(schema.children.filter((child) => child.children.length === 0).map((child) => [child.element.name, child]));
-  const ownChunk = (chunks: ColumnChunk[], name: string): ColumnChunk | undefined => {
-    const leaf = leaves.get(name);
-    const chunk = chunks.find((candidate) => candidate.meta_data?.path_in_schema.length === 1 && candidate.meta_data.path_in_schema[0] === name);
-    return leaf && chunk && flatStringChunk(chunk, leaf.element, 1) ? chunk : undefined;
-  };
   let needsCompressors = false;
   for (const group of metadata.row_groups) {
     for (const column of group.columns) {
@@ -137,11 +139,21 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
   for (const group of metadata.row_groups) {
     const rows = Number(group.num_rows);
     const columnBytes: Record<string, number> = {};
+    const flatChunks: Record<string, FlatChunk> = {};
+    // a leaf column's chunk: the first one whose path is the column's name alone
+    const leafChunks = new Set<string>();
     for (const column of group.columns) {
-      const name = column.meta_data?.path_in_schema[0];
-      if (name !== undefined) columnBytes[name] = (columnBytes[name] ?? 0) + Number(column.meta_data!.total_uncompressed_size);
+      const path = column.meta_data?.path_in_schema;
+      const name = path?.[0];
+      if (name === undefined) continue;
+      columnBytes[name] = (columnBytes[name] ?? 0) + Number(column.meta_data!.total_uncompressed_size);
+      const leaf = leaves.get(name);
+      if (leaf === undefined || path!.length !== 1 || leafChunks.has(name)) continue;
+      leafChunks.add(name);
+      const flat = flatStringChunk(column, leaf.element, 1);
+      if (flat) flatChunks[name] = flat;
     }
-    groups.push({ rowStart: start, rows, columnBytes });
+    groups.push({ rowStart: start, rows, columnBytes, flatChunks });
     start += rows;
   }
   async function* readRowGroups<S extends ColumnSpec>(columns: S, first: number, end: number, signal?: AbortSignal): AsyncGenerator<RowGroupBatch<S>> {
@@ -151,22 +163,19 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     let fd: number | undefined;
     try {
       for (let groupIndex = Math.max(first, 0); groupIndex < Math.min(end, groups.length); groupIndex++) {
-        const { rowStart, rows } = groups[groupIndex]!;
+        const { rowStart, rows, flatChunks } = groups[groupIndex]!;
         const rowEnd = rowStart + rows;
         throwIfAborted(signal);
         const collected = new Map<string, unknown[]>();
-        const group = metadata.row_groups[groupIndex]!;
-        const own = names.filter((name) => columns[name] === 'string' && ownChunk(group.columns, name));
+        const own = names.filter((name) => columns[name] === 'string' && name in flatChunks);
         const fallback = names.filter((name) => !own.includes(name));
         if (own.length > 0) fd ??= openSync(filePath, 'r');
         for (const name of own) {
           try {
-            collected.set(name, readFlatStrings(fd!, ownChunk(group.columns, name)!, leaves.get(name)!.element, rowEnd - rowStart));
+            collected.set(name, readFlatStrings(fd!, flatChunks[name]!, rowEnd - rowStart));
             chunkReaders.own++;
           } catch (error) {
-            if (!(error instanceof Unsupported)) {
-              throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
-            }
+            if (!(error instanceof Unsupported)) throw damagedRows(label, filePath, rowStart, rowEnd, error);
             fallback.push(name);
           }
         }
@@ -190,7 +199,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
               for (let i = from; i < to; i++) values.push(columnData[i]);
             },
           }).catch((error: unknown) => {
-            throw dataError('parquet_invalid', `${label}: cannot decode rows ${rowStart}-${rowEnd} of ${filePath} (${(error as Error).message}); the file is damaged: delete it and download again`, error);
+            throw damagedRows(label, filePath, rowStart, rowEnd, error);
           });
           for (const name of fallback) decodeColumn(collected.get(name) ?? [], columns[name]!);
         }
@@ -213,6 +222,7 @@ export async function openParquet(filePath: string, expected: ColumnSpec, label:
     path: filePath,
     label,
     rows: Number(metadata.num_rows),
+    file: { size: file.byteLength, mtimeMs: file.mtimeMs },
     rowGroups: groups.length,
     groups,
     read(columns, signal, fromRow = 0) {
@@ -272,19 +282,6 @@ function checkSchema(schema: SchemaTree, expected: ColumnSpec, label: string): v
     const ok = kind === 'string' ? isStringLeaf(node) : isStringList(node);
     if (!ok) {
       throw dataError('parquet_schema', `${label}: column "${name}" should be ${kind === 'string' ? 'a string' : 'a list of strings'}, found ${describe(node)}; this is not the BRIGHT file that belongs at this path`);
-    }
-  }
-}
-
-function checkValues(values: unknown[], kind: ColumnKind, name: string, rowStart: number, label: string): void {
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    const ok =
-      kind === 'string'
-        ? typeof value === 'string'
-        : Array.isArray(value) && value.every((item) => typeof item === 'string');
-    if (!ok) {
-      throw dataError('parquet_null', `${label}: row ${rowStart + i} has ${value === null || value === undefined ? 'a null' : 'an invalid'} "${name}"${kind === 'string[]' ? ' (or a null list element)' : ''}`);
     }
   }
 }

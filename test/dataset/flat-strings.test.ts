@@ -95,13 +95,13 @@ describe('own flat-string reader vs hyparquet', () => {
       const content = [...values(30, 3, true), null, null, null, null, null, null, 'x', 'y', 'z', '', 'w', 'v'];
       writePagedParquet(file, [{ name: 'content', optional: true, ...layout }], [content.map((value) => [value])]);
       const expected = await viaHyparquet(file);
-      const { readFlatStrings } = await import('../../src/dataset/flat-strings.js');
+      const { flatStringChunk, readFlatStrings } = await import('../../src/dataset/flat-strings.js');
       const { parquetMetadata, parquetSchema } = await import('hyparquet');
       const bytes = readFileSync(file);
       const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const element = parquetSchema(metadata).children[0]!.element;
       const fd = openSync(file, 'r');
-      const raw = readFlatStrings(fd, metadata.row_groups[0]!.columns[0]!, element, content.length);
+      const raw = readFlatStrings(fd, flatStringChunk(metadata.row_groups[0]!.columns[0]!, element, 1)!, content.length);
       closeSync(fd);
       expect(raw.map((content) => ({ content }))).toEqual(expected);
       const firstNull = content.indexOf(null);
