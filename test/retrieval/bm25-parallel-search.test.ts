@@ -6,7 +6,7 @@ import { seededRandom } from '../../src/core/seeded-random.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever, type Bm25Index } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
-import { searchesInParallel, searchInWorkers } from '../../src/retrieval/bm25/parallel-search.js';
+import { searchesInParallel, searchInWorkers, startSearchWorkers } from '../../src/retrieval/bm25/parallel-search.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 
 const context: TaskContext = { task: 'parallel', dataset: { repo: 'local', revision: 'local', corpusSha256: 'parallel' }, long: false, progress: noProgress };
@@ -119,19 +119,19 @@ describe('BM25 search on several threads', () => {
   it('rejects with a worker\'s error and stops its workers', async () => {
     const model = new LuceneBm25Model(shared, 0.9, 0.4);
     // a negative quota makes BestRows allocate a negative length in the worker
-    await expect(collect(searchInWorkers(model, queries, () => -1, 2))).rejects.toThrow(RangeError);
+    await expect(collect(searchInWorkers(model, queries, () => -1, startSearchWorkers(model, 2)))).rejects.toThrow(RangeError);
   });
 
   it('stops when the caller stops early or the run is interrupted', async () => {
     const model = new LuceneBm25Model(shared, 0.9, 0.4);
-    for await (const first of searchInWorkers(model, queries, () => 10, 2)) {
+    for await (const first of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2))) {
       expect(first.queryId).toBe('q0');
       break;
     }
     const controller = new AbortController();
     const seen: string[] = [];
     const interrupted = (async () => {
-      for await (const item of searchInWorkers(model, queries, () => 10, 2, controller.signal)) {
+      for await (const item of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2), controller.signal)) {
         seen.push(item.queryId);
         controller.abort();
       }

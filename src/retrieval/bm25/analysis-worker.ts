@@ -3,10 +3,13 @@ import type { StoredTexts } from '../../core/types.js';
 import { readStoredTexts } from '../../dataset/parquet-texts.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
+import type { SearchMessage, SearchRequest } from './parallel-search.js';
 
 /**
  * Worker entry: analyzes the chunks it is sent, one at a time, lays each out by term and transfers the arrays back.
  * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself.
+ * Once the index is built, the same worker may be sent the index and then queries to rank (parallel-search.ts): its
+ * scoring modules load only then.
  */
 /** Row groups `first` to `end - 1` of the stored texts. */
 export interface StoredChunk {
@@ -31,13 +34,14 @@ export interface ChunkFailure {
 
 export type ChunkReply = { chunk: number; postings: ChunkPostings } | { chunk: number; error: ChunkFailure };
 
-const analyzer = new ChunkAnalyzer();
-const scratch = new PostingsScratch();
+/** Dropped once the worker turns to the search: its tables (the largest part of its heap) are no longer needed. */
+let analyzer: ChunkAnalyzer | null = new ChunkAnalyzer();
+let scratch: PostingsScratch | null = new PostingsScratch();
 
 async function answer(request: ChunkRequest): Promise<void> {
   try {
     const texts = 'texts' in request ? request.texts : await readStoredTexts(request.stored, request.first, request.end);
-    const postings = chunkPostings(analyzer.analyzeTransient(texts, request.expectedUnits), scratch);
+    const postings = chunkPostings(analyzer!.analyzeTransient(texts, request.expectedUnits), scratch!);
     const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
     const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
@@ -50,4 +54,14 @@ async function answer(request: ChunkRequest): Promise<void> {
   }
 }
 
-parentPort?.on('message', (request: ChunkRequest) => void answer(request));
+/** The search side, once the index has come: queries wait for it in the order they arrive. */
+let searches: Promise<(request: SearchRequest) => void> | null = null;
+
+parentPort?.on('message', (message: ChunkRequest | SearchMessage) => {
+  if ('search' in message) {
+    [analyzer, scratch] = [null, null];
+    searches = import('./search-responder.js').then(({ searchResponder }) => searchResponder(message.search));
+  }
+  else if ('queryId' in message) void searches!.then((respond) => respond(message));
+  else void answer(message);
+});

@@ -11,7 +11,7 @@ import { AnalysisWorkers } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
 import { QueryCandidates, subsetSize } from './query-candidates.js';
-import { searchesInParallel, searchInWorkers } from './parallel-search.js';
+import { searchesInParallel, searchInWorkers, sendIndex, startSearchWorkers } from './parallel-search.js';
 
 export interface Bm25Options {
   /** BRIGHT: k1 = 0.9, b = 0.4. */
@@ -52,6 +52,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
    * starts when there is no such file.
    */
   private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null } | null = null;
+  /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
+  private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers } | null = null;
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 0.9;
@@ -93,8 +95,17 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
     const { numDocs } = index.analyzed;
     const keepOf = (query: Query) => (index.duplicatedIds ? null : subsetSize(query, depth, numDocs));
+    const analyzedBy = this.analyzedBy?.index === index.analyzed ? this.analyzedBy.workers : null;
+    if (analyzedBy !== null) {
+      this.analyzedBy = null;
+      if (searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
+        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, context.signal);
+        return;
+      }
+      await analyzedBy.terminate();
+    }
     if (searchesInParallel(index.analyzed, queries.length, this.threads)) {
-      yield* searchInWorkers(model, queries, keepOf, this.threads, context.signal);
+      yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), context.signal);
       return;
     }
     const candidates = new QueryCandidates(model);
@@ -108,9 +119,11 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const key = this.cacheKey(context.dataset.corpusSha256, corpus.ids.length);
     const cachePath = this.cacheDir === null ? null : indexCachePath(this.cacheDir, key);
     const prefetched = this.prefetched?.path === cachePath ? this.prefetched : null;
-    // workers started for another corpus's build are not this one's
+    // workers started for another corpus's build are not this one's, nor those kept from an earlier build
     if (this.prefetched !== null && prefetched === null) await this.prefetched.workers?.terminate();
     this.prefetched = null;
+    await this.analyzedBy?.workers.terminate();
+    this.analyzedBy = null;
     const workers = prefetched?.workers ?? undefined;
     if (cachePath !== null) {
       try {
@@ -130,6 +143,11 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       }
     }
     const index = scoringIndex(await this.build(corpus, context, workers));
+    if (workers !== undefined) {
+      // they set up for the search while this thread writes the cache
+      sendIndex(workers.workers, index, this.k1, this.b);
+      this.analyzedBy = { index, workers };
+    }
     if (cachePath !== null) {
       try {
         await writeIndexCache(cachePath, key, index);
@@ -146,7 +164,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
 
   /**
    * Analyzes the texts as they stream from the corpus, folding each chunk into the index as it arrives (on `workers`
-   * when they were started ahead).
+   * when they were started ahead: kept running for the search once the index is built, stopped otherwise).
    */
   private async build(corpus: CorpusSource, context: TaskContext, workers?: AnalysisWorkers): Promise<AnalyzedIndex> {
     const { signal } = context;
@@ -157,7 +175,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       const builder = new AnalyzedIndexBuilder(GENSIM_PRUNE_AT, corpus.ids.length, { threads: this.threads });
       await analyzeCorpus(
         corpus,
-        { threads: this.threads, documents: corpus.ids.length, workers, signal, onProgress: (documents) => progress.increment(documents) },
+        { threads: this.threads, documents: corpus.ids.length, workers, keepWorkers: true, signal, onProgress: (documents) => progress.increment(documents) },
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);
@@ -166,6 +184,9 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
         throw dataError('corpus_texts', `task ${context.task}: the corpus has ${corpus.ids.length} ids but ${index.numDocs} texts`);
       }
       return index;
+    } catch (error) {
+      await workers?.terminate();
+      throw error;
     } finally {
       progress.stop();
     }

@@ -15,8 +15,13 @@ export interface CorpusAnalysisOptions {
   signal?: AbortSignal;
   /** Called with the number of documents analyzed since the last call. */
   onProgress?: (documents: number) => void;
-  /** Workers already started (`threads` of them); terminated when the analysis ends, used or not. */
+  /** Workers already started (`threads` of them); terminated when the analysis ends, used or not, unless kept. */
   workers?: AnalysisWorkers;
+  /**
+   * Leaves those `workers` running (unreferenced, idle) once the analysis has succeeded, for the caller to use and
+   * terminate (the search ranks on them); they are terminated all the same when the analysis fails.
+   */
+  keepWorkers?: boolean;
 }
 
 /** Below this many UTF-16 units, starting workers costs more than it saves. */
@@ -58,14 +63,16 @@ export async function analyzeCorpus(
   options: CorpusAnalysisOptions,
   consume: (chunk: ChunkPostings) => void,
 ): Promise<void> {
+  let analyzed = false;
   try {
     throwIfAborted(options.signal);
     const threads = Math.max(1, Math.floor(options.threads));
     const stored = threads > 1 && corpus.stored ? storedChunks(corpus.stored, threads) : null;
     if (stored !== null) await analyzeInWorkers(stored, threads, options, consume);
     else await analyzeChunks(corpus.texts({ signal: options.signal }), options, consume);
+    analyzed = true;
   } finally {
-    await options.workers?.terminate();
+    if (!(analyzed && options.keepWorkers)) await options.workers?.terminate();
   }
 }
 
@@ -208,24 +215,27 @@ async function analyzeInWorkers(
     for (const answer of current.values()) answer({ error });
     current.clear();
   };
-  for (const worker of workers) {
+  const onError = (error: unknown) => failAll(error);
+  const onExit = (code: number) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`));
+  const onMessage = workers.map((worker) => (message: ChunkReply) => {
+    const answer = current.get(worker);
+    current.delete(worker);
     idle.push(worker);
-    worker.on('message', (message: ChunkReply) => {
-      const answer = current.get(worker);
-      current.delete(worker);
-      idle.push(worker);
-      wakeups.shift()?.();
-      answer?.('error' in message ? { error: revive(message.error) } : { postings: message.postings });
-    });
-    worker.on('error', (error) => failAll(error));
-    worker.on('exit', (code) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
-  }
+    wakeups.shift()?.();
+    answer?.('error' in message ? { error: revive(message.error) } : { postings: message.postings });
+  });
+  workers.forEach((worker, i) => {
+    idle.push(worker);
+    worker.on('message', onMessage[i]!).on('error', onError).on('exit', onExit);
+  });
   // an interrupt stops the workers at once; their jobs then fail with the interruption
   const onAbort = () => void Promise.all(workers.map((worker) => worker.terminate()));
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const jobs: Job[] = [];
   let next = 0;
+  /** The analysis succeeded and the caller keeps the workers. */
+  let kept = false;
   const consumeHead = async () => {
     const job = jobs.shift()!;
     await job.settled;
@@ -262,9 +272,11 @@ async function analyzeInWorkers(
     }
     while (jobs.length > 0) await consumeHead();
     throwIfAborted(signal);
+    kept = started !== undefined && options.keepWorkers === true;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    if (kept) workers.forEach((worker, i) => worker.off('message', onMessage[i]!).off('error', onError).off('exit', onExit).unref());
+    else await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
 

@@ -5,7 +5,7 @@ import { analyze } from '../analyzer/analyze.js';
 import { workerUrl } from './analysis-workers.js';
 import type { BowVector, LuceneBm25Model, ScoringIndex } from './lucene-bm25-model.js';
 
-/** What a search worker is started with: the index without its vocabulary, and the model's parameters. */
+/** What a search worker is sent first: the index without its vocabulary, and the model's parameters. */
 export interface SearchWorkerData {
   postings: Omit<ScoringIndex, 'vocabulary'>;
   k1: number;
@@ -20,6 +20,9 @@ export interface SearchRequest {
   keep: number | null;
 }
 
+/** What a search worker is sent: the index once, then queries. */
+export type SearchMessage = { search: SearchWorkerData } | SearchRequest;
+
 export interface SearchResult {
   query: number;
   candidates: Candidates;
@@ -31,40 +34,64 @@ export interface SearchResult {
  * ~4 s on one thread) repays many times and a biology-sized one (57k x 103, ~0.2 s) does not.
  */
 const PARALLEL_SCORES = 2 ** 25;
+/**
+ * The same with workers already running (a cold build's analysis workers, idle once the index is built): what is
+ * left to repay is their loading of the scoring modules and each one weighing the common terms again, ~20-40 ms of
+ * CPU each, on cores that would otherwise idle while this thread ranks. Biology-sized: 57k x 103 = 5.9M.
+ */
+const STARTED_PARALLEL_SCORES = 2 ** 20;
 /** Queries queued on each worker, so that it never waits for the main thread between two. */
 const IN_FLIGHT = 2;
 /** Queries sent but not yet handed on, per worker: bounds the results held while the caller ranks. */
 const WINDOW_PER_WORKER = 4;
 
 /**
- * Whether `searchInWorkers` should rank these queries: several threads, a search large enough, and postings that
- * the workers can share rather than copy (an index built in this process; a cache file is read into ordinary memory).
+ * Whether `searchInWorkers` should rank these queries: several threads, a search large enough (less large when the
+ * workers are `started` already), and postings that the workers can share rather than copy (an index built in this
+ * process; a cache file is read into ordinary memory).
  */
-export function searchesInParallel(index: ScoringIndex, queries: number, threads: number): boolean {
+export function searchesInParallel(index: ScoringIndex, queries: number, threads: number, started = false): boolean {
   const shared = [index.termOffsets, index.postingDocs, index.postingTfs].every((array) => array.buffer instanceof SharedArrayBuffer);
-  return threads > 1 && shared && index.numDocs * queries >= PARALLEL_SCORES;
+  return threads > 1 && shared && index.numDocs * queries >= (started ? STARTED_PARALLEL_SCORES : PARALLEL_SCORES);
+}
+
+/** `threads` new search workers, sent the index (`sendIndex`) and ready for `searchInWorkers`. */
+export function startSearchWorkers(model: LuceneBm25Model, threads: number): Worker[] {
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl('search-worker.js')));
+  sendIndex(workers, model.index, model.k1, model.b);
+  return workers;
 }
 
 /**
- * The queries' candidates in query order, each ranked on one of `threads` search workers with the same code as the
- * single-thread search (`QueryCandidates`), so they are the same arrays. The main thread makes the query vectors
- * (the vocabulary stays here) and hands on each result while the workers rank the next queries.
+ * Sends running workers the index their searches score against (the first search message they get): the search
+ * workers, or the analysis workers once the index they analyzed is built, so that they load the scoring modules and
+ * set up while this thread finishes the index stage.
+ */
+export function sendIndex(workers: readonly Worker[], index: ScoringIndex, k1: number, b: number): void {
+  const { vocabulary: _, df, docLengths, ...postings } = index;
+  // each worker gets its own copy of these two: copied alone, as a view of a larger buffer (a cache file read whole)
+  // would carry all of it along
+  const search: SearchWorkerData = { postings: { ...postings, df: df.slice(), docLengths: docLengths.slice() }, k1, b };
+  for (const worker of workers) worker.postMessage({ search } satisfies SearchMessage);
+}
+
+/**
+ * The queries' candidates in query order, each ranked on one of the `workers` (sent the index with this `model`'s
+ * parameters) with the same code as the single-thread search (`QueryCandidates`), so they are the same arrays. The
+ * main thread makes the query vectors (the vocabulary stays here) and hands on each result while the workers rank
+ * the next queries. The workers are terminated at the end.
  */
 export async function* searchInWorkers(
   model: LuceneBm25Model,
   queries: readonly Query[],
   keepOf: (query: Query) => number | null,
-  threads: number,
+  workers: readonly Worker[],
   signal?: AbortSignal,
 ): AsyncIterable<Candidates> {
-  const { vocabulary: _, df, docLengths, ...postings } = model.index;
-  // each worker gets its own copy of these two: copied alone, as a view of a larger buffer (a cache file read whole)
-  // would carry all of it along
-  const workerData: SearchWorkerData = { postings: { ...postings, df: df.slice(), docLengths: docLengths.slice() }, k1: model.k1, b: model.b };
   const results = new Map<number, Candidates>();
   /** A free queue place per entry. */
   const free: Worker[] = [];
-  const window = WINDOW_PER_WORKER * threads;
+  const window = WINDOW_PER_WORKER * workers.length;
   let sent = 0;
   let handed = 0;
   let failed = false;
@@ -92,8 +119,8 @@ export async function* searchInWorkers(
       fail(error);
     }
   };
-  const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(workerUrl('search-worker.js'), { workerData });
+  for (const worker of workers) {
+    worker.ref();
     worker.on('message', ({ query, candidates }: SearchResult) => {
       results.set(query, candidates);
       free.push(worker);
@@ -105,8 +132,7 @@ export async function* searchInWorkers(
       if (!finished) fail(new Error(`BM25 search worker exited with code ${code} before finishing`));
     });
     for (let i = 0; i < IN_FLIGHT; i++) free.push(worker);
-    return worker;
-  });
+  }
   try {
     send();
     while (handed < queries.length) {

@@ -1,20 +1,11 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { LuceneBm25Model, type ScoringIndex } from './lucene-bm25-model.js';
-import { QueryCandidates } from './query-candidates.js';
-import { Vocabulary } from './vocabulary.js';
-import type { SearchRequest, SearchResult, SearchWorkerData } from './parallel-search.js';
+import { parentPort } from 'node:worker_threads';
+import type { SearchMessage, SearchRequest } from './parallel-search.js';
+import { searchResponder } from './search-responder.js';
 
-/**
- * Worker entry: scores the queries it is sent over the index shared with the main thread (the postings on
- * SharedArrayBuffers) and transfers each query's candidates back. Queries arrive as BM25 vectors: no term is
- * looked up here, so this thread holds no vocabulary.
- */
-const { postings, k1, b } = workerData as SearchWorkerData;
-const index: ScoringIndex = { ...postings, vocabulary: new Vocabulary(new Uint8Array(0), new Uint32Array(1)) };
-const candidates = new QueryCandidates(new LuceneBm25Model(index, k1, b));
+/** Worker entry of a search that started its own workers: the index comes first, then the queries. */
+let respond: ((request: SearchRequest) => void) | null = null;
 
-parentPort?.on('message', ({ query, queryId, vector, keep }: SearchRequest) => {
-  const result = candidates.of(queryId, vector, keep);
-  const transfer = [result.scores.buffer, ...(result.docIndices ? [result.docIndices.buffer] : [])] as ArrayBuffer[];
-  parentPort!.postMessage({ query, candidates: result } satisfies SearchResult, transfer);
+parentPort?.on('message', (message: SearchMessage) => {
+  if ('search' in message) respond = searchResponder(message.search);
+  else respond!(message);
 });

@@ -1,0 +1,21 @@
+import { parentPort } from 'node:worker_threads';
+import { LuceneBm25Model, type ScoringIndex } from './lucene-bm25-model.js';
+import { QueryCandidates } from './query-candidates.js';
+import { Vocabulary } from './vocabulary.js';
+import type { SearchRequest, SearchResult, SearchWorkerData } from './parallel-search.js';
+
+/**
+ * A worker thread's side of the parallel search (search workers, and analysis workers once the index they analyzed
+ * is built): scores the queries it is sent over the index shared with the main thread (the postings on
+ * SharedArrayBuffers) and transfers each query's candidates back. Queries arrive as BM25 vectors: no term is looked
+ * up here, so this thread holds no vocabulary.
+ */
+export function searchResponder({ postings, k1, b }: SearchWorkerData): (request: SearchRequest) => void {
+  const index: ScoringIndex = { ...postings, vocabulary: new Vocabulary(new Uint8Array(0), new Uint32Array(1)) };
+  const candidates = new QueryCandidates(new LuceneBm25Model(index, k1, b));
+  return ({ query, queryId, vector, keep }) => {
+    const result = candidates.of(queryId, vector, keep);
+    const transfer = [result.scores.buffer, ...(result.docIndices ? [result.docIndices.buffer] : [])] as ArrayBuffer[];
+    parentPort!.postMessage({ query, candidates: result } satisfies SearchResult, transfer);
+  };
+}
