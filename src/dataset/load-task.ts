@@ -202,13 +202,18 @@ export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
   if (options.dataDir && repo === DEFAULT_DATASET.repo) revision = revisionOfFiles(files) ?? 'local';
   const warnings: string[] = [];
 
+  // the corpus file is opened first: a retriever's prefetch (a cached index read, or analysis workers starting) then
+  // overlaps the examples' decoding too
+  const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
+  const corpusWarnings: string[] = [];
+  checkRowCount(corpusParquet, corpusFile, revision, corpusWarnings, repo);
+  options.onCorpusFile?.({ sha256: corpusFile.sha256, rows: corpusParquet.rows });
+
   const examples = await openParquet(examplesFile.localPath, exampleColumns, examplesFile.path);
   checkRowCount(examples, examplesFile, revision, warnings, repo);
   let queries = toQueries(await readExampleRows(examples, examplesFile.path, true, signal), examplesFile.path);
 
-  const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
-  checkRowCount(corpusParquet, corpusFile, revision, warnings, repo);
-  options.onCorpusFile?.({ sha256: corpusFile.sha256, rows: corpusParquet.rows });
+  warnings.push(...corpusWarnings);
   const corpus = parquetCorpus(corpusParquet, await readCorpusIds(corpusParquet, `${task.name} ${corpusConfig}`, signal));
   warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 

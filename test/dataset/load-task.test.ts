@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,7 +8,7 @@ import type { BrightRow } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { readStoredTexts } from '../../src/dataset/parquet-texts.js';
 import { HarnessError } from '../../src/core/errors.js';
-import type { CorpusSource } from '../../src/core/types.js';
+import type { CorpusFileInfo, CorpusSource } from '../../src/core/types.js';
 import { fixturesRoot } from '../helpers/cli.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, fixtureData, hubEnvironment, tempDir } from './support.js';
@@ -234,6 +234,16 @@ describe('loadTask from --data-dir, and data validation', () => {
   it('errors on duplicate query ids', async () => {
     const dir = dataDir('dup-query', { examples: (rows) => [...rows, rows[0]!], documents: allGold() });
     await expect(loadTask({ task: 'pony', dataDir: dir })).rejects.toMatchObject({ message: expect.stringContaining('query id "0" appears twice (row 3)') });
+  });
+
+  it('hands the corpus file to the retriever (onCorpusFile) before it decodes the examples', async () => {
+    const copy = path.join(work.dir, 'examples-unreadable');
+    cpSync(fixtureData, copy, { recursive: true });
+    writeFileSync(path.join(copy, 'examples', 'pony-00000-of-00001.parquet'), 'not a parquet file at all');
+    const seen: CorpusFileInfo[] = [];
+    await expect(loadTask({ task: 'pony', dataDir: copy, onCorpusFile: (corpus) => seen.push(corpus) })).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_invalid' });
+    const documents = path.join(fixtureData, 'documents', 'pony-00000-of-00001.parquet');
+    expect(seen).toEqual([{ sha256: createHash('sha256').update(readFileSync(documents)).digest('hex'), rows: 63 }]);
   });
 
   it('a copy of the fixture folder loads identically (sanity of the data-dir path)', async () => {
