@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
+import { analyze } from '../../src/retrieval/analyzer/analyze.js';
+import { ChunkAnalyzer } from '../../src/retrieval/bm25/chunk-analysis.js';
 import { chunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { AnalyzedIndexBuilder } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
@@ -152,6 +154,28 @@ describe('gensim Dictionary pruning (prune_at) emulation', () => {
         for (const chunk of chunksOfTokens(documents, 1500)) builder.add(chunkPostings(chunk));
         expect(comparable(builder.finish())).toEqual(reference);
       }
+    }
+  });
+
+  it('prunes exactly when the chunks of a numbering span the prune (one analyzer, or two taking turns)', () => {
+    let seed = 31337;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const words = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}q`);
+    const texts = Array.from({ length: 26_000 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 6) }, () => words[Math.floor(words.length * random() ** 3)]!).join(' '),
+    );
+    const pruneAt = 400;
+    const expected = indexOfTokens(texts.map((text) => analyze(text)), pruneAt);
+    expect(expected.vocabulary.size).toBeLessThan(new Set(texts.flatMap((text) => analyze(text))).size);
+    for (const analyzers of [1, 2]) {
+      // chunks of 2,300 documents: the numberings' terms get ids before the first prune, inside a chunk
+      const threads = Array.from({ length: analyzers }, () => new ChunkAnalyzer());
+      const chunks = Array.from({ length: Math.ceil(texts.length / 2300) }, (_, c) =>
+        chunkPostings(threads[c % analyzers]!.analyze(texts.slice(c * 2300, (c + 1) * 2300))),
+      );
+      const builder = new AnalyzedIndexBuilder(pruneAt, texts.length);
+      for (const chunk of chunks) builder.add(chunk);
+      expect(comparable(builder.finish())).toEqual(comparable(expected));
     }
   });
 

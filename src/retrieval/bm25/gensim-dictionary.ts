@@ -74,9 +74,13 @@ interface KeptBags {
   tfs: NarrowCounts;
 }
 
-/** What the builder knows of one numbering: the corpus-wide term number of each of its term numbers. */
+/**
+ * What the builder knows of one numbering, per term number. While nothing is pruned (ids are final): the term's
+ * gensim id once it has one, else -1 - its corpus-wide term number, so that a chunk's terms find their ids in one
+ * lookup. Once a prune is due: the corpus-wide term number.
+ */
 interface Numbering {
-  terms: Uint32Array<ArrayBuffer>;
+  terms: Int32Array<ArrayBuffer>;
   count: number;
 }
 
@@ -138,13 +142,15 @@ export class AnalyzedIndexBuilder {
     private readonly options: BuilderOptions = {},
   ) {}
 
-  /** Adds the next chunk in corpus order; its `terms` array is turned into corpus-wide term numbers in place. */
+  /** Adds the next chunk in corpus order; its `terms` array is turned into gensim ids (or term numbers) in place. */
   add(chunk: ChunkPostings): void {
-    const globalOf = this.numbering(chunk).terms;
+    const numbering = this.numbering(chunk);
+    if (this.bags === null && this.addPostings(chunk, numbering.terms)) return;
+    if (this.bags === null) this.replayAsBags();
     const { terms } = chunk;
+    const globalOf = numbering.terms;
     for (let i = 0; i < terms.length; i++) terms[i] = globalOf[terms[i]!]!;
-    if (this.bags === null && !this.addPostings(chunk)) this.replayAsBags();
-    if (this.bags !== null) this.addBags(bagsOf(chunk.docs, terms, chunk));
+    this.addBags(bagsOf(chunk.docs, terms, chunk));
   }
 
   /** The index of every chunk added; the builder is spent afterwards. */
@@ -217,8 +223,9 @@ export class AnalyzedIndexBuilder {
   /**
    * Folds a chunk in term by term, its `terms` then turned into gensim ids in place; false (the chunk not added, its
    * terms left as they were) when a pruning check inside it, or before it, would find more than `pruneAt` ids.
+   * `known`: the chunk's numbering's ids and term numbers (see Numbering), given the ids its terms get here.
    */
-  private addPostings(chunk: ChunkPostings): boolean {
+  private addPostings(chunk: ChunkPostings, known: Int32Array): boolean {
     const { docs, terms, termOffsets, postingDocs } = chunk;
     const count = terms.length;
     if (count > this.fresh.length) this.fresh = new Uint32Array(2 * count);
@@ -228,9 +235,19 @@ export class AnalyzedIndexBuilder {
     let freshCount = 0;
     const idOfTerm = this.idOfTerm;
     for (let i = 0; i < count; i++) {
-      const id = idOfTerm[terms[i]!]!;
-      if (id < 0) fresh[freshCount++] = i;
-      else ids[i] = id;
+      let id = known[terms[i]!]!;
+      if (id < 0) {
+        // the numbering's first use of the term: another numbering may have given it its id
+        const term = -1 - id;
+        id = idOfTerm[term]!;
+        if (id < 0) {
+          fresh[freshCount++] = i;
+          ids[i] = term;
+          continue;
+        }
+        known[terms[i]!] = id;
+      }
+      ids[i] = id;
     }
     // terms come in order of first appearance: the new ones of each document are consecutive
     for (let first = 0; first < freshCount; ) {
@@ -238,8 +255,14 @@ export class AnalyzedIndexBuilder {
       let end = first + 1;
       while (end < freshCount && postingDocs[termOffsets[fresh[end]!]!] === doc) end++;
       if (!this.passChecks(this.numDocs + doc)) return false;
-      this.sortByToken(fresh, first, end, terms);
-      for (let k = first; k < end; k++) ids[fresh[k]!] = this.newId(terms[fresh[k]!]!);
+      // a new term's position in `ids` holds its term number until it has an id
+      this.sortByToken(fresh, first, end, ids);
+      for (let k = first; k < end; k++) {
+        const i = fresh[k]!;
+        const id = this.newId(ids[i]!);
+        ids[i] = id;
+        known[terms[i]!] = id;
+      }
       first = end;
     }
     if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
@@ -287,6 +310,9 @@ export class AnalyzedIndexBuilder {
     const chunks = this.postings;
     const { termOfId } = this;
     for (const { ids } of chunks) for (let i = 0; i < ids.length; i++) ids[i] = termOfId[ids[i]!]!;
+    for (const { terms, count } of this.numberings.values()) {
+      for (let k = 0; k < count; k++) terms[k] = terms[k]! >= 0 ? termOfId[terms[k]!]! : -1 - terms[k]!;
+    }
     this.postings = [];
     this.bags = [];
     this.half = null;
@@ -342,7 +368,7 @@ export class AnalyzedIndexBuilder {
     let numbering = this.numberings.get(chunk.numbering);
     if (numbering === undefined) {
       if (this.numberings.size === 0) this.reserve(chunk);
-      numbering = { terms: new Uint32Array(Math.max(1024, this.expectedTerms)), count: 0 };
+      numbering = { terms: new Int32Array(Math.max(1024, this.expectedTerms)), count: 0 };
       this.numberings.set(chunk.numbering, numbering);
     }
     if (chunk.firstNewTerm !== numbering.count) {
@@ -351,10 +377,12 @@ export class AnalyzedIndexBuilder {
     const { newTerms, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
     if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
+    const encoded = this.bags === null;
     let start = 0;
     for (let i = 0; i < newTermEnds.length; i++) {
       const end = newTermEnds[i]!;
-      numbering.terms[numbering.count++] = this.intern(newTerms, start, end);
+      const term = this.intern(newTerms, start, end);
+      numbering.terms[numbering.count++] = encoded ? -1 - term : term;
       start = end;
     }
     return numbering;
@@ -593,7 +621,7 @@ function movable(chunks: readonly IdRuns[], kept: readonly IdRuns[]): IdRuns[] {
   }));
 }
 
-function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
+function grown<T extends Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
   const copy = new (array.constructor as new (length: number) => T)(Math.max(minimum, 2 * array.length));
   copy.set(array as ArrayLike<number>);
   return copy;
