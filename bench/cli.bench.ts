@@ -9,7 +9,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Run } from '../src/core/types.js';
+import { RankedList, type Run } from '../src/eval/ranked-list.js';
 import { seededRandom } from '../src/core/seeded-random.js';
 import { writeTrecRun } from '../src/eval/trec-run.js';
 import type { BenchRow } from './table.js';
@@ -26,12 +26,14 @@ async function scoreFiles(dir: string): Promise<{ runFile: string; qrelsFile: st
   const run: Run = new Map();
   const qrels: string[] = [];
   for (let q = 0; q < 433; q++) {
-    const docs = Array.from({ length: 1000 }, (_, i) => ({
-      docId: `biology/doc_${Math.floor(next() * 57_000)}_${i}.txt`,
-      score: Math.fround(30 - i * 0.02 + next()),
-    }));
-    run.set(String(q), docs);
-    for (let g = 0; g < 5; g++) qrels.push(`${q} 0 ${next() < 0.5 ? docs[Math.floor(next() * 1000)]!.docId : `biology/gold_${q}_${g}.txt`} 1`);
+    const docIds: string[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      docIds.push(`biology/doc_${Math.floor(next() * 57_000)}_${i}.txt`);
+      scores.push(Math.fround(30 - i * 0.02 + next()));
+    }
+    run.set(String(q), RankedList.of(docIds, scores));
+    for (let g = 0; g < 5; g++) qrels.push(`${q} 0 ${next() < 0.5 ? docIds[Math.floor(next() * 1000)]! : `biology/gold_${q}_${g}.txt`} 1`);
   }
   const runFile = path.join(dir, 'cli-bench-run.trec');
   const qrelsFile = path.join(dir, 'cli-bench.qrels');

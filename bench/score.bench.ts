@@ -1,14 +1,15 @@
 /**
  * `npm run bench -- score`: the scorer at BRIGHT's full size: 1,384 queries x 1,000 documents with all 25
  * measures: writing what `eval` writes per task (run.trec, score.json, metrics) to .bench-tmp/, reading the TREC
- * run back the way `score` does (readRunForScoring) and as RankedDoc arrays (readRunFile, for fusion/rerank/export),
+ * run back the way `score` does (readRunForScoring) and as RankedLists (readRunFile, for fusion/rerank/export),
  * and evaluating; and buildRankedList on a leetcode-sized (413,932-document) float32 score array with depth 1000.
  * Wall-clock figures carry the CPU time beside them (the machine may be shared).
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Qrels, Run } from '../src/core/types.js';
+import type { Qrels } from '../src/core/types.js';
+import { RankedList, type Run } from '../src/eval/ranked-list.js';
 import { buildRankedList } from '../src/eval/build-run.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { DEFAULT_MEASURES } from '../src/eval/measure.js';
@@ -31,13 +32,15 @@ function makeRunAndQrels(next: () => number): { run: Run; qrels: Qrels } {
   const run: Run = new Map();
   const qrels: Qrels = new Map();
   for (let q = 0; q < QUERIES; q++) {
-    const docs = Array.from({ length: DOCS_PER_QUERY }, (_, i) => ({
-      docId: `task/doc_${Math.floor(next() * 400_000)}_${i}.txt`,
-      score: Math.fround(Math.round((30 - i * 0.02 + next()) * 1000) / 1000),
-    }));
-    run.set(String(q), docs);
+    const docIds: string[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < DOCS_PER_QUERY; i++) {
+      docIds.push(`task/doc_${Math.floor(next() * 400_000)}_${i}.txt`);
+      scores.push(Math.fround(Math.round((30 - i * 0.02 + next()) * 1000) / 1000));
+    }
+    run.set(String(q), RankedList.of(docIds, scores));
     const judgments = new Map<string, number>();
-    for (let g = 0; g < 5; g++) judgments.set(next() < 0.5 ? docs[Math.floor(next() * DOCS_PER_QUERY)]!.docId : `task/gold_${q}_${g}.txt`, 1);
+    for (let g = 0; g < 5; g++) judgments.set(next() < 0.5 ? docIds[Math.floor(next() * DOCS_PER_QUERY)]! : `task/gold_${q}_${g}.txt`, 1);
     qrels.set(String(q), judgments);
   }
   return { run, qrels };
@@ -128,7 +131,7 @@ export async function run(): Promise<BenchRow[]> {
   return [
     { bench: 'score', metric: `write run.trec + score.json + metrics (${QUERIES}x${DOCS_PER_QUERY}, ${(writtenBytes / 1e6).toFixed(0)} MB, median of 3)`, value: `${writeSeconds.toFixed(3)} s, ${(writtenBytes / 1e6 / writeSeconds).toFixed(0)} MB/s (CPU time: ${(writtenBytes / 1e6 / median(writeCpu)).toFixed(0)} MB/s)`, target: '>= 150 MB/s', ok: writtenBytes / 1e6 / writeSeconds >= 150 },
     { bench: 'score', metric: `read + parse TREC run as score does (${(runBytes / 1e6).toFixed(0)} MB, median of 3)`, value: `${parseSeconds.toFixed(3)} s, ${(runBytes / 1e6 / parseSeconds).toFixed(0)} MB/s (CPU time: ${(runBytes / 1e6 / median(parseCpu)).toFixed(0)} MB/s)`, target: '>= 100 MB/s', ok: runBytes / 1e6 / parseSeconds >= 100 },
-    { bench: 'score', metric: 'read + parse TREC run into RankedDoc arrays (readRunFile: fusion, rerank, export; median of 3)', value: `${median(materialiseTimes).toFixed(3)} s, ${(runBytes / 1e6 / median(materialiseTimes)).toFixed(0)} MB/s` },
+    { bench: 'score', metric: 'read + parse TREC run into RankedLists (readRunFile: fusion, rerank, export; median of 3)', value: `${median(materialiseTimes).toFixed(3)} s, ${(runBytes / 1e6 / median(materialiseTimes)).toFixed(0)} MB/s` },
     { bench: 'score', metric: `evaluate ${DEFAULT_MEASURES.length} measures (median of 3)`, value: `${evaluateSeconds.toFixed(3)} s` },
     { bench: 'score', metric: 'parse + evaluate', value: `${total.toFixed(3)} s`, target: '< 1 s', ok: total < 1 },
     { bench: 'score', metric: `buildRankedList ${CORPUS} docs, first call (one-time repeated-id scan)`, value: `${(firstCallSeconds * 1000).toFixed(1)} ms` },

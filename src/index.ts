@@ -3,7 +3,7 @@
  * `createRetriever`, which loads onnxruntime only when a dense or embeddings retriever is asked for.
  */
 export { ExitCode, HarnessError } from './core/errors.js';
-export type { Candidates, Corpus, CorpusSource, DatasetIdentity, Qrels, Query, RankedDoc, Retriever, Run, Slice, SliceReport, TaskContext, TextBatch } from './core/types.js';
+export type { Candidates, Corpus, CorpusSource, DatasetIdentity, Qrels, Query, Retriever, Slice, SliceReport, TaskContext, TextBatch } from './core/types.js';
 export { memoryCorpus } from './core/corpus-source.js';
 export { DEFAULT_DATASET, QUERY_VARIANTS, getTask, listTasks, parseTaskList } from './dataset/registry.js';
 export type { QueryVariant, TaskInfo } from './dataset/registry.js';
@@ -16,6 +16,8 @@ export { evaluate } from './eval/evaluate.js';
 export type { Evaluation } from './eval/evaluate.js';
 export { DEFAULT_MEASURES, parseMeasure, parseMeasureList } from './eval/measure.js';
 export type { Measure } from './eval/measure.js';
+export { RankedList } from './eval/ranked-list.js';
+export type { Run } from './eval/ranked-list.js';
 export { readRunFile } from './eval/run-file.js';
 export { writeTrecRun } from './eval/trec-run.js';
 export { writeScoreJson } from './eval/score-json.js';

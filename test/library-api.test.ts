@@ -22,7 +22,7 @@ describe('the package entry point (dist/index.js, package.json "exports")', () =
 
   it('evaluates a hand-made run to the hand-computed trec_eval values', async () => {
     const library = await load();
-    const run = new Map([['q1', [{ docId: 'd1', score: 2 }, { docId: 'd2', score: 1 }, { docId: 'd3', score: 0.5 }]]]);
+    const run = new Map([['q1', library.RankedList.of(['d1', 'd2', 'd3'], [2, 1, 0.5])]]);
     const qrels = new Map([['q1', new Map([['d2', 1], ['d9', 1]])]]);
     const evaluation = library.evaluate(run, qrels, library.parseMeasureList('NDCG@10,Recall@10,MRR'));
     // relevant at rank 2 of 2 judged relevant: DCG 1/log2(3), ideal 1 + 1/log2(3)

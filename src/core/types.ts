@@ -66,14 +66,6 @@ export interface FlatChunk {
 /** qid -> docid -> relevance (integer). */
 export type Qrels = Map<string, Map<string, number>>;
 
-export interface RankedDoc {
-  docId: string;
-  score: number;
-}
-
-/** qid -> documents in rank order. */
-export type Run = Map<string, RankedDoc[]>;
-
 /**
  * A retriever's scores for one query. `docIndices` lists the corpus rows that were scored; `null` means every
  * row, in row order. A partial list must contain every document that can reach the requested depth once the

@@ -1,6 +1,7 @@
-import type { Candidates, Qrels, Query, RankedDoc, Run } from '../core/types.js';
+import type { Candidates, Qrels, Query } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { collapseDuplicateIds, duplicateIdRows } from './duplicate-ids.js';
+import { RankedList, type Run } from './ranked-list.js';
 
 /** BRIGHT's placeholder for "nothing excluded"; never a document id. */
 const NO_EXCLUSION = 'N/A';
@@ -16,14 +17,14 @@ export const DEFAULT_DEPTH = 1000;
  * one document, as in BRIGHT's dict (see duplicate-ids.ts).
  *
  * With a finite depth this is a single pass with a bounded heap, so a 400k-document score array costs about one
- * comparison per document rather than a full sort.
+ * comparison per document rather than a full sort. The list's rows index `corpusIds`.
  */
 export function buildRankedList(
   candidates: Candidates,
   corpusIds: readonly string[],
   excludedIds: readonly string[],
   depth: number | 'all',
-): RankedDoc[] {
+): RankedList {
   const { queryId } = candidates;
   let { docIndices, scores } = candidates;
   let count = docIndices ? docIndices.length : corpusIds.length;
@@ -46,14 +47,20 @@ export function buildRankedList(
   excluded.delete(NO_EXCLUSION);
   const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
   const order = bestFirst(scores, docIndices, count, keep);
-
-  const ranked: RankedDoc[] = [];
   const limit = depth === 'all' ? Infinity : depth;
-  for (let i = 0; i < order.length && ranked.length < limit; i++) {
-    const docId = idOfRow(corpusIds, order.rows[i]!, queryId);
-    if (!excluded.has(docId)) ranked.push({ docId, score: order.scores[i]! });
+  let kept = 0;
+  for (let i = 0; i < order.length && kept < limit; i++) {
+    const row = order.rows[i]!;
+    if (excluded.has(idOfRow(corpusIds, row, queryId))) continue;
+    order.rows[kept] = row;
+    order.scores[kept++] = order.scores[i]!;
   }
-  return ranked;
+  return firstOf(order, kept, corpusIds);
+}
+
+/** The first `length` entries of `order` (which is not used afterwards) as a list over `corpusIds`. */
+function firstOf(order: Ordered, length: number, corpusIds: readonly string[]): RankedList {
+  return new RankedList(corpusIds, order.rows.subarray(0, length), new Float64Array(order.scores.subarray(0, length)));
 }
 
 function idOfRow(corpusIds: readonly string[], row: number, queryId: string): string {
@@ -78,18 +85,17 @@ function rankAroundMany(
   corpusIds: readonly string[],
   excludedIds: readonly string[],
   depth: number,
-): RankedDoc[] {
+): RankedList {
   // about a fifth more than depth: on BRIGHT's long lists, few of the best candidates are excluded
   let keep = Math.min(count, depth + (depth >> 2) + 16);
   let order = bestFirst(scores, docIndices, count, keep);
   let isExcluded = new Uint8Array(0);
-  let ids: string[] = [];
   let checked = 0;
   let kept = 0;
   for (;;) {
     // the best `keep` candidates begin with the best of the previous round, in the same order
     const round = new Map<string, number>();
-    for (let i = checked; i < order.length; i++) round.set((ids[i] = idOfRow(corpusIds, order.rows[i]!, queryId)), i);
+    for (let i = checked; i < order.length; i++) round.set(idOfRow(corpusIds, order.rows[i]!, queryId), i);
     const flags = new Uint8Array(order.length);
     flags.set(isExcluded);
     isExcluded = flags;
@@ -106,11 +112,13 @@ function rankAroundMany(
     keep = Math.min(count, 2 * keep);
     order = bestFirst(scores, docIndices, count, keep);
   }
-  const ranked: RankedDoc[] = [];
-  for (let i = 0; i < order.length && ranked.length < depth; i++) {
-    if (isExcluded[i] === 0) ranked.push({ docId: ids[i]!, score: order.scores[i]! });
+  let ranked = 0;
+  for (let i = 0; i < order.length && ranked < depth; i++) {
+    if (isExcluded[i] !== 0) continue;
+    order.rows[ranked] = order.rows[i]!;
+    order.scores[ranked++] = order.scores[i]!;
   }
-  return ranked;
+  return firstOf(order, ranked, corpusIds);
 }
 
 /** The best `keep` of the candidates, best first. */
@@ -118,7 +126,7 @@ function bestFirst(scores: Float32Array, docIndices: Uint32Array | null, count: 
   return keep >= count ? sortAll(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);
 }
 
-/** Rows and their scores, best first. */
+/** Rows and their scores, best first, in arrays of their own (callers may reuse them). */
 interface Ordered {
   rows: Uint32Array;
   scores: Float32Array;
@@ -244,9 +252,15 @@ export function removeExcludedIds(run: Run, queries: readonly Query[]): { run: R
   let removed = 0;
   for (const [queryId, docs] of run) {
     const excluded = excludedByQuery.get(queryId);
-    const kept = excluded && excluded.size > 0 ? docs.filter((doc) => !excluded.has(doc.docId)) : docs;
+    const kept = excluded && excluded.size > 0 ? docs.pick(positionsWhere(docs, (docId) => !excluded.has(docId))) : docs;
     removed += docs.length - kept.length;
     filtered.set(queryId, kept);
   }
   return { run: filtered, removed };
+}
+
+function positionsWhere(docs: RankedList, keep: (docId: string) => boolean): number[] {
+  const kept: number[] = [];
+  for (let i = 0; i < docs.length; i++) if (keep(docs.docId(i))) kept.push(i);
+  return kept;
 }

@@ -1,7 +1,6 @@
-import type { RankedDoc } from '../core/types.js';
 import { glibcLog2 } from './glibc-log2.js';
 import type { Measure } from './measure.js';
-import { asRanking, type Ranking } from './ranking.js';
+import type { Ranking } from './ranking.js';
 
 /** Above this many relevant retrieved docs, sorting the whole list beats locating each one's rank. */
 const RANK_BY_SCAN_LIMIT = 16;
@@ -11,10 +10,9 @@ const RANK_BY_SCAN_LIMIT = 16;
  * orders it: score stored as C float, descending, ties by docid descending in strcmp order; the given order and
  * any rank column are ignored. Only the relevant retrieved documents and their ranks matter to these measures,
  * and every sum is formed in the same order as trec_eval's loops, so the values are bit-identical.
- * `retrieved` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
+ * `docs` must not repeat a docid (trec_eval refuses such runs; the readers reject them).
  */
-export function queryMeasures(retrieved: Ranking | readonly RankedDoc[], judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
-  const docs = asRanking(retrieved);
+export function queryMeasures(docs: Ranking, judgments: ReadonlyMap<string, number>, measures: readonly Measure[]): Record<string, number> {
   // Judged@k also needs where the non-relevant judged documents sit; only then are their ranks worked out
   const judged = measures.some((measure) => measure.family === 'Judged') ? judgedRanks(docs, judgments, () => true) : undefined;
   const relevant = judged ? onlyRelevant(judged) : judgedRanks(docs, judgments, (rel) => rel > 0);

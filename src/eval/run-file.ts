@@ -1,5 +1,5 @@
-import type { Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
+import type { Run } from './ranked-list.js';
 import type { ScorableRun } from './ranking.js';
 import type { RunTable } from './run-table.js';
 import { forEachLineBlock, readTextBytes, textPieces } from './text-file.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Run } from '../core/types.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
+import type { Run } from './ranked-list.js';
 import { ScoreJsonWriter } from './score-json.js';
 import { ScoreText } from './score-text.js';
 import { appendTrecDocId, appendTrecLineEnd, appendTrecLineStart, checkRunTag } from './trec-run.js';
@@ -23,8 +23,8 @@ export async function writeRunOutputs(dir: string, run: Run, tag: string): Promi
       checkTrecToken(queryId, 'query id', 'run');
       json.query(queryId);
       for (let i = 0; i < docs.length; i++) {
-        const { docId } = docs[i]!;
-        score.set(docs[i]!.score);
+        const docId = docs.docId(i);
+        score.set(docs.scores[i]!);
         appendTrecLineStart(trec, queryId);
         json.documentStart();
         // nearly every id is the same bytes in both files: copied into both in one pass

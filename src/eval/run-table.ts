@@ -1,4 +1,4 @@
-import type { Run } from '../core/types.js';
+import { positions, RankedList, type Run } from './ranked-list.js';
 import type { Ranking } from './ranking.js';
 
 /**
@@ -29,15 +29,19 @@ export class RunTable {
     return new Map(this.queryIds.map((queryId, q) => [queryId, new TableRanking(this, probe, this.queryStarts[q]!, this.queryStarts[q + 1]!)]));
   }
 
-  /** The run as RankedDoc arrays, for the stages that keep or rewrite documents. */
+  /** The run as RankedLists over one table of the lines' ids, for the stages that keep or rewrite documents. */
   toRun(): Run {
     const exact = this.exactScores;
     if (!exact) throw new Error('RunTable.toRun: the run was parsed without its exact scores');
+    const lines = exact.length;
+    const ids = new Array<string>(lines);
+    for (let row = 0; row < lines; row++) ids[row] = this.docId(row);
+    const rows = positions(lines);
     const run: Run = new Map();
     this.queryIds.forEach((queryId, q) => {
-      const docs = [];
-      for (let row = this.queryStarts[q]!; row < this.queryStarts[q + 1]!; row++) docs.push({ docId: this.docId(row), score: exact[row]! });
-      run.set(queryId, docs);
+      const start = this.queryStarts[q]!;
+      const end = this.queryStarts[q + 1]!;
+      run.set(queryId, new RankedList(ids, rows.subarray(start, end), exact.subarray(start, end)));
     });
     return run;
   }

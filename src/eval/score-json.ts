@@ -1,8 +1,8 @@
-import type { RankedDoc, Run } from '../core/types.js';
 import { dataError } from '../core/errors.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
 import { appendJsonEscaped } from './python-json.js';
+import { positions, RankedList, type Run } from './ranked-list.js';
 import { ScoreText } from './score-text.js';
 
 /**
@@ -14,7 +14,11 @@ import { ScoreText } from './score-text.js';
  * LOOKAHEAD characters past the start of the next token, so no id or number is cut.
  */
 export function parseScoreJson(input: string | readonly string[], source: string): Run {
-  const run: Run = new Map();
+  // every query's documents in one pair of columns; the lists are ranges of them
+  const queries: Array<{ queryId: string; start: number }> = [];
+  const queryIds = new Set<string>();
+  const ids: string[] = [];
+  const scores: number[] = [];
   const pieces = typeof input === 'string' ? [input] : input;
   let text = pieces[0] ?? '';
   let nextPiece = 1;
@@ -115,10 +119,11 @@ export function parseScoreJson(input: string | readonly string[], source: string
   if (!closesAtOnce()) {
     do {
       const queryId = readString('a query id (string key)');
-      if (run.has(queryId)) fail(`each query once, but query "${queryId}" appears again`);
+      if (queryIds.has(queryId)) fail(`each query once, but query "${queryId}" appears again`);
+      queryIds.add(queryId);
       expect(':', '":" after the query id');
       expect('{', `"{" opening the documents of query "${queryId}"`);
-      const docs: RankedDoc[] = [];
+      queries.push({ queryId, start: ids.length });
       const seen = new Set<string>();
       if (!closesAtOnce()) {
         do {
@@ -126,14 +131,21 @@ export function parseScoreJson(input: string | readonly string[], source: string
           if (seen.has(docId)) fail(`each document once per query, but "${docId}" repeats in query "${queryId}" (trec_eval refuses duplicates)`);
           seen.add(docId);
           expect(':', '":" after the document id');
-          docs.push({ docId, score: readNumber() });
+          ids.push(docId);
+          scores.push(readNumber());
         } while (nextOrClose('a document score'));
       }
-      run.set(queryId, docs);
     } while (nextOrClose(`the documents of a query`));
   }
   skipSpace();
   if (pos < text.length) fail('end of file after the closing "}"');
+  const rows = positions(ids.length);
+  const scoreColumn = Float64Array.from(scores);
+  const run: Run = new Map();
+  queries.forEach(({ queryId, start }, q) => {
+    const end = queries[q + 1]?.start ?? ids.length;
+    run.set(queryId, new RankedList(ids, rows.subarray(start, end), scoreColumn.subarray(start, end)));
+  });
   return run;
 }
 
@@ -151,9 +163,9 @@ function appendScoreJson(writer: ScoreJsonWriter, run: Run): void {
   const score = new ScoreText();
   for (const [queryId, docs] of run) {
     writer.query(queryId);
-    for (const doc of docs) {
-      score.set(doc.score);
-      writer.document(doc.docId, score);
+    for (let i = 0; i < docs.length; i++) {
+      score.set(docs.scores[i]!);
+      writer.document(docs.docId(i), score);
     }
   }
 }

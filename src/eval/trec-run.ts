@@ -1,7 +1,7 @@
-import type { Run } from '../core/types.js';
 import { usageError } from '../core/errors.js';
 import { writeFilesAtomic } from '../core/atomic-file.js';
 import { ByteText } from './byte-text.js';
+import type { Run } from './ranked-list.js';
 import type { RunTable } from './run-table.js';
 import { ScoreText } from './score-text.js';
 import { checkTrecToken } from './text-file.js';
@@ -41,8 +41,8 @@ export function appendTrecRun(out: ByteText, run: Run, tag: string): void {
   for (const [queryId, docs] of run) {
     checkTrecToken(queryId, 'query id', 'run');
     for (let i = 0; i < docs.length; i++) {
-      score.set(docs[i]!.score);
-      appendTrecLine(out, queryId, docs[i]!.docId, i + 1, score, tag);
+      score.set(docs.scores[i]!);
+      appendTrecLine(out, queryId, docs.docId(i), i + 1, score, tag);
     }
   }
 }

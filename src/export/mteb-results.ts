@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Qrels, Run } from '../core/types.js';
+import type { Qrels } from '../core/types.js';
+import type { Run } from '../eval/ranked-list.js';
 import { packageRoot } from '../core/version.js';
 import { evaluate } from '../eval/evaluate.js';
 import { makeMeasure, type Measure } from '../eval/measure.js';
@@ -70,10 +71,10 @@ function mtebReciprocalRanks(run: Run, qrels: Qrels, k: number): number[] {
     const judgments = qrels.get(queryId);
     if (!judgments) continue;
     // Python's sorted(..., reverse=True) is stable: tied scores keep the run's order
-    const ranked = docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.score - a.doc.score || a.index - b.index);
+    const ranked = Array.from({ length: docs.length }, (_, i) => i).sort((a, b) => docs.scores[b]! - docs.scores[a]! || a - b);
     let rr = 0.0;
     for (let rank = 0; rank < Math.min(k, ranked.length); rank++) {
-      if ((judgments.get(ranked[rank]!.doc.docId) ?? 0) > 0) {
+      if ((judgments.get(docs.docId(ranked[rank]!)) ?? 0) > 0) {
         rr = 1.0 / (rank + 1);
         break;
       }
@@ -105,7 +106,7 @@ export function mtebScores(task: ExportTask, hfSubset: string, mainScore: string
   // MTEB pairs each run query's confidence with the per-query metrics by position; only when every run query was
   // evaluated do the lists line up (always in BRIGHT, where every query has gold ids)
   if (evaluation.queryOrder.length === task.run.size) {
-    const confidence = confidenceScores([...task.run.values()].map((docs) => docs.map((doc) => doc.score)));
+    const confidence = confidenceScores([...task.run.values()].map((docs) => Array.from(docs.scores)));
     const perQuery = (name: string) => evaluation.queryOrder.map((queryId) => evaluation.perQuery.get(queryId)![name]!);
     const metrics = new Map<string, number[]>();
     for (const [prefix, family] of families) {

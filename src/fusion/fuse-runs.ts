@@ -1,4 +1,4 @@
-import type { RankedDoc, Run } from '../core/types.js';
+import { RankedList, type Run } from '../eval/ranked-list.js';
 
 /**
  * Run fusion as Pyserini's `pyserini.fusion` and Anserini's `FuseRuns` do it: each input contributes its top
@@ -51,10 +51,14 @@ export function normalizeScores(scores: readonly number[], normalization: Normal
   return scores.map((score) => (sigma === 0 ? 0 : (score - mean) / sigma));
 }
 
-/** Descending by score, then by document id descending (trec_eval's order for ties). */
-export function compareFused(a: RankedDoc, b: RankedDoc): number {
-  if (a.score !== b.score) return b.score - a.score;
-  return a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0;
+/** The positions of `docs` descending by score, then by document id descending (trec_eval's order for ties). */
+function fusedOrder(docs: RankedList): number[] {
+  return Array.from({ length: docs.length }, (_, i) => i).sort((a, b) => {
+    if (docs.scores[a] !== docs.scores[b]) return docs.scores[b]! - docs.scores[a]!;
+    const idA = docs.docId(a);
+    const idB = docs.docId(b);
+    return idA < idB ? 1 : idA > idB ? -1 : 0;
+  });
 }
 
 export function fuseRuns(runs: readonly Run[], options: FusionOptions): Run {
@@ -65,14 +69,20 @@ export function fuseRuns(runs: readonly Run[], options: FusionOptions): Run {
   for (const queryId of queryIds) {
     const totals = new Map<string, number>();
     runs.forEach((run, index) => {
-      const docs = [...(run.get(queryId) ?? [])].sort(compareFused).slice(0, options.depth);
+      const docs = run.get(queryId);
+      if (!docs) return;
+      const taken = fusedOrder(docs).slice(0, options.depth);
       const contributions =
         options.method === 'rrf'
-          ? docs.map((_, rank) => 1 / (options.rrfK + rank + 1))
-          : normalizeScores(docs.map((doc) => doc.score), options.normalization).map((value) => options.weights[index]! * value);
-      docs.forEach((doc, position) => totals.set(doc.docId, (totals.get(doc.docId) ?? 0) + contributions[position]!));
+          ? taken.map((_, rank) => 1 / (options.rrfK + rank + 1))
+          : normalizeScores(taken.map((position) => docs.scores[position]!), options.normalization).map((value) => options.weights[index]! * value);
+      taken.forEach((position, rank) => {
+        const docId = docs.docId(position);
+        totals.set(docId, (totals.get(docId) ?? 0) + contributions[rank]!);
+      });
     });
-    fused.set(queryId, [...totals].map(([docId, score]) => ({ docId, score })).sort(compareFused).slice(0, options.k));
+    const all = RankedList.of([...totals.keys()], [...totals.values()]);
+    fused.set(queryId, all.pick(fusedOrder(all).slice(0, options.k)));
   }
   return fused;
 }

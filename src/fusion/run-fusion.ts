@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dataError, usageError } from '../core/errors.js';
 import { log } from '../core/log.js';
-import type { Run } from '../core/types.js';
 import { packageVersion } from '../core/version.js';
 import { loadTask } from '../dataset/load-task.js';
 import { DEFAULT_DATASET } from '../dataset/registry.js';
@@ -9,6 +8,7 @@ import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
 import { parseMeasure } from '../eval/measure.js';
 import { evalMeasures } from '../pipeline/run-evaluation.js';
+import type { Run } from '../eval/ranked-list.js';
 import { readRunFile } from '../eval/run-file.js';
 import { chooseOutputDir, datasetManifest, hostManifest, writeSummary, writeTaskFolder } from '../results/results-folder.js';
 import { readResultsDirs, runRevision, taskScoreFile, type ResultsDir, type RunSummary } from '../results/results-folder.js';

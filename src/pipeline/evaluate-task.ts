@@ -1,10 +1,11 @@
-import type { Qrels, Retriever, Run } from '../core/types.js';
+import type { Qrels, Retriever } from '../core/types.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { Progress, StartProgress } from '../core/progress.js';
 import { loadTask, type LoadedTask, type LoadTaskOptions } from '../dataset/load-task.js';
 import { buildRankedList, qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate, type Evaluation } from '../eval/evaluate.js';
 import type { Measure } from '../eval/measure.js';
+import type { Run } from '../eval/ranked-list.js';
 import { taskContext } from './task-context.js';
 
 export interface TaskEvaluation {

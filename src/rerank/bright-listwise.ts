@@ -1,3 +1,4 @@
+import { RankedList } from '../eval/ranked-list.js';
 import type { ChatMessage } from '../llm/openai-client.js';
 
 /**
@@ -61,9 +62,9 @@ export function parseBrightListwise(output: string, candidates: number): number[
  * rerank.py's scores: `k - rank` for each listed passage (a repeated passage keeps its first place and its last
  * score), or, when parsing failed, `k - rank` over the retriever's order.
  */
-export function brightListwiseScores(docIds: readonly string[], ranks: number[] | null, k: number): Array<{ docId: string; score: number }> {
+export function brightListwiseScores(docIds: readonly string[], ranks: number[] | null, k: number): RankedList {
   const order = ranks === null ? docIds.map((_, index) => index + 1) : ranks;
   const scores = new Map<string, number>();
   order.forEach((rank, position) => scores.set(docIds[rank - 1]!, k - position));
-  return [...scores].map(([docId, score]) => ({ docId, score }));
+  return RankedList.of([...scores.keys()], [...scores.values()]);
 }

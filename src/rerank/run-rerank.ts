@@ -14,13 +14,14 @@ import { dataError, HarnessError, usageError } from '../core/errors.js';
 import { checkWritableDirectory } from '../core/directories.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
-import type { Query, RankedDoc, Run } from '../core/types.js';
+import type { Query } from '../core/types.js';
 import { packageVersion } from '../core/version.js';
 import { loadTask, type LoadedTask } from '../dataset/load-task.js';
 import { DEFAULT_DATASET, getTask, QUERY_VARIANTS, type QueryVariant } from '../dataset/registry.js';
 import { qrelsFromQueries } from '../eval/build-run.js';
 import { evaluate } from '../eval/evaluate.js';
 import { parseMeasure } from '../eval/measure.js';
+import { RankedList, type Run } from '../eval/ranked-list.js';
 import { evalMeasures } from '../pipeline/run-evaluation.js';
 import { readRunFile } from '../eval/run-file.js';
 import type { LlmApi, LlmRequest, OpenAiClient } from '../llm/openai-client.js';
@@ -77,9 +78,10 @@ interface TaskInput {
   run: Run;
 }
 
-/** Stable sort by score, highest first: Python's `sorted(..., reverse=True)` keeps ties in their input order. */
-function sortStable(docs: readonly RankedDoc[]): RankedDoc[] {
-  return docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.score - a.doc.score || a.index - b.index).map(({ doc }) => doc);
+/** The best `limit` by a stable sort on score, highest first: Python's `sorted(..., reverse=True)` keeps ties in their input order. */
+function sortStable(docs: RankedList, limit = docs.length): RankedList {
+  const order = Array.from({ length: docs.length }, (_, i) => i).sort((a, b) => docs.scores[b]! - docs.scores[a]! || a - b);
+  return docs.pick(order.slice(0, limit));
 }
 
 /** Every task's score.json, read and checked before anything is sent or written. */
@@ -125,12 +127,12 @@ interface RerankedTask {
 async function rerankTask(request: RerankRequest, input: TaskInput, loaded: LoadedTask): Promise<RerankedTask> {
   const texts = await documentTexts(loaded, request.signal);
   const queries = new Map<string, Query>(loaded.queries.map((query) => [query.id, query]));
-  const candidates = new Map<string, RankedDoc[]>();
+  const candidates = new Map<string, RankedList>();
   for (const [queryId, docs] of input.run) {
     if (!queries.has(queryId)) throw dataError('rerank_unknown_query', `${input.task}/score.json: query ${queryId} is not a ${input.task} query; was the run made on another task or revision?`);
-    const top = sortStable(docs).slice(0, request.topK);
-    for (const doc of top) {
-      if (!texts.has(doc.docId)) throw dataError('rerank_unknown_document', `${input.task}/score.json: document ${doc.docId} (query ${queryId}) is not in the ${input.task} corpus`);
+    const top = sortStable(docs, request.topK);
+    for (const docId of top.docIds()) {
+      if (!texts.has(docId)) throw dataError('rerank_unknown_document', `${input.task}/score.json: document ${docId} (query ${queryId}) is not in the ${input.task} corpus`);
     }
     candidates.set(queryId, top);
   }
@@ -141,7 +143,7 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
       const order = [...candidates.keys()];
       const requests: LlmRequest[] = order.map((queryId) => ({
         api: 'chat',
-        messages: brightListwiseMessages(queries.get(queryId)!.text, candidates.get(queryId)!.map((doc) => texts.get(doc.docId)!), request.k),
+        messages: brightListwiseMessages(queries.get(queryId)!.text, candidates.get(queryId)!.docIds().map((docId) => texts.get(docId)!), request.k),
         ...BRIGHT_LISTWISE_SAMPLING,
         seed: request.seed,
       }));
@@ -150,7 +152,7 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
       const parse = { parsed: 0, failed_kept_retriever_order: 0 };
       const rerankerOnly: Run = new Map();
       order.forEach((queryId, index) => {
-        const docIds = candidates.get(queryId)!.map((doc) => doc.docId);
+        const docIds = candidates.get(queryId)!.docIds();
         const ranks = parseBrightListwise(responses[index]!.text, docIds.length);
         parse[ranks === null ? 'failed_kept_retriever_order' : 'parsed']++;
         rerankerOnly.set(queryId, brightListwiseScores(docIds, ranks, request.k));
@@ -158,13 +160,14 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
       return { rerankerOnly, interpolated: null, usage, parse, guard };
     }
 
-    const pairs: Array<{ queryId: string; doc: RankedDoc }> = [];
+    const pairs: Array<{ queryId: string; docId: string; retrieverScore: number }> = [];
     const requests: LlmRequest[] = [];
     const budget = request.guard.maxModelLen === null ? null : request.guard.maxModelLen - QWEN_RERANK_SAMPLING.max_tokens;
     for (const [queryId, docs] of candidates) {
       const query = queries.get(queryId)!;
-      for (const doc of docs) {
-        let document = texts.get(doc.docId)!;
+      for (let i = 0; i < docs.length; i++) {
+        const docId = docs.docId(i);
+        let document = texts.get(docId)!;
         const fill = (text: string) => qwenRerankPrompt(input.task, query.text, text);
         if (request.guard.counter && budget !== null) {
           const fitted = await fitDocument(document, fill, request.guard.counter, budget);
@@ -175,7 +178,7 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
           guard.longest_prompt_tokens = Math.max(guard.longest_prompt_tokens ?? 0, fitted.tokens);
           document = fitted.document;
         }
-        pairs.push({ queryId, doc });
+        pairs.push({ queryId, docId, retrieverScore: docs.scores[i]! });
         const prompt = fill(document);
         requests.push(
           request.api === 'chat'
@@ -187,25 +190,27 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
     progress.setTotal(requests.length);
     const { responses, usage } = await runRequests(requests, { ...request, progress });
     const parse = { parsed: 0, unparsable: 0, missing: 0 };
-    const reranked = new Map<string, RankedDoc[]>();
+    const reranked = new Map<string, { docIds: string[]; scores: number[] }>();
     const interpolatedScores = new Map<string, Map<string, number>>();
-    pairs.forEach(({ queryId, doc }, index) => {
+    pairs.forEach(({ queryId, docId, retrieverScore }, index) => {
       const { score, outcome } = parseRelevanceScore(responses[index]!.text);
       parse[outcome]++;
       if (!reranked.has(queryId)) {
-        reranked.set(queryId, []);
+        reranked.set(queryId, { docIds: [], scores: [] });
         interpolatedScores.set(queryId, new Map());
       }
-      reranked.get(queryId)!.push({ docId: doc.docId, score });
-      interpolatedScores.get(queryId)!.set(doc.docId, 0.5 * score + 0.5 * doc.score);
+      reranked.get(queryId)!.docIds.push(docId);
+      reranked.get(queryId)!.scores.push(score);
+      interpolatedScores.get(queryId)!.set(docId, 0.5 * score + 0.5 * retrieverScore);
     });
     const rerankerOnly: Run = new Map();
     const interpolated: Run = new Map();
-    for (const [queryId, docs] of reranked) {
-      const kept = sortStable(docs).slice(0, request.k);
+    for (const [queryId, { docIds, scores }] of reranked) {
+      const kept = sortStable(RankedList.of(docIds, scores), request.k);
       rerankerOnly.set(queryId, kept);
-      const scores = interpolatedScores.get(queryId)!;
-      interpolated.set(queryId, sortStable(kept.map((doc) => ({ docId: doc.docId, score: scores.get(doc.docId)! }))));
+      const keptIds = kept.docIds();
+      const mixed = interpolatedScores.get(queryId)!;
+      interpolated.set(queryId, sortStable(RankedList.of(keptIds, keptIds.map((docId) => mixed.get(docId)!))));
     }
     return { rerankerOnly, interpolated, usage, parse, guard };
   } finally {
@@ -220,19 +225,17 @@ async function rerankTask(request: RerankRequest, input: TaskInput, loaded: Load
 function bm25Interpolation(rerankerOnly: Run, bm25: Run, task: string, bm25File: string): Run {
   const interpolated: Run = new Map();
   for (const [queryId, docs] of rerankerOnly) {
-    const scores = new Map((bm25.get(queryId) ?? []).map((doc) => [doc.docId, doc.score]));
-    interpolated.set(
-      queryId,
-      sortStable(
-        docs.map((doc) => {
-          const bm25Score = scores.get(doc.docId);
-          if (bm25Score === undefined) {
-            throw dataError('rerank_bm25_missing', `${bm25File} has no BM25 score for document ${doc.docId} of ${task} query ${queryId}; --bm25 needs every candidate scored: run \`reasonir eval --retriever bm25 --top-k all\``);
-          }
-          return { docId: doc.docId, score: 100 * doc.score + bm25Score };
-        }),
-      ),
-    );
+    const bm25Docs = bm25.get(queryId);
+    const scores = new Map(bm25Docs ? bm25Docs.docIds().map((docId, i) => [docId, bm25Docs.scores[i]!]) : []);
+    const docIds = docs.docIds();
+    const combined = docIds.map((docId, i) => {
+      const bm25Score = scores.get(docId);
+      if (bm25Score === undefined) {
+        throw dataError('rerank_bm25_missing', `${bm25File} has no BM25 score for document ${docId} of ${task} query ${queryId}; --bm25 needs every candidate scored: run \`reasonir eval --retriever bm25 --top-k all\``);
+      }
+      return 100 * docs.scores[i]! + bm25Score;
+    });
+    interpolated.set(queryId, sortStable(RankedList.of(docIds, combined)));
   }
   return interpolated;
 }
@@ -280,7 +283,7 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
     // every candidate must have a BM25 score: found out now, not after the LLM requests
     for (const { task, run } of tasks) {
       const { run: bm25, file } = bm25Runs.get(task)!;
-      bm25Interpolation(new Map([...run].map(([queryId, docs]) => [queryId, sortStable(docs).slice(0, request.topK)])), bm25, task, file);
+      bm25Interpolation(new Map([...run].map(([queryId, docs]) => [queryId, sortStable(docs, request.topK)])), bm25, task, file);
     }
   }
   if (request.cache.dir !== null) await checkWritableDirectory(request.cache.dir, 'the LLM response cache ($REASONIR_CACHE/llm)');

@@ -12,6 +12,7 @@ import { textPieces } from '../../src/eval/text-file.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
 import { parseTrecRun } from '../../src/eval/trec-run.js';
 import { repoRoot } from '../helpers/cli.js';
+import { docsByQuery } from '../helpers/runs.js';
 
 const trecCase = path.join(repoRoot, 'test', 'fixtures', 'trec_eval', 'p01_biology_random_scores');
 const runBytes = gunzipSync(readFileSync(path.join(trecCase, 'run.txt.gz')));
@@ -31,15 +32,15 @@ describe('textPieces', () => {
 
 describe('pieces parse like one string', () => {
   it('TREC runs and qrels', () => {
-    const whole = parseTrecRun(runBytes.toString('utf8'), 'run.txt');
+    const whole = docsByQuery(parseTrecRun(runBytes.toString('utf8'), 'run.txt'));
     const qrels = parseTrecQrels(qrelsBytes.toString('utf8'), 'qrels.txt');
     for (const size of [7, 64, 4096]) {
-      expect(parseTrecRun(textPieces(runBytes, size), 'run.txt')).toEqual(whole);
+      expect(docsByQuery(parseTrecRun(textPieces(runBytes, size), 'run.txt'))).toEqual(whole);
       expect(parseTrecQrels(textPieces(qrelsBytes, size), 'qrels.txt')).toEqual(qrels);
     }
     // a tab-separated file takes the general path, piece by piece
     const tabbed = Buffer.from(runBytes.toString('utf8').replaceAll(' ', '\t'));
-    expect(parseTrecRun(textPieces(tabbed, 100), 'run.txt')).toEqual(whole);
+    expect(docsByQuery(parseTrecRun(textPieces(tabbed, 100), 'run.txt'))).toEqual(whole);
   });
 
   it('line numbers in errors count the lines of earlier pieces', () => {
@@ -59,9 +60,10 @@ describe('pieces parse like one string', () => {
     const text = formatScoreJson(big);
     expect(text.length).toBeGreaterThan(3 << 20);
     const bytes = Buffer.from(text);
-    const whole = parseScoreJson(text, 'score.json');
-    expect(parseScoreJson(textPieces(bytes, 65_536), 'score.json')).toEqual(whole);
-    expect(parseScoreJson(textPieces(bytes, 997), 'score.json')).toEqual(whole);
+    const whole = docsByQuery(parseScoreJson(text, 'score.json'));
+    expect(whole.size).toBe(12 * run.size);
+    expect(docsByQuery(parseScoreJson(textPieces(bytes, 65_536), 'score.json'))).toEqual(whole);
+    expect(docsByQuery(parseScoreJson(textPieces(bytes, 997), 'score.json'))).toEqual(whole);
     // an error late in the file names its line: the last score becomes a word
     const at = text.lastIndexOf(': ') + 2;
     const end = text.slice(at).search(/[,\n}]/) + at;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
-import type { Candidates, Query, RankedDoc } from '../../src/core/types.js';
+import type { Candidates, Query } from '../../src/core/types.js';
 import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
+import { docsByQuery, docsOf, runOf, type Doc } from '../helpers/runs.js';
 
 /** BRIGHT's get_scores, transcribed: dict of all scores, pop excluded, stable sort descending, first `depth`. */
-function reference(scores: Float32Array, rows: number[], ids: string[], excluded: string[], depth: number | 'all'): RankedDoc[] {
+function reference(scores: Float32Array, rows: number[], ids: string[], excluded: string[], depth: number | 'all'): Doc[] {
   const dropped = new Set(excluded.filter((id) => id !== 'N/A'));
   const entries = rows.map((row, i) => ({ row, docId: ids[row]!, score: scores[i]! })).filter((entry) => !dropped.has(entry.docId));
   entries.sort((a, b) => b.score - a.score || a.row - b.row); // Python's sorted is stable over corpus order
@@ -21,11 +22,11 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
       const scores = Float32Array.from(ids, () => Math.floor(next() * levels) / 7 - 1); // many exact ties, negatives
       const excluded = ['N/A', 'doc3', 'doc17', 'doc17', 'doc4999', 'not-in-corpus'];
       const all: Candidates = { queryId: 'q', docIndices: null, scores };
-      expect(buildRankedList(all, ids, excluded, depth)).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
+      expect(docsOf(buildRankedList(all, ids, excluded, depth))).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
 
       const rows = [...ids.keys()].filter(() => next() < 0.3).reverse(); // any order of rows
       const partial: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
-      expect(buildRankedList(partial, ids, excluded, depth)).toEqual(reference(partial.scores, rows, ids, excluded, depth));
+      expect(docsOf(buildRankedList(partial, ids, excluded, depth))).toEqual(reference(partial.scores, rows, ids, excluded, depth));
     }
   });
 
@@ -43,10 +44,10 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
       const scores = Float32Array.from(corpus, () => Math.floor(next() * levels) / 3);
       for (const depth of [5, 100, 1000]) {
         const expected = dictReference(scores, corpus, ['doc3', 'doc10'], depth);
-        expect(buildRankedList({ queryId: 'q', docIndices: null, scores }, corpus, ['doc3', 'doc10'], depth)).toEqual(expected);
+        expect(docsOf(buildRankedList({ queryId: 'q', docIndices: null, scores }, corpus, ['doc3', 'doc10'], depth))).toEqual(expected);
         const rows = [...corpus.keys()].reverse();
         const partial = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
-        expect(buildRankedList(partial, corpus, ['doc3', 'doc10'], depth)).toEqual(expected);
+        expect(docsOf(buildRankedList(partial, corpus, ['doc3', 'doc10'], depth))).toEqual(expected);
       }
     }
   });
@@ -55,7 +56,7 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     const scores = Float32Array.from(ids, (_, i) => 5000 - i);
     const excluded = ids.slice(0, 20);
     const ranked = buildRankedList({ queryId: 'q', docIndices: null, scores }, ids, excluded, 10);
-    expect(ranked.map((doc) => doc.docId)).toEqual(ids.slice(20, 30));
+    expect(ranked.docIds()).toEqual(ids.slice(20, 30));
   });
 
   it('matches get_scores with exclusion lists longer than depth (leetcode-like), however many of the best are excluded', () => {
@@ -65,17 +66,17 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
       // repeated ids, ids outside the corpus and BRIGHT's placeholder among them
       const excluded = [...Array.from({ length: excludedCount - 3 }, () => `doc${Math.floor(next() * 5000)}`), 'N/A', 'not-in-corpus', 'doc42'];
       const all: Candidates = { queryId: 'q', docIndices: null, scores };
-      expect(buildRankedList(all, ids, excluded, depth)).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
+      expect(docsOf(buildRankedList(all, ids, excluded, depth))).toEqual(reference(scores, [...ids.keys()], ids, excluded, depth));
       const rows = [...ids.keys()].filter(() => next() < 0.5).reverse();
       const partial: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, (row) => scores[row]!) };
-      expect(buildRankedList(partial, ids, excluded, depth)).toEqual(reference(partial.scores, rows, ids, excluded, depth));
+      expect(docsOf(buildRankedList(partial, ids, excluded, depth))).toEqual(reference(partial.scores, rows, ids, excluded, depth));
     }
     // the best 3000 all excluded: several rounds of candidates, then the next ones in order
     const falling = Float32Array.from(ids, (_, i) => 5000 - i);
     const top = ids.slice(0, 3000);
-    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, top, 100).map((doc) => doc.docId)).toEqual(ids.slice(3000, 3100));
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, top, 100).docIds()).toEqual(ids.slice(3000, 3100));
     // fewer candidates left than depth: all of them
-    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, ids.slice(0, 4990), 20).map((doc) => doc.docId)).toEqual(ids.slice(4990));
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: falling }, ids, ids.slice(0, 4990), 20).docIds()).toEqual(ids.slice(4990));
     // an id on several rows, with a long list: collapsed as before
     const corpus = ids.map((id, i) => (i % 9 === 4 ? `doc${i % 40}` : id));
     const random = Float32Array.from(corpus, () => Math.floor(next() * 30));
@@ -84,7 +85,7 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     corpus.forEach((id, row) => dict.set(id, random[row]!));
     for (const id of long) dict.delete(id);
     const expected = [...dict].sort((a, b) => b[1] - a[1]).slice(0, 50).map(([docId, score]) => ({ docId, score }));
-    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: random }, corpus, long, 50)).toEqual(expected);
+    expect(docsOf(buildRankedList({ queryId: 'q', docIndices: null, scores: random }, corpus, long, 50))).toEqual(expected);
     // a row outside the corpus is still refused
     expect(() => buildRankedList({ queryId: 'q', docIndices: Uint32Array.from([0, 9999]), scores: new Float32Array([1, 2]) }, ids, long, 1)).toThrow(/row 9999 is outside/);
   });
@@ -93,10 +94,10 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     const small = ['a', 'b', 'c', 'd', 'e'];
     const scores = new Float32Array([0, -0, 0.1, 0, 0.1]);
     const ranked = buildRankedList({ queryId: 'q', docIndices: null, scores }, small, [], 4);
-    expect(ranked.map((doc) => doc.docId)).toEqual(['c', 'e', 'a', 'b']);
-    expect(ranked[0]!.score).toBe(Math.fround(0.1));
+    expect(ranked.docIds()).toEqual(['c', 'e', 'a', 'b']);
+    expect(ranked.scores[0]).toBe(Math.fround(0.1));
     // an all-zero (empty or all-OOV) query keeps the first documents in corpus order
-    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: new Float32Array(5) }, small, ['b'], 3).map((doc) => doc.docId)).toEqual(['a', 'c', 'd']);
+    expect(buildRankedList({ queryId: 'q', docIndices: null, scores: new Float32Array(5) }, small, ['b'], 3).docIds()).toEqual(['a', 'c', 'd']);
   });
 
   it('refuses NaN scores and a score array of the wrong length with data errors', () => {
@@ -125,15 +126,19 @@ describe('qrelsFromQueries / removeExcludedIds', () => {
   });
 
   it('removes excluded ids from an existing run without shortening it otherwise', () => {
-    const run = new Map([
-      ['0', [{ docId: 'x1', score: 3 }, { docId: 'g1', score: 2 }]],
-      ['1', [{ docId: 'N/A', score: 1 }]],
-      ['other', [{ docId: 'x1', score: 1 }]],
+    const run = runOf([
+      ['0', [['x1', 3], ['g1', 2], ['x2', 1.5], ['g2', 1]]],
+      ['1', [['N/A', 1]]],
+      ['other', [['x1', 1]]],
     ]);
-    const { run: filtered, removed } = removeExcludedIds(run, queries);
-    expect(removed).toBe(1);
-    expect(filtered.get('0')).toEqual([{ docId: 'g1', score: 2 }]);
-    expect(filtered.get('1')).toEqual([{ docId: 'N/A', score: 1 }]);
-    expect(filtered.get('other')).toEqual([{ docId: 'x1', score: 1 }]);
+    const { run: filtered, removed } = removeExcludedIds(run, [{ ...queries[0]!, excludedIds: ['x1', 'x2'] }, queries[1]!]);
+    expect(removed).toBe(2);
+    expect(docsByQuery(filtered)).toEqual(
+      new Map([
+        ['0', [{ docId: 'g1', score: 2 }, { docId: 'g2', score: 1 }]],
+        ['1', [{ docId: 'N/A', score: 1 }]],
+        ['other', [{ docId: 'x1', score: 1 }]],
+      ]),
+    );
   });
 });

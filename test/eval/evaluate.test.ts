@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Qrels, RankedDoc, Run } from '../../src/core/types.js';
+import type { Qrels } from '../../src/core/types.js';
+import { RankedList, type Run } from '../../src/eval/ranked-list.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { GLIBC_LOG2_CHECKED_UP_TO, glibcLog2 } from '../../src/eval/glibc-log2.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 
 const qrelsOf = (entries: Record<string, Record<string, number>>): Qrels =>
   new Map(Object.entries(entries).map(([qid, judgments]) => [qid, new Map(Object.entries(judgments))]));
-const docs = (pairs: Array<[string, number]>): RankedDoc[] => pairs.map(([docId, score]) => ({ docId, score }));
+const docs = (pairs: Array<[string, number]>): RankedList => RankedList.of(pairs.map(([docId]) => docId), pairs.map(([, score]) => score));
 const one = (run: Run, qrels: Qrels, spec: string, queryId = 'q') => evaluate(run, qrels, parseMeasureList(spec)).perQuery.get(queryId)!;
 
 // discount of 1-based rank r
@@ -174,7 +175,7 @@ describe('which queries are averaged', () => {
     const empty = evaluate(new Map(), qrels, parseMeasureList('NDCG@10,MRR'));
     expect(empty.queryOrder).toEqual([]);
     expect(empty.aggregate).toEqual({ 'NDCG@10': 0, MRR: 0 });
-    const noDocs = evaluate(new Map([['q', []]]), qrels, parseMeasureList('NDCG@10,MRR'));
+    const noDocs = evaluate(new Map([['q', docs([])]]), qrels, parseMeasureList('NDCG@10,MRR'));
     expect(noDocs.queryOrder).toEqual(['q']);
     expect(noDocs.perQuery.get('q')).toEqual({ 'NDCG@10': 0, MRR: 0 });
   });

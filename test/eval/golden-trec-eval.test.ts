@@ -30,7 +30,7 @@ function caseDirs(root: string): string[] {
 
 /**
  * Every per-query value and the full-precision mean must equal pytrec_eval's / BRIGHT's bit for bit, from the run
- * as RankedDoc arrays (readRunFile) and in the compact form `score` uses (readRunForScoring).
+ * as RankedLists (readRunFile) and in the compact form `score` uses (readRunForScoring).
  */
 async function checkCase(dir: string): Promise<void> {
   for (const read of [readRunFile, readRunForScoring]) await checkRead(dir, await read(path.join(dir, 'run.txt.gz')));

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Qrels, RankedDoc, Run } from '../../src/core/types.js';
+import type { Qrels } from '../../src/core/types.js';
+import { RankedList, type Run } from '../../src/eval/ranked-list.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { parseMeasureList } from '../../src/eval/measure.js';
 import { readRunFile } from '../../src/eval/run-file.js';
@@ -10,7 +11,7 @@ import { repoRoot } from '../helpers/cli.js';
 
 const qrelsOf = (entries: Record<string, Record<string, number>>): Qrels =>
   new Map(Object.entries(entries).map(([qid, judgments]) => [qid, new Map(Object.entries(judgments))]));
-const docs = (pairs: Array<[string, number]>): RankedDoc[] => pairs.map(([docId, score]) => ({ docId, score }));
+const docs = (pairs: Array<[string, number]>): RankedList => RankedList.of(pairs.map(([docId]) => docId), pairs.map(([, score]) => score));
 const one = (run: Run, qrels: Qrels, spec: string, queryId = 'q') => evaluate(run, qrels, parseMeasureList(spec)).perQuery.get(queryId)!;
 
 const cutoffs = [1, 5, 10, 25, 50, 100];
@@ -50,7 +51,7 @@ describe('Judged@k (ir_measures judged provider)', () => {
     expect(values['Judged@4']).toBe(2 / 4);
     // only five retrieved: a, c, e judged of 5
     expect(values['Judged@10']).toBe(3 / 5);
-    expect(one(new Map([['q', []]]), qrels, 'Judged@10')['Judged@10']).toBe(0);
+    expect(one(new Map([['q', docs([])]]), qrels, 'Judged@10')['Judged@10']).toBe(0);
   });
 
   it('leaves the relevance measures unchanged when it is asked for beside them', () => {

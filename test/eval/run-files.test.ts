@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
-import type { Run } from '../../src/core/types.js';
+import type { Run } from '../../src/eval/ranked-list.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 import { writeEvaluationFiles } from '../../src/eval/results-files.js';
@@ -15,6 +15,7 @@ import { formatTrecRun, parseTrecRun, parseTrecRunTable, writeTrecRun } from '..
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { writeRunOutputs } from '../../src/eval/run-outputs.js';
 import { ByteText } from '../../src/eval/byte-text.js';
+import { docsByQuery, docsOf, runOf } from '../helpers/runs.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-eval-'));
 
@@ -34,14 +35,14 @@ describe('TREC run', () => {
   it('reads queries in first-appearance order, documents in line order, ignoring Q0, rank and tag', () => {
     const run = parseTrecRun('10 Q0 a 5 1.5 x\n2\tQ0\tb 1 -2e-3 y\r\n\n10 zz c 99 inf t\n', 'r.txt');
     expect([...run.keys()]).toEqual(['10', '2']);
-    expect(run.get('10')).toEqual([{ docId: 'a', score: 1.5 }, { docId: 'c', score: Infinity }]);
-    expect(run.get('2')).toEqual([{ docId: 'b', score: -0.002 }]);
+    expect(docsOf(run.get('10')!)).toEqual([{ docId: 'a', score: 1.5 }, { docId: 'c', score: Infinity }]);
+    expect(docsOf(run.get('2')!)).toEqual([{ docId: 'b', score: -0.002 }]);
   });
 
   it('collects a query\'s lines wherever they are (interleaved queries), on every parsing path, and still finds duplicates', () => {
     const lines = ['b Q0 x 1 1 t', 'a Q0 y 1 2 t', 'b Q0 z 2 3 t', 'c Q0 x 1 1 t', 'a Q0 w 2 1 t', 'b Q0 y 3 0.5 t'];
     const expected = [['b', ['x', 'z', 'y']], ['a', ['y', 'w']], ['c', ['x']]];
-    const shape = (run: Run) => [...run].map(([queryId, ranked]) => [queryId, ranked.map((doc) => doc.docId)]);
+    const shape = (run: Run) => [...run].map(([queryId, ranked]) => [queryId, ranked.docIds()]);
     // single spaces (fast path), tabs (general path), and a mix where single lines fall back to the general path
     const variants = [lines.join('\n'), lines.join('\n').replaceAll(' ', '\t'), lines.map((line, i) => (i % 2 ? ` ${line}` : line)).join('\n')];
     for (const text of variants) {
@@ -70,7 +71,7 @@ describe('TREC run', () => {
     const text = lines.join('\n');
     const run = parseTrecRun(text, 'r.txt');
     expect([...run.keys()]).toEqual(Array.from({ length: 40 }, (_, q) => `q${q}`));
-    expect(run.get('q5')).toEqual([{ docId: 'd0', score: 5 }, { docId: 'd1', score: 45 }, { docId: 'd2', score: 85 }]);
+    expect(docsOf(run.get('q5')!)).toEqual([{ docId: 'd0', score: 5 }, { docId: 'd1', score: 45 }, { docId: 'd2', score: 85 }]);
     const repeat = lines.length + 1;
     dataFailure(() => parseTrecRun(`${text}\nq7 Q0 d1 9 0 t\n`, 'r.txt'), new RegExp(`^r\\.txt:${repeat}: document "d1" appears twice for query "q7"`));
     // the earliest repeating line is reported, whatever its query; also when a later line is malformed
@@ -83,7 +84,7 @@ describe('TREC run', () => {
 
   it('accepts stray leading/trailing spaces on single-space lines, like trec_eval', () => {
     const run = parseTrecRun('q Q0 a 1 2 t \n q Q0 b 2 1 t\nq Q0 c 3 0 t\n', 'r.txt');
-    expect(run.get('q')!.map((doc) => doc.docId)).toEqual(['a', 'b', 'c']);
+    expect(run.get('q')!.docIds()).toEqual(['a', 'b', 'c']);
     dataFailure(() => parseTrecRun('q Q0 a 1 2 t\nq Q0 b 2 1\n', 'r.txt'), /r\.txt:2: .*found 5$/);
     dataFailure(() => parseTrecRun('q Q0 a 1 2 t x\n', 'r.txt'), /r\.txt:1: .*found more than 6$/);
   });
@@ -122,7 +123,7 @@ describe('TREC run', () => {
       }
     }
     const text = Buffer.from(texts.map((score, i) => `q Q0 d${i} 1 ${score} t`).join('\n'));
-    const doubles = parseTrecRunTable(text, 'r.txt', true).toRun().get('q')!.map((doc) => doc.score);
+    const doubles = Array.from(parseTrecRunTable(text, 'r.txt', true).toRun().get('q')!.scores);
     expect(doubles).toEqual(texts.map((score) => Number(score.replace(/^(-?)inf$/, '$1Infinity'))));
     expect(Array.from(parseTrecRunTable(text, 'r.txt', false).scores)).toEqual(doubles.map((score) => Math.fround(score)));
   });
@@ -143,14 +144,14 @@ describe('TREC run', () => {
     const file = path.join(dir, 'blocks.trec');
     writeFileSync(file, `\uFEFF${text}`);
     const expected = parseTrecRun(text, 'r.txt');
-    expect(await readRunFile(file)).toEqual(expected);
+    expect(docsByQuery(await readRunFile(file))).toEqual(docsByQuery(expected));
     const qrels = parseTrecQrels('q1 0 d\u{1F600}1 1\nq\u00e9 0 d\u{1F600}3 2\n', 'q.txt');
     expect(evaluate(await readRunForScoring(file), qrels, DEFAULT_MEASURES)).toEqual(evaluate(expected, qrels, DEFAULT_MEASURES));
     writeFileSync(file, `${text}q1 Q0 d\u{1F600}1 1 7 run\n`);
     await expect(readRunForScoring(file)).rejects.toThrow(`${file}:60001: document "d\u{1F600}1" appears twice for query "q1"`);
   });
 
-  it('scores the compact form like RankedDoc arrays: ties by docid in code point order, judgments by UTF-8 id', async () => {
+  it('scores the compact form like RankedLists: ties by docid in code point order, judgments by UTF-8 id', async () => {
     const text = ['q Q0 b 1 1 t', 'q Q0 \u{1F600} 2 1 t', 'q Q0 \uFFFD 3 1 t', 'q Q0 a 4 2 t', 'q Q0 é 5 1.00000001 t', 'r Q0 x 1 0 t'].join('\n');
     const file = path.join(dir, 'ties.trec');
     writeFileSync(file, text);
@@ -163,12 +164,12 @@ describe('TREC run', () => {
   });
 
   it('writes full-precision scores and 1-based ranks, and reads back the same run', async () => {
-    const run: Run = new Map([['q1', [{ docId: 'd/é', score: Math.fround(0.1) }, { docId: 'd2', score: 1e-30 }]]]);
+    const run = runOf({ q1: [['d/é', Math.fround(0.1)], ['d2', 1e-30]] });
     expect(formatTrecRun(run, 'bm25')).toBe('q1 Q0 d/é 1 0.10000000149011612 bm25\nq1 Q0 d2 2 1e-30 bm25\n');
     const file = path.join(dir, 'run.trec');
     await writeTrecRun(file, run, 'bm25');
-    expect(await readRunFile(file)).toEqual(run);
-    expect(() => formatTrecRun(new Map([['q', [{ docId: 'has space', score: 1 }]]]), 't')).toThrow(/whitespace/);
+    expect(docsByQuery(await readRunFile(file))).toEqual(docsByQuery(run));
+    expect(() => formatTrecRun(runOf({ q: [['has space', 1]] }), 't')).toThrow(/whitespace/);
     expect(() => formatTrecRun(run, 'two words')).toThrow(/run tag/);
   });
 });
@@ -203,16 +204,16 @@ describe('score.json', () => {
   it('keeps query and document order even for integer-like keys, and reads escapes and Python infinities', () => {
     const run = parseScoreJson('{"10": {"7": 2.5, "3": 1e-05}, "2": {"d\\u00e9\\"q": -Infinity, "x": Infinity}, "5": {}}', 's.json');
     expect([...run.keys()]).toEqual(['10', '2', '5']);
-    expect(run.get('10')).toEqual([{ docId: '7', score: 2.5 }, { docId: '3', score: 1e-5 }]);
-    expect(run.get('2')).toEqual([{ docId: 'dé"q', score: -Infinity }, { docId: 'x', score: Infinity }]);
-    expect(run.get('5')).toEqual([]);
+    expect(docsOf(run.get('10')!)).toEqual([{ docId: '7', score: 2.5 }, { docId: '3', score: 1e-5 }]);
+    expect(docsOf(run.get('2')!)).toEqual([{ docId: 'dé"q', score: -Infinity }, { docId: 'x', score: Infinity }]);
+    expect(docsOf(run.get('5')!)).toEqual([]);
     expect(parseScoreJson(' {} ', 's.json').size).toBe(0);
   });
 
   it('detects score.json by content, with a byte-order mark too', async () => {
     const file = path.join(dir, 'run-with-bom');
     writeFileSync(file, '\uFEFF{"q": {"a": 1.5}}');
-    expect(await readRunFile(file)).toEqual(new Map([['q', [{ docId: 'a', score: 1.5 }]]]));
+    expect(docsByQuery(await readRunFile(file))).toEqual(new Map([['q', [{ docId: 'a', score: 1.5 }]]]));
   });
 
   it('rejects bad shapes with file:line, NaN scores and duplicates', () => {
@@ -227,22 +228,22 @@ describe('score.json', () => {
   });
 
   it('writes what BRIGHT json.dump(indent=2) writes, and reads it back', async () => {
-    const run: Run = new Map([['3', [{ docId: 'b/é', score: Math.fround(12.3) }, { docId: 'a', score: 0 }]], ['1', []]]);
+    const run = runOf([['3', [['b/é', Math.fround(12.3)], ['a', 0]]], ['1', []]]);
     // bytes printed by CPython: json.dump({"3": {"b/\u00e9": 12.300000190734863, "a": 0.0}, "1": {}}, f, indent=2)
     expect(formatScoreJson(run)).toBe('{\n  "3": {\n    "b/\\u00e9": 12.300000190734863,\n    "a": 0.0\n  },\n  "1": {}\n}');
     const file = path.join(dir, 'score.json');
     await writeScoreJson(file, run);
-    expect(await readRunFile(file)).toEqual(run);
+    expect(docsByQuery(await readRunFile(file))).toEqual(docsByQuery(run));
   });
 });
 
 describe('run outputs', () => {
   it('writes run.trec and score.json in one pass with the bytes of the single-file writers', async () => {
     const special = [0, -0, 1e-5, 1e20, 5, Infinity, -Infinity, 1e16, 1e-4, Math.fround(0.1)];
-    const run: Run = new Map([
-      ['q\u00e9', special.map((score, i) => ({ docId: i % 3 === 0 ? `d"\\\u00e9\u{1F600}${i}` : `doc${i}`, score }))],
+    const run = runOf([
+      ['q\u00e9', special.map((score, i) => [i % 3 === 0 ? `d"\\\u00e9\u{1F600}${i}` : `doc${i}`, score] as const)],
       ['empty', []],
-      ['2', [{ docId: 'x', score: 2.5 }]],
+      ['2', [['x', 2.5]]],
     ]);
     const out = path.join(dir, 'outputs');
     await writeRunOutputs(out, run, 'tag');
@@ -250,9 +251,9 @@ describe('run outputs', () => {
     await writeScoreJson(path.join(dir, 'single.json'), run);
     expect(readFileSync(path.join(out, 'run.trec'))).toEqual(readFileSync(path.join(dir, 'single.trec')));
     expect(readFileSync(path.join(out, 'score.json'))).toEqual(readFileSync(path.join(dir, 'single.json')));
-    expect(await readRunFile(path.join(out, 'score.json'))).toEqual(run);
-    await expect(writeRunOutputs(path.join(dir, 'bad'), new Map([['q', [{ docId: 'a b', score: 1 }]]]), 'tag')).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
-    await expect(writeRunOutputs(path.join(dir, 'bad'), new Map([['q', [{ docId: 'a\u3000b', score: 1 }]]]), 'tag')).rejects.toThrow(/whitespace/);
+    expect(docsByQuery(await readRunFile(path.join(out, 'score.json')))).toEqual(docsByQuery(run));
+    await expect(writeRunOutputs(path.join(dir, 'bad'), runOf({ q: [['a b', 1]] }), 'tag')).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
+    await expect(writeRunOutputs(path.join(dir, 'bad'), runOf({ q: [['a\u3000b', 1]] }), 'tag')).rejects.toThrow(/whitespace/);
     expect(() => readFileSync(path.join(dir, 'bad', 'run.trec'))).toThrow(/ENOENT/);
   });
 

@@ -2,7 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RankedDoc, Run } from '../../src/core/types.js';
+import { RankedList, type Run } from '../../src/eval/ranked-list.js';
 import { mtebScores } from '../../src/export/mteb-results.js';
 import { readRunFile } from '../../src/eval/run-file.js';
 import { readQrelsFile } from '../../src/eval/trec-qrels.js';
@@ -107,7 +107,7 @@ describe('export --format mteb', () => {
   });
 
   it('mrr_at_k follows MTEB\'s own loop: score-sorted, ties in the run\'s order, unrounded', () => {
-    const docs = (pairs: Array<[string, number]>): RankedDoc[] => pairs.map(([docId, score]) => ({ docId, score }));
+    const docs = (pairs: Array<[string, number]>): RankedList => RankedList.of(pairs.map(([docId]) => docId), pairs.map(([, score]) => score));
     // trec_eval would put "b" before "a" (docid descending); MTEB's stable sort keeps a first
     const run: Run = new Map([['q1', docs([['a', 1], ['b', 1], ['c', 0.5]])], ['q2', docs([['x', 2], ['y', 3]])]]);
     const qrels = new Map([['q1', new Map([['b', 1]])], ['q2', new Map([['x', 1]])]]);

@@ -15,7 +15,7 @@ const reference = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures'
 describe('MTEB nAUC with numpy\'s arithmetic', () => {
   it('equals numpy/scikit-learn bit for bit on a golden case (60 values)', async () => {
     const run = await readRunFile(path.join(caseDir, 'run.txt.gz'));
-    const confidence = confidenceScores([...run.values()].map((docs) => docs.map((doc) => doc.score)));
+    const confidence = confidenceScores([...run.values()].map((docs) => Array.from(docs.scores)));
     const ours = naucScores(confidence, new Map(Object.entries(reference.metrics)));
     expect(ours.size).toBe(60);
     for (const [name, value] of Object.entries(reference.nauc)) expect(ours.get(name), name).toBe(value);

@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/core/types.js';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { qrelsFromQueries } from '../../src/eval/build-run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
@@ -10,30 +9,28 @@ import { evalMeasures } from '../../src/pipeline/run-evaluation.js';
 import { readRunFile } from '../../src/eval/run-file.js';
 import { fuseRuns, normalizeScores, type FusionOptions } from '../../src/fusion/fuse-runs.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
-
-const run = (entries: Record<string, Array<[string, number]>>): Run =>
-  new Map(Object.entries(entries).map(([queryId, docs]) => [queryId, docs.map(([docId, score]) => ({ docId, score }))]));
+import { docsByQuery, docsOf, runOf } from '../helpers/runs.js';
 
 // Two runs of one query, worked by hand below. A: d1 3, d2 2, d3 1. B: d3 0.9, d4 0.5, d1 0.1 (B lists d1 first in the
 // file: ranks come from the scores, not the file order).
-const A = run({ q1: [['d1', 3], ['d2', 2], ['d3', 1]] });
-const B = run({ q1: [['d1', 0.1], ['d3', 0.9], ['d4', 0.5]], q2: [['d9', 1]] });
+const A = runOf({ q1: [['d1', 3], ['d2', 2], ['d3', 1]] });
+const B = runOf({ q1: [['d1', 0.1], ['d3', 0.9], ['d4', 0.5]], q2: [['d9', 1]] });
 const defaults: FusionOptions = { method: 'rrf', rrfK: 60, normalization: 'minmax', weights: [0.5, 0.5], depth: 1000, k: 1000 };
 
 describe('fusion against hand-computed fixtures', () => {
   it('RRF (k = 60): 1/(60 + rank) summed; exact ties broken by document id descending', () => {
     // d1: 1/61 + 1/63, d3: 1/63 + 1/61 (the same double), d2: 1/62, d4: 1/62
-    expect(fuseRuns([A, B], defaults)).toEqual(
-      run({
+    expect(docsByQuery(fuseRuns([A, B], defaults))).toEqual(
+      docsByQuery(runOf({
         q1: [['d3', 0.032266458495966696], ['d1', 0.032266458495966696], ['d4', 0.016129032258064516], ['d2', 0.016129032258064516]],
         q2: [['d9', 1 / 61]],
-      }),
+      })),
     );
   });
 
   it('RRF with --depth 2 and --top-k 3: only each run\'s top two count, three are kept', () => {
     // A: d1 (rank 1), d2 (2); B: d3 (1), d4 (2) -> d1 = d3 = 1/61, d2 = d4 = 1/62
-    expect(fuseRuns([A, B], { ...defaults, depth: 2, k: 3 }).get('q1')).toEqual([
+    expect(docsOf(fuseRuns([A, B], { ...defaults, depth: 2, k: 3 }).get('q1')!)).toEqual([
       { docId: 'd3', score: 1 / 61 }, { docId: 'd1', score: 1 / 61 }, { docId: 'd4', score: 1 / 62 },
     ]);
   });
@@ -41,15 +38,15 @@ describe('fusion against hand-computed fixtures', () => {
   it('linear, min-max, weights 0.3 / 0.7', () => {
     // A -> d1 1, d2 0.5, d3 0; B -> d3 1, d4 (0.5 - 0.1) / 0.8 = 0.5, d1 0
     // d1 0.3*1 + 0.7*0 = 0.3; d2 0.15; d3 0 + 0.7 = 0.7; d4 0.35
-    expect(fuseRuns([A, B], { ...defaults, method: 'linear', weights: [0.3, 0.7] }).get('q1')).toEqual([
+    expect(docsOf(fuseRuns([A, B], { ...defaults, method: 'linear', weights: [0.3, 0.7] }).get('q1')!)).toEqual([
       { docId: 'd3', score: 0.7 }, { docId: 'd4', score: 0.35 }, { docId: 'd1', score: 0.3 }, { docId: 'd2', score: 0.15 },
     ]);
   });
 
   it('linear, z-scores (population sigma), weights 1 / 1; a document missing from a run adds nothing', () => {
     // A: mean 2, sigma sqrt(2/3) -> d1 +sqrt(3/2), d2 0, d3 -sqrt(3/2). C: d2 4, d4 2: mean 3, sigma 1 -> d2 +1, d4 -1
-    const C = run({ q1: [['d2', 4], ['d4', 2]] });
-    expect(fuseRuns([A, C], { ...defaults, method: 'linear', normalization: 'z', weights: [1, 1] }).get('q1')).toEqual([
+    const C = runOf({ q1: [['d2', 4], ['d4', 2]] });
+    expect(docsOf(fuseRuns([A, C], { ...defaults, method: 'linear', normalization: 'z', weights: [1, 1] }).get('q1')!)).toEqual([
       { docId: 'd1', score: 1.224744871391589 }, { docId: 'd2', score: 1 }, { docId: 'd4', score: -1 }, { docId: 'd3', score: -1.224744871391589 },
     ]);
   });
@@ -89,7 +86,7 @@ describe('reasonir fuse (command line)', () => {
     expect(result.code).toBe(0);
     const runs = await Promise.all(inputs.map((dir) => readRunFile(path.join(dir, 'pony', 'score.json'))));
     const expected = fuseRuns(runs, { ...defaults, k: 20 });
-    expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected);
+    expect(docsByQuery(await readRunFile(path.join(out, 'pony', 'score.json')))).toEqual(docsByQuery(expected));
     const task = await loadTask({ task: 'pony', dataDir: fixtureData });
     const summary = JSON.parse(result.stdout);
     expect(summary.tasks.pony.aggregate).toEqual(evaluate(expected, qrelsFromQueries(task.queries, false), evalMeasures()).aggregate);
@@ -99,7 +96,7 @@ describe('reasonir fuse (command line)', () => {
 
     const linear = await runReasonir(['fuse', ...inputs, '--method', 'linear', '--normalization', 'z', '--weights', '0.2,0.8', '--data-dir', fixtureData, '--out', path.join(work, 'lin'), '--json']);
     expect(linear.code).toBe(0);
-    expect(await readRunFile(path.join(work, 'lin', 'pony', 'score.json'))).toEqual(fuseRuns(runs, { ...defaults, method: 'linear', normalization: 'z', weights: [0.2, 0.8] }));
+    expect(docsByQuery(await readRunFile(path.join(work, 'lin', 'pony', 'score.json')))).toEqual(docsByQuery(fuseRuns(runs, { ...defaults, method: 'linear', normalization: 'z', weights: [0.2, 0.8] })));
   });
 
   it('refuses one folder, mixed corpora, mismatched weights and missing score.json, writing nothing', async () => {

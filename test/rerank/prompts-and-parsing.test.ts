@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { brightListwiseMessages, brightListwiseScores, parseBrightListwise } from '../../src/rerank/bright-listwise.js';
 import { parseRelevanceScore, pythonFloat, qwenRerankPrompt, qwenRerankPrompts } from '../../src/rerank/qwen-rerank-prompts.js';
 import { repoRoot } from '../helpers/cli.js';
+import { docsOf } from '../helpers/runs.js';
 
 describe('QwenRerank prompts (configs/rerank/reasonir-qwen-rerank.json)', () => {
   it('is the byte-exact copy of the source material reasonir/rerank-prompts.json', () => {
@@ -88,7 +89,7 @@ describe("BRIGHT's listwise reranking (rerank.py)", () => {
     expect(parseBrightListwise('```json\nnull\n```', 3)).toBeNull();
     // greedy: from the first ```json to the last ```
     expect(parseBrightListwise('```json\n[2]\n``` and ```json\n[1]\n```', 3)).toBeNull();
-    expect(brightListwiseScores(['a', 'b', 'c'], [3, 1, 3], 10)).toEqual([{ docId: 'c', score: 8 }, { docId: 'a', score: 9 }]);
-    expect(brightListwiseScores(['a', 'b', 'c'], null, 10)).toEqual([{ docId: 'a', score: 10 }, { docId: 'b', score: 9 }, { docId: 'c', score: 8 }]);
+    expect(docsOf(brightListwiseScores(['a', 'b', 'c'], [3, 1, 3], 10))).toEqual([{ docId: 'c', score: 8 }, { docId: 'a', score: 9 }]);
+    expect(docsOf(brightListwiseScores(['a', 'b', 'c'], null, 10))).toEqual([{ docId: 'a', score: 10 }, { docId: 'b', score: 9 }, { docId: 'c', score: 8 }]);
   });
 });

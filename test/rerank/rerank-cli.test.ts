@@ -2,7 +2,6 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/core/types.js';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { qrelsFromQueries } from '../../src/eval/build-run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
@@ -12,6 +11,7 @@ import { brightListwiseMessages } from '../../src/rerank/bright-listwise.js';
 import { localTokenCounter } from '../../src/rerank/prompt-guard.js';
 import { qwenRerankPrompt } from '../../src/rerank/qwen-rerank-prompts.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
+import { docsByQuery, runFromDocs, type Doc } from '../helpers/runs.js';
 import { countWords, deterministicScore, startOpenAiServer, type OpenAiServer } from '../helpers/openai-server.js';
 
 const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
@@ -62,10 +62,10 @@ async function expectedRuns(input: string, queries: 'original' | 'gpt4', topK: n
   const texts = new Map<string, string>();
   for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids[batch.start + i]!, text));
   const queryText = new Map(task.queries.map((q) => [q.id, q.text]));
-  const retrieved = await readRunFile(path.join(input, 'pony', 'score.json'));
+  const retrieved = docsByQuery(await readRunFile(path.join(input, 'pony', 'score.json')));
   const prompts: string[] = [];
-  const rerankerOnly: Run = new Map();
-  const interpolated: Run = new Map();
+  const rerankerOnly = new Map<string, Doc[]>();
+  const interpolated = new Map<string, Doc[]>();
   for (const [queryId, docs] of retrieved) {
     const top = docs.slice(0, topK); // eval writes rank order
     const scored = top.map((doc, index) => {
@@ -79,7 +79,7 @@ async function expectedRuns(input: string, queries: 'original' | 'gpt4', topK: n
     mixed.sort((a, b) => b.score - a.score || a.index - b.index);
     interpolated.set(queryId, mixed.map(({ docId, score }) => ({ docId, score })));
   }
-  return { prompts, rerankerOnly, interpolated, qrels: qrelsFromQueries(task.queries, false) };
+  return { prompts, rerankerOnly: runFromDocs(rerankerOnly), interpolated: runFromDocs(interpolated), qrels: qrelsFromQueries(task.queries, false) };
 }
 
 describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)', () => {
@@ -106,8 +106,8 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     // the same runs, in the same order, with the same scores
     const interpolated = await readRunFile(path.join(out, 'pony', 'score.json'));
     const rerankerOnly = await readRunFile(path.join(out, 'reranker-only', 'pony', 'score.json'));
-    expect(rerankerOnly).toEqual(expected.rerankerOnly);
-    expect(interpolated).toEqual(expected.interpolated);
+    expect(docsByQuery(rerankerOnly)).toEqual(docsByQuery(expected.rerankerOnly));
+    expect(docsByQuery(interpolated)).toEqual(docsByQuery(expected.interpolated));
     const summary = JSON.parse(result.stdout);
     expect(summary.reranker).toMatchObject({ model: 'test-model', family: 'qwen-rerank', run: 'interpolated', top_k: 3 });
     expect(summary.top_k).toBe(3);
@@ -152,7 +152,7 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     const expected = await expectedRuns(gpt4, 'gpt4', 2);
     expect(server.completions().slice(before).map((r) => r.body!.prompt).sort()).toEqual([...expected.prompts].sort());
     expect(JSON.parse(result.stdout).queries).toBe('gpt4');
-    expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
+    expect(docsByQuery(await readRunFile(path.join(out, 'pony', 'score.json')))).toEqual(docsByQuery(expected.interpolated));
   });
   it("writes ReasonIR's optional 100 * reranker + BM25 run with --bm25 (every candidate scored), and refuses a BM25 run that lacks one", async () => {
     const all = path.join(work, 'bm25-all');
@@ -162,15 +162,15 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
     const expected = await expectedRuns(original, 'original', 3);
-    const bm25 = await readRunFile(path.join(all, 'pony', 'score.json'));
-    const interpolated: Run = new Map();
-    for (const [queryId, docs] of expected.rerankerOnly) {
+    const bm25 = docsByQuery(await readRunFile(path.join(all, 'pony', 'score.json')));
+    const interpolated = new Map<string, Doc[]>();
+    for (const [queryId, docs] of docsByQuery(expected.rerankerOnly)) {
       const scores = new Map(bm25.get(queryId)!.map((doc) => [doc.docId, doc.score]));
       const mixed = docs.map((doc, index) => ({ docId: doc.docId, index, score: 100 * doc.score + scores.get(doc.docId)! }));
       mixed.sort((a, b) => b.score - a.score || a.index - b.index);
       interpolated.set(queryId, mixed.map(({ docId, score }) => ({ docId, score })));
     }
-    expect(await readRunFile(path.join(out, 'reranker-bm25', 'pony', 'score.json'))).toEqual(interpolated);
+    expect(docsByQuery(await readRunFile(path.join(out, 'reranker-bm25', 'pony', 'score.json')))).toEqual(interpolated);
     const summary = JSON.parse(await fs.readFile(path.join(out, 'reranker-bm25', 'summary.json'), 'utf8'));
     expect(summary.reranker.run).toBe('bm25-interpolated');
     const manifest = JSON.parse(await fs.readFile(path.join(out, 'reranker-bm25', 'pony', 'manifest.json'), 'utf8'));
@@ -201,7 +201,7 @@ describe('reasonir rerank (QwenRerank against a local OpenAI-compatible server)'
     const expected = await expectedRuns(gpt4, 'gpt4', 2);
     // the reasoning texts reach the reranker, as for our own gpt4 run
     expect(server.completions().slice(before).map((r) => r.body!.prompt).sort()).toEqual([...expected.prompts].sort());
-    expect(await readRunFile(path.join(out, 'pony', 'score.json'))).toEqual(expected.interpolated);
+    expect(docsByQuery(await readRunFile(path.join(out, 'pony', 'score.json')))).toEqual(docsByQuery(expected.interpolated));
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ queries: 'gpt4', retriever: 'bm25', requested_tasks: ['pony'], completed_tasks: ['pony'], interrupted: false });
     expect(summary.inferred).toBeUndefined();
@@ -233,7 +233,7 @@ describe('reasonir rerank against a hostile server', () => {
       const { parsed, unparsable, missing } = manifest.parse;
       expect(parsed + unparsable + missing).toBe(112);
       expect(missing).toBeGreaterThan(0);
-      const scores = [...(await readRunFile(path.join(out, 'reranker-only', 'pony', 'score.json'))).values()].map((docs) => docs[0]!.score);
+      const scores = [...(await readRunFile(path.join(out, 'reranker-only', 'pony', 'score.json'))).values()].map((docs) => docs.scores[0]!);
       expect(scores.filter((s) => s === 0)).toHaveLength(missing);
       expect(scores.filter((s) => s === -1)).toHaveLength(unparsable);
       expect(scores.filter((s) => s === 0.6)).toHaveLength(parsed);
@@ -354,7 +354,7 @@ describe('reasonir rerank: BRIGHT listwise, local tokenizer, Ctrl-C', () => {
       const task = await loadTask({ task: 'pony', dataDir: fixtureData });
       const texts = new Map<string, string>();
       for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids[batch.start + i]!, text));
-      const retrieved = await readRunFile(path.join(gpt4, 'pony', 'score.json'));
+      const retrieved = docsByQuery(await readRunFile(path.join(gpt4, 'pony', 'score.json')));
       const first = task.queries[0]!;
       const top = retrieved.get(first.id)!.slice(0, 3);
       const sent = server.completions();
@@ -366,7 +366,7 @@ describe('reasonir rerank: BRIGHT listwise, local tokenizer, Ctrl-C', () => {
         messages: brightListwiseMessages(first.text, top.map((doc) => texts.get(doc.docId)!), 3),
       }));
       const reranked = await readRunFile(path.join(out, 'pony', 'score.json'));
-      expect(reranked.get(first.id)).toEqual([{ docId: top[1]!.docId, score: 3 }, { docId: top[0]!.docId, score: 2 }]);
+      expect(docsByQuery(reranked).get(first.id)).toEqual([{ docId: top[1]!.docId, score: 3 }, { docId: top[0]!.docId, score: 2 }]);
       const summary = JSON.parse(result.stdout);
       expect(summary.reranker).toMatchObject({ family: 'bright-listwise', run: 'reranker-only' });
       expect(existsSync(path.join(out, 'reranker-only'))).toBe(false);

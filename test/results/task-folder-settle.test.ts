@@ -6,6 +6,7 @@ import { evaluate } from '../../src/eval/evaluate.js';
 import { parseMeasureList } from '../../src/eval/measure.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
 import { writeTaskFolder } from '../../src/results/results-folder.js';
+import { runOf } from '../helpers/runs.js';
 
 /** The qrels writer, slowed down and watched: it must settle before a failed task folder is cleaned up. */
 const qrelsWriter = vi.hoisted(() => ({ settled: false }));
@@ -29,7 +30,7 @@ describe('writeTaskFolder when one writer fails', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'reasonir-task-folder-settle-'));
     const qrels = parseTrecQrels('q 0 a 1\n', 'qrels');
     const measures = parseMeasureList('NDCG@10');
-    const run = new Map([['q', [{ docId: 'a b', score: 1 }]]]);
+    const run = runOf({ q: [['a b', 1]] });
     const writing = writeTaskFolder(out, 'biology', { run, tag: 'tag', qrels, evaluation: evaluate(run, qrels, measures), measures, manifest: () => ({}) });
     // the run writer rejects at once (an id with whitespace); the qrels writer is still writing into the staging folder
     await expect(writing).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);

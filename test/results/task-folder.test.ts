@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Run } from '../../src/core/types.js';
+import type { Run } from '../../src/eval/ranked-list.js';
+import { runOf } from '../helpers/runs.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { parseMeasureList } from '../../src/eval/measure.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
@@ -19,7 +20,7 @@ function folder(run: Run): Parameters<typeof writeTaskFolder>[2] {
 describe('writeTaskFolder', () => {
   it('writes every file of a task, the independent ones together', async () => {
     const out = path.join(dir, 'ok');
-    await writeTaskFolder(out, 'biology', folder(new Map([['q', [{ docId: 'a', score: 2.5 }, { docId: 'b', score: 1 }]]])));
+    await writeTaskFolder(out, 'biology', folder(runOf({ q: [['a', 2.5], ['b', 1]] })));
     expect(readdirSync(out)).toEqual(['biology']);
     expect(readdirSync(path.join(out, 'biology')).sort()).toEqual(['manifest.json', 'metrics.json', 'per_query.tsv', 'qrels.txt', 'results.json', 'run.trec', 'score.json']);
     expect(readFileSync(path.join(out, 'biology', 'run.trec'), 'utf8')).toBe('q Q0 a 1 2.5 tag\nq Q0 b 2 1 tag\n');
@@ -28,7 +29,7 @@ describe('writeTaskFolder', () => {
 
   it('reports a writer that fails and leaves neither the task folder nor its staging folder', async () => {
     const out = path.join(dir, 'failing');
-    const writing = writeTaskFolder(out, 'biology', folder(new Map([['q', [{ docId: 'a b', score: 1 }]]])));
+    const writing = writeTaskFolder(out, 'biology', folder(runOf({ q: [['a b', 1]] })));
     await expect(writing).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
     expect(readdirSync(out)).toEqual([]);
   });

@@ -21,7 +21,7 @@ describe('BM25 over a corpus with a repeated document id', () => {
       candidates.push(item);
     }
     const ranked = buildRankedList(candidates[0]!, ids, [], 2);
-    expect(ranked.map((doc) => doc.docId)).toEqual(['y', 'x']);
-    expect(ranked[1]!.score).toBe(0);
+    expect(ranked.docIds()).toEqual(['y', 'x']);
+    expect(ranked.scores[1]).toBe(0);
   });
 });

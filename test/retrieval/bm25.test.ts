@@ -404,8 +404,8 @@ describe('BM25 retriever: the golden run end to end', () => {
       expect(ranked).toHaveLength(want.length);
       want.forEach(([docId, score], rank) => {
         compared++;
-        if (ranked[rank]!.docId !== docId || ranked[rank]!.score !== score) {
-          mismatches.push(`${item.queryId} rank ${rank + 1}: ${ranked[rank]!.docId} ${ranked[rank]!.score} != ${docId} ${score}`);
+        if (ranked.docId(rank) !== docId || ranked.scores[rank] !== score) {
+          mismatches.push(`${item.queryId} rank ${rank + 1}: ${ranked.docId(rank)} ${ranked.scores[rank]} != ${docId} ${score}`);
         }
       });
     });

@@ -1,7 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { dataError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import type { Qrels, Run } from '../../core/types.js';
+import type { Qrels } from '../../core/types.js';
+import type { Run } from '../../eval/ranked-list.js';
 import { DEFAULT_DATASET } from '../../dataset/registry.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { DEFAULT_MEASURES, parseMeasure, parseMeasureList, type Measure } from '../../eval/measure.js';
@@ -120,7 +121,7 @@ async function fromTask(runPath: string, task: string, options: { long: boolean;
 function checkCorpusCoverage(run: Run, corpusIds: readonly string[], what: string, strict: boolean): void {
   const corpus = new Set(corpusIds);
   const documents = new Set<string>();
-  for (const ranked of run.values()) for (const doc of ranked) documents.add(doc.docId);
+  for (const ranked of run.values()) for (let i = 0; i < ranked.length; i++) documents.add(ranked.docId(i));
   let found = 0;
   for (const id of documents) if (corpus.has(id)) found++;
   if (documents.size === 0 || found * 2 >= documents.size) return;
