@@ -302,7 +302,8 @@ async function biologyHubCache(corpus: BiologyCorpus): Promise<string> {
 
 /**
  * `reasonir eval --task biology` as a user runs it, a fresh process each time (dist-bench's CLI, so a stale dist/ is
- * never measured): the dataset already in the Hub cache (offline), written results included. Cold: an empty
+ * never measured; prebench bundles it as `npm run build` bundles the bin, dist/cli/main.js, with
+ * tools/bundle-cli.mjs): the dataset already in the Hub cache (offline), written results included. Cold: an empty
  * REASONIR_CACHE each run (parquet texts decoded, analysis, index, retrieval, scoring, writing); cached: the index
  * cache present, as on every run after the first.
  */

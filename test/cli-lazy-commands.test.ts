@@ -42,8 +42,27 @@ describe('command modules are loaded on demand', () => {
   });
 });
 
-/** The modules one `reasonir <args>` process loads: its exit code, the packages it loaded and our own modules under dist/. */
-async function census(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; packages: Set<string>; own: string[] }> {
+const dist = path.join(repoRoot, 'dist') + path.sep;
+const entry = path.join(dist, 'cli', 'main.js');
+const bundleDir = path.join(dist, 'cli', 'bundle') + path.sep;
+
+/**
+ * The compiled modules a loaded file runs. The CLI is bundled (tools/bundle-cli.mjs): a chunk holds the modules
+ * (and package files) its source map lists; the entry that requires the bundle and the bundler's runtime helpers
+ * hold none. Any other file is one module.
+ */
+async function modulesOf(file: string): Promise<string[]> {
+  if (file === entry || /[\\/]rolldown-runtime-[^\\/]+\.js$/.test(file)) return [];
+  if (!file.startsWith(bundleDir)) return [file];
+  const { sources } = JSON.parse(await fs.readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+  return sources.map((source) => path.resolve(path.dirname(file), source));
+}
+
+/**
+ * The modules one `reasonir <args>` process loads: its exit code, the packages it loaded, our own modules under dist/
+ * (the compiled modules inside the bundle's chunks, as tsc wrote them), how many modules it ran and the files it loaded.
+ */
+async function census(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; packages: Set<string>; own: string[]; modules: number; files: string[] }> {
   const file = path.join(work, `census-${++censusCount}.txt`);
   const child = spawnSync(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'module-census.mjs'), path.join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
     cwd: repoRoot,
@@ -51,11 +70,11 @@ async function census(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
     encoding: 'utf8',
   });
   const lines = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const paths = lines.filter((line) => !line.startsWith('node:')).map((line) => (line.startsWith('cjs:') ? line.slice(4) : fileURLToPath(line)));
+  const files = [...new Set(lines.filter((line) => !line.startsWith('node:')).map((line) => (line.startsWith('cjs:') ? line.slice(4) : fileURLToPath(line))))];
+  const paths = (await Promise.all(files.map(modulesOf))).flat();
   const packages = new Set(paths.map((name) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(name)?.[1]?.replace('\\', '/')).filter((name) => name !== undefined));
-  const dist = path.join(repoRoot, 'dist') + path.sep;
   const own = [...new Set(paths.filter((name) => name.startsWith(dist)).map((name) => name.slice(dist.length).split(path.sep).join('/')))];
-  return { code: child.status, stderr: child.stderr, packages, own };
+  return { code: child.status, stderr: child.stderr, packages, own, modules: new Set(paths).size, files };
 }
 
 let work: string;
@@ -108,6 +127,26 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
     const warm = await run('bm25-warm');
     expect(warm.code, warm.stderr).toBe(0);
     expect(warm.own.filter((name) => building.test(name))).toEqual([]);
+    // it runs as the bundle: its ~130 modules (ours and the packages') come in far fewer files
+    expect(warm.modules).toBeGreaterThan(100);
+    expect(warm.files.length).toBeLessThan(warm.modules / 2);
+  });
+
+  it('eval --retriever bm25 of a corpus large enough for analysis workers: they start from the bundle, and the scores are the CI benchmark\'s', async (context) => {
+    // the CI benchmark's biology (578 documents, ~0.4M characters) is analyzed on min(cores, 2) threads
+    if (os.availableParallelism() < 2) context.skip('one core: the corpus is analyzed inline, no worker starts');
+    const out = path.join(work, 'bm25-workers');
+    const dataDir = path.join(repoRoot, 'test', 'fixtures', 'ci-bench', 'data');
+    const cold = await census(['eval', '--task', 'biology', '--data-dir', dataDir, '--out', out, '-q'], { REASONIR_CACHE: path.join(work, 'bm25-workers-cache') });
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(cold.files).toContain(path.join(bundleDir, 'analysis-worker.js'));
+    expect(cold.own).toContain('retrieval/bm25/chunk-analysis.js');
+    const expected = path.join(repoRoot, 'test', 'fixtures', 'ci-bench', 'expected.json');
+    const check = spawnSync(process.execPath, [entry, 'check', out, '--against', expected, '--tasks', 'biology', '--measure', 'all', '--json'], { cwd: repoRoot, encoding: 'utf8' });
+    // the average lines compare one task with the three-task average the file holds
+    const lines = (JSON.parse(check.stdout) as { lines: Array<{ task: string; status: string }> }).lines.filter((line) => line.task === 'biology');
+    expect(lines).toHaveLength(25);
+    expect(lines.filter((line) => line.status !== 'OK'), check.stderr).toEqual([]);
   });
 
   it('eval --retriever embeddings with .npy files: onnxruntime for the search, but no tokenizer, Arrow or encoder', async () => {

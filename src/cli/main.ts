@@ -15,4 +15,7 @@ async function main(): Promise<void> {
   process.stdout.write('', () => process.exit(code));
 }
 
-await main();
+// not awaited at the top level: a top-level await anywhere keeps the bundler (tools/bundle-cli.mjs) from merging
+// chunks. runCli turns every error into an exit code; a rejection here (the CLI's own files missing) still ends
+// the process with Node's report and exit code 1, as an awaited one did
+void main();

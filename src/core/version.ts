@@ -3,15 +3,16 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 /**
- * Root of the installed package (holds package.json and configs/): the nearest folder above this module with a
- * package.json, so it holds whether the code runs from src/, dist/ or dist-bench/src/.
+ * Root of the installed package (holds package.json and configs/): the nearest folder above this module with both,
+ * so it holds whether the code runs from src/, dist/, dist-bench/src/ or the CLI's bundle (dist/cli/bundle/, whose
+ * own package.json only says its chunks are CommonJS).
  */
 export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`reasonir: no package.json above ${start}`);
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'configs'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`reasonir: no package.json with configs/ beside it above ${start}`);
   }
 }
 

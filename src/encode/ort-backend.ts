@@ -17,7 +17,9 @@ process.env.ORT_DISABLE_TELEMETRY ??= '1';
 // produced BRIGHT's and ReasonIR's numbers, keeps float32 matmuls in full precision by default. cuBLAS and cuDNN
 // honour this variable when they initialise, i.e. when the first CUDA session opens; an explicit setting wins.
 process.env.NVIDIA_TF32_OVERRIDE ??= '0';
-const ort = await import('onnxruntime-node');
+// required (a CommonJS package) after the variables above are set, and without a top-level await, which would keep
+// the CLI's bundler (tools/bundle-cli.mjs) from merging any chunks
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
 type Tensor = InstanceType<typeof ort.Tensor>;
 
