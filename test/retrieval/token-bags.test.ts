@@ -9,8 +9,8 @@ import { fixtures, readJsonLines, readText } from './golden-files.js';
 
 const analyzerFixture = (file: string) => path.join(fixtures, 'analyzer', file);
 
-/** Bags `texts` chunk by chunk in one numbering; each document as `term:tf` in order of first appearance. */
-function bagsOf(bags: TokenBags, texts: readonly string[], chunkSize: number): string[][] {
+/** Bags `texts` chunk by chunk; each document as `term:tf` in order of first appearance, and the terms in number order. */
+function numberedBags(bags: TokenBags, texts: readonly string[], chunkSize: number, rawTokenLimit = Infinity): { bags: string[][]; terms: string[] } {
   const terms: string[] = [];
   const out: string[][] = [];
   for (let at = 0; at < texts.length; at += chunkSize) {
@@ -20,6 +20,7 @@ function bagsOf(bags: TokenBags, texts: readonly string[], chunkSize: number): s
     const { text, ends } = bags.joinedTerms(before);
     ends.forEach((end, i) => terms.push(text.slice(i === 0 ? 0 : ends[i - 1], end)));
     expect(terms).toHaveLength(bags.terms);
+    expect(bags.rawTokens).toBeLessThanOrEqual(rawTokenLimit);
     let largest = 0;
     for (let doc = 0; doc < chunk.length; doc++) {
       const bag: string[] = [];
@@ -33,8 +34,10 @@ function bagsOf(bags: TokenBags, texts: readonly string[], chunkSize: number): s
   }
   // term numbers are the filtered forms in order of first appearance, each once
   expect(new Set(terms).size).toBe(terms.length);
-  return out;
+  return { bags: out, terms };
 }
+
+const bagsOf = (bags: TokenBags, texts: readonly string[], chunkSize: number) => numberedBags(bags, texts, chunkSize).bags;
 
 /** `tokens` as a bag in order of first appearance, like bagsOf. */
 function bagOfTokens(tokens: readonly string[]): string[] {
@@ -43,11 +46,8 @@ function bagOfTokens(tokens: readonly string[]): string[] {
   return [...counts].map(([term, tf]) => `${term}:${tf}`);
 }
 
-function fresh(rawTokens = 0, terms = 0): TokenBags {
-  const bags = new TokenBags();
-  bags.startNumbering(rawTokens, terms);
-  return bags;
-}
+/** Tables sized for `rawTokens` and `terms` (0: they grow from their smallest size), no raw-token limit in reach. */
+const fresh = (rawTokens = 0, terms = 0) => new TokenBags(1 << 30, rawTokens, terms);
 
 interface GoldenText {
   id: string;
@@ -112,19 +112,20 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bagsOf(fresh(5e5, 3e5), texts, 400)).toEqual(expected);
   });
 
-  it('starts each numbering empty, reusing the memory the last one filled (also after the tables grew)', () => {
+  it('forgets the raw tokens every rawTokenLimit distinct ones and keeps numbering the terms as before', () => {
     const random = seededRandom(31);
     const letters = 'abcdefghijklmnopqrstuvwxyz\u00e9\u03b1';
     const texts = Array.from({ length: 300 }, () =>
       Array.from({ length: 80 }, () => Array.from({ length: 2 + Math.floor(random() * 14) }, () => letters[Math.floor(random() * letters.length)]).join('')).join(' '),
     );
     const expected = texts.map((text) => bagOfTokens(analyze(text)));
-    const bags = fresh();
-    for (const [from, to, rawTokens] of [[0, 300, 0], [100, 200, 0], [0, 300, 50_000], [250, 300, 0]] as const) {
-      bags.startNumbering(rawTokens, rawTokens);
-      expect(bags.terms).toBe(0);
-      expect(bags.rawTokens).toBe(0);
-      expect(bagsOf(bags, texts.slice(from, to), 23)).toEqual(expected.slice(from, to));
+    const unlimited = numberedBags(fresh(), texts, 23);
+    expect(unlimited.bags).toEqual(expected);
+    expect(unlimited.terms.length).toBeGreaterThan(10_000);
+    for (const limit of [1, 7, 1000, 5000]) {
+      for (const [rawTokens, terms] of [[0, 0], [limit, 50_000]] as const) {
+        expect(numberedBags(new TokenBags(limit, rawTokens, terms), texts, 23, limit)).toEqual(unlimited);
+      }
     }
   });
 });

@@ -34,13 +34,13 @@ function rawTokensExpected(units: number): number {
 const TERMS_PER_RAW_TOKEN = 0.7;
 
 /**
- * Sizes for token tables that are expected to see `expectedUnits` UTF-16 units of text (0: unknown), up to the
- * raw-token limit: the tables then start at the size that many units should need instead of doubling their way
- * there.
+ * Sizes for token tables expected to see `expectedUnits` UTF-16 units of text (0: unknown): the distinct raw tokens
+ * they will remember at a time (up to the raw-token limit) and the terms they will number, so that the tables
+ * start at that size instead of doubling their way there.
  */
 export function tokenTableSizes(rawTokenLimit: number, expectedUnits: number): { rawTokens: number; terms: number } {
-  const rawTokens = Math.min(rawTokenLimit, rawTokensExpected(expectedUnits));
-  return { rawTokens, terms: Math.ceil(rawTokens * TERMS_PER_RAW_TOKEN) };
+  const rawTokens = rawTokensExpected(expectedUnits);
+  return { rawTokens: Math.min(rawTokenLimit, rawTokens), terms: Math.ceil(rawTokens * TERMS_PER_RAW_TOKEN) };
 }
 
 /**

@@ -13,14 +13,14 @@ interface TokenBagsExports {
     charClass: number, rowMap: number, transitions: number, attributes: number, actions: number, initialState: number,
     bmpLower: number, astralLower: number, astralPairs: number, stopUnits: number, stopEnds: number, stopWords: number,
   ): void;
-  start_numbering(expectedRaw: number, expectedTerms: number): number;
-  reserve_chunk(units: number, docs: number): number;
-  analyze_chunk(docs: number): number;
-  text_at(): number;
-  doc_ends_at(): number;
+  start(rawTokenLimit: number, expectedRaw: number, expectedTerms: number): number;
+  start_chunk(units: number, docs: number): number;
+  text_room(units: number): number;
+  bag_document(units: number): number;
   doc_offsets_at(): number;
   bag_terms_at(): number;
   bag_tfs_at(): number;
+  bag_entries(): number;
   largest_term_frequency(): number;
   term_count(): number;
   raw_token_count(): number;
@@ -42,28 +42,34 @@ export interface ChunkBags {
 
 /**
  * The analyzer chain of analyze.ts (tokenizer, possessive, lowercase, stop words, Porter, each distinct raw token
- * filtered once) run in WebAssembly (wasm/token-bags.c) over whole chunks of documents, each document bagged over
- * term numbers: filtered forms numbered in order of first appearance, as TokenTable numbers them. This is what the
- * BM25 index build runs on every token of a corpus, on threads that start with nothing compiled: the module is
- * compiled in milliseconds and handles a new token without a string, where the JavaScript chain spends its first
- * pass compiling and allocating. One numbering at a time; `startNumbering` empties the tables and reuses their
- * memory.
+ * filtered once) run in WebAssembly (wasm/token-bags.c), each document bagged over term numbers: filtered forms
+ * numbered in order of first appearance, as TokenTable numbers them, for as long as the analysis lasts (the raw
+ * tokens are forgotten every `rawTokenLimit`, to bound memory; the numbering stays). This is what the BM25 index
+ * build runs on every token of a corpus, on threads that start with nothing compiled: the module is compiled in
+ * milliseconds and handles a new token without a string, where the JavaScript chain spends its first pass
+ * compiling and allocating.
  */
 export class TokenBags {
   private readonly wasm: TokenBagsExports;
+  /** The module's memory as bytes; made again when the memory has grown (which detaches the old buffer). */
+  private bytes: Buffer;
+  /** Where a document's units go, and how many fit there. */
+  private textAt = 0;
+  private textRoom = 0;
 
-  constructor() {
+  /**
+   * `expectedRawTokens` / `expectedTerms`: distinct raw tokens and terms the analysis is expected to meet, which
+   * sizes the tables up front (any number fits).
+   */
+  constructor(rawTokenLimit: number, expectedRawTokens: number, expectedTerms: number) {
     compiled ??= new webAssembly.Module(Buffer.from(TOKEN_BAGS_WASM, 'base64'));
     this.wasm = new webAssembly.Instance(compiled, {}).exports as unknown as TokenBagsExports;
     this.writeTables();
+    if (this.wasm.start(rawTokenLimit, expectedRawTokens, expectedTerms) === 0) throw outOfMemory();
+    this.bytes = Buffer.from(this.wasm.memory.buffer);
   }
 
-  /** Empties the tables, sized for `rawTokens` distinct raw tokens and `terms` terms (any number fits). */
-  startNumbering(rawTokens: number, terms: number): void {
-    if (this.wasm.start_numbering(rawTokens, terms) === 0) throw outOfMemory();
-  }
-
-  /** Distinct raw tokens met since the numbering started. */
+  /** Distinct raw tokens remembered now. */
   get rawTokens(): number {
     return this.wasm.raw_token_count();
   }
@@ -78,24 +84,26 @@ export class TokenBags {
     const { wasm } = this;
     let units = 0;
     for (const text of texts) units += text.length;
-    if (wasm.reserve_chunk(units, texts.length) === 0) throw outOfMemory();
-    const memory = Buffer.from(wasm.memory.buffer);
-    const ends = new Uint32Array(wasm.memory.buffer, wasm.doc_ends_at(), texts.length);
-    let at = wasm.text_at();
-    for (let doc = 0; doc < texts.length; doc++) {
-      const text = texts[doc]!;
-      // UTF-16LE writes the units as they are, lone surrogates included
-      at += memory.write(text, at, text.length * 2, 'utf16le');
-      ends[doc] = (at - wasm.text_at()) >> 1;
+    if (wasm.start_chunk(units, texts.length) === 0) throw outOfMemory();
+    for (const text of texts) {
+      if (text.length > this.textRoom) {
+        this.textAt = wasm.text_room(text.length);
+        if (this.textAt === 0) throw outOfMemory();
+        this.textRoom = text.length;
+      }
+      if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
+      // UTF-16LE writes the units as they are, lone surrogates included; one document at a time stays in cache
+      this.bytes.write(text, this.textAt, text.length * 2, 'utf16le');
+      const status = wasm.bag_document(text.length);
+      if (status === -1) throw outOfMemory();
+      if (status < 0) throw new Error('StandardTokenizer: no rule matched (corrupt tables?)');
     }
-    const nnz = wasm.analyze_chunk(texts.length);
-    if (nnz === -1) throw outOfMemory();
-    if (nnz < 0) throw new Error('StandardTokenizer: no rule matched (corrupt tables?)');
     const buffer = wasm.memory.buffer;
+    const entries = wasm.bag_entries();
     return {
       docOffsets: new Uint32Array(buffer, wasm.doc_offsets_at(), texts.length + 1),
-      terms: new Uint32Array(buffer, wasm.bag_terms_at(), nnz),
-      tfs: new Uint32Array(buffer, wasm.bag_tfs_at(), nnz),
+      terms: new Uint32Array(buffer, wasm.bag_terms_at(), entries),
+      tfs: new Uint32Array(buffer, wasm.bag_tfs_at(), entries),
       largestTf: wasm.largest_term_frequency(),
     };
   }

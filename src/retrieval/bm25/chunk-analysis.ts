@@ -33,19 +33,16 @@ let analyzers = 0;
 /**
  * Analyzes one corpus, chunk after chunk, on one thread: equivalent to bagging `analyze(text)` of each document,
  * but tokens are numbered straight from the text by the analyzer's WebAssembly chain (TokenBags), so no token
- * becomes a string of its own. The tables start afresh (a new numbering) when they hold the raw-token limit.
+ * becomes a string of its own. One numbering for all its chunks: each term string is sent once.
  */
 export class ChunkAnalyzer {
-  private readonly id = `${threadId}:${analyzers++}`;
-  private generation = 0;
+  private readonly numbering = `${threadId}:${analyzers++}`;
   /** Made on the first call, which may know how much text is to come. */
   private bags: TokenBags | undefined;
-  /** UTF-16 units analyzed so far. */
-  private units = 0;
-  /** Terms of the numbering already sent with a chunk. */
+  /** Terms already sent with a chunk. */
   private sent = 0;
 
-  /** `rawTokenLimit`: distinct raw tokens the tables hold before they start afresh (default: the analyzer's). */
+  /** `rawTokenLimit`: distinct raw tokens remembered at a time, which bounds memory (default: the analyzer's). */
   constructor(private readonly rawTokenLimit = RAW_TOKEN_LIMIT) {}
 
   /** The analysis of `texts`, in arrays of its own. */
@@ -61,25 +58,19 @@ export class ChunkAnalyzer {
    * its next call, for a caller that reads them at once (a worker lays them out by term and lets them go), which
    * saves copying them into fresh memory per chunk.
    * `expectedUnits`: UTF-16 units this analyzer is expected to analyze in all, this chunk and the others, when the
-   * caller knows; tables that start then are sized for the rest of them. The analysis is the same either way.
+   * caller knows; the first call sizes the tables for them. The analysis is the same either way.
    */
   analyzeTransient(texts: readonly string[], expectedUnits = 0): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
-    if (this.bags === undefined || this.bags.rawTokens >= this.rawTokenLimit) {
-      if (this.bags !== undefined) {
-        this.generation++;
-        this.sent = 0;
-      }
-      this.bags ??= new TokenBags();
-      const { rawTokens, terms } = tokenTableSizes(this.rawTokenLimit, expectedUnits - this.units);
-      this.bags.startNumbering(rawTokens, terms);
+    if (this.bags === undefined) {
+      const { rawTokens, terms } = tokenTableSizes(this.rawTokenLimit, expectedUnits);
+      this.bags = new TokenBags(this.rawTokenLimit, rawTokens, terms);
     }
     const bags = this.bags;
-    for (const text of texts) this.units += text.length;
     const { docOffsets, terms, tfs, largestTf } = bags.bag(texts);
     const firstNewTerm = this.sent;
     this.sent = bags.terms;
     const { text: newTerms, ends: newTermEnds } = bags.joinedTerms(firstNewTerm);
-    return { numbering: `${this.id}:${this.generation}`, firstNewTerm, newTerms, newTermEnds, docOffsets, terms, tfs, largestTf };
+    return { numbering: this.numbering, firstNewTerm, newTerms, newTermEnds, docOffsets, terms, tfs, largestTf };
   }
 }
 

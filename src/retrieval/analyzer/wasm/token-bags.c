@@ -1,14 +1,13 @@
 // The BM25 index analyzer's hot loop in WebAssembly: StandardTokenizer -> EnglishPossessiveFilter ->
-// LowerCaseFilter -> StopFilter -> PorterStemFilter over the UTF-16 units of a chunk of documents, each document
-// turned into its bag of words over dense term numbers. A line-by-line port of standard-tokenizer.ts,
-// english-possessive.ts, java-lowercase.ts and porter-stemmer.ts with the raw-token table of analyze.ts
-// (SubstringMap + Utf16Interner), and the bagging loop of chunk-analysis.ts; the tests hold it equal to them.
+// LowerCaseFilter -> StopFilter -> PorterStemFilter over the UTF-16 units of one document at a time, turned into
+// its bag of words over dense term numbers. A line-by-line port of standard-tokenizer.ts, english-possessive.ts,
+// java-lowercase.ts and porter-stemmer.ts, with each distinct raw token filtered once (as analyze.ts's token table
+// does) and the bagging loop of chunk-analysis.ts; the tests hold it equal to Lucene's tokens and to them.
 //
 // Why WebAssembly: every analysis worker starts with a cold JIT and empty tables, and the JavaScript chain cost
 // ~3x its steady-state time per token on that first pass (TurboFan compiling the Porter chain once per inlining
 // site, a string per new token through lowercasing and stemming, page faults of fresh tables). This code is
-// compiled once, in milliseconds, handles a new token without allocating, and reuses its memory for every
-// numbering of the thread.
+// compiled once, in milliseconds, and handles a new token without allocating.
 //
 // The tables (the JFlex DFA, Java's lowercase mapping, the stop words) are written into memory by the JavaScript
 // side from the same generated sources the JavaScript analyzer reads. Build: tools/build-token-bags-wasm.sh.
@@ -22,37 +21,32 @@ typedef unsigned long long u64;
 #define EXPORT(name) __attribute__((export_name(#name)))
 
 // ---------------------------------------------------------------------------------------------------- memory
+// A bump allocator: the tables are sized up front, and the few that outgrow their room move to a larger one;
+// nothing is freed or reused, so all memory handed out is zero, as memory.grow gives it. Its pages are mapped (a
+// page fault each, costly on a VM) only when first written, so a generous room costs nothing until it is used.
 extern u8 __heap_base;
 
 /** Next free byte; memory below it is in use. */
 static u32 heap;
-/** Where the current numbering's memory starts: everything above is given back when a numbering starts. */
-static u32 numbering_base;
 
-/** `bytes` of fresh memory, 16-byte aligned, or 0 when the memory cannot grow. */
-static u32 take(u32 bytes) {
+/** Set when memory could not grow; the calls then report failure. */
+static i32 out_of_memory;
+
+/** `bytes` of zeroed memory, 16-byte aligned; 0 (and out_of_memory set) when memory cannot grow. */
+static void *take(u32 bytes) {
   if (heap == 0) heap = (u32)&__heap_base;
   u32 at = (heap + 15) & ~15u;
   u64 end = (u64)at + bytes;
   u64 have = (u64)__builtin_wasm_memory_size(0) << 16;
-  if (end > have) {
-    u64 pages = (end - have + 0xffff) >> 16;
-    if (__builtin_wasm_memory_grow(0, (u32)pages) == (u32)-1) return 0;
+  if (end > have && (end > 0xffffffffull || __builtin_wasm_memory_grow(0, (u32)((end - have + 0xffff) >> 16)) == (u32)-1)) {
+    out_of_memory = 1;
+    return 0;
   }
   heap = (u32)end;
-  return at;
-}
-
-/** Set when memory could not grow; the chunk call then reports failure. */
-static i32 out_of_memory;
-
-static void *take_or_flag(u32 bytes) {
-  u32 at = take(bytes);
-  if (at == 0) out_of_memory = 1;
   return (void *)at;
 }
 
-EXPORT(alloc) u32 alloc(u32 bytes) { return take(bytes); }
+EXPORT(alloc) u32 alloc(u32 bytes) { return (u32)take(bytes); }
 
 // ---------------------------------------------------------------------------------------------------- tables
 static const u8 *char_class;      // 0x110000 entries
@@ -83,7 +77,6 @@ void set_tables(u32 charClass, u32 rowMap, u32 trans, u32 attrs, u32 acts, i32 i
   stop_units = (const u16 *)stopUnits;
   stop_ends = (const u8 *)stopEnds;
   stop_words = stopCount;
-  numbering_base = take(0);
 }
 
 // ---------------------------------------------------------------------------------------------------- filters
@@ -377,15 +370,12 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
   return 1;
 }
 
-// ---------------------------------------------------------------------------------------------------- filtered terms
-// Term numbers: the filtered forms in order of first appearance (Utf16Interner). A slot: id + 1 (0 when empty),
-// hash, start of the units in the pool, length.
-typedef struct { u32 id_plus_one, hash, start, length; } TermSlot;
-
-static TermSlot *term_slots;
+// ---------------------------------------------------------------------------------------------------- terms
+// Term numbers: the filtered forms in order of first appearance (as Utf16Interner numbers them), kept for the whole
+// analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); term_index holds i + 1 (0: empty).
+static u32 *term_index;
 static u32 term_mask;
 static u32 terms;
-/** Units of every term, in id order; term i starts at term_starts[i] and ends where i + 1 starts. */
 static u16 *term_units;
 static u32 term_units_used, term_units_capacity;
 static u32 *term_starts;
@@ -397,13 +387,12 @@ static u32 distinct_count;
 
 static void grow_terms(void) {
   u32 capacity = term_capacity * 2;
-  u32 *starts = take_or_flag(capacity * 4 + 4);
-  u32 *new_counts = take_or_flag(capacity * 4);
-  u32 *new_distinct = take_or_flag(capacity * 4);
+  u32 *starts = take(capacity * 4 + 4);
+  u32 *new_counts = take(capacity * 4);
+  u32 *new_distinct = take(capacity * 4);
   if (out_of_memory) return;
   __builtin_memcpy(starts, term_starts, term_capacity * 4 + 4);
   __builtin_memcpy(new_counts, counts, term_capacity * 4);
-  __builtin_memset(new_counts + term_capacity, 0, (capacity - term_capacity) * 4);
   __builtin_memcpy(new_distinct, distinct, distinct_count * 4);
   term_starts = starts;
   counts = new_counts;
@@ -411,52 +400,50 @@ static void grow_terms(void) {
   term_capacity = capacity;
 }
 
+static inline u32 term_slot_of(u32 term, u32 mask) {
+  u32 start = term_starts[term];
+  return hash_units(term_units + start, (i32)(term_starts[term + 1] - start)) & mask;
+}
+
 static void rehash_terms(void) {
   u32 mask = term_mask * 2 + 1;
-  TermSlot *slots = take_or_flag((mask + 1) * sizeof(TermSlot));
+  u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
-  __builtin_memset(slots, 0, (mask + 1) * sizeof(TermSlot));
-  for (u32 s = 0; s <= term_mask; s++) {
-    if (term_slots[s].id_plus_one == 0) continue;
-    u32 at = term_slots[s].hash & mask;
-    while (slots[at].id_plus_one != 0) at = (at + 1) & mask;
-    slots[at] = term_slots[s];
+  for (u32 term = 0; term < terms; term++) {
+    u32 at = term_slot_of(term, mask);
+    while (index[at] != 0) at = (at + 1) & mask;
+    index[at] = term + 1;
   }
-  term_slots = slots;
+  term_index = index;
   term_mask = mask;
 }
 
 static i32 intern_term(const u16 *units, i32 length) {
-  u32 hash = hash_units(units, length);
-  for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
-    TermSlot *slot = &term_slots[s];
-    if (slot->id_plus_one == 0) {
+  for (u32 s = hash_units(units, length) & term_mask;; s = (s + 1) & term_mask) {
+    u32 entry = term_index[s];
+    if (entry == 0) {
       if (terms == term_capacity) {
         grow_terms();
         if (out_of_memory) return -1;
       }
       if (term_units_used + length > term_units_capacity) {
         u32 capacity = (term_units_used + length) * 2;
-        u16 *grown = take_or_flag(capacity * 2);
+        u16 *grown = take(capacity * 2);
         if (out_of_memory) return -1;
         __builtin_memcpy(grown, term_units, term_units_used * 2);
         term_units = grown;
         term_units_capacity = capacity;
       }
       u32 id = terms++;
-      slot->id_plus_one = id + 1;
-      slot->hash = hash;
-      slot->start = term_units_used;
-      slot->length = (u32)length;
       __builtin_memcpy(term_units + term_units_used, units, (u32)length * 2);
       term_units_used += (u32)length;
       term_starts[id + 1] = term_units_used;
+      term_index[s] = id + 1;
       if (terms * 4 > (term_mask + 1) * 3) rehash_terms();
       return out_of_memory ? -1 : (i32)id;
     }
-    if (slot->hash == hash && slot->length == (u32)length && units_equal(term_units + slot->start, units, length)) {
-      return (i32)(slot->id_plus_one - 1);
-    }
+    u32 start = term_starts[entry - 1];
+    if (term_starts[entry] - start == (u32)length && units_equal(term_units + start, units, length)) return (i32)(entry - 1);
   }
 }
 
@@ -476,69 +463,98 @@ static i32 filter_new(const u16 *raw, i32 length) {
 }
 
 // ---------------------------------------------------------------------------------------------------- raw tokens
-// Term number of each distinct raw token (SubstringMap): length + 1 (0 when empty), value, then up to INLINE units
-// or, for a longer token, its start in long_units. 32 bytes, two slots per cache line.
+// Term number of each distinct raw token (SubstringMap): records in order of first appearance (length + 1, value,
+// then up to INLINE units or, for a longer token, its start in long_units; 32 bytes), found through an index of
+// record numbers + 1 (0: empty) with the hash's top 8 bits above them. A text's frequent tokens come early, so
+// their records share few cache lines and pages. At raw_limit records the table starts afresh (it bounds memory on
+// corpora of millions of distinct numbers and names); the terms stay, so nothing that comes out changes.
 #define INLINE 12
-typedef struct { i32 length_plus_one, value; u16 units[INLINE]; } RawSlot;
+#define TAG 0xff000000u
+/** Records the index can name below the tag. */
+#define MAX_RECORDS 0xffffffu
+typedef struct { i32 length_plus_one, value; u16 units[INLINE]; } RawRecord;
 
-static RawSlot *raw_slots;
+static u32 *raw_index;
 static u32 raw_mask;
-static u32 raw_size, raw_limit;
+static RawRecord *raw_records;
+static u32 raw_size, raw_capacity, raw_limit, raw_grow_at;
 static u16 *long_units;
 static u32 long_used, long_capacity;
 
-static inline const u16 *raw_units(const RawSlot *slot, i32 length) {
-  if (length <= INLINE) return slot->units;
+static inline const u16 *raw_units(const RawRecord *record, i32 length) {
+  if (length <= INLINE) return record->units;
   u32 at;
-  __builtin_memcpy(&at, slot->units, 4);
+  __builtin_memcpy(&at, record->units, 4);
   return long_units + at;
 }
 
 static void grow_raw(void) {
   u32 mask = raw_mask * 2 + 1;
-  RawSlot *slots = take_or_flag((mask + 1) * sizeof(RawSlot));
+  u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
-  __builtin_memset(slots, 0, (mask + 1) * sizeof(RawSlot));
-  for (u32 s = 0; s <= raw_mask; s++) {
-    i32 length = raw_slots[s].length_plus_one - 1;
-    if (length < 0) continue;
-    u32 at = hash_units(raw_units(&raw_slots[s], length), length) & mask;
-    while (slots[at].length_plus_one != 0) at = (at + 1) & mask;
-    slots[at] = raw_slots[s];
+  for (u32 r = 0; r < raw_size; r++) {
+    i32 length = raw_records[r].length_plus_one - 1;
+    u32 hash = hash_units(raw_units(&raw_records[r], length), length);
+    u32 at = hash & mask;
+    while (index[at] != 0) at = (at + 1) & mask;
+    index[at] = (r + 1) | (hash & TAG);
   }
-  raw_slots = slots;
+  raw_index = index;
   raw_mask = mask;
-  raw_limit = (u32)((u64)(mask + 1) * 7 / 10);
+  raw_grow_at = (u32)((u64)(mask + 1) * 7 / 10);
+}
+
+/** Forgets every raw token (their terms stay). */
+static void restart_raw(void) {
+  __builtin_memset(raw_index, 0, (raw_mask + 1) * 4);
+  raw_size = 0;
+  long_used = 0;
 }
 
 static i32 term_of(const u16 *token, i32 length) {
-  for (u32 s = hash_units(token, length) & raw_mask;; s = (s + 1) & raw_mask) {
-    RawSlot *slot = &raw_slots[s];
-    if (slot->length_plus_one == 0) {
-      i32 value = filter_new(token, length);
-      if (value == -2) return -2;
-      slot->length_plus_one = length + 1;
-      slot->value = value;
-      if (length <= INLINE) {
-        __builtin_memcpy(slot->units, token, (u32)length * 2);
-      } else {
-        if (long_used + length > long_capacity) {
-          u32 capacity = (long_used + length) * 2;
-          u16 *grown = take_or_flag(capacity * 2);
-          if (out_of_memory) return -2;
-          __builtin_memcpy(grown, long_units, long_used * 2);
-          long_units = grown;
-          long_capacity = capacity;
-        }
-        __builtin_memcpy(slot->units, &long_used, 4);
-        __builtin_memcpy(long_units + long_used, token, (u32)length * 2);
-        long_used += (u32)length;
-      }
-      if (++raw_size > raw_limit) grow_raw();
-      return out_of_memory ? -2 : value;
-    }
-    if (slot->length_plus_one == length + 1 && units_equal(raw_units(slot, length), token, length)) return slot->value;
+  u32 hash = hash_units(token, length);
+  u32 tag = hash & TAG;
+  for (u32 s = hash & raw_mask;; s = (s + 1) & raw_mask) {
+    u32 entry = raw_index[s];
+    if (entry == 0) break;
+    if ((entry & TAG) != tag) continue;
+    const RawRecord *record = &raw_records[(entry & ~TAG) - 1];
+    if (record->length_plus_one == length + 1 && units_equal(raw_units(record, length), token, length)) return record->value;
   }
+  i32 value = filter_new(token, length);
+  if (value == -2) return -2;
+  if (raw_size >= raw_limit || raw_size >= MAX_RECORDS) restart_raw();
+  if (raw_size == raw_capacity) {
+    u32 capacity = raw_capacity * 2;
+    RawRecord *grown = take(capacity * sizeof(RawRecord));
+    if (out_of_memory) return -2;
+    __builtin_memcpy(grown, raw_records, raw_size * sizeof(RawRecord));
+    raw_records = grown;
+    raw_capacity = capacity;
+  }
+  RawRecord *record = &raw_records[raw_size];
+  record->length_plus_one = length + 1;
+  record->value = value;
+  if (length <= INLINE) {
+    __builtin_memcpy(record->units, token, (u32)length * 2);
+  } else {
+    if (long_used + length > long_capacity) {
+      u32 capacity = (long_used + length) * 2;
+      u16 *grown = take(capacity * 2);
+      if (out_of_memory) return -2;
+      __builtin_memcpy(grown, long_units, long_used * 2);
+      long_units = grown;
+      long_capacity = capacity;
+    }
+    __builtin_memcpy(record->units, &long_used, 4);
+    __builtin_memcpy(long_units + long_used, token, (u32)length * 2);
+    long_used += (u32)length;
+  }
+  u32 s = hash & raw_mask;
+  while (raw_index[s] != 0) s = (s + 1) & raw_mask;
+  raw_index[s] = (raw_size + 1) | tag;
+  if (++raw_size > raw_grow_at) grow_raw();
+  return out_of_memory ? -2 : value;
 }
 
 /** Smallest power of two of at least 4096 slots keeping `keys` under the given load (numerator / denominator). */
@@ -548,71 +564,84 @@ static u32 slots_for(u32 keys, u32 numerator, u32 denominator) {
   return size;
 }
 
-// ---------------------------------------------------------------------------------------------------- chunk buffers
+// ---------------------------------------------------------------------------------------------------- analysis
 static u16 *text;
 static u32 text_capacity;
-static u32 *doc_ends;
 static u32 *doc_offsets;
-static u32 doc_capacity;
+static u32 doc_capacity, docs;
 static u32 *bag_terms;
 static u32 *bag_tfs;
-static u32 bag_capacity;
+static u32 bag_capacity, bag_entries_used;
 static u32 largest_tf;
 
 /**
- * Starts a numbering: every table empty, sized for `expected_raw` distinct raw tokens and `expected_terms` terms.
- * All memory of the previous numbering is reused (its pages are already mapped).
+ * Starts the analysis (once per instance): tables sized for `expected_raw` distinct raw tokens and `expected_terms`
+ * terms (any number fits), at most `raw_token_limit` raw tokens remembered at a time.
  */
-EXPORT(start_numbering) i32 start_numbering(u32 expected_raw, u32 expected_terms) {
-  heap = numbering_base;
-  out_of_memory = 0;
-  text_capacity = doc_capacity = bag_capacity = 0;
+EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_terms) {
+  raw_limit = raw_token_limit < 1 ? 1 : raw_token_limit;
+  if (expected_raw > raw_limit) expected_raw = raw_limit;
   u32 raw = slots_for(expected_raw, 7, 10);
-  raw_slots = take_or_flag(raw * sizeof(RawSlot));
+  raw_index = take(raw * 4);
   raw_mask = raw - 1;
+  raw_grow_at = (u32)((u64)raw * 7 / 10);
+  raw_capacity = expected_raw < 1024 ? 1024 : expected_raw;
+  raw_records = take(raw_capacity * sizeof(RawRecord));
   raw_size = 0;
-  raw_limit = (u32)((u64)raw * 7 / 10);
   long_capacity = 1 << 12;
-  long_units = take_or_flag(long_capacity * 2);
+  long_units = take(long_capacity * 2);
   long_used = 0;
   u32 slots = slots_for(expected_terms, 3, 4);
-  term_slots = take_or_flag(slots * sizeof(TermSlot));
+  term_index = take(slots * 4);
   term_mask = slots - 1;
   terms = 0;
   term_capacity = expected_terms < 1024 ? 1024 : expected_terms;
-  term_starts = take_or_flag(term_capacity * 4 + 4);
-  counts = take_or_flag(term_capacity * 4);
-  distinct = take_or_flag(term_capacity * 4);
+  term_starts = take(term_capacity * 4 + 4);
+  counts = take(term_capacity * 4);
+  distinct = take(term_capacity * 4);
   term_units_capacity = term_capacity * 9 < (1 << 14) ? 1 << 14 : term_capacity * 9;
-  term_units = take_or_flag(term_units_capacity * 2);
+  term_units = take(term_units_capacity * 2);
   term_units_used = 0;
   if (out_of_memory) return 0;
-  __builtin_memset(raw_slots, 0, raw * sizeof(RawSlot));
-  __builtin_memset(term_slots, 0, slots * sizeof(TermSlot));
-  __builtin_memset(counts, 0, term_capacity * 4);
   term_starts[0] = 0;
   return 1;
 }
 
-/** Room for a chunk of `docs` documents of `units` UTF-16 units in all; 0 when memory ran out. */
-EXPORT(reserve_chunk) i32 reserve_chunk(u32 units, u32 docs) {
-  if (units > text_capacity) {
-    text_capacity = units + units / 4;
-    text = take_or_flag(text_capacity * 2 + 8);
+/**
+ * Starts a chunk of `chunk_docs` documents of `units` UTF-16 units in all; 0 when memory ran out. The bags can
+ * hold no more entries than the chunk has units, so their room is taken once (only the part written is mapped).
+ */
+EXPORT(start_chunk) i32 start_chunk(u32 units, u32 chunk_docs) {
+  if (chunk_docs + 1 > doc_capacity) {
+    doc_capacity = chunk_docs + 1 + chunk_docs / 4;
+    doc_offsets = take(doc_capacity * 4);
   }
-  if (docs + 1 > doc_capacity) {
-    doc_capacity = docs + 1 + docs / 4;
-    doc_ends = take_or_flag(doc_capacity * 4);
-    doc_offsets = take_or_flag(doc_capacity * 4);
+  if (units + 1 > bag_capacity) {
+    bag_capacity = units + 1 + units / 4;
+    bag_terms = take(bag_capacity * 4);
+    bag_tfs = take(bag_capacity * 4);
   }
-  return !out_of_memory;
+  if (out_of_memory) return 0;
+  docs = 0;
+  bag_entries_used = 0;
+  largest_tf = 0;
+  doc_offsets[0] = 0;
+  return 1;
 }
 
-EXPORT(text_at) u32 text_at(void) { return (u32)text; }
-EXPORT(doc_ends_at) u32 doc_ends_at(void) { return (u32)doc_ends; }
+/** Room for a document of `units` UTF-16 units: where to write it, 0 when memory ran out. */
+EXPORT(text_room) u32 text_room(u32 units) {
+  if (units > text_capacity) {
+    text_capacity = units * 2 < 4096 ? 4096 : units * 2;
+    text = take(text_capacity * 2 + 8);
+  }
+  return out_of_memory ? 0 : (u32)text;
+}
+
 EXPORT(doc_offsets_at) u32 doc_offsets_at(void) { return (u32)doc_offsets; }
 EXPORT(bag_terms_at) u32 bag_terms_at(void) { return (u32)bag_terms; }
 EXPORT(bag_tfs_at) u32 bag_tfs_at(void) { return (u32)bag_tfs; }
+EXPORT(bag_entries) u32 bag_entries(void) { return bag_entries_used; }
 EXPORT(largest_term_frequency) u32 largest_term_frequency(void) { return largest_tf; }
 EXPORT(term_count) u32 term_count(void) { return terms; }
 EXPORT(raw_token_count) u32 raw_token_count(void) { return raw_size; }
@@ -701,42 +730,24 @@ static i32 tokenize(const u16 *units, i32 length) {
 }
 
 /**
- * Analyzes the chunk in the text buffer: document d is text[doc_ends[d - 1] (0 for the first), doc_ends[d]).
- * Its bags go to bag_terms / bag_tfs, document d's at [doc_offsets[d], doc_offsets[d + 1]). Returns the number of
- * bag entries, -1 when memory ran out, -2 when the tokenizer found no rule (corrupt tables).
+ * Bags the document of `units` units written at text_room's address: its entries follow the chunk's earlier
+ * documents' in bag_terms / bag_tfs, document d's at [doc_offsets[d], doc_offsets[d + 1]). Returns 0, -1 when
+ * memory ran out, -2 when the tokenizer found no rule (corrupt tables).
  */
-EXPORT(analyze_chunk) i32 analyze_chunk(u32 docs) {
-  u32 nnz = 0;
-  u32 start = 0;
-  largest_tf = 0;
-  doc_offsets[0] = 0;
-  for (u32 doc = 0; doc < docs; doc++) {
-    u32 end = doc_ends[doc];
-    distinct_count = 0;
-    i32 status = tokenize(text + start, (i32)(end - start));
-    if (status < 0) return status;
-    if (nnz + distinct_count > bag_capacity) {
-      u32 capacity = (nnz + distinct_count) * 2;
-      if (capacity < (1 << 16)) capacity = 1 << 16;
-      u32 *grown_terms = take_or_flag(capacity * 4);
-      u32 *grown_tfs = take_or_flag(capacity * 4);
-      if (out_of_memory) return -1;
-      __builtin_memcpy(grown_terms, bag_terms, nnz * 4);
-      __builtin_memcpy(grown_tfs, bag_tfs, nnz * 4);
-      bag_terms = grown_terms;
-      bag_tfs = grown_tfs;
-      bag_capacity = capacity;
-    }
-    for (u32 i = 0; i < distinct_count; i++) {
-      u32 term = distinct[i];
-      u32 tf = counts[term];
-      bag_terms[nnz] = term;
-      bag_tfs[nnz++] = tf;
-      counts[term] = 0;
-      if (tf > largest_tf) largest_tf = tf;
-    }
-    doc_offsets[doc + 1] = nnz;
-    start = end;
+EXPORT(bag_document) i32 bag_document(u32 units) {
+  distinct_count = 0;
+  i32 status = tokenize(text, (i32)units);
+  if (status < 0) return status;
+  u32 nnz = bag_entries_used;
+  for (u32 i = 0; i < distinct_count; i++) {
+    u32 term = distinct[i];
+    u32 tf = counts[term];
+    bag_terms[nnz] = term;
+    bag_tfs[nnz++] = tf;
+    counts[term] = 0;
+    if (tf > largest_tf) largest_tf = tf;
   }
-  return (i32)nnz;
+  bag_entries_used = nnz;
+  doc_offsets[++docs] = nnz;
+  return 0;
 }
