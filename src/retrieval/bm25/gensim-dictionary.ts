@@ -122,7 +122,7 @@ export class AnalyzedIndexBuilder {
   private bags: KeptBags[] | null = null;
   /** Positions of new terms, to give them ids in order. */
   private fresh = new Uint32Array(64);
-  /** Terms the corpus is expected to bring (0: no estimate): each numbering's table starts at that size. */
+  /** Room for the terms the corpus is expected to bring (0: no estimate): each numbering's table starts at that size. */
   private expectedTerms = 0;
   /** The gensim ids of a chunk's terms until they replace its term numbers (no array per chunk). */
   private ids = new Uint32Array(1024);
@@ -392,11 +392,13 @@ export class AnalyzedIndexBuilder {
    * Sizes the term tables from the corpus's first chunk by Heaps' law, distinct terms ~ tokens^beta, with beta = 0.5
    * at the low end of what text shows (0.5-0.7; the bench's biology-sized corpus: 209k estimated from its first
    * chunk, 234k in all), so that an estimate rarely overshoots: a corpus that brings more terms grows from there.
+   * The tables filled in order (ids, numberings) get twice that: a page of them costs only once it is first written,
+   * so room past the last term is free, while growing past the estimate copies the table into fresh pages.
    */
   private reserve(first: ChunkPostings): void {
     if (this.documents === 0 || first.docs === 0 || first.newTermEnds.length === 0) return;
     const terms = Math.min(MAX_RESERVED_TERMS, Math.ceil(first.newTermEnds.length * Math.sqrt(this.documents / first.docs)));
-    this.expectedTerms = terms;
+    this.expectedTerms = 2 * terms;
     // nothing is interned before the first chunk: a table of the expected size replaces the empty one
     this.numberOf = new Utf16Interner(terms);
     if (terms > this.idOfTerm.length) {
@@ -404,10 +406,10 @@ export class AnalyzedIndexBuilder {
       idOfTerm.set(this.idOfTerm);
       this.idOfTerm = idOfTerm;
     }
-    if (terms > this.termOfId.length) {
-      this.termOfId = grown(this.termOfId, terms);
-      this.df = grown(this.df, terms);
-      this.cf = grown(this.cf, terms);
+    if (2 * terms > this.termOfId.length) {
+      this.termOfId = grown(this.termOfId, 2 * terms);
+      this.df = grown(this.df, 2 * terms);
+      this.cf = grown(this.cf, 2 * terms);
     }
   }
 
