@@ -58,9 +58,9 @@ export function buildRankedList(
   return firstOf(order, kept, corpusIds);
 }
 
-/** The first `length` entries of `order` (which is not used afterwards) as a list over `corpusIds`. */
+/** The first `length` entries of `order` as a list over `corpusIds`, in arrays of its own. */
 function firstOf(order: Ordered, length: number, corpusIds: readonly string[]): RankedList {
-  return new RankedList(corpusIds, order.rows.subarray(0, length), new Float64Array(order.scores.subarray(0, length)));
+  return new RankedList(corpusIds, order.rows.slice(0, length), new Float64Array(order.scores.subarray(0, length)));
 }
 
 function idOfRow(corpusIds: readonly string[], row: number, queryId: string): string {
@@ -121,17 +121,33 @@ function rankAroundMany(
   return firstOf(order, ranked, corpusIds);
 }
 
-/** The best `keep` of the candidates, best first. */
+/** The best `keep` of the candidates, best first (-0 as +0). */
 function bestFirst(scores: Float32Array, docIndices: Uint32Array | null, count: number, keep: number): Ordered {
-  return keep >= count ? sortAll(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);
+  return keep >= count ? sortEntries(scores, docIndices, count) : selectTop(scores, docIndices, count, keep);
 }
 
-/** Rows and their scores, best first, in arrays of their own (callers may reuse them). */
+/**
+ * Rows and their scores, best first, in the working arrays below: valid until the next bestFirst, and the caller
+ * may rearrange them.
+ */
 interface Ordered {
   rows: Uint32Array;
   scores: Float32Array;
   length: number;
 }
+
+/**
+ * Working arrays reused from query to query, grown as needed: a typed array of more than 64 bytes lives outside
+ * the JavaScript heap, and V8 counts each new one towards a limit of external memory that brings a full garbage
+ * collection forward. Fresh heap, sort keys and ordered copies were ~20 KB of the ~32 KB each biology list cost
+ * (about 2 MB per eval); only the finished list's two arrays are new now. They hold the largest candidate list
+ * seen (24 bytes a candidate: ~10 MB after a leetcode `--top-k all`).
+ */
+let heapScores = new Float32Array(0);
+let heapRows = new Uint32Array(0);
+let sortKeys = new Float64Array(0);
+let orderedScores = new Float32Array(0);
+let orderedRows = new Uint32Array(0);
 
 /** Does (scoreA, rowA) rank before (scoreB, rowB)? Higher score first, then lower row. */
 function before(scoreA: number, rowA: number, scoreB: number, rowB: number): boolean {
@@ -140,8 +156,10 @@ function before(scoreA: number, rowA: number, scoreB: number, rowB: number): boo
 
 /** Top `keep` by a min-heap whose root is the worst kept entry; then the kept entries sorted best first. */
 function selectTop(scores: Float32Array, docIndices: Uint32Array | null, count: number, keep: number): Ordered {
-  const heapScores = new Float32Array(keep);
-  const heapRows = new Uint32Array(keep);
+  if (heapScores.length < keep) {
+    heapScores = new Float32Array(keep);
+    heapRows = new Uint32Array(keep);
+  }
   let size = 0;
   for (let i = 0; i < count; i++) {
     const score = scores[i]! + 0; // -0 -> +0
@@ -182,31 +200,29 @@ function siftDown(heapScores: Float32Array, heapRows: Uint32Array, size: number,
   heapRows[parent] = row;
 }
 
-function sortAll(scores: Float32Array, docIndices: Uint32Array | null, count: number): Ordered {
-  const rows = docIndices ? Uint32Array.from(docIndices) : Uint32Array.from({ length: count }, (_, i) => i);
-  const copy = new Float32Array(count);
-  for (let i = 0; i < count; i++) copy[i] = scores[i]! + 0;
-  return sortEntries(copy, rows, count);
-}
-
 /**
- * Sorts (score, row) pairs best first with a native numeric sort on packed keys: the float32 score mapped to an
- * order-preserving unsigned integer (inverted, for descending) times 2^21 plus the row is an exact double while
- * rows stay below 2^21; larger corpora fall back to a comparator sort.
+ * Sorts (score, row) pairs (row i when `rows` is null) best first with a native numeric sort on packed keys: the
+ * float32 score mapped to an order-preserving unsigned integer (inverted, for descending; -0 as +0) times 2^21 plus
+ * the row is an exact double while rows stay below 2^21; larger corpora fall back to a comparator sort.
  */
-function sortEntries(scores: Float32Array, rows: Uint32Array, length: number): Ordered {
-  const outScores = new Float32Array(length);
-  const outRows = new Uint32Array(length);
-  let maxRow = 0;
-  for (let i = 0; i < length; i++) if (rows[i]! > maxRow) maxRow = rows[i]!;
+function sortEntries(scores: Float32Array, rows: Uint32Array | null, length: number): Ordered {
+  if (orderedRows.length < length) {
+    orderedScores = new Float32Array(length);
+    orderedRows = new Uint32Array(length);
+    sortKeys = new Float64Array(length);
+  }
+  const outScores = orderedScores;
+  const outRows = orderedRows;
+  let maxRow = rows ? 0 : length - 1;
+  if (rows) for (let i = 0; i < length; i++) if (rows[i]! > maxRow) maxRow = rows[i]!;
   if (maxRow < ROW_LIMIT) {
     const bits = new Uint32Array(scores.buffer, scores.byteOffset, length);
     const outBits = new Uint32Array(outScores.buffer);
-    const keys = new Float64Array(length);
+    const keys = sortKeys.subarray(0, length);
     for (let i = 0; i < length; i++) {
-      const b = bits[i]!;
+      const b = bits[i] === 0x80000000 ? 0 : bits[i]!;
       const ordered = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-      keys[i] = (0xffffffff - ordered) * ROW_LIMIT + rows[i]!;
+      keys[i] = (0xffffffff - ordered) * ROW_LIMIT + (rows ? rows[i]! : i);
     }
     keys.sort();
     for (let i = 0; i < length; i++) {
@@ -216,12 +232,13 @@ function sortEntries(scores: Float32Array, rows: Uint32Array, length: number): O
       outRows[i] = key % ROW_LIMIT;
     }
   } else {
+    const rowOf = (i: number): number => (rows ? rows[i]! : i);
     const order = Array.from({ length }, (_, i) => i).sort((a, b) =>
-      before(scores[a]!, rows[a]!, scores[b]!, rows[b]!) ? -1 : before(scores[b]!, rows[b]!, scores[a]!, rows[a]!) ? 1 : 0,
+      before(scores[a]!, rowOf(a), scores[b]!, rowOf(b)) ? -1 : before(scores[b]!, rowOf(b), scores[a]!, rowOf(a)) ? 1 : 0,
     );
     order.forEach((from, to) => {
-      outRows[to] = rows[from]!;
-      outScores[to] = scores[from]!;
+      outRows[to] = rowOf(from);
+      outScores[to] = scores[from]! + 0;
     });
   }
   return { rows: outRows, scores: outScores, length };

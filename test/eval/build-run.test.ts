@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Candidates, Query } from '../../src/core/types.js';
 import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
+import type { RankedList } from '../../src/eval/ranked-list.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { docsByQuery, docsOf, runOf, type Doc } from '../helpers/runs.js';
 
@@ -52,6 +53,22 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     }
   });
 
+  it('returns lists that later calls leave alone (the ordering arrays are reused from call to call)', () => {
+    const next = seededRandom(17);
+    const built: Array<[RankedList, Doc[]]> = [];
+    for (const [count, depth] of [[4000, 1000], [50, 10], [5000, 'all'], [300, 1000], [2000, 100]] as Array<[number, number | 'all']>) {
+      const rows = [...ids.keys()].filter(() => next() < count / ids.length);
+      const candidates: Candidates = { queryId: 'q', docIndices: Uint32Array.from(rows), scores: Float32Array.from(rows, () => Math.floor(next() * 40)) };
+      const whole: Candidates = { queryId: 'q', docIndices: null, scores: Float32Array.from(ids, () => next()) };
+      for (const item of [candidates, whole]) {
+        const list = buildRankedList(item, ids, ['doc5'], depth);
+        expect(list.ids).toBe(ids);
+        built.push([list, reference(item.scores, item.docIndices ? [...item.docIndices] : [...ids.keys()], ids, ['doc5'], depth)]);
+      }
+    }
+    for (const [list, expected] of built) expect(docsOf(list)).toEqual(expected);
+  });
+
   it('keeps depth non-excluded documents even when excluded ones are at the top', () => {
     const scores = Float32Array.from(ids, (_, i) => 5000 - i);
     const excluded = ids.slice(0, 20);
@@ -96,6 +113,12 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
     const ranked = buildRankedList({ queryId: 'q', docIndices: null, scores }, small, [], 4);
     expect(ranked.docIds()).toEqual(['c', 'e', 'a', 'b']);
     expect(ranked.scores[0]).toBe(Math.fround(0.1));
+    // every candidate kept (a full sort rather than the heap): the same order, and -0 written as 0
+    for (const depth of ['all', 5] as const) {
+      const all = buildRankedList({ queryId: 'q', docIndices: null, scores }, small, [], depth);
+      expect(all.docIds()).toEqual(['c', 'e', 'a', 'b', 'd']);
+      expect(Array.from(all.scores, (score) => Object.is(score, -0))).toEqual([false, false, false, false, false]);
+    }
     // an all-zero (empty or all-OOV) query keeps the first documents in corpus order
     expect(buildRankedList({ queryId: 'q', docIndices: null, scores: new Float32Array(5) }, small, ['b'], 3).docIds()).toEqual(['a', 'c', 'd']);
   });
