@@ -4,8 +4,7 @@ import { ByteText } from './byte-text.js';
 import type { Run } from './ranked-list.js';
 import { ScoreJsonWriter } from './score-json.js';
 import { ScoreText } from './score-text.js';
-import { appendTrecDocId, appendTrecLineEnd, appendTrecLineStart, checkRunTag } from './trec-run.js';
-import { checkTrecToken } from './text-file.js';
+import { checkRunTag, TrecLineWriter } from './trec-run.js';
 
 /**
  * Writes dir/run.trec and dir/score.json (what `eval` keeps per task), each atomically, with the bytes of
@@ -16,23 +15,24 @@ export async function writeRunOutputs(dir: string, run: Run, tag: string): Promi
   checkRunTag(tag);
   await writeFilesAtomic([path.join(dir, 'run.trec'), path.join(dir, 'score.json')], ([trecSink, jsonSink]) => {
     const trec = new ByteText(trecSink);
+    const trecLines = new TrecLineWriter(trec, tag);
     const jsonText = new ByteText(jsonSink);
     const json = new ScoreJsonWriter(jsonText);
     const score = new ScoreText();
     for (const [queryId, docs] of run) {
-      checkTrecToken(queryId, 'query id', 'run');
+      trecLines.query(queryId);
       json.query(queryId);
       for (let i = 0; i < docs.length; i++) {
         const docId = docs.docId(i);
         score.set(docs.scores[i]!);
-        appendTrecLineStart(trec, queryId);
+        trecLines.lineStart();
         json.documentStart();
         // nearly every id is the same bytes in both files: copied into both in one pass
         if (!trec.plainTwice(docId, jsonText)) {
-          appendTrecDocId(trec, queryId, docId);
+          trecLines.docId(docId);
           json.documentId(docId);
         }
-        appendTrecLineEnd(trec, i + 1, score, tag);
+        trecLines.lineEnd(i + 1, score);
         json.documentEnd(score);
       }
     }

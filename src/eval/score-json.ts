@@ -200,7 +200,8 @@ export class ScoreJsonWriter {
    * documentStart(), then the id or documentId(id), then documentEnd(score).
    */
   documentStart(): void {
-    this.out.text(this.docs++ === 0 ? '\n    "' : ',\n    "');
+    const start = this.docs++ === 0 ? FIRST_DOCUMENT : NEXT_DOCUMENT;
+    this.out.bytes(start, start.length);
   }
 
   documentId(docId: string): void {
@@ -208,7 +209,7 @@ export class ScoreJsonWriter {
   }
 
   documentEnd(score: ScoreText): void {
-    this.out.text('": ');
+    this.out.bytes(BEFORE_SCORE, BEFORE_SCORE.length);
     this.out.bytes(score.json, score.jsonLength);
   }
 
@@ -224,6 +225,11 @@ export class ScoreJsonWriter {
     this.docs = -1;
   }
 }
+
+/** What every document entry repeats, as bytes (a run has ~100k entries). */
+const FIRST_DOCUMENT = Buffer.from('\n    "');
+const NEXT_DOCUMENT = Buffer.from(',\n    "');
+const BEFORE_SCORE = Buffer.from('": ');
 
 export async function writeScoreJson(filePath: string, run: Run): Promise<void> {
   await writeFilesAtomic([filePath], ([sink]) => {

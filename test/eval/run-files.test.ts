@@ -171,6 +171,10 @@ describe('TREC run', () => {
     expect(docsByQuery(await readRunFile(file))).toEqual(docsByQuery(run));
     expect(() => formatTrecRun(runOf({ q: [['has space', 1]] }), 't')).toThrow(/whitespace/);
     expect(() => formatTrecRun(run, 'two words')).toThrow(/run tag/);
+    // each query's own line start, a tag of any script, ranks restarting per query
+    const two = runOf([['q\u00e9', [['a', 2], ['b', 1.5]]], ['2', [['c', 1]]]]);
+    expect(formatTrecRun(two, 't\u0101g')).toBe('q\u00e9 Q0 a 1 2 t\u0101g\nq\u00e9 Q0 b 2 1.5 t\u0101g\n2 Q0 c 1 1 t\u0101g\n');
+    expect(() => formatTrecRun(runOf({ 'q 1': [['a', 1]] }), 't')).toThrow(/query id "q 1"/);
   });
 });
 
