@@ -28,7 +28,7 @@ import { seededRandom } from '../src/core/seeded-random.js';
 import { openParquet } from '../src/dataset/parquet.js';
 import { storedTexts } from '../src/dataset/parquet-texts.js';
 import type { StoredChunk } from '../src/retrieval/bm25/analysis-worker.js';
-import { storedChunks } from '../src/retrieval/bm25/parallel-analysis.js';
+import { storedChunks } from '../src/retrieval/bm25/chunk-plan.js';
 import type { DecodeReply } from './decode-worker.js';
 import type { BenchRow } from './table.js';
 import { median, peakRssMb } from './table.js';

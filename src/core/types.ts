@@ -129,6 +129,8 @@ export interface SliceReport {
 export interface CorpusFileInfo {
   sha256: string;
   rows: number;
+  /** Where the texts are stored (the corpus's `stored`), for work that may start before the ids are decoded. */
+  stored?: StoredTexts;
 }
 
 export interface Retriever<Index = unknown> {

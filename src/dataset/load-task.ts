@@ -8,7 +8,7 @@ import { dataError, usageError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { log } from '../core/log.js';
 import { startProgress } from '../core/progress.js';
-import type { CorpusFileInfo, CorpusSource, Query } from '../core/types.js';
+import type { CorpusFileInfo, CorpusSource, Query, StoredTexts } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
 import { storedTexts } from './parquet-texts.js';
@@ -158,10 +158,10 @@ async function readCorpusIds(parquet: ParquetFile, label: string, signal?: Abort
  * The corpus as a source: ids now, texts decoded one row group at a time when an index stage asks for them, here or
  * by another thread from the file itself (`stored`).
  */
-function parquetCorpus(parquet: ParquetFile, ids: string[]): CorpusSource {
+function parquetCorpus(parquet: ParquetFile, stored: StoredTexts, ids: string[]): CorpusSource {
   return {
     ids,
-    stored: storedTexts(parquet, 'content'),
+    stored,
     async *texts(options = {}) {
       const from = options.from ?? 0;
       for await (const batch of parquet.read(documentTextColumns, options.signal, from)) {
@@ -207,14 +207,15 @@ export async function loadTask(options: LoadTaskOptions): Promise<LoadedTask> {
   const corpusParquet = await openParquet(corpusFile.localPath, documentColumns, corpusFile.path);
   const corpusWarnings: string[] = [];
   checkRowCount(corpusParquet, corpusFile, revision, corpusWarnings, repo);
-  options.onCorpusFile?.({ sha256: corpusFile.sha256, rows: corpusParquet.rows });
+  const stored = storedTexts(corpusParquet, 'content');
+  options.onCorpusFile?.({ sha256: corpusFile.sha256, rows: corpusParquet.rows, stored });
 
   const examples = await openParquet(examplesFile.localPath, exampleColumns, examplesFile.path);
   checkRowCount(examples, examplesFile, revision, warnings, repo);
   let queries = toQueries(await readExampleRows(examples, examplesFile.path, true, signal), examplesFile.path);
 
   warnings.push(...corpusWarnings);
-  const corpus = parquetCorpus(corpusParquet, await readCorpusIds(corpusParquet, `${task.name} ${corpusConfig}`, signal));
+  const corpus = parquetCorpus(corpusParquet, stored, await readCorpusIds(corpusParquet, `${task.name} ${corpusConfig}`, signal));
   warnings.push(...checkAgainstCorpus(queries, corpus.ids, `${task.name} ${corpusConfig}`, long));
 
   if (reasonFile) {

@@ -243,7 +243,7 @@ describe('loadTask from --data-dir, and data validation', () => {
     const seen: CorpusFileInfo[] = [];
     await expect(loadTask({ task: 'pony', dataDir: copy, onCorpusFile: (corpus) => seen.push(corpus) })).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_invalid' });
     const documents = path.join(fixtureData, 'documents', 'pony-00000-of-00001.parquet');
-    expect(seen).toEqual([{ sha256: createHash('sha256').update(readFileSync(documents)).digest('hex'), rows: 63 }]);
+    expect(seen).toEqual([{ sha256: createHash('sha256').update(readFileSync(documents)).digest('hex'), rows: 63, stored: expect.objectContaining({ label: 'documents/pony-00000-of-00001.parquet', rows: 63 }) }]);
   });
 
   it('a copy of the fixture folder loads identically (sanity of the data-dir path)', async () => {

@@ -2,6 +2,15 @@ import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../core/version.js';
+import type { StoredTexts } from '../../core/types.js';
+import type { ChunkReply, ChunkRequest } from './analysis-worker.js';
+import { storedChunks } from './chunk-plan.js';
+
+/** A chunk request sent ahead, and its reply once it comes (or what stopped the worker first). */
+export interface AheadRequest {
+  request: ChunkRequest;
+  reply: Promise<ChunkReply | { lost: unknown }>;
+}
 
 /**
  * Analysis workers started ahead of the texts: a cold run knows it will analyze as soon as it finds no cached index,
@@ -12,6 +21,8 @@ export class AnalysisWorkers {
   readonly workers: Worker[];
   /** What stopped a worker before it was given work. */
   failure: unknown;
+  /** The first chunk of each worker, sent by `sendAhead` (request i to worker i); empty until then. */
+  readonly ahead: AheadRequest[] = [];
 
   constructor(threads: number) {
     this.workers = Array.from({ length: threads }, () => {
@@ -20,6 +31,32 @@ export class AnalysisWorkers {
       worker.on('error', (error) => (this.failure ??= error));
       worker.on('exit', (code) => (this.failure ??= new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
       return worker;
+    });
+  }
+
+  /**
+   * Sends each worker its first chunk of the stored texts now, as the analysis will cut them (chunk-plan.ts), so that
+   * each starts decoding and analyzing as soon as it has booted, while this thread still decodes the ids and checks
+   * the task; the analysis takes the replies over (parallel-analysis.ts). Nothing is sent for a corpus the analysis
+   * would not give to workers.
+   */
+  sendAhead(stored: StoredTexts): void {
+    const chunks = storedChunks(stored, this.workers.length) ?? [];
+    this.workers.forEach((worker, i) => {
+      const chunk = chunks[i];
+      if (chunk === undefined) return;
+      const request: ChunkRequest = { chunk: i, expectedUnits: chunk.unitsPerWorker, ...chunk.source };
+      const reply = new Promise<ChunkReply | { lost: unknown }>((settle) => {
+        const lost = (error: unknown) => settle({ lost: error });
+        const onExit = (code: number) => lost(new Error(`BM25 analysis worker exited with code ${code} before finishing`));
+        worker.once('message', (message: ChunkReply) => {
+          worker.off('error', lost).off('exit', onExit);
+          settle(message);
+        });
+        worker.once('error', lost).once('exit', onExit);
+      });
+      worker.postMessage(request);
+      this.ahead.push({ request, reply });
     });
   }
 

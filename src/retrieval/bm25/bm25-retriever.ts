@@ -80,6 +80,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     // no index to read: the workers start now, while the ids decode synchronously (a corpus that proves small enough
     // is analyzed inline, and they stop)
     const workers = this.threads > 1 && corpus.rows >= PRESTART_ROWS && !existsSync(path) ? new AnalysisWorkers(this.threads) : null;
+    // each worker gets its first row groups at once: it analyzes them as soon as it has booted
+    if (workers !== null && corpus.stored !== undefined) workers.sendAhead(corpus.stored);
     this.prefetched = { path, file, workers };
   }
 

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { HarnessError, interruptedError, throwIfAborted } from '../../core/errors.js';
 import type { ExitCode } from '../../core/errors.js';
-import type { CorpusSource, StoredTexts, TextBatch } from '../../core/types.js';
+import type { CorpusSource, TextBatch } from '../../core/types.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
-import type { ChunkFailure, ChunkReply, ChunkRequest, ChunkSource, StoredChunk } from './analysis-worker.js';
-import { AnalysisWorkers, workerUrl } from './analysis-workers.js';
+import type { ChunkFailure, ChunkReply, ChunkRequest } from './analysis-worker.js';
+import { AnalysisWorkers, workerUrl, type AheadRequest } from './analysis-workers.js';
+import { chunkTarget, INLINE_LIMIT, storedChunks, type WorkerChunk } from './chunk-plan.js';
 
 export interface CorpusAnalysisOptions {
   /** Worker threads; 1 analyzes on the calling thread. */
@@ -24,30 +25,11 @@ export interface CorpusAnalysisOptions {
   keepWorkers?: boolean;
 }
 
-/** Below this many UTF-16 units, starting workers costs more than it saves. */
-const INLINE_LIMIT = 256 * 1024;
-const MAX_CHUNK_UNITS = 2 * 1024 * 1024;
-const MIN_CHUNK_UNITS = 64 * 1024;
-const CHUNKS_PER_THREAD = 4;
-
-/** UTF-16 units per chunk for a corpus of `corpusUnits`: CHUNKS_PER_THREAD per thread, within the bounds above. */
-function chunkTarget(corpusUnits: number, threads: number): number {
-  return Math.min(MAX_CHUNK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(corpusUnits / (threads * CHUNKS_PER_THREAD))));
-}
-
 interface Chunk {
   texts: string[];
   units: number;
   /** The corpus's UTF-16 units, as estimated from the first batch (sizes the analyzers' token tables). */
   corpusUnits: number;
-}
-
-/** A chunk as a worker is sent it: its texts, or where it reads them itself. */
-export interface WorkerChunk {
-  documents: number;
-  source: ChunkSource;
-  /** UTF-16 units each worker should analyze in all, when known (sizes its token tables). */
-  unitsPerWorker?: number;
 }
 
 /**
@@ -74,35 +56,6 @@ export async function analyzeCorpus(
   } finally {
     if (!(analyzed && options.keepWorkers)) await options.workers?.terminate();
   }
-}
-
-/**
- * Consecutive row groups of the stored texts as worker chunks, sized as `chunksOf` sizes chunks of texts but from
- * the column's uncompressed bytes in the file's metadata (at least one byte per UTF-16 unit). Null when the texts
- * should rather go through `corpus.texts()`: a corpus small enough to analyze inline, or row groups too few for two
- * chunks per thread (chunks of texts split a row group; these cannot). Exported for the parquet bench, which
- * decodes a corpus as the analysis reads it.
- */
-export function storedChunks(stored: StoredTexts, threads: number): Array<WorkerChunk & { source: StoredChunk }> | null {
-  let total = 0;
-  for (const group of stored.groups) total += group.bytes;
-  if (total < INLINE_LIMIT) return null;
-  const target = chunkTarget(total, threads);
-  const chunks: Array<WorkerChunk & { source: StoredChunk }> = [];
-  let first = 0;
-  let bytes = 0;
-  let documents = 0;
-  for (let group = 0; group < stored.groups.length; group++) {
-    bytes += stored.groups[group]!.bytes;
-    documents += stored.groups[group]!.rows;
-    if (bytes >= target || group === stored.groups.length - 1) {
-      chunks.push({ documents, source: { stored, first, end: group + 1 }, unitsPerWorker: Math.ceil(total / threads) });
-      first = group + 1;
-      bytes = 0;
-      documents = 0;
-    }
-  }
-  return chunks.length >= 2 * threads ? chunks : null;
 }
 
 async function analyzeChunks(
@@ -219,13 +172,17 @@ async function analyzeInWorkers(
   const onExit = (code: number) => failAll(signal?.aborted ? interruptedError() : new Error(`BM25 analysis worker exited with code ${code} before finishing`));
   const onMessage = workers.map((worker) => (message: ChunkReply) => {
     const answer = current.get(worker);
+    // the reply to a request sent ahead: taken over below, from its own promise
+    if (answer === undefined) return;
     current.delete(worker);
     idle.push(worker);
     wakeups.shift()?.();
     answer?.('error' in message ? { error: revive(message.error) } : { postings: message.postings });
   });
+  // a worker sent a request ahead is busy until it answers it
+  const ahead = started?.ahead ?? [];
   workers.forEach((worker, i) => {
-    idle.push(worker);
+    if (i >= ahead.length) idle.push(worker);
     worker.on('message', onMessage[i]!).on('error', onError).on('exit', onExit);
   });
   // an interrupt stops the workers at once; their jobs then fail with the interruption
@@ -234,8 +191,34 @@ async function analyzeInWorkers(
 
   const jobs: Job[] = [];
   let next = 0;
+  /** The job of a request sent ahead to `worker`, which must be chunk `index` of this analysis. */
+  const adopt = ({ request, reply }: AheadRequest, worker: Worker, chunk: WorkerChunk, index: number): Job => {
+    const source = chunk.source;
+    if (request.chunk !== index || !('stored' in request) || !('stored' in source) || request.stored.path !== source.stored.path || request.first !== source.first || request.end !== source.end) {
+      throw new Error(`BM25 analysis: the request sent ahead to worker ${index} is not chunk ${index} of this corpus`);
+    }
+    const job: Job = { documents: chunk.documents, settled: Promise.resolve() };
+    job.settled = reply.then((message) => {
+      if ('lost' in message) {
+        settle(job, { error: signal?.aborted ? interruptedError() : message.lost });
+        wakeups.shift()?.();
+        return;
+      }
+      settle(job, 'error' in message ? { error: revive(message.error) } : { postings: message.postings });
+      idle.push(worker);
+      wakeups.shift()?.();
+    });
+    return job;
+  };
   /** The analysis succeeded and the caller keeps the workers. */
   let kept = false;
+  const settle = (job: Job, result: { postings?: ChunkPostings; error?: unknown }) => {
+    job.postings = result.postings;
+    job.error = result.error ?? (result.postings === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
+    if (job.error === undefined && job.postings!.docs !== job.documents) {
+      job.error = new Error(`BM25 analysis worker analyzed ${job.postings!.docs} documents of a chunk of ${job.documents}`);
+    }
+  };
   const consumeHead = async () => {
     const job = jobs.shift()!;
     await job.settled;
@@ -246,6 +229,11 @@ async function analyzeInWorkers(
   try {
     for await (const chunk of chunks) {
       throwIfAborted(signal);
+      if (next < ahead.length) {
+        jobs.push(adopt(ahead[next]!, workers[next]!, chunk, next));
+        next++;
+        continue;
+      }
       while (jobs.length >= 2 * threads) await consumeHead();
       while (idle.length === 0) {
         if (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
@@ -256,11 +244,7 @@ async function analyzeInWorkers(
       const job: Job = { documents: chunk.documents, settled: Promise.resolve() };
       job.settled = new Promise<void>((done) =>
         current.set(worker, (result) => {
-          job.postings = result.postings;
-          job.error = result.error ?? (result.postings === undefined ? new Error('BM25 analysis worker gave no result') : undefined);
-          if (job.error === undefined && job.postings!.docs !== job.documents) {
-            job.error = new Error(`BM25 analysis worker analyzed ${job.postings!.docs} documents of a chunk of ${job.documents}`);
-          }
+          settle(job, result);
           done();
           wakeups.shift()?.();
         }),

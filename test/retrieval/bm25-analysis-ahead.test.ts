@@ -1,0 +1,106 @@
+/**
+ * The first chunks sent ahead (AnalysisWorkers.sendAhead, called by Bm25Retriever.prefetch): each prestarted worker
+ * analyzes its first row groups before the index stage runs, and the analysis takes their replies over: the same
+ * index as an analysis on this thread, a damaged page still the loader's error, and a request that is not the
+ * analysis's own chunk refused rather than folded in.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { memoryCorpus } from '../../src/core/corpus-source.js';
+import { noProgress } from '../../src/core/progress.js';
+import type { TaskContext } from '../../src/core/types.js';
+import { openParquet } from '../../src/dataset/parquet.js';
+import { storedTexts } from '../../src/dataset/parquet-texts.js';
+import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
+import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
+import { storedChunks } from '../../src/retrieval/bm25/chunk-plan.js';
+import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
+import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
+import { comparable } from './bm25-index-builds.js';
+import { fixtures, readJsonLines } from './golden-files.js';
+
+const rows = readJsonLines<{ id: string; content: string }>(path.join(fixtures, 'bm25', 'corpus.jsonl.gz'));
+const context: TaskContext = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+const never = () => {
+  throw new Error('texts must not be read on this thread');
+};
+
+async function indexOf(source: Parameters<typeof analyzeCorpus>[0], options: Parameters<typeof analyzeCorpus>[1]): Promise<AnalyzedIndex> {
+  const builder = new AnalyzedIndexBuilder();
+  await analyzeCorpus(source, options, (chunk) => builder.add(chunk));
+  return builder.finish();
+}
+
+describe('analysis chunks sent ahead to the prestarted workers', () => {
+  let dir: string;
+  let reference: AnalyzedIndex;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-ahead-'));
+    reference = await indexOf(memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) }), { threads: 1 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const documents = async (name: string) => {
+    const file = path.join(dir, `${name}.parquet`);
+    writeBrightParquet({ filename: file, columns: { id: 'string', content: 'string' }, rows, rowGroupSize: 100 });
+    const parquet = await openParquet(file, { id: 'string', content: 'string' }, `documents/${name}.parquet`);
+    return { file, parquet, stored: storedTexts(parquet, 'content') };
+  };
+
+  it("each worker is sent the analysis's own first chunk and answers it before the analysis starts; the same index", async () => {
+    const { stored } = await documents('ahead');
+    const workers = new AnalysisWorkers(2);
+    workers.sendAhead(stored);
+    const chunks = storedChunks(stored, 2)!;
+    expect(workers.ahead.map(({ request }) => request)).toEqual(chunks.slice(0, 2).map((chunk, i) => ({ chunk: i, expectedUnits: chunk.unitsPerWorker, ...chunk.source })));
+    const replies = await Promise.all(workers.ahead.map(({ reply }) => reply));
+    expect(replies.map((reply) => ('postings' in reply ? reply.postings.docs : reply))).toEqual(chunks.slice(0, 2).map((chunk) => chunk.documents));
+    const index = await indexOf({ stored, texts: never }, { threads: 2, workers });
+    expect(comparable(index)).toEqual(comparable(reference));
+  });
+
+  it('the retriever sends them at prefetch, before its index stage, and builds the same index', async () => {
+    const { stored } = await documents('prefetch');
+    const cacheDir = path.join(dir, 'cache');
+    const sent = vi.spyOn(AnalysisWorkers.prototype, 'sendAhead');
+    try {
+      const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
+      retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: rows.length, stored });
+      expect(sent.mock.calls).toEqual([[stored]]);
+      const built = await retriever.index({ ids: rows.map((row) => row.id), stored, texts: never }, context);
+      // built on this thread, and through the same cache write
+      const inline = await new Bm25Retriever({ cacheDir: path.join(dir, 'cache-inline'), threads: 1 }).index(memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) }), context);
+      expect(built).toEqual(inline);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it("a damaged page in a chunk sent ahead fails with the loader's error", async () => {
+    const { file, stored } = await documents('damaged');
+    const bytes = readFileSync(file);
+    const chunk = stored.groups[0]!.chunk!;
+    bytes.fill(0xff, chunk.start + 24, chunk.start + 64);
+    writeFileSync(file, bytes);
+    const parquet = await openParquet(file, { id: 'string', content: 'string' }, 'documents/damaged.parquet');
+    const here = await (async () => {
+      for await (const batch of parquet.read({ content: 'string' })) void batch;
+    })().catch((error: unknown) => error as Error);
+    expect(here).toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: expect.stringContaining(`rows 0-100 of ${file}`) });
+    const workers = new AnalysisWorkers(2);
+    const reopened = storedTexts(parquet, 'content');
+    workers.sendAhead(reopened);
+    await expect(indexOf({ stored: reopened, texts: never }, { threads: 2, workers })).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: here!.message });
+  });
+
+  it('requests sent ahead for another cut of the corpus are refused, not folded in', async () => {
+    const { stored } = await documents('other-cut');
+    const workers = new AnalysisWorkers(2);
+    // the first chunks of a third of the row groups are smaller than this corpus's
+    workers.sendAhead({ ...stored, groups: stored.groups.slice(0, 10) });
+    await expect(indexOf({ stored, texts: never }, { threads: 2, workers })).rejects.toThrow('the request sent ahead to worker 0 is not chunk 0 of this corpus');
+  });
+});
