@@ -100,7 +100,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const analyzedBy = this.analyzedBy?.index === index.analyzed ? this.analyzedBy.workers : null;
     if (analyzedBy !== null) {
       this.analyzedBy = null;
-      if (searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
+      // a search large enough to repay fresh workers gets them: the analysis workers' memory (their token tables,
+      // ~300 MB more on leetcode-sized) is freed only by stopping them
+      const large = searchesInParallel(index.analyzed, queries.length, this.threads);
+      if (!large && searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
         yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, context.signal);
         return;
       }
@@ -144,11 +147,13 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
         log.warn(`the BM25 index cache ${cachePath} is unusable (${error.message}); rebuilding it`);
       }
     }
-    const index = scoringIndex(await this.build(corpus, context, workers));
-    if (workers !== undefined) {
+    // without a prefetch (a corpus in memory) the workers start here, as workers this stage can keep for the search
+    const analyzers = workers ?? (this.threads > 1 && corpus.ids.length >= PRESTART_ROWS ? new AnalysisWorkers(this.threads) : undefined);
+    const index = scoringIndex(await this.build(corpus, context, analyzers));
+    if (analyzers !== undefined) {
       // they set up for the search while this thread writes the cache
-      sendIndex(workers.workers, index, this.k1, this.b);
-      this.analyzedBy = { index, workers };
+      sendIndex(analyzers.workers, index, this.k1, this.b);
+      this.analyzedBy = { index, workers: analyzers };
     }
     if (cachePath !== null) {
       try {
