@@ -36,4 +36,14 @@ describe('BestRows: the best rows of a score array in BRIGHT order', () => {
     expect(() => best.select(Float32Array.from([1, -1, 2]), 1)).toThrow(/negative or NaN/);
     expect(() => best.select(Float32Array.from([1, NaN, 2]), 1)).toThrow(/negative or NaN/);
   });
+
+  it('reuses one instance across score arrays of every size, rows past 2^16 tied in one bucket included', () => {
+    const random = seededRandom(11);
+    const best = new BestRows();
+    for (const [n, keep] of [[70000, 1000], [100, 7], [200000, 31000], [5000, 4999], [70000, 1]] as const) {
+      // few distinct values in a narrow range: the keep-th best falls in a bucket of thousands of tied rows
+      const scores = Float32Array.from({ length: n }, () => Math.fround(12 + Math.floor(random() * 64) * 2 ** -19));
+      expect([...best.select(scores, keep)]).toEqual(reference(scores, keep));
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { I32, moduleWithMemory, signedLeb, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+
 /** Histogram buckets: one per value of a float32 score's top 16 bits. */
 const BUCKETS = 1 << 16;
 
@@ -9,59 +11,149 @@ const BUCKETS = 1 << 16;
  * patterns. A histogram of the top 16 bits finds the bucket holding the keep-th best score in one pass; a second
  * pass keeps every row above that bucket and ranks only the bucket's own rows exactly. Two linear passes, where a
  * heap over a corpus-sized list spends most of its time re-sifting the thousands of rows that enter it.
- * One instance per search: its histogram is reused, since fresh memory for each query costs more than the scan.
+ *
+ * Both passes run as WebAssembly over a copy of the scores in its memory: run once per query (~100 times a
+ * process), JavaScript loops spent most of their time before and while the optimizing compiler worked on them.
+ * One instance per search: its memory (scores, histogram, kept rows, the bucket's sort keys) is reused from query to
+ * query, since fresh memory for each query costs more than the passes.
  */
 export class BestRows {
-  private readonly counts = new Uint32Array(BUCKETS);
+  private memory: WasmMemory | null = null;
+  private passes!: Passes;
+  /** Rows the memory is laid out for, and the byte offsets of its regions. */
+  private rows = -1;
+  private countsAt = 0;
+  private bestAt = 0;
+  private tiedAt = 0;
 
   select(scores: Float32Array, keep: number): Uint32Array {
     const n = scores.length;
     if (keep >= n) return Uint32Array.from({ length: n }, (_, row) => row);
-    const best = new Uint32Array(keep);
-    if (keep === 0) return best;
-    const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
-    const counts = this.counts;
-    countBuckets(bits, counts);
-    const { bucket, above } = boundary(counts, keep);
+    if (keep === 0) return new Uint32Array(0);
+    this.layOut(n);
+    const { buffer } = this.memory!;
+    new Float32Array(buffer, 0, n).set(scores);
+    const counts = new Uint32Array(buffer, this.countsAt, BUCKETS).fill(0);
+    let bucket = this.passes.histogram(0, 4 * n, this.countsAt);
+    // +Infinity's bucket is the last one that orders correctly: above it lie NaN and the negative numbers
+    if (bucket > 0x7f80) throw new Error('BM25 produced a negative or NaN score');
+    let above = 0;
+    while (above + counts[bucket]! < keep) above += counts[bucket--]!;
     // rows above the bucket are all kept; the bucket's rows ranked by (low 16 bits descending, row ascending)
-    const tied = new Float64Array(counts[bucket]!);
-    splitAt(bits, bucket, best, tied);
-    tied.sort();
+    this.passes.split(0, 4 * n, bucket, this.bestAt, this.tiedAt);
+    const tied = new Float64Array(buffer, this.tiedAt, counts[bucket]!).sort();
+    const best = new Uint32Array(buffer, this.bestAt, keep);
     for (let i = 0; above + i < keep; i++) best[above + i] = tied[i]! % 2 ** 32;
-    return best.sort();
+    return best.slice().sort();
+  }
+
+  /** Regions for `n` rows: scores (4n bytes), histogram, kept rows (4n), the bucket's keys (8n). */
+  private layOut(n: number): void {
+    if (n <= this.rows) return;
+    this.rows = n;
+    this.countsAt = Math.ceil(n / 2) * 8;
+    this.bestAt = this.countsAt + 4 * BUCKETS;
+    this.tiedAt = this.bestAt + Math.ceil(n / 2) * 8;
+    const pages = Math.ceil((this.tiedAt + 8 * n) / WASM_PAGE);
+    if (this.memory === null) {
+      this.memory = new webAssembly.Memory({ initial: pages });
+      this.passes = new webAssembly.Instance(passesModule(), { m: { memory: this.memory } }).exports as unknown as Passes;
+    } else if (pages > this.memory.buffer.byteLength / WASM_PAGE) {
+      this.memory.grow(pages - this.memory.buffer.byteLength / WASM_PAGE);
+    }
   }
 }
 
-/*
- * The two passes over all rows are small functions of their own: run ~100 times a process, they spend much of their
- * time before and during their optimization, which a small function with no untaken path gets sooner and once.
+interface Passes {
+  /** Counts the top 16 bits of the float32 values in bytes [from, end) into the u32 array at `counts`; returns the largest. */
+  histogram(from: number, end: number, counts: number): number;
+  /**
+   * The rows (indices of the values in bytes [from, end)) whose top 16 bits exceed `bucket`, as u32 from `best` in
+   * row order, and those in the bucket as f64 sort keys (0xffff - low 16 bits) * 2^32 + row from `tied`.
+   */
+  split(from: number, end: number, bucket: number, best: number, tied: number): void;
+}
+
+let compiled: WasmModule | undefined;
+
+/**
+ * The two passes, in the text format:
+ *
+ *   (func $histogram (param $p i32) (param $end i32) (param $counts i32) (result i32) (local $high i32) (local $max i32)
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+ *       (local.set $high (i32.shr_u (i32.load (local.get $p)) (i32.const 16)))
+ *       (local.set $max (select (local.get $high) (local.get $max) (i32.gt_u (local.get $high) (local.get $max))))
+ *       (local.set $high (i32.add (local.get $counts) (i32.shl (local.get $high) (i32.const 2))))
+ *       (i32.store (local.get $high) (i32.add (i32.load (local.get $high)) (i32.const 1)))
+ *       (local.set $p (i32.add (local.get $p) (i32.const 4)))
+ *       (br $next)))
+ *     (local.get $max))
+ *
+ *   (func $split (param $p i32) (param $end i32) (param $bucket i32) (param $best i32) (param $tied i32)
+ *     (local $bits i32) (local $row i32)
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+ *       (local.set $bits (i32.load (local.get $p)))
+ *       (if (i32.gt_u (i32.shr_u (local.get $bits) (i32.const 16)) (local.get $bucket))
+ *         (then (i32.store (local.get $best) (local.get $row))
+ *               (local.set $best (i32.add (local.get $best) (i32.const 4))))
+ *         (else (if (i32.eq (i32.shr_u (local.get $bits) (i32.const 16)) (local.get $bucket))
+ *           (then (f64.store (local.get $tied) (f64.convert_i64_u (i64.or
+ *                   (i64.shl (i64.extend_i32_u (i32.sub (i32.const 0xffff) (i32.and (local.get $bits) (i32.const 0xffff))))
+ *                            (i64.const 32))
+ *                   (i64.extend_i32_u (local.get $row)))))
+ *                 (local.set $tied (i32.add (local.get $tied) (i32.const 8)))))))
+ *       (local.set $p (i32.add (local.get $p) (i32.const 4)))
+ *       (local.set $row (i32.add (local.get $row) (i32.const 1)))
+ *       (br $next))))
+ *
+ * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket.
  */
+function passesModule(): WasmModule {
+  const get = (local: number) => [0x20, local];
+  const set = (local: number) => [0x21, local];
+  const constant = (value: number) => [0x41, ...signedLeb(value)];
+  const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a, ...set(local)];
+  const [BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, EMPTY] = [0x02, 0x03, 0x04, 0x05, 0x0c, 0x0d, 0x0b, 0x40];
+  const [LOAD, STORE, ADD, SUB, AND, SHL, SHR_U, EQ, GT_U, GE_U, SELECT] = [[0x28, 2, 0], [0x36, 2, 0], 0x6a, 0x6b, 0x71, 0x74, 0x76, 0x46, 0x4b, 0x4f, 0x1b];
+  const [I64_EXTEND_I32_U, I64_SHL, I64_OR, F64_CONVERT_I64_U, F64_STORE] = [0xad, 0x86, 0x84, 0xba, [0x39, 3, 0]];
+  const loopOver = (P: number, END_AT: number, body: number[]) => [BLOCK, EMPTY, LOOP, EMPTY, ...get(P), ...get(END_AT), GE_U, BR_IF, 1, ...body, BR, 0, END, END];
 
-/** Histogram of the top 16 bits. */
-function countBuckets(bits: Uint32Array, counts: Uint32Array): void {
-  counts.fill(0);
-  for (let row = 0; row < bits.length; row++) counts[bits[row]! >>> 16]!++;
-}
+  const [P, END_AT, COUNTS, HIGH, MAX] = [0, 1, 2, 3, 4];
+  const histogram = [
+    ...loopOver(P, END_AT, [
+      ...get(P), ...LOAD, ...constant(16), SHR_U, ...set(HIGH),
+      ...get(HIGH), ...get(MAX), ...get(HIGH), ...get(MAX), GT_U, SELECT, ...set(MAX),
+      ...get(COUNTS), ...get(HIGH), ...constant(2), SHL, ADD, ...set(HIGH),
+      ...get(HIGH), ...get(HIGH), ...LOAD, ...constant(1), ADD, ...STORE,
+      ...plus(P, 4),
+    ]),
+    ...get(MAX), END,
+  ];
 
-/** The bucket holding the keep-th best score, and how many rows lie above it. */
-function boundary(counts: Uint32Array, keep: number): { bucket: number; above: number } {
-  // +Infinity's bucket is the last one that orders correctly: above it lie NaN and the negative numbers
-  for (let bucket = 0x7f81; bucket < BUCKETS; bucket++) {
-    if (counts[bucket] !== 0) throw new Error('BM25 produced a negative or NaN score');
-  }
-  let bucket = 0x7f80;
-  let above = 0;
-  while (above + counts[bucket]! < keep) above += counts[bucket--]!;
-  return { bucket, above };
-}
-
-/** Rows above `bucket` into `best`, the bucket's own rows as sortable keys into `tied`. */
-function splitAt(bits: Uint32Array, bucket: number, best: Uint32Array, tied: Float64Array): void {
-  let kept = 0;
-  let at = 0;
-  for (let row = 0; row < bits.length; row++) {
-    const high = bits[row]! >>> 16;
-    if (high > bucket) best[kept++] = row;
-    else if (high === bucket) tied[at++] = (0xffff - (bits[row]! & 0xffff)) * 2 ** 32 + row;
-  }
+  const [BUCKET, BEST, TIED, BITS, ROW] = [2, 3, 4, 5, 6];
+  const high = [...get(BITS), ...constant(16), SHR_U];
+  const key = [
+    ...constant(0xffff), ...get(BITS), ...constant(0xffff), AND, SUB, I64_EXTEND_I32_U, 0x42, 32, I64_SHL,
+    ...get(ROW), I64_EXTEND_I32_U, I64_OR, F64_CONVERT_I64_U,
+  ];
+  const split = [
+    ...loopOver(P, END_AT, [
+      ...get(P), ...LOAD, ...set(BITS),
+      ...high, ...get(BUCKET), GT_U, IF, EMPTY,
+      ...get(BEST), ...get(ROW), ...STORE, ...plus(BEST, 4),
+      ELSE,
+      ...high, ...get(BUCKET), EQ, IF, EMPTY, ...get(TIED), ...key, ...F64_STORE, ...plus(TIED, 8), END,
+      END,
+      ...plus(P, 4), ...plus(ROW, 1),
+    ]),
+    END,
+  ];
+  return (compiled ??= new webAssembly.Module(
+    moduleWithMemory([
+      { name: 'histogram', params: [I32, I32, I32], results: [I32], locals: [[2, I32]], body: histogram },
+      { name: 'split', params: [I32, I32, I32, I32, I32], results: [], locals: [[2, I32]], body: split },
+    ]),
+  ));
 }
