@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- load`: parquet decode throughput (compressed MB/s) on a biology-sized and a leetcode-sized
- * documents file, decoded the way a cold BM25 `eval` reads a corpus: the id column first on the main thread (ids
- * kept), then the content column by the analysis threads, each decoding its own ranges of row groups from the file
- * (the ranges BM25 analysis gives them; texts dropped). The workers are started, and import their modules, before
+ * documents file, decoded the way a cold BM25 `eval` reads a corpus: the content column by the analysis threads,
+ * each decoding its own ranges of row groups from the file (the ranges BM25 analysis gives them; texts dropped), the
+ * first range of each sent as soon as the file is open (as `eval`'s prefetch sends it), while the main thread decodes
+ * the id column (ids kept); the other ranges once the ids are decoded. The workers are started, and import their modules, before
  * the timer, as this process imports its own: in `eval` they start while the task loads. The same decode with the
  * texts streamed on the main thread (loadTask's `texts()`: memory-light readers, small corpora) is shown beside it.
  *
@@ -189,8 +190,9 @@ function decodeInWorkers(workers: Worker[], chunks: ReadonlyArray<{ source: Stor
 }
 
 /**
- * Child process: decode the file as a cold BM25 eval does (ids kept, then texts decoded by the workers from their
- * own row groups and dropped), or with the texts streamed on the main thread (`main`).
+ * Child process: decode the file as a cold BM25 eval does (texts decoded by the workers from their own row groups
+ * and dropped, the first range of each while the ids are decoded here and kept), or with the texts streamed on the
+ * main thread after the ids (`main`).
  */
 async function decode(target: string, mode: Mode): Promise<void> {
   const threads = os.availableParallelism();
@@ -198,14 +200,16 @@ async function decode(target: string, mode: Mode): Promise<void> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const parquet = await openParquet(target, { id: 'string', content: 'string' }, 'bench');
+  // the analysis's own split; none (a small corpus, too few row groups) means it reads the texts on this thread too
+  const chunks = mode === 'workers' ? storedChunks(storedTexts(parquet, 'content'), threads) : null;
+  // each worker is given its first chunk now, as eval's prefetch does; the others go out once the ids are decoded
+  const decoding = chunks !== null ? decodeInWorkers(workers, chunks) : null;
   const ids: string[] = [];
   for await (const batch of parquet.read({ id: 'string' })) ids.push(...batch.columns.id);
   let characters = 0;
   let texts = 0;
-  // the analysis's own split; none (a small corpus, too few row groups) means it reads the texts on this thread too
-  const chunks = mode === 'workers' ? storedChunks(storedTexts(parquet, 'content'), threads) : null;
-  if (chunks !== null) {
-    ({ rows: texts, characters } = await decodeInWorkers(workers, chunks));
+  if (decoding !== null) {
+    ({ rows: texts, characters } = await decoding);
   } else {
     for await (const batch of parquet.read({ content: 'string' })) {
       for (const text of batch.columns.content) characters += text.length;
