@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/retrieval/analyzer/analyze.js';
+import { analyze, analyzeStages } from '../../src/retrieval/analyzer/analyze.js';
 import { TokenBags } from '../../src/retrieval/analyzer/token-bags.js';
 import { TOKEN_BAGS_WASM } from '../../src/retrieval/analyzer/generated/token-bags-wasm.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
@@ -46,6 +46,9 @@ function bagOfTokens(tokens: readonly string[]): string[] {
   return [...counts].map(([term, tf]) => `${term}:${tf}`);
 }
 
+/** The JavaScript chain's tokens (each stage a port of Lucene's, golden-tested stage by stage). */
+const javaScriptChain = (text: string) => analyzeStages(text).porter;
+
 /** Tables sized for `rawTokens` and `terms` (0: they grow from their smallest size), no raw-token limit in reach. */
 const fresh = (rawTokens = 0, terms = 0) => new TokenBags(1 << 30, rawTokens, terms);
 
@@ -82,8 +85,8 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     const words = readJsonLines<{ word: string; stem: string }>(analyzerFixture('porter-words.jsonl.gz'));
     expect(words).toHaveLength(20000);
     const actual = bagsOf(fresh(), words.map(({ word }) => word), 500);
-    // the word goes through the whole chain, so the expectation is the JavaScript chain's (golden-tested itself)
-    const wrong = words.filter(({ word }, i) => JSON.stringify(actual[i]) !== JSON.stringify(bagOfTokens(analyze(word))));
+    // the word goes through the whole chain, so the expectation is the JavaScript chain's
+    const wrong = words.filter(({ word }, i) => JSON.stringify(actual[i]) !== JSON.stringify(bagOfTokens(javaScriptChain(word))));
     expect(wrong).toEqual([]);
     // most words come out of the chain as one token, Lucene's stem of the word
     expect(words.filter(({ stem }, i) => actual[i]!.length === 1 && actual[i]![0] === `${stem}:1`).length).toBeGreaterThan(15000);
@@ -107,9 +110,30 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
       Array.from({ length: Math.floor(random() * 120) }, word).join(separators[Math.floor(random() * separators.length)]),
     );
     texts.push('', ' ', 'ab\ud800', 'a\ud800 bcd', '\udc00\ud800', 'a'.repeat(600));
-    const expected = texts.map((text) => bagOfTokens(analyze(text)));
+    const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
     expect(bagsOf(fresh(), texts, 37)).toEqual(expected);
     expect(bagsOf(fresh(5e5, 3e5), texts, 400)).toEqual(expected);
+  });
+
+  it('tells apart tokens that differ only in their last unit, a high bit, or their length around the 12 units a record holds', () => {
+    const tokens = [
+      'abcdefghijkl', 'abcdefghijkm', 'abcdefghijklm', 'abcdefghijkla', 'abcdefghijk', 'abcdefghijklmnop', 'abcdefghijklmnoq',
+      '\u8061', '\u00e9a', '\u00e8a', 'a\u00e9', 'x'.repeat(255), 'x'.repeat(254) + 'y', 'ab', 'ab2', 'ab3', '12', '1'.repeat(13), '1'.repeat(12),
+    ];
+    const texts = [tokens.join(' '), [...tokens].reverse().join(' '), tokens.map((token) => token.toUpperCase()).join(' ')];
+    const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
+    expect(expected[0]!.length).toBe(tokens.length);
+    for (const bags of [fresh(), fresh(), new TokenBags(3, 0, 0)]) expect(bagsOf(bags, texts, 1)).toEqual(expected);
+  });
+
+  it('lists the term numbers of each token in order, as analyze() returns the strings', () => {
+    const texts = readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')).slice(0, 400);
+    const bags = new TokenBags(50, 0, 0);
+    for (const { text, tokens } of texts) {
+      expect(Array.from(bags.tokens(text), (term) => bags.term(term))).toEqual(tokens);
+      expect(analyze(text)).toEqual(tokens);
+    }
+    expect(bags.terms).toBeGreaterThan(1000);
   });
 
   it('forgets the raw tokens every rawTokenLimit distinct ones and keeps numbering the terms as before', () => {
@@ -118,7 +142,7 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     const texts = Array.from({ length: 300 }, () =>
       Array.from({ length: 80 }, () => Array.from({ length: 2 + Math.floor(random() * 14) }, () => letters[Math.floor(random() * letters.length)]).join('')).join(' '),
     );
-    const expected = texts.map((text) => bagOfTokens(analyze(text)));
+    const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
     const unlimited = numberedBags(fresh(), texts, 23);
     expect(unlimited.bags).toEqual(expected);
     expect(unlimited.terms.length).toBeGreaterThan(10_000);

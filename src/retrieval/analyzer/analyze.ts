@@ -4,8 +4,7 @@ import { javaLowerCase } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { porterStem } from './porter-stemmer.js';
 import { LUCENE_VERSION } from './generated/lucene-tables.js';
-import { SubstringMap } from './substring-map.js';
-import { Utf16Interner } from './utf16-interner.js';
+import { TokenBags } from './token-bags.js';
 
 /**
  * Identifies the token stream `analyze` produces; part of every analyzed-index cache key. Bump the suffix whenever
@@ -44,88 +43,31 @@ export function tokenTableSizes(rawTokenLimit: number, expectedUnits: number): {
 }
 
 /**
- * The filters after the tokenizer act on one token at a time, so their result depends on the token text alone:
- * each distinct raw token is filtered once and later occurrences are found by hashing the text's UTF-16 units in
- * place, without a string per token. Filtered forms get dense term numbers, which is what indexing wants.
+ * Terms this thread's `analyze` numbers before it starts afresh: a long-lived thread analyzing unbounded text (the
+ * analyze command on a stream) keeps a bounded table, while queries and documents of any one run stay well below.
  */
-export class TokenTable {
-  /** Term number of each distinct raw token, -1 when the filters drop it. */
-  private readonly raw: SubstringMap;
-  /**
-   * The filtered forms: a term number is an id here. Kept as UTF-16 units, not strings, so that a thread meeting
-   * hundreds of thousands of new tokens leaves no string per term for the garbage collector to copy.
-   */
-  private readonly filtered: Utf16Interner;
-  /** Strings of the terms asked for by `term`. */
-  private readonly strings: string[] = [];
+const TERM_LIMIT = 1 << 20;
 
-  constructor() {
-    this.raw = new SubstringMap();
-    this.filtered = new Utf16Interner();
-  }
-
-  /** Past the limit: the caller should start afresh with a new table. */
-  get full(): boolean {
-    return this.raw.size >= RAW_TOKEN_LIMIT;
-  }
-
-  /** Number of distinct terms; term numbers are 0 .. size - 1 in order of first appearance. */
-  get size(): number {
-    return this.filtered.size;
-  }
-
-  /** The filtered form of term number `term`. */
-  term(term: number): string {
-    return (this.strings[term] ??= this.filtered.text(term));
-  }
-
-  /** Term number of the raw token `text[start, end)` after the filters, -1 when no token is left. */
-  termOf(text: string, start: number, end: number): number {
-    return this.raw.get(text, start, end, this.filterNew);
-  }
-
-  private readonly filterNew = (text: string, start: number, end: number): number => {
-    const filtered = filterToken(text.slice(start, end));
-    return filtered.length > 0 ? this.filtered.intern(filtered, 0, filtered.length) : -1;
-  };
-}
-
-let table = new TokenTable();
-
-/**
- * This thread's token table, started afresh when it has grown past the limit. Term numbers stay valid until the
- * next call, so a caller takes the table once per text or chunk and uses only that.
- */
-export function tokenTable(): TokenTable {
-  if (table.full) table = new TokenTable();
-  return table;
-}
-
-/**
- * EnglishPossessiveFilter -> LowerCaseFilter -> StopFilter -> PorterStemFilter on one StandardTokenizer token;
- * '' means "no token" (stop word, or nothing left). `analyze` is `tokenize` followed by this on every token.
- */
-export function filterToken(raw: string): string {
-  const lower = javaLowerCase(stripPossessive(raw));
-  if (lower.length === 0 || ENGLISH_STOP_WORDS.has(lower)) return '';
-  return porterStem(lower);
-}
+let bags: TokenBags | undefined;
 
 /**
  * pyserini's default analyzer (`get_lucene_analyzer()`: anserini's DefaultEnglishAnalyzer with Porter stemming and
  * Lucene's English stop words), as `Analyzer.analyze` returns it: tokens in order, duplicates kept, empty ones dropped.
+ * Runs the chain in WebAssembly (TokenBags): each distinct raw token is filtered once per thread, and each term's
+ * string is made once.
  */
 export function analyze(text: string): string[] {
-  const tokens: string[] = [];
-  const current = tokenTable();
-  tokenize(text, (start, end) => {
-    const term = current.termOf(text, start, end);
-    if (term >= 0) tokens.push(current.term(term));
-  });
+  if (bags === undefined || bags.terms >= TERM_LIMIT) bags = new TokenBags(RAW_TOKEN_LIMIT, 0, 0);
+  const terms = bags.tokens(text);
+  const tokens = new Array<string>(terms.length);
+  for (let i = 0; i < terms.length; i++) tokens[i] = bags.term(terms[i]!);
   return tokens;
 }
 
-/** The token list after each stage of the chain, for locating where a difference from Lucene starts. */
+/**
+ * The token list after each stage of the chain, from the JavaScript port of each Lucene stage: for locating where a
+ * difference from Lucene starts, and the reference the WebAssembly chain is tested against.
+ */
 export interface AnalyzerStages {
   tokenizer: string[];
   possessive: string[];

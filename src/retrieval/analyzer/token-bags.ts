@@ -2,7 +2,6 @@ import { TOKEN_BAGS_WASM } from './generated/token-bags-wasm.js';
 import { SCANNER_TABLES } from './standard-tokenizer.js';
 import { LOWERCASE_TABLES } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
-import { stringOfUnits } from './utf16-interner.js';
 import { webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** What wasm/token-bags.c exports. */
@@ -21,6 +20,8 @@ interface TokenBagsExports {
   bag_terms_at(): number;
   bag_tfs_at(): number;
   bag_entries(): number;
+  list_tokens(units: number): number;
+  token_list_at(): number;
   largest_term_frequency(): number;
   term_count(): number;
   raw_token_count(): number;
@@ -41,13 +42,13 @@ export interface ChunkBags {
 }
 
 /**
- * The analyzer chain of analyze.ts (tokenizer, possessive, lowercase, stop words, Porter, each distinct raw token
- * filtered once) run in WebAssembly (wasm/token-bags.c), each document bagged over term numbers: filtered forms
- * numbered in order of first appearance, as TokenTable numbers them, for as long as the analysis lasts (the raw
- * tokens are forgotten every `rawTokenLimit`, to bound memory; the numbering stays). This is what the BM25 index
- * build runs on every token of a corpus, on threads that start with nothing compiled: the module is compiled in
- * milliseconds and handles a new token without a string, where the JavaScript chain spends its first pass
- * compiling and allocating.
+ * The analyzer chain (tokenizer, possessive, lowercase, stop words, Porter: analyzeStages' JavaScript stages) run in
+ * WebAssembly (wasm/token-bags.c), each distinct raw token filtered once and its filtered form numbered in order of
+ * first appearance for as long as the instance lives (the raw tokens are forgotten every `rawTokenLimit`, to bound
+ * memory; the numbering stays). Documents come out as bags of term numbers (the BM25 index build) or as lists of
+ * them (`analyze`). This runs on every token of a corpus, on threads that start with nothing compiled: the module is
+ * compiled in milliseconds and handles a new token without a string, where the JavaScript chain spent its first
+ * pass compiling and allocating.
  */
 export class TokenBags {
   private readonly wasm: TokenBagsExports;
@@ -56,6 +57,8 @@ export class TokenBags {
   /** Where a document's units go, and how many fit there. */
   private textAt = 0;
   private textRoom = 0;
+  /** Strings of the terms asked for by `term`. */
+  private readonly strings: string[] = [];
 
   /**
    * `expectedRawTokens` / `expectedTerms`: distinct raw tokens and terms the analysis is expected to meet, which
@@ -85,19 +88,7 @@ export class TokenBags {
     let units = 0;
     for (const text of texts) units += text.length;
     if (wasm.start_chunk(units, texts.length) === 0) throw outOfMemory();
-    for (const text of texts) {
-      if (text.length > this.textRoom) {
-        this.textAt = wasm.text_room(text.length);
-        if (this.textAt === 0) throw outOfMemory();
-        this.textRoom = text.length;
-      }
-      if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
-      // UTF-16LE writes the units as they are, lone surrogates included; one document at a time stays in cache
-      this.bytes.write(text, this.textAt, text.length * 2, 'utf16le');
-      const status = wasm.bag_document(text.length);
-      if (status === -1) throw outOfMemory();
-      if (status < 0) throw new Error('StandardTokenizer: no rule matched (corrupt tables?)');
-    }
+    for (const text of texts) check(wasm.bag_document(this.write(text)));
     const buffer = wasm.memory.buffer;
     const entries = wasm.bag_entries();
     return {
@@ -108,16 +99,54 @@ export class TokenBags {
     };
   }
 
-  /** Terms `from` .. terms - 1 joined into one string, and the end of each in it (as Utf16Interner.joined). */
+  /** The term numbers of `text`'s tokens in order (none for a token the filters drop), in a view valid until the next call. */
+  tokens(text: string): Uint32Array {
+    const count = check(this.wasm.list_tokens(this.write(text)));
+    return new Uint32Array(this.wasm.memory.buffer, this.wasm.token_list_at(), count);
+  }
+
+  /** The string of term number `term`. */
+  term(term: number): string {
+    const cached = this.strings[term];
+    if (cached !== undefined) return cached;
+    return (this.strings[term] = this.termUnits(term, term + 1));
+  }
+
+  /** Terms first .. end - 1 as one string (their units are stored one after the other). */
+  private termUnits(first: number, end: number): string {
+    const { wasm } = this;
+    if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
+    const starts = wasm.term_starts_at();
+    const units = wasm.term_units_at();
+    // UTF-16LE reads the units back as they are, lone surrogates included
+    return this.bytes.toString('utf16le', units + 2 * this.bytes.readUInt32LE(starts + 4 * first), units + 2 * this.bytes.readUInt32LE(starts + 4 * end));
+  }
+
+  /** Writes `text` where the module reads a document from; returns its length. */
+  private write(text: string): number {
+    const { wasm } = this;
+    if (text.length > this.textRoom) {
+      this.textAt = wasm.text_room(text.length);
+      if (this.textAt === 0) throw outOfMemory();
+      this.textRoom = text.length;
+    }
+    if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
+    // UTF-16LE writes the units as they are, lone surrogates included; one document at a time stays in cache
+    this.bytes.write(text, this.textAt, text.length * 2, 'utf16le');
+    return text.length;
+  }
+
+  /**
+   * Terms `from` .. terms - 1 joined into one string, and the end of each in it: what a thread sends so that another
+   * can intern them (exact for lone surrogates, unlike a UTF-16 decoder).
+   */
   joinedTerms(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
     const { wasm } = this;
     const count = Math.max(0, wasm.term_count() - from);
     const starts = new Uint32Array(wasm.memory.buffer, wasm.term_starts_at(), wasm.term_count() + 1);
-    const base = starts[from] ?? 0;
     const ends = new Uint32Array(count);
-    for (let i = 0; i < count; i++) ends[i] = starts[from + i + 1]! - base;
-    const units = new Uint16Array(wasm.memory.buffer, wasm.term_units_at(), base + (ends[count - 1] ?? 0));
-    return { text: stringOfUnits(units, base, units.length), ends };
+    for (let i = 0; i < count; i++) ends[i] = starts[from + i + 1]! - starts[from]!;
+    return { text: count === 0 ? '' : this.termUnits(from, from + count), ends };
   }
 
   /** Copies the analyzer's tables into the module's memory (read-only there). */
@@ -142,6 +171,13 @@ export class TokenBags {
       astral.length / 2, place(stopUnits, Uint16Array), place(stopEnds, Uint8Array), stopWords.length,
     );
   }
+}
+
+/** A module call's count, or the error its negative status stands for. */
+function check(status: number): number {
+  if (status === -1) throw outOfMemory();
+  if (status < 0) throw new Error('StandardTokenizer: no rule matched (corrupt tables?)');
+  return status;
 }
 
 function outOfMemory(): RangeError {

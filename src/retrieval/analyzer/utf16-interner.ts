@@ -162,14 +162,3 @@ export class Utf16Interner {
 const SLOT = 4;
 /** Units per substring a hinted pool is sized for: the analyzer's terms of English-like text average ~9 (8.9 on the bench's). */
 const UNITS_PER_ID = 9;
-/** Units per `String.fromCharCode` call (its arguments go on the stack). */
-const PIECE = 8192;
-
-/** `units[start, end)` as a string, unit for unit (lone surrogates kept, unlike a UTF-16 decoder). */
-export function stringOfUnits(units: Uint16Array, start: number, end: number): string {
-  const pieces: string[] = [];
-  for (let at = start; at < end; at += PIECE) {
-    pieces.push(String.fromCharCode.apply(null, units.subarray(at, Math.min(at + PIECE, end)) as unknown as number[]));
-  }
-  return pieces.join('');
-}

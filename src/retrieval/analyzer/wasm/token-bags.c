@@ -1,8 +1,8 @@
 // The BM25 index analyzer's hot loop in WebAssembly: StandardTokenizer -> EnglishPossessiveFilter ->
 // LowerCaseFilter -> StopFilter -> PorterStemFilter over the UTF-16 units of one document at a time, turned into
 // its bag of words over dense term numbers. A line-by-line port of standard-tokenizer.ts, english-possessive.ts,
-// java-lowercase.ts and porter-stemmer.ts, with each distinct raw token filtered once (as analyze.ts's token table
-// does) and the bagging loop of chunk-analysis.ts; the tests hold it equal to Lucene's tokens and to them.
+// java-lowercase.ts and porter-stemmer.ts, with each distinct raw token filtered once (its result depends on
+// the token alone) and the bagging loop of chunk-analysis.ts; the tests hold it equal to Lucene's tokens and to them.
 //
 // Why WebAssembly: every analysis worker starts with a cold JIT and empty tables, and the JavaScript chain cost
 // ~3x its steady-state time per token on that first pass (TurboFan compiling the Porter chain once per inlining
@@ -371,7 +371,7 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
 }
 
 // ---------------------------------------------------------------------------------------------------- terms
-// Term numbers: the filtered forms in order of first appearance (as Utf16Interner numbers them), kept for the whole
+// Term numbers: the filtered forms in order of first appearance, kept for the whole
 // analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); term_index holds i + 1 (0: empty).
 static u32 *term_index;
 static u32 term_mask;
@@ -463,7 +463,7 @@ static i32 filter_new(const u16 *raw, i32 length) {
 }
 
 // ---------------------------------------------------------------------------------------------------- raw tokens
-// Term number of each distinct raw token (SubstringMap): records in order of first appearance (length + 1, value,
+// Term number of each distinct raw token (-1: the filters leave nothing): records in order of first appearance (length + 1, value,
 // then up to INLINE units or, for a longer token, its start in long_units; 32 bytes), found through an index of
 // record numbers + 1 (0: empty) with the hash's top 8 bits above them. A text's frequent tokens come early, so
 // their records share few cache lines and pages. At raw_limit records the table starts afresh (it bounds memory on
@@ -658,11 +658,22 @@ static inline i32 count_token(const u16 *units, i32 start, i32 end) {
   return 0;
 }
 
+/** The token list of list_tokens: term numbers in token order. */
+static u32 *token_list;
+static u32 token_list_capacity, token_list_used;
+
+static inline i32 list_token(const u16 *units, i32 start, i32 end) {
+  i32 term = term_of(units + start, end - start);
+  if (term == -2) return -1;
+  if (term >= 0) token_list[token_list_used++] = (u32)term;
+  return 0;
+}
+
 /**
  * standard-tokenizer.ts's scanner (the JFlex skeleton with its fixed 255-char buffer) over units[0, length),
  * counting every token into the current bag. Returns 0, -1 when memory ran out, -2 when no rule matched.
  */
-static i32 tokenize(const u16 *units, i32 length) {
+static i32 tokenize(const u16 *units, i32 length, i32 listing) {
   i32 base = 0, end = 0, final_high_surrogate = 0, marked_pos = 0;
   for (;;) {
     i32 start = marked_pos;
@@ -725,7 +736,7 @@ static i32 tokenize(const u16 *units, i32 length) {
     if (saw_eof && start == current_at_refill) return 0;
     if (action < 0) return -2;
     u32 kind = actions[action];
-    if (kind >= 2 && kind <= 9 && count_token(units, start, marked_pos) < 0) return -1;
+    if (kind >= 2 && kind <= 9 && (listing ? list_token(units, start, marked_pos) : count_token(units, start, marked_pos)) < 0) return -1;
   }
 }
 
@@ -736,7 +747,7 @@ static i32 tokenize(const u16 *units, i32 length) {
  */
 EXPORT(bag_document) i32 bag_document(u32 units) {
   distinct_count = 0;
-  i32 status = tokenize(text, (i32)units);
+  i32 status = tokenize(text, (i32)units, 0);
   if (status < 0) return status;
   u32 nnz = bag_entries_used;
   for (u32 i = 0; i < distinct_count; i++) {
@@ -751,3 +762,21 @@ EXPORT(bag_document) i32 bag_document(u32 units) {
   doc_offsets[++docs] = nnz;
   return 0;
 }
+
+/**
+ * The term numbers of the tokens of the document of `units` units written at text_room's address, in order (no
+ * entry for a token the filters drop), at token_list_at. Returns how many, -1 when memory ran out, -2 when the
+ * tokenizer found no rule.
+ */
+EXPORT(list_tokens) i32 list_tokens(u32 units) {
+  if (units > token_list_capacity) {
+    token_list_capacity = units + units / 4;
+    token_list = take(token_list_capacity * 4);
+    if (out_of_memory) return -1;
+  }
+  token_list_used = 0;
+  i32 status = tokenize(text, (i32)units, 1);
+  return status < 0 ? status : (i32)token_list_used;
+}
+
+EXPORT(token_list_at) u32 token_list_at(void) { return (u32)token_list; }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SubstringMap } from '../../src/retrieval/analyzer/substring-map.js';
 import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
@@ -13,7 +12,7 @@ function randomText(random: () => number, length: number): string {
   return text;
 }
 
-/** Substrings of one long text, of every length around the inline limit (12 units) and far beyond it. */
+/** Substrings of one long text, short and long. */
 function spans(random: () => number, text: string, count: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let i = 0; i < count; i++) {
@@ -23,65 +22,6 @@ function spans(random: () => number, text: string, count: number): Array<[number
   }
   return out;
 }
-
-describe('SubstringMap', () => {
-  it('agrees with a Map of sliced strings over keys of every length and unit range, across many doublings', () => {
-    const random = seededRandom(3);
-    // a small alphabet repeats short keys often, so lookups hit as well as miss
-    const text = randomText(random, 200_000);
-    const map = new SubstringMap();
-    const expected = new Map<string, number>();
-    const asked: string[] = [];
-    const wrong: string[] = [];
-    for (const [start, end] of spans(random, text, 120_000)) {
-      const key = text.slice(start, end);
-      const value = map.get(text, start, end, (t, s, e) => {
-        asked.push(t.slice(s, e));
-        return expected.size * 3 - 1;
-      });
-      if (!expected.has(key)) expected.set(key, expected.size * 3 - 1);
-      if (value !== expected.get(key)) wrong.push(`${JSON.stringify(key)}: ${value}`);
-    }
-    expect(wrong).toEqual([]);
-    expect(asked).toEqual([...expected.keys()]);
-    expect(map.size).toBe(expected.size);
-    expect(expected.size).toBeGreaterThan(50_000);
-    // every key again, now from a text of its own (a different string, same units)
-    for (const [key, value] of expected) {
-      if (map.get(`#${key}#`, 1, key.length + 1, () => -7) !== value) wrong.push(key);
-    }
-    expect(wrong).toEqual([]);
-    expect(map.size).toBe(expected.size);
-  });
-
-  it('gives the same values when told to expect far fewer or far more keys than it gets (sized up front)', () => {
-    const random = seededRandom(4);
-    const text = randomText(random, 60_000);
-    const keys = spans(random, text, 30_000);
-    const maps = [10, 15_000, 200_000].map((expected) => new SubstringMap(expected));
-    const expected = new Map<string, number>();
-    const wrong: string[] = [];
-    for (const [start, end] of keys) {
-      const key = text.slice(start, end);
-      if (!expected.has(key)) expected.set(key, expected.size);
-      for (const map of maps) if (map.get(text, start, end, () => expected.get(key)!) !== expected.get(key)) wrong.push(key);
-    }
-    for (const [key, value] of expected) for (const map of maps) if (map.get(`#${key}`, 1, key.length + 1, () => -7) !== value) wrong.push(key);
-    expect(wrong).toEqual([]);
-    for (const map of maps) expect(map.size).toBe(expected.size);
-  });
-
-  it('tells apart keys that differ only in their last unit, a high bit, or their length at the inline limit', () => {
-    const map = new SubstringMap();
-    const keys = [
-      '', 'a', 'aa', 'abcdefghijkl', 'abcdefghijkm', 'abcdefghijklm', 'abcdefghijkla', 'abcdefghijk', '\u8061', '\u0061\u8000', '\u0061\u0000',
-      '\ud83d\ude00', '\ude00\ud83d', '\ud83d', 'x'.repeat(255), 'x'.repeat(254) + 'y', 'x'.repeat(256),
-    ];
-    keys.forEach((key, i) => expect(map.get(key, 0, key.length, () => i)).toBe(i));
-    keys.forEach((key, i) => expect(map.get(key, 0, key.length, () => -1)).toBe(i));
-    expect(map.size).toBe(keys.length);
-  });
-});
 
 describe('Utf16Interner', () => {
   it('numbers distinct substrings densely in order of first appearance and gives each one back', () => {
