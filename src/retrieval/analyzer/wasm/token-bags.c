@@ -511,8 +511,7 @@ static void restart_raw(void) {
   long_used = 0;
 }
 
-static i32 term_of(const u16 *token, i32 length) {
-  u32 hash = hash_units(token, length);
+static i32 term_of(const u16 *token, i32 length, u32 hash) {
   u32 tag = hash & TAG;
   for (u32 s = hash & raw_mask;; s = (s + 1) & raw_mask) {
     u32 entry = raw_index[s];
@@ -567,6 +566,9 @@ static u32 slots_for(u32 keys, u32 numerator, u32 denominator) {
 // ---------------------------------------------------------------------------------------------------- analysis
 static u16 *text;
 static u32 text_capacity;
+/** The document's tokens: start and length of each, in order. */
+static u32 *spans;
+static u32 span_count;
 static u32 *doc_offsets;
 static u32 doc_capacity, docs;
 static u32 *bag_terms;
@@ -634,6 +636,7 @@ EXPORT(text_room) u32 text_room(u32 units) {
   if (units > text_capacity) {
     text_capacity = units * 2 < 4096 ? 4096 : units * 2;
     text = take(text_capacity * 2 + 8);
+    spans = take(text_capacity * 8); // no more tokens than units
   }
   return out_of_memory ? 0 : (u32)text;
 }
@@ -651,29 +654,53 @@ EXPORT(term_starts_at) u32 term_starts_at(void) { return (u32)term_starts; }
 // ---------------------------------------------------------------------------------------------------- tokenizer
 #define BUFFER_SIZE 255
 
-static inline i32 count_token(const u16 *units, i32 start, i32 end) {
-  i32 term = term_of(units + start, end - start);
-  if (term < 0) return term == -2 ? -1 : 0;
-  if (counts[term]++ == 0) distinct[distinct_count++] = (u32)term;
-  return 0;
-}
-
 /** The token list of list_tokens: term numbers in token order. */
 static u32 *token_list;
 static u32 token_list_capacity, token_list_used;
 
-static inline i32 list_token(const u16 *units, i32 start, i32 end) {
-  i32 term = term_of(units + start, end - start);
-  if (term == -2) return -1;
-  if (term >= 0) token_list[token_list_used++] = (u32)term;
+/**
+ * Tokens looked up together: the raw-token table is far larger than the caches, so a lookup mostly waits for
+ * memory. Reading a block's index slots and records first, loads that do not wait for one another, lets them
+ * overlap; the lookups proper then find them in cache.
+ */
+#define BLOCK 128
+static u32 hashes[BLOCK];
+/** Written so that the compiler keeps the reads of the first pass. */
+static volatile u32 read_ahead;
+
+/**
+ * The term of each token in spans, in order, counted into the document's bag or appended to token_list
+ * (`listing`). Returns 0, or -1 when memory ran out.
+ */
+static i32 look_up_tokens(const u16 *units, i32 listing) {
+  for (u32 block = 0; block < span_count; block += BLOCK) {
+    u32 n = span_count - block < BLOCK ? span_count - block : BLOCK;
+    const u32 *span = spans + 2 * block;
+    u32 sum = 0;
+    for (u32 i = 0; i < n; i++) {
+      u32 hash = hash_units(units + span[2 * i], (i32)span[2 * i + 1]);
+      hashes[i] = hash;
+      u32 entry = raw_index[hash & raw_mask];
+      if (entry != 0) sum += (u32)raw_records[(entry & ~TAG) - 1].length_plus_one;
+    }
+    read_ahead = sum;
+    for (u32 i = 0; i < n; i++) {
+      i32 term = term_of(units + span[2 * i], (i32)span[2 * i + 1], hashes[i]);
+      if (term == -2) return -1;
+      if (term < 0) continue;
+      if (listing) token_list[token_list_used++] = (u32)term;
+      else if (counts[term]++ == 0) distinct[distinct_count++] = (u32)term;
+    }
+  }
   return 0;
 }
 
 /**
  * standard-tokenizer.ts's scanner (the JFlex skeleton with its fixed 255-char buffer) over units[0, length),
- * counting every token into the current bag. Returns 0, -1 when memory ran out, -2 when no rule matched.
+ * listing every token in spans. Returns 0, or -2 when no rule matched.
  */
-static i32 tokenize(const u16 *units, i32 length, i32 listing) {
+static i32 tokenize(const u16 *units, i32 length) {
+  span_count = 0;
   i32 base = 0, end = 0, final_high_surrogate = 0, marked_pos = 0;
   for (;;) {
     i32 start = marked_pos;
@@ -736,7 +763,11 @@ static i32 tokenize(const u16 *units, i32 length, i32 listing) {
     if (saw_eof && start == current_at_refill) return 0;
     if (action < 0) return -2;
     u32 kind = actions[action];
-    if (kind >= 2 && kind <= 9 && (listing ? list_token(units, start, marked_pos) : count_token(units, start, marked_pos)) < 0) return -1;
+    if (kind >= 2 && kind <= 9) {
+      spans[2 * span_count] = (u32)start;
+      spans[2 * span_count + 1] = (u32)(marked_pos - start);
+      span_count++;
+    }
   }
 }
 
@@ -747,7 +778,8 @@ static i32 tokenize(const u16 *units, i32 length, i32 listing) {
  */
 EXPORT(bag_document) i32 bag_document(u32 units) {
   distinct_count = 0;
-  i32 status = tokenize(text, (i32)units, 0);
+  i32 status = tokenize(text, (i32)units);
+  if (status == 0) status = look_up_tokens(text, 0);
   if (status < 0) return status;
   u32 nnz = bag_entries_used;
   for (u32 i = 0; i < distinct_count; i++) {
@@ -775,7 +807,8 @@ EXPORT(list_tokens) i32 list_tokens(u32 units) {
     if (out_of_memory) return -1;
   }
   token_list_used = 0;
-  i32 status = tokenize(text, (i32)units, 1);
+  i32 status = tokenize(text, (i32)units);
+  if (status == 0) status = look_up_tokens(text, 1);
   return status < 0 ? status : (i32)token_list_used;
 }
 
