@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkPostings, type ChunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { AnalyzedIndexBuilder, type BuilderOptions } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { chunksOfTokens, comparable } from './bm25-index-builds.js';
 
 /** Documents of a few tokens drawn from a skewed vocabulary (new terms keep coming), some with a tf above 255. */
@@ -30,6 +31,8 @@ describe('BM25 index postings laid out on two threads (finishInParallel)', () =>
       const chunks = postings();
       const index = await build(chunks, documents, { threads: 2, parallelPostings: 1 }).finishInParallel();
       expect(comparable(index)).toEqual(comparable(expected));
+      // the terms' lookup table, built while the worker copied, is the one the finished vocabulary makes
+      expect(index.vocabulary.slots).toEqual(new Vocabulary(index.vocabulary.units, index.vocabulary.offsets).slots);
       expect(index.postingDocs).toBeInstanceOf(documents > 65_536 ? Uint32Array : Uint16Array);
       // the chunks from the corpus's middle row on went to the worker, the earlier ones stayed
       const middle = chunks.findIndex((_, c) => 2 * c * 1700 >= documents);

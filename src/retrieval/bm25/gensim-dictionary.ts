@@ -195,6 +195,8 @@ export class AnalyzedIndexBuilder {
       scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs);
       const vocabulary = this.vocabulary();
       const df = narrowDfs(this.df.subarray(0, size));
+      // the terms' lookup table, which the cache write and the search need, is built while the worker still copies
+      void vocabulary.slots;
       await merged;
       return this.postingsIndex(vocabulary, df, laidOut);
     } finally {
