@@ -3,14 +3,9 @@ import { stripPossessive } from './english-possessive.js';
 import { javaLowerCase } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { porterStem } from './porter-stemmer.js';
-import { LUCENE_VERSION } from './generated/lucene-tables.js';
 import { TokenBags } from './token-bags.js';
 
-/**
- * Identifies the token stream `analyze` produces; part of every analyzed-index cache key. Bump the suffix whenever
- * a change could alter any token.
- */
-export const ANALYZER_VERSION = `lucene-${LUCENE_VERSION}-english-porter.1`;
+export { ANALYZER_VERSION } from './analyzer-version.js';
 
 /**
  * Distinct raw tokens remembered per thread before the table starts afresh: this bounds memory on corpora with

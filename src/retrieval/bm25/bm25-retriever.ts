@@ -5,13 +5,11 @@ import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
 import { duplicateIdRows } from '../../eval/duplicate-ids.js';
-import { analyze, ANALYZER_VERSION } from '../analyzer/analyze.js';
+import { ANALYZER_VERSION } from '../analyzer/analyzer-version.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { AnalysisWorkers } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
-import { LuceneBm25Model, scoringIndex, type ScoringIndex } from './lucene-bm25-model.js';
-import { QueryCandidates, subsetSize } from './query-candidates.js';
-import { searchesInParallel, searchInWorkers, sendIndex, startSearchWorkers } from './parallel-search.js';
+import type { ScoringIndex } from './lucene-bm25-model.js';
 
 export interface Bm25Options {
   /** BRIGHT: k1 = 0.9, b = 0.4. */
@@ -94,6 +92,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   }
 
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
+    // the ranking's modules (the query analyzer among them, ~35 ms of loading) load here, not with the retriever: on a
+    // cold run they would delay the prefetch that starts the analysis workers
+    const [{ analyze }, { LuceneBm25Model }, { QueryCandidates, subsetSize }, { searchesInParallel, searchInWorkers, startSearchWorkers }] = await Promise.all([
+      import('../analyzer/analyze.js'),
+      import('./lucene-bm25-model.js'),
+      import('./query-candidates.js'),
+      import('./parallel-search.js'),
+    ]);
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
     const { numDocs } = index.analyzed;
     const keepOf = (query: Query) => (index.duplicatedIds ? null : subsetSize(query, depth, numDocs));
@@ -149,7 +155,9 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     }
     // without a prefetch (a corpus in memory) the workers start here, as workers this stage can keep for the search
     const analyzers = workers ?? (this.threads > 1 && corpus.ids.length >= PRESTART_ROWS ? new AnalysisWorkers(this.threads) : undefined);
-    const index = scoringIndex(await this.build(corpus, context, analyzers));
+    const built = await this.build(corpus, context, analyzers);
+    const [{ scoringIndex }, { sendIndex }] = await Promise.all([import('./lucene-bm25-model.js'), import('./parallel-search.js')]);
+    const index = scoringIndex(built);
     if (analyzers !== undefined) {
       // they set up for the search while this thread writes the cache
       sendIndex(analyzers.workers, index, this.k1, this.b);
