@@ -44,6 +44,8 @@ const bundle = await rolldown({
 const { output } = await bundle.write({
   dir: bundleDir,
   format: 'cjs',
+  // the modules are ES modules, strict by definition; CommonJS is sloppy unless told
+  strict: true,
   sourcemap: true,
   sourcemapExcludeSources: true,
   entryFileNames: '[name].js',
@@ -56,9 +58,10 @@ writeFileSync(main, ENTRY);
 // tsc's map of the module the entry replaced
 rmSync(`${main}.map`, { force: true });
 
-// a chunk that names a worker must have the worker's entry beside it
+// every chunk strict; a chunk that names a worker must have the worker's entry beside it
 for (const chunk of output) {
   if (chunk.type !== 'chunk') continue;
+  if (!chunk.code.replace(/^#!.*\n/, '').startsWith('"use strict";')) throw new Error(`bundle-cli: ${chunk.fileName} would run in sloppy mode`);
   for (const name of WORKERS) {
     if (chunk.code.includes(`${name}.js`) && !existsSync(path.join(bundleDir, path.dirname(chunk.fileName), `${name}.js`))) {
       throw new Error(`bundle-cli: ${chunk.fileName} starts ${name}.js, which is not beside it`);
