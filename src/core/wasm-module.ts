@@ -22,6 +22,7 @@ export const WASM_PAGE = 65536;
 /** Value types, as the binary format writes them. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** One exported function: its parameters and results (value types), extra locals as [count, type] runs, its code. */

@@ -16,23 +16,24 @@ function rowsOf(random: () => number, numDocs: number, density: number): number[
   return rows;
 }
 
-describe('PostingScores: float32 multiply-adds in WebAssembly, bit for bit as JavaScript rounds them', () => {
-  for (const numDocs of [3000, 65536, 70001]) {
-    it(`adds terms' weighted postings exactly, across memory growth (${numDocs} documents, ${numDocs <= 65536 ? 16 : 32}-bit rows)`, () => {
+describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit for bit as JavaScript rounds them', () => {
+  for (const [numDocs, Tfs] of [[3000, Uint8Array], [65536, Uint16Array], [70001, Uint32Array]] as const) {
+    it(`weighs terms and adds their products exactly, across memory growth (${numDocs} documents, ${numDocs <= 65536 ? 16 : 32}-bit rows, ${Tfs.name} tfs)`, () => {
       const random = seededRandom(numDocs);
       const postings = new PostingScores(numDocs);
+      const norms = Float64Array.from({ length: numDocs }, () => random() * 3 + 0.1);
+      postings.norms.set(norms);
+      const largestTf = Tfs === Uint8Array ? 0xff : Tfs === Uint16Array ? 0xffff : 0x7fffffff;
       const terms = Array.from({ length: 40 }, (_, term) => {
         const rows = rowsOf(random, numDocs, term === 0 ? 1 : 0.3 * random());
-        const weights = rows.map(() => float32(random));
+        const tfs = new Tfs(rows.length);
+        for (let j = 0; j < rows.length; j++) tfs[j] = 1 + Math.floor(random() ** 3 * largestTf);
+        const idf = 0.5 + random() * 10;
         // the last rows are the largest a row number can be here
         const typed = numDocs <= 65536 ? Uint16Array.from(rows) : Uint32Array.from(rows);
-        return { rows: typed, weights, at: -1 };
+        const weights = rows.map((row, j) => Math.fround(idf * (tfs[j]! / (tfs[j]! + norms[row]!))));
+        return { rows: typed, tfs, idf, weights, at: -1 };
       });
-      // blocks are reserved as terms are first used, the memory growing several times meanwhile
-      for (const term of terms) {
-        term.at = postings.reserve(term.weights.length);
-        postings.weights().set(term.weights, term.at / 4);
-      }
       for (let query = 0; query < 6; query++) {
         const used = terms.filter(() => random() < 0.5);
         const queryWeights = used.map(() => float32(random));
@@ -41,21 +42,28 @@ describe('PostingScores: float32 multiply-adds in WebAssembly, bit for bit as Ja
           term.rows.forEach((row, j) => (expected[row] = Math.fround(expected[row]! + Math.fround(term.weights[j]! * queryWeights[i]!))));
         });
         postings.scores.fill(0);
-        used.forEach((term, i) => postings.add(term.at, term.weights.length, queryWeights[i]!, term.rows, 0));
+        // blocks are made as terms are first used, the memory growing several times meanwhile
+        used.forEach((term, i) => {
+          postings.load(term.rows, 0, term.rows.length);
+          if (term.at < 0) term.at = postings.weigh(term.rows.length, term.idf, term.tfs, 0);
+          postings.add(term.at, term.rows.length, queryWeights[i]!);
+        });
         expect(postings.scores.length).toBe(numDocs);
         expect(Buffer.from(postings.scores.buffer, 0, numDocs * 4).equals(Buffer.from(expected.buffer))).toBe(true);
       }
+      expect(terms.every((term) => term.at >= 0)).toBe(true);
     });
   }
 
-  it('adds a slice of a larger row array, and nothing for no postings', () => {
+  it('takes a slice of larger row and tf arrays, and adds nothing for no postings', () => {
     const postings = new PostingScores(10);
-    const at = postings.reserve(3);
-    postings.weights().set([0.5, 0.25, 2], at / 4);
+    postings.norms.fill(1);
     postings.scores.fill(0);
-    postings.add(at, 3, 2, Uint16Array.from([9, 1, 4, 7, 9]), 1);
-    postings.add(at, 0, 2, Uint16Array.from([9]), 0);
-    expect([...postings.scores]).toEqual([0, 1, 0, 0, 0.5, 0, 0, 4, 0, 0]);
+    postings.load(Uint16Array.from([9, 1, 4, 7, 9]), 1, 3);
+    const at = postings.weigh(3, 2, Uint8Array.from([5, 1, 3, 7, 5]), 1);
+    postings.add(at, 3, 2);
+    postings.add(at, 0, 2);
+    expect([...postings.scores]).toEqual([0, 2, 0, 0, 3, 0, 0, Math.fround(7 / 2), 0, 0]);
   });
 });
 

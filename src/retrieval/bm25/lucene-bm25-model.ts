@@ -48,8 +48,6 @@ export class LuceneBm25Model {
   private readonly postings: PostingScores;
   /** Where each used term's block starts in `postings`. */
   private readonly weightsStart = new Map<number, number>();
-  /** Each document's length-normalisation part, computed exactly as gensim does per text. */
-  private readonly lengthNorms: Float64Array;
   private readonly logDocs: number;
   /**
    * Most terms share a small df, so each distinct df costs one (slow, exact) logarithm; nothing is kept per term
@@ -65,9 +63,10 @@ export class LuceneBm25Model {
     this.avgdl = index.cfSum / index.numDocs;
     this.logDocs = glibcLog(index.numDocs + 1.0);
     const { docLengths } = index;
-    this.lengthNorms = new Float64Array(docLengths.length);
-    for (let doc = 0; doc < docLengths.length; doc++) this.lengthNorms[doc] = this.lengthNorm(docLengths[doc]!);
     this.postings = new PostingScores(index.numDocs);
+    // each document's length-normalisation part, computed exactly as gensim does per text
+    const { norms } = this.postings;
+    for (let doc = 0; doc < docLengths.length; doc++) norms[doc] = this.lengthNorm(docLengths[doc]!);
   }
 
   /** gensim's idf of term `id` (float64). */
@@ -76,18 +75,6 @@ export class LuceneBm25Model {
     let log = this.logDf.get(df);
     if (log === undefined) this.logDf.set(df, (log = glibcLog(df + 0.5)));
     return this.logDocs - log;
-  }
-
-  /** Where term `id`'s block starts in `postings`, its weights computed at its first use. */
-  private weightsOf(id: number, start: number, count: number): number {
-    let at = this.weightsStart.get(id);
-    if (at === undefined) {
-      const { postings } = this;
-      at = postings.reserve(count);
-      this.weightsStart.set(id, at);
-      weighPostings(postings.weights(), at / 4, count, this.idf(id), this.index.postingTfs, this.index.postingDocs, start, this.lengthNorms);
-    }
-    return at;
   }
 
   /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation. */
@@ -132,27 +119,18 @@ export class LuceneBm25Model {
    * product sums a document row; each product and each partial sum is rounded to float32.
    */
   score(query: BowVector): Float32Array {
-    const { postings } = this;
+    const { postings, weightsStart } = this;
     postings.scores.fill(0);
-    const { termOffsets, postingDocs } = this.index;
+    const { termOffsets, postingDocs, postingTfs } = this.index;
     for (let i = 0; i < query.termIds.length; i++) {
       const id = query.termIds[i]!;
       const start = termOffsets[id]!;
       const count = termOffsets[id + 1]! - start;
-      postings.add(this.weightsOf(id, start, count), count, query.weights32[i]!, postingDocs, start);
+      postings.load(postingDocs, start, count);
+      let at = weightsStart.get(id);
+      if (at === undefined) weightsStart.set(id, (at = postings.weigh(count, this.idf(id), postingTfs, start)));
+      postings.add(at, count, query.weights32[i]!);
     }
     return postings.scores;
-  }
-}
-
-/**
- * A term's `count` document weights, idf * (tf / (tf + norm of the document)) rounded to float32, into `weights` from
- * `at`. A function of its own, small and with every branch taken on its first call: the process runs it once per
- * distinct query term, mostly before and while the optimizing compiler works on it.
- */
-function weighPostings(weights: Float32Array, at: number, count: number, idf: number, postingTfs: ScoringIndex['postingTfs'], postingDocs: ScoringIndex['postingDocs'], start: number, norms: Float64Array): void {
-  for (let i = 0; i < count; i++) {
-    const tf = postingTfs[start + i]!;
-    weights[at + i] = idf * (tf / (tf + norms[postingDocs[start + i]!]!));
   }
 }

@@ -1,39 +1,47 @@
-import { F32, I32, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { F32, F64, I32, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
  *
  * Scoring is one float32 multiply-add per posting of every query term (~38M for the biology-sized bench's 103
- * queries). JavaScript has no float32 arithmetic: each posting costs a float32 load widened to double, a product
- * rounded back (Math.fround), a sum rounded by the float32 store, and bounds checks; WebAssembly's f32.mul and f32.add
- * do the same rounding in one instruction each, and its loop ran ~2.5x faster here. The results are the same bits:
- * the product of two float32 values is exact in double, so rounding it once to float32 is f32.mul's correctly rounded
- * product, and a double sum of two float32 values rounded to float32 equals f32.add's (double has more than twice
- * float32's precision plus two bits, which makes double rounding innocuous for + and *).
+ * queries), and each term's document weights are computed once (~1.75M there). JavaScript has no float32
+ * arithmetic: each posting cost a float32 load widened to double, a product rounded back (Math.fround), a sum rounded
+ * by the float32 store, and bounds checks; WebAssembly's f32.mul and f32.add do the same rounding in one instruction
+ * each, and its loop ran ~2.5x faster here. The results are the same bits: the product of two float32 values is
+ * exact in double, so rounding it once to float32 is f32.mul's correctly rounded product, and a double sum of two
+ * float32 values rounded to float32 equals f32.add's (double has more than twice float32's precision plus two bits,
+ * which makes double rounding innocuous for + and *). The weights are gensim's float64 expression, the same IEEE
+ * operations in the same order, rounded to float32 by f32.demote_f64 as a Float32Array store rounds.
  *
- * Memory layout: the scores (float32, one per document) from byte 0; then room for one term's document rows; then the
- * terms' weights (float32), each term's block appended when its weights are first computed. WebAssembly reads only
- * its own memory, so a term's rows are copied into that room each time it is added (a memcpy of at most 4 bytes per
- * document, into memory touched once): keeping every used term's rows beside its weights would touch 50 % more fresh
- * pages, and a first touch costs ~12 µs per 4 KiB page on the 2-core VM, more than a copy of the page.
+ * Memory layout: the scores (float32, one per document) from byte 0; room for one term's document rows and term
+ * frequencies; the documents' length norms (float64); then the terms' weights (float32), each term's block appended
+ * when its weights are first computed. WebAssembly reads only its own memory, so a term's rows are copied into that
+ * room each time it is added (a memcpy of at most 4 bytes per document, into memory touched once): keeping every used
+ * term's rows beside its weights would touch 50 % more fresh pages, and a first touch costs ~12 µs per 4 KiB page on
+ * the 2-core VM, more than a copy of the page.
  */
 export class PostingScores {
   private readonly memory: WasmMemory;
-  private readonly addBlock: (weights: number, end: number, rows: number, queryWeight: number) => void;
+  private readonly kernels: Kernels;
   private readonly rowBytes: 2 | 4;
-  /** Byte offset of the rows' room. */
+  /** Byte offsets of the rooms and of the norms. */
   private readonly rowsAt: number;
+  private readonly tfsAt: number;
+  private readonly normsAt: number;
   /** Bytes of the memory in use. */
   private used: number;
-  private views!: { scores: Float32Array; weights: Float32Array; rows: Uint16Array | Uint32Array };
+  private views!: { scores: Float32Array; rows: Uint16Array | Uint32Array; tfs: Uint32Array; norms: Float64Array };
 
   constructor(readonly numDocs: number) {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
-    this.rowsAt = align4(numDocs * 4);
-    this.used = align4(this.rowsAt + numDocs * this.rowBytes);
+    this.rowsAt = 4 * numDocs;
+    this.tfsAt = this.rowsAt + 4 * numDocs;
+    this.normsAt = align8(this.tfsAt + 4 * numDocs);
+    this.used = this.normsAt + 8 * numDocs;
     this.memory = new webAssembly.Memory({ initial: Math.max(1, Math.ceil(this.used / WASM_PAGE)) });
-    const name = this.rowBytes === 2 ? 'add16' : 'add32';
-    this.addBlock = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports[name] as PostingScores['addBlock'];
+    const exports = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports;
+    const width = this.rowBytes === 2 ? '16' : '32';
+    this.kernels = { add: exports[`add${width}`] as Kernels['add'], weigh: exports[`weigh${width}`] as Kernels['weigh'] };
     this.refresh();
   }
 
@@ -42,10 +50,35 @@ export class PostingScores {
     return this.views.scores;
   }
 
-  /** A block for `count` weights: they are `weights()[at / 4 ..]`, for the caller to fill before adding it. */
-  reserve(count: number): number {
+  /** Each document's length norm, for the caller to fill before the first `weigh`. */
+  get norms(): Float64Array {
+    return this.views.norms;
+  }
+
+  /** Copies a term's `count` rows `rows[start ..]` into the room, for `weigh` and `add`. */
+  load(rows: Uint16Array | Uint32Array, start: number, count: number): void {
+    this.views.rows.set(rows.subarray(start, start + count), this.rowsAt / this.rowBytes);
+  }
+
+  /**
+   * A new block of the loaded term's weights, idf * (tf / (tf + norm of the row)) rounded to float32, with its term
+   * frequencies `tfs[start ..]`; returns where it starts.
+   */
+  weigh(count: number, idf: number, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
+    const at = this.reserve(4 * count);
+    this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
+    this.kernels.weigh(at, at + 4 * count, this.rowsAt, this.tfsAt, this.normsAt, idf);
+    return at;
+  }
+
+  /** Adds the products weight * queryWeight (float32) of block `at`'s `count` weights to the loaded rows' scores. */
+  add(at: number, count: number, queryWeight: number): void {
+    this.kernels.add(at, at + 4 * count, this.rowsAt, queryWeight);
+  }
+
+  private reserve(bytes: number): number {
     const at = this.used;
-    const end = at + count * 4;
+    const end = at + bytes;
     const size = this.memory.buffer.byteLength;
     if (end > size) {
       // at least doubling: a few grows per run
@@ -56,35 +89,29 @@ export class PostingScores {
     return at;
   }
 
-  weights(): Float32Array {
-    return this.views.weights;
-  }
-
-  /**
-   * Adds the products weight * queryWeight (float32) of block `at`'s `count` weights to the scores of rows
-   * `rows[start ..]`, in posting order.
-   */
-  add(at: number, count: number, queryWeight: number, rows: Uint16Array | Uint32Array, start: number): void {
-    this.views.rows.set(rows.subarray(start, start + count), this.rowsAt / this.rowBytes);
-    this.addBlock(at, at + 4 * count, this.rowsAt, queryWeight);
-  }
-
   private refresh(): void {
     const { buffer } = this.memory;
     this.views = {
       scores: new Float32Array(buffer, 0, this.numDocs),
-      weights: new Float32Array(buffer),
       rows: this.rowBytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer),
+      tfs: new Uint32Array(buffer),
+      norms: new Float64Array(buffer, this.normsAt, this.numDocs),
     };
   }
 }
 
-const align4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
+interface Kernels {
+  add(weights: number, end: number, rows: number, queryWeight: number): void;
+  weigh(weights: number, end: number, rows: number, tfs: number, norms: number, idf: number): void;
+}
+
+const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
 
 let compiled: WasmModule | undefined;
 
 function postingModule(): WasmModule {
-  return (compiled ??= new webAssembly.Module(moduleWithMemory([addFunction('add16', 2), addFunction('add32', 4)])));
+  const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4)];
+  return (compiled ??= new webAssembly.Module(moduleWithMemory(functions)));
 }
 
 /**
@@ -118,4 +145,43 @@ function addFunction(name: string, rowBytes: 2 | 4) {
     END_OP, END_OP, END_OP,
   ];
   return { name, params: [I32, I32, I32, F32], results: [], locals: [[1, I32]] as Array<[number, number]>, body };
+}
+
+/**
+ * weigh16 / weigh32, in the text format:
+ *
+ *   (func (param $w i32) (param $end i32) (param $row i32) (param $tf i32) (param $norms i32) (param $idf f64)
+ *     (local $t f64)
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+ *       (local.set $t (f64.convert_i32_u (i32.load (local.get $tf))))
+ *       (f32.store (local.get $w) (f32.demote_f64 (f64.mul (local.get $idf) (f64.div (local.get $t)
+ *         (f64.add (local.get $t) (f64.load (i32.add (local.get $norms)
+ *           (i32.shl (i32.load16_u (local.get $row)) (i32.const 3))))))))) ;; i32.load for weigh32
+ *       (local.set $w (i32.add (local.get $w) (i32.const 4)))
+ *       (local.set $row (i32.add (local.get $row) (i32.const 2)))                  ;; 4 for weigh32
+ *       (local.set $tf (i32.add (local.get $tf) (i32.const 4)))
+ *       (br $next))))
+ */
+function weighFunction(name: string, rowBytes: 2 | 4) {
+  const [W, END, ROW, TF, NORMS, IDF, T] = [0, 1, 2, 3, 4, 5, 6];
+  const get = (local: number) => [0x20, local];
+  const set = (local: number) => [0x21, local];
+  const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
+  const [BLOCK, LOOP, BR, BR_IF, END_OP, EMPTY] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x40];
+  const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load
+  const [I32_LOAD, F64_LOAD, F32_STORE] = [[0x28, 2, 0], [0x2b, 3, 0], [0x38, 2, 0]];
+  const [I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64] = [0x6a, 0x74, 0x4f, 0xa0, 0xa2, 0xa3, 0xb8, 0xb6];
+  const body = [
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(W), ...get(END), I32_GE_U, BR_IF, 1,
+    ...get(TF), ...I32_LOAD, F64_CONVERT_I32_U, ...set(T),
+    ...get(W),
+    ...get(IDF), ...get(T), ...get(T), ...get(NORMS), ...get(ROW), ...loadRow, 0x41, 3, I32_SHL, I32_ADD, ...F64_LOAD, F64_ADD, F64_DIV, F64_MUL,
+    F32_DEMOTE_F64, ...F32_STORE,
+    ...step(W, 4), ...step(ROW, rowBytes), ...step(TF, 4),
+    BR, 0,
+    END_OP, END_OP, END_OP,
+  ];
+  return { name, params: [I32, I32, I32, I32, I32, F64], results: [], locals: [[1, F64]] as Array<[number, number]>, body };
 }
