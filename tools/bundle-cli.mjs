@@ -33,8 +33,11 @@ rmSync(bundleDir, { recursive: true, force: true });
 const bundle = await rolldown({
   input: { main, ...Object.fromEntries(WORKERS.map((name) => [name, path.join(root, 'retrieval', 'bm25', `${name}.js`)])) },
   platform: 'node',
-  // onnxruntime-node loads its native binding from paths relative to its own files
-  external: [/^node:/, /^onnxruntime-node(\/|$)/],
+  // required from node_modules at run time, as Node resolves them: onnxruntime-node loads its native binding from
+  // paths relative to its own files; apache-arrow's Node build registers its Node streams by a side effect that its
+  // package.json ("sideEffects": false) lets a bundler drop (writing an embedding cache then failed), and
+  // @huggingface/tokenizers also has a build of its own for Node. Both have CommonJS builds, as a require needs.
+  external: [/^node:/, /^onnxruntime-node(\/|$)/, /^apache-arrow(\/|$)/, /^@huggingface\/tokenizers(\/|$)/],
   onLog(level, log, handler) {
     // a warning (an import that does not resolve, say) fails the build instead of a run later
     if (level === 'warn') throw new Error(`bundle-cli: ${log.message}`);
