@@ -19,19 +19,22 @@ export class ScoreText {
   private score = NaN;
 
   set(score: number): void {
-    // zero is excluded: 0 and -0 are equal but spelled 0.0 and -0.0 in JSON; NaN never equals itself
-    if (score === this.score && score !== 0) return;
+    // zero is excluded: 0 and -0 are equal but spelled 0.0 and -0.0 in JSON; NaN never equals itself. Both tests
+    // run on every call, and `.0` below is written whatever the score: optimised code is thrown away at the
+    // first case it has not seen run (a tie, an integer), and a run's ~100k scores then went through unoptimised
+    // code until it was compiled again
+    const repeated = score === this.score;
+    const zero = score === 0;
+    if (repeated && !zero) return;
     this.score = score;
     const end = writeShortestDecimal(score, this.shared, 0);
     this.json = this.shared;
     if (end >= 0) {
       this.trecLength = end;
-      if (Number.isInteger(score)) {
-        // a plain decimal without a point: Python's repr adds `.0`
-        this.shared[end] = 0x2e;
-        this.shared[end + 1] = 0x30;
-        this.jsonLength = end + 2;
-      } else this.jsonLength = end;
+      // a plain decimal without a point: Python's repr adds `.0`, counted only for an integral value
+      this.shared[end] = 0x2e;
+      this.shared[end + 1] = 0x30;
+      this.jsonLength = Number.isInteger(score) ? end + 2 : end;
       return;
     }
     const js = String(score);

@@ -48,14 +48,18 @@ export function writeShortestDecimal(x: number, out: Uint8Array, at: number): nu
   // the interval's integers: [lowH·1e8 + lowL, highH·1e8 + highL]
   let lowL = L - belowWhole + (lowFraction > 0 ? 1 : 0);
   let highL = L + aboveWhole + (highFraction > 1 ? 1 : 0);
-  let lowH = H;
-  let highH = H;
-  if (lowL < 0) (lowL += 1e8), lowH--;
-  else if (lowL >= 1e8) (lowL -= 1e8), lowH++;
-  if (highL < 0) (highL += 1e8), highH--;
-  else if (highL >= 1e8) (highL -= 1e8), highH++;
-  if (L < 0) (L += 1e8), H--;
-  else if (L >= 1e8) (L -= 1e8), H++;
+  // each low part may have left [0, 1e8) by one unit either way. Carried without a branch: optimised code that
+  // has never seen a carry (rare) would be thrown away at the first one, and the function ran unoptimised,
+  // allocating a number per operation, until recompiled
+  const lowCarry = (lowL >= 1e8 ? 1 : 0) - (lowL < 0 ? 1 : 0);
+  lowL -= lowCarry * 1e8;
+  let lowH = H + lowCarry;
+  const highCarry = (highL >= 1e8 ? 1 : 0) - (highL < 0 ? 1 : 0);
+  highL -= highCarry * 1e8;
+  let highH = H + highCarry;
+  const carry = (L >= 1e8 ? 1 : 0) - (L < 0 ? 1 : 0);
+  L -= carry * 1e8;
+  H += carry;
   // from here on whole numbers below 2^31: int32 arithmetic, where division by a constant is a multiplication
   lowL |= 0;
   highL |= 0;
