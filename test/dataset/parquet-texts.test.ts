@@ -3,16 +3,15 @@
  * found while the file is as it was, through the loader's own open otherwise; the same texts and the same errors
  * either way, and the direct way loads none of hyparquet's metadata or page modules.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { chunkReaders, openParquet, type ParquetFile } from '../../src/dataset/parquet.js';
 import { readStoredTexts, storedTexts } from '../../src/dataset/parquet-texts.js';
 import { type PageColumn, writePagedParquet } from '../helpers/parquet-pages.js';
 import { repoRoot } from '../helpers/cli.js';
+import { modulesLoadedBy } from '../helpers/modules-loaded.js';
 import { tempDir } from './support.js';
 
 /** Every text of `file`'s content column as the loader streams it. */
@@ -136,14 +135,7 @@ describe('stored texts, read where the loader found them', () => {
   });
 
   it("loads none of hyparquet's metadata or page modules, nor the loader's parquet module", () => {
-    const census = path.join(work.dir, 'census.txt');
-    const worker = pathToFileURL(path.join(repoRoot, 'dist', 'retrieval', 'bm25', 'analysis-worker.js')).href;
-    const child = spawnSync(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'module-census.mjs'), '--input-type=module', '-e', `await import(${JSON.stringify(worker)})`], {
-      env: { ...process.env, REASONIR_MODULE_CENSUS: census },
-      encoding: 'utf8',
-    });
-    expect(child.status, child.stderr).toBe(0);
-    const loaded = readFileSync(census, 'utf8').split('\n');
+    const loaded = modulesLoadedBy(path.join(repoRoot, 'dist', 'retrieval', 'bm25', 'analysis-worker.js'), path.join(work.dir, 'census.txt'));
     expect(loaded.some((line) => line.endsWith('/dist/dataset/parquet-texts.js'))).toBe(true);
     expect(loaded.some((line) => line.endsWith('/hyparquet/src/thrift.js'))).toBe(true);
     const heavy = loaded.filter((line) => /\/hyparquet\/src\/(metadata|column|datapage|read|index)\.js$|\/dist\/dataset\/parquet\.js$/.test(line));

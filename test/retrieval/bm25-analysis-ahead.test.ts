@@ -4,11 +4,9 @@
  * index as an analysis on this thread, a damaged page still the loader's error, and a request that is not the
  * analysis's own chunk refused rather than folded in.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryCorpus } from '../../src/core/corpus-source.js';
 import { noProgress } from '../../src/core/progress.js';
@@ -22,6 +20,7 @@ import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { repoRoot } from '../helpers/cli.js';
+import { modulesLoadedBy } from '../helpers/modules-loaded.js';
 import { comparable } from './bm25-index-builds.js';
 import { fixtures, readJsonLines } from './golden-files.js';
 
@@ -108,14 +107,7 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
   });
 
   it('the retriever loads neither the analyzer nor the ranking modules until it ranks: they would delay its prefetch', () => {
-    const census = path.join(dir, 'census.txt');
-    const retriever = pathToFileURL(path.join(repoRoot, 'dist', 'retrieval', 'bm25', 'bm25-retriever.js')).href;
-    const child = spawnSync(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'module-census.mjs'), '--input-type=module', '-e', `await import(${JSON.stringify(retriever)})`], {
-      env: { ...process.env, REASONIR_MODULE_CENSUS: census },
-      encoding: 'utf8',
-    });
-    expect(child.status, child.stderr).toBe(0);
-    const loaded = readFileSync(census, 'utf8').split('\n');
+    const loaded = modulesLoadedBy(path.join(repoRoot, 'dist', 'retrieval', 'bm25', 'bm25-retriever.js'), path.join(dir, 'census.txt'));
     expect(loaded.some((line) => line.endsWith('/dist/retrieval/bm25/analysis-workers.js'))).toBe(true);
     expect(loaded.filter((line) => /\/dist\/retrieval\/(analyzer\/analyze|bm25\/(lucene-bm25-model|query-candidates|parallel-search|parallel-analysis))\.js$/.test(line))).toEqual([]);
   });
