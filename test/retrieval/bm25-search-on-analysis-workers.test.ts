@@ -7,18 +7,8 @@ import { memoryCorpus } from '../../src/core/corpus-source.js';
 import type { Candidates, Query, TaskContext } from '../../src/core/types.js';
 import { noProgress } from '../../src/core/progress.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
-import { fixtures, readJsonLines } from './golden-files.js';
+import { goldenCorpusRows as rows, goldenQueries } from './bm25-golden.js';
 
-const bm25Fixture = (file: string) => path.join(fixtures, 'bm25', file);
-const rows = readJsonLines<{ id: string; content: string }>(bm25Fixture('corpus.jsonl.gz'));
-const golden = readJsonLines<{ id: string; query: string; excluded_ids: string[] }>(bm25Fixture('queries.jsonl'));
-const goldenQueries: Query[] = golden.map((query) => ({
-  id: query.id,
-  text: query.query,
-  goldIds: [],
-  goldIdsLong: [],
-  excludedIds: query.excluded_ids.filter((id) => id !== 'N/A'),
-}));
 /** The golden queries six times over: 378 x 2970 documents, enough scores for the analysis workers to rank them. */
 const manyQueries = Array.from({ length: 6 }, (_, round) => goldenQueries.map((query) => ({ ...query, id: `${query.id}#${round}` }))).flat();
 const context: TaskContext = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };

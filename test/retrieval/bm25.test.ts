@@ -2,7 +2,7 @@ import { mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Candidates, CorpusSource, Query } from '../../src/core/types.js';
+import type { Candidates, CorpusSource } from '../../src/core/types.js';
 import { noProgress } from '../../src/core/progress.js';
 import { memoryCorpus } from '../../src/core/corpus-source.js';
 import { retrieve, type RetrieveRequest } from '../../src/pipeline/retrieve.js';
@@ -22,27 +22,12 @@ import { openParquet } from '../../src/dataset/parquet.js';
 import { storedTexts } from '../../src/dataset/parquet-texts.js';
 import { parquetMetadata } from 'hyparquet';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
-import { fixtures, readJsonLines, readText } from './golden-files.js';
+import { readJsonLines, readText } from './golden-files.js';
+// the file's names: corpusRows and goldenQueries are the fixture's rows, queries the pipeline's Query objects
+import { bm25Fixture, goldenCorpusRows as corpusRows, goldenQueries as queries, goldenQueryRows as goldenQueries } from './bm25-golden.js';
 import { comparable, indexOfChunks, indexOfTokens } from './bm25-index-builds.js';
 
-const bm25Fixture = (file: string) => path.join(fixtures, 'bm25', file);
-
-interface GoldenQuery {
-  id: string;
-  query: string;
-  excluded_ids: string[];
-}
-
-const corpusRows = readJsonLines<{ id: string; content: string }>(bm25Fixture('corpus.jsonl.gz'));
-const goldenQueries = readJsonLines<GoldenQuery>(bm25Fixture('queries.jsonl'));
 const corpus = { ids: corpusRows.map((row) => row.id), texts: corpusRows.map((row) => row.content) };
-const queries: Query[] = goldenQueries.map((query) => ({
-  id: query.id,
-  text: query.query,
-  goldIds: [],
-  goldIdsLong: [],
-  excludedIds: query.excluded_ids.filter((id) => id !== 'N/A'),
-}));
 const goldenInput = (overrides: Partial<RetrieveRequest> = {}): RetrieveRequest => ({
   task: 'golden',
   corpus,
