@@ -56,6 +56,15 @@ export function moduleWithMemory(functions: readonly WasmFunction[]): Uint8Array
   ]);
 }
 
+/**
+ * Pieces of instructions every hand-assembled function uses: structured control (with `EMPTY`, the block type of a
+ * block that yields nothing), local access, and i32.const with its signed LEB128 immediate.
+ */
+export const CONTROL = { BLOCK: 0x02, LOOP: 0x03, IF: 0x04, ELSE: 0x05, BR: 0x0c, BR_IF: 0x0d, RETURN: 0x0f, END: 0x0b, EMPTY: 0x40 } as const;
+export const localGet = (local: number): number[] => [0x20, local];
+export const localSet = (local: number): number[] => [0x21, local];
+export const i32Const = (value: number): number[] => [0x41, ...signedLeb(value)];
+
 export function unsignedLeb(value: number): number[] {
   const out: number[] = [];
   do {

@@ -1,4 +1,4 @@
-import { I32, moduleWithMemory, signedLeb, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** Histogram buckets: one per value of a float32 score's top 16 bits. */
 const BUCKETS = 1 << 16;
@@ -111,11 +111,8 @@ let compiled: WasmModule | undefined;
  * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket.
  */
 function passesModule(): WasmModule {
-  const get = (local: number) => [0x20, local];
-  const set = (local: number) => [0x21, local];
-  const constant = (value: number) => [0x41, ...signedLeb(value)];
   const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a, ...set(local)];
-  const [BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, EMPTY] = [0x02, 0x03, 0x04, 0x05, 0x0c, 0x0d, 0x0b, 0x40];
+  const { BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, EMPTY } = CONTROL;
   const [LOAD, STORE, ADD, SUB, AND, SHL, SHR_U, EQ, GT_U, GE_U, SELECT] = [[0x28, 2, 0], [0x36, 2, 0], 0x6a, 0x6b, 0x71, 0x74, 0x76, 0x46, 0x4b, 0x4f, 0x1b];
   const [I64_EXTEND_I32_U, I64_SHL, I64_OR, F64_CONVERT_I64_U, F64_STORE] = [0xad, 0x86, 0x84, 0xba, [0x39, 3, 0]];
   const loopOver = (P: number, END_AT: number, body: number[]) => [BLOCK, EMPTY, LOOP, EMPTY, ...get(P), ...get(END_AT), GE_U, BR_IF, 1, ...body, BR, 0, END, END];

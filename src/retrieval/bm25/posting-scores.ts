@@ -1,4 +1,4 @@
-import { F32, F64, I32, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, F64, I32, localGet as get, localSet as set, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
@@ -128,9 +128,7 @@ function postingModule(): WasmModule {
  */
 function addFunction(name: string, rowBytes: 2 | 4) {
   const [W, END, ROW, Q, AT] = [0, 1, 2, 3, 4];
-  const get = (local: number) => [0x20, local];
-  const set = (local: number) => [0x21, local];
-  const [BLOCK, LOOP, BR, BR_IF, END_OP, EMPTY] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x40];
+  const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
   const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load, alignment, offset 0
   const [F32_LOAD, F32_STORE, F32_ADD, F32_MUL] = [[0x2a, 2, 0], [0x38, 2, 0], 0x92, 0x94];
   const [I32_CONST, I32_ADD, I32_SHL, I32_GE_U] = [0x41, 0x6a, 0x74, 0x4f];
@@ -165,10 +163,8 @@ function addFunction(name: string, rowBytes: 2 | 4) {
  */
 function weighFunction(name: string, rowBytes: 2 | 4) {
   const [W, END, ROW, TF, NORMS, IDF, T] = [0, 1, 2, 3, 4, 5, 6];
-  const get = (local: number) => [0x20, local];
-  const set = (local: number) => [0x21, local];
   const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
-  const [BLOCK, LOOP, BR, BR_IF, END_OP, EMPTY] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x40];
+  const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
   const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load
   const [I32_LOAD, F64_LOAD, F32_STORE] = [[0x28, 2, 0], [0x2b, 3, 0], [0x38, 2, 0]];
   const [I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64] = [0x6a, 0x74, 0x4f, 0xa0, 0xa2, 0xa3, 0xb8, 0xb6];

@@ -1,4 +1,4 @@
-import { F32, I32, moduleWithMemory, signedLeb, V128, webAssembly, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, I32, i32Const as constant, localGet as get, localSet as set, moduleWithMemory, V128, webAssembly, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * The exact search's [queries x rows] score matrix, with the scan that selection spends most of its time in: the
@@ -113,14 +113,11 @@ function simdModule(): WasmModule | null {
  */
 function collectModule(): Uint8Array {
   const [P, END, FLOOR, OUT, MAX, F, COUNT, STOP] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const get = (local: number) => [0x20, local];
-  const set = (local: number) => [0x21, local];
-  const constant = (value: number) => [0x41, ...signedLeb(value)];
   const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a]; // i32.add
   const SIMD = 0xfd;
   const above = (offset: number) => [...get(P), SIMD, 0x00, 4, offset, ...get(F), SIMD, 0x44]; // v128.load, f32x4.gt
   const or = [SIMD, 0x50];
-  const [BLOCK, LOOP, IF, BR, BR_IF, RETURN, END_OP, EMPTY] = [0x02, 0x03, 0x04, 0x0c, 0x0d, 0x0f, 0x0b, 0x40];
+  const { BLOCK, LOOP, IF, BR, BR_IF, RETURN, END: END_OP, EMPTY } = CONTROL;
   const [GE_U, GT_U, LT_U] = [0x4f, 0x4b, 0x49];
   const returnCount = [IF, EMPTY, ...get(COUNT), RETURN, END_OP];
   const body = [
