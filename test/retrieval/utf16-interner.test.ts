@@ -75,7 +75,9 @@ describe('Utf16Interner', () => {
   it('numbers the same when told to expect far fewer or far more substrings than it gets (sized up front)', () => {
     const random = seededRandom(6);
     const text = randomText(random, 60_000);
-    const interners = [0, 10, 15_000, 200_000].map((expected) => new Utf16Interner(expected));
+    // [expected, room]: a room past the expected ids, or one the ids outgrow, changes nothing either
+    const hints = [[0, 0], [10, 10], [15_000, 15_000], [200_000, 200_000], [10, 20], [5_000, 10_000], [15_000, 400_000]] as const;
+    const interners = hints.map(([expected, room]) => new Utf16Interner(expected, room));
     const wrong: string[] = [];
     for (const [start, end] of spans(random, text, 30_000)) {
       const ids = interners.map((interner) => interner.intern(text, start, end));

@@ -27,15 +27,19 @@ export class Utf16Interner {
   /**
    * `expectedIds`: how many distinct substrings the caller expects, when it knows; the table, the list of starts
    * and the pool of units (at UNITS_PER_ID each) begin at the size that holds them, skipping the doublings on the
-   * way there. Any number can be interned whatever the hint.
+   * way there. `roomIds` (at least `expectedIds`): the ids the list of starts and the pool are reserved for. They
+   * are filled in order, so a page of them costs only once written, while outgrowing them copies them into fresh
+   * pages; the table is probed at random (every page is touched), so it is sized for `expectedIds` only. Any
+   * number can be interned whatever the hints.
    */
-  constructor(expectedIds = 0) {
+  constructor(expectedIds = 0, roomIds = expectedIds) {
     let size = 1 << 12;
     while (size * 3 < expectedIds * 4) size *= 2;
     this.slots = new Int32Array(SLOT * size);
     this.mask = size - 1;
-    this.starts = new Uint32Array(Math.max(1024, expectedIds));
-    this.units = new Uint16Array(Math.max(1 << 14, expectedIds * UNITS_PER_ID));
+    const room = Math.max(expectedIds, roomIds);
+    this.starts = new Uint32Array(Math.max(1024, room));
+    this.units = new Uint16Array(Math.max(1 << 14, room * UNITS_PER_ID));
   }
 
   /** Id of `text.slice(start, end)`, newly assigned (equal to the previous `size`) when it was not seen before. */

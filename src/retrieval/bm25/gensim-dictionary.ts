@@ -102,7 +102,10 @@ export class AnalyzedIndexBuilder {
   /** Corpus-wide term number of each distinct token, and its units (no string per term for the GC to copy). */
   private numberOf = new Utf16Interner();
   private readonly numberings = new Map<string, Numbering>();
-  /** Current gensim id of each term number, -1 when it is not in the dictionary. */
+  /**
+   * Current gensim id of each term number, -1 when it is not in the dictionary: `intern` writes the -1 of each new
+   * term, so room past the terms interned is never read and is left as new memory gives it (no page paid for it).
+   */
   private idOfTerm = new Int32Array(1024);
   /** Per gensim id: its term number, df and cf (cf only document by document: else `finish` sums it); `size` in use. */
   private termOfId = new Uint32Array(1024);
@@ -394,20 +397,17 @@ export class AnalyzedIndexBuilder {
    * Sizes the term tables from the corpus's first chunk by Heaps' law, distinct terms ~ tokens^beta, with beta = 0.5
    * at the low end of what text shows (0.5-0.7; the bench's biology-sized corpus: 209k estimated from its first
    * chunk, 234k in all), so that an estimate rarely overshoots: a corpus that brings more terms grows from there.
-   * The tables filled in order (ids, numberings) get twice that: a page of them costs only once it is first written,
-   * so room past the last term is free, while growing past the estimate copies the table into fresh pages.
+   * The tables filled in order (ids, numberings, term numbers, the interner's units) get twice that: a page of them
+   * costs only once it is first written, so room past the last term is free, while growing past the estimate copies
+   * the table into fresh pages.
    */
   private reserve(first: ChunkPostings): void {
     if (this.documents === 0 || first.docs === 0 || first.newTermEnds.length === 0) return;
     const terms = Math.min(MAX_RESERVED_TERMS, Math.ceil(first.newTermEnds.length * Math.sqrt(this.documents / first.docs)));
     this.expectedTerms = 2 * terms;
     // nothing is interned before the first chunk: a table of the expected size replaces the empty one
-    this.numberOf = new Utf16Interner(terms);
-    if (terms > this.idOfTerm.length) {
-      const idOfTerm = new Int32Array(terms).fill(-1);
-      idOfTerm.set(this.idOfTerm);
-      this.idOfTerm = idOfTerm;
-    }
+    this.numberOf = new Utf16Interner(terms, 2 * terms);
+    if (2 * terms > this.idOfTerm.length) this.idOfTerm = new Int32Array(2 * terms);
     if (2 * terms > this.termOfId.length) {
       this.termOfId = grown(this.termOfId, 2 * terms);
       this.df = grown(this.df, 2 * terms);
@@ -419,11 +419,7 @@ export class AnalyzedIndexBuilder {
     const known = this.numberOf.size;
     const term = this.numberOf.intern(text, start, end);
     if (term === known) {
-      if (term === this.idOfTerm.length) {
-        const idOfTerm = new Int32Array(2 * term).fill(-1);
-        idOfTerm.set(this.idOfTerm);
-        this.idOfTerm = idOfTerm;
-      }
+      if (term === this.idOfTerm.length) this.idOfTerm = grown(this.idOfTerm, term + 1);
       this.idOfTerm[term] = -1;
     }
     return term;
