@@ -81,6 +81,12 @@ export class ByteText {
   /** Appends the first `length` bytes of `bytes` (text already encoded). */
   bytes(bytes: Uint8Array, length: number): void {
     if (this.length + length > this.buffer.length) this.reserve(length);
+    if (length > 64) {
+      // a block of formatted lines (RunLines): one memcpy; a loop is cheaper for the few bytes of a line's parts
+      this.buffer.set(bytes.subarray(0, length), this.length);
+      this.length += length;
+      return;
+    }
     const buffer = this.buffer;
     let at = this.length;
     for (let i = 0; i < length; i++) buffer[at++] = bytes[i]!;

@@ -204,6 +204,12 @@ export class ScoreJsonWriter {
     this.out.bytes(start, start.length);
   }
 
+  /** `count` entries of the open query that the caller formatted itself, as document() writes them. */
+  documents(bytes: Uint8Array, count: number): void {
+    this.out.bytes(bytes, bytes.length);
+    this.docs += count;
+  }
+
   documentId(docId: string): void {
     appendJsonEscaped(this.out, docId);
   }

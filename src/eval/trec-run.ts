@@ -68,6 +68,21 @@ export class TrecLineWriter {
     this.end = Buffer.from(` ${tag}\n`, 'utf8');
   }
 
+  /** `qid Q0 ` of the open query as UTF-8: what each of its lines starts with. */
+  get lineStartBytes(): Uint8Array {
+    return this.start;
+  }
+
+  /** ` tag\n` as UTF-8: what each line ends with. */
+  get lineEndBytes(): Uint8Array {
+    return this.end;
+  }
+
+  /** Lines the caller formatted itself, as line() writes them. */
+  lines(bytes: Uint8Array): void {
+    this.out.bytes(bytes, bytes.length);
+  }
+
   /** Starts a query: the lines that follow are its. */
   query(queryId: string): void {
     checkTrecToken(queryId, 'query id', 'run');

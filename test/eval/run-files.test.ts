@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
-import type { Run } from '../../src/eval/ranked-list.js';
+import { RankedList, type Run } from '../../src/eval/ranked-list.js';
+import { RunLines } from '../../src/eval/run-lines.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 import { writeEvaluationFiles } from '../../src/eval/results-files.js';
@@ -259,6 +260,59 @@ describe('run outputs', () => {
     await expect(writeRunOutputs(path.join(dir, 'bad'), runOf({ q: [['a b', 1]] }), 'tag')).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
     await expect(writeRunOutputs(path.join(dir, 'bad'), runOf({ q: [['a\u3000b', 1]] }), 'tag')).rejects.toThrow(/whitespace/);
     expect(() => readFileSync(path.join(dir, 'bad', 'run.trec'))).toThrow(/ENOENT/);
+  });
+
+  it('formats the lines of corpus-sized lists in WebAssembly, with the bytes of the single-file writers', async () => {
+    const next = seededRandom(20261206);
+    // one id table shared by every list, as a retriever's run has: ids the module leaves to JavaScript among them
+    // (escaped or non-ASCII in JSON; one longer than the module's output rooms)
+    const ids = Array.from({ length: 5000 }, (_, i) => (i % 97 === 5 ? `d"${i}` : i % 89 === 7 ? `d\\${i}\u00e9` : i === 4321 ? 'L'.repeat(70_000) : `doc-${i}`));
+    let previous = 20;
+    const score = (): number => {
+      const kind = next();
+      // float32 BM25 scores with ties, zeros of both signs, and values String(x) writes in exponent form
+      if (kind < 0.2) return previous;
+      if (kind < 0.25) return kind < 0.23 ? 0 : -0;
+      if (kind < 0.27) return [1e-5, 1e20, NaN, Infinity, -Infinity, 2 ** 53 + 2, 1e-4, 12][Math.floor(next() * 8)]!;
+      return (previous = Math.fround(previous - next() * 0.01));
+    };
+    const list = (n: number): RankedList => {
+      const rows = Uint32Array.from({ length: n }, () => Math.floor(next() * ids.length));
+      rows[n >> 1] = 4321;
+      return new RankedList(ids, rows, Float64Array.from({ length: n }, score));
+    };
+    const run: Run = new Map([
+      ['q\u00e9', list(2500)],
+      ['1', list(1)],
+      ['empty', new RankedList(ids, new Uint32Array(0), new Float64Array(0))],
+      ['own-ids', RankedList.of(['x', 'y\u00e9', 'z'], [3, 2, 2])],
+      ['q3', list(3000)],
+    ]);
+    // a table with a newline in an id not ranked: the module cannot split it, so JavaScript writes every line
+    const broken = [...ids.slice(0, 10), 'bad\nid'];
+    run.set('broken-table', new RankedList(broken, Uint32Array.from([3, 1, 4]), Float64Array.from([3, 2, 1])));
+
+    const out = path.join(dir, 'outputs-wasm');
+    await writeRunOutputs(out, run, 'bm25');
+    await writeTrecRun(path.join(dir, 'single-wasm.trec'), run, 'bm25');
+    await writeScoreJson(path.join(dir, 'single-wasm.json'), run);
+    expect(readFileSync(path.join(out, 'run.trec')).equals(readFileSync(path.join(dir, 'single-wasm.trec')))).toBe(true);
+    expect(readFileSync(path.join(out, 'score.json')).equals(readFileSync(path.join(dir, 'single-wasm.json')))).toBe(true);
+
+    // and the module did format nearly all of them (what the JavaScript writers are compared with above)
+    const lines = new RunLines();
+    const [prefix, suffix] = [Buffer.from('q Q0 '), Buffer.from(' bm25\n')];
+    let formatted = 0;
+    for (const queryId of ['q\u00e9', 'q3']) {
+      const docs = run.get(queryId)!;
+      for (let i = 0; i < docs.length; i++) {
+        const end = lines.format(docs, i, prefix, suffix);
+        formatted += end - i;
+        i = end;
+      }
+    }
+    expect(formatted).toBeGreaterThan(0.85 * 5500);
+    expect(lines.format(run.get('broken-table')!, 0, prefix, suffix)).toBe(0);
   });
 
   it('streams through a small buffer without cutting a character', () => {

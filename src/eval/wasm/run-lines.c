@@ -1,0 +1,270 @@
+// run.trec lines and score.json entries in WebAssembly: `qid Q0 docid rank score tag\n` and `,\n    "docid": score`
+// for a run's documents, the bytes run-outputs.ts writes with ByteText, TrecLineWriter and ScoreJsonWriter.
+// shortest_decimal is a line-by-line port of shortest-decimal.ts (writeShortestDecimal); the tests hold the two
+// and String(x) equal.
+//
+// Why WebAssembly: `eval` writes its ~100k lines once per process, and the JavaScript writer spent most of its
+// time there unoptimised or being compiled (about 160 ms of CPU for a biology run, 70 ms when the same run is
+// written again in the same process). This code is compiled in a millisecond and runs at full speed at once.
+//
+// What it leaves to the caller: a line whose document id is not printable ASCII without `"` and `\` (escaping,
+// UTF-8, the whitespace check and its error), and a score that is not zero and not a plain decimal (|x| < 1e-4,
+// >= 1e16, NaN, the infinities, the integers where shortest_decimal gives up). Build: tools/build-run-lines-wasm.sh.
+
+typedef unsigned char u8;
+typedef int i32;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef double f64;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+extern u8 __heap_base;
+
+/** Where the caller's data may start (below: the stack and this module's statics). */
+EXPORT(heap_base) u32 heap_base(void) { return (u32)&__heap_base; }
+
+// ---------------------------------------------------------------------------------------------------- decimals
+static f64 powers_of_ten[23];
+static f64 ten_high[23];
+static f64 ten_low[23];
+static i32 small_powers_of_ten[10];
+static i32 ready;
+
+static f64 as_double(u64 bits) {
+  f64 x;
+  __builtin_memcpy(&x, &bits, 8);
+  return x;
+}
+
+static void init(void) {
+  f64 power = 1;
+  for (i32 k = 0; k < 23; k++) {
+    powers_of_ten[k] = power; // exact: 10^k < 2^53·2^k for k <= 22
+    f64 spread = 134217729 * power;
+    ten_high[k] = spread - (spread - power);
+    ten_low[k] = power - ten_high[k];
+    power *= 10;
+  }
+  i32 small = 1;
+  for (i32 j = 0; j < 10; j++) small_powers_of_ten[j] = small, small *= 10;
+  ready = 1;
+}
+
+/**
+ * writeShortestDecimal: x as JavaScript's String(x) writes it, for 1e-4 <= |x| < 1e16, at `out`; returns the end,
+ * or 0 where the JavaScript function returns -1 (the caller then formats x itself).
+ */
+static u8 *shortest_decimal(f64 x, u8 *out) {
+  f64 magnitude = __builtin_fabs(x);
+  if (!(magnitude >= 1e-4 && magnitude < 1e16)) return 0;
+  u64 bits;
+  __builtin_memcpy(&bits, &magnitude, 8);
+  u32 high = (u32)(bits >> 32);
+  u32 low = (u32)bits;
+  i32 biased = (i32)(high >> 20);
+  // SCALE_OF_EXPONENT: 16 - floor(log10(2^(biased - 1023))), exact in this range as floor(e·78913 / 2^18)
+  i32 k = 16 - ((biased - 1023) * 78913 >> 18);
+  if (k > 22) k = 22;
+  if (k < 0) k = 0;
+  f64 hi = magnitude * powers_of_ten[k];
+  if (hi >= 1e17) hi = magnitude * powers_of_ten[--k];
+  f64 spread = 134217729 * magnitude;
+  f64 x_high = spread - (spread - magnitude);
+  f64 x_low = magnitude - x_high;
+  f64 lo = x_high * ten_high[k] - hi + x_high * ten_low[k] + x_low * ten_high[k] + x_low * ten_low[k];
+  // HALF_ULP: 2^(biased - 1076), a normal double here
+  f64 above = as_double((u64)(biased - 53) << 52) * powers_of_ten[k];
+  f64 below = (high & 0xfffff) == 0 && low == 0 ? above / 2 : above;
+
+  f64 H = __builtin_floor(hi / 1e8);
+  f64 whole_lo = __builtin_floor(lo);
+  f64 f = lo - whole_lo;
+  f64 L = hi - H * 1e8 + whole_lo;
+  f64 below_whole = __builtin_floor(below);
+  f64 above_whole = __builtin_floor(above);
+  f64 low_fraction = f - (below - below_whole);
+  f64 high_fraction = f + (above - above_whole);
+  if (low_fraction == 0 || high_fraction == 0 || high_fraction == 1) return 0;
+  f64 low_l = L - below_whole + (low_fraction > 0 ? 1 : 0);
+  f64 high_l = L + above_whole + (high_fraction > 1 ? 1 : 0);
+  f64 low_carry = (low_l >= 1e8 ? 1 : 0) - (low_l < 0 ? 1 : 0);
+  low_l -= low_carry * 1e8;
+  f64 low_h = H + low_carry;
+  f64 high_carry = (high_l >= 1e8 ? 1 : 0) - (high_l < 0 ? 1 : 0);
+  high_l -= high_carry * 1e8;
+  f64 high_h = H + high_carry;
+  f64 carry = (L >= 1e8 ? 1 : 0) - (L < 0 ? 1 : 0);
+  L -= carry * 1e8;
+  H += carry;
+  i32 lowL = (i32)low_l, highL = (i32)high_l, lowH = (i32)low_h, highH = (i32)high_h, l = (i32)L, h = (i32)H;
+
+  i32 j = 0;
+  i32 cH = highH;
+  i32 cL = highL;
+  if (lowH == highH) {
+    for (; j < 8; j++) {
+      i32 truncated = highL - highL % small_powers_of_ten[j + 1];
+      if (truncated < lowL) break;
+      cL = truncated;
+    }
+  } else {
+    j = 8;
+    cL = 0;
+  }
+  if (j == 8) {
+    for (; j < 17; j++) {
+      i32 truncated = highH - highH % small_powers_of_ten[j - 7];
+      if (truncated < lowH || (truncated == lowH && lowL != 0)) break;
+      cH = truncated;
+    }
+  }
+  if (j <= 1) {
+    cH = h;
+    if (j == 0) {
+      cL = l;
+      if (f > 0.5 || (f == 0.5 && (l & 1) == 1)) cL++;
+    } else {
+      i32 tens = l / 10;
+      f64 past = (f64)(l - tens * 10) + f;
+      cL = tens * 10;
+      if (past > 5 || (past == 5 && (tens & 1) == 1)) cL += 10;
+    }
+    i32 unit = j == 0 ? 1 : 10;
+    if (cL >= 100000000) cL -= 100000000, cH++;
+    if (cH > highH || (cH == highH && cL > highL)) cL -= unit;
+    else if (cH < lowH || (cH == lowH && cL < lowL)) cL += unit;
+    if (cL < 0) cL += 100000000, cH--;
+    else if (cL >= 100000000) cL -= 100000000, cH++;
+  }
+
+  u8 digits[18];
+  for (i32 i = 17; i >= 10; i--) digits[i] = (u8)('0' + cL % 10), cL /= 10;
+  for (i32 i = 9; i >= 0; i--) digits[i] = (u8)('0' + cH % 10), cH /= 10;
+  i32 first = 0;
+  while (digits[first] == '0') first++;
+  i32 point = 18 - k;
+  i32 end = 18 - j;
+  if (x < 0) *out++ = '-';
+  if (point <= first) {
+    *out++ = '0';
+    *out++ = '.';
+    for (i32 i = point; i < first; i++) *out++ = '0';
+    for (i32 i = first; i < end; i++) *out++ = digits[i];
+  } else {
+    for (i32 i = first; i < point; i++) *out++ = digits[i];
+    if (end > point) {
+      *out++ = '.';
+      for (i32 i = point; i < end; i++) *out++ = digits[i];
+    }
+  }
+  return out;
+}
+
+/** For the tests: shortest_decimal(x) at `out`; its length, or -1 where it gives up. */
+EXPORT(shortest_decimal_at) i32 shortest_decimal_at(f64 x, u8 *out) {
+  if (!ready) init();
+  u8 *end = shortest_decimal(x, out);
+  return end ? (i32)(end - out) : -1;
+}
+
+// ---------------------------------------------------------------------------------------------------- lines
+/** Splits an id table joined with '\n' into starts[0..count] (starts[i + 1] - 1 ends id i); returns count. */
+EXPORT(index_ids) u32 index_ids(const u8 *text, u32 length, u32 *starts) {
+  u32 count = 0;
+  starts[0] = 0;
+  for (u32 i = 0; i < length; i++)
+    if (text[i] == '\n') starts[++count] = i + 1;
+  starts[++count] = length + 1;
+  return count;
+}
+
+static u32 trec_written, json_written;
+static i32 left_to_caller;
+
+EXPORT(trec_length) u32 trec_length(void) { return trec_written; }
+EXPORT(json_length) u32 json_length(void) { return json_written; }
+/** Whether the last format_lines stopped at a line the caller must write (else: the output rooms were full). */
+EXPORT(stopped_at_special) i32 stopped_at_special(void) { return left_to_caller; }
+
+static u8 *copy(u8 *out, const u8 *from, u32 length) {
+  __builtin_memcpy(out, from, length);
+  return out + length;
+}
+
+/**
+ * Formats positions from .. count - 1 of one query (rows into the id table of id_count ids, scores) as run.trec lines into `trec`
+ * and score.json entries into `json`, each room holding `*_room` bytes; `prefix` is the query's `qid Q0 `, `suffix`
+ * ` tag\n`. Stops before a line it leaves to the caller or that does not fit; returns the next position.
+ */
+EXPORT(format_lines)
+u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows, const f64 *scores, u32 from, u32 count,
+                 const u8 *prefix, u32 prefix_length, const u8 *suffix, u32 suffix_length,
+                 u8 *trec, u32 trec_room, u8 *json, u32 json_room) {
+  if (!ready) init();
+  u8 *t = trec, *j = json;
+  u8 *trec_end = trec + trec_room, *json_end = json + json_room;
+  left_to_caller = 0;
+  u32 i = from;
+  for (; i < count; i++) {
+    u32 row = rows[i];
+    if (row >= id_count) {
+      left_to_caller = 1;
+      break;
+    }
+    const u8 *id = ids + starts[row];
+    u32 id_length = starts[row + 1] - 1 - starts[row];
+    // a rank has at most 10 digits, a score at most 24 characters
+    if ((u32)(trec_end - t) < prefix_length + id_length + 36 + suffix_length || (u32)(json_end - j) < id_length + 40) break;
+    i32 plain = id_length > 0;
+    for (u32 c = 0; c < id_length; c++) {
+      u8 unit = id[c];
+      if (unit <= 0x20 || unit > 0x7e || unit == '"' || unit == '\\') plain = 0;
+    }
+    f64 score = scores[i];
+    u8 number[32];
+    u8 *number_end;
+    i32 integral;
+    if (score == 0) {
+      number[0] = '0';
+      number_end = number + 1;
+      integral = 1;
+    } else {
+      number_end = shortest_decimal(score, number);
+      integral = __builtin_floor(score) == score;
+    }
+    if (!plain || !number_end) {
+      left_to_caller = 1;
+      break;
+    }
+    u32 number_length = (u32)(number_end - number);
+
+    t = copy(t, prefix, prefix_length);
+    t = copy(t, id, id_length);
+    *t++ = ' ';
+    u32 rank = i + 1;
+    u32 digits = 1;
+    for (u32 power = 10; power <= rank && digits < 10; power *= 10) digits++;
+    for (u32 d = digits; d > 0; d--) t[d - 1] = (u8)('0' + rank % 10), rank /= 10;
+    t += digits;
+    *t++ = ' ';
+    t = copy(t, number, number_length);
+    t = copy(t, suffix, suffix_length);
+
+    if (i > 0) *j++ = ',';
+    *j++ = '\n';
+    for (u32 c = 0; c < 4; c++) *j++ = ' ';
+    *j++ = '"';
+    j = copy(j, id, id_length);
+    *j++ = '"';
+    *j++ = ':';
+    *j++ = ' ';
+    // Python's repr: the JavaScript text, with `.0` after an integral value; -0.0 keeps its sign
+    if (score == 0 && __builtin_signbit(score)) *j++ = '-';
+    j = copy(j, number, number_length);
+    if (integral) *j++ = '.', *j++ = '0';
+  }
+  trec_written = (u32)(t - trec);
+  json_written = (u32)(j - json);
+  return i;
+}
