@@ -14,10 +14,13 @@ export function checkValues(values: unknown[], kind: ColumnKind, name: string, r
       kind === 'string'
         ? typeof value === 'string'
         : Array.isArray(value) && value.every((item) => typeof item === 'string');
-    if (!ok) {
-      throw dataError('parquet_null', `${label}: row ${rowStart + i} has ${value === null || value === undefined ? 'a null' : 'an invalid'} "${name}"${kind === 'string[]' ? ' (or a null list element)' : ''}`);
-    }
+    if (!ok) throw invalidValue(label, rowStart + i, name, kind, value === null || value === undefined);
   }
+}
+
+/** The error for row `row`'s value of column `name`: a null (`isNull`) or a value of another type. */
+export function invalidValue(label: string, row: number, name: string, kind: ColumnKind, isNull: boolean): HarnessError {
+  return dataError('parquet_null', `${label}: row ${row} has ${isNull ? 'a null' : 'an invalid'} "${name}"${kind === 'string[]' ? ' (or a null list element)' : ''}`);
 }
 
 /** A row group whose pages do not decode: the file is damaged (exit 3), named with the rows. */

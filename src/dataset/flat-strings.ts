@@ -9,9 +9,9 @@
  * per page copied out of WebAssembly memory, a Uint8Array per value, arrays of levels), and on the 2-core VM the
  * first touch of fresh memory and the garbage collector cost as much as the decoding. Here one column chunk is read
  * straight into the snappy decoder's WebAssembly memory, each page is decompressed into the same region of that
- * memory, and its values become strings (page-strings.ts `decodePlainStrings`, straight from those bytes, which it
- * may overwrite) before the next page overwrites them: no buffer, view or array is allocated per page or value but
- * the strings. The snappy decoder is hysnappy's own WebAssembly instance: its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
+ * memory, and its values go to a sink before the next page overwrites them: strings (page-strings.ts
+ * `decodePlainStrings`, straight from those bytes, which it may overwrite; no buffer, view or array is allocated per
+ * page or value but the strings) or UTF-8 bytes (utf8-values.ts, for the BM25 analysis workers). The snappy decoder is hysnappy's own WebAssembly instance: its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
  * writing into a given buffer (hyparquet's) decodes these pages at about 210 MB/s, hysnappy's WebAssembly at
  * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels and indices are
  * hyparquet's own functions.
@@ -143,10 +143,63 @@ function snappyLength(bytes: Uint8Array, at: number, end: number): number {
 }
 
 /**
- * Decodes the chunk's `rows` values (null where a value is null) from the file: reads the chunk into WebAssembly
- * memory, then page by page.
+ * Where a column chunk's values go, page by page in row order: strings (`readFlatStrings`, the loader) or UTF-8
+ * bytes (utf8-values.ts, the BM25 analysis workers). `page` is this reader's scratch memory: a sink reads what it
+ * needs before it returns and may overwrite [at, end) meanwhile.
  */
+export interface ValueSink {
+  /** A dictionary page's `count` PLAIN values at page[at, end): the chunk's dictionary from now on. */
+  dictionary(page: Buffer, at: number, end: number, count: number): void;
+  /**
+   * Rows `row` to `row + values - 1` of a PLAIN data page: `nonNull` values at page[at, end), one for each row that
+   * `defined` marks (every row when `defined` is undefined; the others are null).
+   */
+  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number): void;
+  /** The same rows from dictionary entries: `indices` (each within the dictionary) for the rows `defined` marks. */
+  indexed(indices: Uint32Array, row: number, values: number, defined: Uint8Array | undefined): void;
+}
+
+/** A sink making each value a string, as the loader hands rows out (null where a value is null). */
+class Strings implements ValueSink {
+  private entries: string[] = [];
+  constructor(readonly out: Array<string | null>) {}
+
+  dictionary(page: Buffer, at: number, end: number, count: number): void {
+    this.entries = new Array<string>(count);
+    decodePlainStrings(page, at, end, count, this.entries, 0);
+  }
+
+  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number): void {
+    const { out } = this;
+    if (!defined) {
+      decodePlainStrings(page, at, end, values, out, row);
+      return;
+    }
+    const decoded = new Array<string>(nonNull);
+    decodePlainStrings(page, at, end, nonNull, decoded, 0);
+    let next = 0;
+    for (let i = 0; i < values; i++) out[row + i] = defined[i] === 1 ? decoded[next++]! : null;
+  }
+
+  indexed(indices: Uint32Array, row: number, values: number, defined: Uint8Array | undefined): void {
+    const { out, entries } = this;
+    let next = 0;
+    for (let i = 0; i < values; i++) out[row + i] = defined && defined[i] !== 1 ? null : entries[indices[next++]!]!;
+  }
+}
+
+/** Decodes the chunk's `rows` values (null where a value is null) from the file. */
 export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Array<string | null> {
+  const out = new Array<string | null>(rows);
+  readFlatChunk(fd, chunk, rows, new Strings(out));
+  return out;
+}
+
+/**
+ * Reads the chunk's `rows` values from the file into `sink`: reads the chunk into WebAssembly memory, then page by
+ * page.
+ */
+export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: ValueSink): void {
   const { start, length, snappy, optional } = chunk;
   const { memory, uncompress } = snappyWasm();
   const outputStart = CHUNK_START + length + 64;
@@ -158,9 +211,9 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
     filled += read;
   }
 
-  const out = new Array<string | null>(rows);
   let row = 0;
-  let dictionary: string[] | undefined;
+  /** Entries of the chunk's dictionary; -1 before its dictionary page. */
+  let dictionarySize = -1;
   const chunkEnd = CHUNK_START + length;
   let reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: 0 };
 
@@ -187,21 +240,13 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
     return outputStart;
   };
 
-  /** Values of one data page (its definition levels already read) into `out[row..]`. */
+  /** Values of one data page (its definition levels already read) into the sink. */
   const pageValues = (encoding: string | undefined, at: number, end: number, values: number, defined: Uint8Array | undefined, nonNull: number): void => {
     if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
     if (encoding === 'PLAIN') {
-      if (!defined) {
-        decodePlainStrings(heap, at, end, values, out, row);
-        row += values;
-        return;
-      }
-      const decoded = new Array<string>(nonNull);
-      decodePlainStrings(heap, at, end, nonNull, decoded, 0);
-      let next = 0;
-      for (let i = 0; i < values; i++) out[row++] = defined[i] === 1 ? decoded[next++]! : null;
+      sink.plain(heap, at, end, row, values, defined, nonNull);
     } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
-      if (!dictionary) fail('dictionary-encoded page without a dictionary');
+      if (dictionarySize < 0) fail('dictionary-encoded page without a dictionary');
       if (indexScratch.length < nonNull) indexScratch = new Uint32Array(Math.max(nonNull, indexScratch.length * 2));
       const indices = indexScratch.subarray(0, nonNull);
       if (nonNull > 0) {
@@ -211,19 +256,14 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
         if (width === 0) indices.fill(0);
         else readRleBitPackedHybrid({ view: new DataView(memory.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
       }
-      let next = 0;
-      for (let i = 0; i < values; i++) {
-        if (defined && defined[i] !== 1) {
-          out[row++] = null;
-          continue;
-        }
-        const entry = dictionary[indices[next++]!];
-        if (entry === undefined) fail(`dictionary index ${indices[next - 1]} out of range (${dictionary.length} entries)`);
-        out[row++] = entry;
+      for (let i = 0; i < nonNull; i++) {
+        if (indices[i]! >= dictionarySize) fail(`dictionary index ${indices[i]} out of range (${dictionarySize} entries)`);
       }
+      sink.indexed(indices, row, values, defined);
     } else {
       throw new Unsupported(`encoding ${encoding}`);
     }
+    row += values;
   };
 
   /** Definition levels (bit width 1) of `values` values; undefined when none is null. */
@@ -249,8 +289,8 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? fail('dictionary page header missing');
       const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
-      dictionary = new Array<string>(count);
-      decodePlainStrings(heap, bytes, bytes + header.uncompressed_page_size, count, dictionary, 0);
+      sink.dictionary(heap, bytes, bytes + header.uncompressed_page_size, count);
+      dictionarySize = count;
     } else if (header.type === 'DATA_PAGE') {
       const page = header.data_page_header ?? fail('data page header missing');
       const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
@@ -287,5 +327,4 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
       throw new Unsupported(`page type ${header.type}`);
     }
   }
-  return out;
 }

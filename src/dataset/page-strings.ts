@@ -55,6 +55,15 @@ export function decodePlainStrings(page: Buffer, at: number, end: number, count:
   }
 }
 
+/**
+ * Where each of the `count` PLAIN byte arrays at `page[at..end)` starts and how long it is (views valid until the
+ * next call); their length prefixes are zeroed in the page, as for `decodePlainStrings`.
+ */
+export function plainSpans(page: Buffer, at: number, end: number, count: number): { starts: Int32Array; lengths: Int32Array } {
+  valueSpans(page, at, end, count);
+  return { starts, lengths };
+}
+
 /** Reads the page's value lengths into `starts`/`lengths` and zeroes them in the page. */
 function valueSpans(page: Buffer, at: number, end: number, count: number): void {
   if (starts.length < count) {

@@ -11,6 +11,8 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { chunkReaders, openParquet } from '../../src/dataset/parquet.js';
+import { readStoredUtf8, storedTexts } from '../../src/dataset/parquet-texts.js';
+import { Utf8Sink } from '../../src/dataset/utf8-values.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { type PageColumn, writePagedParquet } from '../helpers/parquet-pages.js';
 import { tempDir } from './support.js';
@@ -23,6 +25,13 @@ const awkward: Array<string | Uint8Array> = [
   '\ufeffleading byte-order mark',
   Uint8Array.from([0x61, 0xc3]),
   Uint8Array.from([0xa9, 0x62, 0xed, 0xa0, 0x80]),
+  // a byte-order mark twice (TextDecoder strips one), alone, and before malformed bytes
+  '\ufeff\ufeffdouble mark',
+  '\ufeff',
+  Uint8Array.from([0xef, 0xbb, 0xbf, 0x61, 0xc3]),
+  // overlong, above U+10FFFF, a 4-byte sequence cut short, a lone continuation byte, a cut-short mark
+  Uint8Array.from([0xc0, 0xaf, 0x41, 0xf4, 0x90, 0x80, 0x80, 0x42, 0xf0, 0x9f, 0x98]),
+  Uint8Array.from([0x80, 0x43, 0xef, 0xbb]),
 ];
 
 /** Row values: a mix of long ASCII, awkward values, repeats and (for optional columns) nulls. */
@@ -84,6 +93,16 @@ describe('own flat-string reader vs hyparquet', () => {
       const got = await viaLoader(file, ['id', 'content']);
       expect(chunkReaders.own - before).toBe(6);
       expect(got).toEqual(await viaHyparquet(file));
+      // the same texts in UTF-8, each well-formed (a fatal decoder would throw)
+      const content = got.map((row) => row.content as string);
+      const parquet = await openParquet(file, { content: 'string' }, 'pages');
+      const { bytes, offsets } = await readStoredUtf8(storedTexts(parquet, 'content'), 0, 3, new Utf8Sink());
+      const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+      const encoded = content.map((_, i) => bytes.subarray(offsets[i]!, offsets[i + 1]!));
+      expect(offsets.length).toBe(content.length + 1);
+      expect(encoded.map((value) => fatal.decode(value))).toEqual(content);
+      expect(encoded.map((value) => Buffer.from(value))).toEqual(content.map((text) => Buffer.from(text, 'utf8')));
+      expect(chunkReaders.own - before).toBe(6);
     },
   );
 
@@ -106,6 +125,8 @@ describe('own flat-string reader vs hyparquet', () => {
       expect(raw.map((content) => ({ content }))).toEqual(expected);
       const firstNull = content.indexOf(null);
       await expect(viaLoader(file, ['content'])).rejects.toMatchObject({ exitCode: 3, message: `pages: row ${firstNull} has a null "content"` });
+      const stored = storedTexts(await openParquet(file, { content: 'string' }, 'pages'), 'content');
+      await expect(readStoredUtf8(stored, 0, 1, new Utf8Sink())).rejects.toMatchObject({ exitCode: 3, message: `pages: row ${firstNull} has a null "content"` });
     }
   });
 

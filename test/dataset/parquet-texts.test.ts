@@ -8,17 +8,38 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import { chunkReaders, openParquet, type ParquetFile } from '../../src/dataset/parquet.js';
-import { readStoredTexts, storedTexts } from '../../src/dataset/parquet-texts.js';
+import { readStoredTexts, readStoredUtf8, storedTexts } from '../../src/dataset/parquet-texts.js';
+import { Utf8Sink, type Utf8Texts } from '../../src/dataset/utf8-values.js';
 import { type PageColumn, writePagedParquet } from '../helpers/parquet-pages.js';
 import { repoRoot } from '../helpers/cli.js';
 import { modulesLoadedBy } from '../helpers/modules-loaded.js';
 import { tempDir } from './support.js';
+import type { StoredTexts } from '../../src/core/types.js';
 
 /** Every text of `file`'s content column as the loader streams it. */
 async function loaderTexts(parquet: ParquetFile): Promise<string[]> {
   const texts: string[] = [];
   for await (const batch of parquet.read({ content: 'string' })) texts.push(...batch.columns.content);
   return texts;
+}
+
+/** One sink for every call, as a worker keeps one: a call must not see what an earlier one left. */
+const sink = new Utf8Sink();
+
+/** Each text's bytes, checked to be well-formed UTF-8 (a fatal decoder throws otherwise). */
+function utf8Values({ bytes, offsets }: Utf8Texts): Buffer[] {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  return Array.from({ length: offsets.length - 1 }, (_, i) => {
+    const value = Buffer.from(bytes.subarray(offsets[i]!, offsets[i + 1]!));
+    fatal.decode(value);
+    return value;
+  });
+}
+
+/** `readStoredUtf8`'s texts are the texts the loader gives (`expected`), in UTF-8. */
+async function expectUtf8(stored: StoredTexts, first: number, end: number, expected: string[]): Promise<void> {
+  const got = utf8Values(await readStoredUtf8(stored, first, end, sink));
+  expect(got).toEqual(expected.map((text) => Buffer.from(text, 'utf8')));
 }
 
 const rowsOf = (count: number) =>
@@ -47,6 +68,8 @@ describe('stored texts, read where the loader found them', () => {
     expect(await readStoredTexts(stored, 0, 5)).toEqual(expected);
     expect(await readStoredTexts(stored, 1, 3)).toEqual(expected.slice(50, 150));
     expect(await readStoredTexts(stored, 4, 5)).toEqual(expected.slice(200));
+    await expectUtf8(stored, 0, 5, expected);
+    await expectUtf8(stored, 1, 3, expected.slice(50, 150));
     expect(chunkReaders).toEqual(before);
   });
 
@@ -57,6 +80,8 @@ describe('stored texts, read where the loader found them', () => {
     const own = chunkReaders.own;
     expect(await readStoredTexts(stored, 0, 5)).toEqual(expected);
     expect(chunkReaders.own - own).toBe(5);
+    await expectUtf8(stored, 0, 5, expected);
+    expect(chunkReaders.own - own).toBe(10);
   });
 
   it('from a row group without a chunk to read directly on, the loader reads the rest of the range', async () => {
@@ -66,6 +91,9 @@ describe('stored texts, read where the loader found them', () => {
     const own = chunkReaders.own;
     expect(await readStoredTexts({ ...stored, groups }, 0, 5)).toEqual(expected);
     expect(chunkReaders.own - own).toBe(3);
+    await expectUtf8({ ...stored, groups }, 0, 5, expected);
+    await expectUtf8({ ...stored, groups }, 1, 4, expected.slice(50, 200));
+    expect(chunkReaders.own - own).toBe(3 + 3 + 2);
   });
 
   it('a chunk the own reader does not take (another codec, an encoding it stops at) goes through the loader', async () => {
@@ -78,6 +106,8 @@ describe('stored texts, read where the loader found them', () => {
     const fallback = chunkReaders.hyparquet;
     expect(await readStoredTexts(stored, 0, 2)).toEqual(rows.map(([text]) => text));
     expect(chunkReaders.hyparquet - fallback).toBe(2);
+    await expectUtf8(stored, 0, 2, rows.map(([text]) => text!));
+    expect(chunkReaders.hyparquet - fallback).toBe(4);
 
     // a DELTA_LENGTH_BYTE_ARRAY page, described to the direct reader as if it took it: it stops there (Unsupported)
     const { ParquetWriter, fileWriter } = await import('hyparquet-writer');
@@ -100,6 +130,8 @@ describe('stored texts, read where the loader found them', () => {
     const before = chunkReaders.hyparquet;
     expect(await readStoredTexts(forced, 0, 1)).toEqual(texts);
     expect(chunkReaders.hyparquet - before).toBe(1);
+    await expectUtf8(forced, 0, 1, texts);
+    expect(chunkReaders.hyparquet - before).toBe(2);
   });
 
   it('a null and a damaged page are the errors the loader gives', async () => {
@@ -113,6 +145,8 @@ describe('stored texts, read where the loader found them', () => {
     expect(loader).toMatchObject({ exitCode: 3, code: 'data.parquet_null', message: 'documents/nulls.parquet: row 3 has a null "content"' });
     const own = chunkReaders.own;
     await expect(readStoredTexts(stored, 0, 2)).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_null', message: (loader as Error).message });
+    await expect(readStoredUtf8(stored, 0, 2, sink)).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_null', message: (loader as Error).message });
+    await expectUtf8(stored, 0, 1, ['a', 'b']);
     expect(chunkReaders.own).toBe(own);
 
     // damaged in place, its modification time set back: as the loader found it, so the direct reader decodes it
@@ -131,6 +165,7 @@ describe('stored texts, read where the loader found them', () => {
     expect(here).toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: expect.stringContaining(`rows 150-200 of ${file}`) });
     const reads = chunkReaders.own;
     await expect(readStoredTexts(intact, 0, 5)).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: here.message });
+    await expect(readStoredUtf8(intact, 0, 5, sink)).rejects.toMatchObject({ exitCode: 3, code: 'data.parquet_invalid', message: here.message });
     expect(chunkReaders.own).toBe(reads);
   });
 
