@@ -48,6 +48,8 @@ export function buildRankedList(
   const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
   const order = bestFirst(scores, docIndices, count, keep);
   const limit = depth === 'all' ? Infinity : depth;
+  // most BRIGHT queries exclude nothing: then no id is looked up
+  if (excluded.size === 0) return firstOf(order, Math.min(order.length, limit), corpusIds);
   let kept = 0;
   for (let i = 0; i < order.length && kept < limit; i++) {
     const row = order.rows[i]!;

@@ -325,6 +325,27 @@ describe('run outputs', () => {
     text.end();
     expect(Buffer.concat(chunks).toString('utf8')).toBe(`${parts.join('')}!1234`);
   });
+
+  it('passes a block of bytes to the sink after what it buffered, and copies it without one', () => {
+    const block = Uint8Array.from({ length: 3000 }, (_, i) => 0x61 + (i % 26));
+    const expected = `ab${Buffer.from(block).toString('latin1')}c${Buffer.from(block.subarray(0, 2000)).toString('latin1')}!d`;
+    const chunks: Buffer[] = [];
+    const streamed = new ByteText((bytes) => chunks.push(Buffer.from(bytes)), 16);
+    const whole = new ByteText(undefined, 16);
+    for (const text of [streamed, whole]) {
+      text.text('ab');
+      text.bytes(block, block.length);
+      text.text('c');
+      text.bytes(block, 2000);
+      text.byte(0x21);
+      text.bytes(Buffer.from('d'), 1);
+    }
+    expect(Buffer.from(whole.end()).toString('latin1')).toBe(expected);
+    streamed.end();
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
+    // the blocks went out as they were, not through the 16-byte buffer
+    expect(chunks.map((chunk) => chunk.length)).toEqual([2, 3000, 1, 2000, 2]);
+  });
 });
 
 describe('writeEvaluationFiles', () => {
