@@ -17,11 +17,15 @@ export function compareCodePoints(a: string, b: string): number {
 /** The code-point order of two texts' first differing UTF-16 units `x` and `y` (<0 or >0). */
 export function compareUnits(x: number, y: number): number {
   // Only when both units are >= U+D800 can UTF-16 order disagree with code point order.
-  if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
+  if (x >= 0xd800 && y >= 0xd800) return unitRank(x) - unitRank(y);
   return x - y;
 }
 
-/** Moves surrogates (part of code points >= U+10000) above U+E000..U+FFFF. */
-function codePointRank(unit: number): number {
+/**
+ * A UTF-16 unit's place in code-point order, 0 .. 0xffff (as `compareUnits` orders units): surrogates (part of
+ * code points >= U+10000) move above U+E000..U+FFFF.
+ */
+export function unitRank(unit: number): number {
+  if (unit < 0xd800) return unit;
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }

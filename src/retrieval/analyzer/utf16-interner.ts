@@ -1,4 +1,4 @@
-import { compareUnits } from '../../core/code-point-order.js';
+import { compareUnits, unitRank } from '../../core/code-point-order.js';
 
 /**
  * Dense ids for distinct UTF-16 substrings, looked up straight from `text[start, end)` without creating a string:
@@ -108,6 +108,20 @@ export class Utf16Interner {
     return lengthA - lengthB;
   }
 
+  /**
+   * The first PREFIX_UNITS units of id `id` as one number (each unit's code-point rank + 1, 0 past the end, exact in
+   * a double): two ids' numbers differ as `compare` orders them whenever their first PREFIX_UNITS units differ, and
+   * are equal when they share them (then only `compare` tells them apart).
+   */
+  prefixKey(id: number): number {
+    const { units } = this;
+    const start = this.starts[id]!;
+    const end = this.end(id);
+    let key = 0;
+    for (let i = start; i < start + PREFIX_UNITS; i++) key = key * PREFIX_BASE + (i < end ? unitRank(units[i]!) + 1 : 0);
+    return key;
+  }
+
   private end(id: number): number {
     return id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
   }
@@ -164,5 +178,8 @@ export class Utf16Interner {
 }
 
 const SLOT = 4;
+/** Units in a `prefixKey`, each a digit of base PREFIX_BASE (ranks 0 .. 0xffff, + 1): 3 digits stay below 2^53. */
+const PREFIX_UNITS = 3;
+const PREFIX_BASE = 0x10001;
 /** Units per substring a hinted pool is sized for: the analyzer's terms of English-like text average ~9 (8.9 on the bench's). */
 const UNITS_PER_ID = 9;

@@ -5,6 +5,7 @@ import { Utf16Interner } from '../analyzer/utf16-interner.js';
 import { Vocabulary } from './vocabulary.js';
 import { workerUrl } from './analysis-workers.js';
 import { scatterRuns, type IdRuns, type MergeReply, type MergeRequest } from './postings-merge.js';
+import { TokenOrder } from './token-order.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -17,8 +18,6 @@ const PRUNE_CHECK_INTERVAL = 10_000;
 const MAX_RESERVED_TERMS = 1 << 20;
 /** Row numbers fit 16 bits up to this many documents (rows 0 .. 65,535). */
 const ROWS_16_BIT = 0x10000;
-/** New tokens of one document sorted by insertion up to this many. */
-const SMALL_SORT = 24;
 /**
  * From this many postings, `finishInParallel` has a worker copy the later half of the chunks' postings into place
  * (leetcode-sized: ~30M postings in ~9M runs, ~1.2 s of cache misses and page faults on one thread); below it the
@@ -123,8 +122,9 @@ export class AnalyzedIndexBuilder {
   private postings: KeptPostings[] = [];
   /** Document-major bags once a prune is due (null before). */
   private bags: KeptBags[] | null = null;
-  /** Positions of new terms, to give them ids in order. */
+  /** Positions of new terms, to give them ids in order, and their sort. */
   private fresh = new Uint32Array(64);
+  private readonly order = new TokenOrder();
   /** Room for the terms the corpus is expected to bring (0: no estimate): each numbering's table starts at that size. */
   private expectedTerms = 0;
   /** The gensim ids of a chunk's terms until they replace its term numbers (no array per chunk). */
@@ -261,7 +261,7 @@ export class AnalyzedIndexBuilder {
       while (end < freshCount && postingDocs[termOffsets[fresh[end]!]!] === doc) end++;
       if (!this.passChecks(this.numDocs + doc)) return false;
       // a new term's position in `ids` holds its term number until it has an id
-      this.sortByToken(fresh, first, end, ids);
+      this.order.sort(fresh, first, end, ids, this.numberOf);
       for (let k = first; k < end; k++) {
         const i = fresh[k]!;
         const id = this.newId(ids[i]!);
@@ -354,7 +354,7 @@ export class AnalyzedIndexBuilder {
         this.df[id]!++;
         this.cf[id]! += tf;
       }
-      this.sortByToken(fresh, 0, freshCount, terms);
+      this.order.sort(fresh, 0, freshCount, terms, this.numberOf);
       for (let k = 0; k < freshCount; k++) {
         const p = fresh[k]!;
         const id = this.newId(terms[p]!);
@@ -423,27 +423,6 @@ export class AnalyzedIndexBuilder {
       this.idOfTerm[term] = -1;
     }
     return term;
-  }
-
-  /**
-   * Orders `positions[from .. to)` by the code points of their tokens, `terms[position]` (gensim's `doc2bow` sorts
-   * a document's missing tokens as Python strings).
-   */
-  private sortByToken(positions: Uint32Array, from: number, to: number, terms: Uint32Array): void {
-    const { numberOf } = this;
-    if (to - from > SMALL_SORT) {
-      const sorted = Array.from(positions.subarray(from, to)).sort((a, b) => numberOf.compare(terms[a]!, terms[b]!));
-      positions.set(sorted, from);
-      return;
-    }
-    // most documents bring a few new tokens: an insertion sort in place allocates nothing
-    for (let i = from + 1; i < to; i++) {
-      const p = positions[i]!;
-      const term = terms[p]!;
-      let j = i - 1;
-      for (; j >= from && numberOf.compare(terms[positions[j]!]!, term) > 0; j--) positions[j + 1] = positions[j]!;
-      positions[j + 1] = p;
-    }
   }
 
   /** The next gensim id, given to term number `term` (its df and cf are the caller's). */

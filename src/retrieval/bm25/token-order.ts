@@ -1,0 +1,80 @@
+import type { Utf16Interner } from '../analyzer/utf16-interner.js';
+
+/** Up to this many tokens an insertion sort; above it a merge sort. */
+const SMALL_SORT = 24;
+
+/**
+ * Orders a document's new tokens by code point, as gensim's `doc2bow` sorts a document's missing tokens (Python
+ * strings) before giving them ids. Each token's first units are packed into one number (`prefixKey`), read once
+ * per token, so that most comparisons compare two numbers instead of reading both tokens' units from the
+ * interner's pool (random reads, several per token in a sort); only tokens sharing that prefix are compared unit by
+ * unit. The working arrays are kept from call to call, so a sort allocates nothing: the builder runs on the main
+ * thread while the analysis streams in, and garbage there costs collections of the whole main heap.
+ */
+export class TokenOrder {
+  private keys = new Float64Array(64);
+  private items = new Uint32Array(64);
+  private spareKeys = new Float64Array(64);
+  private spareItems = new Uint32Array(64);
+
+  /** Orders `positions[from .. to)` by the code points of their tokens, `terms[position]`, ids of `interner`. */
+  sort(positions: Uint32Array, from: number, to: number, terms: Uint32Array, interner: Utf16Interner): void {
+    const count = to - from;
+    if (count < 2) return;
+    if (count > this.keys.length) this.grow(count);
+    let { keys, items } = this;
+    for (let k = 0; k < count; k++) {
+      const position = positions[from + k]!;
+      items[k] = position;
+      keys[k] = interner.prefixKey(terms[position]!);
+    }
+    if (count <= SMALL_SORT) {
+      for (let i = 1; i < count; i++) {
+        const key = keys[i]!;
+        const item = items[i]!;
+        let j = i - 1;
+        for (; j >= 0 && (keys[j]! > key || (keys[j] === key && interner.compare(terms[items[j]!]!, terms[item]!) > 0)); j--) {
+          keys[j + 1] = keys[j]!;
+          items[j + 1] = items[j]!;
+        }
+        keys[j + 1] = key;
+        items[j + 1] = item;
+      }
+    } else {
+      // bottom-up merge sort, runs of `width` merged from one pair of arrays into the other
+      let toKeys = this.spareKeys;
+      let toItems = this.spareItems;
+      for (let width = 1; width < count; width *= 2) {
+        for (let left = 0; left < count; left += 2 * width) {
+          const middle = Math.min(left + width, count);
+          const right = Math.min(left + 2 * width, count);
+          let a = left;
+          let b = middle;
+          for (let out = left; out < right; out++) {
+            const takeA =
+              b >= right ||
+              (a < middle && (keys[a]! < keys[b]! || (keys[a] === keys[b] && interner.compare(terms[items[a]!]!, terms[items[b]!]!) < 0)));
+            const source = takeA ? a++ : b++;
+            toKeys[out] = keys[source]!;
+            toItems[out] = items[source]!;
+          }
+        }
+        const sortedKeys = toKeys;
+        const sortedItems = toItems;
+        toKeys = keys;
+        toItems = items;
+        keys = sortedKeys;
+        items = sortedItems;
+      }
+    }
+    for (let k = 0; k < count; k++) positions[from + k] = items[k]!;
+  }
+
+  private grow(count: number): void {
+    const length = 2 * count;
+    this.keys = new Float64Array(length);
+    this.items = new Uint32Array(length);
+    this.spareKeys = new Float64Array(length);
+    this.spareItems = new Uint32Array(length);
+  }
+}
