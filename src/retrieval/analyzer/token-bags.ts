@@ -27,6 +27,10 @@ interface TokenBagsExports {
   raw_token_count(): number;
   term_units_at(): number;
   term_starts_at(): number;
+  lay_out_by_term(docBytes: number, tfBytes: number): number;
+  utf8_room(bytes: number, docs: number): number;
+  utf8_offsets_at(): number;
+  bag_utf8_document(doc: number): number;
 }
 
 /** Compiled once per thread, on first use. */
@@ -39,6 +43,27 @@ export interface ChunkBags {
   terms: Uint32Array;
   tfs: Uint32Array;
   largestTf: number;
+}
+
+/** Bytes per count: 1, 2 or 4. */
+export type CountBytes = 1 | 2 | 4;
+type Counts = Uint8Array | Uint16Array | Uint32Array;
+const COUNTS = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array } as const;
+
+/**
+ * The last bagged chunk laid out by term (chunk-postings.ts's layout, which the tests hold it to): views into the
+ * analyzer's memory, valid until its next call.
+ */
+export interface TermLayout {
+  /** The chunk's distinct terms in order of first appearance. */
+  terms: Uint32Array;
+  /** Postings of `terms[i]`: [termOffsets[i], termOffsets[i + 1]). */
+  termOffsets: Uint32Array;
+  /** Tokens of each document. */
+  docLengths: Uint32Array;
+  /** Each posting's document within the chunk, documents ascending per term. */
+  postingDocs: Counts;
+  postingTfs: Counts;
 }
 
 /**
@@ -89,10 +114,50 @@ export class TokenBags {
     for (const text of texts) units += text.length;
     if (wasm.start_chunk(units, texts.length) === 0) throw outOfMemory();
     for (const text of texts) check(wasm.bag_document(this.write(text)));
+    return this.chunkBags(texts.length);
+  }
+
+  /**
+   * The bags of the documents in `bytes` as UTF-8 (document i is bytes [offsets[i], offsets[i + 1])): the same as
+   * `bag` of their strings as Node's UTF-8 decoder makes them (malformed bytes included; a BOM is not dropped),
+   * without making them.
+   */
+  bagUtf8(bytes: Uint8Array, offsets: Uint32Array): ChunkBags {
+    const { wasm } = this;
+    const docs = offsets.length - 1;
+    const at = wasm.utf8_room(bytes.length, docs);
+    if (at === 0) throw outOfMemory();
+    new Uint8Array(wasm.memory.buffer, at, bytes.length).set(bytes);
+    new Uint32Array(wasm.memory.buffer, wasm.utf8_offsets_at(), offsets.length).set(offsets);
+    // no more units than bytes
+    if (wasm.start_chunk(offsets[docs]! - offsets[0]!, docs) === 0) throw outOfMemory();
+    for (let doc = 0; doc < docs; doc++) check(wasm.bag_utf8_document(doc));
+    return this.chunkBags(docs);
+  }
+
+  /** The last chunk bagged laid out by term, its posting documents and term frequencies `docBytes` / `tfBytes` wide. */
+  layOutByTerm(docBytes: CountBytes, tfBytes: CountBytes): TermLayout {
+    const { wasm } = this;
+    const at = wasm.lay_out_by_term(docBytes, tfBytes);
+    if (at === 0) throw outOfMemory();
+    const buffer = wasm.memory.buffer;
+    const [distinct, postings, docs, terms, termOffsets, docLengths, postingDocs, postingTfs] = new Uint32Array(buffer, at, 8);
+    return {
+      terms: new Uint32Array(buffer, terms, distinct),
+      termOffsets: new Uint32Array(buffer, termOffsets, distinct! + 1),
+      docLengths: new Uint32Array(buffer, docLengths, docs),
+      postingDocs: new COUNTS[docBytes](buffer, postingDocs, postings),
+      postingTfs: new COUNTS[tfBytes](buffer, postingTfs, postings),
+    };
+  }
+
+  /** The bags of the chunk just bagged, of `docs` documents. */
+  private chunkBags(docs: number): ChunkBags {
+    const { wasm } = this;
     const buffer = wasm.memory.buffer;
     const entries = wasm.bag_entries();
     return {
-      docOffsets: new Uint32Array(buffer, wasm.doc_offsets_at(), texts.length + 1),
+      docOffsets: new Uint32Array(buffer, wasm.doc_offsets_at(), docs + 1),
       terms: new Uint32Array(buffer, wasm.bag_terms_at(), entries),
       tfs: new Uint32Array(buffer, wasm.bag_tfs_at(), entries),
       largestTf: wasm.largest_term_frequency(),

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import type { StoredTexts } from '../../core/types.js';
 import { readStoredTexts } from '../../dataset/parquet-texts.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
-import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
+import type { ChunkPostings } from './chunk-postings.js';
 import type { SearchMessage, SearchRequest } from './parallel-search.js';
 
 /**
@@ -36,12 +36,11 @@ export type ChunkReply = { chunk: number; postings: ChunkPostings } | { chunk: n
 
 /** Dropped once the worker turns to the search: its tables (the largest part of its heap) are no longer needed. */
 let analyzer: ChunkAnalyzer | null = new ChunkAnalyzer();
-let scratch: PostingsScratch | null = new PostingsScratch();
 
 async function answer(request: ChunkRequest): Promise<void> {
   try {
     const texts = 'texts' in request ? request.texts : await readStoredTexts(request.stored, request.first, request.end);
-    const postings = chunkPostings(analyzer!.analyzeTransient(texts, request.expectedUnits), scratch!);
+    const postings = analyzer!.postings(texts, request.expectedUnits);
     const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
     const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
@@ -59,7 +58,7 @@ let searches: Promise<(request: SearchRequest) => void> | null = null;
 
 parentPort?.on('message', (message: ChunkRequest | SearchMessage) => {
   if ('search' in message) {
-    [analyzer, scratch] = [null, null];
+    analyzer = null;
     searches = import('./search-responder.js').then(({ searchResponder }) => searchResponder(message.search));
   }
   else if ('queryId' in message) void searches!.then((respond) => respond(message));

@@ -1,7 +1,8 @@
 import { threadId } from 'node:worker_threads';
 import { RAW_TOKEN_LIMIT, tokenTableSizes } from '../analyzer/analyze.js';
-import { TokenBags } from '../analyzer/token-bags.js';
-import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
+import { TokenBags, type ChunkBags } from '../analyzer/token-bags.js';
+import { countBytes, narrowCounts, type NarrowCounts } from './narrow-counts.js';
+import type { ChunkPostings } from './chunk-postings.js';
 
 /**
  * The analyzed form of a run of consecutive documents, compact enough to cross a worker boundary by transfer:
@@ -61,16 +62,56 @@ export class ChunkAnalyzer {
    * caller knows; the first call sizes the tables for them. The analysis is the same either way.
    */
   analyzeTransient(texts: readonly string[], expectedUnits = 0): ChunkAnalysis & { tfs: Uint32Array; largestTf: number } {
+    const { docOffsets, terms, tfs, largestTf } = this.tokenBags(expectedUnits).bag(texts);
+    return { ...this.newTerms(), docOffsets, terms, tfs, largestTf };
+  }
+
+  /**
+   * `chunkPostings(analyzeTransient(texts))`, laid out by the module itself, in arrays of their own (what a worker
+   * transfers): the worker's JavaScript then only copies the layout out.
+   */
+  postings(texts: readonly string[], expectedUnits = 0): ChunkPostings {
+    return this.laidOut(this.tokenBags(expectedUnits).bag(texts));
+  }
+
+  /**
+   * `postings` of the documents in `bytes` as UTF-8 (document i is bytes [offsets[i], offsets[i + 1])), decoded as
+   * Node's UTF-8 decoder does (a BOM is not dropped) inside the module: no string is made per document.
+   * `expectedUnits` may be told in bytes: it only sizes tables.
+   */
+  postingsUtf8(bytes: Uint8Array, offsets: Uint32Array, expectedUnits = 0): ChunkPostings {
+    return this.laidOut(this.tokenBags(expectedUnits).bagUtf8(bytes, offsets));
+  }
+
+  private tokenBags(expectedUnits: number): TokenBags {
     if (this.bags === undefined) {
       const { rawTokens, terms } = tokenTableSizes(this.rawTokenLimit, expectedUnits);
       this.bags = new TokenBags(this.rawTokenLimit, rawTokens, terms);
     }
-    const bags = this.bags;
-    const { docOffsets, terms, tfs, largestTf } = bags.bag(texts);
+    return this.bags;
+  }
+
+  /** The terms new to this numbering since the last chunk, which go with the chunk just bagged. */
+  private newTerms(): Pick<ChunkAnalysis, 'numbering' | 'firstNewTerm' | 'newTerms' | 'newTermEnds'> {
     const firstNewTerm = this.sent;
-    this.sent = bags.terms;
-    const { text: newTerms, ends: newTermEnds } = bags.joinedTerms(firstNewTerm);
-    return { numbering: this.numbering, firstNewTerm, newTerms, newTermEnds, docOffsets, terms, tfs, largestTf };
+    this.sent = this.bags!.terms;
+    const { text: newTerms, ends: newTermEnds } = this.bags!.joinedTerms(firstNewTerm);
+    return { numbering: this.numbering, firstNewTerm, newTerms, newTermEnds };
+  }
+
+  private laidOut(chunk: ChunkBags): ChunkPostings {
+    const docs = chunk.docOffsets.length - 1;
+    const layout = this.bags!.layOutByTerm(countBytes(docs - 1), countBytes(chunk.largestTf));
+    return {
+      ...this.newTerms(),
+      docs,
+      docLengths: layout.docLengths.slice(),
+      terms: layout.terms.slice(),
+      termOffsets: layout.termOffsets.slice(),
+      postingDocs: layout.postingDocs.slice(),
+      postingTfs: layout.postingTfs.slice(),
+      largestTf: chunk.largestTf,
+    };
   }
 }
 

@@ -25,36 +25,30 @@ export interface ChunkPostings extends Pick<ChunkAnalysis, 'numbering' | 'firstN
 }
 
 /**
- * Lays a chunk's document-major bags out by term (a counting sort over the chunk's own distinct terms, a table that
- * stays in cache). `scratch` is reused from chunk to chunk by the thread that makes them.
+ * Lays a chunk's document-major bags out by term (a counting sort over the chunk's own distinct terms). The analysis
+ * workers have the WebAssembly analyzer do this (ChunkAnalyzer.postings), which the tests hold to this: the
+ * reference, and the layout of chunks bagged from token lists (bagChunk).
  */
-export function chunkPostings(analysis: ChunkAnalysis, scratch: PostingsScratch = new PostingsScratch()): ChunkPostings {
+export function chunkPostings(analysis: ChunkAnalysis): ChunkPostings {
   const { docOffsets, terms, tfs } = analysis;
   const docs = docOffsets.length - 1;
   const nnz = terms.length;
-  const local = scratch.localOf(nnz);
-  let localOfTerm = scratch.localOfTerm;
-  let distinct = 0;
-  let counts = scratch.counts;
-  let order = scratch.order;
+  const localOfTerm = new Map<number, number>();
+  const order: number[] = [];
+  const counts: number[] = [];
+  const local = new Uint32Array(nnz);
   let largestTf = 0;
   const docLengths = new Uint32Array(docs);
   for (let doc = 0; doc < docs; doc++) {
-    const end = docOffsets[doc + 1]!;
     let length = 0;
-    for (let p = docOffsets[doc]!; p < end; p++) {
+    for (let p = docOffsets[doc]!; p < docOffsets[doc + 1]!; p++) {
       const term = terms[p]!;
-      if (term >= localOfTerm.length) localOfTerm = scratch.growLocalOfTerm(term + 1);
-      let index = localOfTerm[term]! - 1;
-      if (index < 0) {
-        index = distinct++;
-        if (index === counts.length) {
-          counts = scratch.growCounts(index + 1);
-          order = scratch.order;
-        }
-        localOfTerm[term] = index + 1;
-        order[index] = term;
-        counts[index] = 0;
+      let index = localOfTerm.get(term);
+      if (index === undefined) {
+        index = order.length;
+        localOfTerm.set(term, index);
+        order.push(term);
+        counts.push(0);
       }
       counts[index]!++;
       local[p] = index;
@@ -64,17 +58,15 @@ export function chunkPostings(analysis: ChunkAnalysis, scratch: PostingsScratch 
     }
     docLengths[doc] = length;
   }
-  const termOffsets = new Uint32Array(distinct + 1);
-  for (let i = 0; i < distinct; i++) {
+  const termOffsets = new Uint32Array(order.length + 1);
+  for (let i = 0; i < order.length; i++) {
     termOffsets[i + 1] = termOffsets[i]! + counts[i]!;
     counts[i] = termOffsets[i]!;
-    localOfTerm[order[i]!] = 0;
   }
   const postingDocs = narrowCounts(nnz, docs - 1);
   const postingTfs = narrowCounts(nnz, largestTf);
   for (let doc = 0; doc < docs; doc++) {
-    const end = docOffsets[doc + 1]!;
-    for (let p = docOffsets[doc]!; p < end; p++) {
+    for (let p = docOffsets[doc]!; p < docOffsets[doc + 1]!; p++) {
       const at = counts[local[p]!]!++;
       postingDocs[at] = doc;
       postingTfs[at] = tfs[p]!;
@@ -87,43 +79,10 @@ export function chunkPostings(analysis: ChunkAnalysis, scratch: PostingsScratch 
     newTermEnds: analysis.newTermEnds,
     docs,
     docLengths,
-    terms: order.slice(0, distinct),
+    terms: Uint32Array.from(order),
     termOffsets,
     postingDocs,
     postingTfs,
     largestTf,
   };
-}
-
-/** Working arrays of `chunkPostings`, kept between chunks (fresh memory costs more than the sort itself here). */
-export class PostingsScratch {
-  /** Per term number: its index among the chunk's distinct terms + 1, 0 when absent (all 0 between chunks). */
-  localOfTerm = new Uint32Array(1 << 16);
-  /** Per distinct term: its postings so far, then where the next one goes. */
-  counts = new Uint32Array(1 << 14);
-  /** Per distinct term: its term number. */
-  order = new Uint32Array(1 << 14);
-  private local = new Uint32Array(1 << 16);
-
-  /** Per posting: its term's index among the chunk's distinct terms. */
-  localOf(postings: number): Uint32Array {
-    if (postings > this.local.length) this.local = new Uint32Array(Math.max(postings, 2 * this.local.length));
-    return this.local;
-  }
-
-  growLocalOfTerm(minimum: number): Uint32Array<ArrayBuffer> {
-    const grown = new Uint32Array(Math.max(minimum, 2 * this.localOfTerm.length));
-    grown.set(this.localOfTerm);
-    return (this.localOfTerm = grown);
-  }
-
-  growCounts(minimum: number): Uint32Array<ArrayBuffer> {
-    const length = Math.max(minimum, 2 * this.counts.length);
-    const counts = new Uint32Array(length);
-    counts.set(this.counts);
-    const order = new Uint32Array(length);
-    order.set(this.order);
-    this.order = order;
-    return (this.counts = counts);
-  }
 }

@@ -3,7 +3,7 @@ import { HarnessError, interruptedError, throwIfAborted } from '../../core/error
 import type { ExitCode } from '../../core/errors.js';
 import type { CorpusSource, TextBatch } from '../../core/types.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
-import { chunkPostings, PostingsScratch, type ChunkPostings } from './chunk-postings.js';
+import type { ChunkPostings } from './chunk-postings.js';
 import type { ChunkFailure, ChunkReply, ChunkRequest } from './analysis-worker.js';
 import { AnalysisWorkers, workerUrl, type AheadRequest } from './analysis-workers.js';
 import { chunkTarget, INLINE_LIMIT, storedChunks, type WorkerChunk } from './chunk-plan.js';
@@ -84,10 +84,9 @@ async function analyzeChunks(
   })();
   if (threads === 1 || (ended && (headUnits < INLINE_LIMIT || head.length === 1))) {
     const analyzer = new ChunkAnalyzer();
-    const scratch = new PostingsScratch();
     for await (const chunk of all) {
       throwIfAborted(options.signal);
-      consume(chunkPostings(analyzer.analyzeTransient(chunk.texts, chunk.corpusUnits), scratch));
+      consume(analyzer.postings(chunk.texts, chunk.corpusUnits));
       options.onProgress?.(chunk.texts.length);
     }
     return;

@@ -19,6 +19,10 @@ typedef unsigned int u32;
 typedef unsigned long long u64;
 
 #define EXPORT(name) __attribute__((export_name(#name)))
+// Code that runs once per distinct raw token (the filter chain) or per table growth, not per token: compiled for
+// size. Every worker compiles this module afresh, and V8's optimizing tier spent as much time (and ~16 MB of
+// first-touched pages) compiling the inlined filter chain as a worker spends filtering with it.
+#define COLD __attribute__((minsize, noinline))
 
 // ---------------------------------------------------------------------------------------------------- memory
 // A bump allocator: the tables are sized up front, and the few that outgrow their room move to a larger one;
@@ -83,7 +87,7 @@ void set_tables(u32 charClass, u32 rowMap, u32 trans, u32 attrs, u32 acts, i32 i
 static inline i32 is_high(u32 unit) { return unit >= 0xd800 && unit <= 0xdbff; }
 static inline i32 is_low(u32 unit) { return unit >= 0xdc00 && unit <= 0xdfff; }
 
-static u32 lower_astral(u32 code_point) {
+COLD static u32 lower_astral(u32 code_point) {
   i32 low = 0, high = astral_pairs - 1;
   while (low <= high) {
     i32 mid = (low + high) >> 1;
@@ -96,7 +100,7 @@ static u32 lower_astral(u32 code_point) {
 }
 
 /** javaLowerCase of units[0, length) into out; returns the units written. */
-static i32 lower_case(const u16 *units, i32 length, u16 *out) {
+COLD static i32 lower_case(const u16 *units, i32 length, u16 *out) {
   i32 n = 0;
   for (i32 i = 0; i < length;) {
     u32 unit = units[i];
@@ -117,7 +121,7 @@ static i32 lower_case(const u16 *units, i32 length, u16 *out) {
   return n;
 }
 
-static i32 is_stop_word(const u16 *units, i32 length) {
+COLD static i32 is_stop_word(const u16 *units, i32 length) {
   i32 start = 0;
   for (i32 w = 0; w < stop_words; w++) {
     i32 end = stop_ends[w];
@@ -137,7 +141,7 @@ static u16 porter_buffer[1 + 1024];
 static u16 *const word = porter_buffer + 1;
 static i32 k, j;
 
-static i32 is_consonant(i32 index) {
+COLD static i32 is_consonant(i32 index) {
   switch (word[index]) {
     case 'a': case 'e': case 'i': case 'o': case 'u': return 0;
     case 'y': return index == 0 ? 1 : !is_consonant(index - 1);
@@ -145,7 +149,7 @@ static i32 is_consonant(i32 index) {
   }
 }
 
-static i32 measure(void) {
+COLD static i32 measure(void) {
   i32 count = 0, index = 0;
   for (;;) {
     if (index > j) return count;
@@ -170,24 +174,24 @@ static i32 measure(void) {
   }
 }
 
-static i32 vowel_in_stem(void) {
+COLD static i32 vowel_in_stem(void) {
   for (i32 index = 0; index <= j; index++) if (!is_consonant(index)) return 1;
   return 0;
 }
 
-static i32 double_consonant(i32 index) {
+COLD static i32 double_consonant(i32 index) {
   if (index < 1) return 0;
   if (word[index] != word[index - 1]) return 0;
   return is_consonant(index);
 }
 
-static i32 cvc(i32 index) {
+COLD static i32 cvc(i32 index) {
   if (index < 2 || !is_consonant(index) || is_consonant(index - 1) || !is_consonant(index - 2)) return 0;
   u16 last = word[index];
   return last != 'w' && last != 'x' && last != 'y';
 }
 
-static i32 ends_n(const char *suffix, i32 length) {
+COLD static i32 ends_n(const char *suffix, i32 length) {
   i32 offset = k - length + 1;
   if (offset < 0) return 0;
   for (i32 index = 0; index < length; index++) if (word[offset + index] != (u16)suffix[index]) return 0;
@@ -196,7 +200,7 @@ static i32 ends_n(const char *suffix, i32 length) {
 }
 #define ends(suffix) ends_n(suffix, sizeof(suffix) - 1)
 
-static void set_to_n(const char *replacement, i32 length) {
+COLD static void set_to_n(const char *replacement, i32 length) {
   i32 offset = j + 1;
   for (i32 index = 0; index < length; index++) word[offset + index] = (u16)replacement[index];
   k = j + length;
@@ -204,7 +208,7 @@ static void set_to_n(const char *replacement, i32 length) {
 #define set_to(replacement) set_to_n(replacement, sizeof(replacement) - 1)
 #define replace_if_measured(replacement) do { if (measure() > 0) set_to(replacement); } while (0)
 
-static void step1(void) {
+COLD static void step1(void) {
   if (word[k] == 's') {
     if (ends("sses")) k -= 2;
     else if (ends("ies")) set_to("i");
@@ -224,11 +228,11 @@ static void step1(void) {
   }
 }
 
-static void step2(void) {
+COLD static void step2(void) {
   if (ends("y") && vowel_in_stem()) word[k] = 'i';
 }
 
-static void step3(void) {
+COLD static void step3(void) {
   if (k == 0) return;
   switch (word[k - 1]) {
     case 'a':
@@ -271,7 +275,7 @@ static void step3(void) {
   }
 }
 
-static void step4(void) {
+COLD static void step4(void) {
   switch (word[k]) {
     case 'e':
       if (ends("icate")) replace_if_measured("ic");
@@ -291,7 +295,7 @@ static void step4(void) {
   }
 }
 
-static void step5(void) {
+COLD static void step5(void) {
   if (k == 0) return;
   i32 matched;
   switch (word[k - 1]) {
@@ -312,7 +316,7 @@ static void step5(void) {
   if (matched && measure() > 1) k = j;
 }
 
-static void step6(void) {
+COLD static void step6(void) {
   j = k;
   if (word[k] == 'e') {
     i32 m = measure();
@@ -322,7 +326,7 @@ static void step6(void) {
 }
 
 /** Stems word[0, length) in place; returns the stem's length. */
-static i32 porter_stem(i32 length) {
+COLD static i32 porter_stem(i32 length) {
   if (length < 3) return length;
   k = length - 1;
   j = 0;
@@ -384,12 +388,16 @@ static u32 term_capacity;
 static u32 *counts;
 static u32 *distinct;
 static u32 distinct_count;
+/** Per term: its index among the chunk's distinct terms + 1 while lay_out_by_term runs, 0 otherwise. */
+static u32 *local_of_term;
 
-static void grow_terms(void) {
+COLD static void grow_terms(void) {
   u32 capacity = term_capacity * 2;
   u32 *starts = take(capacity * 4 + 4);
   u32 *new_counts = take(capacity * 4);
   u32 *new_distinct = take(capacity * 4);
+  // all zero between chunks, and a chunk's terms are all numbered before it is laid out: nothing to copy
+  u32 *new_local = take(capacity * 4);
   if (out_of_memory) return;
   __builtin_memcpy(starts, term_starts, term_capacity * 4 + 4);
   __builtin_memcpy(new_counts, counts, term_capacity * 4);
@@ -397,6 +405,7 @@ static void grow_terms(void) {
   term_starts = starts;
   counts = new_counts;
   distinct = new_distinct;
+  local_of_term = new_local;
   term_capacity = capacity;
 }
 
@@ -405,7 +414,7 @@ static inline u32 term_slot_of(u32 term, u32 mask) {
   return hash_units(term_units + start, (i32)(term_starts[term + 1] - start)) & mask;
 }
 
-static void rehash_terms(void) {
+COLD static void rehash_terms(void) {
   u32 mask = term_mask * 2 + 1;
   u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
@@ -418,7 +427,7 @@ static void rehash_terms(void) {
   term_mask = mask;
 }
 
-static i32 intern_term(const u16 *units, i32 length) {
+COLD static i32 intern_term(const u16 *units, i32 length) {
   for (u32 s = hash_units(units, length) & term_mask;; s = (s + 1) & term_mask) {
     u32 entry = term_index[s];
     if (entry == 0) {
@@ -448,7 +457,7 @@ static i32 intern_term(const u16 *units, i32 length) {
 }
 
 /** The filter chain on one raw token: its term number, -1 when no token is left, -2 when memory ran out. */
-static i32 filter_new(const u16 *raw, i32 length) {
+COLD static i32 filter_new(const u16 *raw, i32 length) {
   if (length >= 2) {
     u16 apostrophe = raw[length - 2];
     u16 last = raw[length - 1];
@@ -488,7 +497,7 @@ static inline const u16 *raw_units(const RawRecord *record, i32 length) {
   return long_units + at;
 }
 
-static void grow_raw(void) {
+COLD static void grow_raw(void) {
   u32 mask = raw_mask * 2 + 1;
   u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
@@ -601,6 +610,7 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   term_starts = take(term_capacity * 4 + 4);
   counts = take(term_capacity * 4);
   distinct = take(term_capacity * 4);
+  local_of_term = take(term_capacity * 4);
   term_units_capacity = term_capacity * 9 < (1 << 14) ? 1 << 14 : term_capacity * 9;
   term_units = take(term_units_capacity * 2);
   term_units_used = 0;
@@ -813,3 +823,166 @@ EXPORT(list_tokens) i32 list_tokens(u32 units) {
 }
 
 EXPORT(token_list_at) u32 token_list_at(void) { return (u32)token_list; }
+
+// ---------------------------------------------------------------------------------------------------- by term
+// chunk-postings.ts's layout of the chunk just bagged, done here so that a worker's JavaScript only copies it out:
+// the chunk's distinct terms in order of first appearance, and each one's postings (document within the chunk,
+// term frequency), documents ascending, by a counting sort over the chunk's own terms.
+static u32 *layout_terms;       // distinct terms, then (reused) where each one's next posting goes
+static u32 *layout_counts;
+static u32 *term_offsets;
+static u32 *doc_lengths;
+static u8 *posting_docs;
+static u8 *posting_tfs;
+static u32 layout_capacity, layout_doc_capacity;
+/** What lay_out_by_term returns: distinct terms, postings, documents, then the addresses of its arrays. */
+static u32 layout[8];
+
+static inline void put_count(u8 *to, u32 bytes, u32 at, u32 value) {
+  if (bytes == 1) to[at] = (u8)value;
+  else if (bytes == 2) ((u16 *)to)[at] = (u16)value;
+  else ((u32 *)to)[at] = value;
+}
+
+/**
+ * Lays the last bagged chunk out by term, posting documents in `doc_bytes` and term frequencies in `tf_bytes`
+ * bytes each (1, 2 or 4: the narrowest that hold the chunk's largest). Returns the address of eight u32: distinct
+ * terms, postings, documents, then the addresses of the terms, their posting offsets (distinct + 1), each
+ * document's length, the postings' documents and their term frequencies; 0 when memory ran out.
+ */
+EXPORT(lay_out_by_term) u32 lay_out_by_term(u32 doc_bytes, u32 tf_bytes) {
+  u32 nnz = bag_entries_used;
+  if (nnz + 1 > layout_capacity) {
+    layout_capacity = nnz + 1 + nnz / 4;
+    layout_terms = take(layout_capacity * 4);
+    layout_counts = take(layout_capacity * 4);
+    term_offsets = take(layout_capacity * 4 + 4);
+    posting_docs = take(layout_capacity * 4);
+    posting_tfs = take(layout_capacity * 4);
+  }
+  if (docs + 1 > layout_doc_capacity) {
+    layout_doc_capacity = docs + 1 + docs / 4;
+    doc_lengths = take(layout_doc_capacity * 4);
+  }
+  if (out_of_memory) return 0;
+  u32 unique = 0;
+  for (u32 doc = 0; doc < docs; doc++) {
+    u32 length = 0;
+    for (u32 p = doc_offsets[doc], end = doc_offsets[doc + 1]; p < end; p++) {
+      u32 term = bag_terms[p];
+      u32 index = local_of_term[term];
+      if (index == 0) {
+        index = ++unique;
+        local_of_term[term] = index;
+        layout_terms[index - 1] = term;
+        layout_counts[index - 1] = 0;
+      }
+      layout_counts[index - 1]++;
+      length += bag_tfs[p];
+    }
+    doc_lengths[doc] = length;
+  }
+  term_offsets[0] = 0;
+  for (u32 i = 0; i < unique; i++) {
+    term_offsets[i + 1] = term_offsets[i] + layout_counts[i];
+    layout_counts[i] = term_offsets[i];
+  }
+  for (u32 doc = 0; doc < docs; doc++) {
+    for (u32 p = doc_offsets[doc], end = doc_offsets[doc + 1]; p < end; p++) {
+      u32 at = layout_counts[local_of_term[bag_terms[p]] - 1]++;
+      put_count(posting_docs, doc_bytes, at, doc);
+      put_count(posting_tfs, tf_bytes, at, bag_tfs[p]);
+    }
+  }
+  for (u32 i = 0; i < unique; i++) local_of_term[layout_terms[i]] = 0;
+  layout[0] = unique;
+  layout[1] = nnz;
+  layout[2] = docs;
+  layout[3] = (u32)layout_terms;
+  layout[4] = (u32)term_offsets;
+  layout[5] = (u32)doc_lengths;
+  layout[6] = (u32)posting_docs;
+  layout[7] = (u32)posting_tfs;
+  return (u32)layout;
+}
+
+// ---------------------------------------------------------------------------------------------------- UTF-8
+// A chunk's documents as UTF-8 bytes (the parquet page's own), decoded here one document at a time into the units
+// the tokenizer reads, so that no JavaScript string is made per document. The decoder is the WHATWG one (what
+// Node's Buffer.toString and TextDecoder do): a maximal invalid subpart becomes one U+FFFD; no BOM is dropped.
+static u8 *utf8_bytes;
+static u32 *utf8_offsets;
+static u32 utf8_capacity, utf8_doc_capacity;
+
+/** Room for a chunk of `bytes` bytes in `chunk_docs` documents: where the bytes go, 0 when memory ran out. */
+EXPORT(utf8_room) u32 utf8_room(u32 bytes, u32 chunk_docs) {
+  if (bytes > utf8_capacity) {
+    utf8_capacity = bytes + bytes / 4;
+    utf8_bytes = take(utf8_capacity);
+  }
+  if (chunk_docs + 1 > utf8_doc_capacity) {
+    utf8_doc_capacity = chunk_docs + 1 + chunk_docs / 4;
+    utf8_offsets = take(utf8_doc_capacity * 4);
+  }
+  return out_of_memory ? 0 : (u32)utf8_bytes;
+}
+
+/** Where the chunk's document offsets go: document d is bytes [offsets[d], offsets[d + 1]). */
+EXPORT(utf8_offsets_at) u32 utf8_offsets_at(void) { return (u32)utf8_offsets; }
+
+/** UTF-16 units of bytes[0, length) into out (room for `length` units: never more units than bytes). */
+static u32 decode_utf8(const u8 *bytes, u32 length, u16 *out) {
+  u32 n = 0;
+  for (u32 i = 0; i < length;) {
+    u32 byte = bytes[i++];
+    if (byte < 0x80) {
+      out[n++] = (u16)byte;
+      continue;
+    }
+    u32 need, code_point, lower = 0x80, upper = 0xbf;
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      need = 1;
+      code_point = byte & 0x1f;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      if (byte == 0xe0) lower = 0xa0;
+      if (byte == 0xed) upper = 0x9f; // no surrogates
+      need = 2;
+      code_point = byte & 0xf;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      if (byte == 0xf0) lower = 0x90;
+      if (byte == 0xf4) upper = 0x8f; // nothing past U+10FFFF
+      need = 3;
+      code_point = byte & 0x7;
+    } else {
+      out[n++] = 0xfffd;
+      continue;
+    }
+    // a byte that cannot continue the sequence ends it (one U+FFFD) and is read again as a start
+    for (; need > 0 && i < length && bytes[i] >= lower && bytes[i] <= upper; need--) {
+      code_point = (code_point << 6) | (bytes[i++] & 0x3f);
+      lower = 0x80;
+      upper = 0xbf;
+    }
+    if (need > 0) {
+      out[n++] = 0xfffd;
+    } else if (code_point > 0xffff) {
+      out[n++] = (u16)(0xd800 + ((code_point - 0x10000) >> 10));
+      out[n++] = (u16)(0xdc00 + ((code_point - 0x10000) & 0x3ff));
+    } else {
+      out[n++] = (u16)code_point;
+    }
+  }
+  return n;
+}
+
+/**
+ * Bags document `doc` of the chunk written at utf8_room's address (after start_chunk, documents in order), as
+ * bag_document of its decoded units would. One call per document, not per chunk: V8 runs a call in the code it
+ * started with, so a chunk-long call would run the whole first chunk in its baseline code, not the optimized code
+ * it compiles meanwhile. Returns 0, -1 when memory ran out, -2 when the tokenizer found no rule.
+ */
+EXPORT(bag_utf8_document) i32 bag_utf8_document(u32 doc) {
+  u32 bytes = utf8_offsets[doc + 1] - utf8_offsets[doc];
+  if (bytes > text_capacity && text_room(bytes) == 0) return -1;
+  return bag_document(decode_utf8(utf8_bytes + utf8_offsets[doc], bytes, text));
+}
