@@ -2,7 +2,7 @@ import { WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../cor
 import { RUN_LINES_WASM } from './generated/run-lines-wasm.js';
 import type { RankedList } from './ranked-list.js';
 
-interface RunLinesExports {
+export interface RunLinesExports {
   memory: WasmMemory;
   heap_base(): number;
   index_ids(text: number, length: number, starts: number): number;
@@ -29,6 +29,12 @@ interface RunLinesExports {
 }
 
 let compiled: WasmModule | undefined;
+
+/** A fresh instance of wasm/run-lines.c (the module is compiled once). */
+export function runLinesInstance(): RunLinesExports {
+  compiled ??= new webAssembly.Module(Buffer.from(RUN_LINES_WASM, 'base64'));
+  return new webAssembly.Instance(compiled, {}).exports as unknown as RunLinesExports;
+}
 
 /** Bytes of each output room: a flush of the lines formatted into it costs one copy. */
 const ROOM = 1 << 16;
@@ -65,8 +71,7 @@ export class RunLines {
   json: Uint8Array = new Uint8Array(0);
 
   constructor() {
-    compiled ??= new webAssembly.Module(Buffer.from(RUN_LINES_WASM, 'base64'));
-    this.wasm = new webAssembly.Instance(compiled, {}).exports as unknown as RunLinesExports;
+    this.wasm = runLinesInstance();
     this.trecAt = align(this.wasm.heap_base());
     this.jsonAt = this.trecAt + ROOM;
     this.idsAt = this.jsonAt + ROOM;
@@ -106,12 +111,6 @@ export class RunLines {
     this.trec = this.bytes.subarray(this.trecAt, this.trecAt + wasm.trec_length());
     this.json = this.bytes.subarray(this.jsonAt, this.jsonAt + wasm.json_length());
     return next;
-  }
-
-  /** For the tests: the module's spelling of `x` (writeShortestDecimal's), or undefined where it gives up. */
-  shortestDecimal(x: number): string | undefined {
-    const length = this.wasm.shortest_decimal_at(x, this.trecAt);
-    return length < 0 ? undefined : Buffer.from(this.bytes.buffer, this.trecAt, length).toString('latin1');
   }
 
   private encodeTable(ids: readonly string[]): void {

@@ -1,15 +1,15 @@
 // run.trec lines and score.json entries in WebAssembly: `qid Q0 docid rank score tag\n` and `,\n    "docid": score`
-// for a run's documents, the bytes run-outputs.ts writes with ByteText, TrecLineWriter and ScoreJsonWriter.
-// shortest_decimal is a line-by-line port of shortest-decimal.ts (writeShortestDecimal); the tests hold the two
-// and String(x) equal.
+// for a run's documents, the bytes run-outputs.ts writes with ByteText, TrecLineWriter and ScoreJsonWriter; and
+// the shortest decimal text of a score (shortest-decimal.ts), which every writer of scores uses.
 //
 // Why WebAssembly: `eval` writes its ~100k lines once per process, and the JavaScript writer spent most of its
 // time there unoptimised or being compiled (about 160 ms of CPU for a biology run, 70 ms when the same run is
 // written again in the same process). This code is compiled in a millisecond and runs at full speed at once.
 //
-// What it leaves to the caller: a line whose document id is not printable ASCII without `"` and `\` (escaping,
-// UTF-8, the whitespace check and its error), and a score that is not zero and not a plain decimal (|x| < 1e-4,
-// >= 1e16, NaN, the infinities, the integers where shortest_decimal gives up). Build: tools/build-run-lines-wasm.sh.
+// What format_lines leaves to the caller: a line whose document id is not printable ASCII without `"` and `\`
+// (escaping, UTF-8, the whitespace check and its error), and a score that is not zero and not a plain decimal
+// (|x| < 1e-4, >= 1e16, NaN, the infinities, the integers where shortest_decimal gives up).
+// Build: tools/build-run-lines-wasm.sh.
 
 typedef unsigned char u8;
 typedef int i32;
@@ -52,8 +52,25 @@ static void init(void) {
 }
 
 /**
- * writeShortestDecimal: x as JavaScript's String(x) writes it, for 1e-4 <= |x| < 1e16, at `out`; returns the end,
- * or 0 where the JavaScript function returns -1 (the caller then formats x itself).
+ * JavaScript's String(x) written as ASCII at `out`, for 1e-4 <= |x| < 1e16 (where it is a plain decimal, and
+ * Python's repr is the same text, with `.0` added to an integral value): the fewest significant digits that read
+ * back as x, the closest to x where several are as short, an even last digit where two are as close (V8 and
+ * CPython's dtoa agree on all three). Returns the end, or 0 where the caller must use String(x). Written by hand
+ * because String(x) was the costliest step of writing run.trec and score.json (about 300 ns per score, a million
+ * scores per task).
+ *
+ * Exact, with no floating-point approximation (hence -ffp-contract=off: no fused multiply-add):
+ * - y = |x|·10^k with k chosen so that 1e16 <= y < 1e17 (17 digits before the point). 10^k is exact for k <= 22,
+ *   and Dekker's two-product gives y exactly as hi + lo.
+ * - The decimals that read back as x are those within half the gap to the neighbouring doubles: [y - below,
+ *   y + above] after scaling, where `above` is ulp(x)/2·10^k, exact, and `below` is the same or half of it at a
+ *   power of two.
+ * - y is held as H·1e8 + L + f: integers H < 2^30 and 0 <= L < 1e8, and a fraction 0 <= f < 1 that is exact
+ *   because x·10^k is a multiple of 2^(e+k), with e+k >= -48 for |x| >= 1e-4 (x = m·2^e).
+ * - The shortest candidates are the multiples of the largest power 10^j that has one in the interval. The interval
+ *   is 1.1 to 23 units wide, so for j >= 2 the multiple is unique; for j <= 1 it is the one nearest y.
+ * Where an end of the interval is itself an integer, whether that end reads back depends on how a reader rounds
+ * ties; the function then gives up. It happens only to integers above ~4.5e15.
  */
 static u8 *shortest_decimal(f64 x, u8 *out) {
   f64 magnitude = __builtin_fabs(x);
@@ -68,7 +85,8 @@ static u8 *shortest_decimal(f64 x, u8 *out) {
   if (k > 22) k = 22;
   if (k < 0) k = 0;
   f64 hi = magnitude * powers_of_ten[k];
-  if (hi >= 1e17) hi = magnitude * powers_of_ten[--k];
+  if (hi >= 1e17) hi = magnitude * powers_of_ten[--k]; // the binade holds a power of ten: x is above it
+  // Dekker's two-product: lo = magnitude·10^k - hi exactly (27-bit halves multiply without rounding)
   f64 spread = 134217729 * magnitude;
   f64 x_high = spread - (spread - magnitude);
   f64 x_low = magnitude - x_high;
@@ -77,15 +95,17 @@ static u8 *shortest_decimal(f64 x, u8 *out) {
   f64 above = as_double((u64)(biased - 53) << 52) * powers_of_ten[k];
   f64 below = (high & 0xfffff) == 0 && low == 0 ? above / 2 : above;
 
+  // y = H·1e8 + L + f. hi is an integer (>= 2^53); H·1e8 is exact (H < 2^30, 1e8 = 2^8·5^8), so is hi - H·1e8
   f64 H = __builtin_floor(hi / 1e8);
   f64 whole_lo = __builtin_floor(lo);
   f64 f = lo - whole_lo;
   f64 L = hi - H * 1e8 + whole_lo;
   f64 below_whole = __builtin_floor(below);
   f64 above_whole = __builtin_floor(above);
-  f64 low_fraction = f - (below - below_whole);
-  f64 high_fraction = f + (above - above_whole);
+  f64 low_fraction = f - (below - below_whole);   // in (-1, 1)
+  f64 high_fraction = f + (above - above_whole);  // in [0, 2)
   if (low_fraction == 0 || high_fraction == 0 || high_fraction == 1) return 0;
+  // the interval's integers: [low_h·1e8 + low_l, high_h·1e8 + high_l]; each low part may have left [0, 1e8)
   f64 low_l = L - below_whole + (low_fraction > 0 ? 1 : 0);
   f64 high_l = L + above_whole + (high_fraction > 1 ? 1 : 0);
   f64 low_carry = (low_l >= 1e8 ? 1 : 0) - (low_l < 0 ? 1 : 0);
@@ -97,8 +117,10 @@ static u8 *shortest_decimal(f64 x, u8 *out) {
   f64 carry = (L >= 1e8 ? 1 : 0) - (L < 0 ? 1 : 0);
   L -= carry * 1e8;
   H += carry;
+  // from here on whole numbers below 2^31
   i32 lowL = (i32)low_l, highL = (i32)high_l, lowH = (i32)low_h, highH = (i32)high_h, l = (i32)L, h = (i32)H;
 
+  // the largest j with a multiple of 10^j in the interval, and (for j >= 2) that multiple: cH·1e8 + cL
   i32 j = 0;
   i32 cH = highH;
   i32 cL = highL;
@@ -120,24 +142,27 @@ static u8 *shortest_decimal(f64 x, u8 *out) {
     }
   }
   if (j <= 1) {
+    // several multiples of 10^j may fit: the one nearest y, ties to an even digit
     cH = h;
     if (j == 0) {
       cL = l;
       if (f > 0.5 || (f == 0.5 && (l & 1) == 1)) cL++;
     } else {
       i32 tens = l / 10;
-      f64 past = (f64)(l - tens * 10) + f;
+      f64 past = (f64)(l - tens * 10) + f; // y minus the multiple of 10 just below it, exact
       cL = tens * 10;
       if (past > 5 || (past == 5 && (tens & 1) == 1)) cL += 10;
     }
     i32 unit = j == 0 ? 1 : 10;
     if (cL >= 100000000) cL -= 100000000, cH++;
+    // the nearest multiple lies outside the interval: then the one on the other side of y is inside
     if (cH > highH || (cH == highH && cL > highL)) cL -= unit;
     else if (cH < lowH || (cH == lowH && cL < lowL)) cL += unit;
     if (cL < 0) cL += 100000000, cH--;
     else if (cL >= 100000000) cL -= 100000000, cH++;
   }
 
+  // c·10^-k as a plain decimal: the 18 digits of c, the point after digit 18 - k, the last j digits dropped
   u8 digits[18];
   for (i32 i = 17; i >= 10; i--) digits[i] = (u8)('0' + cL % 10), cL /= 10;
   for (i32 i = 9; i >= 0; i--) digits[i] = (u8)('0' + cH % 10), cH /= 10;
@@ -161,7 +186,7 @@ static u8 *shortest_decimal(f64 x, u8 *out) {
   return out;
 }
 
-/** For the tests: shortest_decimal(x) at `out`; its length, or -1 where it gives up. */
+/** shortest_decimal(x) at `out`: its length, or -1 where it gives up (for shortest-decimal.ts). */
 EXPORT(shortest_decimal_at) i32 shortest_decimal_at(f64 x, u8 *out) {
   if (!ready) init();
   u8 *end = shortest_decimal(x, out);
