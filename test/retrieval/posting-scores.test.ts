@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { PostingScores } from '../../src/retrieval/bm25/posting-scores.js';
+import { webAssembly } from '../../src/core/wasm-module.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 
 /** A float32 value over a wide range of magnitudes, so that products and sums round at every exponent. */
@@ -72,57 +73,68 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
  * (gensim's weights in float64, rounded to float32; products and sums in float32, terms in ascending id).
  */
 describe('LuceneBm25Model.score: the same float32 scores as the formula, term after term', () => {
-  it('scores every document of a 32-bit-row index as the reference does, queries reusing terms', () => {
-    const random = seededRandom(17);
-    const numDocs = 70000;
-    const termCount = 30;
-    const docs: number[] = [];
-    const tfs: number[] = [];
-    const termOffsets = new Uint32Array(termCount + 1);
-    const docLengths = new Uint32Array(numDocs);
-    const df = new Uint32Array(termCount);
-    let cfSum = 0;
-    for (let term = 0; term < termCount; term++) {
-      for (const doc of rowsOf(random, numDocs, random() * 0.4)) {
-        const tf = 1 + Math.floor(random() * 9);
-        docs.push(doc);
-        tfs.push(tf);
-        docLengths[doc]! += tf;
-        df[term]!++;
-        cfSum += tf;
-      }
-      termOffsets[term + 1] = docs.length;
-    }
-    const index: ScoringIndex = {
-      numDocs,
-      numPos: cfSum,
-      numNnz: docs.length,
-      vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(termCount + 1)),
-      df,
-      docLengths,
-      termOffsets,
-      postingDocs: Uint32Array.from(docs),
-      postingTfs: Uint8Array.from(tfs),
-      cfSum,
-    };
-    const [k1, b] = [0.9, 0.4];
-    const model = new LuceneBm25Model(index, k1, b);
-    const avgdl = cfSum / numDocs;
-    for (let query = 0; query < 5; query++) {
-      const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
-      const weights = Float64Array.from(termIds, () => random() * 3);
-      const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), weights, weights32: Float32Array.from(weights), length: 0 };
-      const expected = new Float32Array(numDocs);
-      termIds.forEach((id, i) => {
-        for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
-          const doc = docs[p]!;
-          const tf = tfs[p]!;
-          const weight = Math.fround(model.idf(id) * (tf / (tf + k1 * (1 - b + (b * docLengths[doc]!) / avgdl))));
-          expected[doc] = Math.fround(expected[doc]! + Math.fround(weight * vector.weights32[i]!));
+  // a memory left full of another module's bytes (NaN as float32 or float64) must score as a fresh one: larger than
+  // the scores and rooms (the weights grow it) or smaller (it grows at once)
+  const dirtyMemory = (pages: number) => {
+    const memory = new webAssembly.Memory({ initial: pages });
+    new Uint8Array(memory.buffer).fill(0xff);
+    return memory;
+  };
+  for (const [name, memory] of [['fresh memory', undefined], ['a used larger memory', dirtyMemory(24)], ['a used smaller memory', dirtyMemory(1)]] as const) {
+    it(`scores every document of a 32-bit-row index as the reference does, queries reusing terms (${name})`, () => {
+      const random = seededRandom(17);
+      const numDocs = 70000;
+      const termCount = 30;
+      const docs: number[] = [];
+      const tfs: number[] = [];
+      const termOffsets = new Uint32Array(termCount + 1);
+      const docLengths = new Uint32Array(numDocs);
+      const df = new Uint32Array(termCount);
+      let cfSum = 0;
+      for (let term = 0; term < termCount; term++) {
+        for (const doc of rowsOf(random, numDocs, random() * 0.4)) {
+          const tf = 1 + Math.floor(random() * 9);
+          docs.push(doc);
+          tfs.push(tf);
+          docLengths[doc]! += tf;
+          df[term]!++;
+          cfSum += tf;
         }
-      });
-      const scores = model.score(vector);
-      expect(Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
-    }
-  });
+        termOffsets[term + 1] = docs.length;
+      }
+      const index: ScoringIndex = {
+        numDocs,
+        numPos: cfSum,
+        numNnz: docs.length,
+        vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(termCount + 1)),
+        df,
+        docLengths,
+        termOffsets,
+        postingDocs: Uint32Array.from(docs),
+        postingTfs: Uint8Array.from(tfs),
+        cfSum,
+      };
+      const [k1, b] = [0.9, 0.4];
+      const model = new LuceneBm25Model(index, k1, b, memory);
+      const avgdl = cfSum / numDocs;
+      for (let query = 0; query < 5; query++) {
+        const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
+        const weights = Float64Array.from(termIds, () => random() * 3);
+        const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), weights, weights32: Float32Array.from(weights), length: 0 };
+        const expected = new Float32Array(numDocs);
+        termIds.forEach((id, i) => {
+          for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
+            const doc = docs[p]!;
+            const tf = tfs[p]!;
+            const weight = Math.fround(model.idf(id) * (tf / (tf + k1 * (1 - b + (b * docLengths[doc]!) / avgdl))));
+            expected[doc] = Math.fround(expected[doc]! + Math.fround(weight * vector.weights32[i]!));
+          }
+        });
+        const scores = model.score(vector);
+        expect(Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+        // scored in the memory given, not beside it
+        if (memory !== undefined) expect(scores.buffer === memory.buffer).toBe(true);
+      }
+    });
+  }
 });

@@ -97,6 +97,11 @@ export class TokenBags {
     this.bytes = Buffer.from(this.wasm.memory.buffer);
   }
 
+  /** The module's memory: a thread done analyzing may reuse its pages, every one it touched already paid for. */
+  get memory(): WasmMemory {
+    return this.wasm.memory;
+  }
+
   /** Distinct raw tokens remembered now. */
   get rawTokens(): number {
     return this.wasm.raw_token_count();

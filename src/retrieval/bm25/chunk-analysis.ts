@@ -1,4 +1,5 @@
 import { threadId } from 'node:worker_threads';
+import type { WasmMemory } from '../../core/wasm-module.js';
 import { RAW_TOKEN_LIMIT, tokenTableSizes } from '../analyzer/analyze.js';
 import { TokenBags, type ChunkBags } from '../analyzer/token-bags.js';
 import { countBytes, narrowCounts, type NarrowCounts } from './narrow-counts.js';
@@ -45,6 +46,11 @@ export class ChunkAnalyzer {
 
   /** `rawTokenLimit`: distinct raw tokens remembered at a time, which bounds memory (default: the analyzer's). */
   constructor(private readonly rawTokenLimit = RAW_TOKEN_LIMIT) {}
+
+  /** Its analyzer's WebAssembly memory (none before the first chunk), for the thread to reuse once done with it. */
+  get memory(): WasmMemory | undefined {
+    return this.bags?.memory;
+  }
 
   /** The analysis of `texts`, in arrays of its own. */
   analyze(texts: readonly string[], expectedUnits?: number): ChunkAnalysis {

@@ -1,3 +1,4 @@
+import type { WasmMemory } from '../../core/wasm-module.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { glibcLog } from './glibc-log.js';
 import { PostingScores } from './posting-scores.js';
@@ -55,15 +56,17 @@ export class LuceneBm25Model {
    */
   private readonly logDf = new Map<number, number>();
 
+  /** `memory`: a WebAssembly memory to score in rather than a fresh one (see PostingScores). */
   constructor(
     readonly index: ScoringIndex,
     readonly k1: number,
     readonly b: number,
+    memory?: WasmMemory,
   ) {
     this.avgdl = index.cfSum / index.numDocs;
     this.logDocs = glibcLog(index.numDocs + 1.0);
     const { docLengths } = index;
-    this.postings = new PostingScores(index.numDocs);
+    this.postings = new PostingScores(index.numDocs, memory);
     // each document's length-normalisation part, computed exactly as gensim does per text
     const { norms } = this.postings;
     for (let doc = 0; doc < docLengths.length; doc++) norms[doc] = this.lengthNorm(docLengths[doc]!);

@@ -32,13 +32,21 @@ export class PostingScores {
   private used: number;
   private views!: { scores: Float32Array; rows: Uint16Array | Uint32Array; tfs: Uint32Array; norms: Float64Array };
 
-  constructor(readonly numDocs: number) {
+  /**
+   * `memory`: one to lay all this out in instead of a fresh one, e.g. a finished analyzer's (its pages are touched
+   * already); grown when smaller. Its contents are never read before written here: the scores are cleared by the
+   * caller per query, the rooms, norms and weights are written before the kernels read them.
+   */
+  constructor(readonly numDocs: number, memory?: WasmMemory) {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
     this.rowsAt = 4 * numDocs;
     this.tfsAt = this.rowsAt + 4 * numDocs;
     this.normsAt = align8(this.tfsAt + 4 * numDocs);
     this.used = this.normsAt + 8 * numDocs;
-    this.memory = new webAssembly.Memory({ initial: Math.max(1, Math.ceil(this.used / WASM_PAGE)) });
+    const pages = Math.max(1, Math.ceil(this.used / WASM_PAGE));
+    this.memory = memory ?? new webAssembly.Memory({ initial: pages });
+    const missing = pages - this.memory.buffer.byteLength / WASM_PAGE;
+    if (missing > 0) this.memory.grow(missing);
     const exports = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports;
     const width = this.rowBytes === 2 ? '16' : '32';
     this.kernels = { add: exports[`add${width}`] as Kernels['add'], weigh: exports[`weigh${width}`] as Kernels['weigh'] };

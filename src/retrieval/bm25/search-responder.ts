@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { WasmMemory } from '../../core/wasm-module.js';
 import { LuceneBm25Model, type ScoringIndex } from './lucene-bm25-model.js';
 import { QueryCandidates } from './query-candidates.js';
 import { Vocabulary } from './vocabulary.js';
@@ -8,11 +9,11 @@ import type { SearchRequest, SearchResult, SearchWorkerData } from './parallel-s
  * A worker thread's side of the parallel search (search workers, and analysis workers once the index they analyzed
  * is built): scores the queries it is sent over the index shared with the main thread (the postings on
  * SharedArrayBuffers) and transfers each query's candidates back. Queries arrive as BM25 vectors: no term is looked
- * up here, so this thread holds no vocabulary.
+ * up here, so this thread holds no vocabulary. `memory`: a WebAssembly memory to score in (see PostingScores).
  */
-export function searchResponder({ postings, k1, b }: SearchWorkerData): (request: SearchRequest) => void {
+export function searchResponder({ postings, k1, b }: SearchWorkerData, memory?: WasmMemory): (request: SearchRequest) => void {
   const index: ScoringIndex = { ...postings, vocabulary: new Vocabulary(new Uint8Array(0), new Uint32Array(1)) };
-  const candidates = new QueryCandidates(new LuceneBm25Model(index, k1, b));
+  const candidates = new QueryCandidates(new LuceneBm25Model(index, k1, b, memory));
   return ({ query, queryId, vector, keep }) => {
     const result = candidates.of(queryId, vector, keep);
     const transfer = [result.scores.buffer, ...(result.docIndices ? [result.docIndices.buffer] : [])] as ArrayBuffer[];
