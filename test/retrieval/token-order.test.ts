@@ -4,7 +4,7 @@ import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
 import { TokenOrder } from '../../src/retrieval/bm25/token-order.js';
 
 /** Units whose UTF-16 and code-point orders differ (U+E000..U+FFFF vs surrogates, lone or paired) among ASCII. */
-const UNITS = [0x61, 0x62, 0x63, 0x0, 0x30, 0xe9, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffe, 0xffff];
+const UNITS = [0x61, 0x62, 0x63, 0x0, 0x30, 0xe9, 0x3ffd, 0x3ffe, 0x4e2d, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdffe, 0xdfff, 0xe000, 0xfffe, 0xffff];
 
 /**
  * The builder's order, written out independently of the code under test: units compared one by one, surrogates

@@ -109,17 +109,20 @@ export class Utf16Interner {
   }
 
   /**
-   * The first PREFIX_UNITS units of id `id` as one number (each unit's code-point rank + 1, 0 past the end, exact in
-   * a double): two ids' numbers differ as `compare` orders them whenever their first PREFIX_UNITS units differ, and
-   * are equal when they share them (then only `compare` tells them apart).
+   * A small integer (a V8 Smi: never a heap number, even in unoptimised code) from the start of id `id`: its first
+   * unit's code-point rank and the second's, 0 past the end, each + 1, the second capped. Two ids' keys order as
+   * `compare` orders them whenever the keys differ; equal keys (a shared first unit and second unit, or both units
+   * at or past the caps) leave it to `compare`.
    */
   prefixKey(id: number): number {
     const { units } = this;
     const start = this.starts[id]!;
-    const end = this.end(id);
-    let key = 0;
-    for (let i = start; i < start + PREFIX_UNITS; i++) key = key * PREFIX_BASE + (i < end ? unitRank(units[i]!) + 1 : 0);
-    return key;
+    const length = this.end(id) - start;
+    const first = length > 0 ? unitRank(units[start]!) + 1 : 0;
+    // past the cap, the second unit is left out: a capped first unit followed by it would not order like the units
+    if (first >= FIRST_CAP) return FIRST_CAP * SECOND_CAP;
+    const second = length > 1 ? Math.min(unitRank(units[start + 1]!) + 1, SECOND_CAP - 1) : 0;
+    return first * SECOND_CAP + second;
   }
 
   private end(id: number): number {
@@ -178,8 +181,8 @@ export class Utf16Interner {
 }
 
 const SLOT = 4;
-/** Units in a `prefixKey`, each a digit of base PREFIX_BASE (ranks 0 .. 0xffff, + 1): 3 digits stay below 2^53. */
-const PREFIX_UNITS = 3;
-const PREFIX_BASE = 0x10001;
+/** `prefixKey`'s caps: FIRST_CAP * SECOND_CAP is 2^30 - 2^14, below the largest Smi (2^30 - 1). */
+const FIRST_CAP = 0xffff;
+const SECOND_CAP = 1 << 14;
 /** Units per substring a hinted pool is sized for: the analyzer's terms of English-like text average ~9 (8.9 on the bench's). */
 const UNITS_PER_ID = 9;

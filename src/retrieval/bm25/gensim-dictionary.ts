@@ -236,31 +236,40 @@ export class AnalyzedIndexBuilder {
     if (count > this.fresh.length) this.fresh = new Uint32Array(2 * count);
     if (count > this.ids.length) this.ids = new Uint32Array(2 * count);
     const { ids } = this;
-    const { fresh } = this;
-    let freshCount = 0;
-    const idOfTerm = this.idOfTerm;
-    for (let i = 0; i < count; i++) {
-      let id = known[terms[i]!]!;
-      if (id < 0) {
-        // the numbering's first use of the term: another numbering may have given it its id
-        const term = -1 - id;
-        id = idOfTerm[term]!;
-        if (id < 0) {
-          fresh[freshCount++] = i;
-          ids[i] = term;
-          continue;
-        }
-        known[terms[i]!] = id;
-      }
-      ids[i] = id;
+    // each loop over the chunk's terms is a function of its own: optimised on its own, not by on-stack replacement
+    // of this one, whose later code had no type feedback yet (it was deoptimised a dozen times per build)
+    const freshCount = lookUpIds(terms, known, this.idOfTerm, ids, this.fresh);
+    if (!this.numberFresh(chunk, known, freshCount)) return false;
+    if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
+    const { df } = this;
+    if (this.half === null && (this.options.threads ?? 1) > 1 && this.documents > 0 && 2 * this.numDocs >= this.documents) {
+      this.half = { chunk: this.postings.length, before: df.slice(0, this.size) };
     }
+    addDfs(ids, terms, termOffsets, df);
+    if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
+    this.docLengths.set(chunk.docLengths, this.numDocs);
+    this.numPos += sum(chunk.docLengths);
+    this.numNnz += termOffsets[count]!;
+    if (chunk.largestTf > this.largestTf) this.largestTf = chunk.largestTf;
+    this.postings.push({ docBase: this.numDocs, docs, ids: terms, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
+    this.numDocs += docs;
+    return true;
+  }
+
+  /**
+   * Gives the chunk's new terms (`fresh[0 .. freshCount)`, positions whose `ids` entry holds the term number) their
+   * ids, document by document, each document's in code-point order; false when a pruning check before one of
+   * those documents would find more than `pruneAt` ids.
+   */
+  private numberFresh(chunk: ChunkPostings, known: Int32Array, freshCount: number): boolean {
+    const { terms, termOffsets, postingDocs } = chunk;
+    const { ids, fresh } = this;
     // terms come in order of first appearance: the new ones of each document are consecutive
     for (let first = 0; first < freshCount; ) {
       const doc = postingDocs[termOffsets[fresh[first]!]!]!;
       let end = first + 1;
       while (end < freshCount && postingDocs[termOffsets[fresh[end]!]!] === doc) end++;
       if (!this.passChecks(this.numDocs + doc)) return false;
-      // a new term's position in `ids` holds its term number until it has an id
       this.order.sort(fresh, first, end, ids, this.numberOf);
       for (let k = first; k < end; k++) {
         const i = fresh[k]!;
@@ -270,25 +279,6 @@ export class AnalyzedIndexBuilder {
       }
       first = end;
     }
-    if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
-    const { df } = this;
-    if (this.half === null && (this.options.threads ?? 1) > 1 && this.documents > 0 && 2 * this.numDocs >= this.documents) {
-      this.half = { chunk: this.postings.length, before: df.slice(0, this.size) };
-    }
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      terms[i] = id;
-      df[id]! += termOffsets[i + 1]! - termOffsets[i]!;
-    }
-    if (this.numDocs + docs > this.docLengths.length) this.docLengths = grown(this.docLengths, this.numDocs + docs);
-    this.docLengths.set(chunk.docLengths, this.numDocs);
-    let numPos = 0;
-    for (let doc = 0; doc < docs; doc++) numPos += chunk.docLengths[doc]!;
-    this.numPos += numPos;
-    this.numNnz += termOffsets[count]!;
-    if (chunk.largestTf > this.largestTf) this.largestTf = chunk.largestTf;
-    this.postings.push({ docBase: this.numDocs, docs, ids: terms, termOffsets, postingDocs, postingTfs: chunk.postingTfs });
-    this.numDocs += docs;
     return true;
   }
 
@@ -459,6 +449,46 @@ export class AnalyzedIndexBuilder {
     }
     this.size = kept;
   }
+}
+
+/**
+ * Writes the gensim id of each of a chunk's `terms` (numbers of the numbering `known` describes) to `ids`, and learns
+ * in `known` the ids other numberings gave; a term without an id yet gets its corpus-wide term number there and its
+ * position in `fresh`. Returns how many such positions.
+ */
+function lookUpIds(terms: Uint32Array, known: Int32Array, idOfTerm: Int32Array, ids: Uint32Array, fresh: Uint32Array): number {
+  let freshCount = 0;
+  for (let i = 0; i < terms.length; i++) {
+    let id = known[terms[i]!]!;
+    if (id < 0) {
+      // the numbering's first use of the term: another numbering may have given it its id
+      const term = -1 - id;
+      id = idOfTerm[term]!;
+      if (id < 0) {
+        fresh[freshCount++] = i;
+        ids[i] = term;
+        continue;
+      }
+      known[terms[i]!] = id;
+    }
+    ids[i] = id;
+  }
+  return freshCount;
+}
+
+/** Turns a chunk's `terms` into their `ids` and adds each one's postings to its df. */
+function addDfs(ids: Uint32Array, terms: Uint32Array, termOffsets: Uint32Array, df: Uint32Array): void {
+  for (let i = 0; i < terms.length; i++) {
+    const id = ids[i]!;
+    terms[i] = id;
+    df[id]! += termOffsets[i + 1]! - termOffsets[i]!;
+  }
+}
+
+function sum(values: Uint32Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
 }
 
 /** The index of chunks already at hand, in corpus order. */

@@ -5,16 +5,16 @@ const SMALL_SORT = 24;
 
 /**
  * Orders a document's new tokens by code point, as gensim's `doc2bow` sorts a document's missing tokens (Python
- * strings) before giving them ids. Each token's first units are packed into one number (`prefixKey`), read once
- * per token, so that most comparisons compare two numbers instead of reading both tokens' units from the
+ * strings) before giving them ids. Each token's first units are packed into one small integer (`prefixKey`), read
+ * once per token, so that most comparisons compare two numbers instead of reading both tokens' units from the
  * interner's pool (random reads, several per token in a sort); only tokens sharing that prefix are compared unit by
  * unit. The working arrays are kept from call to call, so a sort allocates nothing: the builder runs on the main
  * thread while the analysis streams in, and garbage there costs collections of the whole main heap.
  */
 export class TokenOrder {
-  private keys = new Float64Array(64);
+  private keys = new Int32Array(64);
   private items = new Uint32Array(64);
-  private spareKeys = new Float64Array(64);
+  private spareKeys = new Int32Array(64);
   private spareItems = new Uint32Array(64);
 
   /** Orders `positions[from .. to)` by the code points of their tokens, `terms[position]`, ids of `interner`. */
@@ -72,9 +72,9 @@ export class TokenOrder {
 
   private grow(count: number): void {
     const length = 2 * count;
-    this.keys = new Float64Array(length);
+    this.keys = new Int32Array(length);
     this.items = new Uint32Array(length);
-    this.spareKeys = new Float64Array(length);
+    this.spareKeys = new Int32Array(length);
     this.spareItems = new Uint32Array(length);
   }
 }
