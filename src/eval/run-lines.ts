@@ -5,7 +5,6 @@ import type { RankedList } from './ranked-list.js';
 export interface RunLinesExports {
   memory: WasmMemory;
   heap_base(): number;
-  index_ids(text: number, length: number, starts: number): number;
   format_lines(
     ids: number,
     starts: number,
@@ -44,8 +43,8 @@ const ROOM = 1 << 16;
  * TrecLineWriter.line and ScoreJsonWriter.document with ScoreText, for lines whose id is printable ASCII without
  * `"` and `\` and whose score is zero or a plain decimal. The caller writes the other lines itself, one at a time.
  *
- * A list's id table is encoded into the module's memory once (all lists of a retriever's run share one, its
- * corpus ids), joined with '\n': a table whose ids contain a newline is left to the caller altogether.
+ * A list's id table is copied into the module's memory once (all lists of a retriever's run share one, its corpus
+ * ids).
  */
 export class RunLines {
   private readonly wasm: RunLinesExports;
@@ -53,9 +52,8 @@ export class RunLines {
   private readonly trecAt: number;
   private readonly jsonAt: number;
   private readonly idsAt: number;
-  /** The id table in memory (undefined: none yet), and whether it could be encoded. */
+  /** The id table in memory (undefined: none yet). */
   private table: readonly string[] | undefined;
-  private tableUsable = false;
   private startsAt = 0;
   /** The list whose rows and scores are in memory, and where its parts are. */
   private list: RankedList | undefined;
@@ -85,10 +83,6 @@ export class RunLines {
    */
   format(list: RankedList, from: number, prefix: Uint8Array, suffix: Uint8Array): number {
     if (list.ids !== this.table) this.encodeTable(list.ids);
-    if (!this.tableUsable) {
-      this.trec = this.json = this.bytes.subarray(0, 0);
-      return from;
-    }
     if (list !== this.list || prefix !== this.prefix || suffix !== this.suffix) this.place(list, prefix, suffix);
     const { wasm } = this;
     const next = wasm.format_lines(
@@ -113,22 +107,30 @@ export class RunLines {
     return next;
   }
 
+  /**
+   * Writes the ids one byte per UTF-16 unit, 0xff for a unit above ASCII (which makes the module leave its lines
+   * to the caller), and where each starts. A loop here costs a fraction of ids.join() and of encoding the result.
+   */
   private encodeTable(ids: readonly string[]): void {
     this.table = ids;
     this.list = undefined;
-    this.tableUsable = false;
-    let text: string;
-    try {
-      text = ids.join('\n');
-    } catch {
-      return; // longer than a string can be: the caller writes every line
-    }
-    const length = Buffer.byteLength(text, 'utf8');
-    this.startsAt = align(this.idsAt + length);
-    this.listAt = align(this.startsAt + 4 * (ids.length + 2));
+    let units = 0;
+    for (let row = 0; row < ids.length; row++) units += ids[row]!.length;
+    this.startsAt = align(this.idsAt + units);
+    this.listAt = align(this.startsAt + 4 * (ids.length + 1));
     this.bytes = this.reserve(this.listAt);
-    Buffer.from(this.bytes.buffer).write(text, this.idsAt, length, 'utf8');
-    this.tableUsable = this.wasm.index_ids(this.idsAt, length, this.startsAt) === ids.length;
+    const bytes = this.bytes;
+    const starts = new Uint32Array(bytes.buffer, this.startsAt, ids.length + 1);
+    let at = this.idsAt;
+    for (let row = 0; row < ids.length; row++) {
+      const id = ids[row]!;
+      starts[row] = at - this.idsAt;
+      for (let i = 0; i < id.length; i++) {
+        const unit = id.charCodeAt(i);
+        bytes[at++] = unit < 0x80 ? unit : 0xff;
+      }
+    }
+    starts[ids.length] = at - this.idsAt;
   }
 
   /** Copies the list's scores and rows, the prefix and the suffix into memory after the id table. */

@@ -7,7 +7,7 @@
 // written again in the same process). This code is compiled in a millisecond and runs at full speed at once.
 //
 // What format_lines leaves to the caller: a line whose document id is not printable ASCII without `"` and `\`
-// (escaping, UTF-8, the whitespace check and its error), and a score that is not zero and not a plain decimal
+// (escaping, UTF-8, the whitespace check and its error; the caller writes 0xff for every unit above ASCII), and a score that is not zero and not a plain decimal
 // (|x| < 1e-4, >= 1e16, NaN, the infinities, the integers where shortest_decimal gives up).
 // Build: tools/build-run-lines-wasm.sh.
 
@@ -194,17 +194,13 @@ EXPORT(shortest_decimal_at) i32 shortest_decimal_at(f64 x, u8 *out) {
 }
 
 // ---------------------------------------------------------------------------------------------------- lines
-/** Splits an id table joined with '\n' into starts[0..count] (starts[i + 1] - 1 ends id i); returns count. */
-EXPORT(index_ids) u32 index_ids(const u8 *text, u32 length, u32 *starts) {
-  u32 count = 0;
-  starts[0] = 0;
-  for (u32 i = 0; i < length; i++)
-    if (text[i] == '\n') starts[++count] = i + 1;
-  starts[++count] = length + 1;
-  return count;
-}
-
 static u32 trec_written, json_written;
+
+/** The text of the last score written (0: none kept) and whether it is integral. */
+static f64 last_score;
+static u8 number[32];
+static u32 number_length;
+static i32 integral;
 static i32 left_to_caller;
 
 EXPORT(trec_length) u32 trec_length(void) { return trec_written; }
@@ -218,7 +214,8 @@ static u8 *copy(u8 *out, const u8 *from, u32 length) {
 }
 
 /**
- * Formats positions from .. count - 1 of one query (rows into the id table of id_count ids, scores) as run.trec lines into `trec`
+ * Formats positions from .. count - 1 of one query (rows into the table of id_count ids, id i at
+ * ids[starts[i] .. starts[i + 1]), scores) as run.trec lines into `trec`
  * and score.json entries into `json`, each room holding `*_room` bytes; `prefix` is the query's `qid Q0 `, `suffix`
  * ` tag\n`. Stops before a line it leaves to the caller or that does not fit; returns the next position.
  */
@@ -238,7 +235,7 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
       break;
     }
     const u8 *id = ids + starts[row];
-    u32 id_length = starts[row + 1] - 1 - starts[row];
+    u32 id_length = starts[row + 1] - starts[row];
     // a rank has at most 10 digits, a score at most 24 characters
     if ((u32)(trec_end - t) < prefix_length + id_length + 36 + suffix_length || (u32)(json_end - j) < id_length + 40) break;
     i32 plain = id_length > 0;
@@ -246,23 +243,29 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
       u8 unit = id[c];
       if (unit <= 0x20 || unit > 0x7e || unit == '"' || unit == '\\') plain = 0;
     }
-    f64 score = scores[i];
-    u8 number[32];
-    u8 *number_end;
-    i32 integral;
-    if (score == 0) {
-      number[0] = '0';
-      number_end = number + 1;
-      integral = 1;
-    } else {
-      number_end = shortest_decimal(score, number);
-      integral = __builtin_floor(score) == score;
-    }
-    if (!plain || !number_end) {
+    if (!plain) {
       left_to_caller = 1;
       break;
     }
-    u32 number_length = (u32)(number_end - number);
+    f64 score = scores[i];
+    // a score equal to the previous one (ties are common in BM25 runs) keeps its text; zero is excluded, as 0 and
+    // -0 are equal but spelled differently in JSON
+    if (score == 0) {
+      number[0] = '0';
+      number_length = 1;
+      integral = 1;
+      last_score = 0;
+    } else if (score != last_score) {
+      u8 *number_end = shortest_decimal(score, number);
+      if (!number_end) {
+        last_score = 0;
+        left_to_caller = 1;
+        break;
+      }
+      number_length = (u32)(number_end - number);
+      integral = __builtin_floor(score) == score;
+      last_score = score;
+    }
 
     t = copy(t, prefix, prefix_length);
     t = copy(t, id, id_length);
