@@ -120,7 +120,8 @@ describe('LuceneBm25Model.score: the same float32 scores as the formula, term af
       for (let query = 0; query < 5; query++) {
         const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
         const weights = Float64Array.from(termIds, () => random() * 3);
-        const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), weights, weights32: Float32Array.from(weights), length: 0 };
+        const idfs = Float64Array.from(termIds, (id) => model.idf(id));
+        const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), idfs, weights, weights32: Float32Array.from(weights), length: 0 };
         const expected = new Float32Array(numDocs);
         termIds.forEach((id, i) => {
           for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {

@@ -7,6 +7,11 @@ import { PostingScores } from './posting-scores.js';
 export interface BowVector {
   termIds: Uint32Array;
   termFrequencies: Uint32Array;
+  /**
+   * Each term's idf (float64), as its document weights use it: carried with the vector so that a search worker never
+   * computes one (an exact logarithm costs ~20 us while its code is still cold, and a query has ~100 distinct dfs).
+   */
+  idfs: Float64Array;
   /** gensim's float64 weights. */
   weights: Float64Array;
   /** The same rounded to float32, as `SparseMatrixSimilarity` stores them. */
@@ -108,12 +113,14 @@ export class LuceneBm25Model {
       termFrequencies[k]!++;
     }
     const norm = this.lengthNorm(length);
+    const idfs = new Float64Array(termIds.length);
     const weights = new Float64Array(termIds.length);
     for (let i = 0; i < termIds.length; i++) {
       const tf = termFrequencies[i]!;
-      weights[i] = this.idf(termIds[i]!) * (tf / (tf + norm));
+      idfs[i] = this.idf(termIds[i]!);
+      weights[i] = idfs[i]! * (tf / (tf + norm));
     }
-    return { termIds, termFrequencies, weights, weights32: Float32Array.from(weights), length };
+    return { termIds, termFrequencies, idfs, weights, weights32: Float32Array.from(weights), length };
   }
 
   /**
@@ -131,7 +138,7 @@ export class LuceneBm25Model {
       const count = termOffsets[id + 1]! - start;
       postings.load(postingDocs, start, count);
       let at = weightsStart.get(id);
-      if (at === undefined) weightsStart.set(id, (at = postings.weigh(count, this.idf(id), postingTfs, start)));
+      if (at === undefined) weightsStart.set(id, (at = postings.weigh(count, query.idfs[i]!, postingTfs, start)));
       postings.add(at, count, query.weights32[i]!);
     }
     return postings.scores;
