@@ -136,6 +136,29 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bags.terms).toBeGreaterThan(1000);
   });
 
+  it('grows its tables past the rooms it takes at once (2^19 raw tokens, 2^18 terms), finding every earlier token after', () => {
+    // numbers pass every filter unchanged: document d holds 11,000 numbers of its own, each a new term with tf 1
+    const perDoc = 11_000;
+    const numbers = (doc: number) => Array.from({ length: perDoc }, (_, i) => String(1_000_000 + doc * perDoc + i)).join(' ');
+    const texts = Array.from({ length: 50 }, (_, doc) => numbers(doc));
+    texts.push(`${numbers(0)} ${numbers(49)} ${numbers(49)}`);
+    const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+    for (const bags of [fresh(), new TokenBags(1 << 19, 0, 0)]) {
+      for (let at = 0; at < texts.length; at += 7) {
+        const { docOffsets, terms, tfs } = bags.bag(texts.slice(at, at + 7));
+        for (let doc = at; doc < Math.min(at + 7, texts.length); doc++) {
+          const [start, end] = [docOffsets[doc - at]!, docOffsets[doc - at + 1]!];
+          const expected = doc < 50 ? range(doc * perDoc, perDoc) : [...range(0, perDoc), ...range(49 * perDoc, perDoc)];
+          expect(Array.from(terms.subarray(start, end))).toEqual(expected);
+          expect(Array.from(tfs.subarray(start, end))).toEqual(expected.map((term) => (doc < 50 || term < perDoc ? 1 : 2)));
+        }
+      }
+      expect(bags.terms).toBe(50 * perDoc);
+      const { text, ends } = bags.joinedTerms(50 * perDoc - 2);
+      expect([text, Array.from(ends)]).toEqual(['15499981549999', [7, 14]]);
+    }
+  });
+
   it('forgets the raw tokens every rawTokenLimit distinct ones and keeps numbering the terms as before', () => {
     const random = seededRandom(31);
     const letters = 'abcdefghijklmnopqrstuvwxyz\u00e9\u03b1';
