@@ -1,21 +1,25 @@
 /**
  * Worker of the `load` bench: decodes the row groups it is sent from the documents file itself, as a BM25 analysis
- * worker does (dataset/parquet-texts.ts), and drops the texts, answering with how many rows and characters it made.
+ * worker does (dataset/parquet-texts.ts `readStoredUtf8`: the texts as UTF-8 bytes, the form the analyzer takes),
+ * and drops them, answering with how many rows and bytes it read.
  */
 import { parentPort } from 'node:worker_threads';
-import { readStoredTexts } from '../src/dataset/parquet-texts.js';
+import { readStoredUtf8 } from '../src/dataset/parquet-texts.js';
+import { Utf8Sink } from '../src/dataset/utf8-values.js';
 import type { StoredChunk } from '../src/retrieval/bm25/analysis-worker.js';
 
 export interface DecodeReply {
   rows: number;
-  characters: number;
+  bytes: number;
 }
 
+const sink = new Utf8Sink();
+// one range at a time, as an analysis worker answers: the sink's memory is reused from one range to the next
+let queue = Promise.resolve();
 parentPort!.on('message', (request: StoredChunk) => {
-  void readStoredTexts(request.stored, request.first, request.end).then((texts) => {
-    let characters = 0;
-    for (const text of texts) characters += text.length;
-    parentPort!.postMessage({ rows: texts.length, characters } satisfies DecodeReply);
+  queue = queue.then(async () => {
+    const { bytes, offsets } = await readStoredUtf8(request.stored, request.first, request.end, sink);
+    parentPort!.postMessage({ rows: offsets.length - 1, bytes: bytes.length } satisfies DecodeReply);
   });
 });
 parentPort!.postMessage('ready');

@@ -10,9 +10,9 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { dataError, throwIfAborted } from '../core/errors.js';
-import type { FlatChunk, StoredTexts } from '../core/types.js';
-import { checkValues, damagedRows, invalidValue } from './column-values.js';
-import { Unsupported, readFlatChunk, readFlatStrings } from './flat-strings.js';
+import type { StoredTexts } from '../core/types.js';
+import { damagedRows, invalidValue } from './column-values.js';
+import { Unsupported, readFlatChunk } from './flat-strings.js';
 import type { ParquetFile } from './parquet.js';
 import type { Utf8Sink, Utf8Texts } from './utf8-values.js';
 
@@ -52,68 +52,31 @@ function open(stored: StoredTexts): Promise<ParquetFile> {
   return file;
 }
 
-/** The texts of row groups `first` to `end - 1`, in row order, decoded and checked as the loader's stream does. */
-export async function readStoredTexts(stored: StoredTexts, first: number, end: number, signal?: AbortSignal): Promise<string[]> {
-  const texts: string[] = [];
-  const direct = readDirect(stored, first, end, signal, (fd, chunk, rows) => {
-    const values = readFlatStrings(fd, chunk, rows);
-    return (rowStart) => {
-      checkValues(values, 'string', stored.column, rowStart, stored.label);
-      for (let i = 0; i < values.length; i++) texts.push(values[i]!);
-    };
-  });
-  await readRest(stored, direct, end, signal, (text) => texts.push(text));
-  return texts;
-}
-
 /**
- * The texts of row groups `first` to `end - 1`, as readStoredTexts gives them, in UTF-8 (see utf8-values.ts: the
- * standard conversion of each to UTF-16 is readStoredTexts' string), with no JS string made on the direct way.
+ * The texts of row groups `first` to `end - 1`, in row order, decoded and checked as the loader's stream does, in
+ * UTF-8 (see utf8-values.ts: the standard conversion of each to UTF-16 is the loader's string), with no JS string
+ * made on the direct way.
  * They are collected in `into`'s memory, which the next call reuses: the views are valid until then, and a caller
  * makes one call at a time per sink.
  */
 export async function readStoredUtf8(stored: StoredTexts, first: number, end: number, into: Utf8Sink, signal?: AbortSignal): Promise<Utf8Texts> {
-  const { values } = into;
-  values.clear();
-  const direct = readDirect(stored, first, end, signal, (fd, chunk, rows) => {
-    const mark = values.count;
-    into.firstNull = -1;
-    try {
-      readFlatChunk(fd, chunk, rows, into);
-    } catch (error) {
-      // a chunk the own reader stops in is read again by the loader: none of its values stay
-      values.truncate(mark);
-      throw error;
+  into.values.clear();
+  const direct = readDirect(stored, first, end, into, signal);
+  if (direct < end) {
+    const parquet = await open(stored);
+    for await (const batch of parquet.readRowGroups({ [stored.column]: 'string' }, direct, end, signal)) {
+      const texts = batch.columns[stored.column]!;
+      for (let i = 0; i < texts.length; i++) into.values.pushString(texts[i]!);
     }
-    return (rowStart) => {
-      if (into.firstNull >= 0) throw invalidValue(stored.label, rowStart + into.firstNull, stored.column, 'string', true);
-    };
-  });
-  await readRest(stored, direct, end, signal, (text) => values.pushString(text));
-  return values.view();
-}
-
-/** Row groups `from` to `end - 1` through the loader's own open, each text handed to `keep` in row order. */
-async function readRest(stored: StoredTexts, from: number, end: number, signal: AbortSignal | undefined, keep: (text: string) => void): Promise<void> {
-  if (from >= end) return;
-  const parquet = await open(stored);
-  for await (const batch of parquet.readRowGroups({ [stored.column]: 'string' }, from, end, signal)) {
-    const values = batch.columns[stored.column]!;
-    for (let i = 0; i < values.length; i++) keep(values[i]!);
   }
+  return into.values.view();
 }
 
 /**
- * A row group's chunk decoded on `fd` (`rows` values), throwing Unsupported (with nothing kept) where the own
- * reader stops; it returns what checks and keeps the values, given the group's first row.
+ * Decodes row groups from `first` on into `into` straight from their chunks, as parquet.ts's own reader does, while
+ * the file is as the loader found it and each chunk is one the own reader takes; returns where it stopped.
  */
-type DecodeGroup = (fd: number, chunk: FlatChunk, rows: number) => (rowStart: number) => void;
-
-/**
- * Decodes row groups from `first` on straight from their chunks, as parquet.ts's own reader does, while the file is
- * as the loader found it and each chunk is one the own reader takes; returns where it stopped.
- */
-function readDirect(stored: StoredTexts, first: number, end: number, signal: AbortSignal | undefined, decode: DecodeGroup): number {
+function readDirect(stored: StoredTexts, first: number, end: number, into: Utf8Sink, signal?: AbortSignal): number {
   let group = first;
   if (!stored.groups.slice(first, end).some((info) => info.chunk)) return group;
   let fd: number;
@@ -130,14 +93,17 @@ function readDirect(stored: StoredTexts, first: number, end: number, signal: Abo
       const { rowStart, rows, chunk } = stored.groups[group]!;
       if (chunk === undefined) break;
       throwIfAborted(signal);
-      let keep: (rowStart: number) => void;
+      const kept = into.values.count;
+      into.firstNull = -1;
       try {
-        keep = decode(fd, chunk, rows);
+        readFlatChunk(fd, chunk, rows, into);
       } catch (error) {
+        // a chunk the own reader stops in is read by the loader: none of its values stay
+        into.values.truncate(kept);
         if (error instanceof Unsupported) break;
         throw damagedRows(stored.label, stored.path, rowStart, rowStart + rows, error);
       }
-      keep(rowStart);
+      if (into.firstNull >= 0) throw invalidValue(stored.label, rowStart + into.firstNull, stored.column, 'string', true);
     }
   } finally {
     closeSync(fd);

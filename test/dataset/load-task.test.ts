@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { brightColumns, writeBrightParquet } from '../../tools/bright-parquet.mjs';
 import type { BrightRow } from '../../tools/bright-parquet.mjs';
 import { loadTask } from '../../src/dataset/load-task.js';
-import { readStoredTexts } from '../../src/dataset/parquet-texts.js';
+import { readStoredUtf8 } from '../../src/dataset/parquet-texts.js';
+import { Utf8Sink } from '../../src/dataset/utf8-values.js';
 import { HarnessError } from '../../src/core/errors.js';
 import type { CorpusFileInfo, CorpusSource } from '../../src/core/types.js';
 import { fixturesRoot } from '../helpers/cli.js';
@@ -91,10 +92,13 @@ describe('loadTask from the Hub (test server)', () => {
     const stored = loaded.corpus.stored!;
     expect([stored.path, stored.label, stored.column, stored.rows]).toEqual([loaded.files[1]!.localPath, 'documents/pony-00000-of-00001.parquet', 'content', 63]);
     expect(stored.groups.map((group) => [group.rowStart, group.rows])).toEqual(batches);
-    for (const [index, [start, rows]] of batches.entries()) {
-      expect(await readStoredTexts(stored, index, index + 1)).toEqual(texts.slice(start, start + rows));
-    }
-    expect(await readStoredTexts(stored, 1, 3)).toEqual(texts.slice(batches[1]![0]));
+    const sink = new Utf8Sink();
+    const storedTexts = async (first: number, end: number) => {
+      const { bytes, offsets } = await readStoredUtf8(stored, first, end, sink);
+      return Array.from({ length: offsets.length - 1 }, (_, i) => Buffer.from(bytes.subarray(offsets[i]!, offsets[i + 1]!)).toString('utf8'));
+    };
+    for (const [index, [start, rows]] of batches.entries()) expect(await storedTexts(index, index + 1)).toEqual(texts.slice(start, start + rows));
+    expect(await storedTexts(1, 3)).toEqual(texts.slice(batches[1]![0]));
     expect(loaded.warnings).toEqual([
       'documents/pony-00000-of-00001.parquet: 63 rows at revision f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1, 7894 at the pinned revision 3066d29; scores are not comparable with published ones',
     ]);

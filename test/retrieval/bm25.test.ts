@@ -22,6 +22,7 @@ import { openParquet } from '../../src/dataset/parquet.js';
 import { storedTexts } from '../../src/dataset/parquet-texts.js';
 import { parquetMetadata } from 'hyparquet';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
+import { writePagedParquet } from '../helpers/parquet-pages.js';
 import { readJsonLines, readText } from './golden-files.js';
 // the file's names: corpusRows and goldenQueries are the fixture's rows, queries the pipeline's Query objects
 import { bm25Fixture, goldenCorpusRows as corpusRows, goldenQueries as queries, goldenQueryRows as goldenQueries } from './bm25-golden.js';
@@ -255,6 +256,35 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
       const reference = await new Bm25Retriever({ cacheDir: null, threads: 2 }).index(memoryCorpus(corpus), context);
       expect(built).toEqual(reference);
       expect(textReads()).toBe(0);
+    });
+
+    it("texts with malformed UTF-8, byte-order marks and characters beyond the BMP reach the workers' analyzer as the loader's strings", async () => {
+      const utf8 = (text: string) => Buffer.from(text, 'utf8');
+      // appended to every 7th document: bytes TextDecoder replaces (a cut-short sequence, an encoded surrogate, an
+      // overlong form, a value above U+10FFFF), a byte-order mark it strips or keeps, letters beyond the BMP
+      const oddities = [
+        Buffer.from([0x20, 0x61, 0xc3, 0x20, 0xed, 0xa0, 0x80, 0x62, 0xc0, 0xaf, 0xf4, 0x90, 0x80, 0x80, 0x63]),
+        utf8(' \ufeffmark \u{1D400}\u{1D401}bold \u{1F9EC}dna \u4e2d\u6587 caf\u00e9'),
+      ];
+      const values = corpusRows.map((row, i) => {
+        if (i % 7 !== 3) return [row.id, row.content];
+        const odd = oddities[i % 2]!;
+        // every 14th one starts with a byte-order mark (stripped by TextDecoder, as the loader decodes)
+        return [row.id, Buffer.concat([i % 14 === 3 ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), utf8(row.content), odd])];
+      });
+      const groups: Array<typeof values> = [];
+      for (let at = 0; at < values.length; at += 100) groups.push(values.slice(at, at + 100));
+      for (const encoding of ['PLAIN', 'RLE_DICTIONARY'] as const) {
+        const file = path.join(dir, `odd-${encoding}.parquet`);
+        const layout = { optional: false, pages: 1, encoding, codec: 'SNAPPY', pageRows: 40 } as const;
+        writePagedParquet(file, [{ name: 'id', ...layout }, { name: 'content', ...layout }], groups);
+        const parquet = await openParquet(file, { id: 'string', content: 'string' }, `documents/odd-${encoding}.parquet`);
+        const texts: string[] = [];
+        for await (const batch of parquet.read({ content: 'string' })) texts.push(...batch.columns.content);
+        expect(texts.filter((text) => text.includes('\ufffd')).length).toBeGreaterThan(50);
+        const source = { stored: storedTexts(parquet, 'content'), texts: () => { throw new Error('texts must not be read here'); } };
+        expect(comparable(await indexOfSource(source, 2))).toEqual(comparable(await indexOfTexts(texts, 1)));
+      }
     });
 
     it('reads the texts here when the corpus is small, when its row groups are too few to share out, or on one thread', async () => {

@@ -1,13 +1,16 @@
 import { parentPort } from 'node:worker_threads';
 import type { StoredTexts } from '../../core/types.js';
-import { readStoredTexts } from '../../dataset/parquet-texts.js';
+import { readStoredUtf8 } from '../../dataset/parquet-texts.js';
+import { Utf8Sink } from '../../dataset/utf8-values.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import type { ChunkPostings } from './chunk-postings.js';
 import type { SearchMessage, SearchRequest } from './parallel-search.js';
 
 /**
  * Worker entry: analyzes the chunks it is sent, one at a time, lays each out by term and transfers the arrays back.
- * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself.
+ * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself into
+ * the UTF-8 bytes the analyzer reads (no JS string per text: making them, and collecting the strings a chunk kept
+ * alive, cost a worker about as much as decompressing the pages).
  * Once the index is built, the same worker may be sent the index and then queries to rank (parallel-search.ts): its
  * scoring modules load only then.
  */
@@ -36,11 +39,18 @@ export type ChunkReply = { chunk: number; postings: ChunkPostings } | { chunk: n
 
 /** Dropped once the worker turns to the search: its tables (the largest part of its heap) are no longer needed. */
 let analyzer: ChunkAnalyzer | null = new ChunkAnalyzer();
+/** Where a stored chunk's texts are read, memory reused from chunk to chunk (so chunks are answered one at a time). */
+const utf8 = new Utf8Sink();
 
 async function answer(request: ChunkRequest): Promise<void> {
   try {
-    const texts = 'texts' in request ? request.texts : await readStoredTexts(request.stored, request.first, request.end);
-    const postings = analyzer!.postings(texts, request.expectedUnits);
+    let postings: ChunkPostings;
+    if ('texts' in request) {
+      postings = analyzer!.postings(request.texts, request.expectedUnits);
+    } else {
+      const { bytes, offsets } = await readStoredUtf8(request.stored, request.first, request.end, utf8);
+      postings = analyzer!.postingsUtf8(bytes, offsets, request.expectedUnits);
+    }
     const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
     const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
@@ -55,6 +65,8 @@ async function answer(request: ChunkRequest): Promise<void> {
 
 /** The search side, once the index has come: queries wait for it in the order they arrive. */
 let searches: Promise<(request: SearchRequest) => void> | null = null;
+/** The chunk being answered: the next waits for it (answer never rejects). */
+let answering = Promise.resolve();
 
 parentPort?.on('message', (message: ChunkRequest | SearchMessage) => {
   if ('search' in message) {
@@ -65,5 +77,5 @@ parentPort?.on('message', (message: ChunkRequest | SearchMessage) => {
     searches = import('./search-responder.js').then(({ searchResponder }) => searchResponder(message.search, memory));
   }
   else if ('queryId' in message) void searches!.then((respond) => respond(message));
-  else void answer(message);
+  else answering = answering.then(() => answer(message));
 });
