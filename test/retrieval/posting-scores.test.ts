@@ -18,10 +18,11 @@ function rowsOf(random: () => number, numDocs: number, density: number): number[
 }
 
 describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit for bit as JavaScript rounds them', () => {
-  for (const [numDocs, Tfs] of [[3000, Uint8Array], [65536, Uint16Array], [70001, Uint32Array]] as const) {
-    it(`weighs terms and adds their products exactly, across memory growth (${numDocs} documents, ${numDocs <= 65536 ? 16 : 32}-bit rows, ${Tfs.name} tfs)`, () => {
+  for (const [numDocs, Tfs, given] of [[3000, Uint8Array, false], [65536, Uint16Array, false], [70001, Uint32Array, false], [3003, Uint8Array, true], [65536, Uint16Array, true], [70001, Uint32Array, true]] as const) {
+    it(`weighs terms and adds their products exactly, across memory growth (${numDocs} documents, ${numDocs <= 65536 ? 16 : 32}-bit rows, ${Tfs.name} tfs, ${given ? 'rows kept in a memory given' : 'fresh memory'})`, () => {
       const random = seededRandom(numDocs);
-      const postings = new PostingScores(numDocs);
+      const postings = new PostingScores(numDocs, given ? new webAssembly.Memory({ initial: 1 }) : undefined);
+      expect(postings.keepsRows).toBe(given);
       const norms = Float64Array.from({ length: numDocs }, () => random() * 3 + 0.1);
       postings.norms.set(norms);
       const largestTf = Tfs === Uint8Array ? 0xff : Tfs === Uint16Array ? 0xffff : 0x7fffffff;
@@ -43,11 +44,11 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
           term.rows.forEach((row, j) => (expected[row] = Math.fround(expected[row]! + Math.fround(term.weights[j]! * queryWeights[i]!))));
         });
         postings.scores.fill(0);
-        // blocks are made as terms are first used, the memory growing several times meanwhile
+        // blocks are made as terms are first used, the memory growing several times meanwhile (kept 16-bit rows of
+        // an odd count end a block off 4-byte alignment)
         used.forEach((term, i) => {
-          postings.load(term.rows, 0, term.rows.length);
-          if (term.at < 0) term.at = postings.weigh(term.rows.length, term.idf, term.tfs, 0);
-          postings.add(term.at, term.rows.length, queryWeights[i]!);
+          if (term.at < 0) term.at = postings.weigh(term.rows.length, term.idf, term.rows, term.tfs, 0);
+          postings.add(term.at, term.rows.length, queryWeights[i]!, term.rows, 0);
         });
         expect(postings.scores.length).toBe(numDocs);
         expect(Buffer.from(postings.scores.buffer, 0, numDocs * 4).equals(Buffer.from(expected.buffer))).toBe(true);
@@ -56,16 +57,29 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
     });
   }
 
-  it('takes a slice of larger row and tf arrays, and adds nothing for no postings', () => {
-    const postings = new PostingScores(10);
-    postings.norms.fill(1);
-    postings.scores.fill(0);
-    postings.load(Uint16Array.from([9, 1, 4, 7, 9]), 1, 3);
-    const at = postings.weigh(3, 2, Uint8Array.from([5, 1, 3, 7, 5]), 1);
-    postings.add(at, 3, 2);
-    postings.add(at, 0, 2);
-    expect([...postings.scores]).toEqual([0, 2, 0, 0, 3, 0, 0, Math.fround(7 / 2), 0, 0]);
-  });
+  for (const memory of [undefined, new webAssembly.Memory({ initial: 1 })]) {
+    it(`takes a slice of larger row and tf arrays, and adds nothing for no postings (${memory ? 'rows kept' : 'rows in the room'})`, () => {
+      const postings = new PostingScores(10, memory);
+      postings.norms.fill(1);
+      postings.scores.fill(0);
+      const rows = Uint16Array.from([9, 1, 4, 7, 9]);
+      const at = postings.weigh(3, 2, rows, Uint8Array.from([5, 1, 3, 7, 5]), 1);
+      const other = postings.weigh(1, 4, Uint16Array.from([8]), Uint8Array.from([1]), 0);
+      postings.add(at, 3, 2, rows, 1);
+      postings.add(at, 0, 2, rows, 1);
+      // the room held the other term's rows last: the first term's are loaded again
+      postings.add(other, 1, 1, Uint16Array.from([8]), 0);
+      postings.add(at, 3, 1, rows, 1);
+      // a term without postings, then one whose block starts where its would: each adds its own rows
+      const none = postings.weigh(0, 1, rows, Uint8Array.from([1]), 0);
+      const last = postings.weigh(1, 4, Uint16Array.from([0]), Uint8Array.from([1]), 0);
+      postings.add(other, 1, 1, Uint16Array.from([8]), 0);
+      postings.add(none, 0, 1, rows, 0);
+      postings.add(last, 1, 1, Uint16Array.from([0]), 0);
+      expect(none).toBe(last);
+      expect([...postings.scores]).toEqual([2, 3, 0, 0, Math.fround(9 / 2), 0, 0, Math.fround(21 / 4), 4, 0]);
+    });
+  }
 });
 
 /**

@@ -136,10 +136,9 @@ export class LuceneBm25Model {
       const id = query.termIds[i]!;
       const start = termOffsets[id]!;
       const count = termOffsets[id + 1]! - start;
-      postings.load(postingDocs, start, count);
       let at = weightsStart.get(id);
-      if (at === undefined) weightsStart.set(id, (at = postings.weigh(count, query.idfs[i]!, postingTfs, start)));
-      postings.add(at, count, query.weights32[i]!);
+      if (at === undefined) weightsStart.set(id, (at = postings.weigh(count, query.idfs[i]!, postingDocs, postingTfs, start)));
+      postings.add(at, count, query.weights32[i]!, postingDocs, start);
     }
     return postings.scores;
   }

@@ -15,10 +15,11 @@ import { CONTROL, F32, F64, I32, localGet as get, localSet as set, moduleWithMem
  *
  * Memory layout: the scores (float32, one per document) from byte 0; room for one term's document rows and term
  * frequencies; the documents' length norms (float64); then the terms' weights (float32), each term's block appended
- * when its weights are first computed. WebAssembly reads only its own memory, so a term's rows are copied into that
- * room each time it is added (a memcpy of at most 4 bytes per document, into memory touched once): keeping every used
- * term's rows beside its weights would touch 50 % more fresh pages, and a first touch costs ~12 µs per 4 KiB page on
- * the 2-core VM, more than a copy of the page.
+ * when its weights are first computed. WebAssembly reads only its own memory, so in fresh memory a term's rows are
+ * copied into that room each time it is added (a memcpy of at most 4 bytes per document, into memory touched once):
+ * keeping every used term's rows beside its weights would touch 50 % more fresh pages, and a first touch costs
+ * ~12 µs per 4 KiB page on the 2-core VM, more than a copy of the page. In a memory given (a finished analyzer's,
+ * its pages touched already) each block keeps its term's rows after its weights instead, copied once.
  */
 export class PostingScores {
   private readonly memory: WasmMemory;
@@ -30,15 +31,21 @@ export class PostingScores {
   private readonly normsAt: number;
   /** Bytes of the memory in use. */
   private used: number;
+  /** Whether each block keeps its term's rows (a memory given) rather than the room receiving them per `add`. */
+  readonly keepsRows: boolean;
+  /** The block whose rows the room holds (-1: none), so that an `add` right after `weigh` does not copy them again. */
+  private roomHolds = -1;
   private views!: { scores: Float32Array; rows: Uint16Array | Uint32Array; tfs: Uint32Array; norms: Float64Array };
 
   /**
-   * `memory`: one to lay all this out in instead of a fresh one, e.g. a finished analyzer's (its pages are touched
-   * already); grown when smaller. Its contents are never read before written here: the scores are cleared by the
-   * caller per query, the rooms, norms and weights are written before the kernels read them.
+   * `memory`: one to lay all this out in instead of a fresh one, e.g. a finished analyzer's, taken to be touched
+   * already (the blocks then keep their rows); grown when smaller. Its contents are never read before written here:
+   * the scores are cleared by the caller per query, the rooms, norms, weights and rows are written before the
+   * kernels read them.
    */
   constructor(readonly numDocs: number, memory?: WasmMemory) {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
+    this.keepsRows = memory !== undefined;
     this.rowsAt = 4 * numDocs;
     this.tfsAt = this.rowsAt + 4 * numDocs;
     this.normsAt = align8(this.tfsAt + 4 * numDocs);
@@ -63,30 +70,40 @@ export class PostingScores {
     return this.views.norms;
   }
 
-  /** Copies a term's `count` rows `rows[start ..]` into the room, for `weigh` and `add`. */
-  load(rows: Uint16Array | Uint32Array, start: number, count: number): void {
-    this.views.rows.set(rows.subarray(start, start + count), this.rowsAt / this.rowBytes);
-  }
-
   /**
-   * A new block of the loaded term's weights, idf * (tf / (tf + norm of the row)) rounded to float32, with its term
-   * frequencies `tfs[start ..]`; returns where it starts.
+   * A new block of a term's weights, idf * (tf / (tf + norm of the row)) rounded to float32, for its `count` rows
+   * `rows[start ..]` with term frequencies `tfs[start ..]`; returns where it starts.
    */
-  weigh(count: number, idf: number, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
-    const at = this.reserve(4 * count);
+  weigh(count: number, idf: number, rows: Uint16Array | Uint32Array, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
+    const at = this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count);
+    const rowsAt = this.keepsRows ? at + 4 * count : this.rowsAt;
+    this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
     this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
-    this.kernels.weigh(at, at + 4 * count, this.rowsAt, this.tfsAt, this.normsAt, idf);
+    this.kernels.weigh(at, at + 4 * count, rowsAt, this.tfsAt, this.normsAt, idf);
+    // a term without postings takes no bytes: the next block starts at the same offset
+    this.roomHolds = this.keepsRows || count === 0 ? -1 : at;
     return at;
   }
 
-  /** Adds the products weight * queryWeight (float32) of block `at`'s `count` weights to the loaded rows' scores. */
-  add(at: number, count: number, queryWeight: number): void {
-    this.kernels.add(at, at + 4 * count, this.rowsAt, queryWeight);
+  /**
+   * Adds the products weight * queryWeight (float32) of block `at`'s `count` weights to the scores of their rows, the
+   * term's `rows[start ..]` (those `weigh` was given).
+   */
+  add(at: number, count: number, queryWeight: number, rows: Uint16Array | Uint32Array, start: number): void {
+    if (count === 0) return;
+    let rowsAt = at + 4 * count;
+    if (!this.keepsRows) {
+      rowsAt = this.rowsAt;
+      if (this.roomHolds !== at) this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
+      this.roomHolds = at;
+    }
+    this.kernels.add(at, at + 4 * count, rowsAt, queryWeight);
   }
 
+  /** `bytes` more from the end of the blocks, the next block starting 4-byte aligned (float32 weights). */
   private reserve(bytes: number): number {
     const at = this.used;
-    const end = at + bytes;
+    const end = at + Math.ceil(bytes / 4) * 4;
     const size = this.memory.buffer.byteLength;
     if (end > size) {
       // at least doubling: a few grows per run
