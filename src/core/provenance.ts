@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { cleanCheckoutCommit } from './git-checkout.js';
 import { packageRoot, packageVersion } from './version.js';
 
 /** What produced a result: the harness (and its git commit when run from a checkout) and the libraries that compute. */
@@ -25,7 +25,9 @@ function dependencyVersion(name: string): string | null {
 }
 
 /** A git command's stdout, or undefined when it fails (no git, not a checkout, a timeout). */
-function git(dir: string, args: string[]): Promise<string | undefined> {
+async function git(dir: string, args: string[]): Promise<string | undefined> {
+  // loaded only when git must run: cleanCheckoutCommit usually answers without it
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('git', ['-C', dir, ...args], { encoding: 'utf8', timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout));
   });
@@ -35,11 +37,15 @@ function git(dir: string, args: string[]): Promise<string | undefined> {
  * The commit checked out in `dir` and whether tracked files differ from it, null outside a git checkout. One
  * `git status --porcelain=v2 --branch` answers both (its `# branch.oid` header is HEAD's commit, any other line a
  * tracked change): one child process rather than two, since each fork from a running process costs its main thread
- * ~10 ms here. A git too old for it is asked the two questions separately.
+ * ~10 ms here. A git too old for it is asked the two questions separately. A checkout whose files show it clean
+ * (git-checkout.ts: every tracked file's stat data as the index recorded it, the index being HEAD's tree) needs no
+ * git at all.
  */
 export async function gitStateOf(dir: string): Promise<RuntimeVersions['git']> {
   // a checkout has .git (a folder, or a file in a worktree); an npm install has neither
   if (!existsSync(path.join(dir, '.git'))) return null;
+  const clean = cleanCheckoutCommit(dir);
+  if (clean !== null) return { commit: clean, dirty: false };
   const status = await git(dir, ['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
   if (status === undefined) {
     const head = await git(dir, ['rev-parse', 'HEAD']);
