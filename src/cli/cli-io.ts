@@ -18,7 +18,10 @@ export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // made on first use: process.stdin builds a stream (and loads its modules) that only `analyze` reads
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     // installed on first use, so commands that never check it keep Node's immediate exit on Ctrl-C
     get signal() {
