@@ -7,7 +7,6 @@
  * processes lock two different inodes), and a lock can never outlive its owner, so there are no stale locks to
  * break: a waiter waits only while the owner shows progress, and says every few seconds whom it is waiting for.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +84,10 @@ async function procLocksId(file: string): Promise<string> {
   return `${hex(major)}:${hex(minor)}:${ino}`;
 }
 
-function startLocker(file: string): { child: ChildProcess; acquired: Promise<boolean> } {
+async function startLocker(file: string): Promise<{ child: ChildProcess; acquired: Promise<boolean> }> {
+  // loaded when a lock is taken (a download), not by every command that may download: a run served from the
+  // caches then loads no child_process (~10 ms with net and dgram)
+  const { spawn } = await import('node:child_process');
   // `exec cat`: holds the lock until our end of stdin closes
   const child = spawn('flock', ['--exclusive', file, '-c', HELPER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
   const acquired = new Promise<boolean>((resolve, reject) => {
@@ -114,7 +116,7 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
   await makeDirectory(path.dirname(file));
   // create it ourselves first, so a read-only or foreign folder fails here with a plain EACCES/EROFS
   await (await fs.open(file, 'a')).close();
-  const { child, acquired } = startLocker(file);
+  const { child, acquired } = await startLocker(file);
   let settled: boolean | Error | undefined;
   acquired.then(
     (value) => (settled = value),
