@@ -14,7 +14,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { rolldown } from 'rolldown';
+import { RolldownMagicString, rolldown } from 'rolldown';
 
 const root = path.resolve(process.argv[2] ?? 'dist');
 const cliDir = path.join(root, 'cli');
@@ -27,6 +27,26 @@ import { createRequire } from 'node:module';
 createRequire(import.meta.url)('./bundle/main.js');
 `;
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands (`git`-style separate programs),
+ * which this CLI has none of: loading it (with net and dgram) cost every command ~10 ms. Its one top-level require
+ * becomes a require on first use; the build fails if commander's source no longer has that line.
+ */
+function lazyCommanderChildProcess() {
+  const line = "const childProcess = require('node:child_process');";
+  return {
+    name: 'lazy-commander-child-process',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+      if (!code.includes(line)) throw new Error(`bundle-cli: commander's lib/command.js no longer has "${line}"`);
+      const start = code.indexOf(line);
+      const source = new RolldownMagicString(code);
+      source.overwrite(start, start + line.length, "let loaded; const childProcess = { spawn: (...args) => (loaded ??= require('node:child_process')).spawn(...args) };");
+      return { code: source.toString(), map: source.generateMap({ hires: true, source: id }).toString() };
+    },
+  };
+}
+
 const main = path.join(cliDir, 'main.js');
 if (readFileSync(main, 'utf8') === ENTRY) throw new Error(`${main} is the bundle's entry already: run tsc first (npm run build does both)`);
 rmSync(bundleDir, { recursive: true, force: true });
@@ -38,6 +58,7 @@ const bundle = await rolldown({
   // package.json ("sideEffects": false) lets a bundler drop (writing an embedding cache then failed), and
   // @huggingface/tokenizers also has a build of its own for Node. Both have CommonJS builds, as a require needs.
   external: [/^node:/, /^onnxruntime-node(\/|$)/, /^apache-arrow(\/|$)/, /^@huggingface\/tokenizers(\/|$)/],
+  plugins: [lazyCommanderChildProcess()],
   onLog(level, log, handler) {
     // a warning (an import that does not resolve, say) fails the build instead of a run later
     if (level === 'warn') throw new Error(`bundle-cli: ${log.message}`);
