@@ -11,24 +11,30 @@ import { ACTION, ATTRIBUTE, CMAP_RUNS, LEXSTATE_INITIAL, ROWMAP, TRANS } from '.
 const BUFFER_SIZE = 255;
 
 /** Char class of every code point (0..0x10FFFF); lone surrogates are looked up as themselves, as in Java. */
-const charClass = (() => {
-  const table = new Uint8Array(0x110000);
+const charClass = new Uint8Array(0x110000);
+writeCharClasses(charClass);
+
+/**
+ * Writes the char class of every code point into `table` (0x110000 entries, all 0 before): only the runs of other
+ * classes, which lie on 40 of the table's 272 pages; a page of the rest is never touched (a page fault each, per
+ * thread, and the WebAssembly analyzer holds a table of its own).
+ */
+export function writeCharClasses(table: Uint8Array): void {
   let at = 0;
   for (let i = 0; i < CMAP_RUNS.length; i += 2) {
     const length = CMAP_RUNS[i]!;
-    table.fill(CMAP_RUNS[i + 1]!, at, at + length);
+    if (CMAP_RUNS[i + 1] !== 0) table.fill(CMAP_RUNS[i + 1]!, at, at + length);
     at += length;
   }
   if (at !== 0x110000) throw new Error(`corrupt StandardTokenizer char-class table (${at} code points)`);
-  return table;
-})();
+}
 const rowMap = Int32Array.from(ROWMAP);
 const transitions = Int32Array.from(TRANS);
 const attributes = Int32Array.from(ATTRIBUTE);
 const actions = Int32Array.from(ACTION);
 
-/** The scanner's tables as this file reads them, for the WebAssembly copy of the scanner (token-bags.ts). */
-export const SCANNER_TABLES = { charClass, rowMap, transitions, attributes, actions, initialState: LEXSTATE_INITIAL } as const;
+/** The scanner's tables as this file reads them, for the WebAssembly copy of the scanner (token-bags.ts; its char classes: writeCharClasses). */
+export const SCANNER_TABLES = { rowMap, transitions, attributes, actions, initialState: LEXSTATE_INITIAL } as const;
 
 /** JFlex actions 2..9 return a token type (word, number, Southeast Asian, ideograph, hiragana, katakana, hangul, emoji); 1 and the rest skip. */
 function emitsToken(action: number): boolean {

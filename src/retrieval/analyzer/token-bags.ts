@@ -1,5 +1,5 @@
 import { TOKEN_BAGS_WASM } from './generated/token-bags-wasm.js';
-import { SCANNER_TABLES } from './standard-tokenizer.js';
+import { SCANNER_TABLES, writeCharClasses } from './standard-tokenizer.js';
 import { LOWERCASE_TABLES } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
@@ -228,7 +228,10 @@ export class TokenBags {
       new View(wasm.memory.buffer, at, array.length).set(array);
       return at;
     };
-    const { charClass, rowMap, transitions, attributes, actions, initialState } = SCANNER_TABLES;
+    const { rowMap, transitions, attributes, actions, initialState } = SCANNER_TABLES;
+    const charClass = wasm.alloc(0x110000);
+    if (charClass === 0) throw outOfMemory();
+    writeCharClasses(new Uint8Array(wasm.memory.buffer, charClass, 0x110000));
     const astral = [...LOWERCASE_TABLES.astralLower].sort(([a], [b]) => a - b).flat();
     const stopWords = [...ENGLISH_STOP_WORDS];
     const stopUnits = Uint16Array.from(stopWords.join(''), (unit) => unit.charCodeAt(0));
@@ -236,7 +239,7 @@ export class TokenBags {
     const stopEnds = Uint8Array.from(stopWords, (word) => (end += word.length));
     if (end > 0xff) throw new Error('stop words do not fit the WebAssembly table');
     wasm.set_tables(
-      place(charClass, Uint8Array), place(rowMap, Int32Array), place(transitions, Int32Array), place(attributes, Uint8Array),
+      charClass, place(rowMap, Int32Array), place(transitions, Int32Array), place(attributes, Uint8Array),
       place(actions, Uint8Array), initialState, place(LOWERCASE_TABLES.bmpLower, Uint16Array), place(Uint32Array.from(astral), Uint32Array),
       astral.length / 2, place(stopUnits, Uint16Array), place(stopEnds, Uint8Array), stopWords.length,
     );
