@@ -1,5 +1,5 @@
 import type { OutputStream } from '../core/run-context.js';
-import { interruptSignal } from './interrupt.js';
+import { interruptSignal } from '../core/interrupt.js';
 
 /**
  * Everything a command touches outside its arguments: results go to stdout, logs and progress to stderr, input

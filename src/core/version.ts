@@ -4,8 +4,8 @@ import path from 'node:path';
 
 /**
  * Root of the installed package (holds package.json and configs/): the nearest folder above this module with both,
- * so it holds whether the code runs from src/, dist/, dist-bench/src/ or the CLI's bundle (dist/cli/bundle/, whose
- * own package.json only says its chunks are CommonJS).
+ * so it holds whether the code runs from src/, dist/, dist-bench/src/ or the CLI's bundle (dist/cli/bundle/; the
+ * package.json in dist/cli/ only says the entry and its chunks are CommonJS).
  */
 export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
 

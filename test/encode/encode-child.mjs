@@ -1,7 +1,7 @@
 // Runs the dense retriever (compiled dist/) on a synthetic corpus; spawned by the interruption tests.
 // argv: cacheDir docCount chunkRows; prints "done <n candidates>" on success.
 import { createDenseRetriever } from '../../dist/retrieval/create-dense.js';
-import { interruptSignal } from '../../dist/cli/interrupt.js';
+import { interruptSignal } from '../../dist/core/interrupt.js';
 import { retrieve } from '../../dist/pipeline/retrieve.js';
 import { syntheticCorpus, syntheticQueries } from './synthetic.mjs';
 

@@ -1,4 +1,4 @@
-import { clearProgressLine } from '../core/progress.js';
+import { clearProgressLine } from './progress.js';
 
 /**
  * Ctrl-C handling. The first SIGINT aborts the shared signal so the running stage can stop at a safe point
