@@ -27,6 +27,7 @@ import { readJsonLines, readText } from './golden-files.js';
 // the file's names: corpusRows and goldenQueries are the fixture's rows, queries the pipeline's Query objects
 import { bm25Fixture, goldenCorpusRows as corpusRows, goldenQueries as queries, goldenQueryRows as goldenQueries } from './bm25-golden.js';
 import { comparable, indexOfChunks, indexOfTokens } from './bm25-index-builds.js';
+import { textOf } from '../helpers/utf16-units.js';
 
 const corpus = { ids: corpusRows.map((row) => row.id), texts: corpusRows.map((row) => row.content) };
 const goldenInput = (overrides: Partial<RetrieveRequest> = {}): RetrieveRequest => ({
@@ -347,13 +348,13 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
       const fresh = [...new Set(pieces[i]!.flatMap((text) => analyze(text)))].filter((term) => !seen.has(term));
       for (const term of fresh) seen.add(term);
       expect(chunk.firstNewTerm).toBe(next);
-      expect(chunk.newTerms).toBe(fresh.join(''));
+      expect(textOf(chunk.newTermUnits)).toBe(fresh.join(''));
       let end = 0;
       expect([...chunk.newTermEnds]).toEqual(fresh.map((term) => (end += term.length)));
       next += fresh.length;
     });
     expect(chunks[0]!.newTermEnds.length).toBeGreaterThan(300);
-    expect(chunks[2]!.newTerms).toBe('growproteinfoldagain');
+    expect(textOf(chunks[2]!.newTermUnits)).toBe('growproteinfoldagain');
     const expected = indexOfTokens(texts.map((text) => analyze(text)));
     expect(indexOfChunks(chunks)).toEqual(expected);
     expect(() => indexOfChunks([chunks[0]!, chunks[2]!])).toThrow(/starts at term/);

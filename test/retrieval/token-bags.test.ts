@@ -6,6 +6,7 @@ import { TokenBags } from '../../src/retrieval/analyzer/token-bags.js';
 import { TOKEN_BAGS_WASM } from '../../src/retrieval/analyzer/generated/token-bags-wasm.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
+import { textOf } from '../helpers/utf16-units.js';
 
 const analyzerFixture = (file: string) => path.join(fixtures, 'analyzer', file);
 
@@ -17,7 +18,8 @@ function numberedBags(bags: TokenBags, texts: readonly string[], chunkSize: numb
     const chunk = texts.slice(at, at + chunkSize);
     const before = terms.length;
     const { docOffsets, terms: termNumbers, tfs, largestTf } = bags.bag(chunk);
-    const { text, ends } = bags.joinedTerms(before);
+    const { units, ends } = bags.joinedTerms(before);
+    const text = textOf(units);
     ends.forEach((end, i) => terms.push(text.slice(i === 0 ? 0 : ends[i - 1], end)));
     expect(terms).toHaveLength(bags.terms);
     expect(bags.rawTokens).toBeLessThanOrEqual(rawTokenLimit);
@@ -154,8 +156,8 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
         }
       }
       expect(bags.terms).toBe(50 * perDoc);
-      const { text, ends } = bags.joinedTerms(50 * perDoc - 2);
-      expect([text, Array.from(ends)]).toEqual(['15499981549999', [7, 14]]);
+      const { units, ends } = bags.joinedTerms(50 * perDoc - 2);
+      expect([textOf(units), Array.from(ends)]).toEqual(['15499981549999', [7, 14]]);
     }
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
 import { TokenOrder } from '../../src/retrieval/bm25/token-order.js';
+import { unitsOf } from '../helpers/utf16-units.js';
 
 /** Units whose UTF-16 and code-point orders differ (U+E000..U+FFFF vs surrogates, lone or paired) among ASCII. */
 const UNITS = [0x61, 0x62, 0x63, 0x0, 0x30, 0xe9, 0x3ffd, 0x3ffe, 0x4e2d, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdffe, 0xdfff, 0xe000, 0xfffe, 0xffff];
@@ -31,7 +32,7 @@ describe('TokenOrder', () => {
     }
     const list = [...tokens];
     const interner = new Utf16Interner();
-    const termOf = list.map((token) => interner.intern(token, 0, token.length));
+    const termOf = list.map((token) => interner.intern(unitsOf(token), 0, token.length));
     const order = new TokenOrder();
     const wrong: string[] = [];
     // groups of every size around the switch from insertion to merge sort, up to all tokens at once

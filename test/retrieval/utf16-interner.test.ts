@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
+import { unitsOf } from '../helpers/utf16-units.js';
 
 /** Units from every range that packs differently: ASCII, Latin-1, the BMP's top bit, lone and paired surrogates. */
 const UNITS = [0x61, 0x62, 0x7a, 0x30, 0x27, 0xe9, 0xff, 0x3b1, 0x4e2d, 0x8000, 0xfffe, 0xd83d, 0xde00, 0xdbff, 0xdc00];
@@ -27,6 +28,7 @@ describe('Utf16Interner', () => {
   it('numbers distinct substrings densely in order of first appearance and gives each one back', () => {
     const random = seededRandom(5);
     const text = randomText(random, 50_000);
+    const units = unitsOf(text);
     const interner = new Utf16Interner();
     const order: string[] = [];
     const idOf = new Map<string, number>();
@@ -37,7 +39,7 @@ describe('Utf16Interner', () => {
         idOf.set(key, order.length);
         order.push(key);
       }
-      if (interner.intern(text, start, end) !== idOf.get(key)) wrong.push(key);
+      if (interner.intern(units, start, end) !== idOf.get(key)) wrong.push(key);
     }
     expect(wrong).toEqual([]);
     expect(interner.size).toBe(order.length);
@@ -58,14 +60,14 @@ describe('Utf16Interner', () => {
     }
     const wrong: string[] = [];
     keys.forEach((key, id) => {
-      if (interner.intern(key, 0, key.length) !== id) wrong.push(key);
+      if (interner.intern(unitsOf(key), 0, key.length) !== id) wrong.push(key);
       // the key just added is found at once, and so is one added long before (hits across rehashes)
-      if (interner.intern(`#${key}`, 1, key.length + 1) !== id) wrong.push(key);
+      if (interner.intern(unitsOf(`#${key}`), 1, key.length + 1) !== id) wrong.push(key);
       const old = Math.floor(random() * (id + 1));
-      if (interner.intern(keys[old]!, 0, keys[old]!.length) !== old) wrong.push(keys[old]!);
+      if (interner.intern(unitsOf(keys[old]!), 0, keys[old]!.length) !== old) wrong.push(keys[old]!);
     });
     keys.forEach((key, id) => {
-      if (interner.intern(`${key}##`, 0, key.length) !== id) wrong.push(key);
+      if (interner.intern(unitsOf(`${key}##`), 0, key.length) !== id) wrong.push(key);
     });
     expect(wrong).toEqual([]);
     expect(interner.size).toBe(keys.length);
@@ -75,12 +77,13 @@ describe('Utf16Interner', () => {
   it('numbers the same when told to expect far fewer or far more substrings than it gets (sized up front)', () => {
     const random = seededRandom(6);
     const text = randomText(random, 60_000);
+    const units = unitsOf(text);
     // [expected, room]: a room past the expected ids, or one the ids outgrow, changes nothing either
     const hints = [[0, 0], [10, 10], [15_000, 15_000], [200_000, 200_000], [10, 20], [5_000, 10_000], [15_000, 400_000]] as const;
     const interners = hints.map(([expected, room]) => new Utf16Interner(expected, room));
     const wrong: string[] = [];
     for (const [start, end] of spans(random, text, 30_000)) {
-      const ids = interners.map((interner) => interner.intern(text, start, end));
+      const ids = interners.map((interner) => interner.intern(units, start, end));
       if (ids.some((id) => id !== ids[0])) wrong.push(text.slice(start, end));
     }
     expect(wrong).toEqual([]);
@@ -98,7 +101,7 @@ describe('Utf16Interner', () => {
     const keys = [...new Set(Array.from({ length: 30_000 }, () => randomText(random, 1 + Math.floor(random() * 12))))];
     for (const expected of [0, 100_000]) {
       const interner = new Utf16Interner(expected);
-      keys.forEach((key, id) => expect(interner.intern(key, 0, key.length)).toBe(id));
+      keys.forEach((key, id) => expect(interner.intern(unitsOf(key), 0, key.length)).toBe(id));
       let largest = 0;
       for (const key of keys) for (let i = 0; i < key.length; i++) largest = Math.max(largest, key.charCodeAt(i));
       expect(interner.largestUnit).toBe(largest);

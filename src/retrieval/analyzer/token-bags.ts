@@ -207,16 +207,18 @@ export class TokenBags {
   }
 
   /**
-   * Terms `from` .. terms - 1 joined into one string, and the end of each in it: what a thread sends so that another
-   * can intern them (exact for lone surrogates, unlike a UTF-16 decoder).
+   * The units of terms `from` .. terms - 1, one after the other in a fresh array, and the end of each in it: what a
+   * thread sends (by transfer) so that another can intern them, lone surrogates included.
    */
-  joinedTerms(from: number): { text: string; ends: Uint32Array<ArrayBuffer> } {
+  joinedTerms(from: number): { units: Uint16Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
     const { wasm } = this;
     const count = Math.max(0, wasm.term_count() - from);
     const starts = new Uint32Array(wasm.memory.buffer, wasm.term_starts_at(), wasm.term_count() + 1);
     const ends = new Uint32Array(count);
     for (let i = 0; i < count; i++) ends[i] = starts[from + i + 1]! - starts[from]!;
-    return { text: count === 0 ? '' : this.termUnits(from, from + count), ends };
+    const first = count === 0 ? 0 : starts[from]!;
+    const units = new Uint16Array(wasm.memory.buffer, wasm.term_units_at() + 2 * first, count === 0 ? 0 : ends[count - 1]!).slice();
+    return { units, ends };
   }
 
   /** Copies the analyzer's tables into the module's memory (read-only there). */

@@ -1,10 +1,10 @@
 import { compareUnits, unitRank } from '../../core/code-point-order.js';
 
 /**
- * Dense ids for distinct UTF-16 substrings, looked up straight from `text[start, end)` without creating a string:
- * slicing every token and hashing the slice in a `Map` cost more than the tokenizer itself, and the garbage
- * collector then had to sweep one short string per token. Hand-written because no library interns substrings of
- * a JavaScript string: an open-addressing table (linear probing) over a pool of the tokens' UTF-16 units.
+ * Dense ids for distinct runs of UTF-16 units, looked up straight from `units[start, end)` without creating a
+ * string: slicing every token and hashing the slice in a `Map` cost more than the tokenizer itself, and the garbage
+ * collector then had to sweep one short string per token. Hand-written because no library interns runs of units:
+ * an open-addressing table (linear probing) over a pool of the tokens' UTF-16 units.
  */
 export class Utf16Interner {
   /** Number of distinct substrings interned; ids are 0 .. size - 1 in order of first appearance. */
@@ -42,11 +42,11 @@ export class Utf16Interner {
     this.units = new Uint16Array(Math.max(1 << 14, room * UNITS_PER_ID));
   }
 
-  /** Id of `text.slice(start, end)`, newly assigned (equal to the previous `size`) when it was not seen before. */
-  intern(text: string, start: number, end: number): number {
+  /** Id of the units `text[start .. end)`, newly assigned (equal to the previous `size`) when not seen before. */
+  intern(text: Uint16Array, start: number, end: number): number {
     const length = end - start;
     let hash = 0x811c9dc5 | 0; // FNV-1a over the units, then a murmur3 finalizer so the low bits mix well
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text[i]!, 0x01000193);
     hash ^= hash >>> 16;
     hash = Math.imul(hash, 0x85ebca6b);
     hash ^= hash >>> 13;
@@ -60,7 +60,7 @@ export class Utf16Interner {
       if (slots[record + 1] !== hash || slots[record + 3] !== length) continue;
       let at = slots[record + 2]!;
       let i = start;
-      while (i < end && units[at] === text.charCodeAt(i)) {
+      while (i < end && units[at] === text[i]) {
         at++;
         i++;
       }
@@ -129,7 +129,7 @@ export class Utf16Interner {
     return id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
   }
 
-  private insert(record: number, hash: number, text: string, start: number, length: number): number {
+  private insert(record: number, hash: number, text: Uint16Array, start: number, length: number): number {
     const id = this.size++;
     if (id === this.starts.length) {
       const starts = new Uint32Array(id * 2);
@@ -151,7 +151,7 @@ export class Utf16Interner {
     slots[record + 3] = length;
     let maxUnit = this.maxUnit;
     for (let i = start; i < start + length; i++) {
-      const unit = text.charCodeAt(i);
+      const unit = text[i]!;
       if (unit > maxUnit) maxUnit = unit;
       units[at++] = unit;
     }

@@ -51,8 +51,8 @@ async function answer(request: ChunkRequest): Promise<void> {
       const { bytes, offsets } = await readStoredUtf8(request.stored, request.first, request.end, utf8);
       postings = analyzer!.postingsUtf8(bytes, offsets, request.expectedUnits);
     }
-    const { newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
-    const transfer = [newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
+    const { newTermUnits, newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
+    const transfer = [newTermUnits.buffer, newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
   } catch (error) {
     const { message, stack, code, exitCode } = error as { message?: unknown; stack?: unknown; code?: unknown; exitCode?: unknown };

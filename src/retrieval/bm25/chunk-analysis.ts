@@ -15,12 +15,13 @@ export interface ChunkAnalysis {
   /** The numbering `terms` uses; chunks of one numbering must be consumed in the order they were made. */
   numbering: string;
   /**
-   * Term number `firstNewTerm + i` is `newTerms.slice(newTermEnds[i - 1] ?? 0, newTermEnds[i])`; lower numbers came
-   * with earlier chunks of the numbering. One string rather than one per term: cheaper to copy across threads,
-   * and the receiver interns the terms from it without a string per term it already knows.
+   * Term number `firstNewTerm + i` is the UTF-16 units `newTermUnits[newTermEnds[i - 1] ?? 0 .. newTermEnds[i])`;
+   * lower numbers came with earlier chunks of the numbering. Units in one array, not strings: it crosses threads
+   * by transfer, and the receiver interns the terms from it without making a string of any (a string there would
+   * be garbage on its heap, and a chunk's joined terms past 128 KB a large object of its old generation).
    */
   firstNewTerm: number;
-  newTerms: string;
+  newTermUnits: Uint16Array<ArrayBuffer>;
   newTermEnds: Uint32Array;
   /** Document i's terms are `terms[docOffsets[i] .. docOffsets[i + 1])`. */
   docOffsets: Uint32Array;
@@ -98,11 +99,11 @@ export class ChunkAnalyzer {
   }
 
   /** The terms new to this numbering since the last chunk, which go with the chunk just bagged. */
-  private newTerms(): Pick<ChunkAnalysis, 'numbering' | 'firstNewTerm' | 'newTerms' | 'newTermEnds'> {
+  private newTerms(): Pick<ChunkAnalysis, 'numbering' | 'firstNewTerm' | 'newTermUnits' | 'newTermEnds'> {
     const firstNewTerm = this.sent;
     this.sent = this.bags!.terms;
-    const { text: newTerms, ends: newTermEnds } = this.bags!.joinedTerms(firstNewTerm);
-    return { numbering: this.numbering, firstNewTerm, newTerms, newTermEnds };
+    const { units: newTermUnits, ends: newTermEnds } = this.bags!.joinedTerms(firstNewTerm);
+    return { numbering: this.numbering, firstNewTerm, newTermUnits, newTermEnds };
   }
 
   private laidOut(chunk: ChunkBags): ChunkPostings {
@@ -150,10 +151,13 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
   const newTermEnds = new Uint32Array(newTerms.length);
   let end = 0;
   for (let i = 0; i < newTerms.length; i++) newTermEnds[i] = end += newTerms[i]!.length;
+  const joined = newTerms.join('');
+  const newTermUnits = new Uint16Array(joined.length);
+  for (let i = 0; i < joined.length; i++) newTermUnits[i] = joined.charCodeAt(i);
   return {
     numbering: `bag:${bags++}`,
     firstNewTerm: 0,
-    newTerms: newTerms.join(''),
+    newTermUnits,
     newTermEnds,
     docOffsets,
     terms: Uint32Array.from(terms),

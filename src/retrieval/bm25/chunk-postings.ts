@@ -6,7 +6,7 @@ import { narrowCounts, type NarrowCounts } from './narrow-counts.js';
  * distinct terms in once (its df, its gensim id) and copies its postings as one run, instead of visiting every
  * posting of every document. Term strings travel as in `ChunkAnalysis` (new terms of the numbering only).
  */
-export interface ChunkPostings extends Pick<ChunkAnalysis, 'numbering' | 'firstNewTerm' | 'newTerms' | 'newTermEnds'> {
+export interface ChunkPostings extends Pick<ChunkAnalysis, 'numbering' | 'firstNewTerm' | 'newTermUnits' | 'newTermEnds'> {
   /** Documents in the chunk. */
   docs: number;
   /** Tokens of each document (every term counted). */
@@ -75,7 +75,7 @@ export function chunkPostings(analysis: ChunkAnalysis): ChunkPostings {
   return {
     numbering: analysis.numbering,
     firstNewTerm: analysis.firstNewTerm,
-    newTerms: analysis.newTerms,
+    newTermUnits: analysis.newTermUnits,
     newTermEnds: analysis.newTermEnds,
     docs,
     docLengths,

@@ -369,14 +369,14 @@ export class AnalyzedIndexBuilder {
     if (chunk.firstNewTerm !== numbering.count) {
       throw new Error(`BM25 chunk of numbering ${chunk.numbering} starts at term ${chunk.firstNewTerm}, expected ${numbering.count}`);
     }
-    const { newTerms, newTermEnds } = chunk;
+    const { newTermUnits, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
     if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
     const encoded = this.bags === null;
     let start = 0;
     for (let i = 0; i < newTermEnds.length; i++) {
       const end = newTermEnds[i]!;
-      const term = this.intern(newTerms, start, end);
+      const term = this.intern(newTermUnits, start, end);
       numbering.terms[numbering.count++] = encoded ? -1 - term : term;
       start = end;
     }
@@ -405,7 +405,7 @@ export class AnalyzedIndexBuilder {
     }
   }
 
-  private intern(text: string, start: number, end: number): number {
+  private intern(text: Uint16Array, start: number, end: number): number {
     const known = this.numberOf.size;
     const term = this.numberOf.intern(text, start, end);
     if (term === known) {
