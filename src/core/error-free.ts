@@ -1,12 +1,13 @@
 /**
  * Error-free transformations of double arithmetic: the exact rounding error of a sum (Knuth's two-sum) or of a
  * product (Dekker's two-product, with Veltkamp's split into halves whose products are exact), so that a + b or
- * a * b is held exactly as two doubles. The double-double log (retrieval/bm25/glibc-log.ts) and the exact decimal
- * reader of run files (eval/trec-run-parser.ts) build on them; every operation and its order is the textbook one.
+ * a * b is held exactly as two doubles. The exact decimal reader of run files (eval/trec-run-parser.ts) builds on
+ * them, and the double-double log (retrieval/bm25/glibc-log.ts) runs the same operations as WebAssembly; every
+ * operation and its order is the textbook one.
  */
 
 /** 2^27 + 1: splits a double into two halves of at most 26 bits. */
-const SPLITTER = 134217729;
+export const SPLITTER = 134217729;
 
 /** The rounding error of `sum` = fl(a + b): a + b = sum + the result, exactly. */
 export function sumError(a: number, b: number, sum: number): number {

@@ -1,4 +1,5 @@
-import { productError, sumError } from '../../core/error-free.js';
+import { SPLITTER } from '../../core/error-free.js';
+import { CONTROL, F64, I32, i32Const, localGet as get, localSet as set, moduleWithMemory, unsignedLeb, webAssembly, type WasmFunction } from '../../core/wasm-module.js';
 
 /**
  * Natural logarithm bit-identical to glibc's `log`, which Python's `math.log`, and so gensim's idf
@@ -11,58 +12,13 @@ import { productError, sumError } from '../../core/error-free.js';
  */
 
 /*
- * Double-double arithmetic on pairs hi + lo with |lo| <= ulp(hi) / 2. Each operation leaves its result in R[0] + R[1]
- * instead of returning a pair: an array per operation made the first (cold, interpreted) calls cost ~80 us each,
- * and a run computes hundreds of them before the optimizer steps in. Every operation, and its order, is that of
- * the textbook algorithms (Dekker's split and product, Knuth's two-sum).
- * The pair lives in a Float64Array: a module-level `let` holding a double is a boxed number, and each store
- * allocated a fresh one, even in optimized code (~1.5 MB per cached biology run, the main thread's GC).
+ * Double-double arithmetic on pairs hi + lo with |lo| <= ulp(hi) / 2, run as WebAssembly (assembled below): every
+ * operation, and its order, is that of the textbook algorithms (Knuth's two-sum, Dekker's split and product, as
+ * core/error-free.ts writes them), and WebAssembly's f64 operations are the same IEEE operations as JavaScript's, so
+ * the result is the same bits. In JavaScript a run's first few hundred logarithms ran interpreted or while being
+ * compiled, ~20 us each (~900 distinct dfs for the biology-sized queries: ~20 ms of a cached run's ~0.2 s search);
+ * the module is compiled in well under a millisecond and computes one in ~1 us from the first call.
  */
-const R = new Float64Array(2);
-
-function add(xh: number, xl: number, yh: number, yl: number): void {
-  const s = xh + yh;
-  const e0 = sumError(xh, yh, s);
-  const t = xl + yl;
-  const f = sumError(xl, yl, t);
-  let b = e0 + t;
-  const s1 = s + b;
-  const e1 = b - (s1 - s);
-  b = e1 + f;
-  R[0] = s1 + b;
-  R[1] = b - (R[0]! - s1);
-}
-
-function multiply(xh: number, xl: number, yh: number, yl: number): void {
-  const p = xh * yh;
-  const b = productError(xh, yh, p) + (xh * yl + xl * yh);
-  R[0] = p + b;
-  R[1] = b - (R[0]! - p);
-}
-
-function divide(xh: number, xl: number, yh: number, yl: number): void {
-  const q1 = xh / yh;
-  multiply(-q1, 0, yh, yl);
-  add(xh, xl, R[0]!, R[1]!);
-  const rh = R[0]!;
-  const rl = R[1]!;
-  const q2 = rh / yh;
-  multiply(-q2, 0, yh, yl);
-  add(rh, rl, R[0]!, R[1]!);
-  const q3 = R[0]! / yh;
-  const s = q1 + q2;
-  add(s, q2 - (s - q1), q3, 0);
-}
-
-const LN2_HI = 0.6931471805599453;
-const LN2_LO = 2.3190468138462996e-17;
-/** 1 / (2k + 1) for the atanh series (hi, lo interleaved); 22 terms reach 2^-106 for |s| <= 3 - 2 sqrt 2. */
-const SERIES = new Float64Array(46);
-for (let k = 0; k < 23; k++) {
-  divide(1, 0, 2 * k + 1, 0);
-  SERIES[2 * k] = R[0]!;
-  SERIES[2 * k + 1] = R[1]!;
-}
 
 export const GLIBC_LOG_CHECKED_UP_TO = 2 ** 21;
 
@@ -130,28 +86,143 @@ export function correctlyRoundedLog(x: number): number {
     m /= 2;
     exponent++;
   }
-  // s = (m - 1) / (m + 1), the denominator m + 1 exact as a two-sum
-  const sum = m + 1;
-  const v = sum - m;
-  divide(m - 1, 0, sum, m - (sum - v) + (1 - v));
-  const sh = R[0]!;
-  const sl = R[1]!;
-  multiply(sh, sl, sh, sl);
-  const s2h = R[0]!;
-  const s2l = R[1]!;
-  let seriesHi = SERIES[44]!;
-  let seriesLo = SERIES[45]!;
-  for (let k = 21; k >= 0; k--) {
-    multiply(seriesHi, seriesLo, s2h, s2l);
-    add(R[0]!, R[1]!, SERIES[2 * k]!, SERIES[2 * k + 1]!);
-    seriesHi = R[0]!;
-    seriesLo = R[1]!;
-  }
-  multiply(sh, sl, seriesHi, seriesLo);
-  multiply(R[0]!, R[1]!, 2, 0);
-  const lnMHi = R[0]!;
-  const lnMLo = R[1]!;
-  multiply(LN2_HI, LN2_LO, exponent, 0);
-  add(R[0]!, R[1]!, lnMHi, lnMLo);
-  return R[0]! + R[1]!;
+  return doubleDouble().lnMantissa(m, exponent);
+}
+
+interface DoubleDouble {
+  /** ln(m) + exponent * ln 2 for a mantissa m in [sqrt(1/2), sqrt(2)], rounded to nearest from about 106 bits. */
+  lnMantissa(m: number, exponent: number): number;
+}
+
+let instance: DoubleDouble | undefined;
+
+/** The module, instantiated on first use with the atanh series' coefficients 1 / (2k + 1) in its memory. */
+function doubleDouble(): DoubleDouble {
+  if (instance !== undefined) return instance;
+  const memory = new webAssembly.Memory({ initial: 1 });
+  const exports = new webAssembly.Instance(new webAssembly.Module(moduleWithMemory(doubleDoubleFunctions())), { m: { memory } }).exports;
+  const divide = exports.divide as (xh: number, xl: number, yh: number, yl: number) => [number, number];
+  // hi, lo interleaved; 22 terms reach 2^-106 for |s| <= 3 - 2 sqrt 2
+  const series = new Float64Array(memory.buffer, 0, 2 * SERIES_TERMS);
+  for (let k = 0; k < SERIES_TERMS; k++) [series[2 * k], series[2 * k + 1]] = divide(1, 0, 2 * k + 1, 0);
+  return (instance = { lnMantissa: exports.lnMantissa as DoubleDouble['lnMantissa'] });
+}
+
+const SERIES_TERMS = 23;
+const LN2_HI = 0.6931471805599453;
+const LN2_LO = 2.3190468138462996e-17;
+
+type Code = number[];
+const f64 = (value: number): Code => {
+  const bytes = new DataView(new ArrayBuffer(8));
+  bytes.setFloat64(0, value, true);
+  return [0x44, ...new Uint8Array(bytes.buffer)];
+};
+const binary = (opcode: number) => (a: Code, b: Code): Code => [...a, ...b, opcode];
+const [plus, minus, times, over] = [binary(0xa0), binary(0xa1), binary(0xa2), binary(0xa3)];
+const negated = (a: Code): Code => [...a, 0x9a];
+const assign = (local: number, value: Code): Code => [...value, ...set(local)];
+/** A call of function `index`, its two results stored into locals `hi` and `lo`. */
+const assignPair = (hi: number, lo: number, index: number, ...args: Code[]): Code => [...args.flat(), 0x10, index, ...set(lo), ...set(hi)];
+const f64Load = (address: Code, offset: number): Code => [...address, 0x2b, 3, ...unsignedLeb(offset)];
+const [ADD, MULTIPLY, DIVIDE] = [0, 1, 2];
+
+/**
+ * Knuth's two-sum error of `sum` = a + b (core/error-free.ts sumError), with local `virtual` as its temporary; `a`,
+ * `b` and `sum` are local reads.
+ */
+const sumError = (a: Code, b: Code, sum: Code, virtual: number): Code => [
+  ...assign(virtual, minus(sum, a)),
+  ...plus(minus(a, minus(sum, get(virtual))), minus(b, get(virtual))),
+];
+
+/** Dekker's product error of `product` = a * b (core/error-free.ts productError), with locals `t, aH, aL, bH, bL`. */
+const productError = (a: Code, b: Code, product: Code, [t, aH, aL, bH, bL]: readonly [number, number, number, number, number]): Code => [
+  ...assign(t, times(f64(SPLITTER), a)),
+  ...assign(aH, minus(get(t), minus(get(t), a))),
+  ...assign(aL, minus(a, get(aH))),
+  ...assign(t, times(f64(SPLITTER), b)),
+  ...assign(bH, minus(get(t), minus(get(t), b))),
+  ...assign(bL, minus(b, get(bH))),
+  ...plus(plus(plus(minus(times(get(aH), get(bH)), product), times(get(aH), get(bL))), times(get(aL), get(bH))), times(get(aL), get(bL))),
+];
+
+/** add, multiply, divide (pairs in, a pair out) and lnMantissa, in this order (the calls' function indices). */
+function doubleDoubleFunctions(): WasmFunction[] {
+  const pair = { params: [F64, F64, F64, F64], results: [F64, F64] };
+  const [XH, XL, YH, YL] = [0, 1, 2, 3];
+  const { LOOP, BR_IF, END, EMPTY } = CONTROL;
+  const add = (() => {
+    const [S, E0, T, F, B, S1, E1, R0, VIRTUAL] = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const body = [
+      ...assign(S, plus(get(XH), get(YH))),
+      ...assign(E0, sumError(get(XH), get(YH), get(S), VIRTUAL)),
+      ...assign(T, plus(get(XL), get(YL))),
+      ...assign(F, sumError(get(XL), get(YL), get(T), VIRTUAL)),
+      ...assign(B, plus(get(E0), get(T))),
+      ...assign(S1, plus(get(S), get(B))),
+      ...assign(E1, minus(get(B), minus(get(S1), get(S)))),
+      ...assign(B, plus(get(E1), get(F))),
+      ...assign(R0, plus(get(S1), get(B))),
+      ...get(R0), ...minus(get(B), minus(get(R0), get(S1))),
+      END,
+    ];
+    return { name: 'add', ...pair, locals: [[9, F64]] as Array<[number, number]>, body };
+  })();
+  const multiply = (() => {
+    const [P, B, R0] = [4, 5, 6];
+    const body = [
+      ...assign(P, times(get(XH), get(YH))),
+      ...assign(B, plus(productError(get(XH), get(YH), get(P), [7, 8, 9, 10, 11]), plus(times(get(XH), get(YL)), times(get(XL), get(YH))))),
+      ...assign(R0, plus(get(P), get(B))),
+      ...get(R0), ...minus(get(B), minus(get(R0), get(P))),
+      END,
+    ];
+    return { name: 'multiply', ...pair, locals: [[8, F64]] as Array<[number, number]>, body };
+  })();
+  const divide = (() => {
+    const [Q1, RH, RL, Q2, Q3, S, T0, T1] = [4, 5, 6, 7, 8, 9, 10, 11];
+    const body = [
+      ...assign(Q1, over(get(XH), get(YH))),
+      ...assignPair(T0, T1, MULTIPLY, negated(get(Q1)), f64(0), get(YH), get(YL)),
+      ...assignPair(RH, RL, ADD, get(XH), get(XL), get(T0), get(T1)),
+      ...assign(Q2, over(get(RH), get(YH))),
+      ...assignPair(T0, T1, MULTIPLY, negated(get(Q2)), f64(0), get(YH), get(YL)),
+      ...assignPair(T0, T1, ADD, get(RH), get(RL), get(T0), get(T1)),
+      ...assign(Q3, over(get(T0), get(YH))),
+      ...assign(S, plus(get(Q1), get(Q2))),
+      ...get(S), ...minus(get(Q2), minus(get(S), get(Q1))), ...get(Q3), ...f64(0), 0x10, ADD,
+      END,
+    ];
+    return { name: 'divide', ...pair, locals: [[8, F64]] as Array<[number, number]>, body };
+  })();
+  const lnMantissa = (() => {
+    const [M, EXPONENT, SUM, V, SH, SL, S2H, S2L, HI, LO, T0, T1, LH, LL, AT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+    const [I32_SUB, I32_GE_S, LOCAL_TEE] = [0x6b, 0x4e, 0x22];
+    const body = [
+      // s = (m - 1) / (m + 1), the denominator m + 1 exact as a two-sum
+      ...assign(SUM, plus(get(M), f64(1))),
+      ...assign(V, minus(get(SUM), get(M))),
+      ...assignPair(SH, SL, DIVIDE, minus(get(M), f64(1)), f64(0), get(SUM), plus(minus(get(M), minus(get(SUM), get(V))), minus(f64(1), get(V)))),
+      ...assignPair(S2H, S2L, MULTIPLY, get(SH), get(SL), get(SH), get(SL)),
+      // Horner from the last coefficient down: series = 1/(2k+1) + s^2 * series, k = 21 .. 0
+      ...assign(HI, f64Load(i32Const(0), 8 * (2 * SERIES_TERMS - 2))),
+      ...assign(LO, f64Load(i32Const(0), 8 * (2 * SERIES_TERMS - 1))),
+      ...i32Const(16 * (SERIES_TERMS - 2)), ...set(AT),
+      LOOP, EMPTY,
+      ...assignPair(T0, T1, MULTIPLY, get(HI), get(LO), get(S2H), get(S2L)),
+      ...assignPair(HI, LO, ADD, get(T0), get(T1), f64Load(get(AT), 0), f64Load(get(AT), 8)),
+      ...get(AT), ...i32Const(16), I32_SUB, LOCAL_TEE, AT, ...i32Const(0), I32_GE_S, BR_IF, 0,
+      END,
+      // ln m = 2 s series; + exponent ln 2
+      ...assignPair(T0, T1, MULTIPLY, get(SH), get(SL), get(HI), get(LO)),
+      ...assignPair(LH, LL, MULTIPLY, get(T0), get(T1), f64(2), f64(0)),
+      ...assignPair(T0, T1, MULTIPLY, f64(LN2_HI), f64(LN2_LO), get(EXPONENT), f64(0)),
+      ...assignPair(T0, T1, ADD, get(T0), get(T1), get(LH), get(LL)),
+      ...plus(get(T0), get(T1)),
+      END,
+    ];
+    return { name: 'lnMantissa', params: [F64, F64], results: [F64], locals: [[12, F64], [1, I32]] as Array<[number, number]>, body };
+  })();
+  return [add, multiply, divide, lnMantissa];
 }
