@@ -4,13 +4,14 @@ import { resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
 import { formatDelta } from '../report/render-table.js';
 import type { RunSummary } from '../results/results-folder.js';
 import type { EvaluationObserver } from '../pipeline/run-evaluation.js';
+import { nowMs } from '../core/clock.js';
 
 /**
  * What `eval` shows on stderr while it runs: each stage's in-place line starts with `[i/N]`, and a finished task
  * collapses to one line with its headline value, the published value for the same setting and the difference.
  */
 export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number } {
-  const started = performance.now();
+  const started = nowMs();
   let published: Promise<BaselineRow | undefined> | undefined;
   return {
     taskStarted(task, index, count) {
@@ -36,6 +37,6 @@ export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number 
       ];
       log.info(parts.join('  '));
     },
-    elapsedSeconds: () => (performance.now() - started) / 1000,
+    elapsedSeconds: () => (nowMs() - started) / 1000,
   };
 }

@@ -2,6 +2,7 @@ import { throwIfAborted } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { LlmRequest, LlmResponse, OpenAiClient } from './openai-client.js';
 import { ResponseCache } from './response-cache.js';
+import { nowMs } from '../core/clock.js';
 
 /** Counts for the manifest: what was asked, what the cache answered, what the server charged. */
 export interface LlmUsage {
@@ -44,7 +45,7 @@ export interface RunRequestsOptions {
  */
 export async function runRequests(requests: readonly LlmRequest[], options: RunRequestsOptions): Promise<{ responses: LlmResponse[]; usage: LlmUsage }> {
   const { client, model, cache, progress, signal } = options;
-  const started = performance.now();
+  const started = nowMs();
   const retriesBefore = options.retries();
   const usage = emptyUsage();
   usage.requests = requests.length;
@@ -85,6 +86,6 @@ export async function runRequests(requests: readonly LlmRequest[], options: RunR
   const rejected = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (rejected) throw rejected.reason;
   usage.retries = options.retries() - retriesBefore;
-  usage.wall_s = (performance.now() - started) / 1000;
+  usage.wall_s = (nowMs() - started) / 1000;
   return { responses, usage };
 }

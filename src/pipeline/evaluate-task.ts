@@ -7,6 +7,7 @@ import { evaluate, type Evaluation } from '../eval/evaluate.js';
 import type { Measure } from '../eval/measure.js';
 import type { Run } from '../eval/ranked-list.js';
 import { taskContext } from './task-context.js';
+import { nowMs } from '../core/clock.js';
 
 export interface TaskEvaluation {
   loaded: LoadedTask;
@@ -25,7 +26,7 @@ export interface EvaluateTaskOptions extends LoadTaskOptions {
   progress?: StartProgress;
 }
 
-const seconds = (since: number) => (performance.now() - since) / 1000;
+const seconds = (since: number) => (nowMs() - since) / 1000;
 
 /**
  * One task end to end, the BRIGHT way: load, index (from the cache when it holds this corpus), search, drop
@@ -33,16 +34,16 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
  */
 export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEvaluation> {
   const { retriever, depth, measures, signal } = options;
-  let started = performance.now();
+  let started = nowMs();
   const loaded = await loadTask({ ...options, onCorpusFile: (corpus) => retriever.prefetch?.(corpus) });
   const context = taskContext(loaded, { long: options.long ?? false, signal, progress: options.progress });
   const load_s = seconds(started);
 
-  started = performance.now();
+  started = nowMs();
   const index = await retriever.index(loaded.corpus, context);
   const index_s = seconds(started);
 
-  started = performance.now();
+  started = nowMs();
   const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
   const run: Run = new Map();
   // started at the first result: the search stage's own bars (query encoding) come before it
@@ -62,7 +63,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   }
   const search_s = seconds(started);
 
-  started = performance.now();
+  started = nowMs();
   const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
   const evaluation = evaluate(run, qrels, measures);
   const score_s = seconds(started);

@@ -11,6 +11,7 @@ import { checkWritableDirectory } from '../core/directories.js';
 import { openResultsFolder, writeSummary, writeTaskResults, type EvalSetting, type RunSummary } from '../results/results-folder.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
+import { nowMs } from '../core/clock.js';
 
 export interface EvaluationRequest {
   tasks: TaskInfo[];
@@ -144,7 +145,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
   try {
     for (const [index, task] of tasks.entries()) {
       if (request.resume && task.name in summary.tasks) continue;
-      const started = performance.now();
+      const started = nowMs();
       request.observer?.taskStarted?.(task.name, index, tasks.length);
       const retriever = shared ?? (await createRetriever(request.retriever, task.name, signal));
       const result = await evaluateTask({
@@ -171,7 +172,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
       if (!summary.completed_tasks!.includes(task.name)) summary.completed_tasks!.push(task.name);
       await writeSummary(outDir, summary);
-      await request.observer?.taskFinished?.(task.name, index, tasks.length, (performance.now() - started) / 1000, summary);
+      await request.observer?.taskFinished?.(task.name, index, tasks.length, (nowMs() - started) / 1000, summary);
     }
     // the interrupted mark goes even when nothing was left to run
     if (request.resume) await writeSummary(outDir, summary);

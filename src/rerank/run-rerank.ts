@@ -32,6 +32,7 @@ import { readResultsDir, runRevision, taskScoreFile, type RerankSummary, type Re
 import { BRIGHT_LISTWISE_SAMPLING, brightListwiseMessages, brightListwiseScores, parseBrightListwise } from './bright-listwise.js';
 import { fitDocument, type TokenCounter } from './prompt-guard.js';
 import { parseRelevanceScore, qwenRerankPrompt, qwenRerankPromptsPath, qwenRerankPrompts } from './qwen-rerank-prompts.js';
+import { nowMs } from '../core/clock.js';
 
 export type RerankFamily = 'qwen-rerank' | 'bright-listwise';
 
@@ -322,9 +323,9 @@ export async function runRerank(request: RerankRequest): Promise<RerankOutcome> 
   const total = emptyUsage();
   try {
     for (const { task, run } of tasks) {
-      const started = performance.now();
+      const started = nowMs();
       const loaded = await loadTask({ task, queries, long: input.summary.long, revision, dataDir: request.dataDir, signal: request.signal });
-      const load_s = (performance.now() - started) / 1000;
+      const load_s = (nowMs() - started) / 1000;
       const result = await rerankTask(request, { task, run }, loaded);
       addUsage(total, result.usage);
       const qrels = qrelsFromQueries(loaded.queries, input.summary.long);

@@ -27,6 +27,7 @@ import type { Run } from '../eval/ranked-list.js';
 import { writeRunOutputs } from '../eval/run-outputs.js';
 import { brightScoreFile, brightTaskMetrics, readBrightOutputs } from '../report/bright-outputs-dir.js';
 import { acquireOutLock, isLockFile } from './out-lock.js';
+import { nowMs } from '../core/clock.js';
 
 /** `<out>/summary.json` as `reasonir eval` writes it. */
 export interface RunSummary {
@@ -234,7 +235,7 @@ export async function writeTaskFolder(
     manifest: (writeSeconds: number) => unknown;
   },
 ): Promise<void> {
-  const started = performance.now();
+  const started = nowMs();
   const staging = path.join(outDir, `.${taskName}.partial-${process.pid}`);
   await fs.rm(staging, { recursive: true, force: true });
   await makeDirectory(staging);
@@ -248,7 +249,7 @@ export async function writeTaskFolder(
       writeEvaluationFiles(staging, files.evaluation, files.measures, files.measures.filter((m) => DEFAULT_MEASURES.some((d) => d.name === m.name))),
     ]);
     for (const write of writes) if (write.status === 'rejected') throw write.reason;
-    const manifest = files.manifest((performance.now() - started) / 1000);
+    const manifest = files.manifest((nowMs() - started) / 1000);
     await writeFileAtomic(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await replaceFolder(staging, path.join(outDir, taskName));
   } catch (error) {
