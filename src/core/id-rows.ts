@@ -8,6 +8,8 @@
 export interface IdRows {
   /** Whether some row holds `id`. */
   has(id: string): boolean;
+  /** The first row holding `id`, or -1. */
+  rowOf(id: string): number;
   /** For every row of an id that occurs more than once: row -> first row of that id. Null when ids are unique. */
   readonly groups: ReadonlyMap<number, number> | null;
 }
@@ -39,16 +41,13 @@ export function idRows(corpusIds: readonly string[]): IdRows {
       }
     }
   }
-  const result: IdRows = {
-    has(id) {
-      for (let slot = hashOf(id) & mask; ; slot = (slot + 1) & mask) {
-        const row = slots[slot]!;
-        if (row < 0) return false;
-        if (corpusIds[row] === id) return true;
-      }
-    },
-    groups,
+  const rowOf = (id: string): number => {
+    for (let slot = hashOf(id) & mask; ; slot = (slot + 1) & mask) {
+      const row = slots[slot]!;
+      if (row < 0 || corpusIds[row] === id) return row;
+    }
   };
+  const result: IdRows = { has: (id) => rowOf(id) >= 0, rowOf, groups };
   byCorpus.set(corpusIds, result);
   return result;
 }

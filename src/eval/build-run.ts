@@ -1,5 +1,6 @@
 import type { Candidates, Qrels, Query } from '../core/types.js';
 import { dataError } from '../core/errors.js';
+import { idRows } from '../core/id-rows.js';
 import { collapseDuplicateIds, duplicateIdRows } from './duplicate-ids.js';
 import { RankedList, type Run } from './ranked-list.js';
 
@@ -62,7 +63,7 @@ export function buildRankedList(
 
 /** The first `length` entries of `order` as a list over `corpusIds`, in arrays of its own. */
 function firstOf(order: Ordered, length: number, corpusIds: readonly string[]): RankedList {
-  return new RankedList(corpusIds, order.rows.slice(0, length), new Float64Array(order.scores.subarray(0, length)));
+  return new RankedList(corpusIds, order.rows.slice(0, length), new Float64Array(order.scores.subarray(0, length)), idRows(corpusIds));
 }
 
 function idOfRow(corpusIds: readonly string[], row: number, queryId: string): string {

@@ -1,4 +1,5 @@
 import { compareCodePoints } from '../core/code-point-order.js';
+import type { IdRows } from '../core/id-rows.js';
 import type { Ranking } from './ranking.js';
 
 /**
@@ -15,6 +16,8 @@ export class RankedList implements Ranking {
     readonly rows: Uint32Array,
     /** Per position, its score (a retriever's float32 scores are exact as doubles). */
     readonly scores: Float64Array,
+    /** The rows of `ids` by id, where the list was built over a corpus's ids (buildRankedList): judged ids are then found by row. */
+    private readonly index?: IdRows,
   ) {
     if (rows.length !== scores.length) throw new Error(`RankedList: ${rows.length} rows for ${scores.length} scores`);
   }
@@ -43,11 +46,12 @@ export class RankedList implements Ranking {
       this.ids,
       Uint32Array.from(positions, (position) => this.rows[position]!),
       Float64Array.from(positions, (position) => this.scores[position]!),
+      this.index,
     );
   }
 
   float32Scores(): Float32Array {
-    return Float32Array.from(this.scores);
+    return new Float32Array(this.scores);
   }
 
   compareIds(a: number, b: number): number {
@@ -55,13 +59,41 @@ export class RankedList implements Ranking {
   }
 
   forEachJudged(judgments: ReadonlyMap<string, number>, visit: (position: number, relevance: number) => void): void {
-    const { ids, rows } = this;
+    const { ids, rows, index } = this;
+    if (index && judgments.size <= JUDGED_BY_ROW) {
+      // a query has a few judged ids: their rows are found once, and each position compares its row with them,
+      // where a lookup of its id in `judgments` (~100k per biology eval) was most of the evaluation's time
+      const judgedRows: number[] = [];
+      const relevances: number[] = [];
+      for (const [id, relevance] of judgments) {
+        const row = index.rowOf(id);
+        if (row < 0) continue;
+        judgedRows.push(row);
+        relevances.push(relevance);
+      }
+      if (judgedRows.length === 0) return;
+      const { groups } = index;
+      for (let i = 0; i < rows.length; i++) {
+        // an id on several rows is judged on each (rowOf gives its first)
+        const row = groups ? (groups.get(rows[i]!) ?? rows[i]!) : rows[i]!;
+        for (let j = 0; j < judgedRows.length; j++) {
+          if (judgedRows[j] === row) {
+            visit(i, relevances[j]!);
+            break;
+          }
+        }
+      }
+      return;
+    }
     for (let i = 0; i < rows.length; i++) {
       const relevance = judgments.get(ids[rows[i]!]!);
       if (relevance !== undefined) visit(i, relevance);
     }
   }
 }
+
+/** Judged ids per query up to which forEachJudged compares rows (one comparison per judged id and position). */
+const JUDGED_BY_ROW = 16;
 
 /** qid -> its documents in rank order; queries in run order. */
 export type Run = Map<string, RankedList>;

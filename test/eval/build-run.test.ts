@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Candidates, Query } from '../../src/core/types.js';
 import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
-import type { RankedList } from '../../src/eval/ranked-list.js';
+import { idRows } from '../../src/core/id-rows.js';
+import { RankedList } from '../../src/eval/ranked-list.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { docsByQuery, docsOf, runOf, type Doc } from '../helpers/runs.js';
 
@@ -163,5 +164,44 @@ describe('qrelsFromQueries / removeExcludedIds', () => {
         ['other', [{ docId: 'x1', score: 1 }]],
       ]),
     );
+  });
+});
+
+describe('lists built over a corpus find their judged documents by row', () => {
+  it('visit the same positions with the same relevance as a lookup of every id, duplicated ids and picks included', () => {
+    const next = seededRandom(11);
+    // ids repeated on several rows (BRIGHT keeps the first row's position and the last row's score)
+    const corpus = Array.from({ length: 3000 }, (_, i) => (i % 500 === 7 ? 'twice' : i % 700 === 9 ? `same${i % 3}` : `d${i}`));
+    let visitsBuilt = 0;
+    let visitsAnyRows = 0;
+    for (const judgedCount of [0, 1, 3, 16, 17, 40]) {
+      const judgments = new Map<string, number>();
+      while (judgments.size < judgedCount) {
+        const pick = next();
+        // corpus ids, duplicated ones, ids outside the corpus, relevance 0, 2 and negative
+        judgments.set(pick < 0.1 ? 'twice' : pick < 0.2 ? `same${Math.floor(next() * 3)}` : pick < 0.3 ? `absent${Math.floor(next() * 9)}` : corpus[Math.floor(next() * corpus.length)]!, [1, 0, 2, -1][Math.floor(next() * 4)]!);
+      }
+      const scores = Float32Array.from(corpus, () => Math.floor(next() * 40));
+      const built = buildRankedList({ queryId: 'q', docIndices: null, scores }, corpus, [], 1000);
+      const picked = built.pick([...built.rows.keys()].filter(() => next() < 0.5));
+      // any row of a duplicated id, as a list over the corpus made elsewhere may hold
+      const duplicateRows = [...corpus.keys()].filter((row) => !corpus[row]!.startsWith('d') || next() < 0.01);
+      const anyRows = new RankedList(corpus, Uint32Array.from(duplicateRows), new Float64Array(duplicateRows.length), idRows(corpus));
+      for (const list of [built, picked, anyRows]) {
+        const byRow: Array<[number, number]> = [];
+        list.forEachJudged(judgments, (position, relevance) => byRow.push([position, relevance]));
+        const byId: Array<[number, number]> = [];
+        for (let i = 0; i < list.length; i++) {
+          const relevance = judgments.get(list.docId(i));
+          if (relevance !== undefined) byId.push([i, relevance]);
+        }
+        expect(byRow).toEqual(byId);
+        if (list === anyRows) visitsAnyRows += byRow.length;
+        else visitsBuilt += byRow.length;
+      }
+    }
+    // judged documents were met, on the rows of duplicated ids too
+    expect(visitsBuilt).toBeGreaterThan(20);
+    expect(visitsAnyRows).toBeGreaterThan(5);
   });
 });
