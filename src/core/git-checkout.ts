@@ -100,7 +100,8 @@ function statCleanIndexTree(dir: string, index: Buffer, indexMtimeNs: bigint): s
     const mtimeNsec = BigInt(index.readUInt32BE(at + 12));
     if (mtimeSec > indexSec || (mtimeSec === indexSec && mtimeNsec >= indexNsec)) return null;
     if (size === 0 && index.toString('hex', at + 40, at + 60) !== EMPTY_BLOB) return null;
-    const stats = lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false });
+    // joined by hand: path.join normalises each of hundreds of paths (index paths are already normal, / separated)
+    const stats = lstatSync(`${dir}/${name}`, { bigint: true, throwIfNoEntry: false });
     if (stats === undefined) return null;
     const type = mode & S_IFMT;
     const fileType = Number(stats.mode) & S_IFMT;
