@@ -125,6 +125,24 @@ describe('stored texts, read where the loader found them', () => {
     expect(chunkReaders.hyparquet - before).toBe(1);
   });
 
+  it('a chunk the own reader stops in after some pages keeps none of its values: the loader reads it whole', async () => {
+    const file = path.join(work.dir, 'delta-after.parquet');
+    const rows = rowsOf(80).map((row) => [row.content]);
+    // group 0 all PLAIN; group 1: two PLAIN pages, then DELTA_LENGTH_BYTE_ARRAY pages
+    writePagedParquet(file, [{ name: 'content', optional: false, pages: 1, encoding: 'PLAIN', codec: 'SNAPPY', pageRows: 10, deltaFrom: 2 }], [rows.slice(0, 20), rows.slice(20)]);
+    const parquet = await openParquet(file, { content: 'string' }, 'delta-after');
+    const described = storedTexts(parquet, 'content');
+    expect(described.groups.map((group) => group.chunk === undefined)).toEqual([false, true]);
+    const { parquetMetadata } = await import('hyparquet');
+    const bytes = readFileSync(file);
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)).row_groups[1]!.columns[0]!.meta_data!;
+    const chunk = { start: Number(meta.data_page_offset), length: Number(meta.total_compressed_size), snappy: true, optional: false };
+    const forced = { ...described, groups: [described.groups[0]!, { ...described.groups[1]!, chunk }] };
+    const fallback = chunkReaders.hyparquet;
+    await expectUtf8(forced, 0, 2, rows.map(([text]) => text!));
+    expect(chunkReaders.hyparquet - fallback).toBe(1);
+  });
+
   it('a null and a damaged page are the errors the loader gives', async () => {
     const nulls = path.join(work.dir, 'nulls.parquet');
     const layout: PageColumn = { name: 'content', optional: true, pages: 1, encoding: 'PLAIN', codec: 'SNAPPY', pageRows: 8 };

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { deltaLengthByteArray } from 'hyparquet-writer/src/delta.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
@@ -30,6 +31,8 @@ export interface PageColumn {
   pageRows: number;
   /** v2 only: leave the page values uncompressed (is_compressed = false) although the codec compresses. */
   v2Uncompressed?: boolean;
+  /** PLAIN only: the data pages from this one on (0-based) are DELTA_LENGTH_BYTE_ARRAY, which the own reader stops at. */
+  deltaFrom?: number;
 }
 
 type Value = string | Uint8Array | null;
@@ -50,6 +53,12 @@ function plain(values: Array<string | Uint8Array>): Uint8Array {
     writer.appendUint32(bytes.length);
     writer.appendBytes(bytes);
   }
+  return writer.getBytes();
+}
+
+function deltaBytes(values: Array<string | Uint8Array>): Uint8Array {
+  const writer = new ByteWriter();
+  deltaLengthByteArray(writer, values.map(bytesOf));
   return writer.getBytes();
 }
 
@@ -106,10 +115,16 @@ function writeChunk(file: ByteWriter, column: PageColumn, values: Value[]): Colu
   }
   const dataOffset = BigInt(file.offset);
   const width = Math.max(1, Math.ceil(Math.log2(Math.max(indexOf.size, 1))));
+  const encodings = new Set<Encoding>(dictionaryEncoded ? ['PLAIN', 'RLE', column.encoding as Encoding] : ['PLAIN', 'RLE']);
   for (let from = 0; from < values.length; from += column.pageRows) {
     const pageValues = values.slice(from, from + column.pageRows);
     const nonNull = pageValues.filter((value): value is string | Uint8Array => value !== null);
-    const encoded = dictionaryEncoded
+    const delta = column.deltaFrom !== undefined && from / column.pageRows >= column.deltaFrom;
+    const encoding = (delta ? 'DELTA_LENGTH_BYTE_ARRAY' : column.encoding) as Encoding;
+    encodings.add(encoding);
+    const encoded = delta
+      ? deltaBytes(nonNull)
+      : dictionaryEncoded
       ? concat(Uint8Array.of(width), hybrid(nonNull.map((value) => indexOf.get(Buffer.from(bytesOf(value)).toString('hex'))!), width))
       : plain(nonNull);
     const levels = column.optional ? hybrid(pageValues.map((value) => (value === null ? 0 : 1)), 1) : new Uint8Array(0);
@@ -120,7 +135,7 @@ function writeChunk(file: ByteWriter, column: PageColumn, values: Value[]): Colu
         type: 'DATA_PAGE',
         uncompressed_page_size: page.length,
         compressed_page_size: compressed.length,
-        data_page_header: { num_values: pageValues.length, encoding: column.encoding as Encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+        data_page_header: { num_values: pageValues.length, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
       });
       file.appendBytes(compressed);
       uncompressedTotal += page.length;
@@ -134,7 +149,7 @@ function writeChunk(file: ByteWriter, column: PageColumn, values: Value[]): Colu
           num_values: pageValues.length,
           num_nulls: pageValues.length - nonNull.length,
           num_rows: pageValues.length,
-          encoding: column.encoding as Encoding,
+          encoding,
           definition_levels_byte_length: levels.length,
           repetition_levels_byte_length: 0,
           is_compressed: !column.v2Uncompressed,
@@ -145,12 +160,11 @@ function writeChunk(file: ByteWriter, column: PageColumn, values: Value[]): Colu
       uncompressedTotal += levels.length + encoded.length;
     }
   }
-  const encodings: Encoding[] = dictionaryEncoded ? ['PLAIN', 'RLE', column.encoding as Encoding] : ['PLAIN', 'RLE'];
   return {
     file_offset: BigInt(start),
     meta_data: {
       type: 'BYTE_ARRAY',
-      encodings,
+      encodings: [...encodings],
       path_in_schema: [column.name],
       codec: column.codec as CompressionCodec,
       num_values: BigInt(values.length),
