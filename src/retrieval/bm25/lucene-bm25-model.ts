@@ -54,7 +54,11 @@ export class LuceneBm25Model {
   private readonly postings: PostingScores;
   /** Where each used term's block starts in `postings`. */
   private readonly weightsStart = new Map<number, number>();
-  private readonly logDocs: number;
+  /**
+   * ln(N + 1), computed with the first idf: a search worker computes none (query vectors carry their idfs), and so
+   * never sets up the logarithm's WebAssembly module.
+   */
+  private logDocs: number | undefined;
   /**
    * Most terms share a small df, so each distinct df costs one (slow, exact) logarithm; nothing is kept per term
    * (an array over the vocabulary would be ~2 MB of fresh memory for the few thousand terms queries use).
@@ -69,7 +73,6 @@ export class LuceneBm25Model {
     memory?: WasmMemory,
   ) {
     this.avgdl = index.cfSum / index.numDocs;
-    this.logDocs = glibcLog(index.numDocs + 1.0);
     const { docLengths } = index;
     this.postings = new PostingScores(index.numDocs, memory);
     // each document's length-normalisation part, computed exactly as gensim does per text
@@ -82,6 +85,7 @@ export class LuceneBm25Model {
     const df = this.index.df[id]!;
     let log = this.logDf.get(df);
     if (log === undefined) this.logDf.set(df, (log = glibcLog(df + 0.5)));
+    this.logDocs ??= glibcLog(this.index.numDocs + 1.0);
     return this.logDocs - log;
   }
 
