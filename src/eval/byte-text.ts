@@ -1,3 +1,6 @@
+/** Bytes from which bytes() takes its argument as a block rather than the parts of a line. */
+const BLOCK = 1024;
+
 /**
  * Text assembled as UTF-8 bytes, for files of millions of short lines (run.trec, score.json): no string per line
  * joined at the end (a heap object per line, and a second copy when the joined string is encoded). ASCII (ids,
@@ -8,9 +11,6 @@
  * full garbage collection for every ~100 MB of new off-heap memory, and with a run of a million documents in the
  * heap each one costs more than formatting the file.
  */
-/** Bytes from which bytes() takes its argument as a block rather than the parts of a line. */
-const BLOCK = 1024;
-
 export class ByteText {
   private buffer: Buffer;
   private length = 0;

@@ -201,12 +201,9 @@ static f64 last_score;
 static u8 number[32];
 static u32 number_length;
 static i32 integral;
-static i32 left_to_caller;
 
 EXPORT(trec_length) u32 trec_length(void) { return trec_written; }
 EXPORT(json_length) u32 json_length(void) { return json_written; }
-/** Whether the last format_lines stopped at a line the caller must write (else: the output rooms were full). */
-EXPORT(stopped_at_special) i32 stopped_at_special(void) { return left_to_caller; }
 
 static u8 *copy(u8 *out, const u8 *from, u32 length) {
   __builtin_memcpy(out, from, length);
@@ -214,10 +211,10 @@ static u8 *copy(u8 *out, const u8 *from, u32 length) {
 }
 
 /**
- * Formats positions from .. count - 1 of one query (rows into the table of id_count ids, id i at
- * ids[starts[i] .. starts[i + 1]), scores) as run.trec lines into `trec`
- * and score.json entries into `json`, each room holding `*_room` bytes; `prefix` is the query's `qid Q0 `, `suffix`
- * ` tag\n`. Stops before a line it leaves to the caller or that does not fit; returns the next position.
+ * Formats positions from .. count - 1 of one query (`rows` into a table of id_count ids, id i at ids[starts[i] ..
+ * starts[i + 1]); `scores`) as run.trec lines into `trec` and score.json entries into `json`, rooms of `*_room`
+ * bytes; `prefix` is the query's `qid Q0 `, `suffix` ` tag\n`. Stops before a line it leaves to the caller or that
+ * does not fit; returns the next position.
  */
 EXPORT(format_lines)
 u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows, const f64 *scores, u32 from, u32 count,
@@ -226,14 +223,10 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
   if (!ready) init();
   u8 *t = trec, *j = json;
   u8 *trec_end = trec + trec_room, *json_end = json + json_room;
-  left_to_caller = 0;
   u32 i = from;
   for (; i < count; i++) {
     u32 row = rows[i];
-    if (row >= id_count) {
-      left_to_caller = 1;
-      break;
-    }
+    if (row >= id_count) break;
     const u8 *id = ids + starts[row];
     u32 id_length = starts[row + 1] - starts[row];
     // a rank has at most 10 digits, a score at most 24 characters
@@ -243,10 +236,7 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
       u8 unit = id[c];
       if (unit <= 0x20 || unit > 0x7e || unit == '"' || unit == '\\') plain = 0;
     }
-    if (!plain) {
-      left_to_caller = 1;
-      break;
-    }
+    if (!plain) break;
     f64 score = scores[i];
     // a score equal to the previous one (ties are common in BM25 runs) keeps its text; zero is excluded, as 0 and
     // -0 are equal but spelled differently in JSON
@@ -259,7 +249,6 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
       u8 *number_end = shortest_decimal(score, number);
       if (!number_end) {
         last_score = 0;
-        left_to_caller = 1;
         break;
       }
       number_length = (u32)(number_end - number);
