@@ -117,6 +117,17 @@ describe('ChunkAnalyzer: chunks laid out by term inside the WebAssembly module, 
     }
   });
 
+  it('takes a first chunk of UTF-8 with no bytes at all (no documents, or empty ones)', () => {
+    for (const first of [[], ['', '']]) {
+      const analyzer = new ChunkAnalyzer();
+      const reference = new ChunkAnalyzer();
+      for (const texts of [first, ['cells divide', ''], first]) {
+        const { bytes, offsets } = utf8Chunk(texts);
+        expect(plain(analyzer.postingsUtf8(bytes, offsets))).toEqual(plain(chunkPostings(reference.analyzeTransient(texts))));
+      }
+    }
+  });
+
   it('reads only the bytes the offsets name, and a chunk that is smaller than the last one', () => {
     const texts = goldenTexts.slice(0, 40);
     const { bytes, offsets } = utf8Chunk(texts);

@@ -923,8 +923,9 @@ static u32 utf8_capacity, utf8_doc_capacity;
 
 /** Room for a chunk of `bytes` bytes in `chunk_docs` documents: where the bytes go, 0 when memory ran out. */
 EXPORT(utf8_room) u32 utf8_room(u32 bytes, u32 chunk_docs) {
-  if (bytes > utf8_capacity) {
-    utf8_capacity = bytes + bytes / 4;
+  // a room even for no bytes: its address is how the caller tells it from running out of memory
+  if (utf8_bytes == 0 || bytes > utf8_capacity) {
+    utf8_capacity = bytes + bytes / 4 + 16;
     utf8_bytes = take(utf8_capacity);
   }
   if (chunk_docs + 1 > utf8_doc_capacity) {
