@@ -8,6 +8,7 @@ export interface RunLinesExports {
   format_lines(
     ids: number,
     starts: number,
+    lengths: number,
     idCount: number,
     rows: number,
     scores: number,
@@ -43,18 +44,22 @@ const ROOM = 1 << 16;
  * TrecLineWriter.line and ScoreJsonWriter.document with ScoreText, for lines whose id is printable ASCII without
  * `"` and `\` and whose score is zero or a plain decimal. The caller writes the other lines itself, one at a time.
  *
- * A list's id table is copied into the module's memory once (all lists of a retriever's run share one, its corpus
- * ids).
+ * Each id is copied into the module's memory once (all lists of a retriever's run share one table, its corpus ids).
  */
 export class RunLines {
   private readonly wasm: RunLinesExports;
   private bytes: Uint8Array;
   private readonly trecAt: number;
   private readonly jsonAt: number;
-  private readonly idsAt: number;
-  /** The id table in memory (undefined: none yet). */
+  private readonly roomsEnd: number;
+  /** The id table whose ids are being copied (undefined: none yet); per row, 2 once its id is in memory. */
   private table: readonly string[] | undefined;
+  private copied = new Uint8Array(0);
+  /** Where each row's id starts (from idsAt) and its length, and where the ids copied so far lie. */
   private startsAt = 0;
+  private lengthsAt = 0;
+  private idsAt = 0;
+  private idsEnd = 0;
   /** The list whose rows and scores are in memory, and where its parts are. */
   private list: RankedList | undefined;
   private listAt = 0;
@@ -72,8 +77,8 @@ export class RunLines {
     this.wasm = runLinesInstance();
     this.trecAt = align(this.wasm.heap_base());
     this.jsonAt = this.trecAt + ROOM;
-    this.idsAt = this.jsonAt + ROOM;
-    this.bytes = this.reserve(this.idsAt);
+    this.roomsEnd = this.jsonAt + ROOM;
+    this.bytes = this.reserve(this.roomsEnd);
   }
 
   /**
@@ -82,12 +87,16 @@ export class RunLines {
    * position; `trec` and `json` then hold the text of positions from .. next - 1.
    */
   format(list: RankedList, from: number, prefix: Uint8Array, suffix: Uint8Array): number {
-    if (list.ids !== this.table) this.encodeTable(list.ids);
-    if (list !== this.list || prefix !== this.prefix || suffix !== this.suffix) this.place(list, prefix, suffix);
+    if (list.ids !== this.table) this.startTable(list.ids);
+    if (list !== this.list || prefix !== this.prefix || suffix !== this.suffix) {
+      this.encodeIds(list.rows);
+      this.place(list, prefix, suffix);
+    }
     const { wasm } = this;
     const next = wasm.format_lines(
       this.idsAt,
       this.startsAt,
+      this.lengthsAt,
       list.ids.length,
       this.rowsAt,
       this.listAt,
@@ -107,38 +116,61 @@ export class RunLines {
     return next;
   }
 
-  /**
-   * Writes the ids one byte per UTF-16 unit, 0xff for a unit above ASCII (which makes the module leave its lines
-   * to the caller), and where each starts. A loop here costs a fraction of ids.join() and of encoding the result.
-   */
-  private encodeTable(ids: readonly string[]): void {
+  /** Starts on a new id table: room for where each id is, none copied yet. */
+  private startTable(ids: readonly string[]): void {
     this.table = ids;
     this.list = undefined;
-    let units = 0;
-    for (let row = 0; row < ids.length; row++) units += ids[row]!.length;
-    this.startsAt = align(this.idsAt + units);
-    this.listAt = align(this.startsAt + 4 * (ids.length + 1));
-    this.bytes = this.reserve(this.listAt);
-    const bytes = this.bytes;
-    const starts = new Uint32Array(bytes.buffer, this.startsAt, ids.length + 1);
-    let at = this.idsAt;
-    for (let row = 0; row < ids.length; row++) {
-      const id = ids[row]!;
-      starts[row] = at - this.idsAt;
-      for (let i = 0; i < id.length; i++) {
-        const unit = id.charCodeAt(i);
-        bytes[at++] = unit < 0x80 ? unit : 0xff;
-      }
-    }
-    starts[ids.length] = at - this.idsAt;
+    this.copied = new Uint8Array(ids.length);
+    this.startsAt = this.roomsEnd;
+    this.lengthsAt = this.startsAt + 4 * ids.length;
+    this.idsAt = align(this.lengthsAt + 4 * ids.length);
+    this.idsEnd = this.idsAt;
   }
 
-  /** Copies the list's scores and rows, the prefix and the suffix into memory after the id table. */
+  /**
+   * Copies the ids of `rows` not copied yet after the others, one byte per UTF-16 unit, 0xff for a unit above
+   * ASCII (which makes the module leave their lines to the caller). Only the ids a run ranks are copied: leetcode's
+   * 142k lines use about a third of its 414k ids. A loop here costs a fraction of ids.join() and encoding it.
+   */
+  private encodeIds(rows: Uint32Array): void {
+    const ids = this.table!;
+    const copied = this.copied;
+    let units = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row < ids.length && copied[row] === 0) {
+        copied[row] = 1;
+        units += ids[row]!.length;
+      }
+    }
+    if (units === 0) return;
+    this.bytes = this.reserve(this.idsEnd + units);
+    const bytes = this.bytes;
+    const starts = new Uint32Array(bytes.buffer, this.startsAt, ids.length);
+    const lengths = new Uint32Array(bytes.buffer, this.lengthsAt, ids.length);
+    let at = this.idsEnd;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row >= ids.length || copied[row] !== 1) continue;
+      copied[row] = 2;
+      const id = ids[row]!;
+      starts[row] = at - this.idsAt;
+      lengths[row] = id.length;
+      for (let unit = 0; unit < id.length; unit++) {
+        const code = id.charCodeAt(unit);
+        bytes[at++] = code < 0x80 ? code : 0xff;
+      }
+    }
+    this.idsEnd = at;
+  }
+
+  /** Copies the list's scores and rows, the prefix and the suffix into memory after the ids copied so far. */
   private place(list: RankedList, prefix: Uint8Array, suffix: Uint8Array): void {
     this.list = list;
     this.prefix = prefix;
     this.suffix = suffix;
     const n = list.length;
+    this.listAt = align(this.idsEnd);
     this.rowsAt = this.listAt + 8 * n;
     this.prefixAt = this.rowsAt + 4 * n;
     this.suffixAt = this.prefixAt + prefix.length;

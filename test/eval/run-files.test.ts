@@ -286,6 +286,8 @@ describe('run outputs', () => {
       ['1', list(1)],
       ['empty', new RankedList(ids, new Uint32Array(0), new Float64Array(0))],
       ['own-ids', RankedList.of(['x', 'y\u00e9', 'z'], [3, 2, 2])],
+      // another table of the same size, then the first again: each id is copied for its own table
+      ['same-size-table', new RankedList(ids.map((id) => `${id}+`), Uint32Array.from({ length: 2000 }, () => Math.floor(next() * ids.length)), new Float64Array(2000).fill(1.5))],
       ['q3', list(3000)],
     ]);
     // a table with a newline in an id that is not ranked, and a non-ASCII one that is

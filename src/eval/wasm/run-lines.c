@@ -211,13 +211,13 @@ static u8 *copy(u8 *out, const u8 *from, u32 length) {
 }
 
 /**
- * Formats positions from .. count - 1 of one query (`rows` into a table of id_count ids, id i at ids[starts[i] ..
- * starts[i + 1]); `scores`) as run.trec lines into `trec` and score.json entries into `json`, rooms of `*_room`
+ * Formats positions from .. count - 1 of one query (`rows` into a table of id_count ids, id i's lengths[i] bytes at
+ * ids + starts[i]; `scores`) as run.trec lines into `trec` and score.json entries into `json`, rooms of `*_room`
  * bytes; `prefix` is the query's `qid Q0 `, `suffix` ` tag\n`. Stops before a line it leaves to the caller or that
  * does not fit; returns the next position.
  */
 EXPORT(format_lines)
-u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows, const f64 *scores, u32 from, u32 count,
+u32 format_lines(const u8 *ids, const u32 *starts, const u32 *lengths, u32 id_count, const u32 *rows, const f64 *scores, u32 from, u32 count,
                  const u8 *prefix, u32 prefix_length, const u8 *suffix, u32 suffix_length,
                  u8 *trec, u32 trec_room, u8 *json, u32 json_room) {
   if (!ready) init();
@@ -228,7 +228,7 @@ u32 format_lines(const u8 *ids, const u32 *starts, u32 id_count, const u32 *rows
     u32 row = rows[i];
     if (row >= id_count) break;
     const u8 *id = ids + starts[row];
-    u32 id_length = starts[row + 1] - starts[row];
+    u32 id_length = lengths[row];
     // a rank has at most 10 digits, a score at most 24 characters
     if ((u32)(trec_end - t) < prefix_length + id_length + 36 + suffix_length || (u32)(json_end - j) < id_length + 40) break;
     i32 plain = id_length > 0;
