@@ -6,11 +6,24 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryCorpus } from '../../src/core/corpus-source.js';
 import type { Candidates, Query, TaskContext } from '../../src/core/types.js';
 import { noProgress } from '../../src/core/progress.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { goldenCorpusRows as rows, goldenQueries } from './bm25-golden.js';
 
 /** The golden queries six times over: 378 x 2970 documents, enough scores for the analysis workers to rank them. */
 const manyQueries = Array.from({ length: 6 }, (_, round) => goldenQueries.map((query) => ({ ...query, id: `${query.id}#${round}` }))).flat();
+/**
+ * A corpus and a search too large for the analysis workers alone (48,000 documents x 720 queries >= 2^25 scores, the
+ * size from which a search is worth fresh workers): a few words each, from a skewed vocabulary of ~5,000.
+ */
+function largeSearch(): { ids: string[]; texts: string[]; queries: Query[] } {
+  const random = seededRandom(15);
+  const words = (count: number) => Array.from({ length: count }, () => `w${Math.floor(5000 * random() ** 3)}`).join(' ');
+  const texts = Array.from({ length: 48_000 }, () => words(4 + Math.floor(random() * 7)));
+  const queries = Array.from({ length: 720 }, (_, i) => ({ id: `q${i}`, text: words(2 + Math.floor(random() * 5)), goldIds: [], goldIdsLong: [], excludedIds: [] }));
+  return { ids: texts.map((_, doc) => `d${doc}`), texts, queries };
+}
+
 const context: TaskContext = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
 
 async function collect(candidates: AsyncIterable<Candidates>): Promise<Candidates[]> {
@@ -32,27 +45,37 @@ function expectSame(actual: Candidates[], expected: Candidates[]): void {
 
 /**
  * A cold run (no cached index, the analysis workers started by prefetch) searched to the end, with the messages sent
- * to worker threads recorded: which workers analyzed chunks, which were sent the index to rank against.
+ * to worker threads recorded: which workers analyzed chunks, which were sent the index to rank against, which were
+ * sent queries, and how many analysis workers still ran when the first candidates came.
  */
-async function coldSearch(ids: string[], queries: Query[]): Promise<{ candidates: Candidates[]; analyzing: Set<Worker>; searching: Set<Worker> }> {
+async function coldSearch(
+  ids: string[],
+  queries: Query[],
+  texts = rows.map((row) => row.content),
+): Promise<{ candidates: Candidates[]; analyzing: Set<Worker>; searching: Set<Worker>; ranking: Set<Worker>; analyzingAtFirst: number }> {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-search-workers-'));
   const posted = vi.spyOn(Worker.prototype, 'postMessage');
   try {
     const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
     retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: ids.length });
-    const index = await retriever.index(memoryCorpus({ ids, texts: rows.map((row) => row.content) }), context);
-    const candidates = await collect(retriever.search(index, queries, 1000, context));
+    const index = await retriever.index(memoryCorpus({ ids, texts }), context);
     const sentTo = (kind: string) => new Set(posted.mock.calls.flatMap(([message], i) => (kind in (message as object) ? [posted.mock.contexts[i] as Worker] : [])));
-    return { candidates, analyzing: sentTo('chunk'), searching: sentTo('search') };
+    const candidates: Candidates[] = [];
+    let analyzingAtFirst = -1;
+    for await (const item of retriever.search(index, queries, 1000, context)) {
+      if (candidates.length === 0) analyzingAtFirst = [...sentTo('chunk')].filter((worker) => worker.threadId !== -1).length;
+      candidates.push(item);
+    }
+    return { candidates, analyzing: sentTo('chunk'), searching: sentTo('search'), ranking: sentTo('queryId'), analyzingAtFirst };
   } finally {
     posted.mockRestore();
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
-async function singleThreadSearch(ids: string[], queries: Query[]): Promise<Candidates[]> {
+async function singleThreadSearch(ids: string[], queries: Query[], texts = rows.map((row) => row.content)): Promise<Candidates[]> {
   const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
-  const index = await retriever.index(memoryCorpus({ ids, texts: rows.map((row) => row.content) }), context);
+  const index = await retriever.index(memoryCorpus({ ids, texts }), context);
   return collect(retriever.search(index, queries, 1000, context));
 }
 
@@ -83,5 +106,19 @@ describe('BM25 cold run: the analysis workers rank the queries once the index is
     expect(analyzing.size).toBe(2);
     expect([...analyzing].every((worker) => worker.threadId === -1)).toBe(true);
     expectSame(candidates, await singleThreadSearch(ids, goldenQueries));
+  });
+
+  it('stops them and ranks on fresh search workers when the search is large enough to repay new threads', async () => {
+    const { ids, texts, queries } = largeSearch();
+    const { candidates, analyzing, searching, ranking, analyzingAtFirst } = await coldSearch(ids, queries, texts);
+    expect(analyzing.size).toBe(2);
+    // the analysis workers were sent the index too (while the cache was written), then stopped before any ranking
+    expect(analyzingAtFirst).toBe(0);
+    const fresh = [...searching].filter((worker) => !analyzing.has(worker));
+    expect(fresh).toHaveLength(2);
+    expect(ranking.size === 2 && fresh.every((worker) => ranking.has(worker))).toBe(true);
+    expect([...searching].every((worker) => worker.threadId === -1)).toBe(true);
+    expect(candidates).toHaveLength(queries.length);
+    expectSame(candidates, await singleThreadSearch(ids, queries, texts));
   });
 });
