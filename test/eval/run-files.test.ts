@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import { RankedList, type Run } from '../../src/eval/ranked-list.js';
 import { RunLines } from '../../src/eval/run-lines.js';
+import { RUN_LINES_WASM } from '../../src/eval/generated/run-lines-wasm.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 import { writeEvaluationFiles } from '../../src/eval/results-files.js';
@@ -243,6 +244,11 @@ describe('score.json', () => {
 });
 
 describe('run outputs', () => {
+  it('formats with the module built from wasm/run-lines.c (tools/build-run-lines-wasm.sh writes both files)', () => {
+    const built = readFileSync(new URL('../../src/eval/wasm/run-lines.wasm', import.meta.url));
+    expect(Buffer.from(RUN_LINES_WASM, 'base64').equals(built)).toBe(true);
+  });
+
   it('writes run.trec and score.json in one pass with the bytes of the single-file writers', async () => {
     const special = [0, -0, 1e-5, 1e20, 5, Infinity, -Infinity, 1e16, 1e-4, Math.fround(0.1)];
     const run = runOf([
