@@ -96,7 +96,7 @@ describe('BM25 two-thread postings merge: a failing merge worker', () => {
 
   it.each([
     ['rejected request', /^BM25 merge worker: .*(null|iterable)/],
-    ['crash', /^merge stand-in crashed$/],
+    ['crash', /^BM25 merge worker: merge stand-in crashed$/],
     ['exit', /^BM25 merge worker exited with code 7 before finishing$/],
     ['unsendable', /^merge request could not be sent$/],
   ] as const)('%s: the build rejects with the failure, the worker is stopped, nothing is left unhandled', async (failure, message) => {

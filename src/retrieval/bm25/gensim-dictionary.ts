@@ -601,7 +601,8 @@ function narrowDfs(df: Uint32Array): Uint16Array | Uint32Array {
 function mergeReply(worker: Worker): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     worker.once('message', (reply: MergeReply) => ('error' in reply ? reject(new Error(`BM25 merge worker: ${reply.error}`)) : resolve()));
-    worker.once('error', reject);
+    // a crash (an uncaught exception in the worker) is named as a failed reply is
+    worker.once('error', (error) => reject(new Error(`BM25 merge worker: ${error.message}`, { cause: error })));
     worker.once('exit', (code) => reject(new Error(`BM25 merge worker exited with code ${code} before finishing`)));
   });
 }
