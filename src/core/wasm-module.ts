@@ -19,6 +19,12 @@ export const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyA
 
 export const WASM_PAGE = 65536;
 
+/** Grows `memory` (whole pages) until it holds at least `bytes`; the old buffer is detached when it grows. */
+export function growMemory(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
+}
+
 /** Value types, as the binary format writes them. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;

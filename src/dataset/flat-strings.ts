@@ -24,18 +24,11 @@ import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { snappyUncompressor } from 'hysnappy';
 import type { FlatChunk } from '../core/types.js';
+import { growMemory, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
 import { decodePlainStrings } from './page-strings.js';
 
 /** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
 export class Unsupported extends Error {}
-
-/** The pieces of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-type InstanceConstructor = new (module: unknown, imports?: unknown) => { exports: Record<string, unknown> };
-const webAssembly = (globalThis as unknown as { WebAssembly: { Instance: InstanceConstructor } }).WebAssembly;
 
 interface SnappyWasm {
   memory: WasmMemory;
@@ -52,11 +45,11 @@ function snappyWasm(): SnappyWasm {
   if (wasm) return wasm;
   const Original = webAssembly.Instance;
   let captured: { exports: Record<string, unknown> } | undefined;
-  const Observing = function (module: unknown, imports?: unknown) {
+  const Observing = function (module: WasmModule, imports: Record<string, Record<string, unknown>>) {
     captured = new Original(module, imports);
     return captured;
   };
-  webAssembly.Instance = Observing as unknown as InstanceConstructor;
+  webAssembly.Instance = Observing as unknown as typeof Original;
   try {
     snappyUncompressor();
   } finally {
@@ -74,11 +67,6 @@ let indexScratch = new Uint32Array(1024);
 
 /** Where the column chunk starts in WebAssembly memory (hysnappy's wrapper keeps its first 68,000 bytes for clang's stack and data). */
 const CHUNK_START = 1 << 17;
-
-function ensureMemory(memory: WasmMemory, bytes: number): void {
-  const have = memory.buffer.byteLength;
-  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
-}
 
 /**
  * What this reader needs of a column chunk that hyparquet would decode as a flat string column and this reader can
@@ -203,7 +191,7 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
   const { start, length, snappy, optional } = chunk;
   const { memory, uncompress } = snappyWasm();
   const outputStart = CHUNK_START + length + 64;
-  ensureMemory(memory, outputStart);
+  growMemory(memory, outputStart);
   let heap = Buffer.from(memory.buffer);
   for (let filled = 0; filled < length; ) {
     const read = readSync(fd, heap, CHUNK_START + filled, length - filled, start + filled);
@@ -229,7 +217,7 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
     const declared = snappyLength(heap, at, at + size);
     if (declared !== uncompressedSize) fail(`decompressed page length ${declared} does not match header ${uncompressedSize}`);
     if (memory.buffer.byteLength < outputStart + uncompressedSize) {
-      ensureMemory(memory, outputStart + uncompressedSize);
+      growMemory(memory, outputStart + uncompressedSize);
       heap = Buffer.from(memory.buffer);
       // a new reader rather than a new `view` in this one: hyparquet's readers never reassign `view`, and doing it
       // once makes V8 throw away the optimised code of every function that reads a reader (they share one shape)

@@ -1,4 +1,4 @@
-import { WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
+import { growMemory, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
 import { RUN_LINES_WASM } from './generated/run-lines-wasm.js';
 import type { RankedList } from './ranked-list.js';
 
@@ -184,10 +184,8 @@ export class RunLines {
 
   /** The memory, grown to at least `end` bytes. */
   private reserve(end: number): Uint8Array {
-    const { memory } = this.wasm;
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / WASM_PAGE));
-    return new Uint8Array(memory.buffer);
+    growMemory(this.wasm.memory, end);
+    return new Uint8Array(this.wasm.memory.buffer);
   }
 }
 

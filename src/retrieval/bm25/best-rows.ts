@@ -1,4 +1,4 @@
-import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** Histogram buckets: one per value of a float32 score's top 16 bits. */
 const BUCKETS = 1 << 16;
@@ -54,12 +54,12 @@ export class BestRows {
     this.countsAt = Math.ceil(n / 2) * 8;
     this.bestAt = this.countsAt + 4 * BUCKETS;
     this.tiedAt = this.bestAt + Math.ceil(n / 2) * 8;
-    const pages = Math.ceil((this.tiedAt + 8 * n) / WASM_PAGE);
+    const end = this.tiedAt + 8 * n;
     if (this.memory === null) {
-      this.memory = new webAssembly.Memory({ initial: pages });
+      this.memory = new webAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
       this.passes = new webAssembly.Instance(passesModule(), { m: { memory: this.memory } }).exports as unknown as Passes;
-    } else if (pages > this.memory.buffer.byteLength / WASM_PAGE) {
-      this.memory.grow(pages - this.memory.buffer.byteLength / WASM_PAGE);
+    } else {
+      growMemory(this.memory, end);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { CONTROL, F32, F64, I32, localGet as get, localSet as set, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, F64, I32, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
@@ -50,10 +50,8 @@ export class PostingScores {
     this.tfsAt = this.rowsAt + 4 * numDocs;
     this.normsAt = align8(this.tfsAt + 4 * numDocs);
     this.used = this.normsAt + 8 * numDocs;
-    const pages = Math.max(1, Math.ceil(this.used / WASM_PAGE));
-    this.memory = memory ?? new webAssembly.Memory({ initial: pages });
-    const missing = pages - this.memory.buffer.byteLength / WASM_PAGE;
-    if (missing > 0) this.memory.grow(missing);
+    this.memory = memory ?? new webAssembly.Memory({ initial: Math.max(1, Math.ceil(this.used / WASM_PAGE)) });
+    growMemory(this.memory, this.used);
     const exports = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports;
     const width = this.rowBytes === 2 ? '16' : '32';
     this.kernels = { add: exports[`add${width}`] as Kernels['add'], weigh: exports[`weigh${width}`] as Kernels['weigh'] };
@@ -107,7 +105,7 @@ export class PostingScores {
     const size = this.memory.buffer.byteLength;
     if (end > size) {
       // at least doubling: a few grows per run
-      this.memory.grow(Math.ceil(Math.max(end - size, size) / WASM_PAGE));
+      growMemory(this.memory, Math.max(end, 2 * size));
       this.refresh();
     }
     this.used = end;

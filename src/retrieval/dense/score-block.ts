@@ -1,4 +1,4 @@
-import { CONTROL, F32, I32, i32Const as constant, localGet as get, localSet as set, moduleWithMemory, V128, webAssembly, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, I32, i32Const as constant, localGet as get, localSet as set, moduleWithMemory, V128, WASM_PAGE, webAssembly, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * The exact search's [queries x rows] score matrix, with the scan that selection spends most of its time in: the
@@ -59,7 +59,7 @@ class SimdScoreBlock implements ScoreBlock {
   constructor(module: WasmModule, length: number) {
     // one memory per block, the scores then the hits: nothing else can grow it (growing detaches the views on it)
     this.hitsAt = Math.ceil(length / 4) * 16;
-    const memory = new webAssembly.Memory({ initial: Math.max(1, Math.ceil((this.hitsAt + HITS * 4) / 65536)) });
+    const memory = new webAssembly.Memory({ initial: Math.max(1, Math.ceil((this.hitsAt + HITS * 4) / WASM_PAGE)) });
     this.values = new Float32Array(memory.buffer, 0, length);
     this.hits = new Uint32Array(memory.buffer, this.hitsAt, HITS);
     this.scan = new webAssembly.Instance(module, { m: { memory } }).exports.collect as SimdScoreBlock['scan'];
