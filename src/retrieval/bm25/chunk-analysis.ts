@@ -63,8 +63,9 @@ export class ChunkAnalyzer {
 
   /**
    * The analysis of `texts` with `docOffsets`, `terms` and `tfs` left in memory this analyzer reuses: valid until
-   * its next call, for a caller that reads them at once (a worker lays them out by term and lets them go), which
-   * saves copying them into fresh memory per chunk.
+   * its next call, for a caller that reads them at once, which saves copying them into fresh memory per chunk. The
+   * workers call `postings`/`postingsUtf8` instead; this document-order analysis, laid out by chunkPostings in
+   * JavaScript, is what the tests hold the module's own layout to.
    * `expectedUnits`: UTF-16 units this analyzer is expected to analyze in all, this chunk and the others, when the
    * caller knows; the first call sizes the tables for them. The analysis is the same either way.
    */
