@@ -10,9 +10,12 @@ import { ACTION, ATTRIBUTE, CMAP_RUNS, LEXSTATE_INITIAL, ROWMAP, TRANS } from '.
 
 const BUFFER_SIZE = 255;
 
-/** Char class of every code point (0..0x10FFFF); lone surrogates are looked up as themselves, as in Java. */
-const charClass = new Uint8Array(0x110000);
-writeCharClasses(charClass);
+/**
+ * Char class of every code point (0..0x10FFFF); lone surrogates are looked up as themselves, as in Java. Made on the
+ * first tokenize: this module is loaded for its tables by every analysis thread, whose WebAssembly analyzer has a
+ * table of its own and never calls tokenize.
+ */
+let charClasses: Uint8Array | undefined;
 
 /**
  * Writes the char class of every code point into `table` (0x110000 entries, all 0 before): only the runs of other
@@ -27,6 +30,12 @@ export function writeCharClasses(table: Uint8Array): void {
     at += length;
   }
   if (at !== 0x110000) throw new Error(`corrupt StandardTokenizer char-class table (${at} code points)`);
+}
+
+function newCharClasses(): Uint8Array {
+  const table = new Uint8Array(0x110000);
+  writeCharClasses(table);
+  return table;
 }
 const rowMap = Int32Array.from(ROWMAP);
 const transitions = Int32Array.from(TRANS);
@@ -52,6 +61,7 @@ const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
  * stays in registers.
  */
 export function tokenize(text: string, onToken: (start: number, end: number) => void): void {
+  const charClass = (charClasses ??= newCharClasses());
   const textLength = text.length;
   /** Text offset of buffer slot 0 (JFlex zzStartRead is start - base). */
   let base = 0;
