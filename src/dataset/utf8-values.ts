@@ -83,9 +83,8 @@ class ByteValues {
     const { ends } = this;
     let to = first;
     for (let k = 0; k < count; k++) {
-      let start = starts[k]!;
-      const stop = start + lengths[k]!;
-      if (stop - start >= 3 && page[start] === 0xef && page[start + 1] === 0xbb && page[start + 2] === 0xbf) start += 3;
+      const stop = starts[k]! + lengths[k]!;
+      const start = afterBom(page, starts[k]!, stop);
       if (to !== start) page.copyWithin(to, start, stop);
       to += stop - start;
       ends[++this.count] = base + to - first;
@@ -96,14 +95,13 @@ class ByteValues {
   /** pushPlain for a page with a value that is not well-formed: value by value. */
   private pushEach(page: Buffer, starts: Int32Array, lengths: Int32Array, count: number): void {
     for (let k = 0; k < count; k++) {
-      let start = starts[k]!;
-      const stop = start + lengths[k]!;
-      const value = page.subarray(start, stop);
+      const stop = starts[k]! + lengths[k]!;
+      const value = page.subarray(starts[k]!, stop);
       if (!isUtf8(value)) {
         this.pushString(decoder.decode(value));
         continue;
       }
-      if (stop - start >= 3 && page[start] === 0xef && page[start + 1] === 0xbb && page[start + 2] === 0xbf) start += 3;
+      const start = afterBom(page, starts[k]!, stop);
       const at = this.reserve(stop - start, 1);
       this.bytes.set(page.subarray(start, stop), at);
       this.ends[++this.count] = at + stop - start;
@@ -129,6 +127,11 @@ class ByteValues {
     }
     return at;
   }
+}
+
+/** Where a value at `bytes[start, stop)` starts once a leading byte-order mark is dropped, as TextDecoder drops it. */
+function afterBom(bytes: Uint8Array, start: number, stop: number): number {
+  return stop - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf ? start + 3 : start;
 }
 
 /**
