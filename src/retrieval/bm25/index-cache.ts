@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeAtomicWith } from '../../core/atomic-file.js';
 import { removeStaleTemporaries } from '../../core/cache-dir.js';
+import { prefault } from '../../core/prefault.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import type { ScoringIndex } from './lucene-bm25-model.js';
 import { Vocabulary } from './vocabulary.js';
@@ -175,7 +176,7 @@ const readAt = promisify(read);
  * to the thread pool for the whole file: a run starts it (Bm25Retriever.prefetch) while it still decodes the corpus
  * ids, and the read, mostly the page faults of 20-odd MB of fresh memory here, then overlaps with that work instead
  * of leaving the main thread idle. fs.readFile would read 512 kB per request, and each next request waits for the
- * busy main thread to turn the event loop.
+ * busy main thread to turn the event loop. The buffer is prefaulted from the pool first (core/prefault.ts).
  */
 export async function readIndexFile(filePath: string): Promise<Buffer | null> {
   // half-written indexes of killed runs (up to the full index size) go before this run adds its own
@@ -191,6 +192,8 @@ export async function readIndexFile(filePath: string): Promise<Buffer | null> {
     try {
       const size = fstatSync(fd).size;
       const file = Buffer.allocUnsafeSlow(size);
+      // the pool, not the thread that then hashes and searches the file, takes the first touch of its pages
+      await prefault(file);
       let filled = 0;
       while (filled < size) {
         const { bytesRead } = await readAt(fd, file, filled, size - filled, filled);
