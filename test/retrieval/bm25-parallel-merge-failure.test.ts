@@ -1,13 +1,14 @@
 /**
- * The two-thread postings merge (gensim-dictionary.ts `finishInParallel`, merge-worker.ts) when the merge worker
- * fails: the build rejects with the failure, never hangs, leaves no unhandled rejection and no running worker, and a
- * cold eval that hits it leaves neither an index cache file nor a results folder.
+ * The postings merge on other threads (gensim-dictionary.ts `finishInParallel`: a merge worker started for it,
+ * merge-worker.ts, or the idle analysis workers of a cold eval) when a merge fails: the build rejects with the
+ * failure, never hangs, leaves no unhandled rejection and no running worker, and a cold eval that hits it leaves
+ * neither an index cache file nor a results folder.
  *
- * The failures are made from outside the production code: `node:worker_threads` is mocked with a Worker that, for
- * the merge worker only and when a test asks, sends the real worker a request it rejects, runs a stand-in script
- * that crashes or exits instead, or fails to send. The builder is mocked to lay out every index it finishes on two
- * threads (`parallelPostings: 1`, `threads: 2`), as the happy-path test (bm25-parallel-merge.test.ts) does by hand,
- * so that a small fixture eval takes that path too.
+ * The failures are made from outside the production code: `node:worker_threads` is mocked with a Worker that, when a
+ * test asks, sends a merge request (any worker's) that the real worker rejects, or fails to send it, or (for a merge
+ * worker) runs a stand-in script that crashes or exits instead. The builder is mocked to lay out every index it
+ * finishes on two threads (`parallelPostings: 1`, `threads: 2`), as the happy-path test (bm25-parallel-merge.test.ts)
+ * does by hand, so that a small fixture eval takes that path too.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -33,20 +34,17 @@ vi.mock('node:worker_threads', async (importOriginal) => {
     exit: `require('node:worker_threads').parentPort.once('message', () => process.exit(7));`,
   };
   class Worker extends original.Worker {
-    private readonly failure: Failure;
     constructor(script: string | URL, options?: WorkerOptions) {
-      const merge = String(script).endsWith('merge-worker.js');
-      const failure = merge ? control.failure : 'none';
-      const standIn = standIns[failure];
+      const standIn = String(script).endsWith('merge-worker.js') ? standIns[control.failure] : undefined;
       super(standIn ?? script, standIn === undefined ? options : { eval: true });
-      this.failure = failure;
-      if (merge) control.mergeWorkers.push(this);
     }
     override postMessage(message: unknown, transfer?: readonly import('node:worker_threads').Transferable[]): void {
-      if (this.failure === 'unsendable') throw new Error('merge request could not be sent');
+      // a merge request (the only message with chunks) marks the worker as one that merges
+      if (typeof message !== 'object' || message === null || !('chunks' in message)) return super.postMessage(message, transfer);
+      control.mergeWorkers.push(this);
+      if (control.failure === 'unsendable') throw new Error('merge request could not be sent');
       // the real worker is sent chunks it cannot iterate: its scatterRuns throws, and it replies with the error
-      const sent = this.failure === 'rejected request' ? { ...(message as object), chunks: null } : message;
-      super.postMessage(sent, transfer);
+      super.postMessage(control.failure === 'rejected request' ? { ...message, chunks: null } : message, transfer);
     }
   }
   return { ...original, Worker, default: { ...original, Worker } };
@@ -144,20 +142,24 @@ describe('a cold BM25 eval whose merge worker fails', () => {
       .map((entry) => path.relative(cache, path.join(entry.parentPath, entry.name)));
   };
 
-  it('writes the index cache and the results when the worker succeeds (the control)', async () => {
+  // the fixture corpus is large enough for analysis workers: the two of them merge, and no merge worker is started
+  it('writes the index cache and the results when the workers succeed (the control)', async () => {
     const out = path.join(work, 'out');
     await evaluate(out);
-    expect(control.mergeWorkers).toHaveLength(1);
+    expect(control.mergeWorkers).toHaveLength(2);
     expect(cacheFiles().some((file) => file.includes('bm25'))).toBe(true);
     expect(existsSync(path.join(out, 'leetcode', 'run.trec'))).toBe(true);
   });
 
-  it.each(['rejected request', 'exit'] as const)('%s: fails naming the worker, leaving no cache file and no results folder', async (failure) => {
+  it.each([
+    ['rejected request', /^BM25 merge worker: /, 2],
+    ['unsendable', /^merge request could not be sent$/, 1],
+  ] as const)('%s: fails naming the merge, leaving no cache file, no results folder and no running worker', async (failure, message, sent) => {
     control.failure = failure;
     const out = path.join(work, 'out');
-    await expect(evaluate(out)).rejects.toThrow(/^BM25 merge worker/);
-    expect(control.mergeWorkers).toHaveLength(1);
-    expect(control.mergeWorkers[0]!.threadId).toBe(-1);
+    await expect(evaluate(out)).rejects.toThrow(message);
+    expect(control.mergeWorkers).toHaveLength(sent);
+    for (const worker of control.mergeWorkers) expect(worker.threadId).toBe(-1);
     expect(cacheFiles()).toEqual([]);
     expect(existsSync(out)).toBe(false);
     await settle();

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { chunkPostings, type ChunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { AnalyzedIndexBuilder, type BuilderOptions } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
@@ -70,6 +72,53 @@ describe('BM25 index postings laid out on two threads (finishInParallel)', () =>
       const index = await build(chunks, documents, options, pruneAt).finishInParallel();
       expect(comparable(index)).toEqual(comparable(expected));
       expect(chunks.some(moved)).toBe(false);
+    }
+  });
+});
+
+describe('BM25 index postings copied by the idle analysis workers (finishInParallel with helpers)', () => {
+  const analysis = new AnalysisWorkers(2);
+  afterAll(() => analysis.terminate());
+  const documents = 20_000;
+  const tokens = corpus(documents, 11);
+  const postings = () => chunksOfTokens(tokens, 1700).map((chunk) => chunkPostings(chunk));
+  const middle = postings().findIndex((_, c) => 2 * c * 1700 >= documents);
+
+  it('two helpers: each copies one half, every chunk moves, and the index is the one thread lays out', async () => {
+    const expected = build(postings(), documents, {}).finish();
+    // more than once: a helper's listeners go with its reply, and it takes the next request as the first
+    for (let round = 0; round < 2; round++) {
+      const chunks = postings();
+      // below the size from which a merge worker is started: helpers are used whatever the size
+      const index = await build(chunks, documents, { threads: 2 }).finishInParallel(analysis.workers);
+      expect(comparable(index)).toEqual(comparable(expected));
+      expect(index.vocabulary.slots).toEqual(new Vocabulary(index.vocabulary.units, index.vocabulary.offsets).slots);
+      expect(chunks.every(moved)).toBe(true);
+      for (const worker of analysis.workers) expect(worker.listenerCount('message')).toBe(0);
+    }
+  });
+
+  it('one helper: it copies the later half, this thread the earlier', async () => {
+    const expected = build(postings(), documents, {}).finish();
+    const chunks = postings();
+    const index = await build(chunks, documents, { threads: 2 }).finishInParallel(analysis.workers.slice(0, 1));
+    expect(comparable(index)).toEqual(comparable(expected));
+    expect(chunks.map(moved)).toEqual(chunks.map((_, c) => c >= middle));
+  });
+
+  it.each([
+    ['fails its request', `parentPort.on('message', () => parentPort.postMessage({ error: 'no room' }))`, /^BM25 merge worker: no room$/],
+    ['exits', `parentPort.on('message', () => process.exit(5))`, /^BM25 merge worker exited with code 5 before finishing$/],
+  ])('a helper that %s: the build rejects with it (never waits on it for ever)', async (_, script, message) => {
+    const standIn = new Worker(`const { parentPort } = require('node:worker_threads'); ${script}`, { eval: true });
+    standIn.unref();
+    try {
+      const builder = build(postings(), documents, { threads: 2 });
+      await expect(builder.finishInParallel([analysis.workers[0]!, standIn])).rejects.toThrow(message);
+      // the helper that succeeded keeps no listener of the merge
+      expect(analysis.workers[0]!.listenerCount('message')).toBe(0);
+    } finally {
+      await standIn.terminate();
     }
   });
 });

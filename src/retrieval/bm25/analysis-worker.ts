@@ -5,14 +5,16 @@ import { Utf8Sink } from '../../dataset/utf8-values.js';
 import { ChunkAnalyzer } from './chunk-analysis.js';
 import type { ChunkPostings } from './chunk-postings.js';
 import type { SearchMessage, SearchRequest } from './parallel-search.js';
+import { answerMerge, type MergeRequest } from './postings-merge.js';
 
 /**
  * Worker entry: analyzes the chunks it is sent, one at a time, lays each out by term and transfers the arrays back.
  * A chunk comes as its texts, or as a range of row groups of the documents file, which the worker decodes itself into
  * the UTF-8 bytes the analyzer reads (no JS string per text: making them, and collecting the strings a chunk kept
  * alive, cost a worker about as much as decompressing the pages).
- * Once the index is built, the same worker may be sent the index and then queries to rank (parallel-search.ts): its
- * scoring modules load only then.
+ * Once the analysis is over, the same worker may be sent chunks' postings to copy into the index's shared postings
+ * (gensim-dictionary.ts `finishInParallel`), then the index and queries to rank (parallel-search.ts): its scoring
+ * modules load only then.
  */
 /** Row groups `first` to `end - 1` of the stored texts. */
 export interface StoredChunk {
@@ -68,8 +70,10 @@ let searches: Promise<(request: SearchRequest) => void> | null = null;
 /** The chunk being answered: the next waits for it (answer never rejects). */
 let answering = Promise.resolve();
 
-parentPort?.on('message', (message: ChunkRequest | SearchMessage) => {
-  if ('search' in message) {
+parentPort?.on('message', (message: ChunkRequest | MergeRequest | SearchMessage) => {
+  // the analysis is over before a merge is asked for: every chunk has been answered
+  if ('chunks' in message) parentPort!.postMessage(answerMerge(message));
+  else if ('search' in message) {
     // the analyzer's memory, its pages touched already, becomes the scores' and weights': a first touch costs ~12 us
     // per 4 KiB page here, and the weights of the terms this worker's queries use fill a few thousand pages
     const memory = analyzer!.memory;

@@ -194,7 +194,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);
-      const index = await builder.finishInParallel();
+      // the workers, idle once the analysis is over, copy the postings into place while this thread makes the rest
+      const index = await builder.finishInParallel(workers !== undefined && workers.failure === undefined ? workers.workers : []);
       if (index.numDocs !== corpus.ids.length) {
         throw dataError('corpus_texts', `task ${context.task}: the corpus has ${corpus.ids.length} ids but ${index.numDocs} texts`);
       }

@@ -26,7 +26,7 @@ const ROWS_16_BIT = 0x10000;
 const PARALLEL_MERGE_POSTINGS = 1 << 23;
 
 export interface BuilderOptions {
-  /** Threads the build may use: with more than one, `finishInParallel` lays out a large index's postings on two. */
+  /** Threads the build may use: with more than one, `finishInParallel` lays out the postings on other threads. */
   threads?: number;
   /** Postings from which it does so (tests lower it). */
   parallelPostings?: number;
@@ -176,34 +176,50 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * The same index as `finish`, with the later half of a large corpus's postings copied into place by a worker
-   * thread while this one copies the earlier half: the copy is the slowest part of `finish` on a large corpus, and
-   * runs after the analysis, when the other cores are idle.
+   * The same index as `finish`, with the postings copied into place on other threads while this one makes the
+   * vocabulary: the copy is the slowest part of `finish`, and runs after the analysis, when the other cores are idle.
+   * `helpers`: running workers that take merge requests (the idle analysis workers, analysis-worker.ts): with two,
+   * each copies one half of the chunks; with one, it copies the later half and this thread the earlier. Without
+   * them, a large corpus's later half goes to a merge worker started for it (below `parallelPostings` postings its
+   * start would cost about what it saves).
    */
-  async finishInParallel(): Promise<AnalyzedIndex> {
+  async finishInParallel(helpers: readonly Worker[] = []): Promise<AnalyzedIndex> {
     const { half, size } = this;
-    if (half === null || this.bags !== null || this.numNnz < (this.options.parallelPostings ?? PARALLEL_MERGE_POSTINGS)) return this.finish();
+    if (half === null || this.bags !== null) return this.finish();
+    if (helpers.length === 0 && this.numNnz < (this.options.parallelPostings ?? PARALLEL_MERGE_POSTINGS)) return this.finish();
     const chunks = this.postings;
     this.postings = [];
     const { cursor, ...laidOut } = postingsLayout(this.df.subarray(0, size), this.largestTf, this.numDocs);
     const earlier = chunks.slice(0, half.chunk);
     const later = movable(chunks.slice(half.chunk), earlier);
-    const request: MergeRequest = { chunks: later, termOffsets: laidOut.termOffsets, before: half.before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
-    const worker = new Worker(workerUrl('merge-worker.js'));
+    const started = helpers.length === 0 ? new Worker(workerUrl('merge-worker.js')) : null;
+    const copiers = started === null ? helpers.slice(0, 2) : [started];
+    const merges: Array<Promise<void>> = [];
     try {
-      const merged = mergeReply(worker);
-      // awaited below; should this thread's half throw first, the worker's failure must not go unhandled
-      merged.catch(() => undefined);
-      worker.postMessage(request, [half.before.buffer as ArrayBuffer, ...later.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
-      scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs);
+      // an earlier half no helper takes is copied here (its cursor is the layout's own), after the requests are out
+      const parts: Array<{ chunks: IdRuns[]; before: Uint32Array }> = copiers.length === 2 ? [{ chunks: movable(earlier, []), before: new Uint32Array(0) }] : [];
+      parts.push({ chunks: later, before: half.before });
+      parts.forEach(({ chunks: part, before }, i) => {
+        const copier = copiers[copiers.length - parts.length + i]!;
+        const merged = mergeReply(copier);
+        // awaited below; should this thread's work throw first, a worker's failure must not go unhandled
+        merged.catch(() => undefined);
+        merges.push(merged);
+        // a kept analysis worker is unreferenced: this thread's wait on its reply must keep the process alive
+        copier.ref();
+        const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
+        copier.postMessage(request, [before.buffer as ArrayBuffer, ...part.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
+      });
+      if (copiers.length < 2) scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs);
       const vocabulary = this.vocabulary();
       const df = narrowDfs(this.df.subarray(0, size));
-      // the terms' lookup table, which the cache write and the search need, is built while the worker still copies
+      // the terms' lookup table, which the cache write and the search need, is built while the workers still copy
       void vocabulary.slots;
-      await merged;
+      await Promise.all(merges);
       return this.postingsIndex(vocabulary, df, laidOut);
     } finally {
-      await worker.terminate();
+      if (started !== null) await started.terminate();
+      else for (const helper of copiers) helper.unref();
     }
   }
 
@@ -597,13 +613,22 @@ function narrowDfs(df: Uint32Array): Uint16Array | Uint32Array {
   return largest <= 0xffff ? Uint16Array.from(df) : df.slice();
 }
 
-/** Settles when the merge worker has copied its chunks' postings; rejects with its failure. */
+/**
+ * Settles when the worker has copied its chunks' postings; rejects with its failure. Its listeners go with the
+ * reply: a kept analysis worker goes on to the search.
+ */
 function mergeReply(worker: Worker): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    worker.once('message', (reply: MergeReply) => ('error' in reply ? reject(new Error(`BM25 merge worker: ${reply.error}`)) : resolve()));
+    const settle = (failure?: Error) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (failure === undefined) resolve();
+      else reject(failure);
+    };
+    const onMessage = (reply: MergeReply) => settle('error' in reply ? new Error(`BM25 merge worker: ${reply.error}`) : undefined);
     // a crash (an uncaught exception in the worker) is named as a failed reply is
-    worker.once('error', (error) => reject(new Error(`BM25 merge worker: ${error.message}`, { cause: error })));
-    worker.once('exit', (code) => reject(new Error(`BM25 merge worker exited with code ${code} before finishing`)));
+    const onError = (error: Error) => settle(new Error(`BM25 merge worker: ${error.message}`, { cause: error }));
+    const onExit = (code: number) => settle(new Error(`BM25 merge worker exited with code ${code} before finishing`));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
 }
 

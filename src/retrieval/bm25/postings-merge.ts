@@ -12,12 +12,15 @@ export interface IdRuns {
   postingTfs: NarrowCounts;
 }
 
-/** What the merge worker is sent: the later chunks of a corpus, and the index's postings to copy them into. */
+/**
+ * What a merge worker (or an idle analysis worker) is sent: consecutive chunks of a corpus, and the index's postings
+ * to copy them into.
+ */
 export interface MergeRequest {
   chunks: IdRuns[];
   /** The index's `termOffsets` (shared). */
   termOffsets: Uint32Array;
-  /** Postings of each id in the chunks before these (ids past its end have none). */
+  /** Postings of each id in the chunks before these (ids past its end have none: empty for the first chunks). */
   before: Uint32Array;
   postingDocs: Uint16Array | Uint32Array;
   postingTfs: NarrowCounts;
@@ -46,6 +49,16 @@ export function scatterRuns(
       }
       cursor[id] = at;
     }
+  }
+}
+
+/** Copies the request's chunks into place; the reply says whether it did. */
+export function answerMerge({ chunks, termOffsets, before, postingDocs, postingTfs }: MergeRequest): MergeReply {
+  try {
+    scatterRuns(chunks, cursorAfter(termOffsets, before), postingDocs, postingTfs);
+    return { done: true };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
   }
 }
 
