@@ -94,62 +94,115 @@ describe('LuceneBm25Model.score: the same float32 scores as the formula, term af
     new Uint8Array(memory.buffer).fill(0xff);
     return memory;
   };
+  const [k1, b] = [0.9, 0.4];
+  const numDocs = 70000;
+  const termCount = 30;
+
+  /** A random index of `numDocs` documents and `termCount` terms, with the formula's scores of a query vector. */
+  function randomIndex(random: () => number) {
+    const docs: number[] = [];
+    const tfs: number[] = [];
+    const termOffsets = new Uint32Array(termCount + 1);
+    const docLengths = new Uint32Array(numDocs);
+    const df = new Uint32Array(termCount);
+    let cfSum = 0;
+    for (let term = 0; term < termCount; term++) {
+      for (const doc of rowsOf(random, numDocs, random() * 0.4)) {
+        const tf = 1 + Math.floor(random() * 9);
+        docs.push(doc);
+        tfs.push(tf);
+        docLengths[doc]! += tf;
+        df[term]!++;
+        cfSum += tf;
+      }
+      termOffsets[term + 1] = docs.length;
+    }
+    const index: ScoringIndex = {
+      numDocs,
+      numPos: cfSum,
+      numNnz: docs.length,
+      vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(termCount + 1)),
+      df,
+      docLengths,
+      termOffsets,
+      postingDocs: Uint32Array.from(docs),
+      postingTfs: Uint8Array.from(tfs),
+      cfSum,
+    };
+    const avgdl = cfSum / numDocs;
+    const vectorOf = (model: LuceneBm25Model) => {
+      const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
+      const weights = Float64Array.from(termIds, () => random() * 3);
+      const idfs = Float64Array.from(termIds, (id) => model.idf(id));
+      return { termIds, termFrequencies: new Uint32Array(termIds.length), idfs, weights, weights32: Float32Array.from(weights), length: 0 };
+    };
+    const expectedScores = (model: LuceneBm25Model, vector: ReturnType<typeof vectorOf>) => {
+      const expected = new Float32Array(numDocs);
+      vector.termIds.forEach((id, i) => {
+        for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
+          const doc = docs[p]!;
+          const tf = tfs[p]!;
+          const weight = Math.fround(model.idf(id) * (tf / (tf + k1 * (1 - b + (b * docLengths[doc]!) / avgdl))));
+          expected[doc] = Math.fround(expected[doc]! + Math.fround(weight * vector.weights32[i]!));
+        }
+      });
+      return expected;
+    };
+    return { index, vectorOf, expectedScores };
+  }
+
+  const sameBits = (scores: Float32Array, expected: Float32Array) => Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).equals(Buffer.from(expected.buffer));
+
   for (const [name, memory] of [['fresh memory', undefined], ['a used larger memory', dirtyMemory(24)], ['a used smaller memory', dirtyMemory(1)]] as const) {
     it(`scores every document of a 32-bit-row index as the reference does, queries reusing terms (${name})`, () => {
-      const random = seededRandom(17);
-      const numDocs = 70000;
-      const termCount = 30;
-      const docs: number[] = [];
-      const tfs: number[] = [];
-      const termOffsets = new Uint32Array(termCount + 1);
-      const docLengths = new Uint32Array(numDocs);
-      const df = new Uint32Array(termCount);
-      let cfSum = 0;
-      for (let term = 0; term < termCount; term++) {
-        for (const doc of rowsOf(random, numDocs, random() * 0.4)) {
-          const tf = 1 + Math.floor(random() * 9);
-          docs.push(doc);
-          tfs.push(tf);
-          docLengths[doc]! += tf;
-          df[term]!++;
-          cfSum += tf;
-        }
-        termOffsets[term + 1] = docs.length;
-      }
-      const index: ScoringIndex = {
-        numDocs,
-        numPos: cfSum,
-        numNnz: docs.length,
-        vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(termCount + 1)),
-        df,
-        docLengths,
-        termOffsets,
-        postingDocs: Uint32Array.from(docs),
-        postingTfs: Uint8Array.from(tfs),
-        cfSum,
-      };
-      const [k1, b] = [0.9, 0.4];
+      const { index, vectorOf, expectedScores } = randomIndex(seededRandom(17));
       const model = new LuceneBm25Model(index, k1, b, memory);
-      const avgdl = cfSum / numDocs;
       for (let query = 0; query < 5; query++) {
-        const termIds = Uint32Array.from({ length: termCount }, (_, id) => id).filter(() => random() < 0.5);
-        const weights = Float64Array.from(termIds, () => random() * 3);
-        const idfs = Float64Array.from(termIds, (id) => model.idf(id));
-        const vector = { termIds, termFrequencies: new Uint32Array(termIds.length), idfs, weights, weights32: Float32Array.from(weights), length: 0 };
-        const expected = new Float32Array(numDocs);
-        termIds.forEach((id, i) => {
-          for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) {
-            const doc = docs[p]!;
-            const tf = tfs[p]!;
-            const weight = Math.fround(model.idf(id) * (tf / (tf + k1 * (1 - b + (b * docLengths[doc]!) / avgdl))));
-            expected[doc] = Math.fround(expected[doc]! + Math.fround(weight * vector.weights32[i]!));
-          }
-        });
+        const vector = vectorOf(model);
         const scores = model.score(vector);
-        expect(Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+        expect(sameBits(scores, expectedScores(model, vector))).toBe(true);
         // scored in the memory given, not beside it
         if (memory !== undefined) expect(scores.buffer === memory.buffer).toBe(true);
       }
     });
+
+    it(`scores the same with blocks laid out and prefaulted ahead, after terms already weighed (${name})`, async () => {
+      const { index, vectorOf, expectedScores } = randomIndex(seededRandom(29));
+      const model = new LuceneBm25Model(index, k1, b, memory === undefined ? undefined : dirtyMemory(memory.buffer.byteLength / 65536));
+      // weighed before the layout: the pool must not write into these blocks
+      const first = vectorOf(model);
+      expect(sameBits(model.score(first), expectedScores(model, first))).toBe(true);
+      const vectors = Array.from({ length: 6 }, () => vectorOf(model));
+      const ready = model.prefaultBlocks(vectors);
+      expect(ready).toHaveLength(vectors.length);
+      for (let i = 0; i < vectors.length; i++) {
+        await ready[i];
+        expect(sameBits(model.score(vectors[i]!), expectedScores(model, vectors[i]!))).toBe(true);
+      }
+      // every block is weighed now; all of them again, the first one's included
+      for (const vector of [first, ...vectors]) expect(sameBits(model.score(vector), expectedScores(model, vector))).toBe(true);
+    });
   }
+});
+
+describe('PostingScores.prefault', () => {
+  it('lets blocks laid out ahead be weighed as weigh would, and refuses to grow the memory while the pool writes', async () => {
+    const postings = new PostingScores(1000);
+    postings.norms.fill(1.5);
+    const rows = Uint16Array.from({ length: 600 }, (_, i) => i);
+    const tfs = Uint8Array.from({ length: 600 }, (_, i) => 1 + (i % 7));
+    const from = postings.end;
+    const at = postings.block(600);
+    expect(postings.end).toBe(at + 4 * 600);
+    const writing = postings.prefault(from, postings.end);
+    const size = postings.scores.buffer.byteLength;
+    expect(() => postings.block(size)).toThrow(/grow while the thread pool writes/);
+    await writing;
+    expect(postings.weighInto(at, 600, 2, rows, tfs, 0)).toBe(at);
+    postings.scores.fill(0);
+    postings.add(at, 600, 1, rows, 0);
+    expect([...postings.scores.subarray(0, 600)]).toEqual([...tfs].map((tf) => Math.fround(2 * (tf / (tf + 1.5)))));
+    // settled: it grows again
+    expect(postings.block(size)).toBeGreaterThan(at);
+  });
 });

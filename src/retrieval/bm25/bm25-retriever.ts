@@ -120,9 +120,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       return;
     }
     const candidates = new QueryCandidates(model);
-    for (const query of queries) {
+    const vectors = queries.map((query) => model.vectorize(analyze(query.text)));
+    // the pool prefaults each query's new weight blocks while this thread scores the queries before it
+    const prefaulted = model.prefaultBlocks(vectors);
+    for (const ready of prefaulted) ready.catch(() => undefined);
+    for (let i = 0; i < queries.length; i++) {
       throwIfAborted(context.signal);
-      yield candidates.of(query.id, model.vectorize(analyze(query.text)), keepOf(query));
+      await prefaulted[i];
+      yield candidates.of(queries[i]!.id, vectors[i]!, keepOf(queries[i]!));
     }
   }
 

@@ -1,3 +1,4 @@
+import { prefault } from '../../core/prefault.js';
 import { CONTROL, F32, F64, I32, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
@@ -35,6 +36,8 @@ export class PostingScores {
   readonly keepsRows: boolean;
   /** The block whose rows the room holds (-1: none), so that an `add` right after `weigh` does not copy them again. */
   private roomHolds = -1;
+  /** Prefaults (see `prefault`) still writing into the memory. */
+  private prefaulting = 0;
   private views!: { scores: Float32Array; rows: Uint16Array | Uint32Array; tfs: Uint32Array; norms: Float64Array };
 
   /**
@@ -73,7 +76,16 @@ export class PostingScores {
    * `rows[start ..]` with term frequencies `tfs[start ..]`; returns where it starts.
    */
   weigh(count: number, idf: number, rows: Uint16Array | Uint32Array, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
-    const at = this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count);
+    return this.weighInto(this.block(count), count, idf, rows, tfs, start);
+  }
+
+  /** A new block for a term's `count` weights, to be filled by `weighInto`; returns where it starts. */
+  block(count: number): number {
+    return this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count);
+  }
+
+  /** `weigh` into block `at`, made by `block(count)`; returns `at`. */
+  weighInto(at: number, count: number, idf: number, rows: Uint16Array | Uint32Array, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
     const rowsAt = this.keepsRows ? at + 4 * count : this.rowsAt;
     this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
     this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
@@ -81,6 +93,26 @@ export class PostingScores {
     // a term without postings takes no bytes: the next block starts at the same offset
     this.roomHolds = this.keepsRows || count === 0 ? -1 : at;
     return at;
+  }
+
+  /** Where the next block would start: the end of those made so far. */
+  get end(): number {
+    return this.used;
+  }
+
+  /**
+   * Has the thread pool write the blocks' bytes from `from` to `to` (core/prefault.ts), so that weighing into them
+   * takes no page faults on this thread; nothing may touch those bytes until the promise resolves, and the memory
+   * does not grow meanwhile (a block that would grow it throws).
+   */
+  async prefault(from: number, to: number): Promise<void> {
+    if (to <= from) return;
+    this.prefaulting++;
+    try {
+      await prefault(new Uint8Array(this.memory.buffer, from, to - from));
+    } finally {
+      this.prefaulting--;
+    }
   }
 
   /**
@@ -104,6 +136,7 @@ export class PostingScores {
     const end = at + Math.ceil(bytes / 4) * 4;
     const size = this.memory.buffer.byteLength;
     if (end > size) {
+      if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
       // at least doubling: a few grows per run
       growMemory(this.memory, Math.max(end, 2 * size));
       this.refresh();
