@@ -52,8 +52,8 @@ class ByteValues {
     const base = values.ends[from]!;
     const at = this.reserve(values.ends[to]! - base, to - from);
     this.bytes.set(values.bytes.subarray(base, values.ends[to]!), at);
-    const { ends } = this;
-    for (let i = from; i < to; i++) ends[++this.count] = at + values.ends[i + 1]! - base;
+    shiftedCopy(this.ends, this.count + 1, values.ends, from + 1, to + 1, at - base);
+    this.count += to - from;
   }
 
   /** Appends a string that holds no lone surrogate (TextDecoder's output, or a loader's string) in UTF-8. */
@@ -80,15 +80,8 @@ class ByteValues {
     // the values moved together in the page (each over its predecessor's length prefix, less a leading byte-order
     // mark), then copied out at once
     const base = this.reserve(last - first, count);
-    const { ends } = this;
-    let to = first;
-    for (let k = 0; k < count; k++) {
-      const stop = starts[k]! + lengths[k]!;
-      const start = afterBom(page, starts[k]!, stop);
-      if (to !== start) page.copyWithin(to, start, stop);
-      to += stop - start;
-      ends[++this.count] = base + to - first;
-    }
+    const to = moveTogether(page, starts, lengths, count, this.ends, this.count + 1, base - first);
+    this.count += count;
     this.bytes.set(page.subarray(first, to), base);
   }
 
@@ -129,6 +122,38 @@ class ByteValues {
   }
 }
 
+/* The loops over a page's values are small functions of their own, as in flat-strings.ts (see there why). */
+
+/** `to[toAt + i] = from[fromStart + i] + shift` for the values from `fromStart` to `fromEnd - 1`. */
+function shiftedCopy(to: Uint32Array, toAt: number, from: Uint32Array, fromStart: number, fromEnd: number, shift: number): void {
+  for (let i = fromStart; i < fromEnd; i++) to[toAt++] = from[i]! + shift;
+}
+
+/**
+ * Moves the `count` values at `page[starts[k], starts[k] + lengths[k])` (each less a leading byte-order mark) one
+ * after the other from the first one's start, each over its predecessor's length prefix, writing where each now ends
+ * (plus `shift`) to `ends` from `endsAt`; returns where the last one ends in the page.
+ */
+function moveTogether(page: Buffer, starts: Int32Array, lengths: Int32Array, count: number, ends: Uint32Array, endsAt: number, shift: number): number {
+  let to = starts[0]!;
+  for (let k = 0; k < count; k++) {
+    const stop = starts[k]! + lengths[k]!;
+    const start = afterBom(page, starts[k]!, stop);
+    if (to !== start) page.copyWithin(to, start, stop);
+    to += stop - start;
+    ends[endsAt + k] = to + shift;
+  }
+  return to;
+}
+
+/** How far from `next` the run of `indices` that are consecutive entries goes (the end of the run, exclusive). */
+function runEnd(indices: Uint32Array, next: number): number {
+  const offset = indices[next]! - next;
+  let end = next + 1;
+  while (end < indices.length && indices[end] === offset + end) end++;
+  return end;
+}
+
 /** Where a value at `bytes[start, stop)` starts once a leading byte-order mark is dropped, as TextDecoder drops it. */
 function afterBom(bytes: Uint8Array, start: number, stop: number): number {
   return stop - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf ? start + 3 : start;
@@ -165,16 +190,24 @@ export class Utf8Sink implements ValueSink {
   }
 
   indexed(indices: Uint32Array, row: number, values: number, defined: Uint8Array | undefined): void {
+    if (!defined) {
+      // a run of rows taking consecutive entries (a dictionary of distinct texts lists them in row order) is one copy
+      for (let next = 0; next < values; ) {
+        const end = runEnd(indices, next);
+        this.values.pushRange(this.entries, indices[next]!, indices[next]! + end - next);
+        next = end;
+      }
+      return;
+    }
     let next = 0;
     for (let i = 0; i < values; ) {
-      if (defined && defined[i] !== 1) {
+      if (defined[i] !== 1) {
         this.null(row + i++);
         continue;
       }
-      // a run of rows taking consecutive entries (a dictionary of distinct texts lists them in row order) is one copy
       const from = indices[next]!;
       let to = from + 1;
-      for (i++, next++; i < values && (!defined || defined[i] === 1) && indices[next] === to; i++, next++) to++;
+      for (i++, next++; i < values && defined[i] === 1 && indices[next] === to; i++, next++) to++;
       this.values.pushRange(this.entries, from, to);
     }
   }

@@ -50,6 +50,21 @@ async function viaHyparquet(file: string): Promise<Array<Record<string, unknown>
   return parquetReadObjects({ file: await asyncBufferFromFile(file), compressors });
 }
 
+/** The own reader's raw values (nulls kept) of the file's first column chunk, which holds `rows` rows. */
+async function ownReader(file: string, rows: number): Promise<Array<string | null>> {
+  const { flatStringChunk, readFlatStrings } = await import('../../src/dataset/flat-strings.js');
+  const { parquetMetadata, parquetSchema } = await import('hyparquet');
+  const bytes = readFileSync(file);
+  const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const element = parquetSchema(metadata).children[0]!.element;
+  const fd = openSync(file, 'r');
+  try {
+    return readFlatStrings(fd, flatStringChunk(metadata.row_groups[0]!.columns[0]!, element, 1)!, rows);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function viaLoader(file: string, names: string[]): Promise<Array<Record<string, unknown>>> {
   const spec = Object.fromEntries(names.map((name) => [name, 'string' as const]));
   const parquet = await openParquet(file, spec, 'pages');
@@ -113,20 +128,31 @@ describe('own flat-string reader vs hyparquet', () => {
       // an all-null page and a page without nulls among them
       const content = [...values(30, 3, true), null, null, null, null, null, null, 'x', 'y', 'z', '', 'w', 'v'];
       writePagedParquet(file, [{ name: 'content', optional: true, ...layout }], [content.map((value) => [value])]);
-      const expected = await viaHyparquet(file);
-      const { flatStringChunk, readFlatStrings } = await import('../../src/dataset/flat-strings.js');
-      const { parquetMetadata, parquetSchema } = await import('hyparquet');
-      const bytes = readFileSync(file);
-      const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-      const element = parquetSchema(metadata).children[0]!.element;
-      const fd = openSync(file, 'r');
-      const raw = readFlatStrings(fd, flatStringChunk(metadata.row_groups[0]!.columns[0]!, element, 1)!, content.length);
-      closeSync(fd);
-      expect(raw.map((content) => ({ content }))).toEqual(expected);
+      expect((await ownReader(file, content.length)).map((content) => ({ content }))).toEqual(await viaHyparquet(file));
       const firstNull = content.indexOf(null);
       await expect(viaLoader(file, ['content'])).rejects.toMatchObject({ exitCode: 3, message: `pages: row ${firstNull} has a null "content"` });
       const stored = storedTexts(await openParquet(file, { content: 'string' }, 'pages'), 'content');
       await expect(readStoredUtf8(stored, 0, 1, new Utf8Sink())).rejects.toMatchObject({ exitCode: 3, message: `pages: row ${firstNull} has a null "content"` });
+    }
+  });
+
+  it.each([1, 2] as const)('v%i pages: definition levels written as runs read as hyparquet reads them (the own reader skips the loop over a page without nulls)', async (pages) => {
+    for (const encoding of ['PLAIN', 'RLE_DICTIONARY'] as const) {
+      const file = path.join(work.dir, `level-runs-${pages}-${encoding}.parquet`);
+      // pages of 20 rows, and a writer encodes 8 or more equal levels as one run: a page without nulls (one run of
+      // 1s), 12 rows then 8 nulls (a run of 1s shorter than the page), only nulls (a run of 0s as long as the page),
+      // 10 nulls then 10 rows, then a last page without nulls again
+      const content = [...values(20, 21, false), ...values(12, 22, false), ...Array<null>(38).fill(null), ...values(30, 23, false)];
+      writePagedParquet(file, [{ name: 'content', optional: true, pages, encoding, codec: 'SNAPPY', pageRows: 20 }], [content.map((value) => [value])]);
+      expect((await ownReader(file, content.length)).map((content) => ({ content }))).toEqual(await viaHyparquet(file));
+      // no nulls at all: every page's levels are one run of 1s; the UTF-8 reader takes them too
+      const defined = path.join(work.dir, `level-runs-${pages}-${encoding}-defined.parquet`);
+      const texts = values(60, 24, false);
+      writePagedParquet(defined, [{ name: 'content', optional: true, pages, encoding, codec: 'SNAPPY', pageRows: 20 }], [texts.map((value) => [value])]);
+      const loaded = (await viaLoader(defined, ['content'])).map((row) => row.content as string);
+      expect(loaded.map((content) => ({ content }))).toEqual(await viaHyparquet(defined));
+      const { bytes, offsets } = await readStoredUtf8(storedTexts(await openParquet(defined, { content: 'string' }, 'pages'), 'content'), 0, 1, new Utf8Sink());
+      expect(loaded.map((_, i) => Buffer.from(bytes.subarray(offsets[i]!, offsets[i + 1]!)))).toEqual(loaded.map((text) => Buffer.from(text, 'utf8')));
     }
   });
 
@@ -178,6 +204,23 @@ describe('own flat-string reader vs hyparquet', () => {
     const fallback = chunkReaders.hyparquet;
     expect(await viaLoader(file, ['content'])).toEqual(await viaHyparquet(file));
     expect(chunkReaders.hyparquet - fallback).toBe(1);
+  });
+
+  it('a dictionary index beyond the dictionary is an error naming that index (exit 3)', async () => {
+    const file = path.join(work.dir, 'index-range.parquet');
+    // one dictionary entry, so indices 1 bit wide; ten rows of it are one run: width 1, header 10 << 1, value 0
+    writePagedParquet(file, [{ name: 'content', optional: false, pages: 1, encoding: 'RLE_DICTIONARY', codec: 'UNCOMPRESSED', pageRows: 10 }], [Array.from({ length: 10 }, () => ['same'])]);
+    const bytes = readFileSync(file);
+    const run = bytes.lastIndexOf(Buffer.from([1, 10 << 1, 0]));
+    expect(run).toBeGreaterThan(0);
+    for (const index of [1, 5]) {
+      const copy = Buffer.from(bytes);
+      copy[run + 2] = index;
+      const damaged = path.join(work.dir, `index-range-${index}.parquet`);
+      writeFileSync(damaged, copy);
+      const message = expect.stringContaining(`dictionary index ${index} out of range (1 entries)`);
+      await expect(viaLoader(damaged, ['content'])).rejects.toMatchObject({ exitCode: 3, message });
+    }
   });
 
   it('a damaged page is a clear error naming the file (exit 3)', async () => {
