@@ -60,7 +60,14 @@ function open(stored: StoredTexts): Promise<ParquetFile> {
  * makes one call at a time per sink.
  */
 export async function readStoredUtf8(stored: StoredTexts, first: number, end: number, into: Utf8Sink, signal?: AbortSignal): Promise<Utf8Texts> {
-  into.values.clear();
+  // the column chunks' uncompressed bytes: the values' bytes and more, unless a dictionary repeats long values
+  let bytes = 0;
+  let rows = 0;
+  for (let group = first; group < end; group++) {
+    bytes += stored.groups[group]!.bytes;
+    rows += stored.groups[group]!.rows;
+  }
+  into.values.clearFor(bytes, rows);
   const direct = readDirect(stored, first, end, into, signal);
   if (direct < end) {
     const parquet = await open(stored);

@@ -37,6 +37,18 @@ class ByteValues {
     this.count = 0;
   }
 
+  /**
+   * `clear`, then room for `bytes` bytes in `values` values made at once, twice that when it must grow: memory that
+   * grows by doubling as pages come copies and first-touches (a page fault per 4 KiB) about twice what it keeps, and
+   * the next call (the chunks of one corpus are about the same size) then fits without growing; pages never written
+   * cost nothing.
+   */
+  clearFor(bytes: number, values: number): void {
+    this.count = 0;
+    if (bytes > this.bytes.length) this.bytes = Buffer.allocUnsafe(2 * bytes);
+    if (values + 1 > this.ends.length) this.ends = new Uint32Array(2 * (values + 1));
+  }
+
   /** Drops the values after the first `count`. */
   truncate(count: number): void {
     this.count = Math.min(this.count, count);

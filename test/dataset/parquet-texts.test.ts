@@ -71,6 +71,18 @@ describe('stored texts, read where the loader found them', () => {
     expect(chunkReaders).toEqual(before);
   });
 
+  it('texts larger than their chunks (a dictionary repeating a long text) after a range that sized the memory', async () => {
+    // the memory is sized from the chunks' uncompressed bytes, which a repeated dictionary entry exceeds many times
+    const long = `a long text repeated by every row, caf\u00e9 `.repeat(200);
+    const rows = [...rowsOf(50), ...Array.from({ length: 100 }, (_, i) => ({ id: `r${i}`, content: i % 2 === 0 ? long : 'short' }))];
+    const { parquet, stored } = await documents('repeated', rows);
+    expect(stored.groups[1]!.bytes + stored.groups[2]!.bytes).toBeLessThan(50 * long.length);
+    const expected = await loaderTexts(parquet);
+    await expectUtf8(stored, 0, 1, expected.slice(0, 50));
+    await expectUtf8(stored, 1, 3, expected.slice(50));
+    await expectUtf8(stored, 0, 3, expected);
+  });
+
   it('a file modified since it was opened is opened again as the loader does: the same texts when it holds them', async () => {
     const { file, parquet, stored } = await documents('touched');
     const expected = await loaderTexts(parquet);
