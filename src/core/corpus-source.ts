@@ -1,10 +1,11 @@
+import { CorpusIds } from './corpus-ids.js';
 import type { Corpus, CorpusSource, TextBatch } from './types.js';
 import { throwIfAborted } from './errors.js';
 
 /** A corpus already in memory, as a source (tests, benchmarks, library callers). */
 export function memoryCorpus(corpus: Corpus): CorpusSource {
   return {
-    ids: corpus.ids,
+    ids: CorpusIds.of(corpus.ids),
     async *texts(options = {}) {
       throwIfAborted(options.signal);
       const from = options.from ?? 0;

@@ -1,4 +1,5 @@
 /** Domain types shared across the pipeline: dataset -> retrieval (index, search) -> eval -> report. */
+import type { CorpusIds } from './corpus-ids.js';
 import type { StartProgress } from './progress.js';
 
 /** One BRIGHT query with its judgments. `excludedIds` never contains the "N/A" placeholder. */
@@ -27,7 +28,8 @@ export interface TextBatch {
  * read when something must be built, so an index-cache hit never decodes a document text.
  */
 export interface CorpusSource {
-  readonly ids: readonly string[];
+  /** The document ids in row order, as UTF-8 bytes (a string each only where one is asked for). */
+  readonly ids: CorpusIds;
   /** Texts in row order from row `from` (default 0) on, one batch per parquet row group; each call reads afresh. */
   texts(options?: { from?: number; signal?: AbortSignal }): AsyncIterable<TextBatch>;
   /**

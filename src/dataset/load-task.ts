@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { CorpusIds } from '../core/corpus-ids.js';
 import { dataError, usageError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { log } from '../core/log.js';
@@ -11,7 +12,8 @@ import { startProgress } from '../core/progress.js';
 import type { CorpusFileInfo, CorpusSource, Query, StoredTexts } from '../core/types.js';
 import { hubFileInfo, resolveRevision } from './hub.js';
 import { openParquet } from './parquet.js';
-import { storedTexts } from './parquet-texts.js';
+import { readStoredUtf8, storedTexts } from './parquet-texts.js';
+import { Utf8Sink, type Utf8Texts } from './utf8-values.js';
 import type { ColumnSpec, ParquetFile } from './parquet.js';
 import { DEFAULT_DATASET, filePath, getTask, listTasks, queryConfig, registryFile, revisionOfFiles } from './registry.js';
 import type { ConfigName, QueryVariant, TaskInfo } from './registry.js';
@@ -64,7 +66,6 @@ export interface LoadedTask {
 const exampleColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]', gold_ids_long: 'string[]' } satisfies ColumnSpec;
 const reasonColumns = { id: 'string', query: 'string', excluded_ids: 'string[]', gold_ids: 'string[]' } satisfies ColumnSpec;
 const documentColumns = { id: 'string', content: 'string' } satisfies ColumnSpec;
-const documentIdColumns = { id: 'string' } satisfies ColumnSpec;
 const documentTextColumns = { content: 'string' } satisfies ColumnSpec;
 
 /** Finds the file locally or in/through the hub cache, verified against the registry where it knows the revision. */
@@ -138,27 +139,29 @@ async function readExampleRows(parquet: ParquetFile, label: string, withLong: bo
   return rows;
 }
 
-/** The documents' ids in row order: only the id column is decoded (a fraction of the file). */
-async function readCorpusIds(parquet: ParquetFile, label: string, signal?: AbortSignal): Promise<string[]> {
-  const ids: string[] = [];
+/**
+ * The documents' ids in row order, as UTF-8 bytes: only the id column is decoded (a fraction of the file), straight
+ * from its pages into one block of bytes, with no string per id (see core/corpus-ids.ts), each id the bytes of the
+ * string the loader's stream decodes.
+ */
+export async function readCorpusIds(parquet: ParquetFile, label: string, signal?: AbortSignal): Promise<CorpusIds> {
   const progress = startProgress(`decode ${label}`, parquet.rows, 'items');
+  let ids: Utf8Texts;
   try {
-    for await (const batch of parquet.read(documentIdColumns, signal)) {
-      for (let i = 0; i < batch.rows; i++) ids.push(batch.columns.id[i]!);
-      progress.update(ids.length);
-    }
+    ids = await readStoredUtf8(storedTexts(parquet, 'id'), 0, parquet.rowGroups, new Utf8Sink(), signal);
+    progress.update(ids.offsets.length - 1);
   } finally {
     progress.stop();
   }
-  if (ids.length === 0) throw dataError('empty', `${label}: the corpus has no documents`);
-  return ids;
+  if (ids.offsets.length === 1) throw dataError('empty', `${label}: the corpus has no documents`);
+  return CorpusIds.fromUtf8(ids.bytes, ids.offsets);
 }
 
 /**
  * The corpus as a source: ids now, texts decoded one row group at a time when an index stage asks for them, here or
  * by another thread from the file itself (`stored`).
  */
-function parquetCorpus(parquet: ParquetFile, stored: StoredTexts, ids: string[]): CorpusSource {
+function parquetCorpus(parquet: ParquetFile, stored: StoredTexts, ids: CorpusIds): CorpusSource {
   return {
     ids,
     stored,

@@ -4,7 +4,7 @@
  */
 import { dataError } from '../core/errors.js';
 import type { Query } from '../core/types.js';
-import { idRows } from '../core/id-rows.js';
+import type { CorpusIds } from '../core/corpus-ids.js';
 
 /** `["N/A"]` is BRIGHT's "none" placeholder in excluded_ids and (for tasks without long documents) gold_ids_long. */
 export const PLACEHOLDER = 'N/A';
@@ -50,13 +50,12 @@ export function toQueries(rows: ExampleRow[], label: string): Query[] {
  * they cap the reachable score); duplicate document ids are counted (BRIGHT scores every row, then its
  * `{doc_id: score}` dict keeps one entry per id: the first row's rank position with the last row's score).
  */
-export function checkAgainstCorpus(queries: Query[], corpusIds: readonly string[], label: string, long: boolean): string[] {
+export function checkAgainstCorpus(queries: Query[], ids: CorpusIds, label: string, long: boolean): string[] {
   const warnings: string[] = [];
-  const ids = idRows(corpusIds);
   const { groups } = ids;
   // duplicated ids in the order of their second occurrence (each group's first row enters `groups` then)
   const duplicates = new Set<string>();
-  if (groups) for (const [row, first] of groups) if (row === first) duplicates.add(corpusIds[row]!);
+  if (groups) for (const [row, first] of groups) if (row === first) duplicates.add(ids.id(row));
   if (duplicates.size > 0) {
     const sample = [...duplicates].slice(0, 3).map((id) => `"${id}"`).join(', ');
     warnings.push(`${label}: ${duplicates.size} document id(s) occur more than once (${sample}${duplicates.size > 3 ? ', ...' : ''}); BRIGHT keeps one score per id`);

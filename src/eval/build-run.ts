@@ -1,7 +1,7 @@
 import type { Candidates, Qrels, Query } from '../core/types.js';
 import { dataError } from '../core/errors.js';
-import { idRows } from '../core/id-rows.js';
-import { collapseDuplicateIds, duplicateIdRows } from './duplicate-ids.js';
+import { CorpusIds } from '../core/corpus-ids.js';
+import { collapseDuplicateIds } from './duplicate-ids.js';
 import { RankedList, type Run } from './ranked-list.js';
 
 /** BRIGHT's placeholder for "nothing excluded"; never a document id. */
@@ -18,98 +18,104 @@ export const DEFAULT_DEPTH = 1000;
  * one document, as in BRIGHT's dict (see duplicate-ids.ts).
  *
  * With a finite depth this is a single pass with a bounded heap, so a 400k-document score array costs about one
- * comparison per document rather than a full sort. The list's rows index `corpusIds`.
+ * comparison per document rather than a full sort. The list's rows index `corpusIds`; excluded ids are found by
+ * row, so no corpus id is made a string.
  */
 export function buildRankedList(
   candidates: Candidates,
-  corpusIds: readonly string[],
+  corpusIds: CorpusIds | readonly string[],
   excludedIds: readonly string[],
   depth: number | 'all',
 ): RankedList {
+  const ids = corpusIds instanceof CorpusIds ? corpusIds : CorpusIds.of(corpusIds);
   const { queryId } = candidates;
   let { docIndices, scores } = candidates;
-  let count = docIndices ? docIndices.length : corpusIds.length;
+  let count = docIndices ? docIndices.length : ids.length;
   if (scores.length !== count) {
     throw dataError('candidates_length', `query ${queryId}: ${scores.length} scores for ${count} candidate documents`);
   }
-  const rowAt = (i: number): number => (docIndices ? docIndices[i]! : i);
-  for (let i = 0; i < count; i++) {
-    if (Number.isNaN(scores[i])) {
-      throw dataError('nan_score', `query ${queryId}: the retriever scored document ${corpusIds[rowAt(i)]} as NaN`);
+  if (docIndices) {
+    for (let i = 0; i < count; i++) {
+      if (docIndices[i]! >= ids.length) throw dataError('candidates_row', `query ${queryId}: row ${docIndices[i]} is outside the corpus`);
     }
   }
-  const duplicates = duplicateIdRows(corpusIds);
+  for (let i = 0; i < count; i++) {
+    if (Number.isNaN(scores[i])) {
+      throw dataError('nan_score', `query ${queryId}: the retriever scored document ${ids.id(docIndices ? docIndices[i]! : i)} as NaN`);
+    }
+  }
+  const duplicates = ids.groups;
   if (duplicates) {
-    ({ docIndices, scores } = collapseDuplicateIds(rowAt, scores, count, duplicates));
+    const rows = docIndices;
+    ({ docIndices, scores } = collapseDuplicateIds((i) => (rows ? rows[i]! : i), scores, count, duplicates));
     count = docIndices.length;
   }
-  if (depth !== 'all' && excludedIds.length > depth) return rankAroundMany(queryId, scores, docIndices, count, corpusIds, excludedIds, depth);
-  const excluded = new Set(excludedIds);
-  excluded.delete(NO_EXCLUSION);
-  const keep = depth === 'all' ? count : Math.min(count, depth + excluded.size);
-  const order = bestFirst(scores, docIndices, count, keep);
-  const limit = depth === 'all' ? Infinity : depth;
-  // most BRIGHT queries exclude nothing: then no id is looked up
-  if (excluded.size === 0) return firstOf(order, Math.min(order.length, limit), corpusIds);
-  let kept = 0;
-  for (let i = 0; i < order.length && kept < limit; i++) {
-    const row = order.rows[i]!;
-    if (excluded.has(idOfRow(corpusIds, row, queryId))) continue;
-    order.rows[kept] = row;
-    order.scores[kept++] = order.scores[i]!;
+  const excluded = markExcluded(ids, excludedIds);
+  try {
+    if (depth !== 'all' && excludedIds.length > depth) return rankAroundMany(scores, docIndices, count, ids, depth);
+    const keep = depth === 'all' ? count : Math.min(count, depth + excluded.length);
+    const order = bestFirst(scores, docIndices, count, keep);
+    const limit = depth === 'all' ? Infinity : depth;
+    // most BRIGHT queries exclude nothing: then no row is checked
+    if (excluded.length === 0) return firstOf(order, Math.min(order.length, limit), ids);
+    let kept = 0;
+    for (let i = 0; i < order.length && kept < limit; i++) {
+      const row = order.rows[i]!;
+      if (excludedRows[row] !== 0) continue;
+      order.rows[kept] = row;
+      order.scores[kept++] = order.scores[i]!;
+    }
+    return firstOf(order, kept, ids);
+  } finally {
+    for (const row of excluded) excludedRows[row] = 0;
   }
-  return firstOf(order, kept, corpusIds);
 }
 
-/** The first `length` entries of `order` as a list over `corpusIds`, in arrays of its own. */
-function firstOf(order: Ordered, length: number, corpusIds: readonly string[]): RankedList {
-  return new RankedList(corpusIds, order.rows.slice(0, length), new Float64Array(order.scores.subarray(0, length)), idRows(corpusIds));
-}
-
-function idOfRow(corpusIds: readonly string[], row: number, queryId: string): string {
-  const docId = corpusIds[row];
-  if (docId === undefined) throw dataError('candidates_row', `query ${queryId}: row ${row} is outside the corpus`);
-  return docId;
+/** The first `length` entries of `order` as a list over `ids`, in arrays of its own. */
+function firstOf(order: Ordered, length: number, ids: CorpusIds): RankedList {
+  return new RankedList(ids, order.rows.slice(0, length), new Float64Array(order.scores.subarray(0, length)));
 }
 
 /**
- * buildRankedList for an exclusion list longer than `depth` (leetcode: ~30k ids per query, 1000 kept): the best
- * candidates are taken in rounds, each round's ids go into a small map, and the excluded ids are looked up in it.
- * Putting every excluded id into a Set of its own cost several times more than such a scan (a table of ~30k
- * scattered strings per query), and ordering all `depth + |excluded|` candidates several times more than ordering
- * the few that are needed. A round takes as many candidates again as all rounds before it, so a query whose best
- * candidates are mostly excluded needs only a few rounds.
+ * Per corpus row, 1 while the query being ranked excludes its id (reused from query to query, all zeros between
+ * them): an excluded id is looked up once, and a candidate is then checked by its row.
  */
-function rankAroundMany(
-  queryId: string,
-  scores: Float32Array,
-  docIndices: Uint32Array | null,
-  count: number,
-  corpusIds: readonly string[],
-  excludedIds: readonly string[],
-  depth: number,
-): RankedList {
+let excludedRows = new Uint8Array(0);
+
+/**
+ * Marks in excludedRows the rows of `excludedIds` that are in the corpus (an id on several rows at its first row,
+ * where collapseDuplicateIds leaves its one candidate) and returns them, for the caller to clear.
+ */
+function markExcluded(ids: CorpusIds, excludedIds: readonly string[]): number[] {
+  const marked: number[] = [];
+  if (excludedIds.length === 0) return marked;
+  if (excludedRows.length < ids.length) excludedRows = new Uint8Array(ids.length);
+  for (const id of excludedIds) {
+    if (id === NO_EXCLUSION) continue;
+    const row = ids.rowOf(id);
+    if (row < 0 || excludedRows[row] !== 0) continue;
+    excludedRows[row] = 1;
+    marked.push(row);
+  }
+  return marked;
+}
+
+/**
+ * buildRankedList for an exclusion list longer than `depth` (leetcode: ~30k ids per query, 1000 kept), with the
+ * excluded rows marked: the best candidates are taken in rounds, until one holds `depth` candidates that are not
+ * excluded. Ordering all `depth + |excluded|` candidates cost several times more than ordering the few that are
+ * needed. A round takes as many candidates again as all rounds before it, so a query whose best candidates are
+ * mostly excluded needs only a few rounds.
+ */
+function rankAroundMany(scores: Float32Array, docIndices: Uint32Array | null, count: number, ids: CorpusIds, depth: number): RankedList {
   // about a fifth more than depth: on BRIGHT's long lists, few of the best candidates are excluded
   let keep = Math.min(count, depth + (depth >> 2) + 16);
   let order = bestFirst(scores, docIndices, count, keep);
-  let isExcluded = new Uint8Array(0);
   let checked = 0;
   let kept = 0;
   for (;;) {
     // the best `keep` candidates begin with the best of the previous round, in the same order
-    const round = new Map<string, number>();
-    for (let i = checked; i < order.length; i++) round.set(idOfRow(corpusIds, order.rows[i]!, queryId), i);
-    const flags = new Uint8Array(order.length);
-    flags.set(isExcluded);
-    isExcluded = flags;
-    kept += order.length - checked;
-    for (const id of excludedIds) {
-      const at = id === NO_EXCLUSION ? undefined : round.get(id);
-      if (at !== undefined && isExcluded[at] === 0) {
-        isExcluded[at] = 1;
-        kept--;
-      }
-    }
+    for (let i = checked; i < order.length; i++) if (excludedRows[order.rows[i]!] === 0) kept++;
     checked = order.length;
     if (kept >= depth || keep === count) break;
     keep = Math.min(count, 2 * keep);
@@ -117,11 +123,12 @@ function rankAroundMany(
   }
   let ranked = 0;
   for (let i = 0; i < order.length && ranked < depth; i++) {
-    if (isExcluded[i] !== 0) continue;
-    order.rows[ranked] = order.rows[i]!;
+    const row = order.rows[i]!;
+    if (excludedRows[row] !== 0) continue;
+    order.rows[ranked] = row;
     order.scores[ranked++] = order.scores[i]!;
   }
-  return firstOf(order, ranked, corpusIds);
+  return firstOf(order, ranked, ids);
 }
 
 /** The best `keep` of the candidates, best first (-0 as +0). */

@@ -1,14 +1,9 @@
 /**
  * BRIGHT turns each query's scores into a dict, `{docid: score for docid, score in zip(doc_ids, scores)}`, so a
  * document id that occurs on several corpus rows becomes ONE entry: at the position of its first row (which decides
- * ties in the stable sort) with the score of its last row. These helpers reproduce that collapse.
+ * ties in the stable sort) with the score of its last row. This reproduces that collapse; the rows of each repeated
+ * id are CorpusIds.groups.
  */
-import { idRows } from '../core/id-rows.js';
-
-/** For every row of an id that occurs more than once: row -> first row of that id. Null when ids are unique. */
-export function duplicateIdRows(corpusIds: readonly string[]): ReadonlyMap<number, number> | null {
-  return idRows(corpusIds).groups;
-}
 
 /**
  * Candidates with each duplicated id reduced to one entry: its first row, carrying the score of the last of its

@@ -1,23 +1,22 @@
 import { compareCodePoints } from '../core/code-point-order.js';
-import type { IdRows } from '../core/id-rows.js';
+import { CorpusIds } from '../core/corpus-ids.js';
 import type { Ranking } from './ranking.js';
 
 /**
  * One query's retrieved documents in rank order, as two columns: each position's row in a table of document ids
  * (a corpus's ids, shared by every list of a run, or ids of the list's own) and its score. A run of 103 queries x
  * 1000 documents is then a few typed arrays per query, where an object and a boxed score per document were what
- * the garbage collector copied and traced while a run was built.
+ * the garbage collector copied and traced while a run was built. Over a corpus's ids (CorpusIds, as bytes), an id is
+ * made a string only when asked for by `docId`.
  */
 export class RankedList implements Ranking {
   constructor(
     /** The id table `rows` index into; shared, never copied or changed. */
-    readonly ids: readonly string[],
+    readonly ids: readonly string[] | CorpusIds,
     /** Per position, the row of its document id in `ids`. */
     readonly rows: Uint32Array,
     /** Per position, its score (a retriever's float32 scores are exact as doubles). */
     readonly scores: Float64Array,
-    /** The rows of `ids` by id, where the list was built over a corpus's ids (buildRankedList): judged ids are then found by row. */
-    private readonly index?: IdRows,
   ) {
     if (rows.length !== scores.length) throw new Error(`RankedList: ${rows.length} rows for ${scores.length} scores`);
   }
@@ -32,12 +31,14 @@ export class RankedList implements Ranking {
   }
 
   docId(position: number): string {
-    return this.ids[this.rows[position]!]!;
+    const { ids } = this;
+    const row = this.rows[position]!;
+    return ids instanceof CorpusIds ? ids.id(row) : ids[row]!;
   }
 
   /** The document ids in rank order. */
   docIds(): string[] {
-    return Array.from(this.rows, (row) => this.ids[row]!);
+    return Array.from(this.rows.keys(), (position) => this.docId(position));
   }
 
   /** The documents at `positions`, in that order, over the same id table. */
@@ -46,7 +47,6 @@ export class RankedList implements Ranking {
       this.ids,
       Uint32Array.from(positions, (position) => this.rows[position]!),
       Float64Array.from(positions, (position) => this.scores[position]!),
-      this.index,
     );
   }
 
@@ -55,45 +55,53 @@ export class RankedList implements Ranking {
   }
 
   compareIds(a: number, b: number): number {
-    return compareCodePoints(this.docId(a), this.docId(b));
+    const { ids } = this;
+    return ids instanceof CorpusIds ? ids.compare(this.rows[a]!, this.rows[b]!) : compareCodePoints(ids[this.rows[a]!]!, ids[this.rows[b]!]!);
   }
 
   forEachJudged(judgments: ReadonlyMap<string, number>, visit: (position: number, relevance: number) => void): void {
-    const { ids, rows, index } = this;
-    if (index && judgments.size <= JUDGED_BY_ROW) {
-      // a query has a few judged ids: their rows are found once, and each position compares its row with them,
-      // where a lookup of its id in `judgments` (~100k per biology eval) was most of the evaluation's time
-      const judgedRows: number[] = [];
-      const relevances: number[] = [];
-      for (const [id, relevance] of judgments) {
-        const row = index.rowOf(id);
-        if (row < 0) continue;
-        judgedRows.push(row);
-        relevances.push(relevance);
-      }
-      if (judgedRows.length === 0) return;
-      const { groups } = index;
+    const { ids, rows } = this;
+    if (!(ids instanceof CorpusIds)) {
       for (let i = 0; i < rows.length; i++) {
-        // an id on several rows is judged on each (rowOf gives its first)
-        const row = groups ? (groups.get(rows[i]!) ?? rows[i]!) : rows[i]!;
-        for (let j = 0; j < judgedRows.length; j++) {
-          if (judgedRows[j] === row) {
-            visit(i, relevances[j]!);
-            break;
-          }
-        }
+        const relevance = judgments.get(ids[rows[i]!]!);
+        if (relevance !== undefined) visit(i, relevance);
       }
       return;
     }
+    // the judged ids' rows are found once, and each position compares its row with them, where a lookup of its id
+    // in `judgments` (~100k per biology eval) was most of the evaluation's time, and made a string of every id
+    const judgedRows: number[] = [];
+    const relevances: number[] = [];
+    for (const [id, relevance] of judgments) {
+      const row = ids.rowOf(id);
+      if (row < 0) continue;
+      judgedRows.push(row);
+      relevances.push(relevance);
+    }
+    if (judgedRows.length === 0) return;
+    const { groups } = ids;
+    // many judged ids: by a map of their rows
+    const byRow = judgedRows.length > JUDGED_BY_SCAN ? new Map(judgedRows.map((row, j) => [row, relevances[j]!])) : null;
     for (let i = 0; i < rows.length; i++) {
-      const relevance = judgments.get(ids[rows[i]!]!);
-      if (relevance !== undefined) visit(i, relevance);
+      // an id on several rows is judged on each (rowOf gives its first)
+      const row = groups ? (groups.get(rows[i]!) ?? rows[i]!) : rows[i]!;
+      if (byRow !== null) {
+        const relevance = byRow.get(row);
+        if (relevance !== undefined) visit(i, relevance);
+        continue;
+      }
+      for (let j = 0; j < judgedRows.length; j++) {
+        if (judgedRows[j] === row) {
+          visit(i, relevances[j]!);
+          break;
+        }
+      }
     }
   }
 }
 
-/** Judged ids per query up to which forEachJudged compares rows (one comparison per judged id and position). */
-const JUDGED_BY_ROW = 16;
+/** Judged ids per query up to which forEachJudged compares each position's row with theirs (one comparison each). */
+const JUDGED_BY_SCAN = 16;
 
 /** qid -> its documents in rank order; queries in run order. */
 export type Run = Map<string, RankedList>;

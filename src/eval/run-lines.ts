@@ -1,5 +1,6 @@
 import { growMemory, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
 import { RUN_LINES_WASM } from './generated/run-lines-wasm.js';
+import { CorpusIds } from '../core/corpus-ids.js';
 import type { RankedList } from './ranked-list.js';
 
 export interface RunLinesExports {
@@ -53,7 +54,7 @@ export class RunLines {
   private readonly jsonAt: number;
   private readonly roomsEnd: number;
   /** The id table whose ids are being copied (undefined: none yet); per row, 2 once its id is in memory. */
-  private table: readonly string[] | undefined;
+  private table: RankedList['ids'] | undefined;
   private copied = new Uint8Array(0);
   /** Where each row's id starts (from idsAt) and its length, and where the ids copied so far lie. */
   private startsAt = 0;
@@ -116,8 +117,11 @@ export class RunLines {
     return next;
   }
 
-  /** Starts on a new id table: room for where each id is, none copied yet. */
-  private startTable(ids: readonly string[]): void {
+  /**
+   * Starts on a new id table: room for where each id is, none copied yet; a corpus's ids (CorpusIds) are UTF-8
+   * bytes already, and are copied at once, in one block.
+   */
+  private startTable(ids: RankedList['ids']): void {
     this.table = ids;
     this.list = undefined;
     this.copied = new Uint8Array(ids.length);
@@ -125,16 +129,36 @@ export class RunLines {
     this.lengthsAt = this.startsAt + 4 * ids.length;
     this.idsAt = align(this.lengthsAt + 4 * ids.length);
     this.idsEnd = this.idsAt;
+    if (ids instanceof CorpusIds) {
+      this.bytes = this.reserve(this.idsAt + ids.bytes.length);
+      this.bytes.set(ids.bytes, this.idsAt);
+      this.idsEnd += ids.bytes.length;
+    }
   }
 
   /**
-   * Copies the ids of `rows` not copied yet after the others, one byte per UTF-16 unit, 0xff for a unit above
-   * ASCII (which makes the module leave their lines to the caller). Only the ids a run ranks are copied: leetcode's
-   * 142k lines use about a third of its 414k ids. A loop here costs a fraction of ids.join() and encoding it.
+   * Makes the ids of `rows` not copied yet known to the module: a corpus's ids (in memory since startTable) by
+   * where they are; ids given as strings are copied after the others, one byte per UTF-16 unit, 0xff for a unit
+   * above ASCII. A byte above ASCII makes the module leave that id's lines to the caller. Only the ids a run ranks
+   * are copied: leetcode's 142k lines use about a third of its 414k ids. A loop here costs a fraction of ids.join()
+   * and encoding it.
    */
   private encodeIds(rows: Uint32Array): void {
     const ids = this.table!;
     const copied = this.copied;
+    if (ids instanceof CorpusIds) {
+      const starts = new Uint32Array(this.bytes.buffer, this.startsAt, ids.length);
+      const lengths = new Uint32Array(this.bytes.buffer, this.lengthsAt, ids.length);
+      const { offsets } = ids;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        if (row >= ids.length || copied[row] !== 0) continue;
+        copied[row] = 2;
+        starts[row] = offsets[row]!;
+        lengths[row] = offsets[row + 1]! - offsets[row]!;
+      }
+      return;
+    }
     let units = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;

@@ -1,3 +1,4 @@
+import { compareBytes, hashBytes } from '../core/id-bytes.js';
 import { positions, RankedList, type Run } from './ranked-list.js';
 import type { Ranking } from './ranking.js';
 
@@ -54,23 +55,6 @@ export class RunTable {
   sameId(a: number, b: number): boolean {
     return this.idHashes[a] === this.idHashes[b] && compareBytes(this.bytes, this.idStarts[a]!, this.idEnds[a]!, this.bytes, this.idStarts[b]!, this.idEnds[b]!) === 0;
   }
-}
-
-/** FNV-1a over bytes [start, end): the hash RunTable keeps per document id. */
-export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash;
-}
-
-/** Byte order of two ranges, which for UTF-8 is code point order (strcmp). */
-export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
-  const length = Math.min(aEnd - aStart, bEnd - bStart);
-  for (let i = 0; i < length; i++) {
-    const difference = a[aStart + i]! - b[bStart + i]!;
-    if (difference !== 0) return difference;
-  }
-  return aEnd - aStart - (bEnd - bStart);
 }
 
 /**

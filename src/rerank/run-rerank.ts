@@ -112,7 +112,7 @@ async function readCandidates(input: ResultsDir, topK: number): Promise<TaskInpu
 async function documentTexts(loaded: LoadedTask, signal?: AbortSignal): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   for await (const batch of loaded.corpus.texts({ signal })) {
-    batch.texts.forEach((text, i) => texts.set(loaded.corpus.ids[batch.start + i]!, text));
+    batch.texts.forEach((text, i) => texts.set(loaded.corpus.ids.id(batch.start + i), text));
   }
   return texts;
 }

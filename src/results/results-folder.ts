@@ -120,7 +120,7 @@ export interface EvalSetting {
 
 /** One scored task of `reasonir eval`, as the writer needs it. */
 export interface TaskResult {
-  loaded: Pick<LoadedTask, 'task' | 'repo' | 'revision' | 'files' | 'queries' | 'warnings' | 'queriesFile'> & { corpus: { ids: readonly string[] } };
+  loaded: Pick<LoadedTask, 'task' | 'repo' | 'revision' | 'files' | 'queries' | 'warnings' | 'queriesFile'> & { corpus: { ids: { readonly length: number } } };
   run: Run;
   qrels?: Qrels;
   evaluation: Evaluation;

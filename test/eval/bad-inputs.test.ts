@@ -80,7 +80,7 @@ describe('precomputed embeddings', () => {
     writeNpy(docs, task.corpus.ids.length, 4, (r, c) => (r === 5 && c === 2 ? Number.NaN : Math.sin(r * c)));
     const nan = await run(docs, queries);
     expect(nan.code).toBe(3);
-    expect(nan.stderr).toContain(`embeddings: ${docs}: the vector of document ${task.corpus.ids[5]} (row 5) holds NaN at dimension 2`);
+    expect(nan.stderr).toContain(`embeddings: ${docs}: the vector of document ${task.corpus.ids.id(5)} (row 5) holds NaN at dimension 2`);
 
     writeNpy(queries, task.queries.length, 4, (r) => (r === 1 ? Number.POSITIVE_INFINITY : 1));
     const inf = await run(narrow.replace('d3', 'd'), queries);

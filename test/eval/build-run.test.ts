@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Candidates, Query } from '../../src/core/types.js';
 import { buildRankedList, qrelsFromQueries, removeExcludedIds } from '../../src/eval/build-run.js';
-import { idRows } from '../../src/core/id-rows.js';
+import { CorpusIds } from '../../src/core/corpus-ids.js';
 import { RankedList } from '../../src/eval/ranked-list.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { docsByQuery, docsOf, runOf, type Doc } from '../helpers/runs.js';
@@ -63,11 +63,40 @@ describe('buildRankedList (BRIGHT get_scores)', () => {
       const whole: Candidates = { queryId: 'q', docIndices: null, scores: Float32Array.from(ids, () => next()) };
       for (const item of [candidates, whole]) {
         const list = buildRankedList(item, ids, ['doc5'], depth);
-        expect(list.ids).toBe(ids);
+        expect(list.ids).toBe(CorpusIds.of(ids));
         built.push([list, reference(item.scores, item.docIndices ? [...item.docIndices] : [...ids.keys()], ids, ['doc5'], depth)]);
       }
     }
     for (const [list, expected] of built) expect(docsOf(list)).toEqual(expected);
+  });
+
+  it("over a corpus's ids as UTF-8 bytes (the loader's table): the same lists, with no id made a string", () => {
+    const next = seededRandom(23);
+    const corpus = Array.from({ length: 4000 }, (_, i) => (i % 11 === 4 ? `caf\u00e9${i % 30}` : i % 13 === 6 ? `\u{1F9EC}/${i}` : `doc${i}`));
+    const parts = corpus.map((id) => Buffer.from(id, 'utf8'));
+    const offsets = new Uint32Array(corpus.length + 1);
+    parts.forEach((part, row) => (offsets[row + 1] = offsets[row]! + part.length));
+    const table = CorpusIds.fromUtf8(Buffer.concat(parts), offsets);
+    const asked = vi.spyOn(table, 'id');
+    for (const [excludedCount, depth] of [[0, 100], [40, 100], [900, 200], [300, 'all']] as Array<[number, number | 'all']>) {
+      const excluded = [...Array.from({ length: excludedCount }, () => corpus[Math.floor(next() * corpus.length)]!), 'N/A', 'caf\u00e93', 'absent\u00e9'];
+      const scores = Float32Array.from(corpus, () => Math.floor(next() * 25));
+      const judgments = new Map(Array.from({ length: 30 }, () => [corpus[Math.floor(next() * corpus.length)]!, 1] as [string, number]));
+      const overBytes = buildRankedList({ queryId: 'q', docIndices: null, scores }, table, excluded, depth);
+      const overStrings = buildRankedList({ queryId: 'q', docIndices: null, scores }, corpus, excluded, depth);
+      const visits = (list: RankedList) => {
+        const seen: number[] = [];
+        list.forEachJudged(judgments, (position) => seen.push(position));
+        list.forEachJudged(new Map([...judgments].slice(0, 5)), (position) => seen.push(-position));
+        return seen;
+      };
+      expect(visits(overBytes)).toEqual(visits(overStrings));
+      const ties = (list: RankedList) => Array.from({ length: 200 }, (_, k) => Math.sign(list.compareIds(k % list.length, (7 * k + 3) % list.length)));
+      expect(ties(overBytes)).toEqual(ties(overStrings));
+      expect(asked).not.toHaveBeenCalled();
+      expect(docsOf(overBytes)).toEqual(docsOf(overStrings));
+      asked.mockClear();
+    }
   });
 
   it('keeps depth non-excluded documents even when excluded ones are at the top', () => {
@@ -186,7 +215,7 @@ describe('lists built over a corpus find their judged documents by row', () => {
       const picked = built.pick([...built.rows.keys()].filter(() => next() < 0.5));
       // any row of a duplicated id, as a list over the corpus made elsewhere may hold
       const duplicateRows = [...corpus.keys()].filter((row) => !corpus[row]!.startsWith('d') || next() < 0.01);
-      const anyRows = new RankedList(corpus, Uint32Array.from(duplicateRows), new Float64Array(duplicateRows.length), idRows(corpus));
+      const anyRows = new RankedList(CorpusIds.of(corpus), Uint32Array.from(duplicateRows), new Float64Array(duplicateRows.length));
       for (const list of [built, picked, anyRows]) {
         const byRow: Array<[number, number]> = [];
         list.forEachJudged(judgments, (position, relevance) => byRow.push([position, relevance]));

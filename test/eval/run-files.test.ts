@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
+import { CorpusIds } from '../../src/core/corpus-ids.js';
 import { RankedList, type Run } from '../../src/eval/ranked-list.js';
 import { RunLines } from '../../src/eval/run-lines.js';
 import { RUN_LINES_WASM } from '../../src/eval/generated/run-lines-wasm.js';
@@ -31,6 +32,14 @@ function dataFailure(run: () => unknown, message: RegExp): void {
     return;
   }
   throw new Error('expected a data error');
+}
+
+/** `ids` as a corpus's id table from the loader: their UTF-8 bytes, inside a larger buffer, and an offset each. */
+function utf8Ids(ids: readonly string[]): CorpusIds {
+  const parts = ids.map((id) => Buffer.from(id, 'utf8'));
+  const offsets = new Uint32Array(ids.length + 1);
+  parts.forEach((part, row) => (offsets[row + 1] = offsets[row]! + part.length));
+  return CorpusIds.fromUtf8(Buffer.concat([Buffer.from('ab'), ...parts]).subarray(2), offsets);
 }
 
 describe('TREC run', () => {
@@ -268,11 +277,13 @@ describe('run outputs', () => {
     expect(() => readFileSync(path.join(dir, 'bad', 'run.trec'))).toThrow(/ENOENT/);
   });
 
-  it('formats the lines of corpus-sized lists in WebAssembly, with the bytes of the single-file writers', async () => {
+  // a corpus's ids as the loader gives them (UTF-8 bytes, CorpusIds) or as strings: the same bytes written
+  it.each(['strings', 'utf8'] as const)('formats the lines of corpus-sized lists in WebAssembly, with the bytes of the single-file writers (a table of %s)', async (kind) => {
     const next = seededRandom(20261206);
     // one id table shared by every list, as a retriever's run has: ids the module leaves to JavaScript among them
     // (escaped or non-ASCII in JSON; one longer than the module's output rooms)
-    const ids = Array.from({ length: 5000 }, (_, i) => (i % 97 === 5 ? `d"${i}` : i % 89 === 7 ? `d\\${i}\u00e9` : i === 4321 ? 'L'.repeat(70_000) : `doc-${i}`));
+    const ids = Array.from({ length: 5000 }, (_, i) => (i % 97 === 5 ? `d"${i}` : i % 89 === 7 ? `d\\${i}\u00e9` : i % 83 === 20 ? `\u{1F9EC}${i}` : i === 4321 ? 'L'.repeat(70_000) : `doc-${i}`));
+    const table = kind === 'utf8' ? utf8Ids(ids) : ids;
     let previous = 20;
     const score = (): number => {
       const kind = next();
@@ -285,12 +296,12 @@ describe('run outputs', () => {
     const list = (n: number): RankedList => {
       const rows = Uint32Array.from({ length: n }, () => Math.floor(next() * ids.length));
       rows[n >> 1] = 4321;
-      return new RankedList(ids, rows, Float64Array.from({ length: n }, score));
+      return new RankedList(table, rows, Float64Array.from({ length: n }, score));
     };
     const run: Run = new Map([
       ['q\u00e9', list(2500)],
       ['1', list(1)],
-      ['empty', new RankedList(ids, new Uint32Array(0), new Float64Array(0))],
+      ['empty', new RankedList(table, new Uint32Array(0), new Float64Array(0))],
       ['own-ids', RankedList.of(['x', 'y\u00e9', 'z'], [3, 2, 2])],
       // another table of the same size, then the first again: each id is copied for its own table
       ['same-size-table', new RankedList(ids.map((id) => `${id}+`), Uint32Array.from({ length: 2000 }, () => Math.floor(next() * ids.length)), new Float64Array(2000).fill(1.5))],
@@ -300,12 +311,16 @@ describe('run outputs', () => {
     const other = [...ids.slice(0, 10), 'bad\nid', 'caf\u00e9'];
     run.set('other-table', new RankedList(other, Uint32Array.from([3, 1, 11, 4]), Float64Array.from([3, 2, 2, 1])));
 
-    const out = path.join(dir, 'outputs-wasm');
+    const out = path.join(dir, `outputs-wasm-${kind}`);
     await writeRunOutputs(out, run, 'bm25');
     await writeTrecRun(path.join(dir, 'single-wasm.trec'), run, 'bm25');
     await writeScoreJson(path.join(dir, 'single-wasm.json'), run);
     expect(readFileSync(path.join(out, 'run.trec')).equals(readFileSync(path.join(dir, 'single-wasm.trec')))).toBe(true);
     expect(readFileSync(path.join(out, 'score.json')).equals(readFileSync(path.join(dir, 'single-wasm.json')))).toBe(true);
+    // the same run over either table: the same files
+    if (kind === 'utf8') {
+      for (const name of ['run.trec', 'score.json']) expect(readFileSync(path.join(out, name)).equals(readFileSync(path.join(dir, 'outputs-wasm-strings', name)))).toBe(true);
+    }
 
     // and the module did format nearly all of them (what the JavaScript writers are compared with above)
     const lines = new RunLines();

@@ -21,7 +21,7 @@ describe('CI benchmark fixture', () => {
     expect(loaded.revision).toBe('local');
     expect(loaded.queries).toHaveLength(queries);
     expect(loaded.corpus.ids).toHaveLength(documents);
-    const ids = new Set(loaded.corpus.ids);
+    const ids = new Set(loaded.corpus.ids.strings());
     expect(ids.size).toBe(documents);
     for (const query of loaded.queries) {
       for (const id of [...query.goldIds, ...query.excludedIds]) expect(ids.has(id), `${task} ${query.id} ${id}`).toBe(true);

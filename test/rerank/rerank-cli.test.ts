@@ -60,7 +60,7 @@ async function allText(dir: string): Promise<string> {
 async function expectedRuns(input: string, queries: 'original' | 'gpt4', topK: number) {
   const task = await loadTask({ task: 'pony', dataDir: fixtureData, queries });
   const texts = new Map<string, string>();
-  for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids[batch.start + i]!, text));
+  for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids.id(batch.start + i), text));
   const queryText = new Map(task.queries.map((q) => [q.id, q.text]));
   const retrieved = docsByQuery(await readRunFile(path.join(input, 'pony', 'score.json')));
   const prompts: string[] = [];
@@ -353,7 +353,7 @@ describe('reasonir rerank: BRIGHT listwise, local tokenizer, Ctrl-C', () => {
       expect(result.code).toBe(0);
       const task = await loadTask({ task: 'pony', dataDir: fixtureData });
       const texts = new Map<string, string>();
-      for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids[batch.start + i]!, text));
+      for await (const batch of task.corpus.texts()) batch.texts.forEach((text, i) => texts.set(task.corpus.ids.id(batch.start + i), text));
       const retrieved = docsByQuery(await readRunFile(path.join(gpt4, 'pony', 'score.json')));
       const first = task.queries[0]!;
       const top = retrieved.get(first.id)!.slice(0, 3);

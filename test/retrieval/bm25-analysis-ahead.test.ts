@@ -23,6 +23,7 @@ import { repoRoot } from '../helpers/cli.js';
 import { modulesLoadedBy } from '../helpers/modules-loaded.js';
 import { comparable } from './bm25-index-builds.js';
 import { fixtures, readJsonLines } from './golden-files.js';
+import { CorpusIds } from '../../src/core/corpus-ids.js';
 
 const rows = readJsonLines<{ id: string; content: string }>(path.join(fixtures, 'bm25', 'corpus.jsonl.gz'));
 const context: TaskContext = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
@@ -72,7 +73,7 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
       const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
       retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: rows.length, stored });
       expect(sent.mock.calls).toEqual([[stored]]);
-      const built = await retriever.index({ ids: rows.map((row) => row.id), stored, texts: never }, context);
+      const built = await retriever.index({ ids: CorpusIds.of(rows.map((row) => row.id)), stored, texts: never }, context);
       // built on this thread, and through the same cache write
       const inline = await new Bm25Retriever({ cacheDir: path.join(dir, 'cache-inline'), threads: 1 }).index(memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) }), context);
       expect(built).toEqual(inline);

@@ -28,6 +28,7 @@ import { readJsonLines, readText } from './golden-files.js';
 import { bm25Fixture, goldenCorpusRows as corpusRows, goldenQueries as queries, goldenQueryRows as goldenQueries } from './bm25-golden.js';
 import { comparable, indexOfChunks, indexOfTokens } from './bm25-index-builds.js';
 import { textOf } from '../helpers/utf16-units.js';
+import { CorpusIds } from '../../src/core/corpus-ids.js';
 
 const corpus = { ids: corpusRows.map((row) => row.id), texts: corpusRows.map((row) => row.content) };
 const goldenInput = (overrides: Partial<RetrieveRequest> = {}): RetrieveRequest => ({
@@ -225,7 +226,7 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
       const parquet = await openParquet(file, { id: 'string', content: 'string' }, `documents/${name}.parquet`);
       let textReads = 0;
       const source = {
-        ids: rows.map((row) => row.id),
+        ids: CorpusIds.of(rows.map((row) => row.id)),
         stored: storedTexts(parquet, 'content'),
         texts: (options?: { signal?: AbortSignal }) => {
           textReads++;
@@ -519,7 +520,7 @@ describe('BM25 analyzed-index cache', () => {
     cacheFile();
     // same corpus hash, and a corpus whose texts cannot be read: the cache hit must not need them
     const untouchable: CorpusSource = {
-      ids: corpus.ids,
+      ids: CorpusIds.of(corpus.ids),
       texts: () => {
         throw new Error('a BM25 index-cache hit read the document texts');
       },
@@ -555,7 +556,7 @@ describe('BM25 analyzed-index cache', () => {
     const file = cacheFile();
     const aside = `${file}.aside`;
     const untouchable: CorpusSource = {
-      ids: corpus.ids,
+      ids: CorpusIds.of(corpus.ids),
       texts: () => {
         throw new Error('a BM25 index-cache hit read the document texts');
       },

@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import type { CorpusIds } from '../../core/corpus-ids.js';
 import { dataError, usageError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Qrels } from '../../core/types.js';
@@ -118,8 +119,7 @@ async function fromTask(runPath: string, task: string, options: { long: boolean;
  * A run of another task (or of the other document setting) scores near 0 without any error: its documents are simply
  * not in this corpus. Fewer than half of its distinct document ids in the corpus is taken as that mistake.
  */
-function checkCorpusCoverage(run: Run, corpusIds: readonly string[], what: string, strict: boolean): void {
-  const corpus = new Set(corpusIds);
+function checkCorpusCoverage(run: Run, corpus: CorpusIds, what: string, strict: boolean): void {
   const documents = new Set<string>();
   for (const ranked of run.values()) for (let i = 0; i < ranked.length; i++) documents.add(ranked.docId(i));
   let found = 0;

@@ -4,7 +4,6 @@ import type { Candidates, CorpusFileInfo, CorpusSource, Query, Retriever, TaskCo
 import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
 import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
-import { duplicateIdRows } from '../../eval/duplicate-ids.js';
 import { ANALYZER_VERSION } from '../analyzer/analyzer-version.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { AnalysisWorkers } from './analysis-workers.js';
@@ -88,7 +87,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       throw dataError('empty_corpus', `task ${context.task}: the corpus has no documents, so BM25 has nothing to rank`);
     }
     // an id on several rows collapses to its last row's score, which may be a zero the subset would leave out
-    return { analyzed: await this.loadOrBuild(corpus, context), duplicatedIds: duplicateIdRows(corpus.ids) !== null };
+    return { analyzed: await this.loadOrBuild(corpus, context), duplicatedIds: corpus.ids.groups !== null };
   }
 
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {

@@ -130,7 +130,7 @@ export class DenseRetriever implements Retriever<DenseIndex> {
       context,
       `${context.task} documents`,
       'document',
-      corpus.ids,
+      corpus.ids.strings(),
       textRanges(corpus, context.signal),
       // the documents' content, not the revision as typed: `--revision main` and its commit share one cache entry
       { dataset: { corpusSha256: context.dataset.corpusSha256 } },

@@ -56,6 +56,7 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
   async index(corpus: CorpusSource, context: TaskContext): Promise<PrecomputedIndex> {
     const file = this.settings.docEmbeddings;
     const total = corpus.ids.length;
+    const corpusIds = corpus.ids.strings();
     if (isArrow(file)) {
       const { readArrowBatches, readArrowBlocks, readArrowFile } = await arrowIo();
       // ids decide the order; a file in corpus order streams, any other order is loaded and permuted
@@ -65,13 +66,13 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
         for (const id of batch.ids) ids.push(id);
         dim = batch.dim;
       }
-      const inOrder = ids.length === total && ids.every((id, i) => id === corpus.ids[i]);
+      const inOrder = ids.length === total && ids.every((id, i) => id === corpusIds[i]);
       if (inOrder) {
-        return { dim, ids: corpus.ids, blocks: (blockRows) => readArrowBlocks(file, blockRows) };
+        return { dim, ids: corpusIds, blocks: (blockRows) => readArrowBlocks(file, blockRows) };
       }
       const all = await readArrowFile(file);
-      const vectors = reorderById(all.ids, all.vectors, all.dim, corpus.ids, file, 'document');
-      return { dim, ids: corpus.ids, blocks: (blockRows) => sliceBlocks(vectors, dim, total, blockRows) };
+      const vectors = reorderById(all.ids, all.vectors, all.dim, corpusIds, file, 'document');
+      return { dim, ids: corpusIds, blocks: (blockRows) => sliceBlocks(vectors, dim, total, blockRows) };
     }
     const matrix = await openNpy(file);
     if (matrix.rows !== total) {
@@ -82,7 +83,7 @@ export class PrecomputedRetriever implements Retriever<PrecomputedIndex> {
     }
     return {
       dim: matrix.cols,
-      ids: corpus.ids,
+      ids: corpusIds,
       blocks: async function* (blockRows) {
         // one buffer for every block: the search is done with a block before it asks for the next
         const buffer = new Float32Array(Math.min(blockRows, total) * matrix.cols);
