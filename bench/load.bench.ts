@@ -27,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { openBrightParquet as OpenBrightParquet } from '../tools/bright-parquet.mjs';
 import { seededRandom } from '../src/core/seeded-random.js';
+import { readCorpusIds } from '../src/dataset/load-task.js';
 import { openParquet } from '../src/dataset/parquet.js';
 import { storedTexts } from '../src/dataset/parquet-texts.js';
 import type { StoredChunk } from '../src/retrieval/bm25/analysis-worker.js';
@@ -206,8 +207,8 @@ async function decode(target: string, mode: Mode): Promise<void> {
   const chunks = mode === 'workers' ? storedChunks(storedTexts(parquet, 'content'), threads) : null;
   // each worker is given its first chunk now, as eval's prefetch does; the others go out once the ids are decoded
   const decoding = chunks !== null ? decodeInWorkers(workers, chunks) : null;
-  const ids: string[] = [];
-  for await (const batch of parquet.read({ id: 'string' })) ids.push(...batch.columns.id);
+  // the ids as a cold eval decodes them (UTF-8 bytes, no string per id)
+  const ids = await readCorpusIds(parquet, 'bench');
   let textSize = 0;
   let texts = 0;
   if (decoding !== null) {
