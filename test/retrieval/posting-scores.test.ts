@@ -185,6 +185,21 @@ describe('LuceneBm25Model.score: the same float32 scores as the formula, term af
   }
 });
 
+describe('PostingScores.fillNorms', () => {
+  it("computes gensim's length norms bit for bit as the JavaScript expression does", () => {
+    const random = seededRandom(5);
+    for (const numDocs of [1, 7, 3000, 70001]) {
+      const lengths = Uint32Array.from({ length: numDocs }, (_, i) => (i < 3 ? [0, 1, 0xffffffff][i]! : Math.floor(random() ** 4 * 2 ** (1 + random() * 31))));
+      for (const [k1, b, avgdl] of [[0.9, 0.4, 113.7], [random() * 3, random(), 1 + random() * 5000], [1.2, 0.75, 0.3], [0, 1, 7]] as const) {
+        const postings = new PostingScores(numDocs);
+        postings.fillNorms(lengths, k1, b, avgdl);
+        const expected = Float64Array.from(lengths, (length) => k1 * (1 - b + (b * length) / avgdl));
+        expect(Buffer.from(postings.norms.buffer, postings.norms.byteOffset, postings.norms.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+      }
+    }
+  });
+});
+
 describe('PostingScores.prefault', () => {
   it('lets blocks laid out ahead be weighed as weigh would, and refuses to grow the memory while the pool writes', async () => {
     const postings = new PostingScores(1000);

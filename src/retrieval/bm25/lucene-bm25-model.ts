@@ -75,11 +75,9 @@ export class LuceneBm25Model {
     memory?: WasmMemory,
   ) {
     this.avgdl = index.cfSum / index.numDocs;
-    const { docLengths } = index;
     this.postings = new PostingScores(index.numDocs, memory);
-    // each document's length-normalisation part, computed exactly as gensim does per text
-    const { norms } = this.postings;
-    for (let doc = 0; doc < docLengths.length; doc++) norms[doc] = this.lengthNorm(docLengths[doc]!);
+    // each document's length-normalisation part, computed exactly as gensim does per text (lengthNorm's expression)
+    this.postings.fillNorms(index.docLengths, k1, b, this.avgdl);
   }
 
   /** gensim's idf of term `id` (float64). */
@@ -91,7 +89,7 @@ export class LuceneBm25Model {
     return this.logDocs - log;
   }
 
-  /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation. */
+  /** k1 * ((1 - b) + (b * len) / avgdl), the text-dependent part of the tf saturation (PostingScores.fillNorms too). */
   private lengthNorm(length: number): number {
     return this.k1 * (1 - this.b + (this.b * length) / this.avgdl);
   }
@@ -105,8 +103,9 @@ export class LuceneBm25Model {
     // the in-vocabulary ids sorted, then counted run by run (typed arrays: no Map per query)
     const ids = new Uint32Array(tokens.length);
     let length = 0;
-    for (const token of tokens) {
-      const id = this.index.vocabulary.id(token);
+    // by index: for-of allocated an iterator result per token before the optimizing compiler took the loop
+    for (let i = 0; i < tokens.length; i++) {
+      const id = this.index.vocabulary.id(tokens[i]!);
       if (id !== undefined) ids[length++] = id;
     }
     const sorted = ids.subarray(0, length).sort();
@@ -141,7 +140,9 @@ export class LuceneBm25Model {
     const { termOffsets } = this.index;
     const ranges = vectors.map((vector) => {
       const from = postings.end;
-      for (const id of vector.termIds) {
+      const { termIds } = vector;
+      for (let i = 0; i < termIds.length; i++) {
+        const id = termIds[i]!;
         if (!weightsStart.has(id) && !laidOut.has(id)) laidOut.set(id, postings.block(termOffsets[id + 1]! - termOffsets[id]!));
       }
       return [from, postings.end] as const;
