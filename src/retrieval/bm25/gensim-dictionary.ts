@@ -171,8 +171,9 @@ export class AnalyzedIndexBuilder {
     const chunks = this.postings;
     this.postings = [];
     const { cursor, ...laidOut } = postingsLayout(this.df.subarray(0, size), this.largestTf, this.numDocs);
-    scatterRuns(chunks, cursor, laidOut.postingDocs, laidOut.postingTfs);
-    return this.postingsIndex(vocabulary, df, laidOut);
+    const cf = new Float64Array(size);
+    scatterRuns(chunks, cursor, laidOut.postingDocs, laidOut.postingTfs, cf);
+    return this.postingsIndex(vocabulary, df, cf, laidOut);
   }
 
   /**
@@ -195,6 +196,8 @@ export class AnalyzedIndexBuilder {
     const started = helpers.length === 0 ? new Worker(workerUrl('merge-worker.js')) : null;
     const copiers = started === null ? helpers.slice(0, 2) : [started];
     const merges: Array<Promise<void>> = [];
+    /** Each copier's part of the cfs (integer sums: exact in any order), added up once all are in. */
+    const cfParts: Float64Array[] = [];
     try {
       // an earlier half no helper takes is copied here (its cursor is the layout's own), after the requests are out
       const parts: Array<{ chunks: IdRuns[]; before: Uint32Array }> = copiers.length === 2 ? [{ chunks: movable(earlier, []), before: new Uint32Array(0) }] : [];
@@ -207,36 +210,33 @@ export class AnalyzedIndexBuilder {
         merges.push(merged);
         // a kept analysis worker is unreferenced: this thread's wait on its reply must keep the process alive
         copier.ref();
-        const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
+        const cf = new Float64Array(new SharedArrayBuffer(8 * size));
+        cfParts.push(cf);
+        const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs, cf };
         copier.postMessage(request, [before.buffer as ArrayBuffer, ...part.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
       });
-      if (copiers.length < 2) scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs);
+      const cf = new Float64Array(size);
+      if (copiers.length < 2) scatterRuns(earlier, cursor, laidOut.postingDocs, laidOut.postingTfs, cf);
       const vocabulary = this.vocabulary();
       const df = narrowDfs(this.df.subarray(0, size));
       // the terms' lookup table, which the cache write and the search need, is built while the workers still copy
       void vocabulary.slots;
       await Promise.all(merges);
-      return this.postingsIndex(vocabulary, df, laidOut);
+      for (const part of cfParts) addInto(cf, part);
+      return this.postingsIndex(vocabulary, df, cf, laidOut);
     } finally {
       if (started !== null) await started.terminate();
       else for (const helper of copiers) helper.unref();
     }
   }
 
-  /** The index once every chunk's postings are in place: each cf is the sum of its term's tfs. */
+  /** The index once every chunk's postings are in place, and each id's tfs summed in `cf`. */
   private postingsIndex(
     vocabulary: Vocabulary,
     df: Uint16Array | Uint32Array,
+    cf: Float64Array,
     laidOut: Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'>,
   ): AnalyzedIndex {
-    const { size } = this;
-    const cf = new Float64Array(size);
-    const { termOffsets, postingTfs } = laidOut;
-    for (let id = 0; id < size; id++) {
-      let sum = 0;
-      for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
-      cf[id] = sum;
-    }
     const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
     return { ...counters, vocabulary, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
   }
@@ -499,6 +499,11 @@ function addDfs(ids: Uint32Array, terms: Uint32Array, termOffsets: Uint32Array, 
     terms[i] = id;
     df[id]! += termOffsets[i + 1]! - termOffsets[i]!;
   }
+}
+
+/** Adds `part` to `total`, entry by entry (a function of its own: optimised, not run by the async caller's interpreter). */
+function addInto(total: Float64Array, part: Float64Array): void {
+  for (let i = 0; i < total.length; i++) total[i]! += part[i]!;
 }
 
 function sum(values: Uint32Array): number {

@@ -24,6 +24,8 @@ export interface MergeRequest {
   before: Uint32Array;
   postingDocs: Uint16Array | Uint32Array;
   postingTfs: NarrowCounts;
+  /** Zeros (shared, one per id), to which each id's tfs in these chunks are added: their part of its cf. */
+  cf: Float64Array;
 }
 
 export type MergeReply = { done: true } | { error: string };
@@ -31,31 +33,37 @@ export type MergeReply = { done: true } | { error: string };
 /**
  * Copies each chunk's runs into place, chunk after chunk: the run of id `ids[i]` goes to `cursor[id]` onwards and
  * the cursor moves past it, so that an id's postings from consecutive chunks follow each other, documents ascending.
+ * Each run's tfs are added to its id's `cf` on the way (they are at hand: no second pass over the postings).
  */
 export function scatterRuns(
   chunks: readonly IdRuns[],
   cursor: Uint32Array,
   postingDocs: Uint16Array | Uint32Array,
   postingTfs: NarrowCounts,
+  cf: Float64Array,
 ): void {
   for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       let at = cursor[id]!;
+      let sum = 0;
       const end = offsets[i + 1]!;
       for (let p = offsets[i]!; p < end; p++, at++) {
+        const tf = tfs[p]!;
         postingDocs[at] = docBase + docs[p]!;
-        postingTfs[at] = tfs[p]!;
+        postingTfs[at] = tf;
+        sum += tf;
       }
       cursor[id] = at;
+      cf[id]! += sum;
     }
   }
 }
 
 /** Copies the request's chunks into place; the reply says whether it did. */
-export function answerMerge({ chunks, termOffsets, before, postingDocs, postingTfs }: MergeRequest): MergeReply {
+export function answerMerge({ chunks, termOffsets, before, postingDocs, postingTfs, cf }: MergeRequest): MergeReply {
   try {
-    scatterRuns(chunks, cursorAfter(termOffsets, before), postingDocs, postingTfs);
+    scatterRuns(chunks, cursorAfter(termOffsets, before), postingDocs, postingTfs, cf);
     return { done: true };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
