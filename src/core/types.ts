@@ -141,6 +141,12 @@ export interface Retriever<Index = unknown> {
   readonly parameters: Record<string, unknown>;
   index(corpus: CorpusSource, context: TaskContext): Promise<Index>;
   /**
+   * Resolves once what the stages left running when they returned has ended (BM25: the index's cache file, written
+   * while the search ranks; the threads the search stops). Never rejects: a failure there is only warned about. A
+   * caller awaits it before it ends (the CLI exits the process right after), and before it looks for the cache file.
+   */
+  settled?(): Promise<void>;
+  /**
    * Told as soon as the task's corpus file is known (content hash and row count), before its ids are decoded: a
    * retriever may start reading what it has cached for that corpus meanwhile. `index` still checks all it uses.
    */

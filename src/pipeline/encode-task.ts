@@ -33,6 +33,7 @@ export async function encodeTask(options: EncodeTaskOptions): Promise<EncodeOutc
   const context = taskContext(loaded, { long: options.long ?? false, signal: options.signal, progress: options.progress });
   if (!slice) {
     await retriever.index(loaded.corpus, context);
+    await retriever.settled?.();
     return { task: loaded.task.name, slice: null, complete: true };
   }
   const report = await retriever.indexSlice!(loaded.corpus, context, slice);

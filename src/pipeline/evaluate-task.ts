@@ -43,29 +43,34 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   const index = await retriever.index(loaded.corpus, context);
   const index_s = seconds(started);
 
-  started = nowMs();
-  const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
-  const run: Run = new Map();
-  // started at the first result: the search stage's own bars (query encoding) come before it
-  let progress: Progress | undefined;
+  // what the index stage left running (the cache write) goes on through the search and the scoring
   try {
-    const ids = loaded.corpus.ids;
-    const candidatesStream = retriever.search(index, loaded.queries, depth === 'all' ? ids.length : depth, context);
-    for await (const candidates of candidatesStream) {
-      throwIfAborted(signal);
-      const excluded = excludedByQuery.get(candidates.queryId) ?? [];
-      run.set(candidates.queryId, buildRankedList(candidates, ids, excluded, depth));
-      progress ??= context.progress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
-      progress.increment();
+    started = nowMs();
+    const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
+    const run: Run = new Map();
+    // started at the first result: the search stage's own bars (query encoding) come before it
+    let progress: Progress | undefined;
+    try {
+      const ids = loaded.corpus.ids;
+      const candidatesStream = retriever.search(index, loaded.queries, depth === 'all' ? ids.length : depth, context);
+      for await (const candidates of candidatesStream) {
+        throwIfAborted(signal);
+        const excluded = excludedByQuery.get(candidates.queryId) ?? [];
+        run.set(candidates.queryId, buildRankedList(candidates, ids, excluded, depth));
+        progress ??= context.progress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
+        progress.increment();
+      }
+    } finally {
+      progress?.stop();
     }
-  } finally {
-    progress?.stop();
-  }
-  const search_s = seconds(started);
+    const search_s = seconds(started);
 
-  started = nowMs();
-  const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
-  const evaluation = evaluate(run, qrels, measures);
-  const score_s = seconds(started);
-  return { loaded, run, qrels, evaluation, timings: { load_s, index_s, search_s, score_s } };
+    started = nowMs();
+    const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
+    const evaluation = evaluate(run, qrels, measures);
+    const score_s = seconds(started);
+    return { loaded, run, qrels, evaluation, timings: { load_s, index_s, search_s, score_s } };
+  } finally {
+    await retriever.settled?.();
+  }
 }

@@ -26,5 +26,9 @@ export async function* retrieve(retriever: Retriever, request: RetrieveRequest):
     progress: request.progress ?? noProgress,
   };
   const index = await retriever.index(memoryCorpus(request.corpus), context);
-  yield* retriever.search(index, request.queries, request.depth, context);
+  try {
+    yield* retriever.search(index, request.queries, request.depth, context);
+  } finally {
+    await retriever.settled?.();
+  }
 }

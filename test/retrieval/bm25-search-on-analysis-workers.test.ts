@@ -66,6 +66,8 @@ async function coldSearch(
       if (candidates.length === 0) analyzingAtFirst = [...sentTo('chunk')].filter((worker) => worker.threadId !== -1).length;
       candidates.push(item);
     }
+    // the search's threads stop in the background; the retriever has them stopped once it has settled
+    await retriever.settled();
     return { candidates, analyzing: sentTo('chunk'), searching: sentTo('search'), ranking: sentTo('queryId'), analyzingAtFirst };
   } finally {
     posted.mockRestore();

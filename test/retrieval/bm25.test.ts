@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -514,6 +514,73 @@ describe('BM25 analyzed-index cache', () => {
     }
   });
 
+  it('writes the cache file while the search ranks: the candidates come before the file lands, the file by settled()', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-background-'));
+    const events: string[] = [];
+    let searched!: () => void;
+    const searchDone = new Promise<void>((resolve) => (searched = resolve));
+    const rename = fs.rename.bind(fs);
+    // the index file may land only once the search is over (a stage that waited for it gives up after 10 s)
+    const spy = vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      if (String(to).endsWith('.bm25idx')) {
+        await Promise.race([searchDone, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        events.push('cache file landed');
+      }
+      return rename(from, to);
+    });
+    try {
+      const retriever = new Bm25Retriever({ cacheDir: dir, threads: 2 });
+      retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
+      const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+      const index = await retriever.index(memoryCorpus(corpus), context);
+      const ranked = await collect(retriever.search(index, firstQueries, 1000, context));
+      events.push('searched');
+      searched();
+      // (the cache folder itself may not be made yet)
+      const folder = path.join(dir, 'bm25');
+      expect(existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.bm25idx')) : []).toEqual([]);
+      await retriever.settled();
+      expect(events).toEqual(['searched', 'cache file landed']);
+      // the file is whole, with no temporary left, and serves a run without the texts, as the fresh search ranked
+      const files = readdirSync(path.join(dir, 'bm25'));
+      expect(files.filter((name) => !name.endsWith('.bm25idx'))).toEqual([]);
+      const untouchable: CorpusSource = {
+        ids: CorpusIds.of(corpus.ids),
+        texts: () => {
+          throw new Error('a BM25 index-cache hit read the document texts');
+        },
+      };
+      const cached = new Bm25Retriever({ cacheDir: dir, threads: 1 });
+      expect(await collect(cached.search(await cached.index(untouchable, context), firstQueries, 1000, context))).toEqual(ranked);
+      expect(ranked).toEqual(await collect(retrieve(new Bm25Retriever({ cacheDir: null, threads: 1 }), goldenInput({ queries: firstQueries }))));
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a cache write that fails meanwhile is a warning by settled(), with the same candidates and no file left', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-background-'));
+    const spy = vi.spyOn(fs, 'rename').mockRejectedValue(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    const warnings: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      const retriever = new Bm25Retriever({ cacheDir: dir, threads: 2 });
+      const ranked = await collect(retrieve(retriever, goldenInput({ queries: firstQueries })));
+      // retrieve() returns only once the retriever has settled: the warning is out by then
+      expect(warnings.join('')).toMatch(/could not write the BM25 index cache .*EACCES.*the next run will analyze again/);
+      expect(readdirSync(path.join(dir, 'bm25'))).toEqual([]);
+      expect(ranked).toEqual(await collect(retrieve(new Bm25Retriever({ cacheDir: null, threads: 1 }), goldenInput({ queries: firstQueries }))));
+    } finally {
+      stderr.mockRestore();
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the index once and serves a second run from it without analyzing', async () => {
     const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
     const built = await collect(retrieve(retriever, goldenInput({ queries: firstQueries })));
@@ -608,6 +675,7 @@ describe('BM25 analyzed-index cache', () => {
     // the index file's path is a folder: opening it works, reading it fails (EISDIR)
     const probe = new Bm25Retriever({ cacheDir: dir, threads: 1 });
     await expect(probe.index(memoryCorpus({ ids: ['a'], texts: ['x'] }), context)).resolves.toBeDefined();
+    await probe.settled();
     const [name] = await fs.readdir(path.join(dir, 'bm25'));
     await fs.rm(path.join(dir, 'bm25', name!));
     await fs.mkdir(path.join(dir, 'bm25', name!));

@@ -51,6 +51,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null } | null = null;
   /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
   private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers } | null = null;
+  /** What the stages left running when they returned, for `settled`: each one never rejects. */
+  private background: Promise<unknown>[] = [];
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 0.9;
@@ -65,6 +67,12 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       analyzer: ANALYZER_VERSION,
       model: 'gensim LuceneBM25Model, BM25-weighted queries, float32 SparseMatrixSimilarity',
     };
+  }
+
+  settled(): Promise<void> {
+    const running = this.background;
+    this.background = [];
+    return Promise.all(running).then(() => undefined);
   }
 
   /** Starts reading the corpus's cached index, if any, while the task is still loading (checked in `index`). */
@@ -109,13 +117,13 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       // ~300 MB more on leetcode-sized) is freed only by stopping them
       const large = searchesInParallel(index.analyzed, queries.length, this.threads);
       if (!large && searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
-        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, context.signal);
+        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, context.signal, this.stopping);
         return;
       }
       await analyzedBy.terminate();
     }
     if (searchesInParallel(index.analyzed, queries.length, this.threads)) {
-      yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), context.signal);
+      yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), context.signal, this.stopping);
       return;
     }
     const candidates = new QueryCandidates(model);
@@ -130,7 +138,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     }
   }
 
+  /** A search's threads stop while the caller goes on with its candidates (a thread's teardown takes ~10-20 ms). */
+  private readonly stopping = (stopped: Promise<unknown>) => {
+    this.background.push(stopped);
+  };
+
   private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<ScoringIndex> {
+    // an earlier index stage's cache write lands first: this one may read that very file
+    await this.settled();
     const key = this.cacheKey(context.dataset.corpusSha256, corpus.ids.length);
     const cachePath = this.cacheDir === null ? null : indexCachePath(this.cacheDir, key);
     const prefetched = this.prefetched?.path === cachePath ? this.prefetched : null;
@@ -163,16 +178,18 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const [{ scoringIndex }, { sendIndex }] = await Promise.all([import('./lucene-bm25-model.js'), import('./parallel-search.js')]);
     const index = scoringIndex(built);
     if (analyzers !== undefined) {
-      // they set up for the search while this thread writes the cache
+      // they set up for the search while this thread loads the ranking's modules
       sendIndex(analyzers.workers, index, this.k1, this.b);
       this.analyzedBy = { index, workers: analyzers };
     }
     if (cachePath !== null) {
-      try {
-        await writeIndexCache(cachePath, key, index);
-      } catch (error) {
-        log.warn(`could not write the BM25 index cache ${cachePath} (${error instanceof Error ? error.message : String(error)}); the next run will analyze again`);
-      }
+      // written while the search ranks (its fsync alone was ~50 ms with every thread idle): the file appears whole by
+      // rename or not at all, so a run stopped before `settled` leaves only a temporary file, which the next run removes
+      this.background.push(
+        writeIndexCache(cachePath, key, index).catch((error: unknown) => {
+          log.warn(`could not write the BM25 index cache ${cachePath} (${error instanceof Error ? error.message : String(error)}); the next run will analyze again`);
+        }),
+      );
     }
     return index;
   }

@@ -79,7 +79,8 @@ export function sendIndex(workers: readonly Worker[], index: ScoringIndex, k1: n
  * The queries' candidates in query order, each ranked on one of the `workers` (sent the index with this `model`'s
  * parameters) with the same code as the single-thread search (`QueryCandidates`), so they are the same arrays. The
  * main thread makes the query vectors (the vocabulary stays here) and hands on each result while the workers rank
- * the next queries. The workers are terminated at the end.
+ * the next queries. The workers are terminated at the end: awaited here, unless `stopping` takes their termination
+ * (the caller then goes on while the threads tear down, and awaits it later).
  */
 export async function* searchInWorkers(
   model: LuceneBm25Model,
@@ -87,6 +88,7 @@ export async function* searchInWorkers(
   keepOf: (query: Query) => number | null,
   workers: readonly Worker[],
   signal?: AbortSignal,
+  stopping?: (stopped: Promise<unknown>) => void,
 ): AsyncIterable<Candidates> {
   const results = new Map<number, Candidates>();
   /** A free queue place per entry. */
@@ -148,6 +150,8 @@ export async function* searchInWorkers(
     }
   } finally {
     finished = true;
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    const stopped = Promise.all(workers.map((worker) => worker.terminate()));
+    if (stopping !== undefined) stopping(stopped.catch(() => undefined));
+    else await stopped;
   }
 }
