@@ -27,7 +27,8 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
       postings.norms.set(norms);
       const largestTf = Tfs === Uint8Array ? 0xff : Tfs === Uint16Array ? 0xffff : 0x7fffffff;
       const terms = Array.from({ length: 40 }, (_, term) => {
-        const rows = rowsOf(random, numDocs, term === 0 ? 1 : 0.3 * random());
+        // dense blocks for the first terms (a quarter of the documents or more), sparse ones mostly
+        const rows = rowsOf(random, numDocs, term < 4 ? [1, 0.7, 0.26, 0.249][term]! : 0.3 * random());
         const tfs = new Tfs(rows.length);
         for (let j = 0; j < rows.length; j++) tfs[j] = 1 + Math.floor(random() ** 3 * largestTf);
         const idf = 0.5 + random() * 10;
@@ -37,7 +38,8 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
         return { rows: typed, tfs, idf, weights, at: -1 };
       });
       for (let query = 0; query < 6; query++) {
-        const used = terms.filter(() => random() < 0.5);
+        // the last query uses every term
+        const used = query === 5 ? terms : terms.filter(() => random() < 0.5);
         const queryWeights = used.map(() => float32(random));
         const expected = new Float32Array(numDocs);
         used.forEach((term, i) => {
@@ -204,20 +206,35 @@ describe('PostingScores.prefault', () => {
   it('lets blocks laid out ahead be weighed as weigh would, and refuses to grow the memory while the pool writes', async () => {
     const postings = new PostingScores(1000);
     postings.norms.fill(1.5);
-    const rows = Uint16Array.from({ length: 600 }, (_, i) => i);
+    // a term in a fifth of the documents (a sparse block) and one in 60 % of them (dense, where SIMD is there)
+    const sparseRows = Uint16Array.from({ length: 200 }, (_, i) => 5 * i + 2);
+    const denseRows = Uint16Array.from({ length: 600 }, (_, i) => i + Math.floor(i / 3));
     const tfs = Uint8Array.from({ length: 600 }, (_, i) => 1 + (i % 7));
+    expect(postings.isDense(200)).toBe(false);
+    expect(postings.isDense(600)).toBe(true);
     const from = postings.end;
-    const at = postings.block(600);
-    expect(postings.end).toBe(at + 4 * 600);
+    const sparse = postings.block(200);
+    expect(postings.end).toBe(sparse + 4 * 200);
+    const dense = postings.block(600);
+    expect(dense % 16).toBe(0);
+    expect(postings.end).toBe(dense + 4 * 1000);
     const writing = postings.prefault(from, postings.end);
-    const size = postings.scores.buffer.byteLength;
-    expect(() => postings.block(size)).toThrow(/grow while the thread pool writes/);
+    expect(() => {
+      for (;;) postings.block(200);
+    }).toThrow(/grow while the thread pool writes/);
     await writing;
-    expect(postings.weighInto(at, 600, 2, rows, tfs, 0)).toBe(at);
+    expect(postings.weighInto(sparse, 200, 2, sparseRows, tfs, 0)).toBe(sparse);
+    expect(postings.weighInto(dense, 600, 3, denseRows, tfs, 0)).toBe(dense);
     postings.scores.fill(0);
-    postings.add(at, 600, 1, rows, 0);
-    expect([...postings.scores.subarray(0, 600)]).toEqual([...tfs].map((tf) => Math.fround(2 * (tf / (tf + 1.5)))));
+    postings.add(sparse, 200, 1, sparseRows, 0);
+    postings.add(dense, 600, 0.5, denseRows, 0);
+    const expected = new Float32Array(1000);
+    sparseRows.forEach((row, j) => (expected[row] = Math.fround(2 * (tfs[j]! / (tfs[j]! + 1.5)))));
+    denseRows.forEach((row, j) => (expected[row] = Math.fround(expected[row]! + Math.fround(Math.fround(3 * (tfs[j]! / (tfs[j]! + 1.5))) * 0.5))));
+    expect([...postings.scores]).toEqual([...expected]);
     // settled: it grows again
-    expect(postings.block(size)).toBeGreaterThan(at);
+    const size = postings.scores.buffer.byteLength;
+    postings.block(size);
+    expect(postings.scores.buffer.byteLength).toBeGreaterThan(size);
   });
 });

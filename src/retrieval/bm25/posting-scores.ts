@@ -1,5 +1,5 @@
 import { prefault } from '../../core/prefault.js';
-import { CONTROL, F32, F64, I32, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
@@ -21,6 +21,13 @@ import { CONTROL, F32, F64, I32, localGet as get, localSet as set, growMemory, m
  * keeping every used term's rows beside its weights would touch 50 % more fresh pages, and a first touch costs
  * ~12 µs per 4 KiB page on the 2-core VM, more than a copy of the page. In a memory given (a finished analyzer's,
  * its pages touched already) each block keeps its term's rows after its weights instead, copied once.
+ *
+ * A term in at least a quarter of the documents (biology-sized: 16 terms, ~28M of the ~38M adds) gets a dense
+ * block instead, one weight per document, zero where it does not occur, added to all the scores four at a time with
+ * WebAssembly SIMD (~0.14 ns per document here against ~0.56 per posting for the scatter). The same bits: a
+ * document without the term gets score + (0 * q) = score, as q is finite and a score is never -0 (it starts at +0
+ * and sums non-negative products, and an exact zero sum is +0); f32x4.mul and f32x4.add round each lane as f32.mul
+ * and f32.add do. The scores region is padded to whole vectors.
  */
 export class PostingScores {
   private readonly memory: WasmMemory;
@@ -36,6 +43,10 @@ export class PostingScores {
   readonly keepsRows: boolean;
   /** The block whose rows the room holds (-1: none), so that an `add` right after `weigh` does not copy them again. */
   private roomHolds = -1;
+  /** Adds a dense block's products to every score; null where the engine has no SIMD (every block is sparse). */
+  private readonly addDense: ((scores: number, end: number, weights: number, queryWeight: number) => void) | null;
+  /** Bytes of the scores region and of a dense block: numDocs float32 values, padded to whole 16-byte vectors. */
+  private readonly denseBytes: number;
   /** Prefaults (see `prefault`) still writing into the memory. */
   private prefaulting = 0;
   private views!: { scores: Float32Array; rows: Uint16Array | Uint32Array; tfs: Uint32Array; norms: Float64Array };
@@ -49,7 +60,8 @@ export class PostingScores {
   constructor(readonly numDocs: number, memory?: WasmMemory) {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
     this.keepsRows = memory !== undefined;
-    this.rowsAt = 4 * numDocs;
+    this.denseBytes = Math.ceil(numDocs / 4) * 16;
+    this.rowsAt = this.denseBytes;
     this.tfsAt = this.rowsAt + 4 * numDocs;
     this.normsAt = align8(this.tfsAt + 4 * numDocs);
     this.used = this.normsAt + 8 * numDocs;
@@ -57,7 +69,14 @@ export class PostingScores {
     growMemory(this.memory, this.used);
     const exports = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports;
     const width = this.rowBytes === 2 ? '16' : '32';
-    this.kernels = { add: exports[`add${width}`] as Kernels['add'], weigh: exports[`weigh${width}`] as Kernels['weigh'], norms: exports.norms as Kernels['norms'] };
+    this.kernels = {
+      add: exports[`add${width}`] as Kernels['add'],
+      weigh: exports[`weigh${width}`] as Kernels['weigh'],
+      weighDense: exports[`weighDense${width}`] as Kernels['weighDense'],
+      norms: exports.norms as Kernels['norms'],
+    };
+    const simd = simdModule();
+    this.addDense = simd === null ? null : (new webAssembly.Instance(simd, { m: { memory: this.memory } }).exports.addDense as PostingScores['addDense']);
     this.refresh();
   }
 
@@ -93,11 +112,26 @@ export class PostingScores {
 
   /** A new block for a term's `count` weights, to be filled by `weighInto`; returns where it starts. */
   block(count: number): number {
+    if (this.isDense(count)) return this.reserve(this.denseBytes, 16);
     return this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count);
+  }
+
+  /** Whether a term of `count` postings gets a dense block (one weight per document). */
+  isDense(count: number): boolean {
+    return this.addDense !== null && count > 0 && 4 * count >= this.numDocs;
   }
 
   /** `weigh` into block `at`, made by `block(count)`; returns `at`. */
   weighInto(at: number, count: number, idf: number, rows: Uint16Array | Uint32Array, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
+    if (this.isDense(count)) {
+      this.views.rows.set(rows.subarray(start, start + count), this.rowsAt / this.rowBytes);
+      this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
+      // prefaulted or reused bytes: every document without the term must weigh +0
+      new Uint8Array(this.memory.buffer, at, this.denseBytes).fill(0);
+      this.kernels.weighDense(this.rowsAt, this.rowsAt + this.rowBytes * count, this.tfsAt, this.normsAt, at, idf);
+      this.roomHolds = -1;
+      return at;
+    }
     const rowsAt = this.keepsRows ? at + 4 * count : this.rowsAt;
     this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
     this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
@@ -133,6 +167,12 @@ export class PostingScores {
    */
   add(at: number, count: number, queryWeight: number, rows: Uint16Array | Uint32Array, start: number): void {
     if (count === 0) return;
+    if (this.isDense(count)) {
+      // 0 * q must be a zero for the documents without the term
+      if (!Number.isFinite(queryWeight)) throw new Error(`PostingScores: query weight ${queryWeight} is not finite`);
+      this.addDense!(0, this.denseBytes, at, queryWeight);
+      return;
+    }
     let rowsAt = at + 4 * count;
     if (!this.keepsRows) {
       rowsAt = this.rowsAt;
@@ -142,9 +182,9 @@ export class PostingScores {
     this.kernels.add(at, at + 4 * count, rowsAt, queryWeight);
   }
 
-  /** `bytes` more from the end of the blocks, the next block starting 4-byte aligned (float32 weights). */
-  private reserve(bytes: number): number {
-    const at = this.used;
+  /** `bytes` more from the end of the blocks, the block starting `alignment`-byte aligned (4: float32 weights). */
+  private reserve(bytes: number, alignment = 4): number {
+    const at = Math.ceil(this.used / alignment) * alignment;
     const end = at + Math.ceil(bytes / 4) * 4;
     const size = this.memory.buffer.byteLength;
     if (end > size) {
@@ -171,6 +211,7 @@ export class PostingScores {
 interface Kernels {
   add(weights: number, end: number, rows: number, queryWeight: number): void;
   weigh(weights: number, end: number, rows: number, tfs: number, norms: number, idf: number): void;
+  weighDense(rows: number, end: number, tfs: number, norms: number, weights: number, idf: number): void;
   norms(lengths: number, end: number, norms: number, k1: number, oneMinusB: number, b: number, avgdl: number): void;
 }
 
@@ -179,7 +220,7 @@ const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
 let compiled: WasmModule | undefined;
 
 function postingModule(): WasmModule {
-  const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4), normsFunction()];
+  const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4), weighDenseFunction('weighDense16', 2), weighDenseFunction('weighDense32', 4), normsFunction()];
   return (compiled ??= new webAssembly.Module(moduleWithMemory(functions)));
 }
 
@@ -281,4 +322,83 @@ function normsFunction() {
     END_OP, END_OP, END_OP,
   ];
   return { name: 'norms', params: [I32, I32, I32, F64, F64, F64, F64], results: [], locals: [] as Array<[number, number]>, body };
+}
+
+/**
+ * weighDense16 / weighDense32: weigh's expression, each weight stored at its row's place in a dense block:
+ *
+ *   (func (param $row i32) (param $end i32) (param $tf i32) (param $norms i32) (param $w i32) (param $idf f64)
+ *     (local $t f64) (local $r i32)
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+ *       (local.set $r (i32.load16_u (local.get $row)))                              ;; i32.load for weighDense32
+ *       (local.set $t (f64.convert_i32_u (i32.load (local.get $tf))))
+ *       (f32.store (i32.add (local.get $w) (i32.shl (local.get $r) (i32.const 2)))
+ *         (f32.demote_f64 (f64.mul (local.get $idf) (f64.div (local.get $t) (f64.add (local.get $t)
+ *           (f64.load (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 3)))))))))
+ *       (local.set $row (i32.add (local.get $row) (i32.const 2)))                  ;; 4 for weighDense32
+ *       (local.set $tf (i32.add (local.get $tf) (i32.const 4)))
+ *       (br $next))))
+ */
+function weighDenseFunction(name: string, rowBytes: 2 | 4) {
+  const [ROW, END, TF, NORMS, W, IDF, T, R] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
+  const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
+  const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load
+  const [I32_LOAD, F64_LOAD, F32_STORE] = [[0x28, 2, 0], [0x2b, 3, 0], [0x38, 2, 0]];
+  const [I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64] = [0x6a, 0x74, 0x4f, 0xa0, 0xa2, 0xa3, 0xb8, 0xb6];
+  const body = [
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(ROW), ...get(END), I32_GE_U, BR_IF, 1,
+    ...get(ROW), ...loadRow, ...set(R),
+    ...get(TF), ...I32_LOAD, F64_CONVERT_I32_U, ...set(T),
+    ...get(W), ...get(R), 0x41, 2, I32_SHL, I32_ADD,
+    ...get(IDF), ...get(T), ...get(T), ...get(NORMS), ...get(R), 0x41, 3, I32_SHL, I32_ADD, ...F64_LOAD, F64_ADD, F64_DIV, F64_MUL,
+    F32_DEMOTE_F64, ...F32_STORE,
+    ...step(ROW, rowBytes), ...step(TF, 4),
+    BR, 0,
+    END_OP, END_OP, END_OP,
+  ];
+  return { name, params: [I32, I32, I32, I32, I32, F64], results: [], locals: [[1, F64], [1, I32]] as Array<[number, number]>, body };
+}
+
+let simdCompiled: WasmModule | null | undefined;
+
+/** The dense add, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. */
+function simdModule(): WasmModule | null {
+  if (simdCompiled === undefined) {
+    const bytes = moduleWithMemory([addDenseFunction()]);
+    simdCompiled = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null;
+  }
+  return simdCompiled;
+}
+
+/**
+ * addDense, in the text format (16-byte vectors of four float32 scores and four weights):
+ *
+ *   (func (param $s i32) (param $end i32) (param $w i32) (param $q f32) (local $qs v128)
+ *     (local.set $qs (f32x4.splat (local.get $q)))
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $s) (local.get $end)))
+ *       (v128.store (local.get $s) (f32x4.add (v128.load (local.get $s)) (f32x4.mul (v128.load (local.get $w)) (local.get $qs))))
+ *       (local.set $s (i32.add (local.get $s) (i32.const 16)))
+ *       (local.set $w (i32.add (local.get $w) (i32.const 16)))
+ *       (br $next))))
+ */
+function addDenseFunction() {
+  const [S, END, W, Q, QS] = [0, 1, 2, 3, 4];
+  const SIMD = 0xfd;
+  const step = (local: number) => [...get(local), 0x41, 16, 0x6a, ...set(local)]; // i32.add
+  const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
+  const [V128_LOAD, V128_STORE, F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [[SIMD, 0x00, 4, 0], [SIMD, 0x0b, 4, 0], [SIMD, 0x13], [SIMD, 0xe4, 0x01], [SIMD, 0xe6, 0x01]];
+  const body = [
+    ...get(Q), ...F32X4_SPLAT, ...set(QS),
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(S), ...get(END), 0x4f, BR_IF, 1, // i32.ge_u
+    ...get(S), ...get(S), ...V128_LOAD, ...get(W), ...V128_LOAD, ...get(QS), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+    ...step(S), ...step(W),
+    BR, 0,
+    END_OP, END_OP, END_OP,
+  ];
+  return { name: 'addDense', params: [I32, I32, I32, F32], results: [], locals: [[1, V128]] as Array<[number, number]>, body };
 }
