@@ -152,6 +152,11 @@ export interface Retriever<Index = unknown> {
    */
   prefetch?(corpus: CorpusFileInfo): void;
   /**
+   * Told the queries the search will rank before the index stage starts: a retriever may work on them while that
+   * stage waits on other threads or on a read (BM25 analyzes them). `search` is still given them.
+   */
+  prepareSearch?(queries: readonly Query[]): void;
+  /**
    * Builds and caches only this slice of the index (`reasonir encode --shard`); absent when the index cannot be
    * built in parts.
    */

@@ -40,6 +40,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   const load_s = seconds(started);
 
   started = nowMs();
+  retriever.prepareSearch?.(loaded.queries);
   const index = await retriever.index(loaded.corpus, context);
   const index_s = seconds(started);
 

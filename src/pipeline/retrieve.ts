@@ -25,6 +25,7 @@ export async function* retrieve(retriever: Retriever, request: RetrieveRequest):
     signal: request.signal,
     progress: request.progress ?? noProgress,
   };
+  retriever.prepareSearch?.(request.queries);
   const index = await retriever.index(memoryCorpus(request.corpus), context);
   try {
     yield* retriever.search(index, request.queries, request.depth, context);

@@ -74,8 +74,11 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
       retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: rows.length, stored });
       expect(sent.mock.calls).toEqual([[stored]]);
       const built = await retriever.index({ ids: CorpusIds.of(rows.map((row) => row.id)), stored, texts: never }, context);
-      // built on this thread, and through the same cache write
-      const inline = await new Bm25Retriever({ cacheDir: path.join(dir, 'cache-inline'), threads: 1 }).index(memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) }), context);
+      // built on this thread, and through the same cache write (which builds the vocabulary's lookup table: both
+      // writes are awaited)
+      const alone = new Bm25Retriever({ cacheDir: path.join(dir, 'cache-inline'), threads: 1 });
+      const inline = await alone.index(memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) }), context);
+      await Promise.all([retriever.settled(), alone.settled()]);
       expect(built).toEqual(inline);
     } finally {
       sent.mockRestore();

@@ -94,6 +94,7 @@ describe('BM25 search on several threads', () => {
   const shared = syntheticIndex(true);
   const plain = syntheticIndex(false);
   const queries = syntheticQueries(130);
+  const tokensOf = (query: number) => analyze(queries[query]!.text);
 
   it('is chosen only for a large search over postings on SharedArrayBuffers, with several threads', () => {
     expect(searchesInParallel(shared, 130, 2)).toBe(true);
@@ -119,19 +120,19 @@ describe('BM25 search on several threads', () => {
   it('rejects with a worker\'s error and stops its workers', async () => {
     const model = new LuceneBm25Model(shared, 0.9, 0.4);
     // a negative quota makes BestRows allocate a negative length in the worker
-    await expect(collect(searchInWorkers(model, queries, () => -1, startSearchWorkers(model, 2)))).rejects.toThrow(RangeError);
+    await expect(collect(searchInWorkers(model, queries, () => -1, startSearchWorkers(model, 2), { tokensOf }))).rejects.toThrow(RangeError);
   });
 
   it('stops when the caller stops early or the run is interrupted', async () => {
     const model = new LuceneBm25Model(shared, 0.9, 0.4);
-    for await (const first of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2))) {
+    for await (const first of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2), { tokensOf })) {
       expect(first.queryId).toBe('q0');
       break;
     }
     const controller = new AbortController();
     const seen: string[] = [];
     const interrupted = (async () => {
-      for await (const item of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2), controller.signal)) {
+      for await (const item of searchInWorkers(model, queries, () => 10, startSearchWorkers(model, 2), { tokensOf, signal: controller.signal })) {
         seen.push(item.queryId);
         controller.abort();
       }

@@ -58,6 +58,8 @@ async function coldSearch(
   try {
     const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
     retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: ids.length });
+    // as an eval does: the queries are analyzed while the index is built (singleThreadSearch analyzes them itself)
+    retriever.prepareSearch(queries);
     const index = await retriever.index(memoryCorpus({ ids, texts }), context);
     const sentTo = (kind: string) => new Set(posted.mock.calls.flatMap(([message], i) => (kind in (message as object) ? [posted.mock.contexts[i] as Worker] : [])));
     const candidates: Candidates[] = [];

@@ -439,6 +439,31 @@ describe('BM25 retriever: the golden run end to end', () => {
     expect(mismatches.slice(0, 10)).toEqual([]);
   });
 
+  it('analyzes the queries told by prepareSearch during the index stage, once each, and ranks them as the search alone does', async () => {
+    const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+    let reads = 0;
+    const counted = queries.map((query) => ({
+      ...query,
+      get text() {
+        reads++;
+        return query.text;
+      },
+    }));
+    const retriever = new Bm25Retriever({ cacheDir: null, threads: 2 });
+    retriever.prepareSearch(counted);
+    const index = await retriever.index(memoryCorpus(corpus), context);
+    expect(reads).toBe(counted.length);
+    const prepared = await collect(retriever.search(index, counted, 1000, context));
+    expect(reads).toBe(counted.length);
+    const alone = new Bm25Retriever({ cacheDir: null, threads: 1 });
+    const expected = await collect(alone.search(await alone.index(memoryCorpus(corpus), context), queries, 1000, context));
+    expect(prepared).toEqual(expected);
+    // told other queries (here: all but the first), the search analyzes the ones it is given
+    const other = new Bm25Retriever({ cacheDir: null, threads: 1 });
+    other.prepareSearch(queries.slice(1));
+    expect(await collect(other.search(await other.index(memoryCorpus(corpus), context), queries, 1000, context))).toEqual(expected);
+  });
+
   it('hands over an exact subset: the best depth + (excluded ids listed) documents (ties in row order), listed in row order', async () => {
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
     const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
@@ -499,8 +524,9 @@ describe('BM25 analyzed-index cache', () => {
       const built = await retriever.index(memoryCorpus(corpus), context);
       // kept running for this index's search (stopped at the next index stage when no search came)
       expect(started).not.toHaveBeenCalled();
-      // the index is cached now: a second prefetch starts no workers (none to stop when the cache is read), so only
-      // the first build's are stopped
+      // the index is cached now (its write awaited): a second prefetch starts no workers (none to stop when the cache
+      // is read), so only the first build's are stopped
+      await retriever.settled();
       retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: corpus.ids.length });
       await retriever.index(memoryCorpus(corpus), context);
       expect(started).toHaveBeenCalledTimes(1);

@@ -37,6 +37,14 @@ export interface Bm25Index {
 /** A corpus of fewer rows may be small enough to analyze inline: its workers are not started ahead. */
 const PRESTART_ROWS = 1000;
 
+/**
+ * The ranking's modules (the query analyzer among them, ~35 ms of loading), loaded by the search or ahead of it by
+ * `prepareSearch`, not with the retriever: on a cold run they would delay the prefetch that starts the analysis workers.
+ */
+function rankingModules() {
+  return Promise.all([import('../analyzer/analyze.js'), import('./lucene-bm25-model.js'), import('./query-candidates.js'), import('./parallel-search.js')]);
+}
+
 export class Bm25Retriever implements Retriever<Bm25Index> {
   readonly name = 'bm25' as const;
   readonly parameters: Record<string, unknown>;
@@ -51,6 +59,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null } | null = null;
   /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
   private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers } | null = null;
+  /** The queries told by `prepareSearch`, and their token lists once analyzed (null: that failed; search retries). */
+  private prepared: { queries: readonly Query[]; tokens: Promise<string[][] | null> } | null = null;
   /** What the stages left running when they returned, for `settled`: each one never rejects. */
   private background: Promise<unknown>[] = [];
 
@@ -73,6 +83,20 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const running = this.background;
     this.background = [];
     return Promise.all(running).then(() => undefined);
+  }
+
+  /**
+   * Loads the ranking's modules and analyzes the queries now: the index stage then mostly waits (for the analysis
+   * workers' first chunks, or for the cache file's read), and the search starts from the query vectors at once.
+   */
+  prepareSearch(queries: readonly Query[]): void {
+    this.prepared = {
+      queries,
+      tokens: rankingModules().then(
+        ([{ analyze }]) => queries.map((query) => analyze(query.text)),
+        () => null,
+      ),
+    };
   }
 
   /** Starts reading the corpus's cached index, if any, while the task is still loading (checked in `index`). */
@@ -99,14 +123,10 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
   }
 
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
-    // the ranking's modules (the query analyzer among them, ~35 ms of loading) load here, not with the retriever: on a
-    // cold run they would delay the prefetch that starts the analysis workers
-    const [{ analyze }, { LuceneBm25Model }, { QueryCandidates, subsetSize }, { searchesInParallel, searchInWorkers, startSearchWorkers }] = await Promise.all([
-      import('../analyzer/analyze.js'),
-      import('./lucene-bm25-model.js'),
-      import('./query-candidates.js'),
-      import('./parallel-search.js'),
-    ]);
+    const [{ analyze }, { LuceneBm25Model }, { QueryCandidates, subsetSize }, { searchesInParallel, searchInWorkers, startSearchWorkers }] = await rankingModules();
+    const prepared = this.prepared?.queries === queries ? await this.prepared.tokens.catch(() => null) : null;
+    this.prepared = null;
+    const tokensOf = (i: number) => prepared?.[i] ?? analyze(queries[i]!.text);
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
     const { numDocs } = index.analyzed;
     const keepOf = (query: Query) => (index.duplicatedIds ? null : subsetSize(query, depth, numDocs));
@@ -117,17 +137,17 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       // ~300 MB more on leetcode-sized) is freed only by stopping them
       const large = searchesInParallel(index.analyzed, queries.length, this.threads);
       if (!large && searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
-        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, context.signal, this.stopping);
+        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, { tokensOf, signal: context.signal, stopping: this.stopping });
         return;
       }
       await analyzedBy.terminate();
     }
     if (searchesInParallel(index.analyzed, queries.length, this.threads)) {
-      yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), context.signal, this.stopping);
+      yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), { tokensOf, signal: context.signal, stopping: this.stopping });
       return;
     }
     const candidates = new QueryCandidates(model);
-    const vectors = queries.map((query) => model.vectorize(analyze(query.text)));
+    const vectors = queries.map((_, i) => model.vectorize(tokensOf(i)));
     // the pool prefaults each query's new weight blocks while this thread scores the queries before it
     const prefaulted = model.prefaultBlocks(vectors);
     for (const ready of prefaulted) ready.catch(() => undefined);

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Candidates, Query } from '../../core/types.js';
 import { throwIfAborted } from '../../core/errors.js';
-import { analyze } from '../analyzer/analyze.js';
 import { workerUrl } from './analysis-workers.js';
 import type { BowVector, LuceneBm25Model, ScoringIndex } from './lucene-bm25-model.js';
 
@@ -78,17 +77,17 @@ export function sendIndex(workers: readonly Worker[], index: ScoringIndex, k1: n
 /**
  * The queries' candidates in query order, each ranked on one of the `workers` (sent the index with this `model`'s
  * parameters) with the same code as the single-thread search (`QueryCandidates`), so they are the same arrays. The
- * main thread makes the query vectors (the vocabulary stays here) and hands on each result while the workers rank
- * the next queries. The workers are terminated at the end: awaited here, unless `stopping` takes their termination
- * (the caller then goes on while the threads tear down, and awaits it later).
+ * main thread makes the query vectors (the vocabulary stays here) from `tokensOf` each query (its analyzed text)
+ * and hands on each result while the workers rank the next queries. The workers are terminated at the end: awaited
+ * here, unless `stopping` takes their termination (the caller then goes on while the threads tear down, and awaits
+ * it later).
  */
 export async function* searchInWorkers(
   model: LuceneBm25Model,
   queries: readonly Query[],
   keepOf: (query: Query) => number | null,
   workers: readonly Worker[],
-  signal?: AbortSignal,
-  stopping?: (stopped: Promise<unknown>) => void,
+  { tokensOf, signal, stopping }: { tokensOf: (query: number) => readonly string[]; signal?: AbortSignal; stopping?: (stopped: Promise<unknown>) => void },
 ): AsyncIterable<Candidates> {
   const results = new Map<number, Candidates>();
   /** A free queue place per entry. */
@@ -113,7 +112,7 @@ export async function* searchInWorkers(
     try {
       while (free.length > 0 && sent < queries.length && sent < handed + window) {
         const query = queries[sent]!;
-        const request: SearchRequest = { query: sent, queryId: query.id, vector: model.vectorize(analyze(query.text)), keep: keepOf(query) };
+        const request: SearchRequest = { query: sent, queryId: query.id, vector: model.vectorize(tokensOf(sent)), keep: keepOf(query) };
         free.pop()!.postMessage(request);
         sent++;
       }
