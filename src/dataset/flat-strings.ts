@@ -13,8 +13,8 @@
  * `decodePlainStrings`, straight from those bytes, which it may overwrite; no buffer, view or array is allocated per
  * page or value but the strings) or UTF-8 bytes (utf8-values.ts, for the BM25 analysis workers). The snappy decoder is hysnappy's own WebAssembly instance: its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
  * writing into a given buffer (hyparquet's) decodes these pages at about 210 MB/s, hysnappy's WebAssembly at
- * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels and indices are
- * hyparquet's own functions.
+ * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels are hyparquet's own
+ * functions; dictionary indices up to 24 bits wide are hybrid-indices.ts's.
  */
 import { Buffer } from 'node:buffer';
 import { readSync } from 'node:fs';
@@ -25,6 +25,7 @@ import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { snappyUncompressor } from 'hysnappy';
 import type { FlatChunk } from '../core/types.js';
 import { growMemory, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
+import { MAX_INDEX_WIDTH, readIndices } from './hybrid-indices.js';
 import { decodePlainStrings } from './page-strings.js';
 
 /** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
@@ -296,6 +297,7 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
         const width = heap[at]!;
         if (width > 32) fail(`dictionary index width ${width}`);
         if (width === 0) indices.fill(0);
+        else if (width <= MAX_INDEX_WIDTH) readIndices(heap, at + 1, end, width, indices);
         else readRleBitPackedHybrid({ view: new DataView(memory.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
       }
       if (largest(indices) >= dictionarySize) fail(`dictionary index ${indices.find((index) => index >= dictionarySize)} out of range (${dictionarySize} entries)`);
