@@ -12,7 +12,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { compareCodePoints } from './code-point-order.js';
-import { compareBytes, hashBytes, writeUtf8 } from './id-bytes.js';
+import { compareBytes, equalsUtf8, hashBytes, hashUtf8, writeUtf8 } from './id-bytes.js';
 
 interface RowIndex {
   slots: Int32Array;
@@ -25,8 +25,6 @@ const ofStrings = new WeakMap<readonly string[], CorpusIds>();
 export class CorpusIds {
   private index: RowIndex | undefined;
   private decoded: readonly string[] | undefined;
-  /** A string's bytes while it is looked up. */
-  private scratch = new Uint8Array(256);
 
   private constructor(
     /** Row r's id is `bytes[offsets[r], offsets[r + 1])`. */
@@ -93,12 +91,10 @@ export class CorpusIds {
   /** The first row holding `id`, or -1. */
   rowOf(id: string): number {
     const { slots, mask } = this.rows();
-    if (this.scratch.length < 3 * id.length) this.scratch = new Uint8Array(3 * id.length);
-    const { scratch, bytes, offsets } = this;
-    const end = writeUtf8(id, scratch, 0);
-    for (let slot = hashBytes(scratch, 0, end) & mask; ; slot = (slot + 1) & mask) {
+    const { bytes, offsets } = this;
+    for (let slot = hashUtf8(id) & mask; ; slot = (slot + 1) & mask) {
       const row = slots[slot]!;
-      if (row < 0 || compareBytes(bytes, offsets[row]!, offsets[row + 1]!, scratch, 0, end) === 0) return row;
+      if (row < 0 || equalsUtf8(bytes, offsets[row]!, offsets[row + 1]!, id)) return row;
     }
   }
 

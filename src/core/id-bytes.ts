@@ -51,3 +51,34 @@ export function writeUtf8(text: string, out: Uint8Array, at: number): number {
   }
   return at;
 }
+
+/** Where hashUtf8 and equalsUtf8 encode a string that is not ASCII. */
+let scratch = new Uint8Array(256);
+
+/** writeUtf8 into `scratch`; returns the end. */
+function encoded(text: string): number {
+  if (scratch.length < 3 * text.length) scratch = new Uint8Array(3 * text.length);
+  return writeUtf8(text, scratch, 0);
+}
+
+/** hashBytes of `text`'s UTF-8 (writeUtf8) bytes, from the string itself when it is ASCII. */
+export function hashUtf8(text: string): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return hashBytes(scratch, 0, encoded(text));
+    hash = Math.imul(hash ^ unit, 0x01000193);
+  }
+  return hash;
+}
+
+/** Whether `bytes[start, end)` are `text`'s UTF-8 (writeUtf8) bytes, compared with the string itself when it is ASCII. */
+export function equalsUtf8(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+  if (end - start < text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return compareBytes(bytes, start, end, scratch, 0, encoded(text)) === 0;
+    if (bytes[start + i] !== unit) return false;
+  }
+  return end - start === text.length;
+}

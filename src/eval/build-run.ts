@@ -50,9 +50,9 @@ export function buildRankedList(
     ({ docIndices, scores } = collapseDuplicateIds((i) => (rows ? rows[i]! : i), scores, count, duplicates));
     count = docIndices.length;
   }
+  if (depth !== 'all' && excludedIds.length > depth) return rankAroundMany(scores, docIndices, count, ids, excludedIds, depth);
   const excluded = markExcluded(ids, excludedIds);
   try {
-    if (depth !== 'all' && excludedIds.length > depth) return rankAroundMany(scores, docIndices, count, ids, depth);
     const keep = depth === 'all' ? count : Math.min(count, depth + excluded.length);
     const order = bestFirst(scores, docIndices, count, keep);
     const limit = depth === 'all' ? Infinity : depth;
@@ -101,21 +101,44 @@ function markExcluded(ids: CorpusIds, excludedIds: readonly string[]): number[] 
 }
 
 /**
- * buildRankedList for an exclusion list longer than `depth` (leetcode: ~30k ids per query, 1000 kept), with the
- * excluded rows marked: the best candidates are taken in rounds, until one holds `depth` candidates that are not
- * excluded. Ordering all `depth + |excluded|` candidates cost several times more than ordering the few that are
- * needed. A round takes as many candidates again as all rounds before it, so a query whose best candidates are
- * mostly excluded needs only a few rounds.
+ * buildRankedList for an exclusion list longer than `depth` (leetcode: ~30k ids per query, 1000 kept): the best
+ * candidates are taken in rounds, each round's ids go into a small map, and the excluded ids are looked up in it.
+ * Putting every excluded id into a Set of its own cost several times more than such a scan (a table of ~30k
+ * scattered strings per query), and so did finding each one's row in the corpus's table (hashing each excluded
+ * id, where a Map reuses the hash a string keeps); ordering all `depth + |excluded|` candidates cost several times
+ * more than ordering the few that are needed. A round takes as many candidates again as all rounds before it, so a
+ * query whose best candidates are mostly excluded needs only a few rounds. The rounds' ids are the only corpus ids
+ * made strings on this path: about depth + a fifth per query, not the corpus.
  */
-function rankAroundMany(scores: Float32Array, docIndices: Uint32Array | null, count: number, ids: CorpusIds, depth: number): RankedList {
+function rankAroundMany(
+  scores: Float32Array,
+  docIndices: Uint32Array | null,
+  count: number,
+  ids: CorpusIds,
+  excludedIds: readonly string[],
+  depth: number,
+): RankedList {
   // about a fifth more than depth: on BRIGHT's long lists, few of the best candidates are excluded
   let keep = Math.min(count, depth + (depth >> 2) + 16);
   let order = bestFirst(scores, docIndices, count, keep);
+  let isExcluded = new Uint8Array(0);
   let checked = 0;
   let kept = 0;
   for (;;) {
     // the best `keep` candidates begin with the best of the previous round, in the same order
-    for (let i = checked; i < order.length; i++) if (excludedRows[order.rows[i]!] === 0) kept++;
+    const round = new Map<string, number>();
+    for (let i = checked; i < order.length; i++) round.set(ids.id(order.rows[i]!), i);
+    const flags = new Uint8Array(order.length);
+    flags.set(isExcluded);
+    isExcluded = flags;
+    kept += order.length - checked;
+    for (const id of excludedIds) {
+      const at = id === NO_EXCLUSION ? undefined : round.get(id);
+      if (at !== undefined && isExcluded[at] === 0) {
+        isExcluded[at] = 1;
+        kept--;
+      }
+    }
     checked = order.length;
     if (kept >= depth || keep === count) break;
     keep = Math.min(count, 2 * keep);
@@ -123,9 +146,8 @@ function rankAroundMany(scores: Float32Array, docIndices: Uint32Array | null, co
   }
   let ranked = 0;
   for (let i = 0; i < order.length && ranked < depth; i++) {
-    const row = order.rows[i]!;
-    if (excludedRows[row] !== 0) continue;
-    order.rows[ranked] = row;
+    if (isExcluded[i] !== 0) continue;
+    order.rows[ranked] = order.rows[i]!;
     order.scores[ranked++] = order.scores[i]!;
   }
   return firstOf(order, ranked, ids);
