@@ -237,4 +237,25 @@ describe('PostingScores.prefault', () => {
     postings.block(size);
     expect(postings.scores.buffer.byteLength).toBeGreaterThan(size);
   });
+
+  it('lays out blocks past the memory without growing it, then grows it once to the pages they take', () => {
+    const postings = new PostingScores(1000);
+    const size = postings.scores.buffer.byteLength;
+    const first = postings.block(200, false);
+    for (let i = 0; i < 500; i++) postings.block(150, false);
+    const end = postings.end;
+    expect(end).toBeGreaterThan(2 * size);
+    expect(postings.scores.buffer.byteLength).toBe(size);
+    postings.growToEnd();
+    expect(postings.scores.buffer.byteLength).toBe(Math.ceil(end / 65536) * 65536);
+    postings.norms.fill(1);
+    const rows = Uint16Array.from({ length: 150 }, (_, i) => 6 * i);
+    const tfs = new Uint8Array(150).fill(1);
+    const last = end - 4 * 150;
+    postings.weighInto(last, 150, 2, rows, tfs, 0);
+    postings.scores.fill(0);
+    postings.add(last, 150, 1, rows, 0);
+    expect(postings.scores[6 * 149]).toBe(1);
+    expect(first).toBeLessThan(last);
+  });
 });

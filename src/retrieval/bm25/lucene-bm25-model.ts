@@ -143,11 +143,13 @@ export class LuceneBm25Model {
       const { termIds } = vector;
       for (let i = 0; i < termIds.length; i++) {
         const id = termIds[i]!;
-        if (!weightsStart.has(id) && !laidOut.has(id)) laidOut.set(id, postings.block(termOffsets[id + 1]! - termOffsets[id]!));
+        if (!weightsStart.has(id) && !laidOut.has(id)) laidOut.set(id, postings.block(termOffsets[id + 1]! - termOffsets[id]!, false));
       }
       return [from, postings.end] as const;
     });
-    // every block made first: none grows the memory once the pool writes into it
+    // one growth to the bytes the blocks take (doubling would leave up to half the memory unused, yet counted as
+    // external memory by V8's heap limits), before the pool writes into them
+    postings.growToEnd();
     return ranges.map(([from, to]) => postings.prefault(from, to));
   }
 

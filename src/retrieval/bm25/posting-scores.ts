@@ -110,10 +110,22 @@ export class PostingScores {
     return this.weighInto(this.block(count), count, idf, rows, tfs, start);
   }
 
-  /** A new block for a term's `count` weights, to be filled by `weighInto`; returns where it starts. */
-  block(count: number): number {
-    if (this.isDense(count)) return this.reserve(this.denseBytes, 16);
-    return this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count);
+  /**
+   * A new block for a term's `count` weights, to be filled by `weighInto`; returns where it starts. `grow` false:
+   * the memory is not grown to hold it yet, `growToEnd` must be called before anything touches it (several blocks
+   * laid out at once then grow the memory once, to the bytes they take, rather than by doubling).
+   */
+  block(count: number, grow = true): number {
+    if (this.isDense(count)) return this.reserve(this.denseBytes, 16, grow);
+    return this.reserve(this.keepsRows ? 4 * count + this.rowBytes * count : 4 * count, 4, grow);
+  }
+
+  /** Grows the memory to hold every block made (exactly: whole pages), after `block(count, false)`. */
+  growToEnd(): void {
+    if (this.used <= this.memory.buffer.byteLength) return;
+    if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
+    growMemory(this.memory, this.used);
+    this.refresh();
   }
 
   /** Whether a term of `count` postings gets a dense block (one weight per document). */
@@ -183,11 +195,11 @@ export class PostingScores {
   }
 
   /** `bytes` more from the end of the blocks, the block starting `alignment`-byte aligned (4: float32 weights). */
-  private reserve(bytes: number, alignment = 4): number {
+  private reserve(bytes: number, alignment: number, grow: boolean): number {
     const at = Math.ceil(this.used / alignment) * alignment;
     const end = at + Math.ceil(bytes / 4) * 4;
     const size = this.memory.buffer.byteLength;
-    if (end > size) {
+    if (grow && end > size) {
       if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
       // at least doubling: a few grows per run
       growMemory(this.memory, Math.max(end, 2 * size));
