@@ -16,6 +16,8 @@ import { compareBytes, equalsUtf8, hashBytes, hashUtf8, writeUtf8 } from './id-b
 
 interface RowIndex {
   slots: Int32Array;
+  /** Each row's hash: ids are compared only where their hashes are equal. */
+  hashes: Int32Array;
   mask: number;
   groups: ReadonlyMap<number, number> | null;
 }
@@ -90,11 +92,12 @@ export class CorpusIds {
 
   /** The first row holding `id`, or -1. */
   rowOf(id: string): number {
-    const { slots, mask } = this.rows();
+    const { slots, hashes, mask } = this.rows();
     const { bytes, offsets } = this;
-    for (let slot = hashUtf8(id) & mask; ; slot = (slot + 1) & mask) {
+    const hash = hashUtf8(id);
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const row = slots[slot]!;
-      if (row < 0 || equalsUtf8(bytes, offsets[row]!, offsets[row + 1]!, id)) return row;
+      if (row < 0 || (hashes[row] === hash && equalsUtf8(bytes, offsets[row]!, offsets[row + 1]!, id))) return row;
     }
   }
 
@@ -116,17 +119,20 @@ export class CorpusIds {
     while (capacity < count * 2) capacity *= 2;
     const slots = new Int32Array(capacity).fill(-1);
     const mask = capacity - 1;
+    const hashes = new Int32Array(count);
     let groups: Map<number, number> | null = null;
     for (let row = 0; row < count; row++) {
       const start = offsets[row]!;
       const end = offsets[row + 1]!;
-      for (let slot = hashBytes(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
+      const hash = hashBytes(bytes, start, end);
+      hashes[row] = hash;
+      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
         const first = slots[slot]!;
         if (first < 0) {
           slots[slot] = row;
           break;
         }
-        if (compareBytes(bytes, offsets[first]!, offsets[first + 1]!, bytes, start, end) === 0) {
+        if (hashes[first] === hash && compareBytes(bytes, offsets[first]!, offsets[first + 1]!, bytes, start, end) === 0) {
           groups ??= new Map();
           groups.set(first, first);
           groups.set(row, first);
@@ -134,7 +140,7 @@ export class CorpusIds {
         }
       }
     }
-    this.index = { slots, mask, groups };
+    this.index = { slots, hashes, mask, groups };
     return this.index;
   }
 }
