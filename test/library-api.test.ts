@@ -7,13 +7,27 @@ describe('the package entry point (dist/index.js, package.json "exports")', () =
 
   it('scores a task through the library API to the numbers the CLI reports for it', async () => {
     const library = await load();
+    const retriever = new library.Bm25Retriever({ cacheDir: null, threads: 1 });
+    // the corpus file is told to the retriever (prefetch) and to the caller alike
+    const told: unknown[][] = [];
+    const prefetch = retriever.prefetch.bind(retriever);
+    retriever.prefetch = (corpus) => {
+      told.push(['retriever', corpus.sha256, corpus.rows]);
+      prefetch(corpus);
+    };
     const result = await library.evaluateTask({
       task: 'pony',
       dataDir: path.join(fixturesRoot, 'bright', 'data'),
-      retriever: new library.Bm25Retriever({ cacheDir: null, threads: 1 }),
+      retriever,
       depth: 100,
       measures: [library.parseMeasure('NDCG@10'), library.parseMeasure('Recall@100')],
+      onCorpusFile: (corpus) => told.push(['caller', corpus.sha256, corpus.rows]),
     });
+    const sha256 = result.loaded.files.find((file) => file.config === 'documents')!.sha256;
+    expect(told).toEqual([
+      ['retriever', sha256, result.loaded.corpus.ids.length],
+      ['caller', sha256, result.loaded.corpus.ids.length],
+    ]);
     expect(result.loaded.queries).toHaveLength(112);
     expect(result.run.size).toBe(112);
     // pinned: `reasonir eval --task pony --data-dir test/fixtures/bright/data --top-k 100` prints the same

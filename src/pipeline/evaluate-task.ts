@@ -35,7 +35,13 @@ const seconds = (since: number) => (nowMs() - since) / 1000;
 export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEvaluation> {
   const { retriever, depth, measures, signal } = options;
   let started = nowMs();
-  const loaded = await loadTask({ ...options, onCorpusFile: (corpus) => retriever.prefetch?.(corpus) });
+  const loaded = await loadTask({
+    ...options,
+    onCorpusFile: (corpus) => {
+      retriever.prefetch?.(corpus);
+      options.onCorpusFile?.(corpus);
+    },
+  });
   const context = taskContext(loaded, { long: options.long ?? false, signal, progress: options.progress });
   const load_s = seconds(started);
 

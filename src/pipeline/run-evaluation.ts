@@ -91,9 +91,6 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
   const { tasks, queries, long, depth, signal } = request;
   const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
   const measures = evalMeasures(request.extraMeasures);
-  // the manifest's git state is asked for now, while the process is small and the child can run beside the work;
-  // a failure surfaces where the manifest awaits it
-  runtimeVersions().catch(() => undefined);
   // model and device problems surface before anything is written
   const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name, signal);
   const baseSetting = {
@@ -161,6 +158,10 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         depth,
         measures,
         progress: request.progress,
+        // the manifest's git state is asked for once the retriever has started on the corpus (BM25's analysis workers,
+        // or its cache read): reading a clean checkout's index is ~20 ms of this thread, a dirty one forks git, and
+        // both then overlap the work; a failure surfaces where the manifest awaits it
+        onCorpusFile: () => setImmediate(() => runtimeVersions().catch(() => undefined)),
       });
       if (request.resume && Object.keys(summary.tasks).length > 0 && result.loaded.revision !== summary.dataset.revision) {
         throw usageError('resume_setting', `--resume ${outDir}: ${task.name} loads dataset revision ${result.loaded.revision}, the folder's tasks used ${summary.dataset.revision}; pass the same --revision or --data-dir`);
