@@ -128,6 +128,23 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     for (const bags of [fresh(), fresh(), new TokenBags(3, 0, 0)]) expect(bagsOf(bags, texts, 1)).toEqual(expected);
   });
 
+  it("passes a state's self-loops as the scanner does: letter runs across the 255-unit buffer, broken by surrogates, digits and marks", () => {
+    // the module passes units that lead a state back to itself in a tighter loop, up to the buffer's end; every
+    // unit that ends such a run there, at each position around the buffer's boundary, must leave the same tokens
+    const breakers = ['\u{10400}', '\ud800', '\udc00', '\u{1f600}', '7', '.', "'", '_', '\u0301', '\u00e9', 'X', ' ', '\u5317', '\u30c6'];
+    const texts: string[] = [];
+    for (const breaker of breakers) {
+      for (const at of [0, 1, 120, 253, 254, 255, 256, 257, 300, 509, 510, 511]) {
+        texts.push('a'.repeat(at) + breaker + 'b'.repeat(300 - Math.min(at, 299)));
+        texts.push(`x ${'k'.repeat(at)}${breaker}${breaker}q9 ${'ab1'.repeat(90)}`);
+      }
+    }
+    const expected = texts.map(javaScriptChain);
+    expect(expected.some((tokens) => tokens.length > 3)).toBe(true);
+    const bags = fresh();
+    expect(texts.map((text) => Array.from(bags.tokens(text), (term) => bags.term(term)))).toEqual(expected);
+  });
+
   it('lists the term numbers of each token in order, as analyze() returns the strings', () => {
     const texts = readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')).slice(0, 400);
     const bags = new TokenBags(50, 0, 0);

@@ -42,8 +42,12 @@ const transitions = Int32Array.from(TRANS);
 const attributes = Int32Array.from(ATTRIBUTE);
 const actions = Int32Array.from(ACTION);
 
+/** Char classes: each row of the transition table has one entry per class. */
+let classes = 0;
+for (let i = 1; i < CMAP_RUNS.length; i += 2) classes = Math.max(classes, CMAP_RUNS[i]! + 1);
+
 /** The scanner's tables as this file reads them, for the WebAssembly copy of the scanner (token-bags.ts; its char classes: writeCharClasses). */
-export const SCANNER_TABLES = { rowMap, transitions, attributes, actions, initialState: LEXSTATE_INITIAL } as const;
+export const SCANNER_TABLES = { classes, rowMap, transitions, attributes, actions, initialState: LEXSTATE_INITIAL } as const;
 
 /** JFlex actions 2..9 return a token type (word, number, Southeast Asian, ideograph, hiragana, katakana, hangul, emoji); 1 and the rest skip. */
 function emitsToken(action: number): boolean {

@@ -9,9 +9,9 @@ interface TokenBagsExports {
   memory: WasmMemory;
   alloc(bytes: number): number;
   set_tables(
-    charClass: number, rowMap: number, transitions: number, attributes: number, actions: number, initialState: number,
-    bmpLower: number, astralLower: number, astralPairs: number, stopUnits: number, stopEnds: number, stopWords: number,
-  ): void;
+    charClass: number, classes: number, rowMap: number, states: number, transitions: number, attributes: number, actions: number,
+    initialState: number, bmpLower: number, astralLower: number, astralPairs: number, stopUnits: number, stopEnds: number, stopWords: number,
+  ): number;
   start(rawTokenLimit: number, expectedRaw: number, expectedTerms: number): number;
   start_chunk(units: number, docs: number): number;
   text_room(units: number): number;
@@ -230,7 +230,7 @@ export class TokenBags {
       new View(wasm.memory.buffer, at, array.length).set(array);
       return at;
     };
-    const { rowMap, transitions, attributes, actions, initialState } = SCANNER_TABLES;
+    const { classes, rowMap, transitions, attributes, actions, initialState } = SCANNER_TABLES;
     const charClass = wasm.alloc(0x110000);
     if (charClass === 0) throw outOfMemory();
     writeCharClasses(new Uint8Array(wasm.memory.buffer, charClass, 0x110000));
@@ -240,11 +240,14 @@ export class TokenBags {
     let end = 0;
     const stopEnds = Uint8Array.from(stopWords, (word) => (end += word.length));
     if (end > 0xff) throw new Error('stop words do not fit the WebAssembly table');
-    wasm.set_tables(
-      charClass, place(rowMap, Int32Array), place(transitions, Int32Array), place(attributes, Uint8Array),
+    // the module keeps one bit per class for each state's transitions back to itself
+    if (classes > 32) throw new Error(`StandardTokenizer: ${classes} char classes do not fit the WebAssembly scanner (32 at most)`);
+    const placed = wasm.set_tables(
+      charClass, classes, place(rowMap, Int32Array), rowMap.length, place(transitions, Int32Array), place(attributes, Uint8Array),
       place(actions, Uint8Array), initialState, place(LOWERCASE_TABLES.bmpLower, Uint16Array), place(Uint32Array.from(astral), Uint32Array),
       astral.length / 2, place(stopUnits, Uint16Array), place(stopEnds, Uint8Array), stopWords.length,
     );
+    if (placed === 0) throw outOfMemory();
   }
 }
 

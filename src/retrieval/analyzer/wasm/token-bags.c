@@ -59,16 +59,20 @@ static const i32 *transitions;
 static const u8 *attributes;
 static const u8 *actions;
 static i32 initial_state;
+/** Per state, the char classes (bit c for class c) whose transition leads back to that state. */
+static u32 *self_loops;
 static const u16 *bmp_lower;      // 0x10000 entries
 static const u32 *astral_lower;   // [codePoint, lower] pairs, sorted by code point
 static i32 astral_pairs;
 static const u16 *stop_units;     // the stop words one after the other
 static const u8 *stop_ends;       // end of each in stop_units
 static i32 stop_words;
+static i32 stop_longest;          // units of the longest stop word
 
+/** Points the analyzer at the tables written into its memory; 0 when more than 32 char classes or memory ran out. */
 EXPORT(set_tables)
-void set_tables(u32 charClass, u32 rowMap, u32 trans, u32 attrs, u32 acts, i32 initial, u32 lower, u32 astral,
-                i32 astralPairs, u32 stopUnits, u32 stopEnds, i32 stopCount) {
+i32 set_tables(u32 charClass, i32 classes, u32 rowMap, i32 states, u32 trans, u32 attrs, u32 acts, i32 initial,
+               u32 lower, u32 astral, i32 astralPairs, u32 stopUnits, u32 stopEnds, i32 stopCount) {
   char_class = (const u8 *)charClass;
   row_map = (const i32 *)rowMap;
   transitions = (const i32 *)trans;
@@ -81,6 +85,16 @@ void set_tables(u32 charClass, u32 rowMap, u32 trans, u32 attrs, u32 acts, i32 i
   stop_units = (const u16 *)stopUnits;
   stop_ends = (const u8 *)stopEnds;
   stop_words = stopCount;
+  stop_longest = 0;
+  for (i32 w = 0, start = 0; w < stop_words; start = stop_ends[w++])
+    if (stop_ends[w] - start > stop_longest) stop_longest = stop_ends[w] - start;
+  if (classes > 32) return 0; // one bit per class
+  self_loops = take((u32)states * 4);
+  if (out_of_memory) return 0;
+  for (i32 state = 0; state < states; state++)
+    for (i32 c = 0; c < classes; c++)
+      if (transitions[row_map[state] + c] == state) self_loops[state] |= 1u << c;
+  return 1;
 }
 
 // ---------------------------------------------------------------------------------------------------- filters
@@ -100,7 +114,7 @@ COLD static u32 lower_astral(u32 code_point) {
 }
 
 /** javaLowerCase of units[0, length) into out; returns the units written. */
-COLD static i32 lower_case(const u16 *units, i32 length, u16 *out) {
+static i32 lower_case(const u16 *units, i32 length, u16 *out) {
   i32 n = 0;
   for (i32 i = 0; i < length;) {
     u32 unit = units[i];
@@ -121,7 +135,9 @@ COLD static i32 lower_case(const u16 *units, i32 length, u16 *out) {
   return n;
 }
 
-COLD static i32 is_stop_word(const u16 *units, i32 length) {
+static i32 is_stop_word(const u16 *units, i32 length) {
+  // most tokens are longer than every stop word (5 units at most)
+  if (length > stop_longest) return 0;
   i32 start = 0;
   for (i32 w = 0; w < stop_words; w++) {
     i32 end = stop_ends[w];
@@ -376,8 +392,12 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
 
 // ---------------------------------------------------------------------------------------------------- terms
 // Term numbers: the filtered forms in order of first appearance, kept for the whole
-// analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); term_index holds i + 1 (0: empty).
-static u32 *term_index;
+// analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); a term_index slot holds i + 1 in its low
+// half and the hash of term i's units in its high half (0: empty). A new term is looked up once per distinct raw
+// token, and on a first pass most are new: with the hash in the slot, a probe passes other terms' slots without
+// reading their starts and units (two dependent cache misses each, the first pass's costliest loads), and growing
+// the index hashes nothing again.
+static u64 *term_index;
 static u32 term_mask;
 static u32 terms;
 static u16 *term_units;
@@ -409,27 +429,25 @@ COLD static void grow_terms(void) {
   term_capacity = capacity;
 }
 
-static inline u32 term_slot_of(u32 term, u32 mask) {
-  u32 start = term_starts[term];
-  return hash_units(term_units + start, (i32)(term_starts[term + 1] - start)) & mask;
-}
-
 COLD static void rehash_terms(void) {
   u32 mask = term_mask * 2 + 1;
-  u32 *index = take((mask + 1) * 4);
+  u64 *index = take((mask + 1) * 8);
   if (out_of_memory) return;
-  for (u32 term = 0; term < terms; term++) {
-    u32 at = term_slot_of(term, mask);
+  for (u32 s = 0; s <= term_mask; s++) {
+    u64 entry = term_index[s];
+    if (entry == 0) continue;
+    u32 at = (u32)(entry >> 32) & mask;
     while (index[at] != 0) at = (at + 1) & mask;
-    index[at] = term + 1;
+    index[at] = entry;
   }
   term_index = index;
   term_mask = mask;
 }
 
 COLD static i32 intern_term(const u16 *units, i32 length) {
-  for (u32 s = hash_units(units, length) & term_mask;; s = (s + 1) & term_mask) {
-    u32 entry = term_index[s];
+  u32 hash = hash_units(units, length);
+  for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
+    u64 entry = term_index[s];
     if (entry == 0) {
       if (terms == term_capacity) {
         grow_terms();
@@ -447,12 +465,14 @@ COLD static i32 intern_term(const u16 *units, i32 length) {
       __builtin_memcpy(term_units + term_units_used, units, (u32)length * 2);
       term_units_used += (u32)length;
       term_starts[id + 1] = term_units_used;
-      term_index[s] = id + 1;
+      term_index[s] = ((u64)hash << 32) | (id + 1);
       if (terms * 4 > (term_mask + 1) * 3) rehash_terms();
       return out_of_memory ? -1 : (i32)id;
     }
-    u32 start = term_starts[entry - 1];
-    if (term_starts[entry] - start == (u32)length && units_equal(term_units + start, units, length)) return (i32)(entry - 1);
+    if ((u32)(entry >> 32) != hash) continue;
+    u32 id = (u32)entry - 1;
+    u32 start = term_starts[id];
+    if (term_starts[id + 1] - start == (u32)length && units_equal(term_units + start, units, length)) return (i32)id;
   }
 }
 
@@ -610,7 +630,7 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   long_units = take(long_capacity * 2);
   long_used = 0;
   u32 slots = slots_for(expected_terms, 3, 4);
-  term_index = take(slots * 4);
+  term_index = take(slots * 8);
   term_mask = slots - 1;
   terms = 0;
   term_capacity = expected_terms < RESERVED_TERMS ? RESERVED_TERMS : expected_terms;
@@ -774,6 +794,18 @@ static i32 tokenize(const u16 *units, i32 length) {
         action = state;
         marked_pos_l = current;
         if ((attribute & 8) == 8) break;
+      }
+      // Units whose transition leads back to this state change nothing but the position (and the mark, which
+      // follows it in an accepting state): most of a word's letters. They are passed in this tighter loop, up to
+      // the buffer's end; surrogates, the refill and every other transition take the loop above.
+      u32 loops = self_loops[state];
+      if (loops != 0) {
+        while (current < end) {
+          u32 unit = units[current];
+          if (unit - 0xd800 < 0x800 || ((loops >> char_class[unit]) & 1) == 0) break;
+          current++;
+        }
+        if ((attribute & 1) == 1) marked_pos_l = current;
       }
     }
     marked_pos = marked_pos_l;
