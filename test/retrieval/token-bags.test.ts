@@ -145,6 +145,18 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(texts.map((text) => Array.from(bags.tokens(text), (term) => bags.term(term)))).toEqual(expected);
   });
 
+  it('makes the strings of the terms numbered so far, whichever is asked first', () => {
+    const texts = readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')).slice(0, 60).map((item) => item.text);
+    const bags = fresh();
+    const { terms } = numberedBags(bags, texts, 7);
+    // bagging numbers terms without making strings; the first term() makes all of them, in number order
+    const order = [terms.length - 1, 0, Math.floor(terms.length / 2), ...terms.keys()];
+    expect(order.map((term) => bags.term(term))).toEqual(order.map((term) => terms[term]));
+    const more = bags.tokens('Unseenwordsforthisnumbering and seen ones: the cells');
+    expect(Array.from(more, (term) => bags.term(term))).toEqual(javaScriptChain('Unseenwordsforthisnumbering and seen ones: the cells'));
+    expect(bags.terms).toBe(terms.length + 1);
+  });
+
   it('lists the term numbers of each token in order, as analyze() returns the strings', () => {
     const texts = readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')).slice(0, 400);
     const bags = new TokenBags(50, 0, 0);

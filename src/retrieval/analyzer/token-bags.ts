@@ -177,19 +177,25 @@ export class TokenBags {
 
   /** The string of term number `term`. */
   term(term: number): string {
-    const cached = this.strings[term];
-    if (cached !== undefined) return cached;
-    return (this.strings[term] = this.termUnits(term, term + 1));
+    return this.strings[term] ?? this.makeStrings(term);
   }
 
-  /** Terms first .. end - 1 as one string (their units are stored one after the other). */
-  private termUnits(first: number, end: number): string {
-    const { wasm } = this;
+  /**
+   * Makes the strings of every term numbered since the last were made (those of the text just listed, as `analyze`
+   * asks for them) and returns that of `term`: one read of their units, which are stored one after the other, cut
+   * into a string per term, costs far less than a read per term.
+   */
+  private makeStrings(term: number): string {
+    const { wasm, strings } = this;
     if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
-    const starts = wasm.term_starts_at();
+    const first = strings.length;
+    const end = wasm.term_count();
+    const starts = new Uint32Array(wasm.memory.buffer, wasm.term_starts_at(), end + 1);
     const units = wasm.term_units_at();
     // UTF-16LE reads the units back as they are, lone surrogates included
-    return this.bytes.toString('utf16le', units + 2 * this.bytes.readUInt32LE(starts + 4 * first), units + 2 * this.bytes.readUInt32LE(starts + 4 * end));
+    const joined = this.bytes.toString('utf16le', units + 2 * starts[first]!, units + 2 * starts[end]!);
+    for (let at = first; at < end; at++) strings.push(joined.slice(starts[at]! - starts[first]!, starts[at + 1]! - starts[first]!));
+    return strings[term]!;
   }
 
   /** Writes `text` where the module reads a document from; returns its length. */
