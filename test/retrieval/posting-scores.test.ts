@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { PostingScores } from '../../src/retrieval/bm25/posting-scores.js';
@@ -185,6 +185,41 @@ describe('LuceneBm25Model.score: the same float32 scores as the formula, term af
       for (const vector of [first, ...vectors]) expect(sameBits(model.score(vector), expectedScores(model, vector))).toBe(true);
     });
   }
+});
+
+describe('LuceneBm25Model: scoring memory made at the first score', () => {
+  it('a model that only weighs queries (the main thread while workers rank) sets up no PostingScores; the first score does, once', () => {
+    const made = vi.spyOn(PostingScores.prototype, 'fillNorms');
+    try {
+      const docLengths = Uint32Array.of(2, 1, 3);
+      const index: ScoringIndex = {
+        numDocs: 3,
+        numPos: 6,
+        numNnz: 4,
+        vocabulary: new Vocabulary(Uint16Array.of(0x61, 0x62), Uint32Array.of(0, 1, 2)),
+        df: Uint32Array.of(3, 1),
+        docLengths,
+        termOffsets: Uint32Array.of(0, 3, 4),
+        postingDocs: Uint32Array.of(0, 1, 2, 2),
+        postingTfs: Uint8Array.of(2, 1, 2, 1),
+        cfSum: 6,
+      };
+      const model = new LuceneBm25Model(index, 0.9, 0.4);
+      const vector = model.vectorize(['a', 'b', 'a', 'zz']);
+      expect([...vector.termIds]).toEqual([0, 1]);
+      expect(made).not.toHaveBeenCalled();
+      const scores = [...model.score(vector)];
+      expect(made).toHaveBeenCalledTimes(1);
+      // the same scores again from the same memory, and from a model that set it up at once
+      expect([...model.score(vector)]).toEqual(scores);
+      expect(made).toHaveBeenCalledTimes(1);
+      const other = new LuceneBm25Model(index, 0.9, 0.4);
+      expect([...other.score(other.vectorize(['a', 'b', 'a', 'zz']))]).toEqual(scores);
+      expect(scores.every((score) => score > 0)).toBe(true);
+    } finally {
+      made.mockRestore();
+    }
+  });
 });
 
 describe('PostingScores.fillNorms', () => {

@@ -50,8 +50,10 @@ export class LuceneBm25Model {
    * (posting-scores.ts), each term's parallel to its postings, laid end to end in the order the terms were first
    * used: only the pages written are ever touched, densely from the start (slices at the terms' own posting offsets
    * would scatter the writes over fresh pages, each first write to one costing more than the weights written on it).
+   * Made at the first scoring use: a model that only vectorizes (the main thread while workers rank) never sets up
+   * the module, its memory or the documents' norms (~10-30 ms there, between the index and the first query sent).
    */
-  private readonly postings: PostingScores;
+  private made: PostingScores | undefined;
   /** Where each used term's block starts in `postings`. */
   private readonly weightsStart = new Map<number, number>();
   /** Blocks laid out ahead by `prefaultBlocks`, weighed when their term is first scored. */
@@ -72,12 +74,18 @@ export class LuceneBm25Model {
     readonly index: ScoringIndex,
     readonly k1: number,
     readonly b: number,
-    memory?: WasmMemory,
+    private readonly memory?: WasmMemory,
   ) {
     this.avgdl = index.cfSum / index.numDocs;
-    this.postings = new PostingScores(index.numDocs, memory);
-    // each document's length-normalisation part, computed exactly as gensim does per text (lengthNorm's expression)
-    this.postings.fillNorms(index.docLengths, k1, b, this.avgdl);
+  }
+
+  private get postings(): PostingScores {
+    if (this.made === undefined) {
+      this.made = new PostingScores(this.index.numDocs, this.memory);
+      // each document's length-normalisation part, computed exactly as gensim does per text (lengthNorm's expression)
+      this.made.fillNorms(this.index.docLengths, this.k1, this.b, this.avgdl);
+    }
+    return this.made;
   }
 
   /** gensim's idf of term `id` (float64). */
