@@ -222,6 +222,63 @@ describe('LuceneBm25Model: scoring memory made at the first score', () => {
   });
 });
 
+describe('LuceneBm25Model.prefaultBlocks: thread-pool jobs', () => {
+  it('prefaults the first query alone, then queries together in contiguous jobs, each query awaiting the job holding its blocks', async () => {
+    const numDocs = 20000;
+    const terms = 60;
+    // sparse terms of ~3,000 postings (~12 KB of weights each): many queries per job
+    const rows = Array.from({ length: terms }, (_, term) => Array.from({ length: 2500 + 20 * term }, (_, i) => (i * 97 + term) % numDocs).sort((a, b) => a - b));
+    const termOffsets = new Uint32Array(terms + 1);
+    rows.forEach((list, term) => (termOffsets[term + 1] = termOffsets[term]! + list.length));
+    const postingDocs = Uint16Array.from(rows.flat());
+    const index: ScoringIndex = {
+      numDocs,
+      numPos: postingDocs.length,
+      numNnz: postingDocs.length,
+      vocabulary: new Vocabulary(new Uint16Array(0), new Uint32Array(terms + 1)),
+      df: Uint32Array.from(rows, (list) => list.length),
+      docLengths: new Uint32Array(numDocs).fill(3),
+      termOffsets,
+      postingDocs,
+      postingTfs: new Uint8Array(postingDocs.length).fill(1),
+      cfSum: 3 * numDocs,
+    };
+    const model = new LuceneBm25Model(index, 0.9, 0.4);
+    const vectors = Array.from({ length: terms }, (_, id) => {
+      const termIds = Uint32Array.of(id);
+      return { termIds, termFrequencies: Uint32Array.of(1), idfs: Float64Array.of(model.idf(id)), weights: Float64Array.of(1), weights32: Float32Array.of(1), length: 1 };
+    });
+    const jobs: Array<{ from: number; to: number; done: Promise<void> }> = [];
+    const original = PostingScores.prototype.prefault;
+    const spy = vi.spyOn(PostingScores.prototype, 'prefault').mockImplementation(function (this: PostingScores, from: number, to: number) {
+      const done = original.call(this, from, to);
+      jobs.push({ from, to, done });
+      return done;
+    });
+    try {
+      const ready = model.prefaultBlocks(vectors);
+      expect(ready).toHaveLength(terms);
+      expect(jobs.length).toBeGreaterThan(2);
+      expect(jobs.length).toBeLessThan(terms / 4);
+      // contiguous, ascending, the first query's job its own
+      jobs.forEach((job, i) => expect(job.from).toBe(i === 0 ? jobs[0]!.from : jobs[i - 1]!.to));
+      expect(ready[0]).toBe(jobs[0]!.done);
+      expect(ready[1]).not.toBe(jobs[0]!.done);
+      // each query awaits one of the jobs, in order, the last one the last job
+      const jobOf = ready.map((promise) => jobs.findIndex((job) => job.done === promise));
+      expect(jobOf.every((job, i) => job >= 0 && (i === 0 || job >= jobOf[i - 1]!))).toBe(true);
+      expect(jobOf.at(-1)).toBe(jobs.length - 1);
+      for (let i = 0; i < terms; i++) {
+        await ready[i];
+        const scores = model.score(vectors[i]!);
+        expect(scores[rows[i]![0]!]).toBeGreaterThan(0);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
 describe('PostingScores.fillNorms', () => {
   it("computes gensim's length norms bit for bit as the JavaScript expression does", () => {
     const random = seededRandom(5);

@@ -3,6 +3,9 @@ import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { glibcLog } from './glibc-log.js';
 import { PostingScores } from './posting-scores.js';
 
+/** Bytes of weight blocks prefaulted per thread-pool job, at least (the first query's excepted). */
+const PREFAULT_JOB = 256 * 1024;
+
 /** A text's BM25 vector (gensim `model[dictionary.doc2bow(tokens)]`), terms ascending. */
 export interface BowVector {
   termIds: Uint32Array;
@@ -158,7 +161,18 @@ export class LuceneBm25Model {
     // one growth to the bytes the blocks take (doubling would leave up to half the memory unused, yet counted as
     // external memory by V8's heap limits), before the pool writes into them
     postings.growToEnd();
-    return ranges.map(([from, to]) => postings.prefault(from, to));
+    // the first vector's blocks alone (this thread waits for them), then jobs of PREFAULT_JOB bytes or more: each
+    // randomFill call costs this thread ~25 us
+    const ready: Promise<void>[] = [];
+    for (let first = 0, i = 0; i < ranges.length; i++) {
+      const from = ranges[first]![0];
+      const to = ranges[i]![1];
+      if (i === 0 || to - from >= PREFAULT_JOB || i === ranges.length - 1) {
+        const done = postings.prefault(from, to);
+        while (first <= i) ready[first++] = done;
+      }
+    }
+    return ready;
   }
 
   /**
