@@ -117,6 +117,22 @@ describe('ChunkAnalyzer: chunks laid out by term inside the WebAssembly module, 
     }
   });
 
+  it('decodes eight ASCII bytes at a time only where all eight are: a multi-byte or malformed byte at every offset, documents ending mid-block', () => {
+    const ascii = 'Cells divide; 42 DNA-strands bind.xyz';
+    const pieces = [Buffer.from('\u00e9', 'utf8'), Buffer.from('\u{1f600}', 'utf8'), Buffer.from('\u5317', 'utf8'), Uint8Array.of(0xff), Uint8Array.of(0xc3), Uint8Array.of(0xe2, 0x82), Uint8Array.of(0x80)];
+    const sources: Uint8Array[] = [];
+    for (const piece of pieces) {
+      for (let before = 0; before <= 17; before++) {
+        for (const after of [0, 3, 9]) sources.push(Buffer.concat([Buffer.from(ascii.slice(0, before)), piece, Buffer.from(ascii.slice(before, before + after))]));
+      }
+    }
+    // short ASCII documents one after another: a read past a document's end would join it to the next
+    for (let length = 1; length <= 17; length++) sources.push(Buffer.from('abcdefghijklmnopq'.slice(0, length)), Buffer.from('rstuvwxyz'));
+    const strings = sources.map((bytes) => Buffer.from(bytes).toString('utf8'));
+    const { bytes, offsets } = utf8Chunk(sources);
+    expect(plain(new ChunkAnalyzer().postingsUtf8(bytes, offsets))).toEqual(plain(chunkPostings(new ChunkAnalyzer().analyzeTransient(strings))));
+  });
+
   it('takes a first chunk of UTF-8 with no bytes at all (no documents, or empty ones)', () => {
     for (const first of [[], ['', '']]) {
       const analyzer = new ChunkAnalyzer();
