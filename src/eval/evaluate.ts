@@ -1,7 +1,7 @@
 import type { Qrels } from '../core/types.js';
 import type { Measure } from './measure.js';
 import { queryMeasures } from './query-measures.js';
-import type { ScorableRun } from './ranking.js';
+import type { Ranking, ScorableRun } from './ranking.js';
 
 export interface Evaluation {
   /** Mean per measure over `queryOrder`, summed in that order as BRIGHT does (full precision). */
@@ -23,21 +23,42 @@ export interface EvaluateOptions {
  * aggregate values are 0 (BRIGHT would divide by zero).
  */
 export function evaluate(run: ScorableRun, qrels: Qrels, measures: readonly Measure[], options: EvaluateOptions = {}): Evaluation {
-  const perQuery = new Map<string, Record<string, number>>();
-  for (const [queryId, docs] of run) {
-    const judgments = qrels.get(queryId);
-    if (judgments) perQuery.set(queryId, queryMeasures(docs, judgments, measures));
+  const evaluator = new RunEvaluator(qrels, measures);
+  for (const [queryId, docs] of run) evaluator.add(queryId, docs);
+  return evaluator.finish(options);
+}
+
+/**
+ * `evaluate` a query at a time, as a run's lists come (a search hands them over while other threads rank the next
+ * ones, so each query is scored while this thread would wait): `add` the lists in run order (a query added again
+ * replaces its values, in its first place, as a Map entry set again does), then `finish` gives `evaluate` of that run.
+ */
+export class RunEvaluator {
+  private readonly perQuery = new Map<string, Record<string, number>>();
+
+  constructor(
+    private readonly qrels: Qrels,
+    private readonly measures: readonly Measure[],
+  ) {}
+
+  add(queryId: string, docs: Ranking): void {
+    const judgments = this.qrels.get(queryId);
+    if (judgments) this.perQuery.set(queryId, queryMeasures(docs, judgments, this.measures));
   }
-  if (options.allQueries) {
-    const empty = Object.fromEntries(measures.map((measure) => [measure.name, 0]));
-    for (const queryId of qrels.keys()) if (!perQuery.has(queryId)) perQuery.set(queryId, { ...empty });
+
+  finish(options: EvaluateOptions = {}): Evaluation {
+    const { perQuery, measures } = this;
+    if (options.allQueries) {
+      const empty = Object.fromEntries(measures.map((measure) => [measure.name, 0]));
+      for (const queryId of this.qrels.keys()) if (!perQuery.has(queryId)) perQuery.set(queryId, { ...empty });
+    }
+    const queryOrder = [...perQuery.keys()];
+    const aggregate: Record<string, number> = {};
+    for (const measure of measures) {
+      let sum = 0.0;
+      for (const values of perQuery.values()) sum += values[measure.name]!;
+      aggregate[measure.name] = queryOrder.length > 0 ? sum / queryOrder.length : 0;
+    }
+    return { aggregate, perQuery, queryOrder };
   }
-  const queryOrder = [...perQuery.keys()];
-  const aggregate: Record<string, number> = {};
-  for (const measure of measures) {
-    let sum = 0.0;
-    for (const values of perQuery.values()) sum += values[measure.name]!;
-    aggregate[measure.name] = queryOrder.length > 0 ? sum / queryOrder.length : 0;
-  }
-  return { aggregate, perQuery, queryOrder };
 }

@@ -3,7 +3,7 @@ import { throwIfAborted } from '../core/errors.js';
 import type { Progress, StartProgress } from '../core/progress.js';
 import { loadTask, type LoadedTask, type LoadTaskOptions } from '../dataset/load-task.js';
 import { buildRankedList, qrelsFromQueries } from '../eval/build-run.js';
-import { evaluate, type Evaluation } from '../eval/evaluate.js';
+import { RunEvaluator, type Evaluation } from '../eval/evaluate.js';
 import type { Measure } from '../eval/measure.js';
 import type { Run } from '../eval/ranked-list.js';
 import { taskContext } from './task-context.js';
@@ -55,6 +55,9 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
     started = nowMs();
     const excludedByQuery = new Map(loaded.queries.map((query) => [query.id, query.excludedIds]));
     const run: Run = new Map();
+    const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
+    // each list is scored as it comes, while other threads rank the next queries (search_s holds that part)
+    const evaluator = new RunEvaluator(qrels, measures);
     // started at the first result: the search stage's own bars (query encoding) come before it
     let progress: Progress | undefined;
     try {
@@ -63,7 +66,9 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       for await (const candidates of candidatesStream) {
         throwIfAborted(signal);
         const excluded = excludedByQuery.get(candidates.queryId) ?? [];
-        run.set(candidates.queryId, buildRankedList(candidates, ids, excluded, depth));
+        const list = buildRankedList(candidates, ids, excluded, depth);
+        run.set(candidates.queryId, list);
+        evaluator.add(candidates.queryId, list);
         progress ??= context.progress(`retrieve ${loaded.task.name} queries (${retriever.name})`, loaded.queries.length);
         progress.increment();
       }
@@ -73,8 +78,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
     const search_s = seconds(started);
 
     started = nowMs();
-    const qrels = qrelsFromQueries(loaded.queries, options.long ?? false);
-    const evaluation = evaluate(run, qrels, measures);
+    const evaluation = evaluator.finish();
     const score_s = seconds(started);
     return { loaded, run, qrels, evaluation, timings: { load_s, index_s, search_s, score_s } };
   } finally {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Qrels } from '../../src/core/types.js';
 import { RankedList, type Run } from '../../src/eval/ranked-list.js';
-import { evaluate } from '../../src/eval/evaluate.js';
+import { evaluate, RunEvaluator } from '../../src/eval/evaluate.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { GLIBC_LOG2_CHECKED_UP_TO, glibcLog2 } from '../../src/eval/glibc-log2.js';
 import { DEFAULT_MEASURES, parseMeasureList } from '../../src/eval/measure.js';
 
@@ -189,5 +190,42 @@ describe('which queries are averaged', () => {
     expect(evaluation.queryOrder).toEqual(['c', 'b', 'a']);
     expect(evaluation.aggregate.MRR).toBe((0 + 1 / 2 + 1 / 2 + 1 / 6) / 3);
     expect(evaluation.aggregate.MRR).not.toBe((0 + 1 / 6 + 1 / 2 + 1 / 2) / 3);
+  });
+});
+
+describe('RunEvaluator: evaluate() a list at a time, as a search hands them over', () => {
+  it('gives evaluate() of the run its lists make, in run order, a query added again keeping its first place', () => {
+    const random = seededRandom(41);
+    const measures = [...DEFAULT_MEASURES, ...parseMeasureList('Recall@1000,Judged@10')];
+    const ids = Array.from({ length: 300 }, (_, i) => `d${i}`);
+    const listOf = () => {
+      const docIds = ids.filter(() => random() < 0.5);
+      // coarse scores: many ties, broken by docid
+      return RankedList.of(docIds, docIds.map(() => Math.floor(random() * 20) / 4));
+    };
+    // q0-q39 judged (q35-q39 absent from the run), q40-q44 in the run without judgments
+    const qrels: Qrels = new Map(
+      Array.from({ length: 40 }, (_, q) => [`q${q}`, new Map(ids.filter(() => random() < 0.03).map((id) => [id, 1 + Math.floor(random() * 2)] as [string, number]))]),
+    );
+    const order = [...Array.from({ length: 35 }, (_, q) => `q${q}`), ...Array.from({ length: 5 }, (_, q) => `q${40 + q}`)].sort(() => random() - 0.5);
+    for (const allQueries of [false, true]) {
+      const evaluator = new RunEvaluator(qrels, measures);
+      const run: Run = new Map();
+      for (const queryId of order) {
+        const list = listOf();
+        run.set(queryId, list);
+        evaluator.add(queryId, list);
+      }
+      // two queries handed over again: their last lists count, in their first places
+      for (const queryId of [order[3]!, order[20]!]) {
+        const list = listOf();
+        run.set(queryId, list);
+        evaluator.add(queryId, list);
+      }
+      const whole = evaluate(run, qrels, measures, { allQueries });
+      expect(evaluator.finish({ allQueries })).toEqual(whole);
+      expect(whole.queryOrder).toHaveLength(allQueries ? 40 : 35);
+      expect(whole.queryOrder.slice(0, 35)).toEqual(order.filter((queryId) => qrels.has(queryId)));
+    }
   });
 });
