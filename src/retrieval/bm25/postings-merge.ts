@@ -42,21 +42,34 @@ export function scatterRuns(
   postingTfs: NarrowCounts,
   cf: Float64Array,
 ): void {
-  for (const { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs } of chunks) {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      let at = cursor[id]!;
-      let sum = 0;
-      const end = offsets[i + 1]!;
-      for (let p = offsets[i]!; p < end; p++, at++) {
-        const tf = tfs[p]!;
-        postingDocs[at] = docBase + docs[p]!;
-        postingTfs[at] = tf;
-        sum += tf;
-      }
-      cursor[id] = at;
-      cf[id]! += sum;
+  for (const chunk of chunks) scatterChunk(chunk, cursor, postingDocs, postingTfs, cf);
+}
+
+/**
+ * One chunk's runs, a function of its own: its loop is compiled on the stack during the first chunk, and a loop
+ * around it (over the chunks) would then have had no feedback for its next step, which threw the compiled code away
+ * (a deoptimisation and a second compile in every thread that copies).
+ */
+function scatterChunk(
+  { docBase, ids, termOffsets: offsets, postingDocs: docs, postingTfs: tfs }: IdRuns,
+  cursor: Uint32Array,
+  postingDocs: Uint16Array | Uint32Array,
+  postingTfs: NarrowCounts,
+  cf: Float64Array,
+): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let at = cursor[id]!;
+    let sum = 0;
+    const end = offsets[i + 1]!;
+    for (let p = offsets[i]!; p < end; p++, at++) {
+      const tf = tfs[p]!;
+      postingDocs[at] = docBase + docs[p]!;
+      postingTfs[at] = tf;
+      sum += tf;
     }
+    cursor[id] = at;
+    cf[id]! += sum;
   }
 }
 
