@@ -25,6 +25,17 @@ describe('BestRows: the best rows of a score array in BRIGHT order', () => {
     }
   });
 
+  it('selects the same rows from a memory prefaulted by the thread pool (random bytes in every region)', async () => {
+    const random = seededRandom(11);
+    const n = 70001;
+    const best = new BestRows();
+    await best.prefault(n);
+    for (const keep of [1000, 37, 69000]) {
+      const scores = Float32Array.from({ length: n }, () => (random() < 0.2 ? 0 : Math.fround(3 + Math.floor(random() * 400) * 2 ** -20)));
+      expect([...best.select(scores, keep)]).toEqual(reference(scores, keep));
+    }
+  });
+
   it('keeps every row when asked for as many or more, none for zero, and refuses a negative or NaN score', () => {
     const best = new BestRows();
     const scores = Float32Array.from([0, 2, 1, 2]);

@@ -1,3 +1,4 @@
+import { prefault } from '../../core/prefault.js';
 import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** Histogram buckets: one per value of a float32 score's top 16 bits. */
@@ -25,6 +26,16 @@ export class BestRows {
   private countsAt = 0;
   private bestAt = 0;
   private tiedAt = 0;
+
+  /**
+   * Lays the memory out for `n` rows and has the thread pool prefault it (core/prefault.ts), so that the first
+   * selection touches no fresh page on this thread (~250 pages biology-sized): `select` must not run before the
+   * promise resolves.
+   */
+  prefault(n: number): Promise<void> {
+    this.layOut(n);
+    return prefault(new Uint8Array(this.memory!.buffer));
+  }
 
   select(scores: Float32Array, keep: number): Uint32Array {
     const n = scores.length;

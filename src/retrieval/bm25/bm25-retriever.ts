@@ -147,10 +147,14 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
       return;
     }
     const candidates = new QueryCandidates(model);
+    // the pool prefaults the selection's memory while this thread vectorizes, and each query's new weight blocks
+    // while it scores the queries before it
+    const selection = candidates.prefault(numDocs);
+    selection.catch(() => undefined);
     const vectors = queries.map((_, i) => model.vectorize(tokensOf(i)));
-    // the pool prefaults each query's new weight blocks while this thread scores the queries before it
     const prefaulted = model.prefaultBlocks(vectors);
     for (const ready of prefaulted) ready.catch(() => undefined);
+    await selection;
     for (let i = 0; i < queries.length; i++) {
       throwIfAborted(context.signal);
       await prefaulted[i];

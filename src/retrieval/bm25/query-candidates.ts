@@ -12,6 +12,11 @@ export class QueryCandidates {
 
   constructor(private readonly model: LuceneBm25Model) {}
 
+  /** The selection's memory for `numDocs` rows, prefaulted from the thread pool (BestRows.prefault): `of` waits for it. */
+  prefault(numDocs: number): Promise<void> {
+    return this.best.prefault(numDocs);
+  }
+
   /** `keep` null: every document's score (a copy); otherwise the subset of `subsetSize` rows. */
   of(queryId: string, vector: BowVector, keep: number | null): Candidates {
     const scores = this.model.score(vector);
