@@ -115,6 +115,13 @@ describe('Utf16Interner', () => {
         expect(Math.sign(interner.compare(id, other))).toBe(Math.sign(compareCodePoints(key, keys[other]!)));
         expect(interner.compare(id, id)).toBe(0);
       }
+      // the newest id ends where the pool does: read back like any other, and still so once another follows it
+      const last = keys.length - 1;
+      for (const next of ['', 'z\u00e9z']) {
+        if (next !== '') interner.intern(unitsOf(next), 0, next.length);
+        expect([interner.length(last), interner.text(last)]).toEqual([keys[last]!.length, keys[last]]);
+        expect(Math.sign(interner.compare(last, 0))).toBe(Math.sign(compareCodePoints(keys[last]!, keys[0]!)));
+      }
     }
   });
 });

@@ -21,7 +21,11 @@ export class Utf16Interner {
   private units: Uint16Array;
   private unitsUsed = 0;
   private maxUnit = 0;
-  /** Where each id's units start in the pool: ids are stored one after the other, in id order. */
+  /**
+   * Where each id's units start in the pool: ids are stored one after the other, in id order, and `starts[size]` is
+   * where the next one will (so an id's end is always the next start: no branch for the last id, which an optimised
+   * caller that had not met it yet would deoptimise on).
+   */
   private starts: Uint32Array;
 
   /**
@@ -126,17 +130,16 @@ export class Utf16Interner {
   }
 
   private end(id: number): number {
-    return id + 1 < this.size ? this.starts[id + 1]! : this.unitsUsed;
+    return this.starts[id + 1]!;
   }
 
   private insert(record: number, hash: number, text: Uint16Array, start: number, length: number): number {
     const id = this.size++;
-    if (id === this.starts.length) {
-      const starts = new Uint32Array(id * 2);
+    if (id + 1 === this.starts.length) {
+      const starts = new Uint32Array((id + 1) * 2);
       starts.set(this.starts);
       this.starts = starts;
     }
-    this.starts[id] = this.unitsUsed;
     if (this.unitsUsed + length > this.units.length) {
       const units = new Uint16Array((this.unitsUsed + length) * 2);
       units.set(this.units);
@@ -157,6 +160,7 @@ export class Utf16Interner {
     }
     this.maxUnit = maxUnit;
     this.unitsUsed = at;
+    this.starts[id + 1] = at;
     if (this.size * 4 > (this.mask + 1) * 3) this.rehash();
     return id;
   }
