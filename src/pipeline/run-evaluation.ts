@@ -8,7 +8,7 @@ import { DEFAULT_MEASURES, makeMeasure, parseMeasure, type Measure } from '../ev
 import { queriesFilePath } from '../dataset/queries-file.js';
 import { reasonirCacheDir } from '../core/cache-dir.js';
 import { checkWritableDirectory } from '../core/directories.js';
-import { openResultsFolder, writeSummary, writeTaskResults, type EvalSetting, type RunSummary } from '../results/results-folder.js';
+import { hostManifest, openResultsFolder, writeSummary, writeTaskResults, type EvalSetting, type RunSummary } from '../results/results-folder.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
 import { nowMs } from '../core/clock.js';
@@ -158,10 +158,14 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         depth,
         measures,
         progress: request.progress,
-        // the manifest's git state is asked for once the retriever has started on the corpus (BM25's analysis workers,
-        // or its cache read): reading a clean checkout's index is ~20 ms of this thread, a dirty one forks git, and
-        // both then overlap the work; a failure surfaces where the manifest awaits it
-        onCorpusFile: () => setImmediate(() => runtimeVersions().catch(() => undefined)),
+        // the manifest's git state and host are asked for once the retriever has started on the corpus (BM25's
+        // analysis workers, or its cache read): reading a clean checkout's index is ~20 ms of this thread, a dirty one
+        // forks git, and both then overlap the work; a failure surfaces where the manifest awaits it
+        onCorpusFile: () =>
+          setImmediate(() => {
+            runtimeVersions().catch(() => undefined);
+            hostManifest();
+          }),
       });
       if (request.resume && Object.keys(summary.tasks).length > 0 && result.loaded.revision !== summary.dataset.revision) {
         throw usageError('resume_setting', `--resume ${outDir}: ${task.name} loads dataset revision ${result.loaded.revision}, the folder's tasks used ${summary.dataset.revision}; pass the same --revision or --data-dir`);

@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/eval/ranked-list.js';
@@ -7,7 +7,7 @@ import { runOf } from '../helpers/runs.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { parseMeasureList } from '../../src/eval/measure.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
-import { writeTaskFolder } from '../../src/results/results-folder.js';
+import { hostManifest, writeTaskFolder } from '../../src/results/results-folder.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-task-folder-'));
 const qrels = parseTrecQrels('q 0 a 1\n', 'qrels');
@@ -32,5 +32,15 @@ describe('writeTaskFolder', () => {
     const writing = writeTaskFolder(out, 'biology', folder(runOf({ q: [['a b', 1]] })));
     await expect(writing).rejects.toThrow(/document id \(query q\) "a b" is empty or contains whitespace/);
     expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('hostManifest', () => {
+  it("is the machine's facts, read once: each call an equal, separate object", () => {
+    const first = hostManifest();
+    expect(first).toEqual({ hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memory_bytes: os.totalmem() });
+    const again = hostManifest();
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
   });
 });
