@@ -132,4 +132,24 @@ describe('BM25 index postings copied by the idle analysis workers (finishInParal
       await standIn.terminate();
     }
   });
+
+  it('a helper that fails while the other still copies: the build rejects once the other has answered too', async () => {
+    const failing = new Worker(`const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => parentPort.postMessage({ error: 'no room' }))`, { eval: true });
+    // answers a second after its request: the build must not be over (and stop listening) before then
+    const slow = new Worker(`const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => setTimeout(() => parentPort.postMessage({ done: true }), 1000))`, { eval: true });
+    try {
+      const builder = build(postings(), documents, { threads: 2 });
+      const rejected = builder.finishInParallel([slow, failing]).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      const answered = new Promise((resolve) => slow.once('message', resolve));
+      const first = await Promise.race([rejected.then(() => 'rejected'), answered.then(() => 'answered')]);
+      expect(first).toBe('answered');
+      expect(String(await rejected)).toMatch(/BM25 merge worker: no room$/);
+      expect(slow.listenerCount('message')).toBe(0);
+    } finally {
+      await Promise.all([failing.terminate(), slow.terminate()]);
+    }
+  });
 });

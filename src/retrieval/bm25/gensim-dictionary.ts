@@ -223,7 +223,10 @@ export class AnalyzedIndexBuilder {
       const df = narrowDfs(this.df.subarray(0, size));
       // the terms' lookup table, which the cache write and the search need, is built while the workers still copy
       void vocabulary.slots;
-      await Promise.all(merges);
+      // every copier's answer is awaited, a failure's too: none is still writing into the layout, or listening, once
+      // this rejects
+      const failed = (await Promise.allSettled(merges)).find((merged) => merged.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       const [cf, ...rest] = cfParts;
       for (const part of rest) addInto(cf!, part);
       return this.postingsIndex(vocabulary, df, cf!, laidOut);
