@@ -229,6 +229,27 @@ interface Kernels {
 
 const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
 
+/** `local += bytes`: a pointer's step to its next element (i32.const, i32.add). */
+const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)];
+
+/** Loads a row number of `rowBytes` bytes: i32.load16_u or i32.load (alignment, offset 0). */
+const loadRowOf = (rowBytes: 2 | 4) => (rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]);
+
+/** The memory and number instructions of the weighing kernels (weigh, weighDense). */
+const WEIGH_OPS = {
+  I32_LOAD: [0x28, 2, 0],
+  F64_LOAD: [0x2b, 3, 0],
+  F32_STORE: [0x38, 2, 0],
+  I32_ADD: 0x6a,
+  I32_SHL: 0x74,
+  I32_GE_U: 0x4f,
+  F64_ADD: 0xa0,
+  F64_MUL: 0xa2,
+  F64_DIV: 0xa3,
+  F64_CONVERT_I32_U: 0xb8,
+  F32_DEMOTE_F64: 0xb6,
+} as const;
+
 let compiled: WasmModule | undefined;
 
 function postingModule(): WasmModule {
@@ -285,11 +306,9 @@ function addFunction(name: string, rowBytes: 2 | 4) {
  */
 function weighFunction(name: string, rowBytes: 2 | 4) {
   const [W, END, ROW, TF, NORMS, IDF, T] = [0, 1, 2, 3, 4, 5, 6];
-  const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
   const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
-  const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load
-  const [I32_LOAD, F64_LOAD, F32_STORE] = [[0x28, 2, 0], [0x2b, 3, 0], [0x38, 2, 0]];
-  const [I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64] = [0x6a, 0x74, 0x4f, 0xa0, 0xa2, 0xa3, 0xb8, 0xb6];
+  const loadRow = loadRowOf(rowBytes);
+  const { I32_LOAD, F64_LOAD, F32_STORE, I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64 } = WEIGH_OPS;
   const body = [
     BLOCK, EMPTY, LOOP, EMPTY,
     ...get(W), ...get(END), I32_GE_U, BR_IF, 1,
@@ -319,7 +338,6 @@ function weighFunction(name: string, rowBytes: 2 | 4) {
  */
 function normsFunction() {
   const [LEN, END, NORM, K1, ONE_MINUS_B, B, AVGDL] = [0, 1, 2, 3, 4, 5, 6];
-  const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
   const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
   const [I32_LOAD, F64_STORE] = [[0x28, 2, 0], [0x39, 3, 0]];
   const [I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U] = [0x4f, 0xa0, 0xa2, 0xa3, 0xb8];
@@ -354,11 +372,9 @@ function normsFunction() {
  */
 function weighDenseFunction(name: string, rowBytes: 2 | 4) {
   const [ROW, END, TF, NORMS, W, IDF, T, R] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)]; // i32.add
   const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
-  const loadRow = rowBytes === 2 ? [0x2f, 1, 0] : [0x28, 2, 0]; // i32.load16_u / i32.load
-  const [I32_LOAD, F64_LOAD, F32_STORE] = [[0x28, 2, 0], [0x2b, 3, 0], [0x38, 2, 0]];
-  const [I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64] = [0x6a, 0x74, 0x4f, 0xa0, 0xa2, 0xa3, 0xb8, 0xb6];
+  const loadRow = loadRowOf(rowBytes);
+  const { I32_LOAD, F64_LOAD, F32_STORE, I32_ADD, I32_SHL, I32_GE_U, F64_ADD, F64_MUL, F64_DIV, F64_CONVERT_I32_U, F32_DEMOTE_F64 } = WEIGH_OPS;
   const body = [
     BLOCK, EMPTY, LOOP, EMPTY,
     ...get(ROW), ...get(END), I32_GE_U, BR_IF, 1,
