@@ -122,10 +122,7 @@ export class PostingScores {
 
   /** Grows the memory to hold every block made (exactly: whole pages), after `block(count, false)`. */
   growToEnd(): void {
-    if (this.used <= this.memory.buffer.byteLength) return;
-    if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
-    growMemory(this.memory, this.used);
-    this.refresh();
+    if (this.used > this.memory.buffer.byteLength) this.grow(this.used);
   }
 
   /** Whether a term of `count` postings gets a dense block (one weight per document). */
@@ -199,14 +196,17 @@ export class PostingScores {
     const at = Math.ceil(this.used / alignment) * alignment;
     const end = at + Math.ceil(bytes / 4) * 4;
     const size = this.memory.buffer.byteLength;
-    if (grow && end > size) {
-      if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
-      // at least doubling: a few grows per run
-      growMemory(this.memory, Math.max(end, 2 * size));
-      this.refresh();
-    }
+    // at least doubling: a few grows per run
+    if (grow && end > size) this.grow(Math.max(end, 2 * size));
     this.used = end;
     return at;
+  }
+
+  /** Grows the memory to `bytes` (whole pages): never while the thread pool writes into it (`prefault`). */
+  private grow(bytes: number): void {
+    if (this.prefaulting > 0) throw new Error('PostingScores: the memory would grow while the thread pool writes into it');
+    growMemory(this.memory, bytes);
+    this.refresh();
   }
 
   private refresh(): void {
