@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
+import { hashUnits, Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { unitsOf } from '../helpers/utf16-units.js';
@@ -122,6 +122,51 @@ describe('Utf16Interner', () => {
         expect([interner.length(last), interner.text(last)]).toEqual([keys[last]!.length, keys[last]]);
         expect(Math.sign(interner.compare(last, 0))).toBe(Math.sign(compareCodePoints(keys[last]!, keys[0]!)));
       }
+    }
+  });
+
+  it('interns joined runs as intern does one by one: across batches, repeats in and between calls, empty runs, rehashes', () => {
+    const random = seededRandom(23);
+    const text = randomText(random, 20_000);
+    const pool: string[] = [];
+    for (let i = 0; i < 9_000; i++) pool.push(text.slice(...spans(random, text, 1)[0]!));
+    const one = new Utf16Interner();
+    const all = new Utf16Interner();
+    const wrong: string[] = [];
+    // calls of every size around the batch: 0, 1, 255-257 runs, thousands (rehashes of a table that starts at 4k
+    // slots fall inside a call), each interleaved with single interns into both
+    for (const count of [0, 1, 255, 256, 257, 3_000, 5_000, 1, 700, 12_000]) {
+      const runs = Array.from({ length: count }, () => (random() < 0.02 ? '' : pool[Math.floor(random() * pool.length)]!));
+      const units = unitsOf(runs.join(''));
+      const ends = new Uint32Array(count);
+      runs.reduce((end, run, i) => (ends[i] = end + run.length), 0);
+      const at = Math.floor(random() * 5);
+      const ids = new Int32Array(at + count + 3).fill(-7);
+      all.internAll(units, ends, ids, at);
+      runs.forEach((run, i) => {
+        if (ids[at + i] !== one.intern(unitsOf(run), 0, run.length)) wrong.push(run);
+      });
+      expect([...ids.subarray(0, at), ...ids.subarray(at + count)]).toEqual(Array(at + 3).fill(-7));
+      const single = pool[Math.floor(random() * pool.length)]!;
+      if (all.intern(unitsOf(single), 0, single.length) !== one.intern(unitsOf(single), 0, single.length)) wrong.push(single);
+    }
+    expect(wrong).toEqual([]);
+    expect(all.size).toBe(one.size);
+    expect(all.size).toBeGreaterThan(5_000);
+    for (let id = 0; id < all.size; id++) if (all.text(id) !== one.text(id)) wrong.push(one.text(id));
+    expect(wrong).toEqual([]);
+  });
+
+  it('tells apart keys whose hashes are equal, of equal and of different lengths', () => {
+    // found by a birthday search over short lowercase keys
+    const pairs = [['mrzgrd', 'hghobx'], ['lkwqefyr', 'diddv']] as const;
+    for (const [a, b] of pairs) expect(hashUnits(unitsOf(a), 0, a.length)).toBe(hashUnits(unitsOf(b), 0, b.length));
+    for (const [a, b] of [...pairs, ...pairs.map(([a, b]) => [b, a] as const)]) {
+      const interner = new Utf16Interner();
+      const ids = new Int32Array(4);
+      interner.internAll(unitsOf(a + b + a + b), new Uint32Array([a.length, a.length + b.length, 2 * a.length + b.length, 2 * (a.length + b.length)]), ids, 0);
+      expect([...ids]).toEqual([0, 1, 0, 1]);
+      expect([interner.intern(unitsOf(b), 0, b.length), interner.intern(unitsOf(a), 0, a.length), interner.text(0), interner.text(1)]).toEqual([1, 0, a, b]);
     }
   });
 });

@@ -102,7 +102,7 @@ export class AnalyzedIndexBuilder {
   private numberOf = new Utf16Interner();
   private readonly numberings = new Map<string, Numbering>();
   /**
-   * Current gensim id of each term number, -1 when it is not in the dictionary: `intern` writes the -1 of each new
+   * Current gensim id of each term number, -1 when it is not in the dictionary: `numbering` writes the -1 of each new
    * term, so room past the terms interned is never read and is left as new memory gives it (no page paid for it).
    */
   private idOfTerm = new Int32Array(1024);
@@ -394,14 +394,14 @@ export class AnalyzedIndexBuilder {
     const { newTermUnits, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
     if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
-    const encoded = this.bags === null;
-    let start = 0;
-    for (let i = 0; i < newTermEnds.length; i++) {
-      const end = newTermEnds[i]!;
-      const term = this.intern(newTermUnits, start, end);
-      numbering.terms[numbering.count++] = encoded ? -1 - term : term;
-      start = end;
-    }
+    const known = this.numberOf.size;
+    this.numberOf.internAll(newTermUnits, newTermEnds, numbering.terms, numbering.count);
+    const { size } = this.numberOf;
+    if (size > this.idOfTerm.length) this.idOfTerm = grown(this.idOfTerm, size);
+    // the terms met for the first time are not in the dictionary
+    this.idOfTerm.fill(-1, known, size);
+    if (this.bags === null) encodeTerms(numbering.terms, numbering.count, count);
+    numbering.count = count;
     return numbering;
   }
 
@@ -425,16 +425,6 @@ export class AnalyzedIndexBuilder {
       this.df = grown(this.df, 2 * terms);
       this.cf = grown(this.cf, 2 * terms);
     }
-  }
-
-  private intern(text: Uint16Array, start: number, end: number): number {
-    const known = this.numberOf.size;
-    const term = this.numberOf.intern(text, start, end);
-    if (term === known) {
-      if (term === this.idOfTerm.length) this.idOfTerm = grown(this.idOfTerm, term + 1);
-      this.idOfTerm[term] = -1;
-    }
-    return term;
   }
 
   /** The next gensim id, given to term number `term` (its df and cf are the caller's). */
@@ -496,6 +486,11 @@ function lookUpIds(terms: Uint32Array, known: Int32Array, idOfTerm: Int32Array, 
     ids[i] = id;
   }
   return freshCount;
+}
+
+/** Term numbers `terms[from .. to)` as a numbering holds them while nothing is pruned: -1 - the term number. */
+function encodeTerms(terms: Int32Array, from: number, to: number): void {
+  for (let k = from; k < to; k++) terms[k] = -1 - terms[k]!;
 }
 
 /** Turns a chunk's `terms` into their `ids` and adds each one's postings to its df. */
