@@ -6,9 +6,11 @@
  *     documents x 768 (precomputed .npy embeddings, 103 queries): target <= 1.5 s.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrightRow } from '../tools/bright-parquet.mjs';
+import { runContext, withRunContext } from '../src/core/run-context.js';
 import { seededRandom } from '../src/core/seeded-random.js';
 import { writeNpy } from '../src/export/npy-writer.js';
 import type { BenchRow } from './table.js';
@@ -36,7 +38,7 @@ function random(length: number, seed: number): Float32Array {
  * Single Gemm runs on this VM are bimodal, quiet machine included: most run at ~100 GFLOP/s, some at ~330 (every
  * shape tried, 142 x 5461 to 2048 x 2048). The peak is the fast mode, caught by the best of many short runs (25,
  * after 2 warm-ups; the median is shown beside it); the search, long enough to mix both modes, is the median of
- * SEARCH_RUNS. Efficiency = median search rate / best Gemm rate.
+ * SEARCH_RUNS. Efficiency = median search rate / the machine's Gemm peak (gemmPeak).
  */
 const PEAK_RUNS = 25;
 const SEARCH_RUNS = 5;
@@ -44,13 +46,20 @@ const PEAK_SHAPE = { m: 1024, n: 4096 };
 
 /**
  * The machine's Gemm rate, measured the same way every time: the search's own graph on a compute-bound shape
- * (1024 x 4096 x 768) with onnxruntime's default session options (threads, spinning), its output written into one
- * reused buffer (a fresh 16 MB output per run would time page faults, not arithmetic), two warm-up runs, then
- * PEAK_RUNS timed runs. The same procedure on the search's own block shape is shown beside it: how fast one of the
- * search's Gemm calls can go, selection and mode mixing aside. The efficiency divides by the better of the two.
+ * (1024 x 4096 x 768) with onnxruntime's default session options (spinning; every core unless `threads` says
+ * otherwise), its output written into one reused buffer (a fresh 16 MB output per run would time page faults, not
+ * arithmetic), two warm-up runs, then PEAK_RUNS timed runs. The same procedure runs at the search's own block shape
+ * (how fast one of the search's Gemm calls can go, selection and mode mixing aside), and on one thread at both.
+ *
+ * The peak is the highest of: the best all-core rate of either shape, and the cores times the best one-thread rate
+ * of either shape. The all-core best alone was not stable: it needs every core in the fast mode at once, and read
+ * 275-365 GFLOP/s from run to run on a quiet machine and 104-307 at load 6, where twice one thread's best read
+ * 326-352 in 4 of 5 processes. Each added measurement can only raise the peak, never lower it.
  */
-async function gemmPeak({ m, n }: { m: number; n: number }): Promise<{ best: number; median: number }> {
-  const session = await openModel(buildScoreGraph(DIM), { kind: 'cpu', deviceId: 0 });
+async function gemmPeak({ m, n }: { m: number; n: number }, threads?: number): Promise<{ best: number; median: number }> {
+  const open = () => openModel(buildScoreGraph(DIM), { kind: 'cpu', deviceId: 0 });
+  // ort-backend reads its thread count from the run's environment (REASONIR_THREADS)
+  const session = threads === undefined ? await open() : await withRunContext({ ...runContext(), env: { ...runContext().env, REASONIR_THREADS: String(threads) } }, open);
   const feeds = {
     queries: { type: 'float32' as const, data: random(m * DIM, 1), dims: [m, DIM] },
     documents: { type: 'float32' as const, data: random(n * DIM, 2), dims: [n, DIM] },
@@ -58,12 +67,19 @@ async function gemmPeak({ m, n }: { m: number; n: number }): Promise<{ best: num
   const into = { scores: { data: new Float32Array(m * n), dims: [m, n] } };
   for (let i = 0; i < 2; i++) await session.run(feeds, into);
   const rates: number[] = [];
+  let wall = 0;
+  const used = process.cpuUsage();
   for (let i = 0; i < PEAK_RUNS; i++) {
     const start = performance.now();
     await session.run(feeds, into);
-    rates.push((2 * m * n * DIM) / ((performance.now() - start) / 1000) / 1e9);
+    const seconds = (performance.now() - start) / 1000;
+    wall += seconds;
+    rates.push((2 * m * n * DIM) / seconds / 1e9);
   }
+  const { user, system } = process.cpuUsage(used);
   await session.release();
+  // a one-thread figure taken on more threads would inflate the peak it is multiplied into
+  if (threads === 1 && (user + system) / 1e6 > 1.3 * wall) throw new Error(`bench search: the one-thread Gemm used ${((user + system) / 1e6).toFixed(2)} s of CPU in ${wall.toFixed(2)} s`);
   return { best: Math.max(...rates), median: median(rates) };
 }
 
@@ -75,6 +91,9 @@ async function searchRows(): Promise<BenchRow[]> {
   const peak = await gemmPeak(PEAK_SHAPE);
   const blockRows = blockRowsFor(DIM, QUERIES);
   const atBlockShape = await gemmPeak({ m: QUERIES, n: blockRows });
+  const cores = os.availableParallelism();
+  const oneThread = await gemmPeak(PEAK_SHAPE, 1);
+  const oneThreadAtBlockShape = await gemmPeak({ m: QUERIES, n: blockRows }, 1);
   const blocks: DocumentBlock[] = [];
   for (let start = 0; start < DOCS; start += blockRows) {
     const rows = Math.min(blockRows, DOCS - start);
@@ -107,9 +126,8 @@ async function searchRows(): Promise<BenchRow[]> {
   }
   const seconds = median(times);
   const gflops = (2 * QUERIES * DOCS * DIM) / seconds / 1e9;
-  // the peak is the best rate either shape reached: under load a short block-shape run catches a quiet moment that
-  // the 20 ms peak-shape runs miss (load ~10: 168 vs 91 GFLOP/s), and the target must not get easier with the load
-  const best = Math.max(peak.best, atBlockShape.best);
+  // the highest rate any of the four measurements reached or implies (gemmPeak): more samples can only raise it
+  const best = Math.max(peak.best, atBlockShape.best, cores * oneThread.best, cores * oneThreadAtBlockShape.best);
   const efficiency = gflops / best;
   return [
     {
@@ -124,12 +142,17 @@ async function searchRows(): Promise<BenchRow[]> {
     },
     {
       bench: 'search',
+      metric: `ORT Gemm on one thread, measured the same way at both shapes (x ${cores} cores in brackets)`,
+      value: `${oneThread.best.toFixed(1)} / ${oneThreadAtBlockShape.best.toFixed(1)} GFLOP/s (${(cores * Math.max(oneThread.best, oneThreadAtBlockShape.best)).toFixed(1)})`,
+    },
+    {
+      bench: 'search',
       metric: `exact top-${DEPTH} of ${DOCS} x ${DIM} for ${QUERIES} queries (blocks of ${blockRows}, median of ${SEARCH_RUNS})`,
       value: `${seconds.toFixed(2)} s (CPU ${median(cpus).toFixed(2)} s), ${gflops.toFixed(1)} GFLOP/s`,
       target: '< 10 s',
       ok: seconds < 10 && complete,
     },
-    { bench: 'search', metric: `search efficiency: median search rate / the best Gemm rate of either shape (${best.toFixed(1)} GFLOP/s)`, value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
+    { bench: 'search', metric: `search efficiency: median search rate / the Gemm peak, the highest of the rows above (${best.toFixed(1)} GFLOP/s)`, value: `${(efficiency * 100).toFixed(0)} %`, target: '>= 50 %', ok: efficiency >= 0.5 },
     { bench: 'search', metric: 'peak RSS (corpus held in memory by the bench)', value: `${peakRssMb().toFixed(0)} MB` },
   ];
 }
