@@ -75,8 +75,9 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     ];
     expect(golden.length).toBeGreaterThan(4700);
     const texts = golden.map((item) => item.text);
-    // one chunk per text, and chunks of many texts; tables sized for nothing (they grow) and for the whole
-    for (const [bags, chunkSize] of [[fresh(), 1], [fresh(1e6, 7e5), 64]] as const) {
+    // one chunk per text, and chunks of many texts; tables sized for nothing (they grow) and for the whole, and
+    // without the reserved rooms (from their smallest sizes)
+    for (const [bags, chunkSize] of [[fresh(), 1], [fresh(1e6, 7e5), 64], [new TokenBags(1 << 30, 0, 0, false), 16]] as const) {
       const actual = bagsOf(bags, texts, chunkSize);
       const failures = golden.map((item, i) => (JSON.stringify(actual[i]) === JSON.stringify(bagOfTokens(item.tokens)) ? null : item.id)).filter(Boolean);
       expect(failures).toEqual([]);
@@ -167,6 +168,16 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bags.terms).toBeGreaterThan(1000);
   });
 
+  it('takes the rooms a corpus needs only when asked to reserve them: a few queries\' tables are a few MB of memory', () => {
+    const megabytes = (bags: TokenBags) => bags.memory.buffer.byteLength / 2 ** 20;
+    expect(megabytes(new TokenBags(1 << 19, 0, 0))).toBeGreaterThan(20);
+    expect(megabytes(new TokenBags(1 << 19, 0, 0, false))).toBeLessThan(3);
+    // sized for what is expected, past the smallest rooms
+    const expected = new TokenBags(1 << 19, 100_000, 70_000, false);
+    expect(megabytes(expected)).toBeGreaterThan(4);
+    expect(megabytes(expected)).toBeLessThan(20);
+  });
+
   it('grows its tables past the rooms it takes at once (2^19 raw tokens, 2^18 terms), finding every earlier token after', () => {
     // numbers pass every filter unchanged: document d holds 11,000 numbers of its own, each a new term with tf 1
     const perDoc = 11_000;
@@ -174,7 +185,7 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     const texts = Array.from({ length: 50 }, (_, doc) => numbers(doc));
     texts.push(`${numbers(0)} ${numbers(49)} ${numbers(49)}`);
     const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
-    for (const bags of [fresh(), new TokenBags(1 << 19, 0, 0)]) {
+    for (const bags of [fresh(), new TokenBags(1 << 19, 0, 0), new TokenBags(1 << 19, 0, 0, false)]) {
       for (let at = 0; at < texts.length; at += 7) {
         const { docOffsets, terms, tfs } = bags.bag(texts.slice(at, at + 7));
         for (let doc = at; doc < Math.min(at + 7, texts.length); doc++) {
@@ -202,7 +213,7 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(unlimited.terms.length).toBeGreaterThan(10_000);
     for (const limit of [1, 7, 1000, 5000]) {
       for (const [rawTokens, terms] of [[0, 0], [limit, 50_000]] as const) {
-        expect(numberedBags(new TokenBags(limit, rawTokens, terms), texts, 23, limit)).toEqual(unlimited);
+        for (const reserve of [true, false]) expect(numberedBags(new TokenBags(limit, rawTokens, terms, reserve), texts, 23, limit)).toEqual(unlimited);
       }
     }
   });

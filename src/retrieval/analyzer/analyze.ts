@@ -60,6 +60,22 @@ export function analyze(text: string): string[] {
 }
 
 /**
+ * `analyze` of each text (a run's queries). A thread with no tables yet makes them for these texts' expected sizes,
+ * without the rooms `analyze` takes for a corpus: those are ~26 MB of WebAssembly memory that V8 counts as external
+ * memory, which on a cached BM25 eval (~67 MB external in all) started a mark-compact for external memory pressure
+ * (64 MB) during the search. More text later still fits: the tables grow.
+ */
+export function analyzeAll(texts: readonly string[]): string[][] {
+  if (bags === undefined) {
+    let units = 0;
+    for (const text of texts) units += text.length;
+    const { rawTokens, terms } = tokenTableSizes(RAW_TOKEN_LIMIT, units);
+    bags = new TokenBags(RAW_TOKEN_LIMIT, rawTokens, terms, false);
+  }
+  return texts.map(analyze);
+}
+
+/**
  * The token list after each stage of the chain, from the JavaScript port of each Lucene stage: for locating where a
  * difference from Lucene starts, and the reference the WebAssembly chain is tested against.
  */

@@ -12,7 +12,7 @@ interface TokenBagsExports {
     charClass: number, classes: number, rowMap: number, states: number, transitions: number, attributes: number, actions: number,
     initialState: number, bmpLower: number, astralLower: number, astralPairs: number, stopUnits: number, stopEnds: number, stopWords: number,
   ): number;
-  start(rawTokenLimit: number, expectedRaw: number, expectedTerms: number): number;
+  start(rawTokenLimit: number, expectedRaw: number, expectedTerms: number, reserve: number): number;
   start_chunk(units: number, docs: number): number;
   text_room(units: number): number;
   bag_document(units: number): number;
@@ -87,13 +87,15 @@ export class TokenBags {
 
   /**
    * `expectedRawTokens` / `expectedTerms`: distinct raw tokens and terms the analysis is expected to meet, which
-   * sizes the tables up front (any number fits).
+   * sizes the tables up front (any number fits). `reserve`: the tables filled in order start at least at the rooms
+   * a corpus needs (~26 MB of memory, each page paid only once written); false: at the expected sizes alone, for a
+   * few texts (V8 counts the whole memory as external memory, written or not, and collects garbage sooner for it).
    */
-  constructor(rawTokenLimit: number, expectedRawTokens: number, expectedTerms: number) {
+  constructor(rawTokenLimit: number, expectedRawTokens: number, expectedTerms: number, reserve = true) {
     compiled ??= new webAssembly.Module(Buffer.from(TOKEN_BAGS_WASM, 'base64'));
     this.wasm = new webAssembly.Instance(compiled, {}).exports as unknown as TokenBagsExports;
     this.writeTables();
-    if (this.wasm.start(rawTokenLimit, expectedRawTokens, expectedTerms) === 0) throw outOfMemory();
+    if (this.wasm.start(rawTokenLimit, expectedRawTokens, expectedTerms, reserve ? 1 : 0) === 0) throw outOfMemory();
     this.bytes = Buffer.from(this.wasm.memory.buffer);
   }
 

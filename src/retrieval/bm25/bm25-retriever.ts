@@ -93,7 +93,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     this.prepared = {
       queries,
       tokens: rankingModules().then(
-        ([{ analyze }]) => queries.map((query) => analyze(query.text)),
+        ([{ analyzeAll }]) => analyzeAll(queries.map((query) => query.text)),
         () => null,
       ),
     };

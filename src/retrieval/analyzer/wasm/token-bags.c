@@ -607,7 +607,9 @@ static u32 largest_tf;
 
 /**
  * Starts the analysis (once per instance): tables sized for `expected_raw` distinct raw tokens and `expected_terms`
- * terms (any number fits), at most `raw_token_limit` raw tokens remembered at a time.
+ * terms (any number fits), at most `raw_token_limit` raw tokens remembered at a time. `reserve` 0: the arrays
+ * filled in order get rooms for the expected sizes only, not the reserved rooms below (a few queries' tables: the
+ * reserved rooms are ~26 MB of memory, which V8 counts as external memory whether written or not).
  */
 // The arrays filled in order (records, term starts and units, per-term counts) take at least these rooms at once:
 // a page costs only once written, while each doubling copied the array into fresh pages and left the old ones
@@ -615,14 +617,15 @@ static u32 largest_tf;
 // hash indexes: those are written all over, so a larger one costs its pages at once.
 #define RESERVED_RAW (1u << 19)
 #define RESERVED_TERMS (1u << 18)
-EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_terms) {
+EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_terms, u32 reserve) {
   raw_limit = raw_token_limit < 1 ? 1 : raw_token_limit;
   if (expected_raw > raw_limit) expected_raw = raw_limit;
   u32 raw = slots_for(expected_raw, 7, 10);
   raw_index = take(raw * 4);
   raw_mask = raw - 1;
   raw_grow_at = (u32)((u64)raw * 7 / 10);
-  raw_capacity = expected_raw < RESERVED_RAW ? (raw_limit < RESERVED_RAW ? raw_limit : RESERVED_RAW) : expected_raw;
+  u32 raw_room = reserve == 0 ? 0 : raw_limit < RESERVED_RAW ? raw_limit : RESERVED_RAW;
+  raw_capacity = expected_raw < raw_room ? raw_room : expected_raw;
   if (raw_capacity < 1024) raw_capacity = 1024;
   raw_records = take(raw_capacity * sizeof(RawRecord));
   raw_size = 0;
@@ -633,7 +636,8 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   term_index = take(slots * 8);
   term_mask = slots - 1;
   terms = 0;
-  term_capacity = expected_terms < RESERVED_TERMS ? RESERVED_TERMS : expected_terms;
+  u32 term_room = reserve == 0 ? 1024 : RESERVED_TERMS;
+  term_capacity = expected_terms < term_room ? term_room : expected_terms;
   term_starts = take(term_capacity * 4 + 4);
   counts = take(term_capacity * 4);
   distinct = take(term_capacity * 4);
