@@ -251,6 +251,23 @@ export async function hubFileInfo(options: HubFileOptions): Promise<HubFileInfo>
 }
 
 /**
+ * A file the cache already holds at a commit, found without the network and without reading it: its snapshot links
+ * to a blob named by its sha256 (an LFS file, as every parquet file of a dataset is), checked against `expected` as
+ * `hubFileInfo` checks a cached file. Null where only those could tell: a branch or tag name, a file not cached, a
+ * copy or a small file whose sha256 only hashing would give. What `hubFileInfo` would return for it, but sooner:
+ * for work started on a file before the run's other modules load.
+ */
+export async function cachedHubFileInfo(options: Omit<HubFileOptions, 'signal' | 'progressLabel'>): Promise<HubFileInfo | null> {
+  const { repoType, repo, revision } = options;
+  if (!COMMIT.test(revision)) return null;
+  const snapshot = new RepoCache(hubCacheDir(), repoType, repo).snapshot(revision, options.path);
+  const target = await fs.readlink(snapshot).catch(() => null);
+  if (target === null || !SHA256.test(path.basename(target)) || !(await exists(snapshot))) return null;
+  const what = `${repo}@${revision.slice(0, 7)}/${options.path}`;
+  return { ...(await describeCached(snapshot, options.expected ?? {}, what)), commit: revision, cached: true };
+}
+
+/**
  * What the bytes must hash to: the registry's values, else the ETag (a sha256 for LFS files, git's object id for
  * small ones). Values that contradict each other are refused before anything is downloaded.
  */

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { StartProgress } from '../core/progress.js';
+import type { Retriever } from '../core/types.js';
 import { usageError } from '../core/errors.js';
 import { runtimeVersions } from '../core/provenance.js';
 import { packageVersion } from '../core/version.js';
@@ -16,6 +17,11 @@ import { nowMs } from '../core/clock.js';
 export interface EvaluationRequest {
   tasks: TaskInfo[];
   retriever: RetrieverChoice;
+  /**
+   * The retriever of that choice, created already (and started on the first task's corpus: startOnFirstCorpus), used
+   * for every task; not for `embeddings`, whose retriever is each task's own.
+   */
+  started?: Retriever;
   queries: QueryVariant;
   /** Query texts from `reasonir reason` files instead (`{task}` in the path is the task); `queries` must be original. */
   queriesFile?: { template: string; label: string };
@@ -92,7 +98,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
   const headline = parseMeasure(long ? 'Recall@1' : 'NDCG@10');
   const measures = evalMeasures(request.extraMeasures);
   // model and device problems surface before anything is written
-  const shared = request.retriever.kind === 'embeddings' ? undefined : await createRetriever(request.retriever, tasks[0]!.name, signal);
+  const shared = request.retriever.kind === 'embeddings' ? undefined : (request.started ?? (await createRetriever(request.retriever, tasks[0]!.name, signal)));
   const baseSetting = {
     retriever: request.retriever.kind,
     // BRIGHT's model key (`reasonir` for an export whose reasonir.json extends it) picks the published row

@@ -5,6 +5,7 @@ import { DEFAULT_DATASET, QUERY_VARIANTS, parseTaskList, type QueryVariant, type
 import { parseMeasureList } from '../../eval/measure.js';
 import { parseDatasetOption } from '../../dataset/datasets.js';
 import { RETRIEVER_KINDS } from '../../pipeline/create-retriever.js';
+import { startOnFirstCorpus } from '../../pipeline/first-corpus.js';
 import { formatDuration, startProgress } from '../../core/progress.js';
 import { terminalWidth } from '../terminal-width.js';
 import { parseDepth, parsePositiveInteger } from '../parse-options.js';
@@ -37,14 +38,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
     .option('--json', 'print summary.json on stdout instead of the table', false)
     .action(async (options) => {
       if (options.resume !== undefined && options.out !== undefined) throw usageError('resume_out', '--resume DIR writes into DIR; leave out --out');
-      // the implementation loads when the command runs: help and other commands never load it
-      const [{ renderEvalTables }, { readResultsDir }, { evalMeasures, runEvaluation }, { evalTerminal }] = await Promise.all([
-        import('../../pipeline/eval-table.js'),
-        import('../../results/results-folder.js'),
-        import('../../pipeline/run-evaluation.js'),
-        import('../eval-terminal.js'),
-      ]);
-      const resumed = options.resume === undefined ? undefined : (await readResultsDir(options.resume)).summary;
+      const resumed = options.resume === undefined ? undefined : (await (await import('../../results/results-folder.js')).readResultsDir(options.resume)).summary;
       const taskList = options.task ?? (resumed ? (resumed.requested_tasks ?? Object.keys(resumed.tasks)).join(',') : undefined);
       if (taskList === undefined) throw usageError('missing_task', "required option '-t, --task <tasks>' not specified");
       const tasks = parseTaskList(taskList);
@@ -73,27 +67,42 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       const dataset = options.dataset === undefined ? undefined : parseDatasetOption(options.dataset);
       if (dataset?.warning) log.warn(dataset.warning);
       const revision = dataset?.revision ?? options.revision;
+      const queries = await resolveQueries(options.queries, tasks);
+      const retriever = {
+        kind: options.retriever,
+        model: options.model,
+        device: options.device,
+        batchTokens: options.batchTokens,
+        chunkRows: options.chunkRows,
+        force: options.force,
+        docEmbeddings: options.docEmb,
+        queryEmbeddings: options.queryEmb,
+      };
+      // BM25 starts on the first task's corpus before the rest of the implementation loads (~50 ms of this thread):
+      // its analysis workers boot meanwhile, or its cached index is read (a dense model's load could fail where the
+      // run must first check its folder, so other retrievers are created by the run)
+      const started =
+        options.retriever === 'bm25' && options.resume === undefined
+          ? await startOnFirstCorpus(retriever, { task: tasks[0]!.name, long: options.long, revision, ...(dataset ? { repo: dataset.repo } : {}), dataDir: options.dataDir })
+          : undefined;
+      // the implementation loads when the command runs: help and other commands never load it
+      const [{ renderEvalTables }, { evalMeasures, runEvaluation }, { evalTerminal }] = await Promise.all([
+        import('../../pipeline/eval-table.js'),
+        import('../../pipeline/run-evaluation.js'),
+        import('../eval-terminal.js'),
+      ]);
       const cutShort = depth === 'all' ? [] : evalMeasures(extraMeasures).filter((measure) => measure.cutoff !== null && measure.cutoff > depth);
       if (cutShort.length > 0) {
         const cutoffs = [...new Set(cutShort.map((measure) => measure.cutoff))].join(', ');
         log.warn(`--top-k ${depth} keeps ${depth} documents per query: measures at cutoffs ${cutoffs} (Recall@100, NDCG@100, …) are not comparable with runs that keep more`);
       }
-      const queries = await resolveQueries(options.queries, tasks);
       const signal = io.signal;
       const terminal = evalTerminal();
       const { outDir, summary } = await runEvaluation({
         tasks,
         extraMeasures,
-        retriever: {
-          kind: options.retriever,
-          model: options.model,
-          device: options.device,
-          batchTokens: options.batchTokens,
-          chunkRows: options.chunkRows,
-          force: options.force,
-          docEmbeddings: options.docEmb,
-          queryEmbeddings: options.queryEmb,
-        },
+        retriever,
+        ...(started !== undefined ? { started } : {}),
         queries: queries.variant,
         ...(queries.file ? { queriesFile: queries.file } : {}),
         long: options.long,

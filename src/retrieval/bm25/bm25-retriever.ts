@@ -56,7 +56,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
    * The cache file read started by `prefetch`, for the index stage of that corpus, and the analysis workers it
    * starts when there is no such file.
    */
-  private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null } | null = null;
+  private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null; texts: string | undefined } | null = null;
   /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
   private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers } | null = null;
   /** The queries told by `prepareSearch`, and their token lists once analyzed (null: that failed; search retries). */
@@ -99,10 +99,17 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     };
   }
 
-  /** Starts reading the corpus's cached index, if any, while the task is still loading (checked in `index`). */
+  /**
+   * Starts reading the corpus's cached index, if any, while the task is still loading (checked in `index`). Told the
+   * same corpus again (eval tells it before its other modules load, then the task's loader does), it goes on with what
+   * it started; told another, what it started for the first stops.
+   */
   prefetch(corpus: CorpusFileInfo): void {
     if (this.cacheDir === null) return;
     const path = indexCachePath(this.cacheDir, this.cacheKey(corpus.sha256, corpus.rows));
+    // the chunks sent ahead name the file they are read from: the analysis adopts them only from that file
+    if (this.prefetched?.path === path && this.prefetched.texts === corpus.stored?.path) return;
+    void this.prefetched?.workers?.terminate();
     const file = readIndexFile(path);
     // a failed read is read again, and reported, by the index stage; a run that stops before it reports nothing
     file.catch(() => undefined);
@@ -111,7 +118,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const workers = this.threads > 1 && corpus.rows >= PRESTART_ROWS && !existsSync(path) ? new AnalysisWorkers(this.threads) : null;
     // each worker gets its first row groups at once: it analyzes them as soon as it has booted
     if (workers !== null && corpus.stored !== undefined) workers.sendAhead(corpus.stored);
-    this.prefetched = { path, file, workers };
+    this.prefetched = { path, file, workers, texts: corpus.stored?.path };
   }
 
   async index(corpus: CorpusSource, context: TaskContext): Promise<Bm25Index> {
