@@ -68,40 +68,61 @@ export class RankedList implements Ranking {
       }
       return;
     }
-    // the judged ids' rows are found once, and each position compares its row with them, where a lookup of its id
-    // in `judgments` (~100k per biology eval) was most of the evaluation's time, and made a string of every id
-    const judgedRows: number[] = [];
+    // the judged ids' rows are marked once, and each position reads its row's mark, where a lookup of its id in
+    // `judgments` (~100k per biology eval) was most of the evaluation's time, and made a string of every id
+    const nested = marking;
+    if (!nested && judgedMarks.length < ids.length) judgedMarks = new Int32Array(ids.length);
+    if (!nested && judgedHits.length < 2 * rows.length + 2) judgedHits = new Int32Array(2 * rows.length + 2);
+    const marks = nested ? new Int32Array(ids.length) : judgedMarks;
+    const hits = nested ? new Int32Array(2 * rows.length + 2) : judgedHits;
+    marking = true;
     const relevances: number[] = [];
-    for (const [id, relevance] of judgments) {
-      const row = ids.rowOf(id);
-      if (row < 0) continue;
-      judgedRows.push(row);
-      relevances.push(relevance);
-    }
-    if (judgedRows.length === 0) return;
-    const { groups } = ids;
-    // many judged ids: by a map of their rows
-    const byRow = judgedRows.length > JUDGED_BY_SCAN ? new Map(judgedRows.map((row, j) => [row, relevances[j]!])) : null;
-    for (let i = 0; i < rows.length; i++) {
-      // an id on several rows is judged on each (rowOf gives its first)
-      const row = groups ? (groups.get(rows[i]!) ?? rows[i]!) : rows[i]!;
-      if (byRow !== null) {
-        const relevance = byRow.get(row);
-        if (relevance !== undefined) visit(i, relevance);
-        continue;
+    const marked: number[] = [];
+    try {
+      for (const [id, relevance] of judgments) {
+        const row = ids.rowOf(id);
+        if (row < 0) continue;
+        relevances.push(relevance);
+        marked.push(row);
+        marks[row] = relevances.length;
       }
-      for (let j = 0; j < judgedRows.length; j++) {
-        if (judgedRows[j] === row) {
-          visit(i, relevances[j]!);
-          break;
-        }
-      }
+      if (marked.length === 0) return;
+      const count = judgedPositions(rows, ids.groups, marks, hits);
+      for (let h = 0; h < count; h++) visit(hits[2 * h]!, relevances[hits[2 * h + 1]! - 1]!);
+    } finally {
+      for (const row of marked) marks[row] = 0;
+      marking = nested;
     }
   }
 }
 
-/** Judged ids per query up to which forEachJudged compares each position's row with theirs (one comparison each). */
-const JUDGED_BY_SCAN = 16;
+/**
+ * Per corpus row, 1 + the index of its id among the judged ids of the list being visited (0: not judged), all zeros
+ * between visits; grown to the largest corpus met. `judgedHits`: the visit's judged positions (judgedPositions). A
+ * visit made inside another (`visit` calling forEachJudged) uses arrays of its own.
+ */
+let judgedMarks = new Int32Array(0);
+let judgedHits = new Int32Array(0);
+let marking = false;
+
+/**
+ * Writes each judged position and its mark into `hits` (pairs, in position order; room for 2 * rows.length + 2
+ * values: each position writes its pair before the count tells whether it stays) and returns how many. A loop of
+ * its own that does the same work at every position, judged or not: a judged position first met after the
+ * optimizing compiler took the loop (typically the first list's first one) found a path it had no feedback for, and
+ * the whole method was dropped and compiled again in the middle of a cold eval's search.
+ */
+function judgedPositions(rows: Uint32Array, groups: ReadonlyMap<number, number> | null, marks: Int32Array, hits: Int32Array): number {
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) {
+    // an id on several rows is judged on each (rowOf gives its first)
+    const mark = marks[groups ? (groups.get(rows[i]!) ?? rows[i]!) : rows[i]!]!;
+    hits[2 * count] = i;
+    hits[2 * count + 1] = mark;
+    count += mark === 0 ? 0 : 1;
+  }
+  return count;
+}
 
 /** qid -> its documents in rank order; queries in run order. */
 export type Run = Map<string, RankedList>;

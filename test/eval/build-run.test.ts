@@ -235,4 +235,47 @@ describe('lists built over a corpus find their judged documents by row', () => {
     expect(visitsBuilt).toBeGreaterThan(20);
     expect(visitsAnyRows).toBeGreaterThan(5);
   });
+
+  it('leave no row marked: after a visit that throws, inside a visit of another list, and over a larger corpus', () => {
+    const next = seededRandom(19);
+    const byId = (list: RankedList, judgments: ReadonlyMap<string, number>) => {
+      const visits: Array<[number, number]> = [];
+      for (let i = 0; i < list.length; i++) {
+        const relevance = judgments.get(list.docId(i));
+        if (relevance !== undefined) visits.push([i, relevance]);
+      }
+      return visits;
+    };
+    const byRow = (list: RankedList, judgments: ReadonlyMap<string, number>) => {
+      const visits: Array<[number, number]> = [];
+      list.forEachJudged(judgments, (position, relevance) => visits.push([position, relevance]));
+      return visits;
+    };
+    const judgedOf = (corpus: string[], count: number) => new Map(Array.from({ length: count }, () => [corpus[Math.floor(next() * corpus.length)]!, Math.floor(next() * 3)] as [string, number]));
+    const listOf = (corpus: string[]) => buildRankedList({ queryId: 'q', docIndices: null, scores: Float32Array.from(corpus, () => Math.floor(next() * 50)) }, corpus, [], 1000);
+    const small = Array.from({ length: 1200 }, (_, i) => `s${i}`);
+    const [first, second] = [listOf(small), listOf(small)];
+    const [judgedFirst, judgedSecond] = [judgedOf(small, 400), judgedOf(small, 300)];
+    // a visit that throws half-way: its marks go with it, or the next list would visit rows it never judged
+    expect(() => first.forEachJudged(judgedFirst, () => {
+      throw new Error('stop');
+    })).toThrow('stop');
+    expect(byRow(second, judgedSecond)).toEqual(byId(second, judgedSecond));
+    // a list visited inside another's visit: each sees only its own judgments, the outer one to its end
+    const outer: Array<[number, number]> = [];
+    const inner: Array<Array<[number, number]>> = [];
+    first.forEachJudged(judgedFirst, (position, relevance) => {
+      outer.push([position, relevance]);
+      if (inner.length < 3) inner.push(byRow(second, judgedSecond));
+    });
+    expect(outer).toEqual(byId(first, judgedFirst));
+    expect(inner).toEqual(Array.from({ length: 3 }, () => byId(second, judgedSecond)));
+    expect(byRow(first, judgedFirst)).toEqual(outer);
+    // a corpus and a list longer than any met before (in this file), every listed document judged
+    const large = Array.from({ length: 12000 }, (_, i) => `l${i}`);
+    const list = buildRankedList({ queryId: 'q', docIndices: null, scores: Float32Array.from(large, () => Math.floor(next() * 50)) }, large, [], 'all');
+    const judgedLarge = new Map(large.map((id, k) => [id, k % 4] as [string, number]));
+    expect(byRow(list, judgedLarge)).toEqual(byId(list, judgedLarge));
+    expect(byRow(list, judgedLarge).length).toBe(12000);
+  });
 });
