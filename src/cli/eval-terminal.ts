@@ -1,6 +1,6 @@
 import { log } from '../core/log.js';
 import { formatDuration, progressVisible, setProgressScope } from '../core/progress.js';
-import { resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
+import { loadPublishedBaselines, resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
 import { formatDelta } from '../report/render-table.js';
 import type { RunSummary } from '../results/results-folder.js';
 import type { EvaluationObserver } from '../pipeline/run-evaluation.js';
@@ -12,16 +12,25 @@ import { nowMs } from '../core/clock.js';
  */
 export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number } {
   const started = nowMs();
+  /**
+   * The published rows, read from the first task's start: the thread pool reads them while the task runs, not after
+   * it on the way to the exit. A failure is reported where they are used, as before.
+   */
+  let rows: Promise<BaselineRow[]> | undefined;
   let published: Promise<BaselineRow | undefined> | undefined;
   return {
     taskStarted(task, index, count) {
+      if (rows === undefined) {
+        rows = loadPublishedBaselines();
+        rows.catch(() => undefined);
+      }
       setProgressScope(`[${index + 1}/${count}]`);
       // without a status line (a pipe, CI, --no-progress) a log still shows what is running
       if (!progressVisible()) log.info(`[${index + 1}/${count}] ${task} …`);
     },
     async taskFinished(task, index, count, seconds, summary: RunSummary) {
       setProgressScope('');
-      published ??= resolveBaselineOption(undefined, [summary]).then((rows) => rows[0]);
+      published ??= resolveBaselineOption(undefined, [summary], rows).then((chosen) => chosen[0]);
       const row = await published;
       const measure = summary.headline;
       const value = summary.tasks[task]?.aggregate[measure];

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultBaselineFor, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
+import { defaultBaselineFor, loadBaselineFile, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { buildComparisonTable } from '../../src/report/comparison-table.js';
 import { fixturesRoot, repoRoot } from '../helpers/cli.js';
@@ -129,5 +129,32 @@ describe('published baselines (configs/baselines)', () => {
       'biology', 'earth_science', 'economics', 'psychology', 'robotics', 'stackoverflow', 'sustainable_living', 'pony',
     ]);
     expect(table.rows.map((row) => [row.avg, row.avgCovers])).toEqual([[11.4, 8], [27.8, 8]]);
+  });
+});
+
+describe('loadPublishedBaselines on a folder', () => {
+  const copy = (from: string, to: string) => writeFileSync(to, readFileSync(path.join(repoRoot, 'configs', 'baselines', from)));
+
+  it('reads the files together and keeps file-name then row order (a large first file read last or first alike)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
+    copy('bright-leaderboard-reasoning.json', path.join(dir, 'a.json'));
+    copy('bright-gpt4-reasoning.json', path.join(dir, 'b.json'));
+    copy('bright-paper.json', path.join(dir, 'c.json'));
+    writeFileSync(path.join(dir, 'notes.md'), 'not a baseline file');
+    const expected = [];
+    for (const name of ['a.json', 'b.json', 'c.json']) expected.push(...(await loadBaselineFile(path.join(dir, name))).rows.map((row) => row.name));
+    expect(expected.length).toBeGreaterThan(70);
+    expect((await loadPublishedBaselines(dir)).map((row) => row.name)).toEqual(expected);
+  });
+
+  it('reports the first failing file in name order, whichever fails first', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
+    copy('bright-gpt4-reasoning.json', path.join(dir, 'a.json'));
+    // b.json fails late (a long file that is not JSON at its end), c.json at once (a folder cannot be read)
+    writeFileSync(path.join(dir, 'b.json'), `[${'1,'.repeat(4_000_000)}`);
+    mkdirSync(path.join(dir, 'c.json'));
+    const error = await loadPublishedBaselines(dir).then(() => null, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(HarnessError);
+    expect((error as Error).message).toContain(`${path.join(dir, 'b.json')} is not valid JSON`);
   });
 });
