@@ -32,7 +32,7 @@ async function readRun(filePath: string, exactScores: boolean): Promise<Run | Ru
   let parser: TrecRunParser | undefined;
   let size = 0;
   let json = false;
-  forEachLineBlock(
+  await forEachLineBlock(
     filePath,
     'run file',
     (block) => {
@@ -41,8 +41,10 @@ async function readRun(filePath: string, exactScores: boolean): Promise<Run | Ru
         if (json) return false;
         parser = new TrecRunParser(filePath, exactScores, Math.max(size, block.length));
       }
-      parser.push(block);
-      return true;
+      const ready = parser.ready(block.length);
+      if (!ready) return parser.push(block);
+      const taking = parser;
+      return ready.then(() => taking.push(block));
     },
     (bytes) => (size = bytes),
   );

@@ -61,9 +61,14 @@ const BLOCK_BYTES = 1 << 20;
  * buffer costs more than parsing it where first-touching memory is dear (about 3 ms per MB on the machines
  * measured), so parsers that keep nothing of the text but what they copy out read this way. A gzipped file is
  * gunzipped whole and comes as one block. A byte-order mark is dropped. `onStart` gets the file size first;
- * `onBlock` returning false stops the reading.
+ * `onBlock` returning false stops the reading; a promise it returns is awaited before the next read.
  */
-export function forEachLineBlock(filePath: string, what: string, onBlock: (block: Buffer) => boolean | void, onStart?: (bytes: number) => void): void {
+export async function forEachLineBlock(
+  filePath: string,
+  what: string,
+  onBlock: (block: Buffer) => boolean | void | Promise<boolean | void>,
+  onStart?: (bytes: number) => void,
+): Promise<void> {
   let handle: number;
   try {
     handle = openSync(filePath, 'r');
@@ -91,7 +96,7 @@ export function forEachLineBlock(filePath: string, what: string, onBlock: (block
       if (first && (held >= 3 || read === 0)) {
         first = false;
         if (held >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
-          onBlock(gunzipped(readWhole(filePath, what), filePath, what));
+          await onBlock(gunzipped(readWhole(filePath, what), filePath, what));
           return;
         }
         if (held >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) {
@@ -100,13 +105,13 @@ export function forEachLineBlock(filePath: string, what: string, onBlock: (block
         }
       }
       if (read === 0) {
-        if (held > 0) onBlock(buffer.subarray(0, held));
+        if (held > 0) await onBlock(buffer.subarray(0, held));
         return;
       }
       if (first) continue;
       const cut = buffer.lastIndexOf(0x0a, held - 1) + 1;
       if (cut > 0) {
-        if (onBlock(buffer.subarray(0, cut)) === false) return;
+        if ((await onBlock(buffer.subarray(0, cut))) === false) return;
         buffer.copyWithin(0, cut, held);
         held -= cut;
       }

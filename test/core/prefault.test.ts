@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prefault } from '../../src/core/prefault.js';
+import { prefault, PrefaultAhead } from '../../src/core/prefault.js';
 import { readIndexFile } from '../../src/retrieval/bm25/index-cache.js';
 
 const PAGE = 4096;
@@ -29,5 +29,43 @@ describe('prefault', () => {
     const contents = randomBytes(37 * PAGE + 123);
     writeFileSync(file, contents);
     expect((await readIndexFile(file))!.equals(contents)).toBe(true);
+  });
+
+  it('PrefaultAhead: what the caller writes where ready() allows it is never overwritten by a fill, and [0, from) is never filled', async () => {
+    const bytes = new Uint8Array(6 << 20);
+    const from = 3 * PAGE + 5;
+    bytes.fill(7, 0, from);
+    const pages = new PrefaultAhead(bytes, from, 1 << 19);
+    // the caller writes front to back in uneven steps, as a parser writing the ids of one block after another
+    let written = from;
+    for (let step = 1; written < bytes.length; step++) {
+      const end = Math.min(bytes.length, written + ((step * 37_813) % 400_000) + 1);
+      const ready = pages.ready(end);
+      if (ready) await ready;
+      bytes.fill(step % 250 + 1, written, end);
+      written = end;
+    }
+    // past the end: every fill has finished once this is settled
+    await pages.ready(bytes.length + 1);
+    expect(bytes.subarray(0, from).every((byte) => byte === 7)).toBe(true);
+    written = from;
+    for (let step = 1; written < bytes.length; step++) {
+      const end = Math.min(bytes.length, written + ((step * 37_813) % 400_000) + 1);
+      expect(bytes.subarray(written, end).every((byte) => byte === step % 250 + 1)).toBe(true);
+      written = end;
+    }
+  });
+
+  it('PrefaultAhead: fills run ahead of the caller, up to `ahead` past what it asked for', async () => {
+    const bytes = new Uint8Array(4 << 20);
+    const pages = new PrefaultAhead(bytes, PAGE, 1 << 20);
+    // issued at construction: [PAGE, PAGE + 1 MB) gets random bytes without the caller asking for it
+    await pages.ready(PAGE + (1 << 20));
+    for (let at = PAGE; at < PAGE + (1 << 20); at += PAGE) expect(bytes.subarray(at, at + PAGE).some((byte) => byte !== 0)).toBe(true);
+    // ready(2 MB) issues fills up to 3 MB and nothing past it
+    await pages.ready(2 << 20);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bytes.subarray((3 << 20) + PAGE).every((byte) => byte === 0)).toBe(true);
+    expect(bytes.subarray((3 << 20) - PAGE, 3 << 20).some((byte) => byte !== 0)).toBe(true);
   });
 });
