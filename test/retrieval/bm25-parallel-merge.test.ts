@@ -44,6 +44,8 @@ describe('BM25 index postings laid out on two threads (finishInParallel)', () =>
       // the terms' lookup table, built while the worker copied, is the one the finished vocabulary makes
       expect(index.vocabulary.slots).toEqual(new Vocabulary(index.vocabulary.units, index.vocabulary.offsets).slots);
       expect(index.postingDocs).toBeInstanceOf(documents > 65_536 ? Uint32Array : Uint16Array);
+      // what the search workers read, shared with them whichever way the index was finished (sendIndex copies none)
+      for (const built of [index, expected]) expect([built.df, built.docLengths, built.termOffsets].map((array) => array.buffer instanceof SharedArrayBuffer)).toEqual([true, true, true]);
       // the chunks from the corpus's middle row on went to the worker, the earlier ones stayed
       const middle = chunks.findIndex((_, c) => 2 * c * 1700 >= documents);
       expect(chunks.map(moved)).toEqual(chunks.map((_, c) => c >= middle));

@@ -6,7 +6,8 @@ import { seededRandom } from '../../src/core/seeded-random.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever, type Bm25Index } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
-import { searchesInParallel, searchInWorkers, startSearchWorkers } from '../../src/retrieval/bm25/parallel-search.js';
+import { searchesInParallel, searchInWorkers, sendIndex, startSearchWorkers, type SearchMessage } from '../../src/retrieval/bm25/parallel-search.js';
+import type { Worker } from 'node:worker_threads';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 
 const context: TaskContext = { task: 'parallel', dataset: { repo: 'local', revision: 'local', corpusSha256: 'parallel' }, long: false, progress: noProgress };
@@ -23,8 +24,9 @@ function syntheticIndex(shared: boolean): ScoringIndex {
   const docs: number[] = [];
   const tfs: number[] = [];
   const termOffsets = [0];
-  const docLengths = new Uint32Array(numDocs);
-  const df = new Uint32Array(terms.length);
+  // a built index's documents' lengths and dfs are shared too (sendIndex sends them as they are)
+  const docLengths = new Uint32Array(shared ? new SharedArrayBuffer(4 * numDocs) : new ArrayBuffer(4 * numDocs));
+  const df = new Uint32Array(shared ? new SharedArrayBuffer(4 * terms.length) : new ArrayBuffer(4 * terms.length));
   let cfSum = 0;
   terms.forEach((_, term) => {
     for (let doc = 0; doc < numDocs; doc++) {
@@ -95,6 +97,26 @@ describe('BM25 search on several threads', () => {
   const plain = syntheticIndex(false);
   const queries = syntheticQueries(130);
   const tokensOf = (query: number) => analyze(queries[query]!.text);
+
+  it('sends each worker the shared arrays as they are, and a copy of its own of the others (alone, not their whole buffer)', () => {
+    const sent: SearchMessage[] = [];
+    const worker = { postMessage: (message: SearchMessage) => sent.push(message) } as unknown as Worker;
+    sendIndex([worker, worker], shared, 0.9, 0.4);
+    // as a cache file is read: every section a view of one buffer
+    const file = new ArrayBuffer(4 * (plain.df.length + plain.docLengths.length + 8));
+    const fromFile = { ...plain, df: new Uint32Array(file, 16, plain.df.length), docLengths: new Uint32Array(file, 16 + 4 * plain.df.length, plain.docLengths.length) };
+    fromFile.df.set(plain.df);
+    fromFile.docLengths.set(plain.docLengths);
+    sendIndex([worker], fromFile, 0.9, 0.4);
+    const postings = sent.map((message) => ('search' in message ? message.search.postings : null)!);
+    for (const { df, docLengths, termOffsets } of postings.slice(0, 2)) {
+      expect([df, docLengths, termOffsets]).toEqual([shared.df, shared.docLengths, shared.termOffsets]);
+      expect(df === shared.df && docLengths === shared.docLengths).toBe(true);
+    }
+    const { df, docLengths } = postings[2]!;
+    expect([df, docLengths]).toEqual([plain.df, plain.docLengths]);
+    expect([df.buffer.byteLength, docLengths.buffer.byteLength, df.buffer === file]).toEqual([df.byteLength, docLengths.byteLength, false]);
+  });
 
   it('is chosen only for a large search over postings on SharedArrayBuffers, with several threads', () => {
     expect(searchesInParallel(shared, 130, 2)).toBe(true);

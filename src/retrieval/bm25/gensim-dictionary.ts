@@ -244,7 +244,9 @@ export class AnalyzedIndexBuilder {
     laidOut: Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'>,
   ): AnalyzedIndex {
     const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
-    return { ...counters, vocabulary, df, cf, docLengths: this.docLengths.slice(0, this.numDocs), ...laidOut };
+    const docLengths = new Uint32Array(new SharedArrayBuffer(4 * this.numDocs));
+    docLengths.set(this.docLengths.subarray(0, this.numDocs));
+    return { ...counters, vocabulary, df, cf, docLengths, ...laidOut };
   }
 
   /**
@@ -611,12 +613,16 @@ function postingsLayout(
 
 /**
  * The dfs in 16 bits when every one fits, as the index cache stores them (a corpus of at most 65,535 documents
- * always): the cache writes them as they are, and built and cached indexes give scoring the same array type.
+ * always): the cache writes them as they are, and built and cached indexes give scoring the same array type. On a
+ * SharedArrayBuffer, as an index's documents' lengths are: the search workers of a built index read them where they
+ * are (parallel-search.ts sendIndex), where each worker was sent a copy (a copy made, then copied again into it).
  */
 function narrowDfs(df: Uint32Array): Uint16Array | Uint32Array {
   let largest = 0;
   for (let id = 0; id < df.length; id++) if (df[id]! > largest) largest = df[id]!;
-  return largest <= 0xffff ? Uint16Array.from(df) : df.slice();
+  const narrow = largest <= 0xffff ? new Uint16Array(new SharedArrayBuffer(2 * df.length)) : new Uint32Array(new SharedArrayBuffer(4 * df.length));
+  narrow.set(df);
+  return narrow;
 }
 
 /**

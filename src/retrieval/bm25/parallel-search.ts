@@ -68,9 +68,10 @@ export function startSearchWorkers(model: LuceneBm25Model, threads: number): Wor
  */
 export function sendIndex(workers: readonly Worker[], index: ScoringIndex, k1: number, b: number): void {
   const { vocabulary: _, df, docLengths, ...postings } = index;
-  // each worker gets its own copy of these two: copied alone, as a view of a larger buffer (a cache file read whole)
-  // would carry all of it along
-  const search: SearchWorkerData = { postings: { ...postings, df: df.slice(), docLengths: docLengths.slice() }, k1, b };
+  // shared (a built index's) they are sent as they are; otherwise each worker gets its own copy of them, copied alone,
+  // as a view of a larger buffer (a cache file read whole) would carry all of it along
+  const own = <T extends Uint16Array | Uint32Array>(array: T): T => (array.buffer instanceof SharedArrayBuffer ? array : (array.slice() as T));
+  const search: SearchWorkerData = { postings: { ...postings, df: own(df), docLengths: own(docLengths) }, k1, b };
   for (const worker of workers) worker.postMessage({ search } satisfies SearchMessage);
 }
 
