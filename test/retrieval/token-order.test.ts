@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
-import { TokenOrder } from '../../src/retrieval/bm25/token-order.js';
+import { JoinedRuns, TokenOrder, type RunKeys } from '../../src/retrieval/bm25/token-order.js';
 import { unitsOf } from '../helpers/utf16-units.js';
 
 /** Units whose UTF-16 and code-point orders differ (U+E000..U+FFFF vs surrogates, lone or paired) among ASCII. */
@@ -33,6 +33,14 @@ describe('TokenOrder', () => {
     const list = [...tokens];
     const interner = new Utf16Interner();
     const termOf = list.map((token) => interner.intern(unitsOf(token), 0, token.length));
+    // the same tokens as a chunk's new terms travel, numbered from 500
+    const ends = new Uint32Array(list.length);
+    list.reduce((end, token, i) => (ends[i] = end + token.length), 0);
+    const joined = new JoinedRuns(unitsOf(list.join('')), ends, 500);
+    const sources: Array<[string, RunKeys, (index: number) => number, (term: number) => string]> = [
+      ['interner', interner, (index) => termOf[index]!, (term) => interner.text(term)],
+      ['joined', joined, (index) => 500 + index, (term) => list[term - 500]!],
+    ];
     const order = new TokenOrder();
     const wrong: string[] = [];
     // groups of every size around the switch from insertion to merge sort, up to all tokens at once
@@ -40,15 +48,17 @@ describe('TokenOrder', () => {
       for (let round = 0; round < 5; round++) {
         const picked = Array.from({ length: size }, () => Math.floor(random() * termOf.length));
         const unique = [...new Set(picked)];
-        // positions into a terms array, as the builder sorts them, inside a larger array
-        const terms = Uint32Array.from(unique, (index) => termOf[index]!);
-        const positions = new Uint32Array(unique.length + 6).fill(99);
-        unique.forEach((_, k) => (positions[3 + k] = k));
-        order.sort(positions, 3, 3 + unique.length, terms, interner);
-        const sorted = Array.from(positions.subarray(3, 3 + unique.length), (position) => interner.text(terms[position]!));
         const expected = unique.map((index) => list[index]!).sort(reference);
-        if (sorted.join('|') !== expected.join('|')) wrong.push(`size ${size}: ${JSON.stringify(sorted.slice(0, 8))}`);
-        if (positions[2] !== 99 || positions[3 + unique.length] !== 99) wrong.push(`size ${size}: wrote outside its range`);
+        for (const [name, runs, termOfIndex, textOf] of sources) {
+          // positions into a terms array, as the builder sorts them, inside a larger array
+          const terms = Uint32Array.from(unique, termOfIndex);
+          const positions = new Uint32Array(unique.length + 6).fill(99);
+          unique.forEach((_, k) => (positions[3 + k] = k));
+          order.sort(positions, 3, 3 + unique.length, terms, runs);
+          const sorted = Array.from(positions.subarray(3, 3 + unique.length), (position) => textOf(terms[position]!));
+          if (sorted.join('|') !== expected.join('|')) wrong.push(`${name} size ${size}: ${JSON.stringify(sorted.slice(0, 8))}`);
+          if (positions[2] !== 99 || positions[3 + unique.length] !== 99) wrong.push(`${name} size ${size}: wrote outside its range`);
+        }
       }
     }
     expect(wrong).toEqual([]);

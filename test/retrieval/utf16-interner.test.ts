@@ -125,7 +125,7 @@ describe('Utf16Interner', () => {
     }
   });
 
-  it('interns joined runs as intern does one by one: across batches, repeats in and between calls, empty runs, rehashes', () => {
+  it('interns runs, and looks up joined runs, as intern does one by one: across batches, repeats, empty runs, rehashes', () => {
     const random = seededRandom(23);
     const text = randomText(random, 20_000);
     const pool: string[] = [];
@@ -137,16 +137,30 @@ describe('Utf16Interner', () => {
     // slots fall inside a call), each interleaved with single interns into both
     for (const count of [0, 1, 255, 256, 257, 3_000, 5_000, 1, 700, 12_000]) {
       const runs = Array.from({ length: count }, () => (random() < 0.02 ? '' : pool[Math.floor(random() * pool.length)]!));
+      // joined one after the other, and the same runs scattered among other units (explicit starts)
       const units = unitsOf(runs.join(''));
       const ends = new Uint32Array(count);
       runs.reduce((end, run, i) => (ends[i] = end + run.length), 0);
+      const scattered = unitsOf(runs.join('#'));
+      const starts = new Uint32Array(count);
+      const scatteredEnds = new Uint32Array(count);
+      runs.reduce((start, run, i) => ((starts[i] = start), (scatteredEnds[i] = start + run.length), start + run.length + 1), 0);
       const at = Math.floor(random() * 5);
-      const ids = new Int32Array(at + count + 3).fill(-7);
-      all.internAll(units, ends, ids, at);
+      const before = new Int32Array(at + count + 3).fill(-7);
+      all.lookUpAll(units, ends, before, at);
+      const size = all.size;
+      const ids = new Int32Array(count + 3).fill(-7);
+      all.internAll(scattered, starts, scatteredEnds, count, ids);
+      const after = new Int32Array(at + count + 3).fill(-7);
+      all.lookUpAll(units, ends, after, at);
       runs.forEach((run, i) => {
-        if (ids[at + i] !== one.intern(unitsOf(run), 0, run.length)) wrong.push(run);
+        const id = one.intern(unitsOf(run), 0, run.length);
+        // looked up before the call interned them: the id only of a run interned before
+        if (before[at + i] !== (id < size ? id : -1)) wrong.push(`before ${run}`);
+        if (ids[i] !== id || after[at + i] !== id) wrong.push(run);
       });
-      expect([...ids.subarray(0, at), ...ids.subarray(at + count)]).toEqual(Array(at + 3).fill(-7));
+      expect([...before.subarray(0, at), ...before.subarray(at + count)]).toEqual(Array(at + 3).fill(-7));
+      expect([...ids.subarray(count)]).toEqual([-7, -7, -7]);
       const single = pool[Math.floor(random() * pool.length)]!;
       if (all.intern(unitsOf(single), 0, single.length) !== one.intern(unitsOf(single), 0, single.length)) wrong.push(single);
     }
@@ -157,6 +171,21 @@ describe('Utf16Interner', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('gives the units of its first ids joined, 8-bit while every unit interned fits', () => {
+    const random = seededRandom(29);
+    for (const wide of [false, true]) {
+      const keys = [...new Set(Array.from({ length: 5_000 }, () => randomText(random, Math.floor(random() * 12)).replace(/[^a-z0-9'\u00e9\u00ff]/g, wide ? '\u4e2d' : '')))];
+      const interner = new Utf16Interner();
+      for (const key of keys) interner.intern(unitsOf(key), 0, key.length);
+      for (const count of [0, 1, 1_000, keys.length]) {
+        const { units, offsets } = interner.joined(count);
+        expect(units).toBeInstanceOf(wide ? Uint16Array : Uint8Array);
+        expect([...offsets]).toEqual(keys.slice(0, count).reduce((at, key) => [...at, at.at(-1)! + key.length], [0]));
+        expect(String.fromCharCode(...units)).toBe(keys.slice(0, count).join(''));
+      }
+    }
+  });
+
   it('tells apart keys whose hashes are equal, of equal and of different lengths', () => {
     // found by a birthday search over short lowercase keys
     const pairs = [['mrzgrd', 'hghobx'], ['lkwqefyr', 'diddv']] as const;
@@ -164,8 +193,12 @@ describe('Utf16Interner', () => {
     for (const [a, b] of [...pairs, ...pairs.map(([a, b]) => [b, a] as const)]) {
       const interner = new Utf16Interner();
       const ids = new Int32Array(4);
-      interner.internAll(unitsOf(a + b + a + b), new Uint32Array([a.length, a.length + b.length, 2 * a.length + b.length, 2 * (a.length + b.length)]), ids, 0);
+      const ends = new Uint32Array([a.length, a.length + b.length, 2 * a.length + b.length, 2 * (a.length + b.length)]);
+      interner.internAll(unitsOf(a + b + a + b), new Uint32Array([0, ...ends.subarray(0, 3)]), ends, 4, ids);
       expect([...ids]).toEqual([0, 1, 0, 1]);
+      const found = new Int32Array(3);
+      interner.lookUpAll(unitsOf(b + a + b.slice(1)), new Uint32Array([b.length, a.length + b.length, a.length + 2 * b.length - 1]), found, 0);
+      expect([...found]).toEqual([1, 0, -1]);
       expect([interner.intern(unitsOf(b), 0, b.length), interner.intern(unitsOf(a), 0, a.length), interner.text(0), interner.text(1)]).toEqual([1, 0, a, b]);
     }
   });

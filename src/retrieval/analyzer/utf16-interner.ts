@@ -29,7 +29,7 @@ export class Utf16Interner {
    * caller that had not met it yet would deoptimise on).
    */
   private starts: Uint32Array;
-  /** `internAll`'s hashes of a batch. */
+  /** The hashes of a batch of `lookUpAll` or `internAll`. */
   private readonly hashes = new Int32Array(BATCH);
   /** What `readAhead` read (unused: it only keeps its loads). */
   private seen = 0;
@@ -54,37 +54,48 @@ export class Utf16Interner {
 
   /** Id of the units `text[start .. end)`, newly assigned (equal to the previous `size`) when not seen before. */
   intern(text: Uint16Array, start: number, end: number): number {
-    return this.internHashed(text, start, end, hashUnits(text, start, end));
+    const hash = hashUnits(text, start, end);
+    const found = this.find(text, start, end, hash);
+    return found >= 0 ? found : this.insert(-1 - found, hash, text, start, end - start);
   }
 
   /**
-   * Interns the runs `text[ends[i - 1] .. ends[i])` (the first from 0), as `intern` would one by one, and writes
-   * their ids to `ids` from `at`. Faster for many runs: each batch's hashes are computed first, and the slots they
-   * probe first (with the units of a key whose hash matches) are read in a loop of independent loads, which the
-   * processor overlaps, so that the probes then find them in the cache. Probing a table of a few MB run by run
-   * waits for one cache and TLB miss at a time, each behind the previous run's branches: it was half of the main
-   * thread's numbering of a cold BM25 build.
+   * Writes to `ids` from `at` the id of each run `text[ends[i - 1] .. ends[i])` (the first from 0), or -1 for a run
+   * not interned; interns nothing. Each batch's hashes are computed first, and the slots they probe first (with the
+   * units of a key whose hash matches) are read in a loop of independent loads, which the processor overlaps, so
+   * that the probes then find them in the cache. Probing a table of a few MB run by run waits for one cache and TLB
+   * miss at a time, each behind the previous run's branches: it was half of the main thread's numbering of a cold
+   * BM25 build.
    */
-  internAll(text: Uint16Array, ends: Uint32Array, ids: Int32Array, at: number): void {
+  lookUpAll(text: Uint16Array, ends: Uint32Array, ids: Int32Array, at: number): void {
+    const { hashes } = this;
     const count = ends.length;
-    const hashes = this.hashes;
-    let start = 0;
     for (let from = 0; from < count; from += BATCH) {
       const to = Math.min(count, from + BATCH);
-      let end = start;
-      for (let i = from; i < to; i++) {
-        hashes[i - from] = hashUnits(text, end, ends[i]!);
-        end = ends[i]!;
-      }
+      for (let i = from; i < to; i++) hashes[i - from] = hashUnits(text, i > 0 ? ends[i - 1]! : 0, ends[i]!);
       this.readAhead(hashes, to - from);
-      for (let i = from; i < to; i++) {
-        ids[at + i] = this.internHashed(text, start, ends[i]!, hashes[i - from]!);
-        start = ends[i]!;
+      for (let i = from; i < to; i++) ids[at + i] = Math.max(-1, this.find(text, i > 0 ? ends[i - 1]! : 0, ends[i]!, hashes[i - from]!));
+    }
+  }
+
+  /**
+   * Interns the runs `text[starts[k] .. ends[k])`, `k < count`, as `intern` would one by one; their ids go to
+   * `ids[k]`. Batched as `lookUpAll` (a loop of its own: optimised for what it meets, inserts).
+   */
+  internAll(text: Uint16Array, starts: Uint32Array, ends: Uint32Array, count: number, ids: Int32Array): void {
+    const { hashes } = this;
+    for (let from = 0; from < count; from += BATCH) {
+      const to = Math.min(count, from + BATCH);
+      for (let k = from; k < to; k++) hashes[k - from] = hashUnits(text, starts[k]!, ends[k]!);
+      this.readAhead(hashes, to - from);
+      for (let k = from; k < to; k++) {
+        const hash = hashes[k - from]!;
+        const found = this.find(text, starts[k]!, ends[k]!, hash);
+        ids[k] = found >= 0 ? found : this.insert(-1 - found, hash, text, starts[k]!, ends[k]! - starts[k]!);
       }
     }
   }
 
-  /** The substring of id `id`. */
   /** The substring of id `id`. */
   text(id: number): string {
     return String.fromCharCode.apply(null, this.units.subarray(this.starts[id]!, this.end(id)) as unknown as number[]);
@@ -100,6 +111,19 @@ export class Utf16Interner {
     return this.maxUnit;
   }
 
+  /**
+   * The units of ids 0 .. count - 1 concatenated in id order (8-bit when every unit interned fits), and where each
+   * id's start (`count + 1` offsets, the last where they end): two copies, not one per id.
+   */
+  joined(count: number): { units: Uint8Array | Uint16Array; offsets: Uint32Array } {
+    const offsets = this.starts.slice(0, count + 1);
+    const used = this.units.subarray(0, offsets[count]);
+    if (this.maxUnit > 0xff) return { units: used.slice(), offsets };
+    const units = new Uint8Array(used.length);
+    units.set(used);
+    return { units, offsets };
+  }
+
   /** Copies the units of id `id` into `target` from `at`; returns where they end. */
   copy(id: number, target: Uint8Array | Uint16Array, at: number): number {
     const { units } = this;
@@ -111,48 +135,29 @@ export class Utf16Interner {
   /** Compares the substrings of ids `a` and `b` by Unicode code point (as `compareCodePoints` compares strings). */
   compare(a: number, b: number): number {
     if (a === b) return 0;
-    const { units } = this;
-    const startA = this.starts[a]!;
-    const startB = this.starts[b]!;
-    const lengthA = this.end(a) - startA;
-    const lengthB = this.end(b) - startB;
-    const length = Math.min(lengthA, lengthB);
-    for (let i = 0; i < length; i++) {
-      const x = units[startA + i]!;
-      const y = units[startB + i]!;
-      if (x !== y) return compareUnits(x, y);
-    }
-    return lengthA - lengthB;
+    return compareRuns(this.units, this.starts[a]!, this.end(a), this.starts[b]!, this.end(b));
   }
 
-  /**
-   * A small integer (a V8 Smi: never a heap number, even in unoptimised code) from the start of id `id`: its first
-   * unit's code-point rank and the second's, 0 past the end, each + 1, the second capped. Two ids' keys order as
-   * `compare` orders them whenever the keys differ; equal keys (a shared first unit and second unit, or both units
-   * at or past the caps) leave it to `compare`.
-   */
+  /** `prefixKey` of the substring of id `id`. */
   prefixKey(id: number): number {
-    const { units } = this;
-    const start = this.starts[id]!;
-    const length = this.end(id) - start;
-    const first = length > 0 ? unitRank(units[start]!) + 1 : 0;
-    // past the cap, the second unit is left out: a capped first unit followed by it would not order like the units
-    if (first >= FIRST_CAP) return FIRST_CAP * SECOND_CAP;
-    const second = length > 1 ? Math.min(unitRank(units[start + 1]!) + 1, SECOND_CAP - 1) : 0;
-    return first * SECOND_CAP + second;
+    return prefixKey(this.units, this.starts[id]!, this.end(id));
   }
 
   private end(id: number): number {
     return this.starts[id + 1]!;
   }
 
-  private internHashed(text: Uint16Array, start: number, end: number, hash: number): number {
+  /**
+   * The id of the units `text[start .. end)`, whose hash is `hash`; when they are not interned, -1 - the record of
+   * the empty slot where they would go.
+   */
+  private find(text: Uint16Array, start: number, end: number, hash: number): number {
     const length = end - start;
     const { slots, mask, units, starts } = this;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const record = slot * SLOT;
       const entry = slots[record]!;
-      if (entry === 0) return this.insert(record, hash, text, start, length);
+      if (entry === 0) return -1 - record;
       if (slots[record + 1] !== hash) continue;
       let at = starts[entry - 1]!;
       if (starts[entry]! - at !== length) continue;
@@ -241,10 +246,41 @@ export function hashUnits(text: Uint16Array, start: number, end: number): number
 
 const SLOT = 2;
 /**
- * Runs per batch of `internAll`: their slots (a cache line each) and units stay in the cache between the batch's
+ * Runs per batch of `lookUpAll` and `internAll`: their slots (a cache line each) and units stay in the cache between the batch's
  * read-ahead and its probes.
  */
 const BATCH = 256;
+/**
+ * Compares the runs `units[startA .. endA)` and `units[startB .. endB)` by Unicode code point (as
+ * `compareCodePoints` compares strings).
+ */
+export function compareRuns(units: Uint16Array, startA: number, endA: number, startB: number, endB: number): number {
+  const lengthA = endA - startA;
+  const lengthB = endB - startB;
+  const length = Math.min(lengthA, lengthB);
+  for (let i = 0; i < length; i++) {
+    const x = units[startA + i]!;
+    const y = units[startB + i]!;
+    if (x !== y) return compareUnits(x, y);
+  }
+  return lengthA - lengthB;
+}
+
+/**
+ * A small integer (a V8 Smi: never a heap number, even in unoptimised code) from the start of the run
+ * `units[start .. end)`: its first unit's code-point rank and the second's, 0 past the end, each + 1, the second
+ * capped. Two runs' keys order as `compareRuns` orders them whenever the keys differ; equal keys (a shared first
+ * unit and second unit, or both units at or past the caps) leave it to `compareRuns`.
+ */
+export function prefixKey(units: Uint16Array, start: number, end: number): number {
+  const length = end - start;
+  const first = length > 0 ? unitRank(units[start]!) + 1 : 0;
+  // past the cap, the second unit is left out: a capped first unit followed by it would not order like the units
+  if (first >= FIRST_CAP) return FIRST_CAP * SECOND_CAP;
+  const second = length > 1 ? Math.min(unitRank(units[start + 1]!) + 1, SECOND_CAP - 1) : 0;
+  return first * SECOND_CAP + second;
+}
+
 /** `prefixKey`'s caps: FIRST_CAP * SECOND_CAP is 2^30 - 2^14, below the largest Smi (2^30 - 1). */
 const FIRST_CAP = 0xffff;
 const SECOND_CAP = 1 << 14;

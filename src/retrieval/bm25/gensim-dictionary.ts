@@ -5,7 +5,7 @@ import { Utf16Interner } from '../analyzer/utf16-interner.js';
 import { Vocabulary } from './vocabulary.js';
 import { workerUrl } from './analysis-workers.js';
 import { scatterRuns, type IdRuns, type MergeReply, type MergeRequest } from './postings-merge.js';
-import { TokenOrder } from './token-order.js';
+import { JoinedRuns, TokenOrder } from './token-order.js';
 
 /** gensim `Dictionary(documents)`'s default `prune_at`. */
 export const GENSIM_PRUNE_AT = 2_000_000;
@@ -74,9 +74,8 @@ interface KeptBags {
 }
 
 /**
- * What the builder knows of one numbering, per term number. While nothing is pruned (ids are final): the term's
- * gensim id once it has one, else -1 - its corpus-wide term number, so that a chunk's terms find their ids in one
- * lookup. Once a prune is due: the corpus-wide term number.
+ * What the builder knows of one numbering, per term number: the term's corpus-wide term number (its gensim id while
+ * nothing is pruned), or -1 while the chunk being added brings it to the corpus and it has no number yet.
  */
 interface Numbering {
   terms: Int32Array<ArrayBuffer>;
@@ -93,21 +92,27 @@ interface Numbering {
  * Until a prune, the dictionary only grows and ids are final, so a chunk is folded in term by term: each of its
  * distinct terms is looked up once (a new one takes its id at the document of its first posting, that document's
  * new terms in code-point order), its df grows by its postings, and `finish` copies each chunk's run of postings of
- * a term into place. A term's units are interned once per numbering (not once per chunk). When a pruning check
+ * a term into place. A term's units are looked up once per numbering (not once per chunk), and a term new to the
+ * corpus is interned when it takes its id, so that its term number is its id. When a pruning check
  * would fire, every chunk so far is replayed document by document, as gensim goes, and the rest follow that way:
  * exact for any corpus, and only corpora with more than `pruneAt` distinct tokens pay for it.
  */
 export class AnalyzedIndexBuilder {
-  /** Corpus-wide term number of each distinct token, and its units (no string per term for the GC to copy). */
+  /**
+   * Corpus-wide term number of each distinct token, and its units (no string per term for the GC to copy). While
+   * nothing is pruned, terms are interned in id order: a term's number is its gensim id, the two maps below are not
+   * kept (no pages for them, no lookup through them per chunk term), and the units are the vocabulary's as they are.
+   */
   private numberOf = new Utf16Interner();
   private readonly numberings = new Map<string, Numbering>();
   /**
-   * Current gensim id of each term number, -1 when it is not in the dictionary: `numbering` writes the -1 of each new
-   * term, so room past the terms interned is never read and is left as new memory gives it (no page paid for it).
+   * Once a prune is due: the current gensim id of each term number, -1 when it is not in the dictionary (written
+   * for each term interned, so room past them is never read and is left as new memory gives it: no page paid for
+   * it), and per gensim id its term number.
    */
-  private idOfTerm = new Int32Array(1024);
-  /** Per gensim id: its term number, df and cf (cf only document by document: else `finish` sums it); `size` in use. */
-  private termOfId = new Uint32Array(1024);
+  private idOfTerm = new Int32Array(0);
+  private termOfId = new Uint32Array(0);
+  /** Per gensim id: df and cf (cf only document by document: else `finish` sums it); `size` in use. */
   private df = new Uint32Array(1024);
   private cf = new Float64Array(1024);
   private size = 0;
@@ -129,6 +134,10 @@ export class AnalyzedIndexBuilder {
   private expectedTerms = 0;
   /** The gensim ids of a chunk's terms until they replace its term numbers (no array per chunk). */
   private ids = new Uint32Array(1024);
+  /** A chunk's terms new to the corpus in id order: where their units lie in the chunk, and the ids interned. */
+  private runStarts = new Uint32Array(1024);
+  private runEnds = new Uint32Array(1024);
+  private freshIds = new Int32Array(1024);
   /**
    * Where a second thread may take over the postings' layout: the first kept chunk at or past the corpus's middle
    * row, and each id's df (its postings) before that chunk. Null until then, or when the build stays on one thread.
@@ -149,7 +158,11 @@ export class AnalyzedIndexBuilder {
   add(chunk: ChunkPostings): void {
     const numbering = this.numbering(chunk);
     if (this.bags === null && this.addPostings(chunk, numbering.terms)) return;
-    if (this.bags === null) this.replayAsBags();
+    if (this.bags === null) {
+      // the chunk's new terms that have no id yet still need their term numbers
+      this.internMissing(chunk, numbering.terms);
+      this.replayAsBags();
+    }
     const { terms } = chunk;
     const globalOf = numbering.terms;
     for (let i = 0; i < terms.length; i++) terms[i] = globalOf[terms[i]!]!;
@@ -262,7 +275,7 @@ export class AnalyzedIndexBuilder {
     const { ids } = this;
     // each loop over the chunk's terms is a function of its own: optimised on its own, not by on-stack replacement
     // of this one, whose later code had no type feedback yet (it was deoptimised a dozen times per build)
-    const freshCount = lookUpIds(terms, known, this.idOfTerm, ids, this.fresh);
+    const freshCount = lookUpIds(terms, known, ids, this.fresh);
     if (!this.numberFresh(chunk, known, freshCount)) return false;
     if (docs > 0 && !this.passChecks(this.numDocs + docs - 1)) return false;
     const { df } = this;
@@ -281,34 +294,80 @@ export class AnalyzedIndexBuilder {
   }
 
   /**
-   * Gives the chunk's new terms (`fresh[0 .. freshCount)`, positions whose `ids` entry holds the term number) their
-   * ids, document by document, each document's in code-point order; false when a pruning check before one of
-   * those documents would find more than `pruneAt` ids.
+   * Gives the chunk's terms new to the corpus (`fresh[0 .. freshCount)`, positions in its `terms`) their ids,
+   * document by document, each document's in code-point order, and interns them in that order (term number = id);
+   * false when a pruning check before one of those documents would find more than `pruneAt` ids (the terms of the
+   * documents before it have their ids).
    */
   private numberFresh(chunk: ChunkPostings, known: Int32Array, freshCount: number): boolean {
+    // ordered by their units as the chunk brought them, then interned together in that order
+    const ordered = this.orderFresh(chunk, freshCount, new JoinedRuns(chunk.newTermUnits, chunk.newTermEnds, chunk.firstNewTerm));
+    this.internFresh(chunk, known, ordered);
+    return ordered === freshCount;
+  }
+
+  /**
+   * Orders `fresh[0 .. freshCount)` document by document, each document's terms by code point, up to a document
+   * before which a pruning check would find more than `pruneAt` ids; the ids given (`size` grows by them) are
+   * returned. (Its loop is the whole function: optimised while it runs, by on-stack replacement, it has no code
+   * after the loop that would be met without type feedback and deoptimise it.)
+   */
+  private orderFresh(chunk: ChunkPostings, freshCount: number, runs: JoinedRuns): number {
     const { terms, termOffsets, postingDocs } = chunk;
-    const { ids, fresh } = this;
+    const { fresh } = this;
+    let ordered = 0;
     // terms come in order of first appearance: the new ones of each document are consecutive
-    for (let first = 0; first < freshCount; ) {
-      const doc = postingDocs[termOffsets[fresh[first]!]!]!;
-      let end = first + 1;
+    while (ordered < freshCount) {
+      const doc = postingDocs[termOffsets[fresh[ordered]!]!]!;
+      let end = ordered + 1;
       while (end < freshCount && postingDocs[termOffsets[fresh[end]!]!] === doc) end++;
-      if (!this.passChecks(this.numDocs + doc)) return false;
-      this.order.sort(fresh, first, end, ids, this.numberOf);
-      for (let k = first; k < end; k++) {
-        const i = fresh[k]!;
-        const id = this.newId(ids[i]!);
-        ids[i] = id;
-        known[terms[i]!] = id;
-      }
-      first = end;
+      if (!this.passChecks(this.numDocs + doc)) return ordered;
+      this.order.sort(fresh, ordered, end, terms, runs);
+      this.size += end - ordered;
+      ordered = end;
     }
-    return true;
+    return ordered;
+  }
+
+  /** Interns the chunk's new terms at `fresh[0 .. count)`, in that order: they take the ids `size - count` on. */
+  private internFresh(chunk: ChunkPostings, known: Int32Array, count: number): void {
+    if (count > this.runStarts.length) {
+      this.runStarts = new Uint32Array(2 * count);
+      this.runEnds = new Uint32Array(2 * count);
+      this.freshIds = new Int32Array(2 * count);
+    }
+    const { fresh, runStarts, runEnds, freshIds } = this;
+    whereRuns(chunk, fresh, count, runStarts, runEnds);
+    this.numberOf.internAll(chunk.newTermUnits, runStarts, runEnds, count, freshIds);
+    if (this.size > this.df.length) this.growIds(this.size);
+    giveIds(chunk.terms, fresh, count, freshIds, this.ids, known);
+  }
+
+  /**
+   * Interns the chunk's new terms that `known` (its numbering's) still lacks, in their numbering's order: term
+   * numbers without ids, for a chunk whose ids a pruning check cut short, and for every chunk once a prune is due.
+   */
+  private internMissing(chunk: ChunkPostings, known: Int32Array): void {
+    const { newTermUnits, newTermEnds, firstNewTerm } = chunk;
+    const before = this.numberOf.size;
+    for (let j = 0; j < newTermEnds.length; j++) {
+      if (known[firstNewTerm + j]! < 0) known[firstNewTerm + j] = this.numberOf.intern(newTermUnits, j > 0 ? newTermEnds[j - 1]! : 0, newTermEnds[j]!);
+    }
+    const { size } = this.numberOf;
+    if (this.bags === null) return;
+    if (size > this.idOfTerm.length) this.idOfTerm = grown(this.idOfTerm, size);
+    // the terms met for the first time are not in the dictionary
+    this.idOfTerm.fill(-1, before, size);
   }
 
   /** The terms of ids 0 .. size - 1, copied in id order from the interner's units (8-bit when every unit fits). */
   private vocabulary(): Vocabulary {
     const { size, termOfId, numberOf } = this;
+    // while nothing is pruned, term numbers are ids: the interner holds the units in id order already
+    if (this.bags === null) {
+      const { units, offsets } = numberOf.joined(size);
+      return new Vocabulary(units, offsets);
+    }
     const offsets = new Uint32Array(size + 1);
     for (let id = 0; id < size; id++) offsets[id + 1] = offsets[id]! + numberOf.length(termOfId[id]!);
     const units = numberOf.largestUnit <= 0xff ? new Uint8Array(offsets[size]!) : new Uint16Array(offsets[size]!);
@@ -326,16 +385,15 @@ export class AnalyzedIndexBuilder {
 
   /** Starts the dictionary again and adds the chunks kept so far document by document, as gensim does. */
   private replayAsBags(): void {
+    // the kept chunks' ids and the numberings' entries are term numbers already: ids were given in term order
     const chunks = this.postings;
-    const { termOfId } = this;
-    for (const { ids } of chunks) for (let i = 0; i < ids.length; i++) ids[i] = termOfId[ids[i]!]!;
-    for (const { terms, count } of this.numberings.values()) {
-      for (let k = 0; k < count; k++) terms[k] = terms[k]! >= 0 ? termOfId[terms[k]!]! : -1 - terms[k]!;
-    }
+    const terms = this.numberOf.size;
+    this.idOfTerm = new Int32Array(Math.max(1024, 2 * terms));
+    this.idOfTerm.fill(-1, 0, terms);
+    this.termOfId = new Uint32Array(this.df.length);
     this.postings = [];
     this.bags = [];
     this.half = null;
-    this.idOfTerm.fill(-1);
     this.df.fill(0);
     this.cf.fill(0);
     this.size = 0;
@@ -396,14 +454,10 @@ export class AnalyzedIndexBuilder {
     const { newTermUnits, newTermEnds } = chunk;
     const count = numbering.count + newTermEnds.length;
     if (count > numbering.terms.length) numbering.terms = grown(numbering.terms, count);
-    const known = this.numberOf.size;
-    this.numberOf.internAll(newTermUnits, newTermEnds, numbering.terms, numbering.count);
-    const { size } = this.numberOf;
-    if (size > this.idOfTerm.length) this.idOfTerm = grown(this.idOfTerm, size);
-    // the terms met for the first time are not in the dictionary
-    this.idOfTerm.fill(-1, known, size);
-    if (this.bags === null) encodeTerms(numbering.terms, numbering.count, count);
+    // a term new to the corpus is interned when it takes its id (numberFresh), or at once once a prune is due
+    this.numberOf.lookUpAll(newTermUnits, newTermEnds, numbering.terms, numbering.count);
     numbering.count = count;
+    if (this.bags !== null) this.internMissing(chunk, numbering.terms);
     return numbering;
   }
 
@@ -421,25 +475,23 @@ export class AnalyzedIndexBuilder {
     this.expectedTerms = 2 * terms;
     // nothing is interned before the first chunk: a table of the expected size replaces the empty one
     this.numberOf = new Utf16Interner(terms, 2 * terms);
-    if (2 * terms > this.idOfTerm.length) this.idOfTerm = new Int32Array(2 * terms);
-    if (2 * terms > this.termOfId.length) {
-      this.termOfId = grown(this.termOfId, 2 * terms);
-      this.df = grown(this.df, 2 * terms);
-      this.cf = grown(this.cf, 2 * terms);
-    }
+    if (2 * terms > this.df.length) this.growIds(2 * terms);
   }
 
-  /** The next gensim id, given to term number `term` (its df and cf are the caller's). */
+  /** The next gensim id once a prune is due, given to term number `term` (its df and cf are the caller's). */
   private newId(term: number): number {
     const id = this.size++;
-    if (id === this.termOfId.length) {
-      this.termOfId = grown(this.termOfId, id + 1);
-      this.df = grown(this.df, id + 1);
-      this.cf = grown(this.cf, id + 1);
-    }
+    if (id === this.df.length) this.growIds(id + 1);
     this.idOfTerm[term] = id;
     this.termOfId[id] = term;
     return id;
+  }
+
+  /** Room for at least `ids` gensim ids in the tables kept per id. */
+  private growIds(ids: number): void {
+    this.df = grown(this.df, ids);
+    this.cf = grown(this.cf, ids);
+    if (this.bags !== null) this.termOfId = grown(this.termOfId, ids);
   }
 
   /** gensim's `filter_extremes` at a pruning check. */
@@ -466,33 +518,36 @@ export class AnalyzedIndexBuilder {
 }
 
 /**
- * Writes the gensim id of each of a chunk's `terms` (numbers of the numbering `known` describes) to `ids`, and learns
- * in `known` the ids other numberings gave; a term without an id yet gets its corpus-wide term number there and its
- * position in `fresh`. Returns how many such positions.
+ * Writes the gensim id of each of a chunk's `terms` (numbers of the numbering `known` describes) to `ids`; a term new
+ * to the corpus (no id yet) gets its position in `fresh` instead. Returns how many such positions.
  */
-function lookUpIds(terms: Uint32Array, known: Int32Array, idOfTerm: Int32Array, ids: Uint32Array, fresh: Uint32Array): number {
+function lookUpIds(terms: Uint32Array, known: Int32Array, ids: Uint32Array, fresh: Uint32Array): number {
   let freshCount = 0;
   for (let i = 0; i < terms.length; i++) {
-    let id = known[terms[i]!]!;
-    if (id < 0) {
-      // the numbering's first use of the term: another numbering may have given it its id
-      const term = -1 - id;
-      id = idOfTerm[term]!;
-      if (id < 0) {
-        fresh[freshCount++] = i;
-        ids[i] = term;
-        continue;
-      }
-      known[terms[i]!] = id;
-    }
-    ids[i] = id;
+    const id = known[terms[i]!]!;
+    if (id < 0) fresh[freshCount++] = i;
+    else ids[i] = id;
   }
   return freshCount;
 }
 
-/** Term numbers `terms[from .. to)` as a numbering holds them while nothing is pruned: -1 - the term number. */
-function encodeTerms(terms: Int32Array, from: number, to: number): void {
-  for (let k = from; k < to; k++) terms[k] = -1 - terms[k]!;
+/** Where the units of the chunk's terms at `fresh[0 .. count)` lie in its `newTermUnits`. */
+function whereRuns(chunk: ChunkPostings, fresh: Uint32Array, count: number, starts: Uint32Array, ends: Uint32Array): void {
+  const { terms, newTermEnds, firstNewTerm } = chunk;
+  for (let k = 0; k < count; k++) {
+    const j = terms[fresh[k]!]! - firstNewTerm;
+    starts[k] = j > 0 ? newTermEnds[j - 1]! : 0;
+    ends[k] = newTermEnds[j]!;
+  }
+}
+
+/** The ids `freshIds[k]` of the chunk's terms at `fresh[k]`, into its `ids` and its numbering's `known`. */
+function giveIds(terms: Uint32Array, fresh: Uint32Array, count: number, freshIds: Int32Array, ids: Uint32Array, known: Int32Array): void {
+  for (let k = 0; k < count; k++) {
+    const i = fresh[k]!;
+    ids[i] = freshIds[k]!;
+    known[terms[i]!] = freshIds[k]!;
+  }
 }
 
 /** Turns a chunk's `terms` into their `ids` and adds each one's postings to its df. */

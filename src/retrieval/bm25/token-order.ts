@@ -1,4 +1,38 @@
-import type { Utf16Interner } from '../analyzer/utf16-interner.js';
+import { compareRuns, prefixKey } from '../analyzer/utf16-interner.js';
+
+/**
+ * Tokens as TokenOrder reads them, by number: `prefixKey` and `compare` as the interner's (Utf16Interner, or a
+ * chunk's new terms as `JoinedRuns`).
+ */
+export interface RunKeys {
+  prefixKey(run: number): number;
+  compare(a: number, b: number): number;
+}
+
+/**
+ * A chunk's new terms as they travel (ChunkAnalysis): term `first + i` is the run `units[ends[i - 1] .. ends[i])`,
+ * the first from 0. Lets the builder order a document's new terms before they are interned, so that they are
+ * interned in id order.
+ */
+export class JoinedRuns implements RunKeys {
+  constructor(
+    private readonly units: Uint16Array,
+    private readonly ends: Uint32Array,
+    private readonly first: number,
+  ) {}
+
+  prefixKey(run: number): number {
+    const i = run - this.first;
+    return prefixKey(this.units, i > 0 ? this.ends[i - 1]! : 0, this.ends[i]!);
+  }
+
+  compare(a: number, b: number): number {
+    if (a === b) return 0;
+    const i = a - this.first;
+    const j = b - this.first;
+    return compareRuns(this.units, i > 0 ? this.ends[i - 1]! : 0, this.ends[i]!, j > 0 ? this.ends[j - 1]! : 0, this.ends[j]!);
+  }
+}
 
 /** Up to this many tokens an insertion sort; above it a merge sort. */
 const SMALL_SORT = 24;
@@ -17,8 +51,8 @@ export class TokenOrder {
   private spareKeys = new Int32Array(64);
   private spareItems = new Uint32Array(64);
 
-  /** Orders `positions[from .. to)` by the code points of their tokens, `terms[position]`, ids of `interner`. */
-  sort(positions: Uint32Array, from: number, to: number, terms: Uint32Array, interner: Utf16Interner): void {
+  /** Orders `positions[from .. to)` by the code points of their tokens, `terms[position]`, runs of `runs`. */
+  sort(positions: Uint32Array, from: number, to: number, terms: Uint32Array, runs: RunKeys): void {
     const count = to - from;
     if (count < 2) return;
     if (count > this.keys.length) this.grow(count);
@@ -26,14 +60,14 @@ export class TokenOrder {
     for (let k = 0; k < count; k++) {
       const position = positions[from + k]!;
       items[k] = position;
-      keys[k] = interner.prefixKey(terms[position]!);
+      keys[k] = runs.prefixKey(terms[position]!);
     }
     if (count <= SMALL_SORT) {
       for (let i = 1; i < count; i++) {
         const key = keys[i]!;
         const item = items[i]!;
         let j = i - 1;
-        for (; j >= 0 && (keys[j]! > key || (keys[j] === key && interner.compare(terms[items[j]!]!, terms[item]!) > 0)); j--) {
+        for (; j >= 0 && (keys[j]! > key || (keys[j] === key && runs.compare(terms[items[j]!]!, terms[item]!) > 0)); j--) {
           keys[j + 1] = keys[j]!;
           items[j + 1] = items[j]!;
         }
@@ -53,7 +87,7 @@ export class TokenOrder {
           for (let out = left; out < right; out++) {
             const takeA =
               b >= right ||
-              (a < middle && (keys[a]! < keys[b]! || (keys[a] === keys[b] && interner.compare(terms[items[a]!]!, terms[items[b]!]!) < 0)));
+              (a < middle && (keys[a]! < keys[b]! || (keys[a] === keys[b] && runs.compare(terms[items[a]!]!, terms[items[b]!]!) < 0)));
             const source = takeA ? a++ : b++;
             toKeys[out] = keys[source]!;
             toItems[out] = items[source]!;
