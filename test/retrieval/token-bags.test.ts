@@ -54,6 +54,30 @@ const javaScriptChain = (text: string) => analyzeStages(text).porter;
 /** Tables sized for `rawTokens` and `terms` (0: they grow from their smallest size), no raw-token limit in reach. */
 const fresh = (rawTokens = 0, terms = 0) => new TokenBags(1 << 30, rawTokens, terms);
 
+/**
+ * wasm/token-bags.c's hash_units, for finding tokens whose lookups compare their units: a 64-bit multiply-xorshift
+ * over the UTF-16 units read 4 at a time (little-endian), then the rest, mixed down to 32 bits.
+ */
+function hashUnits(token: string): number {
+  const [k, m, mask] = [0x9e3779b97f4a7c15n, 0xd6e8feb86659fd93n, (1n << 64n) - 1n];
+  const word = (from: number, to: number) => {
+    let value = 0n;
+    for (let i = to - 1; i >= from; i--) value = (value << 16n) | BigInt(token.charCodeAt(i));
+    return value;
+  };
+  let hash = (BigInt(token.length) * k) & mask;
+  let i = 0;
+  for (; i + 4 <= token.length; i += 4) {
+    hash = ((hash ^ word(i, i + 4)) * k) & mask;
+    hash ^= hash >> 29n;
+  }
+  if (i < token.length) hash = ((hash ^ word(i, token.length)) * k) & mask;
+  hash ^= hash >> 32n;
+  hash = (hash * m) & mask;
+  hash ^= hash >> 32n;
+  return Number(hash & 0xffffffffn);
+}
+
 interface GoldenText {
   id: string;
   text: string;
@@ -118,15 +142,101 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bagsOf(fresh(5e5, 3e5), texts, 400)).toEqual(expected);
   });
 
-  it('tells apart tokens that differ only in their last unit, a high bit, or their length around the 12 units a record holds', () => {
+  it('tells apart tokens that differ only in their last unit, a high bit, their length, or a unit stored in one byte or two', () => {
+    // a raw token's record keeps its units one byte each when all are below 0x100, two otherwise: 'xa' (0x61) and
+    // 'x\u0161' (0x0161) share the low byte; every length around the 4-unit words compared at once
     const tokens = [
       'abcdefghijkl', 'abcdefghijkm', 'abcdefghijklm', 'abcdefghijkla', 'abcdefghijk', 'abcdefghijklmnop', 'abcdefghijklmnoq',
       '\u8061', '\u00e9a', '\u00e8a', 'a\u00e9', 'x'.repeat(255), 'x'.repeat(254) + 'y', 'ab', 'ab2', 'ab3', '12', '1'.repeat(13), '1'.repeat(12),
+      'xa', 'x\u0161', '\u0161x', 'ax', 'x\u00ff', 'x\u0100', 'x\u01ff',
     ];
-    const texts = [tokens.join(' '), [...tokens].reverse().join(' '), tokens.map((token) => token.toUpperCase()).join(' ')];
+    for (let length = 1; length <= 20; length++) {
+      for (const at of new Set([0, length >> 1, length - 1])) {
+        const narrow = 'q'.repeat(length);
+        tokens.push(narrow, narrow.slice(0, at) + '\u0171' + narrow.slice(at + 1), narrow.slice(0, at) + '\u00f1' + narrow.slice(at + 1));
+      }
+    }
+    const distinct = [...new Set(tokens)];
+    const texts = [distinct.join(' '), [...distinct].reverse().join(' '), distinct.map((token) => token.toUpperCase()).join(' ')];
     const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
-    expect(expected[0]!.length).toBe(tokens.length);
+    expect(expected[0]!.length).toBe(distinct.length);
+    // the second and third texts find each token's record (or its upper case's) made by an earlier one
     for (const bags of [fresh(), fresh(), new TokenBags(3, 0, 0)]) expect(bagsOf(bags, texts, 1)).toEqual(expected);
+  });
+
+  it('compares the units of tokens whose hashes collide: differing only in the last unit, its high byte (one byte or two), or their length', () => {
+    // pairs found by a search with hashUnits below: the same 8-bit tag and home slot in a fresh 4096-slot index, so
+    // the second's lookup reaches the first's record and must tell them apart by their units (4 at a time, then the
+    // rest one by one)
+    const lastUnit = [
+      ['zccnr8', 'zccnr9'], ['zdxxgt5', 'zdxxgt8'], ['zpvzvwh2', 'zpvzvwh6'], ['zlgktmbq3', 'zlgktmbq7'],
+      ['zpjscjqfv0', 'zpjscjqfv3'], ['zlvhmwthpv1', 'zlvhmwthpv2'], ['zqbqkwcgmln1', 'zqbqkwcgmln7'], ['zzkbvzknmssv1', 'zzkbvzknmssv3'],
+    ];
+    const highByte = [
+      ['ztdpwtfxp', 'ztdpwtfx\u0170'], ['zfcncmgr', 'zfcncmg\u0172'], ['zhdtxbr', 'zhdtxb\u0172'],
+      ['zfpfrxmskqcm', 'zfpfrxmskqc\u016d'], ['zlmsxmxk', 'zlmsxmx\u016b'], ['zdxcvlmm', 'zdxcvlm\u016d'],
+    ];
+    const longer = [['zqjx', 'zqjx97'], ['ztvzxwck', 'ztvzxwck93'], ['zcvncdxzwwbj', 'zcvncdxzwwbj66']];
+    for (const [a, b] of [...lastUnit, ...highByte, ...longer]) {
+      const [hashA, hashB] = [hashUnits(a!), hashUnits(b!)];
+      expect([hashA >>> 24, hashA & 4095]).toEqual([hashB >>> 24, hashB & 4095]);
+      for (const text of [`${a} ${b} ${a}`, `${b} ${a} ${b}`]) {
+        const bags = fresh();
+        expect(Array.from(bags.tokens(text), (term) => bags.term(term))).toEqual(javaScriptChain(text));
+        expect(bags.rawTokens).toBe(2);
+      }
+    }
+  });
+
+  it('finds narrow and wide records of every length after its index has grown from its smallest size and after a restart', () => {
+    // thousands of distinct raw tokens, a third with a unit past 0xff, a third with one past 0x7f: the index grows
+    // (placing each record again from its units) and, at a raw-token limit, the table starts afresh
+    const random = seededRandom(37);
+    const letters = ['abcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyz\u00e9\u00f1', 'abcdefghijklmnopqrstuvwxyz\u0161\u03b1\u0436'];
+    const token = () => {
+      const alphabet = letters[Math.floor(random() * 3)]!;
+      return Array.from({ length: 1 + Math.floor(random() * 30) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    };
+    const vocabulary = Array.from({ length: 12_000 }, token);
+    const texts = Array.from({ length: 400 }, () => Array.from({ length: 90 }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' '));
+    const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
+    const bags = fresh();
+    const unlimited = numberedBags(bags, texts, 50);
+    expect(unlimited.bags).toEqual(expected);
+    // one record per distinct raw token: a record the grown index no longer finds would be made again
+    expect(bags.rawTokens).toBe(new Set(texts.flatMap((text) => analyzeStages(text).tokenizer)).size);
+    expect(bags.rawTokens).toBeGreaterThan(8000);
+    expect(numberedBags(new TokenBags(4000, 0, 0), texts, 50, 4000)).toEqual(unlimited);
+  });
+
+  it('starts its raw-token table afresh when the records outgrow what its index can place (64 MB), numbering on as before', () => {
+    // 255-unit Greek tokens (lower case, no suffix Porter strips: each its own term) take 516 bytes of record each:
+    // ~130k of them fill the 64 MB the index's 24 bits of place reach
+    const alphabet = '\u03b1\u03b2\u03b3\u03b4\u03b5\u03b6\u03b7\u03b8\u03b9\u03ba\u03bb\u03bc\u03bd\u03be\u03bf\u03c0';
+    const tokenOf = (i: number) => {
+      let digits = '';
+      for (let n = i, d = 0; d < 5; d++, n >>= 4) digits += alphabet[n & 15];
+      return digits.repeat(51);
+    };
+    const perDoc = 1000;
+    const docs = 140;
+    const texts = Array.from({ length: docs }, (_, doc) => Array.from({ length: perDoc }, (_, i) => tokenOf(doc * perDoc + i)).join(' '));
+    expect(tokenOf(0)).toHaveLength(255);
+    const bags = new TokenBags(1 << 30, 0, 0);
+    let restarted = false;
+    for (let doc = 0; doc < docs; doc++) {
+      const before = bags.rawTokens;
+      const { terms, tfs } = bags.bag([texts[doc]!]);
+      if (bags.rawTokens < before) restarted = true;
+      expect(Array.from(terms)).toEqual(Array.from({ length: perDoc }, (_, i) => doc * perDoc + i));
+      expect(tfs.every((tf) => tf === 1)).toBe(true);
+    }
+    expect(restarted).toBe(true);
+    expect(bags.rawTokens).toBeLessThan(docs * perDoc);
+    // tokens forgotten by the restart are numbered as before
+    expect(Array.from(bags.bag([texts[0]!]).terms)).toEqual(Array.from({ length: perDoc }, (_, i) => i));
+    const { units } = bags.joinedTerms(docs * perDoc - 1);
+    expect(textOf(units)).toBe(tokenOf(docs * perDoc - 1));
   });
 
   it("passes a state's self-loops as the scanner does: letter runs across the 255-unit buffer, broken by surrogates, digits and marks", () => {

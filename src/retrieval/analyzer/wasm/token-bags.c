@@ -97,6 +97,9 @@ i32 set_tables(u32 charClass, i32 classes, u32 rowMap, i32 states, u32 trans, u3
   return 1;
 }
 
+/** The scanner's buffer, as JFlex's: no token is longer. */
+#define BUFFER_SIZE 255
+
 // ---------------------------------------------------------------------------------------------------- filters
 static inline i32 is_high(u32 unit) { return unit >= 0xd800 && unit <= 0xdbff; }
 static inline i32 is_low(u32 unit) { return unit >= 0xdc00 && unit <= 0xdfff; }
@@ -404,20 +407,20 @@ static u16 *term_units;
 static u32 term_units_used, term_units_capacity;
 static u32 *term_starts;
 static u32 term_capacity;
-/** Bag of the current document: occurrences of each term, and the terms with a nonzero count. */
+/**
+ * Bag of the current document: occurrences of each term, and the terms with a nonzero count. Every count is 0
+ * between documents, so lay_out_by_term keeps there each term's index among the chunk's distinct terms + 1 (and
+ * sets it back to 0): one array of per-term pages, not two, to fault on a first pass.
+ */
 static u32 *counts;
 static u32 *distinct;
 static u32 distinct_count;
-/** Per term: its index among the chunk's distinct terms + 1 while lay_out_by_term runs, 0 otherwise. */
-static u32 *local_of_term;
 
 COLD static void grow_terms(void) {
   u32 capacity = term_capacity * 2;
   u32 *starts = take(capacity * 4 + 4);
   u32 *new_counts = take(capacity * 4);
   u32 *new_distinct = take(capacity * 4);
-  // all zero between chunks, and a chunk's terms are all numbered before it is laid out: nothing to copy
-  u32 *new_local = take(capacity * 4);
   if (out_of_memory) return;
   __builtin_memcpy(starts, term_starts, term_capacity * 4 + 4);
   __builtin_memcpy(new_counts, counts, term_capacity * 4);
@@ -425,7 +428,6 @@ COLD static void grow_terms(void) {
   term_starts = starts;
   counts = new_counts;
   distinct = new_distinct;
-  local_of_term = new_local;
   term_capacity = capacity;
 }
 
@@ -492,41 +494,72 @@ COLD static i32 filter_new(const u16 *raw, i32 length) {
 }
 
 // ---------------------------------------------------------------------------------------------------- raw tokens
-// Term number of each distinct raw token (-1: the filters leave nothing): records in order of first appearance (length + 1, value,
-// then up to INLINE units or, for a longer token, its start in long_units; 32 bytes), found through an index of
-// record numbers + 1 (0: empty) with the hash's top 8 bits above them. A text's frequent tokens come early, so
-// their records share few cache lines and pages. At raw_limit records the table starts afresh (it bounds memory on
-// corpora of millions of distinct numbers and names); the terms stay, so nothing that comes out changes.
-#define INLINE 12
+// Term number of each distinct raw token (-1: the filters leave nothing): records one after the other in order of
+// first appearance, found through an index of each record's place (in 4-byte words) + 1 (0: empty) with the hash's
+// top 8 bits above it. A record is its value (i32), its length << 1 | wide (u16), then its units: one byte each
+// when all are below 0x100 (most text's tokens), two otherwise; 4-byte aligned. On a first pass every record is
+// new memory, and a page costs a fault (~13-20 us on this VM) when first written: fixed 32-byte records (tokens
+// over 12 units in a second array) took 1,660 pages on the bench's 15 MB first pass, these take 790 (17 bytes a
+// token), and fewer cache lines on every later lookup. A text's frequent tokens come early, so their records
+// share few cache lines and pages. At raw_limit records (or when the places outgrow
+// the index's 24 bits) the table starts afresh (it bounds memory on corpora of millions of distinct numbers and
+// names); the terms stay, so nothing that comes out changes.
 #define TAG 0xff000000u
-/** Records the index can name below the tag. */
-#define MAX_RECORDS 0xffffffu
-typedef struct { i32 length_plus_one, value; u16 units[INLINE]; } RawRecord;
+/** Records' bytes the index can place below the tag: a record starts at most at word 0xfffffd. */
+#define RAW_BYTES_LIMIT (4u * 0xfffffeu)
+/** Bytes before a record's units. */
+#define RAW_HEAD 6
 
 static u32 *raw_index;
 static u32 raw_mask;
-static RawRecord *raw_records;
-static u32 raw_size, raw_capacity, raw_limit, raw_grow_at;
-static u16 *long_units;
-static u32 long_used, long_capacity;
+static u8 *raw_records;
+static u32 raw_used, raw_capacity; // bytes
+static u32 raw_size, raw_limit, raw_grow_at;
 
-static inline const u16 *raw_units(const RawRecord *record, i32 length) {
-  if (length <= INLINE) return record->units;
-  u32 at;
-  __builtin_memcpy(&at, record->units, 4);
-  return long_units + at;
+static inline u32 record_bytes(i32 length, u32 wide) { return (RAW_HEAD + ((u32)length << wide) + 3) & ~3u; }
+
+static inline u32 record_head(const u8 *record) {
+  u16 head;
+  __builtin_memcpy(&head, record + 4, 2);
+  return head;
+}
+
+/** Whether the narrow units bytes[0, length) are units[0, length). */
+__attribute__((always_inline)) static inline i32 narrow_equal(const u8 *bytes, const u16 *units, i32 length) {
+  i32 i = 0;
+  for (; i + 4 <= length; i += 4) {
+    u32 four;
+    __builtin_memcpy(&four, bytes + i, 4);
+    u64 widened = (four & 0xff) | (u64)(four & 0xff00) << 8 | (u64)(four & 0xff0000) << 16 | (u64)(four & 0xff000000) << 24;
+    u64 x;
+    __builtin_memcpy(&x, units + i, 8);
+    if (x != widened) return 0;
+  }
+  for (; i < length; i++) if (bytes[i] != units[i]) return 0;
+  return 1;
+}
+
+/** The record's units as UTF-16 (narrow ones widened into `room`). */
+static const u16 *record_units(const u8 *record, i32 length, u16 *room) {
+  if (record_head(record) & 1) return (const u16 *)(record + RAW_HEAD);
+  for (i32 i = 0; i < length; i++) room[i] = record[RAW_HEAD + i];
+  return room;
 }
 
 COLD static void grow_raw(void) {
   u32 mask = raw_mask * 2 + 1;
   u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
-  for (u32 r = 0; r < raw_size; r++) {
-    i32 length = raw_records[r].length_plus_one - 1;
-    u32 hash = hash_units(raw_units(&raw_records[r], length), length);
-    u32 at = hash & mask;
-    while (index[at] != 0) at = (at + 1) & mask;
-    index[at] = (r + 1) | (hash & TAG);
+  u16 room[BUFFER_SIZE];
+  for (u32 at = 0; at < raw_used;) {
+    const u8 *record = raw_records + at;
+    u32 head = record_head(record);
+    i32 length = (i32)(head >> 1);
+    u32 hash = hash_units(record_units(record, length, room), length);
+    u32 slot = hash & mask;
+    while (index[slot] != 0) slot = (slot + 1) & mask;
+    index[slot] = (at / 4 + 1) | (hash & TAG);
+    at += record_bytes(length, head & 1);
   }
   raw_index = index;
   raw_mask = mask;
@@ -537,7 +570,7 @@ COLD static void grow_raw(void) {
 static void restart_raw(void) {
   __builtin_memset(raw_index, 0, (raw_mask + 1) * 4);
   raw_size = 0;
-  long_used = 0;
+  raw_used = 0;
 }
 
 static i32 term_of(const u16 *token, i32 length, u32 hash) {
@@ -546,41 +579,40 @@ static i32 term_of(const u16 *token, i32 length, u32 hash) {
     u32 entry = raw_index[s];
     if (entry == 0) break;
     if ((entry & TAG) != tag) continue;
-    const RawRecord *record = &raw_records[(entry & ~TAG) - 1];
-    if (record->length_plus_one == length + 1 && units_equal(raw_units(record, length), token, length)) return record->value;
+    const u8 *record = raw_records + 4 * ((entry & ~TAG) - 1);
+    u32 head = record_head(record);
+    if ((i32)(head >> 1) != length) continue;
+    const u8 *units = record + RAW_HEAD;
+    if ((head & 1) ? units_equal((const u16 *)units, token, length) : narrow_equal(units, token, length)) return *(const i32 *)record;
   }
   i32 value = filter_new(token, length);
   if (value == -2) return -2;
-  if (raw_size >= raw_limit || raw_size >= MAX_RECORDS) restart_raw();
-  if (raw_size == raw_capacity) {
-    u32 capacity = raw_capacity * 2;
-    RawRecord *grown = take(capacity * sizeof(RawRecord));
+  u32 any = 0;
+  for (i32 i = 0; i < length; i++) any |= token[i];
+  u32 wide = any > 0xff;
+  u32 bytes = record_bytes(length, wide);
+  if (raw_size >= raw_limit || raw_used + bytes > RAW_BYTES_LIMIT) restart_raw();
+  if (raw_used + bytes > raw_capacity) {
+    u32 capacity = raw_capacity * 2 < RAW_BYTES_LIMIT ? raw_capacity * 2 : RAW_BYTES_LIMIT;
+    u8 *grown = take(capacity);
     if (out_of_memory) return -2;
-    __builtin_memcpy(grown, raw_records, raw_size * sizeof(RawRecord));
+    __builtin_memcpy(grown, raw_records, raw_used);
     raw_records = grown;
     raw_capacity = capacity;
   }
-  RawRecord *record = &raw_records[raw_size];
-  record->length_plus_one = length + 1;
-  record->value = value;
-  if (length <= INLINE) {
-    __builtin_memcpy(record->units, token, (u32)length * 2);
+  u8 *record = raw_records + raw_used;
+  *(i32 *)record = value;
+  u16 head = (u16)((u32)length << 1 | wide);
+  __builtin_memcpy(record + 4, &head, 2);
+  if (wide) {
+    for (i32 i = 0; i < length; i++) __builtin_memcpy(record + RAW_HEAD + 2 * i, token + i, 2);
   } else {
-    if (long_used + length > long_capacity) {
-      u32 capacity = (long_used + length) * 2;
-      u16 *grown = take(capacity * 2);
-      if (out_of_memory) return -2;
-      __builtin_memcpy(grown, long_units, long_used * 2);
-      long_units = grown;
-      long_capacity = capacity;
-    }
-    __builtin_memcpy(record->units, &long_used, 4);
-    __builtin_memcpy(long_units + long_used, token, (u32)length * 2);
-    long_used += (u32)length;
+    for (i32 i = 0; i < length; i++) record[RAW_HEAD + i] = (u8)token[i];
   }
   u32 s = hash & raw_mask;
   while (raw_index[s] != 0) s = (s + 1) & raw_mask;
-  raw_index[s] = (raw_size + 1) | tag;
+  raw_index[s] = (raw_used / 4 + 1) | tag;
+  raw_used += bytes;
   if (++raw_size > raw_grow_at) grow_raw();
   return out_of_memory ? -2 : value;
 }
@@ -616,6 +648,8 @@ static u32 largest_tf;
 // written (~2x the faults; the first-pass analyze() of the bench's 15 MB: 9.3k -> 4.9k faults when sized). Not the
 // hash indexes: those are written all over, so a larger one costs its pages at once.
 #define RESERVED_RAW (1u << 19)
+/** Bytes of record room taken per raw token expected: a record of up to 26 narrow units (13 wide) fits. */
+#define RAW_ROOM 32
 #define RESERVED_TERMS (1u << 18)
 EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_terms, u32 reserve) {
   raw_limit = raw_token_limit < 1 ? 1 : raw_token_limit;
@@ -625,13 +659,11 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   raw_mask = raw - 1;
   raw_grow_at = (u32)((u64)raw * 7 / 10);
   u32 raw_room = reserve == 0 ? 0 : raw_limit < RESERVED_RAW ? raw_limit : RESERVED_RAW;
-  raw_capacity = expected_raw < raw_room ? raw_room : expected_raw;
-  if (raw_capacity < 1024) raw_capacity = 1024;
-  raw_records = take(raw_capacity * sizeof(RawRecord));
+  u32 records = expected_raw < raw_room ? raw_room : expected_raw;
+  raw_capacity = records < 1024 ? 1024 * RAW_ROOM : records > RAW_BYTES_LIMIT / RAW_ROOM ? RAW_BYTES_LIMIT : records * RAW_ROOM;
+  raw_records = take(raw_capacity);
   raw_size = 0;
-  long_capacity = 1 << 12;
-  long_units = take(long_capacity * 2);
-  long_used = 0;
+  raw_used = 0;
   u32 slots = slots_for(expected_terms, 3, 4);
   term_index = take(slots * 8);
   term_mask = slots - 1;
@@ -641,7 +673,6 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   term_starts = take(term_capacity * 4 + 4);
   counts = take(term_capacity * 4);
   distinct = take(term_capacity * 4);
-  local_of_term = take(term_capacity * 4);
   term_units_capacity = term_capacity * 9 < (1 << 14) ? 1 << 14 : term_capacity * 9;
   term_units = take(term_units_capacity * 2);
   term_units_used = 0;
@@ -693,7 +724,6 @@ EXPORT(term_units_at) u32 term_units_at(void) { return (u32)term_units; }
 EXPORT(term_starts_at) u32 term_starts_at(void) { return (u32)term_starts; }
 
 // ---------------------------------------------------------------------------------------------------- tokenizer
-#define BUFFER_SIZE 255
 
 /** The token list of list_tokens: term numbers in token order. */
 static u32 *token_list;
@@ -722,7 +752,7 @@ static i32 look_up_tokens(const u16 *units, i32 listing) {
       u32 hash = hash_units(units + span[2 * i], (i32)span[2 * i + 1]);
       hashes[i] = hash;
       u32 entry = raw_index[hash & raw_mask];
-      if (entry != 0) sum += (u32)raw_records[(entry & ~TAG) - 1].length_plus_one;
+      if (entry != 0) sum += raw_records[4 * ((entry & ~TAG) - 1) + 4];
     }
     read_ahead = sum;
     for (u32 i = 0; i < n; i++) {
@@ -913,10 +943,10 @@ EXPORT(lay_out_by_term) u32 lay_out_by_term(u32 doc_bytes, u32 tf_bytes) {
     u32 length = 0;
     for (u32 p = doc_offsets[doc], end = doc_offsets[doc + 1]; p < end; p++) {
       u32 term = bag_terms[p];
-      u32 index = local_of_term[term];
+      u32 index = counts[term];
       if (index == 0) {
         index = ++unique;
-        local_of_term[term] = index;
+        counts[term] = index;
         layout_terms[index - 1] = term;
         layout_counts[index - 1] = 0;
       }
@@ -932,12 +962,12 @@ EXPORT(lay_out_by_term) u32 lay_out_by_term(u32 doc_bytes, u32 tf_bytes) {
   }
   for (u32 doc = 0; doc < docs; doc++) {
     for (u32 p = doc_offsets[doc], end = doc_offsets[doc + 1]; p < end; p++) {
-      u32 at = layout_counts[local_of_term[bag_terms[p]] - 1]++;
+      u32 at = layout_counts[counts[bag_terms[p]] - 1]++;
       put_count(posting_docs, doc_bytes, at, doc);
       put_count(posting_tfs, tf_bytes, at, bag_tfs[p]);
     }
   }
-  for (u32 i = 0; i < unique; i++) local_of_term[layout_terms[i]] = 0;
+  for (u32 i = 0; i < unique; i++) counts[layout_terms[i]] = 0;
   layout[0] = unique;
   layout[1] = nnz;
   layout[2] = docs;
