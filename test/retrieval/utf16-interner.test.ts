@@ -199,6 +199,11 @@ describe('Utf16Interner', () => {
       const found = new Int32Array(3);
       interner.lookUpAll(unitsOf(b + a + b.slice(1)), new Uint32Array([b.length, a.length + b.length, a.length + 2 * b.length - 1]), found, 0);
       expect([...found]).toEqual([1, 0, -1]);
+      // nothing interned yet: every run is looked up as new, only the ids asked for are written, nothing is interned
+      const empty = new Utf16Interner();
+      const none = new Int32Array(6).fill(7);
+      empty.lookUpAll(unitsOf(a + b + a), new Uint32Array([a.length, a.length + b.length, a.length + b.length, 2 * a.length + b.length]), none, 1);
+      expect([[...none], empty.size]).toEqual([[7, -1, -1, -1, -1, 7], 0]);
       expect([interner.intern(unitsOf(b), 0, b.length), interner.intern(unitsOf(a), 0, a.length), interner.text(0), interner.text(1)]).toEqual([1, 0, a, b]);
     }
   });

@@ -70,6 +70,11 @@ export class Utf16Interner {
   lookUpAll(text: Uint16Array, ends: Uint32Array, ids: Int32Array, at: number): void {
     const { hashes } = this;
     const count = ends.length;
+    if (this.size === 0) {
+      // every run is new: and the probes are first compiled where they also meet keys that are there
+      ids.fill(-1, at, at + count);
+      return;
+    }
     for (let from = 0; from < count; from += BATCH) {
       const to = Math.min(count, from + BATCH);
       for (let i = from; i < to; i++) hashes[i - from] = hashUnits(text, i > 0 ? ends[i - 1]! : 0, ends[i]!);
@@ -171,18 +176,17 @@ export class Utf16Interner {
   }
 
   /**
-   * Reads the first slot each of `hashes[0 .. count)` probes, and the first unit of a key there whose hash matches:
-   * only to bring them into the cache (their xor is kept so that the compiler cannot drop the loads).
+   * Reads the first slot each of `hashes[0 .. count)` probes, and the first unit of the key there (id 0's for an
+   * empty slot): only to bring them into the cache (their xor is kept so that the compiler cannot drop the loads).
+   * Every key's units, not only those whose hash matches: no branch, so the loads overlap, and no path that the
+   * first chunks never take (into an empty table, nothing matches), which the optimised code would be dropped for.
    */
   private readAhead(hashes: Int32Array, count: number): void {
     const { slots, mask, units, starts } = this;
     let seen = 0;
     for (let i = 0; i < count; i++) {
-      const hash = hashes[i]!;
-      const record = (hash & mask) * SLOT;
-      const entry = slots[record]!;
-      seen ^= entry;
-      if (entry !== 0 && slots[record + 1] === hash) seen ^= units[starts[entry - 1]!]!;
+      const record = (hashes[i]! & mask) * SLOT;
+      seen ^= units[starts[Math.max(slots[record]! - 1, 0)]!]!;
     }
     this.seen ^= seen;
   }

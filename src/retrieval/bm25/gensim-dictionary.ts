@@ -525,8 +525,10 @@ function lookUpIds(terms: Uint32Array, known: Int32Array, ids: Uint32Array, fres
   let freshCount = 0;
   for (let i = 0; i < terms.length; i++) {
     const id = known[terms[i]!]!;
+    // written whatever it is (a new term's is replaced once it has its id): in a first chunk every term is new, and
+    // a store met only later would drop the optimised loop
+    ids[i] = id;
     if (id < 0) fresh[freshCount++] = i;
-    else ids[i] = id;
   }
   return freshCount;
 }
