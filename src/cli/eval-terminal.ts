@@ -10,27 +10,31 @@ import { nowMs } from '../core/clock.js';
  * What `eval` shows on stderr while it runs: each stage's in-place line starts with `[i/N]`, and a finished task
  * collapses to one line with its headline value, the published value for the same setting and the difference.
  */
-export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number } {
+export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number; publishedRows(): Promise<BaselineRow[]> } {
   const started = nowMs();
   /**
    * The published rows, read from the first task's start: the thread pool reads them while the task runs, not after
    * it on the way to the exit. A failure is reported where they are used, as before.
    */
   let rows: Promise<BaselineRow[]> | undefined;
+  const publishedRows = () => {
+    if (rows === undefined) {
+      rows = loadPublishedBaselines();
+      rows.catch(() => undefined);
+    }
+    return rows;
+  };
   let published: Promise<BaselineRow | undefined> | undefined;
   return {
     taskStarted(task, index, count) {
-      if (rows === undefined) {
-        rows = loadPublishedBaselines();
-        rows.catch(() => undefined);
-      }
+      publishedRows();
       setProgressScope(`[${index + 1}/${count}]`);
       // without a status line (a pipe, CI, --no-progress) a log still shows what is running
       if (!progressVisible()) log.info(`[${index + 1}/${count}] ${task} …`);
     },
     async taskFinished(task, index, count, seconds, summary: RunSummary) {
       setProgressScope('');
-      published ??= resolveBaselineOption(undefined, [summary], rows).then((chosen) => chosen[0]);
+      published ??= resolveBaselineOption(undefined, [summary], publishedRows()).then((chosen) => chosen[0]);
       const row = await published;
       const measure = summary.headline;
       const value = summary.tasks[task]?.aggregate[measure];
@@ -47,5 +51,7 @@ export function evalTerminal(): EvaluationObserver & { elapsedSeconds(): number 
       log.info(parts.join('  '));
     },
     elapsedSeconds: () => (nowMs() - started) / 1000,
+    /** The published rows as read for the terminal lines (read now if no task started), for the final table. */
+    publishedRows,
   };
 }

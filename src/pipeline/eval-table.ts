@@ -1,5 +1,5 @@
 import { DEFAULT_DATASET } from '../dataset/registry.js';
-import { resolveBaselineOption } from '../report/baseline.js';
+import { resolveBaselineOption, type BaselineRow } from '../report/baseline.js';
 import { formatDelta, renderComparison } from '../report/render-table.js';
 import { readResultsDir } from '../results/results-folder.js';
 import { inPaperOrder } from '../report/task-columns.js';
@@ -10,12 +10,13 @@ const OTHER_MEASURES = ['NDCG@10', 'Recall@1', 'Recall@100', 'MAP@100', 'MRR'];
 /**
  * What `eval` prints on stdout: one line per task with the headline value (x100), the published value for the
  * same setting and the difference, then as many other measures as the width allows; then the paper-style
- * comparison table (transposed in a narrow terminal).
+ * comparison table (transposed in a narrow terminal). `publishedRows`: the published rows already being read (eval's
+ * terminal lines read them from the first task on), else they are read here.
  */
-export async function renderEvalTables(outDir: string, summary: RunSummary, width?: number): Promise<string> {
+export async function renderEvalTables(outDir: string, summary: RunSummary, width?: number, publishedRows?: Promise<BaselineRow[]>): Promise<string> {
   const results = await readResultsDir(outDir);
   // published numbers were measured on xlangai/BRIGHT; another dataset (--dataset) is compared with none
-  const baselines = summary.dataset.repo === DEFAULT_DATASET.repo ? await resolveBaselineOption(undefined, [summary]) : [];
+  const baselines = summary.dataset.repo === DEFAULT_DATASET.repo ? await resolveBaselineOption(undefined, [summary], publishedRows) : [];
   const published = baselines[0];
   const publishedTasks = published?.measures[summary.headline]?.tasks;
   const headline = summary.headline;

@@ -121,7 +121,7 @@ export function register(program: Command, { io, argv }: CommandContext): void {
       const done = Object.keys(summary.tasks).length;
       log.info(`${done} task${done === 1 ? '' : 's'} in ${formatDuration(terminal.elapsedSeconds())}; results in ${outDir}`);
       if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else io.stdout.write(`${await renderEvalTables(outDir, summary, terminalWidth())}\n`);
+      else io.stdout.write(`${await renderEvalTables(outDir, summary, terminalWidth(), terminal.publishedRows())}\n`);
     });
 }
 
