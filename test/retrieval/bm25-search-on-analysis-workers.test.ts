@@ -52,11 +52,12 @@ async function coldSearch(
   ids: string[],
   queries: Query[],
   texts = rows.map((row) => row.content),
+  threads = 2,
 ): Promise<{ candidates: Candidates[]; analyzing: Set<Worker>; searching: Set<Worker>; ranking: Set<Worker>; analyzingAtFirst: number }> {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-search-workers-'));
   const posted = vi.spyOn(Worker.prototype, 'postMessage');
   try {
-    const retriever = new Bm25Retriever({ cacheDir, threads: 2 });
+    const retriever = new Bm25Retriever({ cacheDir, threads });
     retriever.prefetch({ sha256: 'golden-bm25-corpus', rows: ids.length });
     // as an eval does: the queries are analyzed while the index is built (singleThreadSearch analyzes them itself)
     retriever.prepareSearch(queries);
@@ -86,20 +87,25 @@ async function singleThreadSearch(ids: string[], queries: Query[], texts = rows.
 describe('BM25 cold run: the analysis workers rank the queries once the index is built', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('ranks on the very workers that analyzed the corpus, byte for byte the single-thread candidates, and stops them', async () => {
+  it('ranks on all but one of the workers that analyzed the corpus (the other stopped), byte for byte the single-thread candidates, and stops them', async () => {
     const ids = rows.map((row) => row.id);
-    const { candidates, analyzing, searching } = await coldSearch(ids, manyQueries);
-    expect(analyzing.size).toBe(2);
-    expect(searching.size === analyzing.size && [...searching].every((worker) => analyzing.has(worker))).toBe(true);
-    expect([...searching].every((worker) => worker.threadId === -1)).toBe(true);
-    expect(candidates).toHaveLength(manyQueries.length);
-    expectSame(candidates, await singleThreadSearch(ids, manyQueries));
+    for (const threads of [2, 3]) {
+      const { candidates, analyzing, searching, ranking } = await coldSearch(ids, manyQueries, undefined, threads);
+      expect(analyzing.size).toBe(threads);
+      // the workers sent the index are the ones sent the queries: analysis workers, one fewer than analyzed
+      expect(searching.size === threads - 1 && [...searching].every((worker) => analyzing.has(worker))).toBe(true);
+      expect(ranking.size === searching.size && [...ranking].every((worker) => searching.has(worker))).toBe(true);
+      // the one left out, and the others once the search is over, are stopped
+      expect([...analyzing].every((worker) => worker.threadId === -1)).toBe(true);
+      expect(candidates).toHaveLength(manyQueries.length);
+      expectSame(candidates, await singleThreadSearch(ids, manyQueries));
+    }
   });
 
   it('hands over every score the same way when an id is on two rows (no subset)', async () => {
     const ids = rows.map((row, i) => (i === 7 ? rows[6]!.id : row.id));
     const { candidates, searching } = await coldSearch(ids, manyQueries);
-    expect(searching.size).toBe(2);
+    expect(searching.size).toBe(1);
     expect(candidates.every((c) => c.docIndices === null && c.scores.length === ids.length)).toBe(true);
     expectSame(candidates, await singleThreadSearch(ids, manyQueries));
   });
@@ -116,8 +122,9 @@ describe('BM25 cold run: the analysis workers rank the queries once the index is
     const { ids, texts, queries } = largeSearch();
     const { candidates, analyzing, searching, ranking, analyzingAtFirst } = await coldSearch(ids, queries, texts);
     expect(analyzing.size).toBe(2);
-    // the analysis workers were sent the index too (while the cache was written), then stopped before any ranking
+    // an analysis worker was sent the index too (while the cache was written), then stopped before any ranking
     expect(analyzingAtFirst).toBe(0);
+    expect([...searching].filter((worker) => analyzing.has(worker))).toHaveLength(1);
     const fresh = [...searching].filter((worker) => !analyzing.has(worker));
     expect(fresh).toHaveLength(2);
     expect(ranking.size === 2 && fresh.every((worker) => ranking.has(worker))).toBe(true);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Candidates, CorpusFileInfo, CorpusSource, Query, Retriever, TaskContext } from '../../core/types.js';
 import { dataError, throwIfAborted, usageError } from '../../core/errors.js';
@@ -58,7 +59,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
    */
   private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null; texts: string | undefined } | null = null;
   /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
-  private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers } | null = null;
+  private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers; rankers: Worker[] } | null = null;
   /** The queries told by `prepareSearch`, and their token lists once analyzed (null: that failed; search retries). */
   private prepared: { queries: readonly Query[]; tokens: Promise<string[][] | null> } | null = null;
   /** What the stages left running when they returned, for `settled`: each one never rejects. */
@@ -137,17 +138,17 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const model = new LuceneBm25Model(index.analyzed, this.k1, this.b);
     const { numDocs } = index.analyzed;
     const keepOf = (query: Query) => (index.duplicatedIds ? null : subsetSize(query, depth, numDocs));
-    const analyzedBy = this.analyzedBy?.index === index.analyzed ? this.analyzedBy.workers : null;
+    const analyzedBy = this.analyzedBy?.index === index.analyzed ? this.analyzedBy : null;
     if (analyzedBy !== null) {
       this.analyzedBy = null;
       // a search large enough to repay fresh workers gets them: the analysis workers' memory (their token tables,
       // ~300 MB more on leetcode-sized) is freed only by stopping them
       const large = searchesInParallel(index.analyzed, queries.length, this.threads);
-      if (!large && searchesInParallel(index.analyzed, queries.length, analyzedBy.workers.length, true)) {
-        yield* searchInWorkers(model, queries, keepOf, analyzedBy.workers, { tokensOf, signal: context.signal, stopping: this.stopping });
+      if (!large && searchesInParallel(index.analyzed, queries.length, this.threads, true)) {
+        yield* searchInWorkers(model, queries, keepOf, analyzedBy.rankers, { tokensOf, signal: context.signal, stopping: this.stopping });
         return;
       }
-      await analyzedBy.terminate();
+      await analyzedBy.workers.terminate();
     }
     if (searchesInParallel(index.analyzed, queries.length, this.threads)) {
       yield* searchInWorkers(model, queries, keepOf, startSearchWorkers(model, this.threads), { tokensOf, signal: context.signal, stopping: this.stopping });
@@ -209,9 +210,15 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const [{ scoringIndex }, { sendIndex }] = await Promise.all([import('./lucene-bm25-model.js'), import('./parallel-search.js')]);
     const index = scoringIndex(built);
     if (analyzers !== undefined) {
-      // they set up for the search while this thread loads the ranking's modules
-      sendIndex(analyzers.workers, index, this.k1, this.b);
-      this.analyzedBy = { index, workers: analyzers };
+      // all but one of them rank the queries (they set up for it while this thread loads the ranking's modules), and
+      // the rest stop now: this thread has a core's work of its own meanwhile (the query vectors, the ranked lists and
+      // their scores, the cache file's hash), and each worker that ranks loads the scoring modules and compiles the
+      // same code again. On 2 cores one ranking worker took ~8 % less CPU from the analysis's end to the exit than two
+      // (14 alternating cold biology evals, load 9-12)
+      const rankers = analyzers.workers.slice(0, Math.max(1, analyzers.workers.length - 1));
+      for (const idle of analyzers.workers.slice(rankers.length)) this.stopping(idle.terminate().catch(() => undefined));
+      sendIndex(rankers, index, this.k1, this.b);
+      this.analyzedBy = { index, workers: analyzers, rankers };
     }
     if (cachePath !== null) {
       // written while the search ranks (its fsync alone was ~50 ms with every thread idle): the file appears whole by

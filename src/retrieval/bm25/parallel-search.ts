@@ -34,9 +34,10 @@ export interface SearchResult {
  */
 const PARALLEL_SCORES = 2 ** 25;
 /**
- * The same with workers already running (a cold build's analysis workers, idle once the index is built): what is
- * left to repay is their loading of the scoring modules and each one weighing the common terms again, ~20-40 ms of
- * CPU each, on cores that would otherwise idle while this thread ranks. Biology-sized: 57k x 103 = 5.9M.
+ * The same with workers already running (a cold build's analysis workers, idle once the index is built; all but
+ * one of them rank, bm25-retriever.ts): what is left to repay is their loading of the scoring modules and each one
+ * weighing the common terms again, ~20-40 ms of CPU each, while this thread makes the vectors and the ranked lists.
+ * Biology-sized: 57k x 103 = 5.9M.
  */
 const STARTED_PARALLEL_SCORES = 2 ** 20;
 /** Queries queued on each worker, so that it never waits for the main thread between two. */
