@@ -14,7 +14,8 @@
  * page or value but the strings) or UTF-8 bytes (utf8-values.ts, for the BM25 analysis workers). The snappy decoder is hysnappy's own WebAssembly instance: its JS wrapper always copies the input in and returns a fresh copy of the output; a JS snappy decoder
  * writing into a given buffer (hyparquet's) decodes these pages at about 210 MB/s, hysnappy's WebAssembly at
  * 450-700 MB/s, so the WebAssembly is called directly. Page headers and RLE/bit-packed levels are hyparquet's own
- * functions; dictionary indices up to 24 bits wide are hybrid-indices.ts's.
+ * functions; the loops over a page's values (value lengths, dictionary indices up to 24 bits wide) are
+ * page-loops.ts's WebAssembly, in the same memory.
  */
 import { Buffer } from 'node:buffer';
 import { readSync } from 'node:fs';
@@ -22,49 +23,15 @@ import type { ColumnChunk, DataReader, SchemaElement } from 'hyparquet';
 import { Encodings, PageTypes } from 'hyparquet/src/constants.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
-import { snappyUncompressor } from 'hysnappy';
 import type { FlatChunk } from '../core/types.js';
-import { growMemory, webAssembly, type WasmMemory, type WasmModule } from '../core/wasm-module.js';
-import { MAX_INDEX_WIDTH, readIndices } from './hybrid-indices.js';
+import { MAX_INDEX_WIDTH, pageLoops, scratchBytes } from './page-loops.js';
 import { decodePlainStrings } from './page-strings.js';
 
 /** A page or chunk this reader does not decode; the caller falls back to hyparquet for the column chunk. */
 export class Unsupported extends Error {}
 
-interface SnappyWasm {
-  memory: WasmMemory;
-  uncompress(input: number, inputLength: number, output: number): number;
-}
-
-let wasm: SnappyWasm | undefined;
-
-/**
- * hysnappy's WebAssembly instance: hysnappy does not export it, so the constructor is observed while
- * `snappyUncompressor()` instantiates it (synchronously); nothing else runs in between.
- */
-function snappyWasm(): SnappyWasm {
-  if (wasm) return wasm;
-  const Original = webAssembly.Instance;
-  let captured: { exports: Record<string, unknown> } | undefined;
-  const Observing = function (module: WasmModule, imports: Record<string, Record<string, unknown>>) {
-    captured = new Original(module, imports);
-    return captured;
-  };
-  webAssembly.Instance = Observing as unknown as typeof Original;
-  try {
-    snappyUncompressor();
-  } finally {
-    webAssembly.Instance = Original;
-  }
-  const exports = captured?.exports as Partial<SnappyWasm> | undefined;
-  if (!exports?.memory || typeof exports.uncompress !== 'function') throw new Error('hysnappy: WebAssembly instance not found');
-  wasm = exports as SnappyWasm;
-  return wasm;
-}
-
-/** Definition levels and dictionary indices of the page being decoded (reused: no array per page). */
+/** Definition levels of the page being decoded (reused: no array per page). */
 let levelScratch = new Uint8Array(1024);
-let indexScratch = new Uint32Array(1024);
 
 /** Where the column chunk starts in WebAssembly memory (hysnappy's wrapper keeps its first 68,000 bytes for clang's stack and data). */
 const CHUNK_START = 1 << 17;
@@ -116,19 +83,12 @@ function pageHeader(reader: DataReader) {
 }
 
 /*
- * Every thread that decodes (the loader's, each BM25 analysis worker) has V8 optimise the loops over a page's values
- * for itself, in the background, and an optimised loop inside a large function compiled with everything that
- * function calls inlined: on the load bench's biology-sized file the two workers' compiling cost more CPU than their
- * decoding. Each such loop is therefore a small function of its own, whose callers run too few times to be
- * optimised, and a page without nulls has its definition levels read with no loop at all.
+ * Every thread that decodes (the loader's, each BM25 analysis worker) has V8 optimise what runs hot for itself, in
+ * the background, and a loop inside a large function is optimised with everything that function calls inlined: the
+ * loops over a page's values are therefore page-loops.ts's WebAssembly, the level loops below small functions of
+ * their own (run only for a page with nulls), whose callers run too few times to be optimised, and a page without
+ * nulls has its definition levels read with no loop at all.
  */
-
-/** The largest of `indices`; -1 when there is none. */
-function largest(indices: Uint32Array): number {
-  let max = -1;
-  for (let i = 0; i < indices.length; i++) if (indices[i]! > max) max = indices[i]!;
-  return max;
-}
 
 /** How many of `levels` are 1 (defined); -1 when one is neither 0 nor 1. */
 function countDefined(levels: Uint8Array): number {
@@ -187,18 +147,22 @@ function snappyLength(bytes: Uint8Array, at: number, end: number): number {
 
 /**
  * Where a column chunk's values go, page by page in row order: strings (`readFlatStrings`, the loader) or UTF-8
- * bytes (utf8-values.ts, the BM25 analysis workers). `page` is this reader's scratch memory: a sink reads what it
- * needs before it returns and may overwrite [at, end) meanwhile.
+ * bytes (utf8-values.ts, the BM25 analysis workers). `page` is this reader's memory (page-loops.ts's heap): a sink
+ * reads what it needs before it returns and may overwrite [at, end) meanwhile, and `scratch` (in the same memory,
+ * scratchBytes(count) long) is the page loops' room for `count` values.
  */
 export interface ValueSink {
   /** A dictionary page's `count` PLAIN values at page[at, end): the chunk's dictionary from now on. */
-  dictionary(page: Buffer, at: number, end: number, count: number): void;
+  dictionary(page: Buffer, at: number, end: number, count: number, scratch: number): void;
   /**
    * Rows `row` to `row + values - 1` of a PLAIN data page: `nonNull` values at page[at, end), one for each row that
    * `defined` marks (every row when `defined` is undefined; the others are null).
    */
-  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number): void;
-  /** The same rows from dictionary entries: `indices` (each within the dictionary) for the rows `defined` marks. */
+  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number, scratch: number): void;
+  /**
+   * The same rows from dictionary entries: `indices` (each within the dictionary; a view of the page's memory) for
+   * the rows `defined` marks.
+   */
   indexed(indices: Uint32Array, row: number, values: number, defined: Uint8Array | undefined): void;
 }
 
@@ -207,19 +171,19 @@ class Strings implements ValueSink {
   private entries: string[] = [];
   constructor(readonly out: Array<string | null>) {}
 
-  dictionary(page: Buffer, at: number, end: number, count: number): void {
+  dictionary(page: Buffer, at: number, end: number, count: number, scratch: number): void {
     this.entries = new Array<string>(count);
-    decodePlainStrings(page, at, end, count, this.entries, 0);
+    decodePlainStrings(page, at, end, count, this.entries, 0, scratch);
   }
 
-  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number): void {
+  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number, scratch: number): void {
     const { out } = this;
     if (!defined) {
-      decodePlainStrings(page, at, end, values, out, row);
+      decodePlainStrings(page, at, end, values, out, row, scratch);
       return;
     }
     const decoded = new Array<string>(nonNull);
-    decodePlainStrings(page, at, end, nonNull, decoded, 0);
+    decodePlainStrings(page, at, end, nonNull, decoded, 0, scratch);
     let next = 0;
     for (let i = 0; i < values; i++) out[row + i] = defined[i] === 1 ? decoded[next++]! : null;
   }
@@ -244,10 +208,10 @@ export function readFlatStrings(fd: number, chunk: FlatChunk, rows: number): Arr
  */
 export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: ValueSink): void {
   const { start, length, snappy, optional } = chunk;
-  const { memory, uncompress } = snappyWasm();
+  const loops = pageLoops();
   const outputStart = CHUNK_START + length + 64;
-  growMemory(memory, outputStart);
-  let heap = Buffer.from(memory.buffer);
+  loops.room(outputStart);
+  let heap = loops.heap;
   for (let filled = 0; filled < length; ) {
     const read = readSync(fd, heap, CHUNK_START + filled, length - filled, start + filled);
     if (read === 0) fail(`column chunk ends early at byte ${start + filled}`);
@@ -258,7 +222,26 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
   /** Entries of the chunk's dictionary; -1 before its dictionary page. */
   let dictionarySize = -1;
   const chunkEnd = CHUNK_START + length;
-  let reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: 0 };
+  let reader = { view: new DataView(heap.buffer, CHUNK_START, length), offset: 0 };
+
+  /** Memory up to `bytes`: when it grows, the heap and the reader are new. */
+  const room = (bytes: number): void => {
+    if (!loops.room(bytes)) return;
+    heap = loops.heap;
+    // a new reader rather than a new `view` in this one: hyparquet's readers never reassign `view`, and doing it
+    // once makes V8 throw away the optimised code of every function that reads a reader (they share one shape)
+    reader = { view: new DataView(heap.buffer, CHUNK_START, length), offset: reader.offset };
+  };
+
+  /**
+   * Scratch memory for the loops over `values` values of a page whose bytes end at `end` (in the chunk or the
+   * output region): past both.
+   */
+  const scratchFor = (end: number, values: number): number => {
+    const scratch = (Math.max(end, outputStart) + 7) & ~7;
+    room(scratch + scratchBytes(values));
+    return scratch;
+  };
 
   /** Decompresses [at, at + size) of the chunk into the output region; returns where the bytes now are. */
   const pageBytes = (at: number, size: number, uncompressedSize: number, compressed: boolean): number => {
@@ -271,14 +254,8 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
     }
     const declared = snappyLength(heap, at, at + size);
     if (declared !== uncompressedSize) fail(`decompressed page length ${declared} does not match header ${uncompressedSize}`);
-    if (memory.buffer.byteLength < outputStart + uncompressedSize) {
-      growMemory(memory, outputStart + uncompressedSize);
-      heap = Buffer.from(memory.buffer);
-      // a new reader rather than a new `view` in this one: hyparquet's readers never reassign `view`, and doing it
-      // once makes V8 throw away the optimised code of every function that reads a reader (they share one shape)
-      reader = { view: new DataView(memory.buffer, CHUNK_START, length), offset: reader.offset };
-    }
-    const result = uncompress(at, size, outputStart);
+    room(outputStart + uncompressedSize);
+    const result = loops.uncompress(at, size, outputStart);
     if (result !== 0) fail(`snappy decompression failed (${result})`);
     return outputStart;
   };
@@ -286,21 +263,28 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
   /** Values of one data page (its definition levels already read) into the sink. */
   const pageValues = (encoding: string | undefined, at: number, end: number, values: number, defined: Uint8Array | undefined, nonNull: number): void => {
     if (row + values > rows) fail(`column chunk has more values than the row group's ${rows} rows`);
+    const scratch = scratchFor(end, values);
     if (encoding === 'PLAIN') {
-      sink.plain(heap, at, end, row, values, defined, nonNull);
+      sink.plain(heap, at, end, row, values, defined, nonNull, scratch);
     } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
       if (dictionarySize < 0) fail('dictionary-encoded page without a dictionary');
-      if (indexScratch.length < nonNull) indexScratch = new Uint32Array(Math.max(nonNull, indexScratch.length * 2));
-      const indices = indexScratch.subarray(0, nonNull);
+      const indices = new Uint32Array(heap.buffer, scratch, nonNull);
+      let largest = -1;
       if (nonNull > 0) {
         if (at >= end) fail('dictionary indices truncated');
         const width = heap[at]!;
         if (width > 32) fail(`dictionary index width ${width}`);
-        if (width === 0) indices.fill(0);
-        else if (width <= MAX_INDEX_WIDTH) readIndices(heap, at + 1, end, width, indices);
-        else readRleBitPackedHybrid({ view: new DataView(memory.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
+        if (width === 0) {
+          indices.fill(0);
+          largest = 0;
+        } else if (width <= MAX_INDEX_WIDTH) {
+          largest = loops.readIndices(at + 1, end, width, indices);
+        } else {
+          readRleBitPackedHybrid({ view: new DataView(heap.buffer, at + 1, end - at - 1), offset: 0 }, width, indices, end - at - 1);
+          largest = loops.largest(indices);
+        }
       }
-      if (largest(indices) >= dictionarySize) fail(`dictionary index ${indices.find((index) => index >= dictionarySize)} out of range (${dictionarySize} entries)`);
+      if (largest >= dictionarySize) fail(`dictionary index ${indices.find((index) => index >= dictionarySize)} out of range (${dictionarySize} entries)`);
       sink.indexed(indices, row, values, defined);
     } else {
       throw new Unsupported(`encoding ${encoding}`);
@@ -329,7 +313,10 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? fail('dictionary page header missing');
       const bytes = pageBytes(at, size, header.uncompressed_page_size, snappy);
-      sink.dictionary(heap, bytes, bytes + header.uncompressed_page_size, count);
+      const end = bytes + header.uncompressed_page_size;
+      // each value takes its 4-byte length at least: a larger count is a truncated page (before any memory for it)
+      if (4 * count > end - bytes) fail('PLAIN byte array truncated');
+      sink.dictionary(heap, bytes, end, count, scratchFor(end, count));
       dictionarySize = count;
     } else if (header.type === 'DATA_PAGE') {
       const page = header.data_page_header ?? fail('data page header missing');
@@ -339,7 +326,7 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
       let defined: Uint8Array | undefined;
       let nonNull = page.num_values;
       if (optional) {
-        const levelReader = { view: new DataView(memory.buffer, bytes, end - bytes), offset: 0 };
+        const levelReader = { view: new DataView(heap.buffer, bytes, end - bytes), offset: 0 };
         ({ defined, nonNull } = levels(levelReader, page.num_values));
         valuesAt = bytes + levelReader.offset;
         if (valuesAt > end) fail('definition levels extend beyond the page');
@@ -354,7 +341,7 @@ export function readFlatChunk(fd: number, chunk: FlatChunk, rows: number, sink: 
       let defined: Uint8Array | undefined;
       let nonNull = page.num_values;
       if (optional) {
-        ({ defined, nonNull } = levels({ view: new DataView(memory.buffer, at, definition), offset: 0 }, page.num_values, definition));
+        ({ defined, nonNull } = levels({ view: new DataView(heap.buffer, at, definition), offset: 0 }, page.num_values, definition));
       } else if (definition !== 0) {
         fail('definition levels in a required column');
       }

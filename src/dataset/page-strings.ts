@@ -13,6 +13,7 @@
  * mapped and unmapped for every object).
  */
 import { Buffer, isAscii } from 'node:buffer';
+import { pageLoops } from './page-loops.js';
 
 const decoder = new TextDecoder();
 /** A run of values checked by one isAscii call, and a parent string of `decodeStrings`, spans at most this many bytes (a longer single value alone). */
@@ -25,15 +26,12 @@ function reserve(bytes: number): Buffer {
   return scratch;
 }
 
-/** Where each value of the page being decoded starts and how long it is; grown as needed. */
-let starts = new Int32Array(4096);
-let lengths = new Int32Array(4096);
-
 /**
  * Decodes the `count` PLAIN byte arrays (each a 4-byte little-endian length, then the bytes) at `page[at..end)`
- * into `out[outAt..]`, exactly as TextDecoder decodes each value. The page is the caller's scratch memory and is
- * overwritten: the length prefixes are zeroed, so that a run of values of up to 32 kB with their prefixes between
- * them is checked by one isAscii call; only a run that is not all ASCII takes a check per value.
+ * into `out[outAt..]`, exactly as TextDecoder decodes each value. The page is the own reader's memory
+ * (page-loops.ts's heap; `scratch` is the loops' room there, see flat-strings.ts's ValueSink) and is overwritten:
+ * the length prefixes are zeroed, so that a run of values of up to 32 kB with their prefixes between them is
+ * checked by one isAscii call; only a run that is not all ASCII takes a check per value.
  * Why a flat string per value rather than slices of one latin1 parent per run (one native call per run instead of
  * one per value): BM25 analysis reads every text character by character, and on a sliced string each read goes
  * through the slice to its parent: analyzing half the biology-sized corpus took 10.5 % more instructions from slices
@@ -42,53 +40,26 @@ let lengths = new Int32Array(4096);
  * long after the ASCII path (ids are ASCII); in one large function its first use threw away the optimised code of
  * the whole function, which then ran unoptimised until it was compiled again.
  */
-export function decodePlainStrings(page: Buffer, at: number, end: number, count: number, out: unknown[], outAt: number): void {
-  valueSpans(page, at, end, count);
+export function decodePlainStrings(page: Buffer, at: number, end: number, count: number, out: unknown[], outAt: number, scratch: number): void {
+  const { starts, lengths } = pageLoops().valueSpans(page, at, end, count, scratch);
   for (let i = 0; i < count; ) {
     const base = starts[i]!;
     let j = i + 1;
     while (j < count && starts[j]! + lengths[j]! - base <= MAX_PARENT_BYTES) j++;
     const stop = starts[j - 1]! + lengths[j - 1]!;
-    if (isAscii(new Uint8Array(page.buffer, page.byteOffset + base, stop - base))) asciiValues(page, i, j, out, outAt);
-    else mixedValues(page, i, j, out, outAt);
+    if (isAscii(new Uint8Array(page.buffer, page.byteOffset + base, stop - base))) asciiValues(page, starts, lengths, i, j, out, outAt);
+    else mixedValues(page, starts, lengths, i, j, out, outAt);
     i = j;
   }
 }
 
-/**
- * Where each of the `count` PLAIN byte arrays at `page[at..end)` starts and how long it is (views valid until the
- * next call); their length prefixes are zeroed in the page, as for `decodePlainStrings`.
- */
-export function plainSpans(page: Buffer, at: number, end: number, count: number): { starts: Int32Array; lengths: Int32Array } {
-  valueSpans(page, at, end, count);
-  return { starts, lengths };
-}
-
-/** Reads the page's value lengths into `starts`/`lengths` and zeroes them in the page. */
-function valueSpans(page: Buffer, at: number, end: number, count: number): void {
-  if (starts.length < count) {
-    starts = new Int32Array(Math.max(count, starts.length * 2));
-    lengths = new Int32Array(starts.length);
-  }
-  for (let i = 0; i < count; i++) {
-    if (at + 4 > end) throw new Error('parquet PLAIN byte array truncated');
-    const size = (page[at]! | (page[at + 1]! << 8) | (page[at + 2]! << 16)) + page[at + 3]! * 0x1000000;
-    page[at] = page[at + 1] = page[at + 2] = page[at + 3] = 0;
-    at += 4;
-    if (size > end - at) throw new Error('parquet PLAIN byte array truncated');
-    starts[i] = at;
-    lengths[i] = size;
-    at += size;
-  }
-}
-
 /** Values i..j-1, all ASCII: each its own flat string. */
-function asciiValues(page: Buffer, i: number, j: number, out: unknown[], outAt: number): void {
+function asciiValues(page: Buffer, starts: Int32Array, lengths: Int32Array, i: number, j: number, out: unknown[], outAt: number): void {
   for (let k = i; k < j; k++) out[outAt + k] = page.toString('latin1', starts[k]!, starts[k]! + lengths[k]!);
 }
 
 /** Values i..j-1 (a run that is not all ASCII): ASCII values as in `asciiValues`, the others by TextDecoder. */
-function mixedValues(page: Buffer, i: number, j: number, out: unknown[], outAt: number): void {
+function mixedValues(page: Buffer, starts: Int32Array, lengths: Int32Array, i: number, j: number, out: unknown[], outAt: number): void {
   for (let k = i; k < j; k++) {
     const start = starts[k]!;
     const stop = start + lengths[k]!;

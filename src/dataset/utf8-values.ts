@@ -12,7 +12,7 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { ValueSink } from './flat-strings.js';
-import { plainSpans } from './page-strings.js';
+import { pageLoops } from './page-loops.js';
 
 /** Texts as UTF-8: text i is `bytes[offsets[i], offsets[i + 1])`; `offsets` has one entry more than there are texts. */
 export interface Utf8Texts {
@@ -75,12 +75,13 @@ class ByteValues {
   }
 
   /**
-   * Appends the `count` PLAIN byte arrays at `page[at..end)` (the page is overwritten: see `plainSpans`) as
-   * TextDecoder decodes each of them.
+   * Appends the `count` PLAIN byte arrays at `page[at..end)` (the own reader's memory, which is overwritten; see
+   * page-loops.ts `valueSpans`, `scratch` its room) as TextDecoder decodes each of them.
    */
-  pushPlain(page: Buffer, at: number, end: number, count: number): void {
+  pushPlain(page: Buffer, at: number, end: number, count: number, scratch: number): void {
     if (count === 0) return;
-    const { starts, lengths } = plainSpans(page, at, end, count);
+    const loops = pageLoops();
+    const { starts, lengths } = loops.valueSpans(page, at, end, count, scratch);
     const first = starts[0]!;
     const last = starts[count - 1]! + lengths[count - 1]!;
     // the length prefixes are zeros now: a sequence cannot run from one value into the next, so all the values are
@@ -92,7 +93,8 @@ class ByteValues {
     // the values moved together in the page (each over its predecessor's length prefix, less a leading byte-order
     // mark), then copied out at once
     const base = this.reserve(last - first, count);
-    const to = moveTogether(page, starts, lengths, count, this.ends, this.count + 1, base - first);
+    const { to, ends } = loops.moveTogether(scratch, count, base - first);
+    this.ends.set(ends, this.count + 1);
     this.count += count;
     this.bytes.set(page.subarray(first, to), base);
   }
@@ -134,36 +136,11 @@ class ByteValues {
   }
 }
 
-/* The loops over a page's values are small functions of their own, as in flat-strings.ts (see there why). */
+/* The loops over a page's values are page-loops.ts's WebAssembly; these two are small functions of their own (see there why). */
 
 /** `to[toAt + i] = from[fromStart + i] + shift` for the values from `fromStart` to `fromEnd - 1`. */
 function shiftedCopy(to: Uint32Array, toAt: number, from: Uint32Array, fromStart: number, fromEnd: number, shift: number): void {
   for (let i = fromStart; i < fromEnd; i++) to[toAt++] = from[i]! + shift;
-}
-
-/**
- * Moves the `count` values at `page[starts[k], starts[k] + lengths[k])` (each less a leading byte-order mark) one
- * after the other from the first one's start, each over its predecessor's length prefix, writing where each now ends
- * (plus `shift`) to `ends` from `endsAt`; returns where the last one ends in the page.
- */
-function moveTogether(page: Buffer, starts: Int32Array, lengths: Int32Array, count: number, ends: Uint32Array, endsAt: number, shift: number): number {
-  let to = starts[0]!;
-  for (let k = 0; k < count; k++) {
-    const stop = starts[k]! + lengths[k]!;
-    const start = afterBom(page, starts[k]!, stop);
-    if (to !== start) page.copyWithin(to, start, stop);
-    to += stop - start;
-    ends[endsAt + k] = to + shift;
-  }
-  return to;
-}
-
-/** How far from `next` the run of `indices` that are consecutive entries goes (the end of the run, exclusive). */
-function runEnd(indices: Uint32Array, next: number): number {
-  const offset = indices[next]! - next;
-  let end = next + 1;
-  while (end < indices.length && indices[end] === offset + end) end++;
-  return end;
 }
 
 /** Where a value at `bytes[start, stop)` starts once a leading byte-order mark is dropped, as TextDecoder drops it. */
@@ -182,18 +159,18 @@ export class Utf8Sink implements ValueSink {
   private readonly defined = new ByteValues();
   firstNull = -1;
 
-  dictionary(page: Buffer, at: number, end: number, count: number): void {
+  dictionary(page: Buffer, at: number, end: number, count: number, scratch: number): void {
     this.entries.clear();
-    this.entries.pushPlain(page, at, end, count);
+    this.entries.pushPlain(page, at, end, count, scratch);
   }
 
-  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number): void {
+  plain(page: Buffer, at: number, end: number, row: number, values: number, defined: Uint8Array | undefined, nonNull: number, scratch: number): void {
     if (!defined) {
-      this.values.pushPlain(page, at, end, values);
+      this.values.pushPlain(page, at, end, values, scratch);
       return;
     }
     this.defined.clear();
-    this.defined.pushPlain(page, at, end, nonNull);
+    this.defined.pushPlain(page, at, end, nonNull, scratch);
     let next = 0;
     for (let i = 0; i < values; i++) {
       if (defined[i] === 1) this.values.pushRange(this.defined, next, ++next);
@@ -204,8 +181,9 @@ export class Utf8Sink implements ValueSink {
   indexed(indices: Uint32Array, row: number, values: number, defined: Uint8Array | undefined): void {
     if (!defined) {
       // a run of rows taking consecutive entries (a dictionary of distinct texts lists them in row order) is one copy
+      const loops = pageLoops();
       for (let next = 0; next < values; ) {
-        const end = runEnd(indices, next);
+        const end = loops.runEnd(indices, next);
         this.values.pushRange(this.entries, indices[next]!, indices[next]! + end - next);
         next = end;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePlainStrings, decodeStrings } from '../../src/dataset/page-strings.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
+import { inPageMemory } from './support.js';
 
 const reference = new TextDecoder();
 const utf8 = new TextEncoder();
@@ -92,23 +93,28 @@ describe('decodeStrings', () => {
 });
 
 /** A PLAIN page of `values` inside a buffer with `before` bytes ahead of it and a few behind (not the page's). */
-function plainBytes(values: Uint8Array[], before: number): { page: Buffer; at: number; end: number } {
+/**
+ * `values` as a PLAIN page in the own reader's memory, after `before` other bytes and followed by bytes that would
+ * be malformed, with the page loops' scratch room for `count` values (the values' count unless given).
+ */
+function plainBytes(values: Uint8Array[], before: number, count = values.length): { page: Buffer; at: number; end: number; scratch: number } {
   const size = values.reduce((sum, value) => sum + 4 + value.length, 0);
-  const page = Buffer.alloc(before + size + 8, 0xc3);
+  const bytes = Buffer.alloc(before + size + 8, 0xc3);
   let offset = before;
   for (const value of values) {
-    page.writeUInt32LE(value.length, offset);
-    page.set(value, offset + 4);
+    bytes.writeUInt32LE(value.length, offset);
+    bytes.set(value, offset + 4);
     offset += 4 + value.length;
   }
-  return { page, at: before, end: before + size };
+  const { page, base, scratch } = inPageMemory(bytes, count);
+  return { page, at: base + before, end: base + before + size, scratch };
 }
 
 describe('decodePlainStrings', () => {
   it('decodes every value as TextDecoder does, malformed bytes and byte-order marks included', () => {
-    const { page, at, end } = plainBytes(awkward, 5);
+    const { page, at, end, scratch } = plainBytes(awkward, 5);
     const out: unknown[] = ['kept'];
-    decodePlainStrings(page, at, end, awkward.length, out, 1);
+    decodePlainStrings(page, at, end, awkward.length, out, 1, scratch);
     expect(out).toEqual(['kept', ...awkward.map((value) => reference.decode(value))]);
   });
 
@@ -121,9 +127,9 @@ describe('decodePlainStrings', () => {
         // ASCII-only values make whole runs ASCII (the one-call path), others mix in the rest
         return round % 2 === 0 ? value.map((byte) => byte & 0x7f) : value;
       });
-      const { page, at, end } = plainBytes(values, Math.floor(next() * 9));
+      const { page, at, end, scratch } = plainBytes(values, Math.floor(next() * 9));
       const out: unknown[] = [];
-      decodePlainStrings(page, at, end, values.length, out, 0);
+      decodePlainStrings(page, at, end, values.length, out, 0, scratch);
       expect(out).toEqual(values.map((value) => reference.decode(value)));
     }
   });
@@ -142,9 +148,9 @@ describe('decodePlainStrings', () => {
       [nul(0xc3), nul(0xa9), nul(0xe2, 0x80), nul(0x99, 0x61)],
     ];
     for (const values of cases) {
-      const { page, at, end } = plainBytes(values, 2);
+      const { page, at, end, scratch } = plainBytes(values, 2);
       const out: unknown[] = [];
-      decodePlainStrings(page, at, end, values.length, out, 0);
+      decodePlainStrings(page, at, end, values.length, out, 0, scratch);
       expect(out).toEqual(values.map((value) => reference.decode(value)));
     }
   });
@@ -153,16 +159,22 @@ describe('decodePlainStrings', () => {
     const big = new Uint8Array(200_000).fill(0x61);
     const accented = utf8.encode('\u00e9'.repeat(40_000));
     const values = [utf8.encode('a'), big, utf8.encode('b\u2019'), accented, big.subarray(0, 32_768), utf8.encode('c')];
-    const { page, at, end } = plainBytes(values, 0);
+    const { page, at, end, scratch } = plainBytes(values, 0);
     const out: unknown[] = [];
-    decodePlainStrings(page, at, end, values.length, out, 0);
+    decodePlainStrings(page, at, end, values.length, out, 0, scratch);
     expect(out).toEqual(values.map((value) => reference.decode(value)));
   });
 
   it('throws on a value or length that runs past the page', () => {
     const values = [utf8.encode('first'), utf8.encode('second')];
-    const { page, at, end } = plainBytes(values, 3);
-    expect(() => decodePlainStrings(Buffer.from(page), at, end, 3, [], 0)).toThrow('parquet PLAIN byte array truncated');
-    expect(() => decodePlainStrings(Buffer.from(page), at, end - 1, 2, [], 0)).toThrow('parquet PLAIN byte array truncated');
+    let { page, at, end, scratch } = plainBytes(values, 3, 3);
+    expect(() => decodePlainStrings(page, at, end, 3, [], 0, scratch)).toThrow('parquet PLAIN byte array truncated');
+    ({ page, at, end, scratch } = plainBytes(values, 3));
+    expect(() => decodePlainStrings(page, at, end - 1, 2, [], 0, scratch)).toThrow('parquet PLAIN byte array truncated');
+  });
+
+  it('refuses a page outside the page loops\' memory (they would read another page)', () => {
+    const { page, at, end, scratch } = plainBytes([utf8.encode('value')], 0);
+    expect(() => decodePlainStrings(Buffer.from(page.subarray(0, end)), at, end, 1, [], 0, scratch)).toThrow('a page outside their memory');
   });
 });

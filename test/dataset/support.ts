@@ -4,6 +4,7 @@ import path from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
 import { startHfServer } from '../helpers/hf-server.js';
 import type { HfServer, HfServerOptions } from '../helpers/hf-server.js';
+import { pageLoops, scratchBytes } from '../../src/dataset/page-loops.js';
 
 export const fixtureData = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
 /** The commit the test server serves the fixtures at; `main` points at it. */
@@ -36,3 +37,16 @@ export function hubEnvironment(server: HfServer, cache: string, extra: Record<st
 }
 
 export const ponyExamples = 'examples/pony-00000-of-00001.parquet';
+
+/**
+ * `bytes` copied into the own parquet reader's memory (page-loops.ts) where a column chunk would be, and scratch
+ * room past them for `values` values: the page loops read and write only that memory.
+ */
+export function inPageMemory(bytes: Uint8Array, values: number): { page: Buffer; base: number; scratch: number } {
+  const loops = pageLoops();
+  const base = 1 << 17;
+  const scratch = (base + bytes.length + 7) & ~7;
+  loops.room(scratch + scratchBytes(values));
+  loops.heap.set(bytes, base);
+  return { page: loops.heap, base, scratch };
+}

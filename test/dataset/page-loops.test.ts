@@ -1,14 +1,38 @@
 /**
- * The own decoder of dictionary indices (src/dataset/hybrid-indices.ts) against hyparquet's readRleBitPackedHybrid
- * on what hyparquet-writer's encoder writes: every width it takes, runs of one value (8 or more equal values) among
- * bit-packed groups, counts that are not a multiple of 8, a page's indices after other bytes, and truncated input.
+ * The own reader's page loops (src/dataset/page-loops.ts, WebAssembly in hysnappy's memory). Dictionary indices
+ * against hyparquet's readRleBitPackedHybrid on what hyparquet-writer's encoder writes: every width taken, runs of
+ * one value (8 or more equal values) among bit-packed groups, counts that are not a multiple of 8, a page's indices
+ * after other bytes, and truncated input; the largest index and runs of consecutive entries. (Value spans and
+ * moving values together: page-strings.test.ts, flat-strings.test.ts and parquet-texts.test.ts, against TextDecoder
+ * and hyparquet.)
  */
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
-import { MAX_INDEX_WIDTH, readIndices } from '../../src/dataset/hybrid-indices.js';
+import { MAX_INDEX_WIDTH, pageLoops } from '../../src/dataset/page-loops.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
+import { inPageMemory } from './support.js';
+
+/**
+ * The loops' decoding of `bytes[at, end)` into `out` (through their memory); also checks the largest index they
+ * return.
+ */
+function readIndices(bytes: Uint8Array, at: number, end: number, width: number, out: Uint32Array): void {
+  const { page, base, scratch } = inPageMemory(bytes, out.length);
+  const decoded = new Uint32Array(page.buffer, scratch, out.length);
+  const largest = pageLoops().readIndices(base + at, base + end, width, decoded);
+  out.set(decoded);
+  expect(largest).toBe(Math.max(...out));
+}
+
+/** `values` in the loops' memory. */
+function inMemory(values: number[]): Uint32Array {
+  const { page, scratch } = inPageMemory(new Uint8Array(0), values.length);
+  const view = new Uint32Array(page.buffer, scratch, values.length);
+  view.set(values);
+  return view;
+}
 
 function encode(values: number[], width: number): Uint8Array {
   const writer = new ByteWriter();
@@ -70,5 +94,25 @@ describe('dictionary indices (RLE / bit-packed hybrid)', () => {
         expect(() => viaHyparquet(encoded.subarray(0, cut), width, 100)).toThrow();
       }
     }
+  });
+});
+
+describe('largest and runs of consecutive entries', () => {
+  it('largest: the maximum (indices up to 2^24 and beyond), -1 for none', () => {
+    const loops = pageLoops();
+    expect(loops.largest(inMemory([]))).toBe(-1);
+    expect(loops.largest(inMemory([0]))).toBe(0);
+    expect(loops.largest(inMemory([5, 2 ** 24 + 3, 7, 2 ** 30]))).toBe(2 ** 30);
+    expect(loops.largest(inMemory([9, 3, 9, 1]))).toBe(9);
+  });
+
+  it('runEnd: where the run of consecutive entries from `next` ends', () => {
+    const loops = pageLoops();
+    const indices = inMemory([4, 5, 6, 0, 1, 9, 9, 10, 3]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((next) => loops.runEnd(indices, next))).toEqual([3, 3, 3, 5, 5, 6, 8, 8, 9]);
+  });
+
+  it('refuses indices outside their memory', () => {
+    expect(() => pageLoops().runEnd(new Uint32Array(4), 0)).toThrow('a view of another memory');
   });
 });
