@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, analyzeStages } from '../../src/retrieval/analyzer/analyze.js';
 import { TokenBags } from '../../src/retrieval/analyzer/token-bags.js';
 import { TOKEN_BAGS_WASM } from '../../src/retrieval/analyzer/generated/token-bags-wasm.js';
+import { SCANNER_TABLES, writeCharClasses } from '../../src/retrieval/analyzer/standard-tokenizer.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { fixtures, readJsonLines, readText } from './golden-files.js';
 import { textOf } from '../helpers/utf16-units.js';
@@ -254,6 +255,32 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(expected.some((tokens) => tokens.length > 3)).toBe(true);
     const bags = fresh();
     expect(texts.map((text) => Array.from(bags.tokens(text), (term) => bags.term(term)))).toEqual(expected);
+  });
+
+  it('passes a unit that is a whole match by itself (a space, punctuation) as the scanner does: units of every char class, in pairs, at the buffer\'s end', () => {
+    // the module takes such a unit's match at once, without the automaton, when it is inside the buffer: every
+    // class's first units (and lone surrogates), after and before a unit of every class, and around the 255 units
+    const table = new Uint8Array(0x110000);
+    writeCharClasses(table);
+    const representatives: string[] = [];
+    for (let c = 0; c < SCANNER_TABLES.classes; c++) {
+      let found = 0;
+      for (let unit = 0; unit < 0x10000 && found < 2; unit++) {
+        if (table[unit] === c && (unit < 0xd800 || unit > 0xdfff)) {
+          representatives.push(String.fromCharCode(unit));
+          found++;
+        }
+      }
+    }
+    representatives.push('\ud800', '\udc00', '\u{1f600}', '\u{20000}');
+    const texts: string[] = [];
+    for (const c of representatives) {
+      texts.push(c, `x${c}y`, `${c}${c}${c}`, `ab${c}12 ${c}`);
+      for (const d of representatives) texts.push(`${c}${d}`, `a${c}${d}1`);
+      for (const at of [252, 253, 254, 255, 256, 509, 510]) texts.push(`${'k'.repeat(at)}${c}${c}word${c}`, `${'k'.repeat(at)}${c}${'m'.repeat(300)}`);
+    }
+    const bags = fresh();
+    expect(texts.map((text) => Array.from(bags.tokens(text), (term) => bags.term(term)))).toEqual(texts.map(javaScriptChain));
   });
 
   it('makes the strings of the terms numbered so far, whichever is asked first', () => {

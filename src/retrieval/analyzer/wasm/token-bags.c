@@ -61,6 +61,12 @@ static const u8 *actions;
 static i32 initial_state;
 /** Per state, the char classes (bit c for class c) whose transition leads back to that state. */
 static u32 *self_loops;
+/**
+ * The char classes (bit c for class c) of a unit that is a whole match by itself and makes no token: from the
+ * initial state it leads to an accepting final state of a rule that skips (a space, most punctuation). About half
+ * of a text's matches, each a restart of the scanner's loop: such a unit is passed without the automaton.
+ */
+static u32 skip_classes;
 static const u16 *bmp_lower;      // 0x10000 entries
 static const u32 *astral_lower;   // [codePoint, lower] pairs, sorted by code point
 static i32 astral_pairs;
@@ -94,6 +100,11 @@ i32 set_tables(u32 charClass, i32 classes, u32 rowMap, i32 states, u32 trans, u3
   for (i32 state = 0; state < states; state++)
     for (i32 c = 0; c < classes; c++)
       if (transitions[row_map[state] + c] == state) self_loops[state] |= 1u << c;
+  skip_classes = 0;
+  for (i32 c = 0; c < classes; c++) {
+    i32 next = transitions[row_map[initial] + c];
+    if (next >= 0 && (attributes[next] & 9) == 9 && !(actions[next] >= 2 && actions[next] <= 9)) skip_classes |= 1u << c;
+  }
   return 1;
 }
 
@@ -775,6 +786,15 @@ static i32 tokenize(const u16 *units, i32 length) {
   i32 base = 0, end = 0, final_high_surrogate = 0, marked_pos = 0;
   for (;;) {
     i32 start = marked_pos;
+    // a unit whose match is itself and skipped, inside the buffer (so that the loop below would read it without a
+    // refill and stop right after it): passed at once; a high surrogate may start a code point of another class
+    if (start < end) {
+      u32 unit = units[start];
+      if (!is_high(unit) && ((skip_classes >> char_class[unit]) & 1) == 1) {
+        marked_pos = start + 1;
+        continue;
+      }
+    }
     i32 marked_pos_l = start;
     i32 action = -1;
     i32 current = start;
