@@ -107,13 +107,12 @@ export class PageLoops {
 export const MAX_INDEX_WIDTH = 24;
 
 let loops: PageLoops | undefined;
-let compiled: WasmModule | undefined;
 
 /** This thread's memory and loops, made on first use. */
 export function pageLoops(): PageLoops {
   if (loops) return loops;
   const snappy = snappyExports();
-  compiled ??= new webAssembly.Module(Buffer.from(PAGE_LOOPS_WASM, 'base64'));
+  const compiled = new webAssembly.Module(Buffer.from(PAGE_LOOPS_WASM, 'base64'));
   const own = new webAssembly.Instance(compiled, { env: { memory: snappy.memory } }).exports as unknown as LoopsExports;
   loops = new PageLoops(snappy.memory, snappy.uncompress, own);
   return loops;
