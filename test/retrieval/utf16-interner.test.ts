@@ -186,6 +186,52 @@ describe('Utf16Interner', () => {
     }
   });
 
+  it('widens its pool at the first unit past 8 bits, anywhere: ids, lookups, order and joined units stay as they were', () => {
+    const random = seededRandom(31);
+    const narrow = [...new Set(Array.from({ length: 20_000 }, () => randomText(random, 1 + Math.floor(random() * 10)).replace(/[^a-z0-9'\u00e9\u00ff]/g, '')))];
+    // the first wide keys hold the smallest units past 8 bits only
+    const wide = ['\u0100', 'a\u0100\u00ff', ...new Set(Array.from({ length: 3_000 }, () => randomText(random, 1 + Math.floor(random() * 10))))].filter((key) => /[^\u0000-\u00ff]/.test(key));
+    // the first wide key alone (intern), inside a batch of internAll (after 8-bit keys of the same call), or only
+    // once the pool has outgrown its room and the table has rehashed
+    for (const [widenAt, room] of [[0, 0], [300, 0], [12_345, 50_000], [19_000, 0]] as const) {
+      const keys = [...narrow.slice(0, widenAt), ...wide, ...narrow.slice(widenAt)];
+      const interner = new Utf16Interner(room, room);
+      const before = interner.joined(0);
+      const single = Math.min(widenAt, 100);
+      keys.slice(0, single).forEach((key, id) => expect(interner.intern(unitsOf(key), 0, key.length)).toBe(id));
+      const earlier = interner.joined(single);
+      const rest = keys.slice(single);
+      const starts = new Uint32Array(rest.length);
+      const ends = new Uint32Array(rest.length);
+      rest.reduce((at, key, k) => ((starts[k] = at), (ends[k] = at + key.length), at + key.length), 0);
+      const ids = new Int32Array(rest.length);
+      interner.internAll(unitsOf(rest.join('')), starts, ends, rest.length, ids);
+      expect(ids).toEqual(Int32Array.from(rest, (_, k) => single + k));
+      const found = new Int32Array(keys.length);
+      const allEnds = new Uint32Array(keys.length);
+      keys.reduce((end, key, id) => (allEnds[id] = end + key.length), 0);
+      interner.lookUpAll(unitsOf(keys.join('')), allEnds, found, 0);
+      expect(found).toEqual(Int32Array.from(keys, (_, id) => id));
+      const wrong = keys.filter((key, id) => interner.text(id) !== key || interner.length(id) !== key.length);
+      expect(wrong).toEqual([]);
+      for (let id = 0; id < keys.length; id += 37) {
+        const other = (id * 7919) % keys.length;
+        expect(Math.sign(interner.compare(id, other))).toBe(Math.sign(compareCodePoints(keys[id]!, keys[other]!)));
+      }
+      // views taken while the pool was 8-bit still hold their keys; the whole is 16-bit now
+      expect([before.units.length, [...before.offsets]]).toEqual([0, [0]]);
+      expect(earlier.units).toBeInstanceOf(single > 0 && widenAt === 0 ? Uint16Array : Uint8Array);
+      expect(String.fromCharCode(...earlier.units)).toBe(keys.slice(0, single).join(''));
+      const all = interner.joined(keys.length);
+      expect(all.units).toBeInstanceOf(Uint16Array);
+      // views of the pool and the starts: no copy per call
+      expect(all.units.buffer).toBe(interner.joined(1).units.buffer);
+      expect(all.offsets.buffer).toBe(interner.joined(1).offsets.buffer);
+      expect(String.fromCharCode(...all.units)).toBe(keys.join(''));
+      expect(all.offsets[keys.length]).toBe(all.units.length);
+    }
+  });
+
   it('tells apart keys whose hashes are equal, of equal and of different lengths', () => {
     // found by a birthday search over short lowercase keys
     const pairs = [['mrzgrd', 'hghobx'], ['lkwqefyr', 'diddv']] as const;

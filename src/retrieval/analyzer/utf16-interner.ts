@@ -20,7 +20,11 @@ export class Utf16Interner {
    */
   private slots: Int32Array;
   private mask: number;
-  private units: Uint16Array;
+  /**
+   * The pool, 8-bit while every unit interned fits (English-like terms: half the fresh pages, and the vocabulary's
+   * units are the pool itself, not a copy); widened to 16 bits by the first wider unit.
+   */
+  private units: Uint8Array | Uint16Array;
   private unitsUsed = 0;
   private maxUnit = 0;
   /**
@@ -49,7 +53,7 @@ export class Utf16Interner {
     this.mask = size - 1;
     const room = Math.max(expectedIds, roomIds);
     this.starts = new Uint32Array(Math.max(1024, room));
-    this.units = new Uint16Array(Math.max(1 << 14, room * UNITS_PER_ID));
+    this.units = new Uint8Array(Math.max(1 << 14, room * UNITS_PER_ID));
   }
 
   /** Id of the units `text[start .. end)`, newly assigned (equal to the previous `size`) when not seen before. */
@@ -118,15 +122,12 @@ export class Utf16Interner {
 
   /**
    * The units of ids 0 .. count - 1 concatenated in id order (8-bit when every unit interned fits), and where each
-   * id's start (`count + 1` offsets, the last where they end): two copies, not one per id.
+   * id's start (`count + 1` offsets, the last where they end): views of the pool and of the starts, no copy (a copy
+   * is fresh memory, paid page by page). Interning more never changes them: ids only append to both.
    */
   joined(count: number): { units: Uint8Array | Uint16Array; offsets: Uint32Array } {
-    const offsets = this.starts.slice(0, count + 1);
-    const used = this.units.subarray(0, offsets[count]);
-    if (this.maxUnit > 0xff) return { units: used.slice(), offsets };
-    const units = new Uint8Array(used.length);
-    units.set(used);
-    return { units, offsets };
+    const offsets = this.starts.subarray(0, count + 1);
+    return { units: this.units.subarray(0, offsets[count]), offsets };
   }
 
   /** Copies the units of id `id` into `target` from `at`; returns where they end. */
@@ -198,8 +199,16 @@ export class Utf16Interner {
       starts.set(this.starts);
       this.starts = starts;
     }
+    let maxUnit = this.maxUnit;
+    for (let i = start; i < start + length; i++) if (text[i]! > maxUnit) maxUnit = text[i]!;
+    if (maxUnit > 0xff && this.units instanceof Uint8Array) {
+      // the room past the units used stays untouched (no page paid for it)
+      const wide = new Uint16Array(this.units.length);
+      wide.set(this.units.subarray(0, this.unitsUsed));
+      this.units = wide;
+    }
     if (this.unitsUsed + length > this.units.length) {
-      const units = new Uint16Array((this.unitsUsed + length) * 2);
+      const units = this.units instanceof Uint8Array ? new Uint8Array((this.unitsUsed + length) * 2) : new Uint16Array((this.unitsUsed + length) * 2);
       units.set(this.units);
       this.units = units;
     }
@@ -208,12 +217,7 @@ export class Utf16Interner {
     const slots = this.slots;
     slots[record] = id + 1;
     slots[record + 1] = hash;
-    let maxUnit = this.maxUnit;
-    for (let i = start; i < start + length; i++) {
-      const unit = text[i]!;
-      if (unit > maxUnit) maxUnit = unit;
-      units[at++] = unit;
-    }
+    for (let i = start; i < start + length; i++) units[at++] = text[i]!;
     this.maxUnit = maxUnit;
     this.unitsUsed = at;
     this.starts[id + 1] = at;
@@ -258,7 +262,7 @@ const BATCH = 256;
  * Compares the runs `units[startA .. endA)` and `units[startB .. endB)` by Unicode code point (as
  * `compareCodePoints` compares strings).
  */
-export function compareRuns(units: Uint16Array, startA: number, endA: number, startB: number, endB: number): number {
+export function compareRuns(units: Uint8Array | Uint16Array, startA: number, endA: number, startB: number, endB: number): number {
   const lengthA = endA - startA;
   const lengthB = endB - startB;
   const length = Math.min(lengthA, lengthB);
@@ -276,7 +280,7 @@ export function compareRuns(units: Uint16Array, startA: number, endA: number, st
  * capped. Two runs' keys order as `compareRuns` orders them whenever the keys differ; equal keys (a shared first
  * unit and second unit, or both units at or past the caps) leave it to `compareRuns`.
  */
-export function prefixKey(units: Uint16Array, start: number, end: number): number {
+export function prefixKey(units: Uint8Array | Uint16Array, start: number, end: number): number {
   const length = end - start;
   const first = length > 0 ? unitRank(units[start]!) + 1 : 0;
   // past the cap, the second unit is left out: a capped first unit followed by it would not order like the units

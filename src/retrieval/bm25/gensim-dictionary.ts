@@ -360,7 +360,10 @@ export class AnalyzedIndexBuilder {
     this.idOfTerm.fill(-1, before, size);
   }
 
-  /** The terms of ids 0 .. size - 1, copied in id order from the interner's units (8-bit when every unit fits). */
+  /**
+   * The terms of ids 0 .. size - 1 from the interner's units (8-bit when every unit fits): its pool and starts as they
+   * are while nothing is pruned, else copied in id order.
+   */
   private vocabulary(): Vocabulary {
     const { size, termOfId, numberOf } = this;
     // while nothing is pruned, term numbers are ids: the interner holds the units in id order already
