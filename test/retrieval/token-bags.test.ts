@@ -189,9 +189,10 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     }
   });
 
-  it('finds narrow and wide records of every length after its index has grown from its smallest size and after a restart', () => {
+  it('finds narrow and wide records of every length after its index has grown from its smallest size (doubling, or at once to a corpus\'s size) and after a restart', () => {
     // thousands of distinct raw tokens, a third with a unit past 0xff, a third with one past 0x7f: the index grows
-    // (placing each record again from its units) and, at a raw-token limit, the table starts afresh
+    // (placing each record again from its units; with the corpus rooms reserved, at once to 2^19 slots) and, at a
+    // raw-token limit, the table starts afresh
     const random = seededRandom(37);
     const letters = ['abcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyz\u00e9\u00f1', 'abcdefghijklmnopqrstuvwxyz\u0161\u03b1\u0436'];
     const token = () => {
@@ -201,13 +202,16 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     const vocabulary = Array.from({ length: 12_000 }, token);
     const texts = Array.from({ length: 400 }, () => Array.from({ length: 90 }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' '));
     const expected = texts.map((text) => bagOfTokens(javaScriptChain(text)));
-    const bags = fresh();
-    const unlimited = numberedBags(bags, texts, 50);
-    expect(unlimited.bags).toEqual(expected);
-    // one record per distinct raw token: a record the grown index no longer finds would be made again
-    expect(bags.rawTokens).toBe(new Set(texts.flatMap((text) => analyzeStages(text).tokenizer)).size);
-    expect(bags.rawTokens).toBeGreaterThan(8000);
-    expect(numberedBags(new TokenBags(4000, 0, 0), texts, 50, 4000)).toEqual(unlimited);
+    const distinct = new Set(texts.flatMap((text) => analyzeStages(text).tokenizer)).size;
+    expect(distinct).toBeGreaterThan(8000);
+    for (const reserve of [true, false]) {
+      const bags = new TokenBags(1 << 30, 0, 0, reserve);
+      const unlimited = numberedBags(bags, texts, 50);
+      expect(unlimited.bags).toEqual(expected);
+      // one record per distinct raw token: a record the grown index no longer finds would be made again
+      expect(bags.rawTokens).toBe(distinct);
+      expect(numberedBags(new TokenBags(4000, 0, 0, reserve), texts, 50, 4000)).toEqual(unlimited);
+    }
   });
 
   it('starts its raw-token table afresh when the records outgrow what its index can place (64 MB), numbering on as before', () => {
@@ -313,6 +317,20 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     const expected = new TokenBags(1 << 19, 100_000, 70_000, false);
     expect(megabytes(expected)).toBeGreaterThan(4);
     expect(megabytes(expected)).toBeLessThan(20);
+    // indexes outgrowing their first size (past ~3,000 distinct tokens) grow at once to a corpus's when reserved
+    // (2^19 raw-token and 2^18 term slots, 2 MB each), by doubling otherwise; a few texts leave them at their first
+    const text = (from: number, count: number) => Array.from({ length: count }, (_, i) => `w${from + i}`).join(' ');
+    for (const reserve of [true, false]) {
+      const bags = new TokenBags(1 << 19, 0, 0, reserve);
+      const before = megabytes(bags);
+      bags.tokens(text(0, 2000));
+      expect(megabytes(bags) - before).toBeLessThan(1);
+      bags.tokens(text(2000, 2000));
+      expect(bags.terms).toBe(4000);
+      const grown = megabytes(bags) - before;
+      if (reserve) expect(grown).toBeGreaterThan(4);
+      else expect(grown).toBeLessThan(1);
+    }
   });
 
   it('grows its tables past the rooms it takes at once (2^19 raw tokens, 2^18 terms), finding every earlier token after', () => {
