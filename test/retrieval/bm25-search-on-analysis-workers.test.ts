@@ -53,7 +53,7 @@ async function coldSearch(
   queries: Query[],
   texts = rows.map((row) => row.content),
   threads = 2,
-): Promise<{ candidates: Candidates[]; analyzing: Set<Worker>; searching: Set<Worker>; ranking: Set<Worker>; analyzingAtFirst: number }> {
+): Promise<{ candidates: Candidates[]; analyzing: Set<Worker>; searching: Set<Worker>; ranking: Set<Worker>; analyzingAtFirst: number; sequence: (worker: Worker) => string[] }> {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-search-workers-'));
   const posted = vi.spyOn(Worker.prototype, 'postMessage');
   try {
@@ -71,7 +71,11 @@ async function coldSearch(
     }
     // the search's threads stop in the background; the retriever has them stopped once it has settled
     await retriever.settled();
-    return { candidates, analyzing: sentTo('chunk'), searching: sentTo('search'), ranking: sentTo('queryId'), analyzingAtFirst };
+    // what each worker was sent, in order: a chunk, the search side ahead, a merge, the index, a query
+    const kinds = ['chunk', 'searchAhead', 'chunks', 'search', 'queryId'];
+    const sent = posted.mock.calls.map(([message], i) => ({ worker: posted.mock.contexts[i] as Worker, kind: kinds.find((kind) => kind in (message as object)) ?? '?' }));
+    const sequence = (worker: Worker) => sent.flatMap((message) => (message.worker === worker ? [message.kind] : []));
+    return { candidates, analyzing: sentTo('chunk'), searching: sentTo('search'), ranking: sentTo('queryId'), analyzingAtFirst, sequence };
   } finally {
     posted.mockRestore();
     rmSync(cacheDir, { recursive: true, force: true });
@@ -90,8 +94,15 @@ describe('BM25 cold run: the analysis workers rank the queries once the index is
   it('ranks on all but one of the workers that analyzed the corpus (the other stopped), byte for byte the single-thread candidates, and stops them', async () => {
     const ids = rows.map((row) => row.id);
     for (const threads of [2, 3]) {
-      const { candidates, analyzing, searching, ranking } = await coldSearch(ids, manyQueries, undefined, threads);
+      const { candidates, analyzing, searching, ranking, sequence } = await coldSearch(ids, manyQueries, undefined, threads);
       expect(analyzing.size).toBe(threads);
+      // a worker that ranks is told, once it has been sent its last chunk, to load the search side; the others are not
+      for (const worker of analyzing) {
+        const sent = sequence(worker);
+        const chunksSent = sent.filter((kind) => kind === 'chunk').length;
+        const told = searching.has(worker) ? ['searchAhead'] : [];
+        expect(sent.filter((kind) => kind !== 'chunks' && kind !== 'queryId')).toEqual([...Array<string>(chunksSent).fill('chunk'), ...told, ...(searching.has(worker) ? ['search'] : [])]);
+      }
       // the workers sent the index are the ones sent the queries: analysis workers, one fewer than analyzed
       expect(searching.size === threads - 1 && [...searching].every((worker) => analyzing.has(worker))).toBe(true);
       expect(ranking.size === searching.size && [...ranking].every((worker) => searching.has(worker))).toBe(true);

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Candidates, CorpusSource } from '../../src/core/types.js';
 import { noProgress } from '../../src/core/progress.js';
@@ -15,7 +16,7 @@ import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm
 import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
-import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, writeAllAt, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
+import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, sha256InTurns, writeAllAt, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
 import { glibcLog } from '../../src/retrieval/bm25/glibc-log.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { openParquet } from '../../src/dataset/parquet.js';
@@ -791,6 +792,31 @@ describe('BM25 analyzed-index cache', () => {
     await writeIndexCache(path.join(dir, 'current.bm25idx'), key, scoringIndex(index));
     expect((await fs.readdir(dir)).sort()).toEqual(['current.bm25idx', 'newer.bm25idx', 'notes.bm25idx', 'other.txt']);
     expect(decodeIndexFile(await readIndexFile(path.join(dir, 'current.bm25idx')), key)).not.toBeNull();
+  });
+
+  it('hashes the cache file a piece at a time, with turns of the event loop between, to the same SHA-256', async () => {
+    const random = seededRandom(5);
+    const piece = 1 << 18;
+    const sized = (length: number) => Uint8Array.from({ length }, () => Math.floor(random() * 256));
+    // pieces that end inside a chunk, at a chunk's end, across empty chunks, and a last piece that is a whole one
+    const layouts = [[10], [piece], [piece - 1, 2, piece], [3, 0, piece + 5, 0, 2 * piece - 8], [piece, piece, 0]];
+    for (const lengths of layouts) {
+      const chunks = lengths.map(sized);
+      const total = lengths.reduce((sum, length) => sum + length, 0);
+      let turns = 0;
+      let hashing = true;
+      const turn = () => {
+        if (!hashing) return;
+        turns++;
+        setImmediate(turn);
+      };
+      setImmediate(turn);
+      const digest = await sha256InTurns(chunks);
+      hashing = false;
+      expect(digest.equals(createHash('sha256').update(Buffer.concat(chunks)).digest())).toBe(true);
+      // the other callbacks ran between the pieces (at least one turn between each two of them)
+      expect(turns).toBeGreaterThanOrEqual(Math.ceil(total / piece) - 1);
+    }
   });
 
   it('writes the same bytes to the cache file as encodeIndex lays out', async () => {

@@ -14,7 +14,7 @@ import { answerMerge, type MergeRequest } from './postings-merge.js';
  * alive, cost a worker about as much as decompressing the pages).
  * Once the analysis is over, the same worker may be sent chunks' postings to copy into the index's shared postings
  * (gensim-dictionary.ts `finishInParallel`), then the index and queries to rank (parallel-search.ts): its scoring
- * modules load only then.
+ * modules load only then, or once its last chunk is answered when it is told that no chunk follows (`SearchAhead`).
  */
 /** Row groups `first` to `end - 1` of the stored texts. */
 export interface StoredChunk {
@@ -65,20 +65,34 @@ async function answer(request: ChunkRequest): Promise<void> {
   }
 }
 
+/**
+ * Tells a worker that will rank the index it analyzes that no chunk follows those it was sent: once it has answered
+ * them it loads the search side's modules (~25 ms on the VM), while it waits for the merge and the index instead of
+ * after the index has come.
+ */
+export interface SearchAhead {
+  searchAhead: true;
+}
+
+/** The search side's module, loaded once the analysis is over (told ahead, or by the index itself). */
+let searchSide: Promise<typeof import('./search-responder.js')> | null = null;
+const loadSearchSide = () => (searchSide ??= import('./search-responder.js'));
 /** The search side, once the index has come: queries wait for it in the order they arrive. */
 let searches: Promise<(request: SearchRequest) => void> | null = null;
 /** The chunk being answered: the next waits for it (answer never rejects). */
 let answering = Promise.resolve();
 
-parentPort?.on('message', (message: ChunkRequest | MergeRequest | SearchMessage) => {
+parentPort?.on('message', (message: ChunkRequest | MergeRequest | SearchAhead | SearchMessage) => {
   // the analysis is over before a merge is asked for: every chunk has been answered
   if ('chunks' in message) parentPort!.postMessage(answerMerge(message));
+  // a failed load fails the search once the index comes (the main thread listens for that), not now
+  else if ('searchAhead' in message) answering = answering.then(() => void loadSearchSide().catch(() => undefined));
   else if ('search' in message) {
     // the analyzer's memory, its pages touched already, becomes the scores' and weights': a first touch costs ~12 us
     // per 4 KiB page here, and the weights of the terms this worker's queries use fill a few thousand pages
     const memory = analyzer!.memory;
     analyzer = null;
-    searches = import('./search-responder.js').then(({ searchResponder }) => searchResponder(message.search, memory));
+    searches = loadSearchSide().then(({ searchResponder }) => searchResponder(message.search, memory));
   }
   else if ('queryId' in message) void searches!.then((respond) => respond(message));
   else answering = answering.then(() => answer(message));

@@ -7,6 +7,7 @@ import { reasonirCacheDir } from '../../core/cache-dir.js';
 import { log } from '../../core/log.js';
 import { ANALYZER_VERSION } from '../analyzer/analyzer-version.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
+import type { SearchAhead } from './analysis-worker.js';
 import { AnalysisWorkers } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import type { ScoringIndex } from './lucene-bm25-model.js';
@@ -44,6 +45,16 @@ const PRESTART_ROWS = 1000;
  */
 function rankingModules() {
   return Promise.all([import('../analyzer/analyze.js'), import('./lucene-bm25-model.js'), import('./query-candidates.js'), import('./parallel-search.js')]);
+}
+
+/**
+ * The analysis workers that rank the queries once the index is built: all but one (the rest stop then). This thread has
+ * a core's work of its own meanwhile (the query vectors, the ranked lists and their scores, the cache file's hash),
+ * and each worker that ranks loads the scoring modules and compiles the same code again. On 2 cores one ranking
+ * worker took ~8 % less CPU from the analysis's end to the exit than two (14 alternating cold biology evals, load 9-12).
+ */
+function rankersOf(analyzers: AnalysisWorkers): Worker[] {
+  return analyzers.workers.slice(0, Math.max(1, analyzers.workers.length - 1));
 }
 
 export class Bm25Retriever implements Retriever<Bm25Index> {
@@ -210,12 +221,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const [{ scoringIndex }, { sendIndex }] = await Promise.all([import('./lucene-bm25-model.js'), import('./parallel-search.js')]);
     const index = scoringIndex(built);
     if (analyzers !== undefined) {
-      // all but one of them rank the queries (they set up for it while this thread loads the ranking's modules), and
-      // the rest stop now: this thread has a core's work of its own meanwhile (the query vectors, the ranked lists and
-      // their scores, the cache file's hash), and each worker that ranks loads the scoring modules and compiles the
-      // same code again. On 2 cores one ranking worker took ~8 % less CPU from the analysis's end to the exit than two
-      // (14 alternating cold biology evals, load 9-12)
-      const rankers = analyzers.workers.slice(0, Math.max(1, analyzers.workers.length - 1));
+      const rankers = rankersOf(analyzers);
       for (const idle of analyzers.workers.slice(rankers.length)) this.stopping(idle.terminate().catch(() => undefined));
       sendIndex(rankers, index, this.k1, this.b);
       this.analyzedBy = { index, workers: analyzers, rankers };
@@ -247,9 +253,13 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     const progress = context.progress(`analyse ${context.task} documents (BM25)`, corpus.ids.length, 'items');
     try {
       const builder = new AnalyzedIndexBuilder(GENSIM_PRUNE_AT, corpus.ids.length, { threads: this.threads });
+      // the workers that will rank load the search side once their last chunk is answered, while the others finish
+      const onAllSent = () => {
+        if (workers !== undefined) for (const ranker of rankersOf(workers)) ranker.postMessage({ searchAhead: true } satisfies SearchAhead);
+      };
       await analyzeCorpus(
         corpus,
-        { threads: this.threads, documents: corpus.ids.length, workers, keepWorkers: true, signal, onProgress: (documents) => progress.increment(documents) },
+        { threads: this.threads, documents: corpus.ids.length, workers, keepWorkers: true, signal, onProgress: (documents) => progress.increment(documents), onAllSent },
         (chunk) => builder.add(chunk),
       );
       throwIfAborted(signal);

@@ -23,6 +23,11 @@ export interface CorpusAnalysisOptions {
    * terminate (the search ranks on them); they are terminated all the same when the analysis fails.
    */
   keepWorkers?: boolean;
+  /**
+   * Called once the workers have been sent every chunk (their last replies may still be coming): what the caller
+   * tells them now, they find once those chunks are answered.
+   */
+  onAllSent?: () => void;
 }
 
 interface Chunk {
@@ -253,6 +258,7 @@ async function analyzeInWorkers(
       jobs.push(job);
       while (jobs[0]?.postings !== undefined || jobs[0]?.error !== undefined) await consumeHead();
     }
+    options.onAllSent?.();
     while (jobs.length > 0) await consumeHead();
     throwIfAborted(signal);
     kept = started !== undefined && options.keepWorkers === true;
