@@ -12,7 +12,7 @@ import { cachedCorpusFile, loadTask } from '../../src/dataset/load-task.js';
 import { getTask } from '../../src/dataset/registry.js';
 import { startOnFirstCorpus } from '../../src/pipeline/first-corpus.js';
 import { runEvaluation } from '../../src/pipeline/run-evaluation.js';
-import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
+import { AnalysisWorkers, startWorkerAhead, stopWorkerAhead } from '../../src/retrieval/bm25/analysis-workers.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, hubEnvironment, tempDir } from '../dataset/support.js';
@@ -110,8 +110,11 @@ describe('the first corpus told before the run loads', () => {
   it("starts BM25 on it once (the loader's telling goes on with it) and scores as a run's own retriever", async () => {
     offline();
     const prefetched: CorpusFileInfo[] = [];
+    /** Whether a worker started ahead was waiting when the first telling came (a start then starts none). */
+    let waiting: boolean | undefined;
     const prefetch = Bm25Retriever.prototype.prefetch;
     vi.spyOn(Bm25Retriever.prototype, 'prefetch').mockImplementation(function (this: Bm25Retriever, corpus) {
+      if (prefetched.length === 0) waiting = startWorkerAhead() === null;
       prefetched.push(corpus);
       prefetch.call(this, corpus);
     });
@@ -121,6 +124,10 @@ describe('the first corpus told before the run loads', () => {
     const started = await startOnFirstCorpus({ kind: 'bm25' }, first);
     expect(prefetched).toEqual([told]);
     expect(sent).toHaveBeenCalledTimes(1);
+    // BM25's first worker was started before the retriever existed, and its analysis workers took it
+    expect(waiting).toBe(true);
+    expect(startWorkerAhead()).not.toBeNull();
+    await stopWorkerAhead();
     const request = (out: string) => ({
       tasks: [getTask('leetcode')],
       retriever: { kind: 'bm25' as const },

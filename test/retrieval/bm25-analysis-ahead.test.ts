@@ -7,13 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryCorpus } from '../../src/core/corpus-source.js';
 import { noProgress } from '../../src/core/progress.js';
 import type { TaskContext } from '../../src/core/types.js';
 import { openParquet } from '../../src/dataset/parquet.js';
 import { storedTexts } from '../../src/dataset/parquet-texts.js';
-import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
+import { AnalysisWorkers, startWorkerAhead, stopWorkerAhead } from '../../src/retrieval/bm25/analysis-workers.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { storedChunks } from '../../src/retrieval/bm25/chunk-plan.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
@@ -114,5 +115,68 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
     const loaded = modulesLoadedBy(path.join(repoRoot, 'dist', 'retrieval', 'bm25', 'bm25-retriever.js'), path.join(dir, 'census.txt'));
     expect(loaded.some((line) => line.endsWith('/dist/retrieval/bm25/analysis-workers.js'))).toBe(true);
     expect(loaded.filter((line) => /\/dist\/retrieval\/(analyzer\/analyze|bm25\/(lucene-bm25-model|query-candidates|parallel-search|parallel-analysis))\.js$/.test(line))).toEqual([]);
+  });
+
+  describe('the worker started before the corpus is known (startWorkerAhead)', () => {
+    afterEach(() => stopWorkerAhead());
+    const exited = (worker: Worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const everyRow = () => memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) });
+
+    it("is the next AnalysisWorkers' first worker, and analyzes as a fresh one; the one after starts its own", async () => {
+      const started = startWorkerAhead()!;
+      expect(started).not.toBeNull();
+      // one at a time: a second start while it waits starts nothing
+      expect(startWorkerAhead()).toBeNull();
+      const workers = new AnalysisWorkers(2);
+      expect(workers.workers[0]).toBe(started);
+      expect(workers.workers[1]).not.toBe(started);
+      const index = await indexOf(everyRow(), { threads: 2, workers });
+      expect(comparable(index)).toEqual(comparable(reference));
+      const next = new AnalysisWorkers(1);
+      expect(next.workers[0]).not.toBe(started);
+      await next.terminate();
+    });
+
+    it('is stopped by stopWorkerAhead when nothing took it, and one that exited first is not taken', async () => {
+      const stopped = startWorkerAhead()!;
+      const exit = exited(stopped);
+      await stopWorkerAhead();
+      await exit;
+      const dead = startWorkerAhead()!;
+      await dead.terminate();
+      const workers = new AnalysisWorkers(1);
+      expect(workers.workers[0]).not.toBe(dead);
+      const index = await indexOf(everyRow(), { threads: 2, workers });
+      expect(comparable(index)).toEqual(comparable(reference));
+    });
+
+    it("the retriever's analysis takes it; an index stage that reads the cache, or analyzes inline, stops it", async () => {
+      const { stored } = await documents('taken');
+      const cacheDir = path.join(dir, 'cache-taken');
+      const taken = startWorkerAhead()!;
+      const sent = vi.spyOn(AnalysisWorkers.prototype, 'sendAhead');
+      const analyzing = new Bm25Retriever({ cacheDir, threads: 2 });
+      analyzing.prefetch({ sha256: 'golden-bm25-corpus', rows: rows.length, stored });
+      expect((sent.mock.contexts[0] as AnalysisWorkers).workers[0]).toBe(taken);
+      sent.mockRestore();
+      const built = await analyzing.index({ ids: CorpusIds.of(rows.map((row) => row.id)), stored, texts: never }, context);
+      await analyzing.settled();
+      // the cache file is written: a retriever that reads it does not take the worker waiting, and stops it
+      const waiting = startWorkerAhead()!;
+      const stopped = exited(waiting);
+      const reading = new Bm25Retriever({ cacheDir, threads: 2 });
+      expect(await reading.index(everyRow(), context)).toEqual(built);
+      await reading.settled();
+      await stopped;
+      // a corpus too small for workers is analyzed on this thread: the worker waiting stops too
+      const unused = startWorkerAhead()!;
+      const unusedStopped = exited(unused);
+      const small = rows.slice(0, 500);
+      const inline = new Bm25Retriever({ cacheDir: null, threads: 2 });
+      await inline.index(memoryCorpus({ ids: small.map((row) => row.id), texts: small.map((row) => row.content) }), context);
+      await inline.settled();
+      await unusedStopped;
+      expect(startWorkerAhead()).not.toBeNull();
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../core/version.js';
@@ -24,9 +25,10 @@ export class AnalysisWorkers {
   /** The first chunk of each worker, sent by `sendAhead` (request i to worker i); empty until then. */
   readonly ahead: AheadRequest[] = [];
 
+  /** The first worker is the one `startWorkerAhead` started, if it is still running and nothing took it. */
   constructor(threads: number) {
     this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(workerUrl());
+      const worker = takeWorkerAhead() ?? new Worker(workerUrl());
       worker.unref();
       worker.on('error', (error) => (this.failure ??= error));
       worker.on('exit', (code) => (this.failure ??= new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
@@ -63,6 +65,43 @@ export class AnalysisWorkers {
   async terminate(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
+}
+
+/**
+ * An analysis worker started before its corpus is known, for the next `AnalysisWorkers` to take as its first: eval
+ * starts it before the retriever's modules load and the corpus file is looked up (~40 ms of a cold run's main-thread
+ * CPU before the analysis workers would otherwise start), so that Node's bootstrap of the thread (~50 ms of CPU) runs
+ * on the core that this loading leaves idle. `exited`: it stopped (or failed) before anything took it.
+ */
+let ahead: { worker: Worker; exited: boolean } | null = null;
+
+/**
+ * Starts that worker and returns it; null when one is waiting already, or on a single core (where the analysis runs
+ * on the calling thread).
+ */
+export function startWorkerAhead(): Worker | null {
+  if (ahead !== null || os.availableParallelism() < 2) return null;
+  const started = { worker: new Worker(workerUrl()), exited: false };
+  // it must not keep the process alive; a failure before anything takes it only marks it as not to be taken (the
+  // analysis then starts a fresh worker, and reports that one's failure if it fails the same way)
+  started.worker.unref();
+  started.worker.on('error', () => (started.exited = true)).on('exit', () => (started.exited = true));
+  ahead = started;
+  return started.worker;
+}
+
+function takeWorkerAhead(): Worker | null {
+  const taken = ahead;
+  ahead = null;
+  return taken !== null && !taken.exited ? taken.worker : null;
+}
+
+/**
+ * Stops the worker started ahead if nothing took it (an index read from the cache, a corpus analyzed inline, a run
+ * that failed first): an idle thread is not left to the process's exit.
+ */
+export async function stopWorkerAhead(): Promise<void> {
+  await takeWorkerAhead()?.terminate();
 }
 
 /**

@@ -8,7 +8,7 @@ import { log } from '../../core/log.js';
 import { ANALYZER_VERSION } from '../analyzer/analyzer-version.js';
 import type { AnalyzedIndex } from './gensim-dictionary.js';
 import type { SearchAhead } from './analysis-worker.js';
-import { AnalysisWorkers } from './analysis-workers.js';
+import { AnalysisWorkers, stopWorkerAhead } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
 import type { ScoringIndex } from './lucene-bm25-model.js';
 
@@ -137,8 +137,13 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     if (corpus.ids.length === 0) {
       throw dataError('empty_corpus', `task ${context.task}: the corpus has no documents, so BM25 has nothing to rank`);
     }
-    // an id on several rows collapses to its last row's score, which may be a zero the subset would leave out
-    return { analyzed: await this.loadOrBuild(corpus, context), duplicatedIds: corpus.ids.groups !== null };
+    try {
+      // an id on several rows collapses to its last row's score, which may be a zero the subset would leave out
+      return { analyzed: await this.loadOrBuild(corpus, context), duplicatedIds: corpus.ids.groups !== null };
+    } finally {
+      // the worker eval started ahead, if this stage's workers did not take it (a cached index, an inline analysis)
+      this.stopping(stopWorkerAhead());
+    }
   }
 
   async *search(index: Bm25Index, queries: readonly Query[], depth: number, context: TaskContext): AsyncIterable<Candidates> {
