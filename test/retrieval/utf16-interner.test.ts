@@ -232,6 +232,21 @@ describe('Utf16Interner', () => {
     }
   });
 
+  it('gives its table away once done: then interns and looks up nothing, and reads ids back as before', () => {
+    const keys = ['alpha', 'beta', '\u00e9t\u00e9', ''];
+    const interner = new Utf16Interner(3_000);
+    keys.forEach((key, id) => expect(interner.intern(unitsOf(key), 0, key.length)).toBe(id));
+    const table = interner.spareTable();
+    // the whole table (two ints a slot, a power of two above 4/3 of the ids expected), written where keys went
+    expect(table.length).toBe(2 * 4_096);
+    expect(table.filter((value, i) => i % 2 === 0 && value !== 0).length).toBe(keys.length);
+    expect(() => interner.intern(unitsOf('alpha'), 0, 5)).toThrow(/table was given away/);
+    expect(() => interner.lookUpAll(unitsOf('alpha'), Uint32Array.of(5), new Int32Array(1), 0)).toThrow(/table was given away/);
+    expect(() => interner.internAll(unitsOf('gamma'), Uint32Array.of(0), Uint32Array.of(5), 1, new Int32Array(1))).toThrow(/table was given away/);
+    expect(keys.map((_, id) => interner.text(id))).toEqual(keys);
+    expect(String.fromCharCode(...interner.joined(keys.length).units)).toBe(keys.join(''));
+  });
+
   it('tells apart keys whose hashes are equal, of equal and of different lengths', () => {
     // found by a birthday search over short lowercase keys
     const pairs = [['mrzgrd', 'hghobx'], ['lkwqefyr', 'diddv']] as const;

@@ -17,14 +17,14 @@ function referenceSlots(terms: string[]): Int32Array {
   return slots;
 }
 
-function vocabularyOf(terms: string[], wide: boolean): Vocabulary {
+function vocabularyOf(terms: string[], wide: boolean, room?: Int32Array): Vocabulary {
   const offsets = new Uint32Array(terms.length + 1);
   terms.forEach((term, id) => (offsets[id + 1] = offsets[id]! + term.length));
   const units = wide ? new Uint16Array(offsets[terms.length]!) : new Uint8Array(offsets[terms.length]!);
   terms.forEach((term, id) => {
     for (let i = 0; i < term.length; i++) units[offsets[id]! + i] = term.charCodeAt(i);
   });
-  return new Vocabulary(units, offsets);
+  return new Vocabulary(units, offsets, null, room);
 }
 
 describe('Vocabulary lookup table', () => {
@@ -41,6 +41,18 @@ describe('Vocabulary lookup table', () => {
       expect(vocabulary.slots).toEqual(referenceSlots(list));
       for (const [id, term] of list.entries()) if (id % 97 === 0) expect(vocabulary.id(term)).toBe(id);
       expect(vocabulary.id('zzzz-not-a-term')).toBeUndefined();
+      // built in memory given for it, whatever it held, when the table fits; in a new array when it does not
+      const reference = referenceSlots(list);
+      for (const extra of [0, 1, 5_000]) {
+        const room = new Int32Array(reference.length + extra).fill(7);
+        const inRoom = vocabularyOf(list, wide, room).slots;
+        expect(inRoom).toEqual(reference);
+        expect(inRoom.buffer).toBe(room.buffer);
+      }
+      const small = new Int32Array(reference.length - 1).fill(7);
+      const own = vocabularyOf(list, wide, small).slots;
+      expect(own).toEqual(reference);
+      expect(own.buffer).not.toBe(small.buffer);
     }
   });
 });

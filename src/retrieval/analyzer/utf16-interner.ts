@@ -58,6 +58,7 @@ export class Utf16Interner {
 
   /** Id of the units `text[start .. end)`, newly assigned (equal to the previous `size`) when not seen before. */
   intern(text: Uint16Array, start: number, end: number): number {
+    this.checkTable();
     const hash = hashUnits(text, start, end);
     const found = this.find(text, start, end, hash);
     return found >= 0 ? found : this.insert(-1 - found, hash, text, start, end - start);
@@ -72,6 +73,7 @@ export class Utf16Interner {
    * BM25 build.
    */
   lookUpAll(text: Uint16Array, ends: Uint32Array, ids: Int32Array, at: number): void {
+    this.checkTable();
     const { hashes } = this;
     const count = ends.length;
     if (this.size === 0) {
@@ -92,6 +94,7 @@ export class Utf16Interner {
    * `ids[k]`. Batched as `lookUpAll` (a loop of its own: optimised for what it meets, inserts).
    */
   internAll(text: Uint16Array, starts: Uint32Array, ends: Uint32Array, count: number, ids: Int32Array): void {
+    this.checkTable();
     const { hashes } = this;
     for (let from = 0; from < count; from += BATCH) {
       const to = Math.min(count, from + BATCH);
@@ -138,6 +141,17 @@ export class Utf16Interner {
     return at;
   }
 
+  /**
+   * Its hash table's memory, for a caller done with interning (a table of its own is new memory, paid page by page):
+   * the interner then looks nothing up and interns nothing (it throws), but reads ids back as before.
+   */
+  spareTable(): Int32Array {
+    const { slots } = this;
+    this.slots = new Int32Array(0);
+    this.mask = -1;
+    return slots;
+  }
+
   /** Compares the substrings of ids `a` and `b` by Unicode code point (as `compareCodePoints` compares strings). */
   compare(a: number, b: number): number {
     if (a === b) return 0;
@@ -147,6 +161,10 @@ export class Utf16Interner {
   /** `prefixKey` of the substring of id `id`. */
   prefixKey(id: number): number {
     return prefixKey(this.units, this.starts[id]!, this.end(id));
+  }
+
+  private checkTable(): void {
+    if (this.mask < 0) throw new Error('Utf16Interner: its table was given away (spareTable)');
   }
 
   private end(id: number): number {

@@ -367,15 +367,16 @@ export class AnalyzedIndexBuilder {
   private vocabulary(): Vocabulary {
     const { size, termOfId, numberOf } = this;
     // while nothing is pruned, term numbers are ids: the interner holds the units in id order already
+    // the interner's table, written all over, is spent with the builder: the vocabulary's table is built in it
     if (this.bags === null) {
       const { units, offsets } = numberOf.joined(size);
-      return new Vocabulary(units, offsets);
+      return new Vocabulary(units, offsets, null, numberOf.spareTable());
     }
     const offsets = new Uint32Array(size + 1);
     for (let id = 0; id < size; id++) offsets[id + 1] = offsets[id]! + numberOf.length(termOfId[id]!);
     const units = numberOf.largestUnit <= 0xff ? new Uint8Array(offsets[size]!) : new Uint16Array(offsets[size]!);
     for (let id = 0; id < size; id++) numberOf.copy(termOfId[id]!, units, offsets[id]!);
-    return new Vocabulary(units, offsets);
+    return new Vocabulary(units, offsets, null, numberOf.spareTable());
   }
 
   /** Whether every pruning check up to document `doc` (before it is added) finds at most `pruneAt` ids. */
