@@ -3,7 +3,7 @@
  * alone, exactly what the task's loader tells it later (so the retriever goes on with what it started: the analysis
  * workers' first chunks sent once), and the run scores as one created by runEvaluation itself.
  */
-import { readFileSync, rmSync, symlinkSync, writeFileSync, readlinkSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, readlinkSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,7 @@ import { startOnFirstCorpus } from '../../src/pipeline/first-corpus.js';
 import { runEvaluation } from '../../src/pipeline/run-evaluation.js';
 import { AnalysisWorkers, startWorkerAhead, stopWorkerAhead } from '../../src/retrieval/bm25/analysis-workers.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
+import { indexCacheFolder } from '../../src/retrieval/bm25/index-cache-folder.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, hubEnvironment, tempDir } from '../dataset/support.js';
 
@@ -107,6 +108,25 @@ describe('the first corpus told before the run loads', () => {
     await (sent.mock.contexts[1] as AnalysisWorkers).terminate();
   });
 
+  it('starts no BM25 worker before the telling where an index is cached: the run may read one', async () => {
+    offline();
+    const cacheDir = path.join(work, 'with-an-index');
+    mkdirSync(indexCacheFolder(cacheDir), { recursive: true });
+    vi.stubEnv('REASONIR_CACHE', cacheDir);
+    let waiting: boolean | undefined;
+    const prefetch = Bm25Retriever.prototype.prefetch;
+    vi.spyOn(Bm25Retriever.prototype, 'prefetch').mockImplementation(function (this: Bm25Retriever, corpus) {
+      waiting = startWorkerAhead(null) === null;
+      prefetch.call(this, corpus);
+    });
+    const sent = vi.spyOn(AnalysisWorkers.prototype, 'sendAhead');
+    await startOnFirstCorpus({ kind: 'bm25' }, { task: 'leetcode', long: false, revision: fixtureCommit });
+    expect(waiting).toBe(false);
+    // the prefetch found no index for this corpus there, and started the analysis workers itself
+    expect(sent).toHaveBeenCalledTimes(1);
+    await (sent.mock.contexts[0] as AnalysisWorkers).terminate();
+  });
+
   it("starts BM25 on it once (the loader's telling goes on with it) and scores as a run's own retriever", async () => {
     offline();
     const prefetched: CorpusFileInfo[] = [];
@@ -114,7 +134,7 @@ describe('the first corpus told before the run loads', () => {
     let waiting: boolean | undefined;
     const prefetch = Bm25Retriever.prototype.prefetch;
     vi.spyOn(Bm25Retriever.prototype, 'prefetch').mockImplementation(function (this: Bm25Retriever, corpus) {
-      if (prefetched.length === 0) waiting = startWorkerAhead() === null;
+      if (prefetched.length === 0) waiting = startWorkerAhead(null) === null;
       prefetched.push(corpus);
       prefetch.call(this, corpus);
     });
@@ -126,7 +146,7 @@ describe('the first corpus told before the run loads', () => {
     expect(sent).toHaveBeenCalledTimes(1);
     // BM25's first worker was started before the retriever existed, and its analysis workers took it
     expect(waiting).toBe(true);
-    expect(startWorkerAhead()).not.toBeNull();
+    expect(startWorkerAhead(null)).not.toBeNull();
     await stopWorkerAhead();
     const request = (out: string) => ({
       tasks: [getTask('leetcode')],

@@ -4,7 +4,7 @@
  * index as an analysis on this thread, a damaged page still the loader's error, and a request that is not the
  * analysis's own chunk refused rather than folded in.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -17,6 +17,7 @@ import { storedTexts } from '../../src/dataset/parquet-texts.js';
 import { AnalysisWorkers, startWorkerAhead, stopWorkerAhead } from '../../src/retrieval/bm25/analysis-workers.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { storedChunks } from '../../src/retrieval/bm25/chunk-plan.js';
+import { indexCacheFolder } from '../../src/retrieval/bm25/index-cache-folder.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { writeBrightParquet } from '../../tools/bright-parquet.mjs';
@@ -123,10 +124,10 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
     const everyRow = () => memoryCorpus({ ids: rows.map((row) => row.id), texts: rows.map((row) => row.content) });
 
     it("is the next AnalysisWorkers' first worker, and analyzes as a fresh one; the one after starts its own", async () => {
-      const started = startWorkerAhead()!;
+      const started = startWorkerAhead(null)!;
       expect(started).not.toBeNull();
       // one at a time: a second start while it waits starts nothing
-      expect(startWorkerAhead()).toBeNull();
+      expect(startWorkerAhead(null)).toBeNull();
       const workers = new AnalysisWorkers(2);
       expect(workers.workers[0]).toBe(started);
       expect(workers.workers[1]).not.toBe(started);
@@ -137,12 +138,21 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
       await next.terminate();
     });
 
+    it('is not started where a BM25 index is cached already: the run may read it rather than analyze', async () => {
+      const cacheDir = path.join(dir, 'cache-folder');
+      expect(startWorkerAhead(cacheDir)).not.toBeNull();
+      await stopWorkerAhead();
+      mkdirSync(indexCacheFolder(cacheDir), { recursive: true });
+      expect(startWorkerAhead(cacheDir)).toBeNull();
+      expect(startWorkerAhead(null)).not.toBeNull();
+    });
+
     it('is stopped by stopWorkerAhead when nothing took it, and one that exited first is not taken', async () => {
-      const stopped = startWorkerAhead()!;
+      const stopped = startWorkerAhead(null)!;
       const exit = exited(stopped);
       await stopWorkerAhead();
       await exit;
-      const dead = startWorkerAhead()!;
+      const dead = startWorkerAhead(null)!;
       await dead.terminate();
       const workers = new AnalysisWorkers(1);
       expect(workers.workers[0]).not.toBe(dead);
@@ -153,7 +163,7 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
     it("the retriever's analysis takes it; an index stage that reads the cache, or analyzes inline, stops it", async () => {
       const { stored } = await documents('taken');
       const cacheDir = path.join(dir, 'cache-taken');
-      const taken = startWorkerAhead()!;
+      const taken = startWorkerAhead(null)!;
       const sent = vi.spyOn(AnalysisWorkers.prototype, 'sendAhead');
       const analyzing = new Bm25Retriever({ cacheDir, threads: 2 });
       analyzing.prefetch({ sha256: 'golden-bm25-corpus', rows: rows.length, stored });
@@ -162,21 +172,21 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
       const built = await analyzing.index({ ids: CorpusIds.of(rows.map((row) => row.id)), stored, texts: never }, context);
       await analyzing.settled();
       // the cache file is written: a retriever that reads it does not take the worker waiting, and stops it
-      const waiting = startWorkerAhead()!;
+      const waiting = startWorkerAhead(null)!;
       const stopped = exited(waiting);
       const reading = new Bm25Retriever({ cacheDir, threads: 2 });
       expect(await reading.index(everyRow(), context)).toEqual(built);
       await reading.settled();
       await stopped;
       // a corpus too small for workers is analyzed on this thread: the worker waiting stops too
-      const unused = startWorkerAhead()!;
+      const unused = startWorkerAhead(null)!;
       const unusedStopped = exited(unused);
       const small = rows.slice(0, 500);
       const inline = new Bm25Retriever({ cacheDir: null, threads: 2 });
       await inline.index(memoryCorpus({ ids: small.map((row) => row.id), texts: small.map((row) => row.content) }), context);
       await inline.settled();
       await unusedStopped;
-      expect(startWorkerAhead()).not.toBeNull();
+      expect(startWorkerAhead(null)).not.toBeNull();
     });
   });
 });

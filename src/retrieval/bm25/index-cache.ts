@@ -6,6 +6,7 @@ import { writeAtomicWith } from '../../core/atomic-file.js';
 import { removeStaleTemporaries } from '../../core/cache-dir.js';
 import { prefault } from '../../core/prefault.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { indexCacheFolder } from './index-cache-folder.js';
 import type { ScoringIndex } from './lucene-bm25-model.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -58,7 +59,7 @@ interface Header {
 }
 
 export function indexCachePath(cacheDir: string, key: IndexCacheKey): string {
-  return path.join(cacheDir, 'bm25', `${sha256Hex(canonicalJson({ format: FORMAT, ...key }))}.bm25idx`);
+  return path.join(indexCacheFolder(cacheDir), `${sha256Hex(canonicalJson({ format: FORMAT, ...key }))}.bm25idx`);
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
