@@ -4,8 +4,8 @@
  * reader sees a complete file or none; a temporary name whose process is gone is litter from a killed run, and
  * the next run that works in that folder removes it.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expandPath, joinPath } from './python-path.js';
 import { runEnv } from './run-context.js';
@@ -23,8 +23,13 @@ const TEMPORARY = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 /** Temporary files this process is writing now: never litter, even if a previous container had our PID. */
 const ours = new Set<string>();
 
+// node:crypto (~8 ms of loading) is required when a first temporary file is named, not with this module: eval checks
+// the cache folder (analysis-workers.ts startWorkerAhead) before anything else of a run needs node:crypto
+const require = createRequire(import.meta.url);
+
 /** A fresh temporary name beside `target`; release it with `forgetTemporary` once renamed or removed. */
 export function temporaryPath(target: string): string {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   ours.add(temporary);
   return temporary;

@@ -147,6 +147,13 @@ describe('analysis chunks sent ahead to the prestarted workers', () => {
       expect(startWorkerAhead(null)).not.toBeNull();
     });
 
+    it("is started before node:crypto or the index cache's modules load (eval loads this module and the cache folder's)", () => {
+      for (const [file, census] of [[path.join('retrieval', 'bm25', 'analysis-workers.js'), 'census-workers.txt'], [path.join('core', 'cache-dir.js'), 'census-cache-dir.txt']]) {
+        const loaded = modulesLoadedBy(path.join(repoRoot, 'dist', file!), path.join(dir, census!));
+        expect(loaded.filter((line) => line === 'builtin:crypto' || /\/dist\/retrieval\/bm25\/(index-cache|bm25-retriever)\.js$/.test(line))).toEqual([]);
+      }
+    });
+
     it('is stopped by stopWorkerAhead when nothing took it, and one that exited first is not taken', async () => {
       const stopped = startWorkerAhead(null)!;
       const exit = exited(stopped);
