@@ -67,8 +67,8 @@ async function answer(request: ChunkRequest): Promise<void> {
 
 /**
  * Tells a worker that will rank the index it analyzes that no chunk follows those it was sent: once it has answered
- * them it loads the search side's modules (~25 ms on the VM), while it waits for the merge and the index instead of
- * after the index has come.
+ * them it loads the search side's modules and compiles the scoring's WebAssembly (~30 ms on the VM), while it waits
+ * for the merge and the index instead of after the index has come.
  */
 export interface SearchAhead {
   searchAhead: true;
@@ -86,7 +86,7 @@ parentPort?.on('message', (message: ChunkRequest | MergeRequest | SearchAhead | 
   // the analysis is over before a merge is asked for: every chunk has been answered
   if ('chunks' in message) parentPort!.postMessage(answerMerge(message));
   // a failed load fails the search once the index comes (the main thread listens for that), not now
-  else if ('searchAhead' in message) answering = answering.then(() => void loadSearchSide().catch(() => undefined));
+  else if ('searchAhead' in message) answering = answering.then(() => void loadSearchSide().then(({ compileScoring }) => compileScoring()).catch(() => undefined));
   else if ('search' in message) {
     // the analyzer's memory, its pages touched already, becomes the scores' and weights': a first touch costs ~12 us
     // per 4 KiB page here, and the weights of the terms this worker's queries use fill a few thousand pages

@@ -121,7 +121,7 @@ let compiled: WasmModule | undefined;
  *
  * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket.
  */
-function passesModule(): WasmModule {
+export function passesModule(): WasmModule {
   const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a, ...set(local)];
   const { BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, EMPTY } = CONTROL;
   const [LOAD, STORE, ADD, SUB, AND, SHL, SHR_U, EQ, GT_U, GE_U, SELECT] = [[0x28, 2, 0], [0x36, 2, 0], 0x6a, 0x6b, 0x71, 0x74, 0x76, 0x46, 0x4b, 0x4f, 0x1b];

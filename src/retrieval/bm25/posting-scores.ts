@@ -252,7 +252,7 @@ const WEIGH_OPS = {
 
 let compiled: WasmModule | undefined;
 
-function postingModule(): WasmModule {
+export function postingModule(): WasmModule {
   const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4), weighDenseFunction('weighDense16', 2), weighDenseFunction('weighDense32', 4), normsFunction()];
   return (compiled ??= new webAssembly.Module(moduleWithMemory(functions)));
 }
@@ -393,7 +393,7 @@ function weighDenseFunction(name: string, rowBytes: 2 | 4) {
 let simdCompiled: WasmModule | null | undefined;
 
 /** The dense add, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. */
-function simdModule(): WasmModule | null {
+export function simdModule(): WasmModule | null {
   if (simdCompiled === undefined) {
     const bytes = moduleWithMemory([addDenseFunction()]);
     simdCompiled = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null;

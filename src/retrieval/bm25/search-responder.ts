@@ -1,6 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { WasmMemory } from '../../core/wasm-module.js';
+import { passesModule } from './best-rows.js';
 import { LuceneBm25Model, type ScoringIndex } from './lucene-bm25-model.js';
+import { postingModule, simdModule } from './posting-scores.js';
 import { QueryCandidates } from './query-candidates.js';
 import { Vocabulary } from './vocabulary.js';
 import type { SearchRequest, SearchResult, SearchWorkerData } from './parallel-search.js';
@@ -19,4 +21,14 @@ export function searchResponder({ postings, k1, b }: SearchWorkerData, memory?: 
     const transfer = [result.scores.buffer, ...(result.docIndices ? [result.docIndices.buffer] : [])] as ArrayBuffer[];
     parentPort!.postMessage({ query, candidates: result } satisfies SearchResult, transfer);
   };
+}
+
+/**
+ * Compiles the scoring's WebAssembly modules (the kernels, the selection's passes), which the first query would
+ * otherwise wait for (~5 ms on the VM): an analysis worker told SearchAhead does it while it waits for the index.
+ */
+export function compileScoring(): void {
+  postingModule();
+  simdModule();
+  passesModule();
 }
