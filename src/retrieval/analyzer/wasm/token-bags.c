@@ -406,13 +406,17 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
 
 // ---------------------------------------------------------------------------------------------------- terms
 // Term numbers: the filtered forms in order of first appearance, kept for the whole
-// analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); a term_index slot holds i + 1 in its low
-// half and the hash of term i's units in its high half (0: empty). A new term is looked up once per distinct raw
-// token, and on a first pass most are new: with the hash in the slot, a probe passes other terms' slots without
-// reading their starts and units (two dependent cache misses each, the first pass's costliest loads), and growing
-// the index hashes nothing again.
-static u64 *term_index;
+// analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); a term_index slot holds i + 1 in the bits
+// below term_tag and the hash of term i's units in those of term_tag (0: empty). A new term is looked up once per
+// distinct raw token, and on a first pass most are new: with part of the hash in the slot, a probe passes other
+// terms' slots without reading their starts and units (two dependent cache misses each, the first pass's costliest
+// loads) but for one in 2^13 or so. Four bytes a slot, not eight with the whole hash: the index is written all
+// over, and half its pages are half its first-touch faults (256 on the bench's first pass) and cache misses; its
+// growth hashes the terms' units again, in order.
+static u32 *term_index;
 static u32 term_mask;
+/** The bits of a term_index slot that hold hash bits: those above every term number + 1 up to term_capacity. */
+static u32 term_tag;
 /** The least mask the term index grows to (start()'s `reserve`: the slots for a corpus's terms). */
 static u32 term_jump_mask;
 static u32 terms;
@@ -429,6 +433,27 @@ static u32 *counts;
 static u32 *distinct;
 static u32 distinct_count;
 
+/** The tag bits of a slot when term numbers + 1 go up to `capacity`. */
+static u32 tag_above(u32 capacity) {
+  u32 bits = 32 - (u32)__builtin_clz(capacity);
+  return bits >= 32 ? 0 : ~((1u << bits) - 1);
+}
+
+/** Places every term in a fresh index of `mask` + 1 slots, tagged with term_tag. */
+COLD static void place_terms(u32 mask) {
+  u32 *index = take((mask + 1) * 4);
+  if (out_of_memory) return;
+  for (u32 id = 0; id < terms; id++) {
+    u32 start = term_starts[id];
+    u32 hash = hash_units(term_units + start, (i32)(term_starts[id + 1] - start));
+    u32 at = hash & mask;
+    while (index[at] != 0) at = (at + 1) & mask;
+    index[at] = (hash & term_tag) | (id + 1);
+  }
+  term_index = index;
+  term_mask = mask;
+}
+
 COLD static void grow_terms(void) {
   u32 capacity = term_capacity * 2;
   u32 *starts = take(capacity * 4 + 4);
@@ -442,33 +467,25 @@ COLD static void grow_terms(void) {
   counts = new_counts;
   distinct = new_distinct;
   term_capacity = capacity;
-}
-
-COLD static void rehash_terms(void) {
-  u32 mask = term_mask * 2 + 1;
-  if (mask < term_jump_mask) mask = term_jump_mask;
-  u64 *index = take((mask + 1) * 8);
-  if (out_of_memory) return;
-  for (u32 s = 0; s <= term_mask; s++) {
-    u64 entry = term_index[s];
-    if (entry == 0) continue;
-    u32 at = (u32)(entry >> 32) & mask;
-    while (index[at] != 0) at = (at + 1) & mask;
-    index[at] = entry;
+  // term numbers that outgrow the slot's bits below the tag take one of its bits
+  u32 tag = tag_above(capacity);
+  if (tag != term_tag) {
+    term_tag = tag;
+    place_terms(term_mask);
   }
-  term_index = index;
-  term_mask = mask;
 }
 
 COLD static i32 intern_term(const u16 *units, i32 length) {
+  // before the probe: growing the term arrays may retag the index
+  if (terms == term_capacity) {
+    grow_terms();
+    if (out_of_memory) return -1;
+  }
   u32 hash = hash_units(units, length);
+  u32 tag = hash & term_tag;
   for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
-    u64 entry = term_index[s];
+    u32 entry = term_index[s];
     if (entry == 0) {
-      if (terms == term_capacity) {
-        grow_terms();
-        if (out_of_memory) return -1;
-      }
       if (term_units_used + length > term_units_capacity) {
         u32 capacity = (term_units_used + length) * 2;
         u16 *grown = take(capacity * 2);
@@ -481,12 +498,12 @@ COLD static i32 intern_term(const u16 *units, i32 length) {
       __builtin_memcpy(term_units + term_units_used, units, (u32)length * 2);
       term_units_used += (u32)length;
       term_starts[id + 1] = term_units_used;
-      term_index[s] = ((u64)hash << 32) | (id + 1);
-      if (terms * 4 > (term_mask + 1) * 3) rehash_terms();
+      term_index[s] = tag | (id + 1);
+      if (terms * 4 > (term_mask + 1) * 3) place_terms(term_mask * 2 + 1 < term_jump_mask ? term_jump_mask : term_mask * 2 + 1);
       return out_of_memory ? -1 : (i32)id;
     }
-    if ((u32)(entry >> 32) != hash) continue;
-    u32 id = (u32)entry - 1;
+    if ((entry & term_tag) != tag) continue;
+    u32 id = (entry & ~term_tag) - 1;
     u32 start = term_starts[id];
     if (term_starts[id + 1] - start == (u32)length && units_equal(term_units + start, units, length)) return (i32)id;
   }
@@ -670,8 +687,8 @@ static u32 largest_tf;
 #define RESERVED_TERMS (1u << 18)
 // Nor are the hash indexes sized for those rooms at once (a few texts would write a page of them per token), but an
 // index that outgrows its first size (~3,000 distinct tokens) is meeting a corpus: it grows at once to the slots
-// for these (2^19 and 2^18, 2 MB each) instead of doubling its way there, which placed every entry again at each
-// doubling, in fresh pages (analyze() on a fresh thread over the bench's 15 MB, 250k raw tokens and 175k terms:
+// for these (2^19 and 2^18: 2 MB and 1 MB) instead of doubling its way there, which placed every entry again at each
+// doubling, in fresh pages (analyze() on a fresh thread over the bench's 15 MB, 192k raw tokens and 130k terms:
 // instructions of the whole process 2.68G -> 2.45G, page faults 6.65k -> 5.64k). Twice these cost more than they
 // save: an index is written all over, so each of its pages is paid for (+1,900 faults there).
 #define JUMP_RAW (1u << 18)
@@ -691,12 +708,13 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   raw_size = 0;
   raw_used = 0;
   u32 slots = slots_for(expected_terms, 3, 4);
-  term_index = take(slots * 8);
+  term_index = take(slots * 4);
   term_mask = slots - 1;
   term_jump_mask = reserve == 0 ? 0 : slots_for(JUMP_TERMS, 3, 4) - 1;
   terms = 0;
   u32 term_room = reserve == 0 ? 1024 : RESERVED_TERMS;
   term_capacity = expected_terms < term_room ? term_room : expected_terms;
+  term_tag = tag_above(term_capacity);
   term_starts = take(term_capacity * 4 + 4);
   counts = take(term_capacity * 4);
   distinct = take(term_capacity * 4);
