@@ -12,6 +12,8 @@ export type WasmModule = { readonly brand: 'WebAssembly.Module' };
 interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
+  /** Compiles on the engine's background threads. */
+  compile(bytes: Uint8Array): Promise<WasmModule>;
   Memory: new (descriptor: { initial: number }) => WasmMemory;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
 }

@@ -12,6 +12,7 @@ import { checkWritableDirectory } from '../core/directories.js';
 import { hostManifest, openResultsFolder, writeSummary, writeTaskResults, type EvalSetting, type RunSummary } from '../results/results-folder.js';
 import { createRetriever, type RetrieverChoice } from './create-retriever.js';
 import { evaluateTask } from './evaluate-task.js';
+import { compileRunLinesAhead } from '../eval/run-lines.js';
 import { nowMs } from '../core/clock.js';
 
 export interface EvaluationRequest {
@@ -150,6 +151,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       if (request.resume && task.name in summary.tasks) continue;
       const started = nowMs();
       request.observer?.taskStarted?.(task.name, index, tasks.length);
+      void compileRunLinesAhead();
       const retriever = shared ?? (await createRetriever(request.retriever, task.name, signal));
       const result = await evaluateTask({
         task: task.name,
