@@ -133,6 +133,31 @@ describe('ChunkAnalyzer: chunks laid out by term inside the WebAssembly module, 
     expect(plain(new ChunkAnalyzer().postingsUtf8(bytes, offsets))).toEqual(plain(chunkPostings(new ChunkAnalyzer().analyzeTransient(strings))));
   });
 
+  it('passes a chunk of UTF-8 a block of whole documents at a time: across 64 KiB blocks, documents filling one exactly, one larger than a block', () => {
+    const random = seededRandom(43);
+    const sized = (bytes: number) => {
+      let text = '';
+      while (text.length < bytes) text += `${goldenTexts[Math.floor(random() * goldenTexts.length)]!} `;
+      // one byte per character: the golden texts' other characters as spaces
+      return text.replace(/[^\x20-\x7e]/g, ' ').slice(0, bytes);
+    };
+    const small = (count: number) => Array.from({ length: count }, () => sized(1 + Math.floor(random() * 9000)));
+    // the first block's documents end on its 64 KiB exactly, the next blocks' not; then a chunk whose room grows to
+    // its longest document (200,000 bytes), the first two documents filling it exactly
+    const first = small(8);
+    first.push(sized((1 << 16) - first.reduce((sum, text) => sum + Buffer.byteLength(text), 0)), ...small(40));
+    const chunks = [first, [sized(120_000), sized(80_000), sized(200_000), ...small(40)]];
+    const expected = new ChunkAnalyzer();
+    const analyzer = new ChunkAnalyzer();
+    for (const texts of chunks) {
+      const { bytes, offsets } = utf8Chunk(texts);
+      expect(plain(analyzer.postingsUtf8(bytes, offsets))).toEqual(plain(expected.postings(texts)));
+      // the same blob from its 5th document on: offsets not from 0
+      expect(plain(analyzer.postingsUtf8(bytes, offsets.subarray(5)))).toEqual(plain(expected.postings(texts.slice(5))));
+    }
+    expect(Buffer.byteLength(first.slice(0, 9).join(''))).toBe(1 << 16);
+  });
+
   it('takes a first chunk of UTF-8 with no bytes at all (no documents, or empty ones)', () => {
     for (const first of [[], ['', '']]) {
       const analyzer = new ChunkAnalyzer();

@@ -30,8 +30,11 @@ interface TokenBagsExports {
   lay_out_by_term(docBytes: number, tfBytes: number): number;
   utf8_room(bytes: number, docs: number): number;
   utf8_offsets_at(): number;
-  bag_utf8_document(doc: number): number;
+  bag_utf8_document(doc: number, base: number): number;
 }
+
+/** Bytes of UTF-8 documents passed to the module at a time (more for a longer document): stays in cache. */
+const UTF8_BLOCK = 1 << 16;
 
 /** Compiled once per thread, on first use. */
 let compiled: WasmModule | undefined;
@@ -132,13 +135,22 @@ export class TokenBags {
   bagUtf8(bytes: Uint8Array, offsets: Uint32Array): ChunkBags {
     const { wasm } = this;
     const docs = offsets.length - 1;
-    const at = wasm.utf8_room(bytes.length, docs);
+    // the bytes go in a block of whole documents at a time (wasm/token-bags.c says why): a room for the largest
+    let room = UTF8_BLOCK;
+    for (let doc = 0; doc < docs; doc++) room = Math.max(room, offsets[doc + 1]! - offsets[doc]!);
+    const at = wasm.utf8_room(room, docs);
     if (at === 0) throw outOfMemory();
-    new Uint8Array(wasm.memory.buffer, at, bytes.length).set(bytes);
     new Uint32Array(wasm.memory.buffer, wasm.utf8_offsets_at(), offsets.length).set(offsets);
     // no more units than bytes
     if (wasm.start_chunk(offsets[docs]! - offsets[0]!, docs) === 0) throw outOfMemory();
-    for (let doc = 0; doc < docs; doc++) check(wasm.bag_utf8_document(doc));
+    for (let doc = 0; doc < docs; ) {
+      const base = offsets[doc]!;
+      let end = doc + 1;
+      while (end < docs && offsets[end + 1]! - base <= room) end++;
+      // a fresh view each block: bagging may grow the memory, which detaches its buffer
+      new Uint8Array(wasm.memory.buffer, at, offsets[end]! - base).set(bytes.subarray(base, offsets[end]));
+      for (; doc < end; doc++) check(wasm.bag_utf8_document(doc, base));
+    }
     return this.chunkBags(docs);
   }
 

@@ -1037,11 +1037,14 @@ EXPORT(lay_out_by_term) u32 lay_out_by_term(u32 doc_bytes, u32 tf_bytes) {
 // A chunk's documents as UTF-8 bytes (the parquet page's own), decoded here one document at a time into the units
 // the tokenizer reads, so that no JavaScript string is made per document. The decoder is the WHATWG one (what
 // Node's Buffer.toString and TextDecoder do): a maximal invalid subpart becomes one U+FFFD; no BOM is dropped.
+// The bytes come into a room a block of whole documents at a time (token-bags.ts bagUtf8), not the whole chunk at
+// once: a chunk-sized room was ~1.25x its bytes of fresh pages (up to ~2.5 MB, ~600 page faults per worker), and a
+// block is decoded while it is still in cache.
 static u8 *utf8_bytes;
 static u32 *utf8_offsets;
 static u32 utf8_capacity, utf8_doc_capacity;
 
-/** Room for a chunk of `bytes` bytes in `chunk_docs` documents: where the bytes go, 0 when memory ran out. */
+/** Room for a block of `bytes` bytes of a chunk of `chunk_docs` documents: where they go, 0 when memory ran out. */
 EXPORT(utf8_room) u32 utf8_room(u32 bytes, u32 chunk_docs) {
   // a room even for no bytes: its address is how the caller tells it from running out of memory
   if (utf8_bytes == 0 || bytes > utf8_capacity) {
@@ -1119,13 +1122,14 @@ static u32 decode_utf8(const u8 *bytes, u32 length, u16 *out) {
 }
 
 /**
- * Bags document `doc` of the chunk written at utf8_room's address (after start_chunk, documents in order), as
- * bag_document of its decoded units would. One call per document, not per chunk: V8 runs a call in the code it
- * started with, so a chunk-long call would run the whole first chunk in its baseline code, not the optimized code
- * it compiles meanwhile. Returns 0, -1 when memory ran out, -2 when the tokenizer found no rule.
+ * Bags document `doc` of the chunk (after start_chunk, documents in order), whose block of bytes from the chunk's
+ * byte `base` on is at utf8_room's address, as bag_document of its decoded units would. One call per document, not
+ * per chunk: V8 runs a call in the code it started with, so a chunk-long call would run the whole first chunk in its
+ * baseline code, not the optimized code it compiles meanwhile. Returns 0, -1 when memory ran out, -2 when the
+ * tokenizer found no rule.
  */
-EXPORT(bag_utf8_document) i32 bag_utf8_document(u32 doc) {
+EXPORT(bag_utf8_document) i32 bag_utf8_document(u32 doc, u32 base) {
   u32 bytes = utf8_offsets[doc + 1] - utf8_offsets[doc];
   if (bytes > text_capacity && text_room(bytes) == 0) return -1;
-  return bag_document(decode_utf8(utf8_bytes + utf8_offsets[doc], bytes, text));
+  return bag_document(decode_utf8(utf8_bytes + (utf8_offsets[doc] - base), bytes, text));
 }
