@@ -152,7 +152,7 @@ describe('exact top-k (ONNX Gemm, best rows kept per query)', () => {
         if (b++ % 3 === 0) await main.add(block.start, block.rows, block.vectors);
         else while (!helper.take(block, realDim)) await delay(2);
       }
-      const theirs = await helper.finish();
+      const theirs = (await helper.finish())!;
       const mine = main.drain();
       for (let q = 0; q < count; q++) {
         const order = Array.from({ length: rows }, (_, row) => row).sort((x, y) => all[q * rows + y]! - all[q * rows + x]! || x - y);
@@ -175,6 +175,16 @@ describe('exact top-k (ONNX Gemm, best rows kept per query)', () => {
     } finally {
       await Promise.all([helper.end(), gemm.release()]);
     }
+  });
+
+  it('a search that gave its helper no block (still starting) neither waits for it nor keeps it', async () => {
+    const setup: BlockSearchSetup = { queries, queryCount, dim, capacities: needed.map((n) => Math.min(n, rowsTotal)), totalRows: rowsTotal, scoreScale: 1, blockRows: 64 };
+    const helper = SearchHelper.begin(setup, 1);
+    expect(helper.finish()).toBeUndefined();
+    await helper.end();
+    const next = SearchHelper.begin(setup, 1);
+    expect(next).not.toBe(helper);
+    await next.end();
   });
 
   it('fails loudly when the blocks hold fewer rows than the corpus', async () => {

@@ -13,10 +13,11 @@ const BLOCK_FLOATS = { cpu: 1 << 22, cuda: 1 << 25 } as const;
 
 /**
  * Multiply-adds (queries x rows x dim) from which a CPU search shares its blocks with a helper thread
- * (search-helper.ts): ~8.6 GFLOP, ~30-50 ms of Gemm on two cores, against the helper's start (a Node worker,
- * onnxruntime's binding, a session: ~0.1 s of CPU on the other core).
+ * (search-helper.ts): ~34 GFLOP, ~0.2 s of Gemm on one thread, against the helper's start (a Node worker,
+ * onnxruntime's binding, a session: ~0.1 s of CPU on the other core, more on a loaded machine). A biology-sized
+ * search (57k x 103 x 768) stays on one thread pool; a leetcode-sized one (413k x 142 x 768) shares.
  */
-const HELPER_WORK = 2 ** 32;
+const HELPER_WORK = 2 ** 34;
 
 export interface DocumentBlock {
   /** corpus row of the block's first vector */

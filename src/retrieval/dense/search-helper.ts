@@ -46,6 +46,8 @@ export class SearchHelper {
   private failure: unknown;
   /** From begin until the search's result came back. */
   private searching = false;
+  /** Blocks this search gave the helper. */
+  private given = 0;
   private result: { resolve: (tops: TopList[]) => void; reject: (error: unknown) => void } | undefined;
 
   private constructor(readonly threads: number) {
@@ -71,6 +73,7 @@ export class SearchHelper {
       helper = new SearchHelper(threads);
     }
     helper.searching = true;
+    helper.given = 0;
     helper.worker.ref();
     helper.port.ref();
     const size = setup.blockRows * setup.dim;
@@ -94,11 +97,16 @@ export class SearchHelper {
     vectors.set(block.vectors.subarray(0, block.rows * dim));
     const request: HelperRequest = { start: block.start, rows: block.rows, vectors };
     this.port.postMessage(request, [buffer.buffer]);
+    this.given++;
     return true;
   }
 
-  /** No more blocks: each query's best rows of the blocks the helper took, in run order. */
-  finish(): Promise<TopList[]> {
+  /**
+   * No more blocks: each query's best rows of the blocks the helper took, in run order; undefined when it took none
+   * (still starting: the search does not wait for it, and end() stops it).
+   */
+  finish(): Promise<TopList[]> | undefined {
+    if (this.given === 0) return undefined;
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const tops = new Promise<TopList[]>((resolve, reject) => {
       this.result = { resolve, reject };
@@ -119,7 +127,9 @@ export class SearchHelper {
       idle = this;
       return;
     }
-    await this.stop();
+    // a helper given nothing may still be starting (a session opening in native code): not waited for
+    if (this.given === 0) void this.stop();
+    else await this.stop();
   }
 
   private receive(reply: HelperReply): void {
