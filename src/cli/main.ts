@@ -8,6 +8,8 @@ async function main(): Promise<void> {
     // answered before the command-line parser and the commands load: for `--version` they were most of its time
     process.stdout.write(`${packageVersion()}\n`);
   } else {
+    // a BM25 eval's first analysis worker boots while the command line's modules load (eval-ahead.ts)
+    if (argv[0] === 'eval') await (await import('./eval-ahead.js')).startEvalWorkerAhead(argv, process.env);
     const [{ processIo }, { runCli }] = await Promise.all([import('./cli-io.js'), import('./run-cli.js')]);
     code = await runCli(argv, processIo(), { ownProcess: true });
   }
