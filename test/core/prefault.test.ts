@@ -31,6 +31,18 @@ describe('prefault', () => {
     expect((await readIndexFile(file))!.equals(contents)).toBe(true);
   });
 
+  it('reads an index file several read windows long byte for byte, each window at its place, into 8-byte-aligned memory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-prefault-'));
+    const file = path.join(dir, 'large.bm25idx');
+    // 5 windows of 256 KiB and a part of one: a window copied to the wrong place, or a last short read dropped, differs
+    const contents = randomBytes(5 * (1 << 18) + 12_345);
+    writeFileSync(file, contents);
+    const read = (await readIndexFile(file))!;
+    expect(read.length).toBe(contents.length);
+    expect(read.equals(contents)).toBe(true);
+    expect(read.byteOffset % 8).toBe(0);
+  });
+
   it('PrefaultAhead: what the caller writes where ready() allows it is never overwritten by a fill, and [0, from) is never filled', async () => {
     const bytes = new Uint8Array(6 << 20);
     const from = 3 * PAGE + 5;
