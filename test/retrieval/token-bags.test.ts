@@ -320,6 +320,31 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bags.terms).toBe(terms.length + 1);
   });
 
+  it('keeps terms one byte a unit until one has a unit past 0xff, then two: the terms made before read and compare as before', () => {
+    const texts = [
+      'Cells divide quickly; x\u00e9 and xa, zebras',
+      'x\u0161 \u03b1\u03b2\u03b3 cells newer words', // the first terms with units past 0xff
+      'xa x\u0161 x\u00e9 zebras newest \u00ff\u00fe \ud800 later',
+    ];
+    for (const bags of [fresh(), new TokenBags(1 << 19, 0, 0, false)]) {
+      const numbered: string[] = [];
+      for (const text of texts) {
+        const before = bags.terms;
+        const tokens = Array.from(bags.tokens(text));
+        const { units, ends } = bags.joinedTerms(before);
+        const joined = textOf(units);
+        ends.forEach((end, i) => numbered.push(joined.slice(i === 0 ? 0 : ends[i - 1], end)));
+        expect(tokens.map((term) => numbered[term])).toEqual(javaScriptChain(text));
+        expect(tokens.map((term) => bags.term(term))).toEqual(javaScriptChain(text));
+      }
+      expect(new Set(numbered).size).toBe(numbered.length);
+      expect(numbered).toContain('x\u0161');
+      // every term's units, the narrow ones widened, after the switch
+      expect(textOf(bags.joinedTerms(0).units)).toBe(numbered.join(''));
+      expect(Array.from({ length: bags.terms }, (_, term) => bags.term(term))).toEqual(numbered);
+    }
+  });
+
   it('lists the term numbers of each token in order, as analyze() returns the strings', () => {
     const texts = readJsonLines<GoldenText>(analyzerFixture('texts.jsonl.gz')).slice(0, 400);
     const bags = new TokenBags(50, 0, 0);

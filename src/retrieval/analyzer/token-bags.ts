@@ -26,6 +26,7 @@ interface TokenBagsExports {
   term_count(): number;
   raw_token_count(): number;
   term_units_at(): number;
+  term_unit_bytes(): number;
   term_starts_at(): number;
   lay_out_by_term(docBytes: number, tfBytes: number): number;
   utf8_room(bytes: number, docs: number): number;
@@ -206,8 +207,11 @@ export class TokenBags {
     const end = wasm.term_count();
     const starts = new Uint32Array(wasm.memory.buffer, wasm.term_starts_at(), end + 1);
     const units = wasm.term_units_at();
-    // UTF-16LE reads the units back as they are, lone surrogates included
-    const joined = this.bytes.toString('utf16le', units + 2 * starts[first]!, units + 2 * starts[end]!);
+    // UTF-16LE reads the units back as they are, lone surrogates included; Latin-1 reads one-byte units as theirs
+    const joined =
+      wasm.term_unit_bytes() === 2
+        ? this.bytes.toString('utf16le', units + 2 * starts[first]!, units + 2 * starts[end]!)
+        : this.bytes.toString('latin1', units + starts[first]!, units + starts[end]!);
     for (let at = first; at < end; at++) strings.push(joined.slice(starts[at]! - starts[first]!, starts[at + 1]! - starts[first]!));
     return strings[term]!;
   }
@@ -237,7 +241,12 @@ export class TokenBags {
     const ends = new Uint32Array(count);
     for (let i = 0; i < count; i++) ends[i] = starts[from + i + 1]! - starts[from]!;
     const first = count === 0 ? 0 : starts[from]!;
-    const units = new Uint16Array(wasm.memory.buffer, wasm.term_units_at() + 2 * first, count === 0 ? 0 : ends[count - 1]!).slice();
+    const length = count === 0 ? 0 : ends[count - 1]!;
+    const at = wasm.term_units_at();
+    if (wasm.term_unit_bytes() === 2) return { units: new Uint16Array(wasm.memory.buffer, at + 2 * first, length).slice(), ends };
+    // one byte a unit in the module: widened
+    const units = new Uint16Array(length);
+    units.set(new Uint8Array(wasm.memory.buffer, at + first, length));
     return { units, ends };
   }
 

@@ -167,7 +167,9 @@ static i32 is_stop_word(const u16 *units, i32 length) {
 
 // Porter, as porter-stemmer.ts: word[0..k] is the word, j the end of the stem before a matched suffix. word[-1]
 // exists and is 0, which like JavaScript's undefined equals no letter.
-static u16 porter_buffer[1 + 1024];
+/** Units of the longest term: a raw token's (BUFFER_SIZE) lowercased, with room to spare. */
+#define TERM_LONGEST 1024
+static u16 porter_buffer[1 + TERM_LONGEST];
 static u16 *const word = porter_buffer + 1;
 static i32 k, j;
 
@@ -404,6 +406,21 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
   return 1;
 }
 
+/** Whether the narrow units bytes[0, length) are units[0, length). */
+__attribute__((always_inline)) static inline i32 narrow_equal(const u8 *bytes, const u16 *units, i32 length) {
+  i32 i = 0;
+  for (; i + 4 <= length; i += 4) {
+    u32 four;
+    __builtin_memcpy(&four, bytes + i, 4);
+    u64 widened = (four & 0xff) | (u64)(four & 0xff00) << 8 | (u64)(four & 0xff0000) << 16 | (u64)(four & 0xff000000) << 24;
+    u64 x;
+    __builtin_memcpy(&x, units + i, 8);
+    if (x != widened) return 0;
+  }
+  for (; i < length; i++) if (bytes[i] != units[i]) return 0;
+  return 1;
+}
+
 // ---------------------------------------------------------------------------------------------------- terms
 // Term numbers: the filtered forms in order of first appearance, kept for the whole
 // analysis. Term i is term_units[term_starts[i], term_starts[i + 1]); a term_index slot holds i + 1 in the bits
@@ -412,7 +429,8 @@ static inline i32 units_equal(const u16 *a, const u16 *b, i32 length) {
 // terms' slots without reading their starts and units (two dependent cache misses each, the first pass's costliest
 // loads) but for one in 2^13 or so. Four bytes a slot, not eight with the whole hash: the index is written all
 // over, and half its pages are half its first-touch faults (256 on the bench's first pass) and cache misses; its
-// growth hashes the terms' units again, in order.
+// growth hashes the terms' units again, in order. The units take one byte each while every term's are below 0x100
+// (most text's: ~280 pages fewer on that pass), two from the first term with a unit past 0xff on, all widened then.
 static u32 *term_index;
 static u32 term_mask;
 /** The bits of a term_index slot that hold hash bits: those above every term number + 1 up to term_capacity. */
@@ -420,8 +438,10 @@ static u32 term_tag;
 /** The least mask the term index grows to (start()'s `reserve`: the slots for a corpus's terms). */
 static u32 term_jump_mask;
 static u32 terms;
-static u16 *term_units;
-static u32 term_units_used, term_units_capacity;
+static u8 *term_units;
+/** 0 while term_units holds one byte a unit, 1 once two. */
+static u32 term_wide;
+static u32 term_units_used, term_units_capacity; // units
 static u32 *term_starts;
 static u32 term_capacity;
 /**
@@ -439,13 +459,21 @@ static u32 tag_above(u32 capacity) {
   return bits >= 32 ? 0 : ~((1u << bits) - 1);
 }
 
+/** Term `id`'s units as UTF-16 (narrow ones widened into `room`, of a term's length at most). */
+static const u16 *term_units_of(u32 id, u16 *room) {
+  u32 start = term_starts[id];
+  if (term_wide) return (const u16 *)term_units + start;
+  for (u32 i = start; i < term_starts[id + 1]; i++) room[i - start] = term_units[i];
+  return room;
+}
+
 /** Places every term in a fresh index of `mask` + 1 slots, tagged with term_tag. */
 COLD static void place_terms(u32 mask) {
   u32 *index = take((mask + 1) * 4);
   if (out_of_memory) return;
+  u16 room[TERM_LONGEST];
   for (u32 id = 0; id < terms; id++) {
-    u32 start = term_starts[id];
-    u32 hash = hash_units(term_units + start, (i32)(term_starts[id + 1] - start));
+    u32 hash = hash_units(term_units_of(id, room), (i32)(term_starts[id + 1] - term_starts[id]));
     u32 at = hash & mask;
     while (index[at] != 0) at = (at + 1) & mask;
     index[at] = (hash & term_tag) | (id + 1);
@@ -486,16 +514,22 @@ COLD static i32 intern_term(const u16 *units, i32 length) {
   for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
     u32 entry = term_index[s];
     if (entry == 0) {
-      if (term_units_used + length > term_units_capacity) {
-        u32 capacity = (term_units_used + length) * 2;
-        u16 *grown = take(capacity * 2);
+      u32 any = 0;
+      for (i32 i = 0; i < length; i++) any |= units[i];
+      u32 wide = term_wide | (any > 0xff);
+      if (term_units_used + length > term_units_capacity || wide != term_wide) {
+        u32 capacity = term_units_used + length > term_units_capacity ? (term_units_used + length) * 2 : term_units_capacity;
+        u8 *grown = take(capacity << wide);
         if (out_of_memory) return -1;
-        __builtin_memcpy(grown, term_units, term_units_used * 2);
+        if (wide == term_wide) __builtin_memcpy(grown, term_units, term_units_used << wide);
+        else for (u32 i = 0; i < term_units_used; i++) ((u16 *)grown)[i] = term_units[i];
         term_units = grown;
         term_units_capacity = capacity;
+        term_wide = wide;
       }
       u32 id = terms++;
-      __builtin_memcpy(term_units + term_units_used, units, (u32)length * 2);
+      if (wide) __builtin_memcpy(term_units + 2 * term_units_used, units, (u32)length * 2);
+      else for (i32 i = 0; i < length; i++) term_units[term_units_used + (u32)i] = (u8)units[i];
       term_units_used += (u32)length;
       term_starts[id + 1] = term_units_used;
       term_index[s] = tag | (id + 1);
@@ -505,7 +539,8 @@ COLD static i32 intern_term(const u16 *units, i32 length) {
     if ((entry & term_tag) != tag) continue;
     u32 id = (entry & ~term_tag) - 1;
     u32 start = term_starts[id];
-    if (term_starts[id + 1] - start == (u32)length && units_equal(term_units + start, units, length)) return (i32)id;
+    if (term_starts[id + 1] - start != (u32)length) continue;
+    if (term_wide ? units_equal((const u16 *)term_units + start, units, length) : narrow_equal(term_units + start, units, length)) return (i32)id;
   }
 }
 
@@ -555,21 +590,6 @@ static inline u32 record_head(const u8 *record) {
   u16 head;
   __builtin_memcpy(&head, record + 4, 2);
   return head;
-}
-
-/** Whether the narrow units bytes[0, length) are units[0, length). */
-__attribute__((always_inline)) static inline i32 narrow_equal(const u8 *bytes, const u16 *units, i32 length) {
-  i32 i = 0;
-  for (; i + 4 <= length; i += 4) {
-    u32 four;
-    __builtin_memcpy(&four, bytes + i, 4);
-    u64 widened = (four & 0xff) | (u64)(four & 0xff00) << 8 | (u64)(four & 0xff0000) << 16 | (u64)(four & 0xff000000) << 24;
-    u64 x;
-    __builtin_memcpy(&x, units + i, 8);
-    if (x != widened) return 0;
-  }
-  for (; i < length; i++) if (bytes[i] != units[i]) return 0;
-  return 1;
 }
 
 /** The record's units as UTF-16 (narrow ones widened into `room`). */
@@ -719,7 +739,8 @@ EXPORT(start) i32 start(u32 raw_token_limit, u32 expected_raw, u32 expected_term
   counts = take(term_capacity * 4);
   distinct = take(term_capacity * 4);
   term_units_capacity = term_capacity * 9 < (1 << 14) ? 1 << 14 : term_capacity * 9;
-  term_units = take(term_units_capacity * 2);
+  term_units = take(term_units_capacity);
+  term_wide = 0;
   term_units_used = 0;
   if (out_of_memory) return 0;
   term_starts[0] = 0;
@@ -766,6 +787,8 @@ EXPORT(largest_term_frequency) u32 largest_term_frequency(void) { return largest
 EXPORT(term_count) u32 term_count(void) { return terms; }
 EXPORT(raw_token_count) u32 raw_token_count(void) { return raw_size; }
 EXPORT(term_units_at) u32 term_units_at(void) { return (u32)term_units; }
+/** Bytes per unit at term_units_at: 1 or 2. */
+EXPORT(term_unit_bytes) u32 term_unit_bytes(void) { return term_wide + 1; }
 EXPORT(term_starts_at) u32 term_starts_at(void) { return (u32)term_starts; }
 
 // ---------------------------------------------------------------------------------------------------- tokenizer
