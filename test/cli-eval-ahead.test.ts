@@ -1,7 +1,7 @@
 /**
  * A `reasonir eval` process starts BM25's first analysis worker before its command line is parsed (cli/eval-ahead.ts,
  * called by main()), from the raw arguments: only for an eval that will use BM25 (the default retriever) without
- * --resume or help, and only where no BM25 index is cached.
+ * --resume or help, and only where no BM25 index is cached. An eval run in-process (runCli) starts none.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,8 @@ describe('the BM25 worker an eval process starts before its command line is pars
     [['eval', '-t', 'biology', '-r', 'bm25', '--out', 'x']],
     [['eval', '--retriever=bm25', '--task', 'biology']],
     [['eval', '--task', 'biology', '--retriever', 'bm25', '--', '--resume']],
+    [['-q', 'eval', '--task', 'biology']],
+    [['--no-progress', '--quiet', 'eval', '--task', 'biology']],
   ])('starts it for %j', async (argv) => {
     expect(await startEvalWorkerAhead(argv, env)).not.toBeNull();
     await stopWorkerAhead();
@@ -38,7 +40,8 @@ describe('the BM25 worker an eval process starts before its command line is pars
     [['eval', '--resume=results/x']],
     [['eval', '--help']],
     [['eval', '-h']],
-    [['-q', 'eval', '--task', 'biology']],
+    [['-q', 'score', '--run', 'eval', '--qrels', 'q']],
+    [['--version', 'eval']],
     [['score', '--run', 'r', '--qrels', 'q']],
     [[]],
   ])('starts none for %j', async (argv) => {

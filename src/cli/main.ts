@@ -9,7 +9,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
   } else {
     // a BM25 eval's first analysis worker boots while the command line's modules load (eval-ahead.ts)
-    if (argv[0] === 'eval') await (await import('./eval-ahead.js')).startEvalWorkerAhead(argv, process.env);
+    if (argv.includes('eval')) await (await import('./eval-ahead.js')).startEvalWorkerAhead(argv, process.env);
     const [{ processIo }, { runCli }] = await Promise.all([import('./cli-io.js'), import('./run-cli.js')]);
     code = await runCli(argv, processIo(), { ownProcess: true });
   }

@@ -12,11 +12,6 @@ import { createRetriever, type RetrieverChoice } from './create-retriever.js';
  * as its shared retriever (`EvaluationRequest.started`).
  */
 export async function startOnFirstCorpus(choice: RetrieverChoice, first: Pick<LoadTaskOptions, 'task' | 'long' | 'revision' | 'repo' | 'dataDir'>): Promise<Retriever> {
-  if (choice.kind === 'bm25') {
-    // BM25's first analysis worker boots meanwhile when no index is cached (analysis-workers.ts startWorkerAhead)
-    const [{ startWorkerAhead }, { reasonirCacheDir }] = await Promise.all([import('../retrieval/bm25/analysis-workers.js'), import('../core/cache-dir.js')]);
-    startWorkerAhead(reasonirCacheDir());
-  }
   const [retriever, { cachedCorpusFile }] = await Promise.all([createRetriever(choice, first.task), import('../dataset/load-task.js')]);
   if (retriever.prefetch !== undefined) {
     const corpus = await cachedCorpusFile(first).catch(() => null);

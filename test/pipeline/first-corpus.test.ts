@@ -3,7 +3,7 @@
  * alone, exactly what the task's loader tells it later (so the retriever goes on with what it started: the analysis
  * workers' first chunks sent once), and the run scores as one created by runEvaluation itself.
  */
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, readlinkSync, mkdtempSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync, readlinkSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,9 +12,8 @@ import { cachedCorpusFile, loadTask } from '../../src/dataset/load-task.js';
 import { getTask } from '../../src/dataset/registry.js';
 import { startOnFirstCorpus } from '../../src/pipeline/first-corpus.js';
 import { runEvaluation } from '../../src/pipeline/run-evaluation.js';
-import { AnalysisWorkers, startWorkerAhead, stopWorkerAhead } from '../../src/retrieval/bm25/analysis-workers.js';
+import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { Bm25Retriever } from '../../src/retrieval/bm25/bm25-retriever.js';
-import { indexCacheFolder } from '../../src/retrieval/bm25/index-cache-folder.js';
 import type { HfServer } from '../helpers/hf-server.js';
 import { brightServer, fixtureCommit, hubEnvironment, tempDir } from '../dataset/support.js';
 
@@ -108,33 +107,11 @@ describe('the first corpus told before the run loads', () => {
     await (sent.mock.contexts[1] as AnalysisWorkers).terminate();
   });
 
-  it('starts no BM25 worker before the telling where an index is cached: the run may read one', async () => {
-    offline();
-    const cacheDir = path.join(work, 'with-an-index');
-    mkdirSync(indexCacheFolder(cacheDir), { recursive: true });
-    vi.stubEnv('REASONIR_CACHE', cacheDir);
-    let waiting: boolean | undefined;
-    const prefetch = Bm25Retriever.prototype.prefetch;
-    vi.spyOn(Bm25Retriever.prototype, 'prefetch').mockImplementation(function (this: Bm25Retriever, corpus) {
-      waiting = startWorkerAhead(null) === null;
-      prefetch.call(this, corpus);
-    });
-    const sent = vi.spyOn(AnalysisWorkers.prototype, 'sendAhead');
-    await startOnFirstCorpus({ kind: 'bm25' }, { task: 'leetcode', long: false, revision: fixtureCommit });
-    expect(waiting).toBe(false);
-    // the prefetch found no index for this corpus there, and started the analysis workers itself
-    expect(sent).toHaveBeenCalledTimes(1);
-    await (sent.mock.contexts[0] as AnalysisWorkers).terminate();
-  });
-
   it("starts BM25 on it once (the loader's telling goes on with it) and scores as a run's own retriever", async () => {
     offline();
     const prefetched: CorpusFileInfo[] = [];
-    /** Whether a worker started ahead was waiting when the first telling came (a start then starts none). */
-    let waiting: boolean | undefined;
     const prefetch = Bm25Retriever.prototype.prefetch;
     vi.spyOn(Bm25Retriever.prototype, 'prefetch').mockImplementation(function (this: Bm25Retriever, corpus) {
-      if (prefetched.length === 0) waiting = startWorkerAhead(null) === null;
       prefetched.push(corpus);
       prefetch.call(this, corpus);
     });
@@ -144,10 +121,6 @@ describe('the first corpus told before the run loads', () => {
     const started = await startOnFirstCorpus({ kind: 'bm25' }, first);
     expect(prefetched).toEqual([told]);
     expect(sent).toHaveBeenCalledTimes(1);
-    // BM25's first worker was started before the retriever existed, and its analysis workers took it
-    expect(waiting).toBe(true);
-    expect(startWorkerAhead(null)).not.toBeNull();
-    await stopWorkerAhead();
     const request = (out: string) => ({
       tasks: [getTask('leetcode')],
       retriever: { kind: 'bm25' as const },
