@@ -8,7 +8,7 @@ import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withRunContext } from '../../src/core/run-context.js';
 import { ensureEmbeddings, keyDirectory, cacheKey } from '../../src/encode/cache/embedding-cache.js';
 import { decodeIndexFile, readIndexFile } from '../../src/retrieval/bm25/index-cache.js';
@@ -126,6 +126,42 @@ describe('embedding cache integrity', () => {
     expect(value.entry).not.toBeNull();
     expect(own.calls).toEqual([[0, 4]]);
     expect((await fs.readdir(dir)).filter((name) => name.startsWith('chunks'))).toEqual([]);
+  });
+
+  it('takes the file of a process that assembled the key after this one wrote the last chunk', async () => {
+    await ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: encoder().encode });
+    const dir = keyDirectory(root, cacheKey(parts));
+    const chunksDir = path.join(dir, 'chunks');
+    const file = path.join(dir, 'embeddings.arrow');
+    const assembled = [readFileSync(file), readFileSync(`${file}.crc32`)] as const;
+    await fs.rm(file);
+    await fs.rm(`${file}.crc32`);
+    // two of the three chunks there, the key not assembled
+    for (const index of [0, 1]) await ensureEmbeddings(root, { parts, ids, chunkRows: 4, shard: { index, count: 3 }, encode: encoder().encode });
+    const own = encoder();
+
+    // the other process assembles (file in place, then chunks/ removed) while this one lists chunks/ after its loop
+    const readdir = fs.readdir.bind(fs);
+    let encoded = false;
+    let assembledMeanwhile = false;
+    const spy = vi.spyOn(fs, 'readdir').mockImplementation((async (dirPath: string, ...rest: unknown[]) => {
+      if (dirPath === chunksDir && encoded && !assembledMeanwhile) {
+        assembledMeanwhile = true;
+        writeFileSync(file, assembled[0]);
+        writeFileSync(`${file}.crc32`, assembled[1]);
+        await fs.rm(chunksDir, { recursive: true });
+      }
+      return (readdir as (...args: unknown[]) => Promise<string[]>)(dirPath, ...rest);
+    }) as typeof fs.readdir);
+    try {
+      const value = await ensureEmbeddings(root, { parts, ids, chunkRows: 4, encode: async (start, end) => ((encoded = true), own.encode(start, end)) });
+      expect(assembledMeanwhile).toBe(true);
+      expect(value.entry).not.toBeNull();
+      expect(value.cachedRows).toBe(ids.length);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(own.calls).toEqual([[8, 10]]);
   });
 });
 

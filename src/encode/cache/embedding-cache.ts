@@ -191,6 +191,9 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
     request.onProgress?.(cached, rows);
   }
 
+  // Listed before the check below: a process that assembles the key puts embeddings.arrow in place before it removes
+  // chunks/, so chunks this listing misses because of it mean that the file is there by the time of the check.
+  const names = new Set(await present());
   if (existsSync(finalFile)) {
     // Another process assembled the key while this one encoded: it removed chunks/ then, but a process that started
     // meanwhile may have made the folder again, and this one's last chunk may have gone into it. Every writer removes
@@ -198,7 +201,6 @@ async function ensureOnce(root: string, request: CacheRequest): Promise<CacheOut
     await removeChunks(dir);
     return done(await verifiedEntry(key, finalFile, rows), chunkRows, built, rows);
   }
-  const names = new Set(await present());
   let presentRows = 0;
   for (let c = 0; c < chunkCount; c++) if (names.has(chunkName(c))) presentRows += Math.min(chunkRows, rows - c * chunkRows);
   if (presentRows < rows) return done(null, chunkRows, built, presentRows);
