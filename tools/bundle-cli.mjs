@@ -20,13 +20,8 @@ import { RolldownMagicString, rolldown } from 'rolldown';
 const root = path.resolve(process.argv[2] ?? 'dist');
 const cliDir = path.join(root, 'cli');
 const bundleDir = path.join(cliDir, 'bundle');
-/** The worker modules the CLI may start (core/worker-url.ts's workerModuleUrl): every *-worker.js of these folders. */
-const WORKER_FOLDERS = [path.join(root, 'retrieval', 'bm25'), path.join(root, 'retrieval', 'dense')];
-const WORKERS = WORKER_FOLDERS.flatMap((folder) =>
-  readdirSync(folder)
-    .filter((name) => name.endsWith('-worker.js'))
-    .map((name) => ({ name: name.slice(0, -'.js'.length), file: path.join(folder, name) })),
-);
+/** The worker modules the CLI may start (by retrieval/bm25/analysis-workers.ts's workerUrl): every *-worker.js there. */
+const WORKERS = readdirSync(path.join(root, 'retrieval', 'bm25')).filter((name) => name.endsWith('-worker.js')).map((name) => name.slice(0, -'.js'.length));
 /**
  * CommonJS like the chunks (<root>/cli/ is made a CommonJS folder below): an ES module entry had Node set up its ES
  * module loader (nine more of its own modules) for one import, ~10 ms of every command, `--version` included.
@@ -60,7 +55,7 @@ const main = path.join(cliDir, 'main.js');
 if (readFileSync(main, 'utf8') === ENTRY) throw new Error(`${main} is the bundle's entry already: run tsc first (npm run build does both)`);
 rmSync(bundleDir, { recursive: true, force: true });
 const bundle = await rolldown({
-  input: { main, ...Object.fromEntries(WORKERS.map(({ name, file }) => [name, file])) },
+  input: { main, ...Object.fromEntries(WORKERS.map((name) => [name, path.join(root, 'retrieval', 'bm25', `${name}.js`)])) },
   platform: 'node',
   // required from node_modules at run time, as Node resolves them: onnxruntime-node loads its native binding from
   // paths relative to its own files; apache-arrow's Node build registers its Node streams by a side effect that its
@@ -95,7 +90,7 @@ writeFileSync(main, ENTRY);
 for (const chunk of output) {
   if (chunk.type !== 'chunk') continue;
   if (!chunk.code.replace(/^#!.*\n/, '').startsWith('"use strict";')) throw new Error(`bundle-cli: ${chunk.fileName} would run in sloppy mode`);
-  for (const { name } of WORKERS) {
+  for (const name of WORKERS) {
     if (chunk.code.includes(`${name}.js`) && !existsSync(path.join(bundleDir, path.dirname(chunk.fileName), `${name}.js`))) {
       throw new Error(`bundle-cli: ${chunk.fileName} starts ${name}.js, which is not beside it`);
     }

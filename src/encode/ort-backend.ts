@@ -87,12 +87,7 @@ function cudaProblem(): string | undefined {
   return undefined;
 }
 
-/** Threads a session runs on unless told otherwise: REASONIR_THREADS, else every core. */
-export function cpuThreads(): number {
-  return Number(runEnv().REASONIR_THREADS) || os.availableParallelism();
-}
-
-function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, purpose: 'encode' | 'search', externalDataFolder?: string, threads = cpuThreads()) {
+function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, purpose: 'encode' | 'search', externalDataFolder?: string) {
   const session = {
     // a graph loaded from bytes resolves its external data (weights kept in place in .safetensors files) here
     ...(externalDataFolder ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
@@ -105,7 +100,7 @@ function sessionOptions(provider: 'cpu' | 'cuda', deviceId: number, purpose: 'en
     ...(Object.keys(session).length > 0 ? { extra: { session } } : {}),
     executionProviders: provider === 'cuda' ? [{ name: 'cuda' as const, deviceId }] : ['cpu'],
     graphOptimizationLevel: 'all' as const,
-    intraOpNumThreads: threads,
+    intraOpNumThreads: Number(runEnv().REASONIR_THREADS) || os.availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential' as const,
     enableCpuMemArena: true,
@@ -129,10 +124,9 @@ export interface BuiltModelSource {
 /**
  * Opens an ONNX model on the requested device. `auto` tries CUDA and falls back to the CPU, with one warning per
  * process when the model is an encoder (`purpose: 'encode'`): a search graph on the CPU costs little, so its
- * fallback is silent. An explicit `cuda` that cannot be used is an environment error (exit 3). `threads`: the CPU
- * threads of the session's Gemms and other operators (cpuThreads() unless given).
+ * fallback is silent. An explicit `cuda` that cannot be used is an environment error (exit 3).
  */
-export async function openModel(model: string | Uint8Array | BuiltModelSource, device: DeviceRequest, purpose: 'encode' | 'search' = 'encode', threads?: number): Promise<OrtModel> {
+export async function openModel(model: string | Uint8Array | BuiltModelSource, device: DeviceRequest, purpose: 'encode' | 'search' = 'encode'): Promise<OrtModel> {
   const built = typeof model === 'string' || model instanceof Uint8Array ? undefined : model;
   const source = (provider: 'cpu' | 'cuda') => (built ? built.build(provider) : (model as string | Uint8Array));
   const folder = built?.externalDataFolder;
@@ -144,7 +138,7 @@ export async function openModel(model: string | Uint8Array | BuiltModelSource, d
       // built outside the try: a checkpoint the builder refuses is a data error, not an unusable GPU
       const graph = source('cuda');
       try {
-        session = await createSession(graph, sessionOptions('cuda', device.deviceId, purpose, folder, threads));
+        session = await createSession(graph, sessionOptions('cuda', device.deviceId, purpose, folder));
         provider = 'cuda';
       } catch (error) {
         problem = `creating a CUDA session failed: ${(error as Error).message}`;
@@ -159,7 +153,7 @@ export async function openModel(model: string | Uint8Array | BuiltModelSource, d
       }
     }
   }
-  session ??= await createSession(source('cpu'), sessionOptions('cpu', 0, purpose, folder, threads));
+  session ??= await createSession(source('cpu'), sessionOptions('cpu', 0, purpose, folder));
   const describe = (metadata: readonly unknown[]): ValueInfo[] =>
     metadata.map((entry) => {
       const info = entry as { name: string; isTensor: boolean; type?: string; shape?: (number | string)[] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { PlainScoreBlock, scoreBlock, type ScoreBlock } from '../../src/retrieval/dense/score-block.js';
-import { mergeTopLists, TopRows } from '../../src/retrieval/dense/top-rows.js';
+import { TopRows } from '../../src/retrieval/dense/top-rows.js';
 
 /** The run order by a full stable sort: score descending, then row ascending. */
 function reference(scores: Float32Array, capacity: number): { rows: number[]; scores: number[] } {
@@ -141,50 +141,5 @@ describe('ScoreBlock.collect: the WebAssembly SIMD scan finds what the JavaScrip
     expect(many.collect(0, 5000, 0, many.hits.length)).toBe(Math.min(5000, many.hits.length));
     expect(Array.from(many.hits.subarray(0, 3))).toEqual([0, 1, 2]);
     expect(many.values.every((value) => value === 1)).toBe(true);
-  });
-});
-
-describe('mergeTopLists (two threads\' best rows of disjoint blocks)', () => {
-  const next = seededRandom(77);
-
-  /** One side's list: the reference run order over the rows `owned` keeps, as that thread's TopRows drains it. */
-  function sideList(scores: Float32Array, owned: (row: number) => boolean, capacity: number) {
-    const order = Array.from(scores.keys())
-      .filter(owned)
-      .sort((a, b) => (scores[a]! > scores[b]! ? -1 : scores[a]! < scores[b]! ? 1 : a - b))
-      .slice(0, capacity);
-    return { rows: Uint32Array.from(order), scores: Float32Array.from(order, (row) => scores[row]!) };
-  }
-
-  it('equals the full run order: ties across the two sides by row, signed zeros, infinities, every depth', () => {
-    const shapes: [string, () => number][] = [
-      ['real', () => next() * 2 - 1],
-      ['three levels', () => Math.floor(next() * 3) - 1],
-      ['zeros of both signs and infinities', () => [0, -0, Infinity, -Infinity, 1][Math.floor(next() * 5)]!],
-    ];
-    for (const [, draw] of shapes) {
-      const scores = Float32Array.from({ length: 3000 }, draw);
-      // blocks of 97 rows go to one side or the other at random, as the main thread and its helper take them
-      const sides = Array.from({ length: Math.ceil(3000 / 97) }, () => next() < 0.5);
-      const mine = (row: number) => sides[Math.floor(row / 97)]!;
-      for (const capacity of [0, 1, 2, 50, 1499, 2999, 3000, 3005]) {
-        const merged = mergeTopLists(
-          sideList(scores, mine, capacity),
-          sideList(scores, (row) => !mine(row), capacity),
-          capacity,
-        );
-        const want = reference(scores, capacity);
-        expect(Array.from(merged.rows)).toEqual(want.rows);
-        expect(Array.from(merged.scores, (score) => (Object.is(score, -0) ? '-0' : score))).toEqual(want.scores.map((score) => (Object.is(score, -0) ? '-0' : score)));
-      }
-    }
-  });
-
-  it('takes everything from one side when the other saw no block', () => {
-    const scores = Float32Array.from({ length: 500 }, () => next());
-    const all = sideList(scores, () => true, 100);
-    const none = sideList(scores, () => false, 100);
-    expect(Array.from(mergeTopLists(all, none, 100).rows)).toEqual(Array.from(all.rows));
-    expect(Array.from(mergeTopLists(none, all, 100).rows)).toEqual(Array.from(all.rows));
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { workerModuleUrl } from '../../core/worker-url.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../../core/version.js';
 import type { StoredTexts } from '../../core/types.js';
 import type { ChunkReply, ChunkRequest } from './analysis-worker.js';
 import { storedChunks } from './chunk-plan.js';
@@ -111,5 +113,8 @@ export async function stopWorkerAhead(): Promise<void> {
  * TypeScript sources (tests) the build in dist/.
  */
 export function workerUrl(file = 'analysis-worker.js'): URL {
-  return workerModuleUrl(import.meta.url, file);
+  if (import.meta.url.endsWith('.ts')) {
+    return pathToFileURL(path.join(packageRoot, 'dist', 'retrieval', 'bm25', file));
+  }
+  return new URL(`./${file}`, import.meta.url);
 }

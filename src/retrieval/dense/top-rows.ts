@@ -1,9 +1,8 @@
 import type { ScoreBlock } from './score-block.js';
 
 export interface TopList {
-  // on their own buffers (a helper thread's lists travel to the main thread without a copy)
-  rows: Uint32Array<ArrayBuffer>;
-  scores: Float32Array<ArrayBuffer>;
+  rows: Uint32Array;
+  scores: Float32Array;
 }
 
 /** Buckets of the score histogram that finds a cut's floor; one more for the maximum itself. */
@@ -119,29 +118,6 @@ export class TopRows {
     this.size = kept;
     this.floor = floor;
   }
-}
-
-/**
- * The first `capacity` pairs of two lists in run order that share no row (two threads' best rows of disjoint
- * blocks), in run order: each list holds its own part's best, so the merged prefix is the best of both.
- */
-export function mergeTopLists(a: TopList, b: TopList, capacity: number): TopList {
-  const length = Math.min(capacity, a.rows.length + b.rows.length);
-  const rows = new Uint32Array(length);
-  const scores = new Float32Array(length);
-  let i = 0;
-  let j = 0;
-  for (let k = 0; k < length; k++) {
-    const fromA = j === b.rows.length || (i < a.rows.length && (a.scores[i]! > b.scores[j]! || (a.scores[i] === b.scores[j] && a.rows[i]! < b.rows[j]!)));
-    if (fromA) {
-      rows[k] = a.rows[i]!;
-      scores[k] = a.scores[i++]!;
-    } else {
-      rows[k] = b.rows[j]!;
-      scores[k] = b.scores[j++]!;
-    }
-  }
-  return { rows, scores };
 }
 
 /** Rows below 2^21 fit beside a float32's 32 order bits in the 53-bit integers a double holds exactly. */
