@@ -10,6 +10,23 @@ export function comparable(index: AnalyzedIndex): Omit<AnalyzedIndex, 'vocabular
   return { ...rest, units: vocabulary.units, offsets: vocabulary.offsets };
 }
 
+/**
+ * Each id's tfs summed from the laid-out postings, as a list: gensim's cfs when nothing was pruned (the index carries
+ * only their total, `cfSum`).
+ */
+export function postingCfs({ termOffsets, postingTfs }: AnalyzedIndex): number[] {
+  return Array.from({ length: termOffsets.length - 1 }, (_, id) => {
+    let sum = 0;
+    for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
+    return sum;
+  });
+}
+
+/** The float64 sum in list order, as gensim's `sum(dictionary.cfs.values())` adds the cfs (ids in order). */
+export function sumInOrder(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0);
+}
+
 /** Builds the index from already-analyzed documents, as one chunk. */
 export function indexOfTokens(documents: string[][], pruneAt?: number): AnalyzedIndex {
   return indexOfChunks([bagChunk(documents.length, (doc) => documents[doc]!)], pruneAt);

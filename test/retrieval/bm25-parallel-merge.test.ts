@@ -4,7 +4,7 @@ import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { chunkPostings, type ChunkPostings } from '../../src/retrieval/bm25/chunk-postings.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex, type BuilderOptions } from '../../src/retrieval/bm25/gensim-dictionary.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
-import { chunksOfTokens, comparable } from './bm25-index-builds.js';
+import { chunksOfTokens, comparable, postingCfs, sumInOrder } from './bm25-index-builds.js';
 
 /** Documents of a few tokens drawn from a skewed vocabulary (new terms keep coming), some with a tf above 255. */
 function corpus(documents: number, seed: number): string[][] {
@@ -21,13 +21,8 @@ function build(chunks: readonly ChunkPostings[], documents: number, options: Bui
   return builder;
 }
 
-/** Each term's tfs summed from the laid-out postings: the cf the index must carry, whichever thread summed it. */
-const summedCf = ({ termOffsets, postingTfs }: AnalyzedIndex) =>
-  Float64Array.from({ length: termOffsets.length - 1 }, (_, id) => {
-    let sum = 0;
-    for (let p = termOffsets[id]!; p < termOffsets[id + 1]!; p++) sum += postingTfs[p]!;
-    return sum;
-  });
+/** The total of the cfs the index must carry, whichever threads laid out its postings: each term's tfs, summed. */
+const summedCfs = (index: AnalyzedIndex) => sumInOrder(postingCfs(index));
 
 /** Whether a chunk's postings were moved to another thread (a transferred buffer is detached here). */
 const moved = (chunk: ChunkPostings) => chunk.postingDocs.length === 0 && chunk.termOffsets.length === 0;
@@ -102,8 +97,8 @@ describe('BM25 index postings copied by the idle analysis workers (finishInParal
       // below the size from which a merge worker is started: helpers are used whatever the size
       const index = await build(chunks, documents, { threads: 2 }).finishInParallel(analysis.workers);
       expect(comparable(index)).toEqual(comparable(expected));
-      // the two helpers' parts of the cfs, added up here
-      expect(index.cf).toEqual(summedCf(index));
+      // the postings the two helpers laid out add up to the total the index carries
+      expect(index.cfSum).toBe(summedCfs(index));
       expect(index.vocabulary.slots).toEqual(new Vocabulary(index.vocabulary.units, index.vocabulary.offsets).slots);
       expect(chunks.every(moved)).toBe(true);
       for (const worker of analysis.workers) expect(worker.listenerCount('message')).toBe(0);
@@ -115,7 +110,7 @@ describe('BM25 index postings copied by the idle analysis workers (finishInParal
     const chunks = postings();
     const index = await build(chunks, documents, { threads: 2 }).finishInParallel(analysis.workers.slice(0, 1));
     expect(comparable(index)).toEqual(comparable(expected));
-    expect(index.cf).toEqual(summedCf(index));
+    expect(index.cfSum).toBe(summedCfs(index));
     expect(chunks.map(moved)).toEqual(chunks.map((_, c) => c >= middle));
   });
 

@@ -13,7 +13,7 @@ import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever, type Bm25Index } from '../../src/retrieval/bm25/bm25-retriever.js';
 import { ChunkAnalyzer, type ChunkAnalysis } from '../../src/retrieval/bm25/chunk-analysis.js';
 import { AnalyzedIndexBuilder, type AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
-import { LuceneBm25Model, scoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { analyzeCorpus } from '../../src/retrieval/bm25/parallel-analysis.js';
 import { AnalysisWorkers } from '../../src/retrieval/bm25/analysis-workers.js';
 import { decodeIndex, encodeIndex, decodeIndexFile, readIndexFile, sha256InTurns, writeAllAt, writeIndexCache } from '../../src/retrieval/bm25/index-cache.js';
@@ -27,7 +27,7 @@ import { writePagedParquet } from '../helpers/parquet-pages.js';
 import { readJsonLines, readText } from './golden-files.js';
 // the file's names: corpusRows and goldenQueries are the fixture's rows, queries the pipeline's Query objects
 import { bm25Fixture, goldenCorpusRows as corpusRows, goldenQueries as queries, goldenQueryRows as goldenQueries } from './bm25-golden.js';
-import { comparable, indexOfChunks, indexOfTokens } from './bm25-index-builds.js';
+import { comparable, indexOfChunks, indexOfTokens, postingCfs, sumInOrder } from './bm25-index-builds.js';
 import { textOf } from '../helpers/utf16-units.js';
 import { CorpusIds } from '../../src/core/corpus-ids.js';
 
@@ -74,7 +74,7 @@ function fullScores(model: LuceneBm25Model, tokens: string[]): number[] {
 
 describe('BM25: SPEC §3.6 toy example (gensim from HEAD)', () => {
   const documents = [['appl', 'banana', 'appl'], ['banana', 'cherri'], ['cherri', 'cherri', 'cherri', 'date'], [], ['appl', 'date']];
-  const model = new LuceneBm25Model(scoringIndex(indexOfTokens(documents)), 0.9, 0.4);
+  const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4);
 
   it('builds the dictionary and the statistics (the empty document counts)', () => {
     expect(model.index.vocabulary.terms()).toEqual(['appl', 'banana', 'cherri', 'date']);
@@ -102,15 +102,18 @@ describe('BM25: golden gensim dictionary, statistics and query vectors', () => {
   let model: LuceneBm25Model;
   beforeAll(async () => {
     index = await indexOfTexts(corpus.texts, 2);
-    model = new LuceneBm25Model(scoringIndex(index), 0.9, 0.4);
+    model = new LuceneBm25Model(index, 0.9, 0.4);
   });
 
   it('assigns every term id, df and cf as gensim does (ids in corpus order, code-point order within a document)', () => {
     const dictionary = readJsonLines<{ id: number; term: string; df: number; cf: number }>(bm25Fixture('dictionary.jsonl.gz'));
     const terms = index.vocabulary.terms();
     expect(terms.length).toBe(dictionary.length);
-    const wrong = dictionary.filter((entry) => terms[entry.id] !== entry.term || index.df[entry.id] !== entry.df || index.cf[entry.id] !== entry.cf);
+    // nothing is pruned here: each term's cf is its postings' tfs, and the index carries their total
+    const cfs = postingCfs(index);
+    const wrong = dictionary.filter((entry) => terms[entry.id] !== entry.term || index.df[entry.id] !== entry.df || cfs[entry.id] !== entry.cf);
     expect(wrong).toEqual([]);
+    expect(index.cfSum).toBe(sumInOrder(dictionary.map((entry) => entry.cf)));
   });
 
   it('looks every dictionary term up to its gensim id, and nothing else', () => {
@@ -469,7 +472,7 @@ describe('BM25 retriever: the golden run end to end', () => {
     const retriever = new Bm25Retriever({ cacheDir: null, threads: 1 });
     const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
     const index = await retriever.index(memoryCorpus(corpus), context);
-    const model = new LuceneBm25Model(scoringIndex(await indexOfTexts(corpus.texts, 1)), 0.9, 0.4);
+    const model = new LuceneBm25Model(await indexOfTexts(corpus.texts, 1), 0.9, 0.4);
     for (const depth of [1, 10, 200]) {
       const candidates = await collect(retriever.search(index, queries, depth, context));
       candidates.forEach((item, i) => {
@@ -726,28 +729,27 @@ describe('BM25 analyzed-index cache', () => {
       const documents = [['b', ...wide], Array<string>(bigTf).fill('a'), ...Array.from({ length: emptyDocs }, () => []), [], ['é', 'b'], ...Array.from({ length: dfDocs }, () => ['c'])];
       const index = indexOfTokens(documents);
       const key = { corpusSha256: 'k', analyzerVersion: 'v', numDocs: index.numDocs };
-      const scoring = scoringIndex(index);
-      const { vocabulary, ...decoded } = decodeIndex(encodeIndex(key, scoring), key);
+      const { vocabulary, ...decoded } = decodeIndex(encodeIndex(key, index), key);
       // built and decoded alike: 16-bit rows up to 65,536 documents (the last row, 65,535, still fits)
       expect(index.postingDocs).toBeInstanceOf(index.numDocs <= 65_536 ? Uint16Array : Uint32Array);
       expect(decoded.postingDocs).toBeInstanceOf(index.numDocs <= 65_536 ? Uint16Array : Uint32Array);
-      const b = scoring.vocabulary.id('b')!;
+      const b = index.vocabulary.id('b')!;
       expect([...index.postingDocs.subarray(index.termOffsets[b], index.termOffsets[b + 1])]).toEqual([0, emptyDocs + 3]);
       expect(decoded.df).toBeInstanceOf(dfDocs > 65_535 ? Uint32Array : Uint16Array);
       expect(index.df).toBeInstanceOf(dfDocs > 65_535 ? Uint32Array : Uint16Array);
-      const { vocabulary: built, cf, ...counted } = index;
+      const { vocabulary: built, ...counted } = index;
       const terms = built.terms();
       // the builder's term units and the file's alike: 8-bit when every unit fits
       const unitsType = terms.some((term) => /[^\u0000-\u00ff]/.test(term)) ? Uint16Array : Uint8Array;
       expect(built.units).toBeInstanceOf(unitsType);
       expect(vocabulary.units).toBeInstanceOf(unitsType);
       expect([...terms].sort()).toEqual([...new Set(documents.flat())].sort());
-      expect({ ...decoded, terms: vocabulary.terms() }).toEqual({ ...counted, cfSum: scoring.cfSum, terms });
-      expect(Object.is(decoded.cfSum, cf.reduce((sum, value) => sum + value, 0))).toBe(true);
+      expect({ ...decoded, terms: vocabulary.terms() }).toEqual({ ...counted, terms });
+      expect(Object.is(decoded.cfSum, sumInOrder(postingCfs(index)))).toBe(true);
       expect(vocabulary.slots).toEqual(built.slots);
       built.terms().forEach((term, id) => expect(vocabulary.id(term)).toBe(id));
       for (const absent of ['zz', 'a\ud801', '𐐨', '', 'bb']) expect(vocabulary.id(absent)).toBeUndefined();
-      expect(() => decodeIndex(encodeIndex(key, scoringIndex(index)), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
+      expect(() => decodeIndex(encodeIndex(key, index), { ...key, corpusSha256: 'other' })).toThrow(/different corpus/);
     }
   });
 
@@ -789,7 +791,7 @@ describe('BM25 analyzed-index cache', () => {
     await fs.writeFile(path.join(dir, 'other.txt'), fileOfFormat(1));
     const index = indexOfTokens([['a', 'b'], ['b']]);
     const key = { corpusSha256: 'formats', analyzerVersion: 'v', numDocs: 2 };
-    await writeIndexCache(path.join(dir, 'current.bm25idx'), key, scoringIndex(index));
+    await writeIndexCache(path.join(dir, 'current.bm25idx'), key, index);
     expect((await fs.readdir(dir)).sort()).toEqual(['current.bm25idx', 'newer.bm25idx', 'notes.bm25idx', 'other.txt']);
     expect(decodeIndexFile(await readIndexFile(path.join(dir, 'current.bm25idx')), key)).not.toBeNull();
   });
@@ -826,12 +828,12 @@ describe('BM25 analyzed-index cache', () => {
     expect(index.postingDocs.length).toBeGreaterThan(1 << 16);
     const key = { corpusSha256: 'streamed', analyzerVersion: 'v', numDocs: index.numDocs };
     const file = path.join(cacheDir, 'streamed.bm25idx');
-    await writeIndexCache(file, key, scoringIndex(index));
-    expect(await fs.readFile(file)).toEqual(encodeIndex(key, scoringIndex(index)));
+    await writeIndexCache(file, key, index);
+    expect(await fs.readFile(file)).toEqual(encodeIndex(key, index));
     const { vocabulary, ...read } = decodeIndexFile(await readIndexFile(file), key)!;
-    const { vocabulary: built, cf, ...counted } = index;
+    const { vocabulary: built, ...counted } = index;
     const terms = built.terms();
-    expect({ ...read, terms: vocabulary.terms() }).toEqual({ ...counted, cfSum: scoringIndex(index).cfSum, terms });
+    expect({ ...read, terms: vocabulary.terms() }).toEqual({ ...counted, terms });
   });
 });
 

@@ -9,10 +9,10 @@ describe('the search side of a ranking worker', () => {
     // fresh module instances: nothing compiled by an earlier test
     vi.resetModules();
     const { compileScoring } = await import('../../src/retrieval/bm25/search-responder.js');
-    const { LuceneBm25Model, scoringIndex } = await import('../../src/retrieval/bm25/lucene-bm25-model.js');
+    const { LuceneBm25Model } = await import('../../src/retrieval/bm25/lucene-bm25-model.js');
     const { QueryCandidates } = await import('../../src/retrieval/bm25/query-candidates.js');
     const documents = Array.from({ length: 300 }, (_, doc) => Array.from({ length: 12 }, (_, i) => `t${(doc * 7 + i * 13) % 90}`));
-    const model = new LuceneBm25Model(scoringIndex(indexOfTokens(documents)), 0.9, 0.4);
+    const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4);
     // the query vector is made on the main thread (its logarithms' module among what that compiles)
     const vector = model.vectorize(['t1', 't7', 't7', 't40', 'absent']);
     const compiled = vi.spyOn(webAssembly, 'Module');

@@ -222,9 +222,8 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     }
     // without a prefetch (a corpus in memory) the workers start here, as workers this stage can keep for the search
     const analyzers = workers ?? (this.threads > 1 && corpus.ids.length >= PRESTART_ROWS ? new AnalysisWorkers(this.threads) : undefined);
-    const built = await this.build(corpus, context, analyzers);
-    const [{ scoringIndex }, { sendIndex }] = await Promise.all([import('./lucene-bm25-model.js'), import('./parallel-search.js')]);
-    const index = scoringIndex(built);
+    const index = await this.build(corpus, context, analyzers);
+    const { sendIndex } = await import('./parallel-search.js');
     if (analyzers !== undefined) {
       const rankers = rankersOf(analyzers);
       for (const idle of analyzers.workers.slice(rankers.length)) this.stopping(idle.terminate().catch(() => undefined));

@@ -46,9 +46,13 @@ export interface AnalyzedIndex {
   numNnz: number;
   /** Term of each gensim id (made from the builder's own term units: no string per term). */
   vocabulary: Vocabulary;
-  /** `dfs[id]`, `cfs[id]`: counted since the term last entered the dictionary (dfs in 16 bits when all fit). */
+  /** `dfs[id]`: counted since the term last entered the dictionary (in 16 bits when all fit). */
   df: Uint16Array | Uint32Array;
-  cf: Float64Array;
+  /**
+   * gensim's total of the `cfs` (float64, summed in id order): all that BM25 reads of them (avgdl). Without a prune
+   * every token's term has an id, so it is `numPos` (integers: exact in any order), and no cf is kept per id.
+   */
+  cfSum: number;
   /** In-vocabulary tokens per document (the `|d|` of the BM25 length normalisation). */
   docLengths: Uint32Array;
   /** Postings of term id t: `postingDocs/postingTfs[termOffsets[t] .. termOffsets[t + 1])`, docs ascending. */
@@ -112,9 +116,9 @@ export class AnalyzedIndexBuilder {
    */
   private idOfTerm = new Int32Array(0);
   private termOfId = new Uint32Array(0);
-  /** Per gensim id: df and cf (cf only document by document: else `finish` sums it); `size` in use. */
+  /** Per gensim id: df, and cf once a prune is due (before, the cfs add up to `numPos`); `size` in use. */
   private df = new Uint32Array(1024);
-  private cf = new Float64Array(1024);
+  private cf = new Float64Array(0);
   private size = 0;
   private numDocs = 0;
   private numPos = 0;
@@ -178,15 +182,14 @@ export class AnalyzedIndexBuilder {
     if (this.bags !== null) {
       const bags = this.bags;
       this.bags = [];
-      return { ...counters, vocabulary, df, cf: this.cf.slice(0, size), ...bagDocuments(bags, this.idOfTerm, size, this.numDocs) };
+      return { ...counters, vocabulary, df, cfSum: sumInOrder(this.cf.subarray(0, size)), ...bagDocuments(bags, this.idOfTerm, size, this.numDocs) };
     }
     // nothing was pruned: a term's postings are its df, a document's length all its tokens
     const chunks = this.postings;
     this.postings = [];
     const laidOut = postingsLayout(this.df.subarray(0, size), this.largestTf, this.numDocs);
-    const cf = new Float64Array(size);
-    scatterRuns(chunks, cursorOf(laidOut), laidOut.postingDocs, laidOut.postingTfs, cf);
-    return this.postingsIndex(vocabulary, df, cf, laidOut);
+    scatterRuns(chunks, cursorOf(laidOut), laidOut.postingDocs, laidOut.postingTfs);
+    return this.postingsIndex(vocabulary, df, laidOut);
   }
 
   /**
@@ -209,11 +212,6 @@ export class AnalyzedIndexBuilder {
     const started = helpers.length === 0 ? new Worker(workerUrl('merge-worker.js')) : null;
     const copiers = started === null ? helpers.slice(0, 2) : [started];
     const merges: Array<Promise<void>> = [];
-    /**
-     * Each part's cfs (integer sums: exact in any order), added up into the first once all are in: fresh memory costs
-     * a page fault per 4 KiB page touched (~12 us here), so no third array is made for the total.
-     */
-    const cfParts: Float64Array[] = copiers.length === 2 ? [] : [new Float64Array(size)];
     try {
       // an earlier half no helper takes is copied here (from the layout's own cursor), after the requests are out
       const parts: Array<{ chunks: IdRuns[]; before: Uint32Array }> = copiers.length === 2 ? [{ chunks: movable(earlier, []), before: new Uint32Array(0) }] : [];
@@ -226,12 +224,10 @@ export class AnalyzedIndexBuilder {
         merges.push(merged);
         // a kept analysis worker is unreferenced: this thread's wait on its reply must keep the process alive
         copier.ref();
-        const cf = new Float64Array(new SharedArrayBuffer(8 * size));
-        cfParts.push(cf);
-        const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs, cf };
+        const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
         copier.postMessage(request, [before.buffer as ArrayBuffer, ...part.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
       });
-      if (copiers.length < 2) scatterRuns(earlier, cursorOf(laidOut), laidOut.postingDocs, laidOut.postingTfs, cfParts[0]!);
+      if (copiers.length < 2) scatterRuns(earlier, cursorOf(laidOut), laidOut.postingDocs, laidOut.postingTfs);
       const vocabulary = this.vocabulary();
       const df = narrowDfs(this.df.subarray(0, size));
       // the terms' lookup table, which the cache write and the search need, is built while the workers still copy
@@ -240,26 +236,22 @@ export class AnalyzedIndexBuilder {
       // this rejects
       const failed = (await Promise.allSettled(merges)).find((merged) => merged.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
-      const [cf, ...rest] = cfParts;
-      for (const part of rest) addInto(cf!, part);
-      return this.postingsIndex(vocabulary, df, cf!, laidOut);
+      return this.postingsIndex(vocabulary, df, laidOut);
     } finally {
       if (started !== null) await started.terminate();
       else for (const helper of copiers) helper.unref();
     }
   }
 
-  /** The index once every chunk's postings are in place, and each id's tfs summed in `cf`. */
-  private postingsIndex(
-    vocabulary: Vocabulary,
-    df: Uint16Array | Uint32Array,
-    cf: Float64Array,
-    laidOut: Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'>,
-  ): AnalyzedIndex {
+  /**
+   * The index once every chunk's postings are in place, nothing pruned: every token counted in `numPos` is then in a
+   * posting, so the cfs (each id's tfs) add up to it.
+   */
+  private postingsIndex(vocabulary: Vocabulary, df: Uint16Array | Uint32Array, laidOut: Pick<AnalyzedIndex, 'termOffsets' | 'postingDocs' | 'postingTfs'>): AnalyzedIndex {
     const counters = { numDocs: this.numDocs, numPos: this.numPos, numNnz: this.numNnz };
     const docLengths = new Uint32Array(new SharedArrayBuffer(4 * this.numDocs));
     docLengths.set(this.docLengths.subarray(0, this.numDocs));
-    return { ...counters, vocabulary, df, cf, docLengths, ...laidOut };
+    return { ...counters, vocabulary, df, cfSum: this.numPos, docLengths, ...laidOut };
   }
 
   /**
@@ -395,11 +387,11 @@ export class AnalyzedIndexBuilder {
     this.idOfTerm = new Int32Array(Math.max(1024, 2 * terms));
     this.idOfTerm.fill(-1, 0, terms);
     this.termOfId = new Uint32Array(this.df.length);
+    this.cf = new Float64Array(this.df.length);
     this.postings = [];
     this.bags = [];
     this.half = null;
     this.df.fill(0);
-    this.cf.fill(0);
     this.size = 0;
     this.numDocs = 0;
     this.numPos = 0;
@@ -494,8 +486,9 @@ export class AnalyzedIndexBuilder {
   /** Room for at least `ids` gensim ids in the tables kept per id. */
   private growIds(ids: number): void {
     this.df = grown(this.df, ids);
+    if (this.bags === null) return;
     this.cf = grown(this.cf, ids);
-    if (this.bags !== null) this.termOfId = grown(this.termOfId, ids);
+    this.termOfId = grown(this.termOfId, ids);
   }
 
   /** gensim's `filter_extremes` at a pruning check. */
@@ -565,9 +558,11 @@ function addDfs(ids: Uint32Array, terms: Uint32Array, termOffsets: Uint32Array, 
   }
 }
 
-/** Adds `part` to `total`, entry by entry (a function of its own: optimised, not run by the async caller's interpreter). */
-function addInto(total: Float64Array, part: Float64Array): void {
-  for (let i = 0; i < total.length; i++) total[i]! += part[i]!;
+/** The float64 sum of `values` in index order, as gensim's `sum(dictionary.cfs.values())` adds them. */
+function sumInOrder(values: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
 }
 
 function sum(values: Uint32Array): number {

@@ -23,18 +23,8 @@ export interface BowVector {
   length: number;
 }
 
-/** What scoring reads: the analyzed corpus, with its terms as a Vocabulary (see vocabulary.ts). */
-export interface ScoringIndex extends Omit<AnalyzedIndex, 'cf'> {
-  /** gensim's total of the cfs (float64, summed in id order): all that BM25 reads of them, for avgdl. */
-  cfSum: number;
-}
-
-export function scoringIndex(index: AnalyzedIndex): ScoringIndex {
-  const { cf, ...rest } = index;
-  let cfSum = 0;
-  for (let id = 0; id < cf.length; id++) cfSum += cf[id]!; // by index: for-of allocated per term
-  return { ...rest, cfSum };
-}
+/** What scoring reads: the analyzed corpus (built, or read from the cache), with its terms as a Vocabulary (see vocabulary.ts). */
+export type ScoringIndex = AnalyzedIndex;
 
 /**
  * gensim `LuceneBM25Model(dictionary, k1, b)` with `SparseMatrixSimilarity(normalize_queries=False,

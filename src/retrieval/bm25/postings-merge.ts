@@ -24,8 +24,6 @@ export interface MergeRequest {
   before: Uint32Array;
   postingDocs: Uint16Array | Uint32Array;
   postingTfs: NarrowCounts;
-  /** Zeros (shared, one per id), to which each id's tfs in these chunks are added: their part of its cf. */
-  cf: Float64Array;
 }
 
 export type MergeReply = { done: true } | { error: string };
@@ -33,16 +31,14 @@ export type MergeReply = { done: true } | { error: string };
 /**
  * Copies each chunk's runs into place, chunk after chunk: the run of id `ids[i]` goes to `cursor[id]` onwards and
  * the cursor moves past it, so that an id's postings from consecutive chunks follow each other, documents ascending.
- * Each run's tfs are added to its id's `cf` on the way (they are at hand: no second pass over the postings).
  */
 export function scatterRuns(
   chunks: readonly IdRuns[],
   cursor: Uint32Array,
   postingDocs: Uint16Array | Uint32Array,
   postingTfs: NarrowCounts,
-  cf: Float64Array,
 ): void {
-  for (const chunk of chunks) scatterChunk(chunk, cursor, postingDocs, postingTfs, cf);
+  for (const chunk of chunks) scatterChunk(chunk, cursor, postingDocs, postingTfs);
 }
 
 /**
@@ -55,28 +51,23 @@ function scatterChunk(
   cursor: Uint32Array,
   postingDocs: Uint16Array | Uint32Array,
   postingTfs: NarrowCounts,
-  cf: Float64Array,
 ): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     let at = cursor[id]!;
-    let sum = 0;
     const end = offsets[i + 1]!;
     for (let p = offsets[i]!; p < end; p++, at++) {
-      const tf = tfs[p]!;
       postingDocs[at] = docBase + docs[p]!;
-      postingTfs[at] = tf;
-      sum += tf;
+      postingTfs[at] = tfs[p]!;
     }
     cursor[id] = at;
-    cf[id]! += sum;
   }
 }
 
 /** Copies the request's chunks into place; the reply says whether it did. */
-export function answerMerge({ chunks, termOffsets, before, postingDocs, postingTfs, cf }: MergeRequest): MergeReply {
+export function answerMerge({ chunks, termOffsets, before, postingDocs, postingTfs }: MergeRequest): MergeReply {
   try {
-    scatterRuns(chunks, cursorAfter(termOffsets, before), postingDocs, postingTfs, cf);
+    scatterRuns(chunks, cursorAfter(termOffsets, before), postingDocs, postingTfs);
     return { done: true };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
