@@ -146,6 +146,9 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       : 'choose a new directory for this run, or give the options of the run that wrote it';
     throw usageError(request.resume ? 'resume_setting' : 'output_exists', `${what}:\n  ${differences.join('\n  ')}\n${remedy}`);
   }
+  // what the last task's retriever left running (BM25's cache write, its search threads stopping), awaited once the
+  // task's files are written, or the run fails: the writes go on meanwhile (settled never rejects)
+  let settling: Promise<void> = Promise.resolve();
   try {
     for (const [index, task] of tasks.entries()) {
       if (request.resume && task.name in summary.tasks) continue;
@@ -166,6 +169,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
         depth,
         measures,
         progress: request.progress,
+        settling: (settled) => (settling = settled),
         // the manifest's git state and host are asked for once the retriever has started on the corpus (BM25's
         // analysis workers, or its cache read): reading a clean checkout's index is ~20 ms of this thread, a dirty one
         // forks git, and both then overlap the work; a failure surfaces where the manifest awaits it
@@ -185,11 +189,13 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
       summary.tasks[task.name] = { num_queries: result.evaluation.queryOrder.length, aggregate: result.evaluation.aggregate };
       if (!summary.completed_tasks!.includes(task.name)) summary.completed_tasks!.push(task.name);
       await writeSummary(outDir, summary);
+      await settling;
       await request.observer?.taskFinished?.(task.name, index, tasks.length, (nowMs() - started) / 1000, summary);
     }
     // the interrupted mark goes even when nothing was left to run
     if (request.resume) await writeSummary(outDir, summary);
   } catch (error) {
+    await settling;
     // a folder with finished tasks says it is incomplete; rmdir removes an empty one and refuses the rest
     if (summary.completed_tasks!.length > 0 && signal.aborted) {
       summary.interrupted = true;
