@@ -355,6 +355,23 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bags.terms).toBeGreaterThan(1000);
   });
 
+  it("makes the term strings past their first room (at once to a corpus's 2^17 when reserving, by doubling otherwise) and on past that", () => {
+    // 'w' and a number passes every filter unchanged: each a new term
+    const words = (from: number, count: number) => Array.from({ length: count }, (_, i) => `w${from + i}`);
+    for (const reserve of [true, false]) {
+      const bags = new TokenBags(1 << 19, 0, 0, reserve);
+      for (let from = 0; from < 140_000; from += 20_000) {
+        const text = [...words(from, 20_000), 'w0', `w${from + 19_999}`].join(' ');
+        // joined: one string compare, not 20,000 element compares
+        expect(bags.tokenStrings(text).join(' ')).toBe(text);
+      }
+      expect(bags.terms).toBe(140_000);
+      const terms = [0, 4095, 4096, 131_071, 131_072, 139_999];
+      expect(terms.map((term) => bags.term(term))).toEqual(terms.map((term) => `w${term}`));
+      expect(Array.from(bags.tokens('w5 w139999 new'), (term) => bags.term(term))).toEqual(['w5', 'w139999', 'new']);
+    }
+  });
+
   it('takes the rooms a corpus needs only when asked to reserve them: a few queries\' tables are a few MB of memory', () => {
     const megabytes = (bags: TokenBags) => bags.memory.buffer.byteLength / 2 ** 20;
     expect(megabytes(new TokenBags(1 << 19, 0, 0))).toBeGreaterThan(20);

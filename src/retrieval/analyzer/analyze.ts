@@ -53,10 +53,7 @@ let bags: TokenBags | undefined;
  */
 export function analyze(text: string): string[] {
   if (bags === undefined || bags.terms >= TERM_LIMIT) bags = new TokenBags(RAW_TOKEN_LIMIT, 0, 0);
-  const terms = bags.tokens(text);
-  const tokens = new Array<string>(terms.length);
-  for (let i = 0; i < terms.length; i++) tokens[i] = bags.term(terms[i]!);
-  return tokens;
+  return bags.tokenStrings(text);
 }
 
 /**

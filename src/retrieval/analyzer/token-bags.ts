@@ -37,6 +37,15 @@ interface TokenBagsExports {
 /** Bytes of UTF-8 documents passed to the module at a time (more for a longer document): stays in cache. */
 const UTF8_BLOCK = 1 << 16;
 
+/**
+ * Term strings a table has room for at first, and the room it jumps to when it outgrows that while it reserves a
+ * corpus's rooms (wasm/token-bags.c's JUMP_TERMS, as its term index does). An array's room is written when it is
+ * made (holes), so the doublings from 4096 to a corpus's ~130k terms wrote ~2x the final array into fresh pages (a
+ * large object each), ~1,000 page faults of a first pass; the jump writes it once. Tables for a few texts double.
+ */
+const FIRST_STRINGS = 1 << 12;
+const JUMP_STRINGS = 1 << 17;
+
 /** Compiled once per thread, on first use. */
 let compiled: WasmModule | undefined;
 
@@ -83,11 +92,16 @@ export class TokenBags {
   private readonly wasm: TokenBagsExports;
   /** The module's memory as bytes; made again when the memory has grown (which detaches the old buffer). */
   private bytes: Buffer;
+  /** The same memory as 32-bit words, made again with `bytes`. */
+  private words: Uint32Array;
   /** Where a document's units go, and how many fit there. */
   private textAt = 0;
   private textRoom = 0;
-  /** Strings of the terms asked for by `term`. */
-  private readonly strings: string[] = [];
+  /** Whether the tables reserve a corpus's rooms (the constructor's `reserve`). */
+  private readonly reserve: boolean;
+  /** The string of each term, made in number order for terms 0 .. made - 1 (holes after). */
+  private strings: string[] = new Array<string>(FIRST_STRINGS);
+  private made = 0;
 
   /**
    * `expectedRawTokens` / `expectedTerms`: distinct raw tokens and terms the analysis is expected to meet, which
@@ -100,7 +114,9 @@ export class TokenBags {
     this.wasm = new webAssembly.Instance(compiled, {}).exports as unknown as TokenBagsExports;
     this.writeTables();
     if (this.wasm.start(rawTokenLimit, expectedRawTokens, expectedTerms, reserve ? 1 : 0) === 0) throw outOfMemory();
+    this.reserve = reserve;
     this.bytes = Buffer.from(this.wasm.memory.buffer);
+    this.words = new Uint32Array(this.wasm.memory.buffer);
   }
 
   /** The module's memory: a thread done analyzing may reuse its pages, every one it touched already paid for. */
@@ -186,34 +202,67 @@ export class TokenBags {
 
   /** The term numbers of `text`'s tokens in order (none for a token the filters drop), in a view valid until the next call. */
   tokens(text: string): Uint32Array {
-    const count = check(this.wasm.list_tokens(this.write(text)));
+    const count = this.list(text);
     return new Uint32Array(this.wasm.memory.buffer, this.wasm.token_list_at(), count);
+  }
+
+  /** The strings of `text`'s tokens in order: `term` of each of `tokens`, read without a view per text. */
+  tokenStrings(text: string): string[] {
+    const count = this.list(text);
+    if (this.made < this.wasm.term_count()) this.makeStrings();
+    this.viewMemory();
+    const { strings, words } = this;
+    const at = this.wasm.token_list_at() >>> 2;
+    const tokens = new Array<string>(count);
+    for (let i = 0; i < count; i++) tokens[i] = strings[words[at + i]!]!;
+    return tokens;
   }
 
   /** The string of term number `term`. */
   term(term: number): string {
-    return this.strings[term] ?? this.makeStrings(term);
+    if (term >= this.made) this.makeStrings();
+    return this.strings[term]!;
+  }
+
+  /** Lists `text`'s term numbers at token_list_at; returns how many. */
+  private list(text: string): number {
+    return check(this.wasm.list_tokens(this.write(text)));
   }
 
   /**
    * Makes the strings of every term numbered since the last were made (those of the text just listed, as `analyze`
-   * asks for them) and returns that of `term`: one read of their units, which are stored one after the other, cut
-   * into a string per term, costs far less than a read per term.
+   * asks for them): one read of their units, which are stored one after the other, cut into a string per term,
+   * costs far less than a read per term.
    */
-  private makeStrings(term: number): string {
-    const { wasm, strings } = this;
-    if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
-    const first = strings.length;
+  private makeStrings(): void {
+    const { wasm } = this;
+    this.viewMemory();
+    const first = this.made;
     const end = wasm.term_count();
-    const starts = new Uint32Array(wasm.memory.buffer, wasm.term_starts_at(), end + 1);
+    if (end > this.strings.length) {
+      const grown = new Array<string>(Math.max(end, this.reserve && this.strings.length < JUMP_STRINGS ? JUMP_STRINGS : 2 * this.strings.length));
+      for (let at = 0; at < first; at++) grown[at] = this.strings[at]!;
+      this.strings = grown;
+    }
+    const { strings, words } = this;
+    const starts = wasm.term_starts_at() >>> 2;
+    const from = words[starts + first]!;
     const units = wasm.term_units_at();
     // UTF-16LE reads the units back as they are, lone surrogates included; Latin-1 reads one-byte units as theirs
     const joined =
       wasm.term_unit_bytes() === 2
-        ? this.bytes.toString('utf16le', units + 2 * starts[first]!, units + 2 * starts[end]!)
-        : this.bytes.toString('latin1', units + starts[first]!, units + starts[end]!);
-    for (let at = first; at < end; at++) strings.push(joined.slice(starts[at]! - starts[first]!, starts[at + 1]! - starts[first]!));
-    return strings[term]!;
+        ? this.bytes.toString('utf16le', units + 2 * from, units + 2 * words[starts + end]!)
+        : this.bytes.toString('latin1', units + from, units + words[starts + end]!);
+    for (let at = first; at < end; at++) strings[at] = joined.slice(words[starts + at]! - from, words[starts + at + 1]! - from);
+    this.made = end;
+  }
+
+  /** Makes the views of the module's memory again when it has grown (which detaches the old buffer). */
+  private viewMemory(): void {
+    const { buffer } = this.wasm.memory;
+    if (this.bytes.buffer === buffer) return;
+    this.bytes = Buffer.from(buffer);
+    this.words = new Uint32Array(buffer);
   }
 
   /** Writes `text` where the module reads a document from; returns its length. */
@@ -224,7 +273,7 @@ export class TokenBags {
       if (this.textAt === 0) throw outOfMemory();
       this.textRoom = text.length;
     }
-    if (this.bytes.buffer !== wasm.memory.buffer) this.bytes = Buffer.from(wasm.memory.buffer);
+    this.viewMemory();
     // UTF-16LE writes the units as they are, lone surrogates included; one document at a time stays in cache
     this.bytes.write(text, this.textAt, text.length * 2, 'utf16le');
     return text.length;
