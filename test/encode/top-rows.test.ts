@@ -82,7 +82,7 @@ describe('TopRows (floor + buffer cut by a score histogram) equals a full stable
     for (const capacity of [1, 300, 3000]) expectSame(outlier, capacity, [1000]);
   });
 
-  it('sorts the same way past 2^21 rows, where a (score, row) pair no longer packs into one double', () => {
+  it('sorts the same way at rows past 2^21 and 2^31 (the pairs move, only the scores are keys)', () => {
     const scores = Float32Array.from({ length: 6000 }, () => Math.floor(next() * 40) / 8 - 2);
     for (const firstRow of [2 ** 21 - 6000, 2 ** 21 - 3000, 2 ** 21, 2 ** 31])
       for (const capacity of [1, 999, 2500, 6000]) expectSame(scores, capacity, [1700], firstRow);
