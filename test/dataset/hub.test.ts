@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hubFile, hubFileInfo } from '../../src/dataset/hub.js';
@@ -27,6 +27,11 @@ describe('reasonir download against an HF-like server', () => {
 
   const download = (args: string[], extra: Record<string, string> = {}) =>
     runReasonir(['download', '--task', 'pony', '--revision', fixtureCommit, ...args], { env: hubEnvironment(server, cache.dir, extra) });
+  /** Bytes of the examples file's partial download (the client writes what it reads into `<blob>.incomplete`). */
+  const incompleteBytes = () => {
+    const file = path.join(cache.dir, repoFolder, 'blobs', `${examplesSha}.incomplete`);
+    return existsSync(file) ? statSync(file).size : 0;
+  };
 
   it('downloads cold into the Python layout, then hits the cache without any request', async () => {
     const first = await download(['--config', 'examples,documents']);
@@ -92,7 +97,7 @@ describe('reasonir download against an HF-like server', () => {
   });
 
   it('resumes a truncated body with a Range request', async () => {
-    server.fail({ server: 'cdn', method: 'GET', truncateAfter: 8000, times: 1 });
+    server.fail({ server: 'cdn', method: 'GET', truncateAfter: 8000, cutWhen: () => incompleteBytes() >= 8000, times: 1 });
     const result = await download(['--config', 'examples']);
     expect(result.code).toBe(0);
     const gets = server.requests.filter((request) => request.server === 'cdn');
@@ -101,7 +106,7 @@ describe('reasonir download against an HF-like server', () => {
   });
 
   it('says where an interrupted download stopped, and the next run resumes it', async () => {
-    server.fail({ server: 'cdn', method: 'GET', truncateAfter: 8000, times: 1 });
+    server.fail({ server: 'cdn', method: 'GET', truncateAfter: 8000, cutWhen: () => incompleteBytes() >= 8000, times: 1 });
     const cut = await download(['--config', 'examples'], { REASONIR_HUB_RETRIES: '0' });
     expect(cut.code).toBe(3);
     expect(cut.stderr).toMatch(

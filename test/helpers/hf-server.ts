@@ -65,6 +65,12 @@ export interface FailureRule {
   times: number;
   status?: number;
   truncateAfter?: number;
+  /**
+   * With `truncateAfter`: the connection drops once this holds (polled every 5 ms; at most 60 s), e.g. once the
+   * client has written the bytes it was sent. Without it, 50 ms after they were sent, which a busy client can miss:
+   * undici drops what it received but was not yet read when the connection breaks.
+   */
+  cutWhen?: () => boolean;
   corrupt?: boolean;
   delayMs?: number;
 }
@@ -181,7 +187,16 @@ export async function startHfServer(options: HfServerOptions): Promise<HfServer>
       log('cdn', request, status);
       response.writeHead(status, headers);
       // let the client read what was sent before the connection drops
-      response.write(bytes.subarray(0, rule.truncateAfter), () => setTimeout(() => response.destroy(), 50));
+      const { cutWhen } = rule;
+      response.write(bytes.subarray(0, rule.truncateAfter), () => {
+        if (!cutWhen) return void setTimeout(() => response.destroy(), 50);
+        const giveUp = Date.now() + 60_000;
+        const poll = setInterval(() => {
+          if (!cutWhen() && Date.now() < giveUp && !response.destroyed) return;
+          clearInterval(poll);
+          response.destroy();
+        }, 5);
+      });
       return;
     }
     send('cdn', request, response, status, headers, bytes);
