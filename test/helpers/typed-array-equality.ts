@@ -13,4 +13,11 @@ function sameBytes(a: unknown, b: unknown): boolean | undefined {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-expect.addEqualityTesters([sameBytes]);
+// once per process: files that share a worker process (vitest.config.ts) run this setup file each, and vitest keeps
+// the testers of earlier files
+const registered = Symbol.for('reasonir.test.sameBytes');
+const state = globalThis as { [registered]?: true };
+if (!state[registered]) {
+  expect.addEqualityTesters([sameBytes]);
+  state[registered] = true;
+}
