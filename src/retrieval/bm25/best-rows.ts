@@ -37,10 +37,15 @@ export class BestRows {
     return prefault(new Uint8Array(this.memory!.buffer));
   }
 
-  select(scores: Float32Array, keep: number): Uint32Array {
+  /**
+   * The best `keep` rows in ascending row order, and their scores in that order (what a query's candidates are): the
+   * scores gathered in WebAssembly from the copy `select` makes, where a JavaScript loop over ~100k rows per eval ran
+   * mostly before the optimizing compiler took it.
+   */
+  select(scores: Float32Array, keep: number): { rows: Uint32Array; scores: Float32Array } {
     const n = scores.length;
-    if (keep >= n) return Uint32Array.from({ length: n }, (_, row) => row);
-    if (keep === 0) return new Uint32Array(0);
+    if (keep >= n) return { rows: Uint32Array.from({ length: n }, (_, row) => row), scores: scores.slice() };
+    if (keep === 0) return { rows: new Uint32Array(0), scores: new Float32Array(0) };
     this.layOut(n);
     const { buffer } = this.memory!;
     new Float32Array(buffer, 0, n).set(scores);
@@ -55,7 +60,11 @@ export class BestRows {
     const tied = new Float64Array(buffer, this.tiedAt, counts[bucket]!).sort();
     const best = new Uint32Array(buffer, this.bestAt, keep);
     for (let i = 0; above + i < keep; i++) best[above + i] = tied[i]! % 2 ** 32;
-    return best.slice().sort();
+    const rows = best.slice().sort();
+    // the bucket's keys are spent: their region (8n bytes) takes the gathered scores
+    best.set(rows);
+    this.passes.gather(this.bestAt, this.bestAt + 4 * keep, this.tiedAt);
+    return { rows, scores: new Float32Array(buffer, this.tiedAt, keep).slice() };
   }
 
   /** Regions for `n` rows: scores (4n bytes), histogram, kept rows (4n), the bucket's keys (8n). */
@@ -83,12 +92,14 @@ interface Passes {
    * row order, and those in the bucket as f64 sort keys (0xffff - low 16 bits) * 2^32 + row from `tied`.
    */
   split(from: number, end: number, bucket: number, best: number, tied: number): void;
+  /** The values (from byte 0) at the u32 rows in bytes [rows, end), as u32 bits from `out` in that order. */
+  gather(rows: number, end: number, out: number): void;
 }
 
 let compiled: WasmModule | undefined;
 
 /**
- * The two passes, in the text format:
+ * The two passes and the gather, in the text format:
  *
  *   (func $histogram (param $p i32) (param $end i32) (param $counts i32) (result i32) (local $high i32) (local $max i32)
  *     (block $done (loop $next
@@ -119,7 +130,16 @@ let compiled: WasmModule | undefined;
  *       (local.set $row (i32.add (local.get $row) (i32.const 1)))
  *       (br $next))))
  *
- * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket.
+ *   (func $gather (param $p i32) (param $end i32) (param $out i32)
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+ *       (i32.store (local.get $out) (i32.load (i32.shl (i32.load (local.get $p)) (i32.const 2))))
+ *       (local.set $p (i32.add (local.get $p) (i32.const 4)))
+ *       (local.set $out (i32.add (local.get $out) (i32.const 4)))
+ *       (br $next))))
+ *
+ * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket. The
+ * scores are gathered as their bits: the same float32 values, -0 and all.
  */
 export function passesModule(): WasmModule {
   const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a, ...set(local)];
@@ -158,10 +178,16 @@ export function passesModule(): WasmModule {
     ]),
     END,
   ];
+  const OUT = 2;
+  const gather = [
+    ...loopOver(P, END_AT, [...get(OUT), ...get(P), ...LOAD, ...constant(2), SHL, ...LOAD, ...STORE, ...plus(P, 4), ...plus(OUT, 4)]),
+    END,
+  ];
   return (compiled ??= new webAssembly.Module(
     moduleWithMemory([
       { name: 'histogram', params: [I32, I32, I32], results: [I32], locals: [[2, I32]], body: histogram },
       { name: 'split', params: [I32, I32, I32, I32, I32], results: [], locals: [[2, I32]], body: split },
+      { name: 'gather', params: [I32, I32, I32], results: [], locals: [], body: gather },
     ]),
   ));
 }

@@ -21,10 +21,8 @@ export class QueryCandidates {
   of(queryId: string, vector: BowVector, keep: number | null): Candidates {
     const scores = this.model.score(vector);
     if (keep === null) return { queryId, docIndices: null, scores: scores.slice() };
-    const docIndices = this.best.select(scores, keep);
-    const subset = new Float32Array(docIndices.length);
-    for (let i = 0; i < docIndices.length; i++) subset[i] = scores[docIndices[i]!]!;
-    return { queryId, docIndices, scores: subset };
+    const { rows, scores: subset } = this.best.select(scores, keep);
+    return { queryId, docIndices: rows, scores: subset };
   }
 }
 
