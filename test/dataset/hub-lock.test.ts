@@ -73,8 +73,10 @@ describe('sharing the HF cache with a huggingface_hub-like downloader', () => {
   });
 
   it('holds the same lock Python uses while it downloads', async () => {
-    // long enough for a python3 start on a busy machine to see the lock taken
-    server.fail({ server: 'cdn', delayMs: 6000, times: 1 });
+    // the CDN answers only once Python has seen the lock taken (or the probes ran out): the download is in flight
+    // throughout, however slow python3 starts on a busy machine (a fixed 6 s delay before)
+    let release!: () => void;
+    server.fail({ server: 'cdn', heldUntil: new Promise<void>((resolve) => (release = resolve)), times: 1 });
     const running = download();
     let finished = false;
     void running.then(() => (finished = true));
@@ -85,6 +87,7 @@ describe('sharing the HF cache with a huggingface_hub-like downloader', () => {
       probes++;
       busy = (await startPython('probe', cache(), '\n')).output().trim() === 'busy';
     }
+    release();
     expect(busy).toBe(true);
     expect((await running).code).toBe(0);
     const after = await startPython('probe', cache(), '\n');

@@ -55,7 +55,8 @@ export interface LoggedRequest {
 /**
  * A failure served instead of the normal answer to the next `times` matching requests: an HTTP status (503...),
  * a body cut after `truncateAfter` bytes (full Content-Length promised), a body with its first byte flipped, or
- * the normal answer after `delayMs` (slow servers, timeouts, races).
+ * the normal answer after `delayMs` (slow servers, timeouts, races) or once `heldUntil` settles (a request kept in
+ * flight exactly as long as a test needs, however slow the machine).
  */
 export interface FailureRule {
   server?: 'hub' | 'cdn';
@@ -73,6 +74,7 @@ export interface FailureRule {
   cutWhen?: () => boolean;
   corrupt?: boolean;
   delayMs?: number;
+  heldUntil?: Promise<unknown>;
 }
 
 interface StoredFile {
@@ -130,7 +132,7 @@ export async function startHfServer(options: HfServerOptions): Promise<HfServer>
     const index = rules.findIndex(
       (rule) =>
         rule.times > 0 &&
-        rule.delayMs === undefined &&
+        !holds(rule) &&
         (rule.server === undefined || rule.server === server) &&
         (rule.method === undefined || rule.method === request.method) &&
         (rule.pathIncludes === undefined || decodeURIComponent(request.url ?? '').includes(rule.pathIncludes)),
@@ -267,20 +269,23 @@ export async function startHfServer(options: HfServerOptions): Promise<HfServer>
     serveBlob(request, response, file, rule);
   }
 
-  // a rule with delayMs holds the request back, then answers normally (the rule is not consumed twice)
+  // a rule with delayMs or heldUntil holds the request back, then answers normally (the rule is not consumed twice)
+  const holds = (rule: FailureRule) => rule.delayMs !== undefined || rule.heldUntil !== undefined;
   const delayed = (handler: (request: http.IncomingMessage, response: http.ServerResponse) => void, server: 'hub' | 'cdn') =>
     (request: http.IncomingMessage, response: http.ServerResponse) => {
       const index = rules.findIndex(
-        (rule) => rule.delayMs !== undefined && rule.times > 0 && (rule.server === undefined || rule.server === server) &&
+        (rule) => holds(rule) && rule.times > 0 && (rule.server === undefined || rule.server === server) &&
           (rule.method === undefined || rule.method === request.method) &&
           (rule.pathIncludes === undefined || decodeURIComponent(request.url ?? '').includes(rule.pathIncludes)),
       );
       if (index < 0) return handler(request, response);
       const rule = rules[index]!;
       rule.times--;
-      setTimeout(() => {
+      const answer = () => {
         if (!response.destroyed) handler(request, response);
-      }, rule.delayMs);
+      };
+      if (rule.heldUntil) void rule.heldUntil.finally(answer);
+      else setTimeout(answer, rule.delayMs);
     };
   const hub = http.createServer(delayed(handleHub, 'hub'));
   const cdn = http.createServer(delayed(handleCdn, 'cdn'));
