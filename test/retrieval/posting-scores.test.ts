@@ -88,6 +88,42 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
  * A random index of more than 2^16 documents (32-bit rows), scored by the model and by the formula written out here
  * (gensim's weights in float64, rounded to float32; products and sums in float32, terms in ascending id).
  */
+describe('PostingScores.addDenseTwo: two dense blocks in one pass', () => {
+  it('adds the first block\'s products, then the second\'s, each rounded as two adds in that order (numDocs not a multiple of 4)', () => {
+    const random = seededRandom(41);
+    for (const numDocs of [4001, 70002]) {
+      const postings = new PostingScores(numDocs);
+      postings.norms.set(Float64Array.from({ length: numDocs }, () => random() * 3 + 0.1));
+      // dense terms (most documents), products of like magnitudes: the order of the two sums changes some bits
+      const terms = Array.from({ length: 3 }, () => {
+        const rows = rowsOf(random, numDocs, 0.9);
+        const typed = numDocs <= 65536 ? Uint16Array.from(rows) : Uint32Array.from(rows);
+        const tfs = Uint8Array.from(rows, () => 1 + Math.floor(random() * 200));
+        expect(postings.isDense(rows.length)).toBe(true);
+        return { rows: typed, at: postings.weigh(rows.length, 1 + 9 * random(), typed, tfs, 0) };
+      });
+      const start = Float32Array.from({ length: numDocs }, () => 50 * random());
+      const [q1, q2, q3] = [Math.fround(0.5 + random()), Math.fround(0.5 + random()), Math.fround(0.5 + random())];
+      // the reference: the same blocks through `add`, one after the other
+      postings.scores.set(start);
+      postings.add(terms[0]!.at, terms[0]!.rows.length, q1, terms[0]!.rows, 0);
+      postings.add(terms[1]!.at, terms[1]!.rows.length, q2, terms[1]!.rows, 0);
+      postings.add(terms[2]!.at, terms[2]!.rows.length, q3, terms[2]!.rows, 0);
+      const expected = postings.scores.slice();
+      postings.scores.set(start);
+      postings.addDenseTwo(terms[0]!.at, q1, terms[1]!.at, q2);
+      postings.add(terms[2]!.at, terms[2]!.rows.length, q3, terms[2]!.rows, 0);
+      expect(Buffer.from(postings.scores.buffer, 0, 4 * numDocs).equals(Buffer.from(expected.buffer))).toBe(true);
+      // swapped, the sums differ somewhere: the order is the one asked for
+      postings.scores.set(start);
+      postings.addDenseTwo(terms[1]!.at, q2, terms[0]!.at, q1);
+      postings.add(terms[2]!.at, terms[2]!.rows.length, q3, terms[2]!.rows, 0);
+      expect(Buffer.from(postings.scores.buffer, 0, 4 * numDocs).equals(Buffer.from(expected.buffer))).toBe(false);
+      expect(() => postings.addDenseTwo(terms[0]!.at, q1, terms[1]!.at, Infinity)).toThrow(/not finite/);
+    }
+  });
+});
+
 describe('LuceneBm25Model.score: the same float32 scores as the formula, term after term', () => {
   // a memory left full of another module's bytes (NaN as float32 or float64) must score as a fresh one: larger than
   // the scores and rooms (the weights grow it) or smaller (it grows at once)

@@ -171,21 +171,39 @@ export class LuceneBm25Model {
    * product sums a document row; each product and each partial sum is rounded to float32.
    */
   score(query: BowVector): Float32Array {
-    const { postings, weightsStart } = this;
+    const { postings } = this;
     postings.scores.fill(0);
-    const { termOffsets, postingDocs, postingTfs } = this.index;
-    for (let i = 0; i < query.termIds.length; i++) {
-      const id = query.termIds[i]!;
-      const start = termOffsets[id]!;
-      const count = termOffsets[id + 1]! - start;
-      let at = weightsStart.get(id);
-      if (at === undefined) {
-        const laid = this.laidOut.get(id);
-        at = laid === undefined ? postings.weigh(count, query.idfs[i]!, postingDocs, postingTfs, start) : postings.weighInto(laid, count, query.idfs[i]!, postingDocs, postingTfs, start);
-        weightsStart.set(id, at);
+    const { termOffsets, postingDocs } = this.index;
+    const { termIds, weights32 } = query;
+    for (let i = 0; i < termIds.length; i++) {
+      const start = termOffsets[termIds[i]!]!;
+      const count = termOffsets[termIds[i]! + 1]! - start;
+      const at = this.weightsAt(query, i, start, count);
+      // two dense terms in a row: their products added in that order, in one pass over the scores
+      if (i + 1 < termIds.length && postings.isDense(count)) {
+        const nextStart = termOffsets[termIds[i + 1]!]!;
+        const nextCount = termOffsets[termIds[i + 1]! + 1]! - nextStart;
+        if (postings.isDense(nextCount)) {
+          postings.addDenseTwo(at, weights32[i]!, this.weightsAt(query, i + 1, nextStart, nextCount), weights32[i + 1]!);
+          i++;
+          continue;
+        }
       }
-      postings.add(at, count, query.weights32[i]!, postingDocs, start);
+      postings.add(at, count, weights32[i]!, postingDocs, start);
     }
     return postings.scores;
+  }
+
+  /** Where the block of `query`'s term i (postings [start, start + count)) starts, its weights computed on first use. */
+  private weightsAt(query: BowVector, i: number, start: number, count: number): number {
+    const id = query.termIds[i]!;
+    let at = this.weightsStart.get(id);
+    if (at === undefined) {
+      const { postingDocs, postingTfs } = this.index;
+      const laid = this.laidOut.get(id);
+      at = laid === undefined ? this.postings.weigh(count, query.idfs[i]!, postingDocs, postingTfs, start) : this.postings.weighInto(laid, count, query.idfs[i]!, postingDocs, postingTfs, start);
+      this.weightsStart.set(id, at);
+    }
+    return at;
   }
 }

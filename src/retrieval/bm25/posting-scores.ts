@@ -45,6 +45,8 @@ export class PostingScores {
   private roomHolds = -1;
   /** Adds a dense block's products to every score; null where the engine has no SIMD (every block is sparse). */
   private readonly addDense: ((scores: number, end: number, weights: number, queryWeight: number) => void) | null;
+  /** Adds two dense blocks' products to every score in one pass, the first block's before the second's. */
+  private readonly addDenseTwoKernel: ((scores: number, end: number, first: number, firstWeight: number, second: number, secondWeight: number) => void) | null;
   /** Bytes of the scores region and of a dense block: numDocs float32 values, padded to whole 16-byte vectors. */
   private readonly denseBytes: number;
   /** Prefaults (see `prefault`) still writing into the memory. */
@@ -76,7 +78,9 @@ export class PostingScores {
       norms: exports.norms as Kernels['norms'],
     };
     const simd = simdModule();
-    this.addDense = simd === null ? null : (new webAssembly.Instance(simd, { m: { memory: this.memory } }).exports.addDense as PostingScores['addDense']);
+    const dense = simd === null ? null : new webAssembly.Instance(simd, { m: { memory: this.memory } }).exports;
+    this.addDense = dense === null ? null : (dense.addDense as PostingScores['addDense']);
+    this.addDenseTwoKernel = dense === null ? null : (dense.addDenseTwo as PostingScores['addDenseTwoKernel']);
     this.refresh();
   }
 
@@ -189,6 +193,19 @@ export class PostingScores {
       this.roomHolds = at;
     }
     this.kernels.add(at, at + 4 * count, rowsAt, queryWeight);
+  }
+
+  /**
+   * `add` of two dense blocks (both of `isDense` terms) in one pass: each score gets `first`'s product, then
+   * `second`'s, each rounded to float32 as two adds in that order round them, but the scores are read and written
+   * once instead of twice. Dense terms are the corpus's most frequent words, so the lowest term ids, and a query's
+   * often come in runs (biology-sized: 914 dense adds of ~38M products' 52M lanes, in 396 runs).
+   */
+  addDenseTwo(first: number, firstWeight: number, second: number, secondWeight: number): void {
+    for (const queryWeight of [firstWeight, secondWeight]) {
+      if (!Number.isFinite(queryWeight)) throw new Error(`PostingScores: query weight ${queryWeight} is not finite`);
+    }
+    this.addDenseTwoKernel!(0, this.denseBytes, first, firstWeight, second, secondWeight);
   }
 
   /** `bytes` more from the end of the blocks, the block starting `alignment`-byte aligned (4: float32 weights). */
@@ -392,10 +409,10 @@ function weighDenseFunction(name: string, rowBytes: 2 | 4) {
 
 let simdCompiled: WasmModule | null | undefined;
 
-/** The dense add, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. */
+/** The dense adds, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. */
 export function simdModule(): WasmModule | null {
   if (simdCompiled === undefined) {
-    const bytes = moduleWithMemory([addDenseFunction()]);
+    const bytes = moduleWithMemory([addDenseFunction(), addDenseTwoFunction()]);
     simdCompiled = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null;
   }
   return simdCompiled;
@@ -429,4 +446,41 @@ function addDenseFunction() {
     END_OP, END_OP, END_OP,
   ];
   return { name: 'addDense', params: [I32, I32, I32, F32], results: [], locals: [[1, V128]] as Array<[number, number]>, body };
+}
+
+/**
+ * addDenseTwo, in the text format: addDense's step for two blocks, the first one's product added first:
+ *
+ *   (func (param $s i32) (param $end i32) (param $w i32) (param $q f32) (param $w2 i32) (param $q2 f32)
+ *     (local $qs v128) (local $qs2 v128)
+ *     (local.set $qs (f32x4.splat (local.get $q))) (local.set $qs2 (f32x4.splat (local.get $q2)))
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $s) (local.get $end)))
+ *       (v128.store (local.get $s) (f32x4.add (f32x4.add (v128.load (local.get $s))
+ *         (f32x4.mul (v128.load (local.get $w)) (local.get $qs))) (f32x4.mul (v128.load (local.get $w2)) (local.get $qs2))))
+ *       (local.set $s (i32.add (local.get $s) (i32.const 16)))
+ *       (local.set $w (i32.add (local.get $w) (i32.const 16)))
+ *       (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+ *       (br $next))))
+ */
+function addDenseTwoFunction() {
+  const [S, END, W, Q, W2, Q2, QS, QS2] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const SIMD = 0xfd;
+  const step = (local: number) => [...get(local), 0x41, 16, 0x6a, ...set(local)]; // i32.add
+  const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
+  const [V128_LOAD, V128_STORE, F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [[SIMD, 0x00, 4, 0], [SIMD, 0x0b, 4, 0], [SIMD, 0x13], [SIMD, 0xe4, 0x01], [SIMD, 0xe6, 0x01]];
+  const body = [
+    ...get(Q), ...F32X4_SPLAT, ...set(QS),
+    ...get(Q2), ...F32X4_SPLAT, ...set(QS2),
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(S), ...get(END), 0x4f, BR_IF, 1, // i32.ge_u
+    ...get(S),
+    ...get(S), ...V128_LOAD, ...get(W), ...V128_LOAD, ...get(QS), ...F32X4_MUL, ...F32X4_ADD,
+    ...get(W2), ...V128_LOAD, ...get(QS2), ...F32X4_MUL, ...F32X4_ADD,
+    ...V128_STORE,
+    ...step(S), ...step(W), ...step(W2),
+    BR, 0,
+    END_OP, END_OP, END_OP,
+  ];
+  return { name: 'addDenseTwo', params: [I32, I32, I32, F32, I32, F32], results: [], locals: [[2, V128]] as Array<[number, number]>, body };
 }
