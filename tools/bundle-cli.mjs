@@ -16,6 +16,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RolldownMagicString, rolldown } from 'rolldown';
+import { parseSync } from 'rolldown/utils';
 
 const root = path.resolve(process.argv[2] ?? 'dist');
 const cliDir = path.join(root, 'cli');
@@ -76,7 +77,11 @@ const { output } = await bundle.write({
   strict: true,
   sourcemap: true,
   sourcemapExcludeSources: true,
+  // Node's packages (node:child_process) imported on first use become require()s: the CLI compiles its chunks with
+  // vm.Script for the code cache (src/cli/code-cache.ts), where an import() fails without an experimental flag
+  dynamicImportInCjs: false,
   entryFileNames: '[name].js',
+  // the content hash in a chunk's name is what lets src/cli/code-cache.ts trust a cache made for that name
   chunkFileNames: '[name]-[hash].js',
 });
 await bundle.close();
@@ -86,10 +91,12 @@ for (const name of readdirSync(cliDir)) if (name !== 'bundle') rmSync(path.join(
 writeFileSync(path.join(cliDir, 'package.json'), '{ "type": "commonjs" }\n');
 writeFileSync(main, ENTRY);
 
-// every chunk strict; a chunk that names a worker must have the worker's entry beside it
+// every chunk strict and without import() (see dynamicImportInCjs); a chunk that names a worker must have the
+// worker's entry beside it
 for (const chunk of output) {
   if (chunk.type !== 'chunk') continue;
   if (!chunk.code.replace(/^#!.*\n/, '').startsWith('"use strict";')) throw new Error(`bundle-cli: ${chunk.fileName} would run in sloppy mode`);
+  if (parseSync(chunk.fileName, chunk.code).module.dynamicImports.length > 0) throw new Error(`bundle-cli: ${chunk.fileName} keeps an import(), which the code cache's vm.Script cannot run`);
   for (const name of WORKERS) {
     if (chunk.code.includes(`${name}.js`) && !existsSync(path.join(bundleDir, path.dirname(chunk.fileName), `${name}.js`))) {
       throw new Error(`bundle-cli: ${chunk.fileName} starts ${name}.js, which is not beside it`);
