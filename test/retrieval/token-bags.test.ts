@@ -355,6 +355,23 @@ describe('TokenBags: the analyzer chain in WebAssembly, bagged', () => {
     expect(bags.terms).toBeGreaterThan(1000);
   });
 
+  it('records a raw token new twice in a block of lookups once, numbering terms in order of first appearance', () => {
+    const random = seededRandom(43);
+    const words = ['Cells', 'cells', 'CELLS', "cell's", 'the', 'of', 'running', 'runs', 'ran', 'Zebra', 'zebras', '42', 'x86', 'naïve', 'Über'];
+    // new words in every block of 128 lookups, most of them more than once there
+    const text = Array.from({ length: 3000 }, (_, i) => (random() < 0.5 ? words[Math.floor(random() * words.length)] : `w${Math.floor(i / 8) + Math.floor(random() * 4)}`)).join(' ');
+    const stages = analyzeStages(text);
+    for (const limit of [1 << 19, 40]) {
+      for (const bags of [new TokenBags(limit, 0, 0), new TokenBags(limit, 0, 0, false)]) {
+        expect(bags.tokenStrings(text)).toEqual(stages.porter);
+        // one record per distinct raw token (stop words too); a table starting afresh every 40 holds the last few
+        if (limit === 40) expect(bags.rawTokens).toBeLessThanOrEqual(40);
+        else expect(bags.rawTokens).toBe(new Set(stages.tokenizer).size);
+        expect(Array.from({ length: bags.terms }, (_, term) => bags.term(term))).toEqual([...new Set(stages.porter)]);
+      }
+    }
+  });
+
   it("makes the term strings past their first room (at once to a corpus's 2^17 when reserving, by doubling otherwise) and on past that", () => {
     // 'w' and a number passes every filter unchanged: each a new term
     const words = (from: number, count: number) => Array.from({ length: count }, (_, i) => `w${from + i}`);

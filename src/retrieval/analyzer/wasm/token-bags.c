@@ -503,13 +503,13 @@ COLD static void grow_terms(void) {
   }
 }
 
-COLD static i32 intern_term(const u16 *units, i32 length) {
+/** The number of the term of `length` units whose hash_units is `hash`, numbered now if new; -1 when memory ran out. */
+COLD static i32 intern_term(const u16 *units, i32 length, u32 hash) {
   // before the probe: growing the term arrays may retag the index
   if (terms == term_capacity) {
     grow_terms();
     if (out_of_memory) return -1;
   }
-  u32 hash = hash_units(units, length);
   u32 tag = hash & term_tag;
   for (u32 s = hash & term_mask;; s = (s + 1) & term_mask) {
     u32 entry = term_index[s];
@@ -544,19 +544,16 @@ COLD static i32 intern_term(const u16 *units, i32 length) {
   }
 }
 
-/** The filter chain on one raw token: its term number, -1 when no token is left, -2 when memory ran out. */
-COLD static i32 filter_new(const u16 *raw, i32 length) {
+/** The filter chain on one raw token, its term's units left in word: their count (no more than the token's), 0 when no token is left. */
+COLD static i32 filter_raw(const u16 *raw, i32 length) {
   if (length >= 2) {
     u16 apostrophe = raw[length - 2];
     u16 last = raw[length - 1];
     if ((apostrophe == 0x27 || apostrophe == 0x2019 || apostrophe == 0xff07) && (last == 's' || last == 'S')) length -= 2;
   }
   i32 n = lower_case(raw, length, word);
-  if (n == 0 || is_stop_word(word, n)) return -1;
-  n = porter_stem(n);
-  if (n == 0) return -1;
-  i32 term = intern_term(word, n);
-  return term < 0 ? -2 : term;
+  if (n == 0 || is_stop_word(word, n)) return 0;
+  return porter_stem(n);
 }
 
 // ---------------------------------------------------------------------------------------------------- raw tokens
@@ -627,11 +624,15 @@ static void restart_raw(void) {
   raw_used = 0;
 }
 
-static i32 term_of(const u16 *token, i32 length, u32 hash) {
+/** A raw token not in the table. */
+#define UNKNOWN (-3)
+
+/** The term number recorded for the raw token of `length` units whose hash_units is `hash` (-1: none), or UNKNOWN. */
+__attribute__((always_inline)) static inline i32 raw_value(const u16 *token, i32 length, u32 hash) {
   u32 tag = hash & TAG;
   for (u32 s = hash & raw_mask;; s = (s + 1) & raw_mask) {
     u32 entry = raw_index[s];
-    if (entry == 0) break;
+    if (entry == 0) return UNKNOWN;
     if ((entry & TAG) != tag) continue;
     const u8 *record = raw_records + 4 * ((entry & ~TAG) - 1);
     u32 head = record_head(record);
@@ -639,8 +640,11 @@ static i32 term_of(const u16 *token, i32 length, u32 hash) {
     const u8 *units = record + RAW_HEAD;
     if ((head & 1) ? units_equal((const u16 *)units, token, length) : narrow_equal(units, token, length)) return *(const i32 *)record;
   }
-  i32 value = filter_new(token, length);
-  if (value == -2) return -2;
+}
+
+/** Records `value` for a raw token not in the table; returns 0, or -1 when memory ran out. */
+static i32 record_raw(const u16 *token, i32 length, u32 hash, i32 value) {
+  u32 tag = hash & TAG;
   u32 any = 0;
   for (i32 i = 0; i < length; i++) any |= token[i];
   u32 wide = any > 0xff;
@@ -649,7 +653,7 @@ static i32 term_of(const u16 *token, i32 length, u32 hash) {
   if (raw_used + bytes > raw_capacity) {
     u32 capacity = raw_capacity * 2 < RAW_BYTES_LIMIT ? raw_capacity * 2 : RAW_BYTES_LIMIT;
     u8 *grown = take(capacity);
-    if (out_of_memory) return -2;
+    if (out_of_memory) return -1;
     __builtin_memcpy(grown, raw_records, raw_used);
     raw_records = grown;
     raw_capacity = capacity;
@@ -668,7 +672,7 @@ static i32 term_of(const u16 *token, i32 length, u32 hash) {
   raw_index[s] = (raw_used / 4 + 1) | tag;
   raw_used += bytes;
   if (++raw_size > raw_grow_at) grow_raw();
-  return out_of_memory ? -2 : value;
+  return out_of_memory ? -1 : 0;
 }
 
 /** Smallest power of two of at least 4096 slots keeping `keys` under the given load (numerator / denominator). */
@@ -804,13 +808,65 @@ static u32 token_list_capacity, token_list_used;
  * in the same loop as the slot and record reads (~40 instructions a token), only a few tokens' reads were in
  * flight at a time, and those two loads took ~2/3 of the lookups' time on a first pass; alone, a loop keeps as
  * many in flight as the core allows (first-pass CPU of the bench's 15 MB, tokens only, alternating: 367 -> 306 ms).
+ * The block's raw tokens not in the table are then filtered, and their terms looked up the same way (resolve_new).
  */
 #define BLOCK 128
 static u32 hashes[BLOCK];
 /** The index slot of each token's hash (where its probe starts). */
 static u32 home_slots[BLOCK];
+/** Each token's term number (-1: none), UNKNOWN until resolve_new. */
+static i32 values[BLOCK];
+/** The block's tokens not in the raw table, in order, and for each its term's units in stems (0 units: none) and their hash. */
+static u32 unknown[BLOCK];
+static u32 stem_starts[BLOCK];
+static i32 stem_lengths[BLOCK];
+static u32 stem_hashes[BLOCK];
+/** No term is longer than its raw token (BUFFER_SIZE units at most): lowercasing and stemming never lengthen one. */
+static u16 stems[BLOCK * BUFFER_SIZE];
 /** Written so that the compiler keeps the reads ahead. */
 static volatile u32 read_ahead;
+
+/**
+ * The values of the block's `count` tokens not in the raw table (unknown[], in order), recorded there. A first pass
+ * meets ~1 new raw token in 10, each a term lookup that waited for up to three memory reads one after the other
+ * (index slot, term start, units: ~12 % of the pass). So all are filtered first, their term index slots and the
+ * starts of the terms there read ahead, and only then are the terms interned and the raw tokens recorded, in token
+ * order: terms are numbered in order of first appearance as one token at a time numbers them. A raw token new twice
+ * in the block is filtered twice but recorded once: its second lookup here finds the first's record. Returns 0, or
+ * -1 when memory ran out.
+ */
+static i32 resolve_new(const u16 *units, const u32 *span, u32 count) {
+  u32 used = 0;
+  for (u32 u = 0; u < count; u++) {
+    u32 i = unknown[u];
+    i32 n = filter_raw(units + span[2 * i], (i32)span[2 * i + 1]);
+    __builtin_memcpy(stems + used, word, (u32)n * 2);
+    stem_starts[u] = used;
+    stem_lengths[u] = n;
+    stem_hashes[u] = hash_units(stems + used, n);
+    used += (u32)n;
+  }
+  for (u32 u = 0; u < count; u++) home_slots[u] = term_index[stem_hashes[u] & term_mask];
+  u32 sum = 0;
+  for (u32 u = 0; u < count; u++) {
+    u32 entry = home_slots[u];
+    if (entry != 0 && ((entry ^ stem_hashes[u]) & term_tag) == 0) sum += term_starts[(entry & ~term_tag) - 1];
+  }
+  read_ahead = sum;
+  for (u32 u = 0; u < count; u++) {
+    u32 i = unknown[u];
+    const u16 *token = units + span[2 * i];
+    i32 length = (i32)span[2 * i + 1];
+    // the first was looked up just now; a later one may be an earlier one's raw token, recorded since
+    i32 value = u == 0 ? UNKNOWN : raw_value(token, length, hashes[i]);
+    if (value == UNKNOWN) {
+      value = stem_lengths[u] == 0 ? -1 : intern_term(stems + stem_starts[u], stem_lengths[u], stem_hashes[u]);
+      if (out_of_memory || record_raw(token, length, hashes[i], value) < 0) return -1;
+    }
+    values[i] = value;
+  }
+  return 0;
+}
 
 /**
  * The term of each token in spans, in order, counted into the document's bag or appended to token_list
@@ -829,9 +885,15 @@ static i32 look_up_tokens(const u16 *units, i32 listing) {
       if (entry != 0 && ((entry ^ hashes[i]) & TAG) == 0) sum += raw_records[4 * ((entry & ~TAG) - 1) + 4];
     }
     read_ahead = sum;
+    u32 count = 0;
     for (u32 i = 0; i < n; i++) {
-      i32 term = term_of(units + span[2 * i], (i32)span[2 * i + 1], hashes[i]);
-      if (term == -2) return -1;
+      i32 value = raw_value(units + span[2 * i], (i32)span[2 * i + 1], hashes[i]);
+      values[i] = value;
+      if (value == UNKNOWN) unknown[count++] = i;
+    }
+    if (count > 0 && resolve_new(units, span, count) < 0) return -1;
+    for (u32 i = 0; i < n; i++) {
+      i32 term = values[i];
       if (term < 0) continue;
       if (listing) token_list[token_list_used++] = (u32)term;
       else if (counts[term]++ == 0) distinct[distinct_count++] = (u32)term;
