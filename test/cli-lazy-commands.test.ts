@@ -134,20 +134,6 @@ describe('what a process loads (dist/, counted by a loader hook)', () => {
     const warm = await run('bm25-warm');
     expect(warm.code, warm.stderr).toBe(0);
     expect(warm.own.filter((name) => building.test(name))).toEqual([]);
-    // nor Node's worker threads: it starts none (analysis-workers.ts requires them with its first worker). Seen
-    // without the census, whose loader hooks run on a thread of their own
-    const loaded = path.join(work, 'bm25-warm-builtins.txt');
-    const preload = path.join(work, 'builtins.cjs');
-    await fs.writeFile(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, process.moduleLoadList.join('\\n')));\n`);
-    const plain = spawnSync(process.execPath, ['-r', preload, entry, 'eval', '--task', 'pony', '--data-dir', fixtureData, '--out', path.join(work, 'bm25-warm-plain'), '-q'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
-    expect(plain.status, plain.stderr).toBe(0);
-    const builtins = (await fs.readFile(loaded, 'utf8')).split('\n');
-    expect(builtins).toContain('NativeModule fs');
-    expect(builtins).not.toContain('NativeModule worker_threads');
     // it runs as the bundle: its ~130 modules (ours and the packages') come in far fewer files
     expect(warm.modules).toBeGreaterThan(100);
     expect(warm.files.length).toBeLessThan(warm.modules / 2);

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +30,7 @@ export class AnalysisWorkers {
   /** The first worker is the one `startWorkerAhead` started, if it is still running and nothing took it. */
   constructor(threads: number) {
     this.workers = Array.from({ length: threads }, () => {
-      const worker = takeWorkerAhead() ?? startWorker();
+      const worker = takeWorkerAhead() ?? new Worker(workerUrl());
       worker.unref();
       worker.on('error', (error) => (this.failure ??= error));
       worker.on('exit', (code) => (this.failure ??= new Error(`BM25 analysis worker exited with code ${code} before finishing`)));
@@ -86,7 +85,7 @@ let ahead: { worker: Worker; exited: boolean } | null = null;
  */
 export function startWorkerAhead(cacheDir: string | null): Worker | null {
   if (ahead !== null || os.availableParallelism() < 2 || (cacheDir !== null && existsSync(indexCacheFolder(cacheDir)))) return null;
-  const started = { worker: startWorker(), exited: false };
+  const started = { worker: new Worker(workerUrl()), exited: false };
   // it must not keep the process alive; a failure before anything takes it only marks it as not to be taken (the
   // analysis then starts a fresh worker, and reports that one's failure if it fails the same way)
   started.worker.unref();
@@ -107,16 +106,6 @@ function takeWorkerAhead(): Worker | null {
  */
 export async function stopWorkerAhead(): Promise<void> {
   await takeWorkerAhead()?.terminate();
-}
-
-// node:worker_threads (~6 ms of loading, with its stream and messaging modules) is required when a first worker
-// starts, not with this module: a cached eval loads this module (the retriever, eval-ahead.ts) and starts no worker
-const require = createRequire(import.meta.url);
-
-/** A new worker thread running a worker module of this folder (`workerUrl`). */
-export function startWorker(file?: string): Worker {
-  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-  return new Worker(workerUrl(file));
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Candidates, Query } from '../../core/types.js';
 import { throwIfAborted } from '../../core/errors.js';
-import { startWorker } from './analysis-workers.js';
+import { workerUrl } from './analysis-workers.js';
 import type { BowVector, LuceneBm25Model, ScoringIndex } from './lucene-bm25-model.js';
 
 /** What a search worker is sent first: the index without its vocabulary, and the model's parameters. */
@@ -57,7 +57,7 @@ export function searchesInParallel(index: ScoringIndex, queries: number, threads
 
 /** `threads` new search workers, sent the index (`sendIndex`) and ready for `searchInWorkers`. */
 export function startSearchWorkers(model: LuceneBm25Model, threads: number): Worker[] {
-  const workers = Array.from({ length: threads }, () => startWorker('search-worker.js'));
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl('search-worker.js')));
   sendIndex(workers, model.index, model.k1, model.b);
   return workers;
 }
