@@ -6,8 +6,8 @@
  * top-level code. Only our program's code is kept, never anything a command computes from its data.
  *
  * Why: a cached BM25 eval compiles ~1.4 MB of chunks on its main thread, the top level when each loads (~25 ms) and
- * each function when first called, before and during its real work: with the cache its main thread took ~25 ms
- * less CPU (484 -> 457 ms, medians of 11 alternating runs under SCHED_RR).
+ * each function when first called, before and during its real work: with the cache its main thread took 15-38 ms
+ * less CPU (medians of 11 alternating runs under SCHED_RR, the same build with and without the cache).
  *
  * What is trusted, and why each check: V8 checks only its own version, its flags and the source's length, so a
  * chunk edited to the same length would run its old code, and it does not checksum the data (a damaged file could
