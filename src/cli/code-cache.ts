@@ -22,7 +22,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renam
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { forgetTemporary, temporaryPath } from '../core/cache-dir.js';
+import { forgetTemporary, isStaleTemporary, temporaryPath } from '../core/cache-dir.js';
 
 /** A bundle chunk named by its content: `<name>-<8-character hash>.js` (bundle-cli's chunkFileNames). */
 const HASHED_CHUNK = /-[A-Za-z0-9_-]{8}\.js$/;
@@ -81,9 +81,13 @@ export function useCodeCache(bundleDir: string, cacheDir: string): CodeCache {
       if (compiled.length === 0) return written;
       try {
         mkdirSync(folder, { recursive: true });
-        // the caches of chunks this bundle no longer has (an earlier build's): each build names its chunks anew
+        // the caches of chunks this bundle no longer has (an earlier build's: each build names its chunks anew), and
+        // the temporary files of processes killed while writing
         const chunks = new Set(readdirSync(bundleDir));
-        for (const file of readdirSync(folder)) if (file.endsWith('.js.v8') && !chunks.has(file.slice(0, -'.v8'.length))) rmSync(path.join(folder, file), { force: true });
+        for (const name of readdirSync(folder)) {
+          const file = path.join(folder, name);
+          if (name.endsWith('.js.v8') ? !chunks.has(name.slice(0, -'.v8'.length)) : isStaleTemporary(file)) rmSync(file, { force: true });
+        }
       } catch {
         // a read-only or missing cache folder: the next run compiles from source again
         return written;

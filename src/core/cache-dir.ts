@@ -49,6 +49,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Whether `file` is a temporary name (`temporaryPath`) whose writer is gone, as `removeStaleTemporaries` judges it. */
+export function isStaleTemporary(file: string): boolean {
+  const match = TEMPORARY.exec(path.basename(file));
+  if (!match) return false;
+  const pid = Number(match[1]);
+  return pid === process.pid ? !ours.has(file) : !processAlive(pid);
+}
+
 /**
  * Removes temporary files in `dir` left by processes that no longer run (a killed `eval`, a power cut). A live
  * PID's files are kept (it may still be writing them), except our own PID's that we did not create: those come
@@ -64,12 +72,8 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = TEMPORARY.exec(name);
-    if (!match) continue;
     const file = path.join(dir, name);
-    const pid = Number(match[1]);
-    const stale = pid === process.pid ? !ours.has(file) : !processAlive(pid);
-    if (!stale) continue;
+    if (!isStaleTemporary(file)) continue;
     try {
       await fs.rm(file, { force: true });
       removed.push(file);
