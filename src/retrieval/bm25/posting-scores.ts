@@ -418,6 +418,10 @@ export function simdModule(): WasmModule | null {
   return simdCompiled;
 }
 
+/** The SIMD opcodes the dense adds use (prefix 0xfd, then the opcode and, for memory, its alignment and offset). */
+const SIMD = 0xfd;
+const [V128_LOAD, V128_STORE, F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [[SIMD, 0x00, 4, 0], [SIMD, 0x0b, 4, 0], [SIMD, 0x13], [SIMD, 0xe4, 0x01], [SIMD, 0xe6, 0x01]];
+
 /**
  * addDense, in the text format (16-byte vectors of four float32 scores and four weights):
  *
@@ -432,16 +436,13 @@ export function simdModule(): WasmModule | null {
  */
 function addDenseFunction() {
   const [S, END, W, Q, QS] = [0, 1, 2, 3, 4];
-  const SIMD = 0xfd;
-  const step = (local: number) => [...get(local), 0x41, 16, 0x6a, ...set(local)]; // i32.add
   const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
-  const [V128_LOAD, V128_STORE, F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [[SIMD, 0x00, 4, 0], [SIMD, 0x0b, 4, 0], [SIMD, 0x13], [SIMD, 0xe4, 0x01], [SIMD, 0xe6, 0x01]];
   const body = [
     ...get(Q), ...F32X4_SPLAT, ...set(QS),
     BLOCK, EMPTY, LOOP, EMPTY,
     ...get(S), ...get(END), 0x4f, BR_IF, 1, // i32.ge_u
     ...get(S), ...get(S), ...V128_LOAD, ...get(W), ...V128_LOAD, ...get(QS), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
-    ...step(S), ...step(W),
+    ...step(S, 16), ...step(W, 16),
     BR, 0,
     END_OP, END_OP, END_OP,
   ];
@@ -465,10 +466,7 @@ function addDenseFunction() {
  */
 function addDenseTwoFunction() {
   const [S, END, W, Q, W2, Q2, QS, QS2] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const SIMD = 0xfd;
-  const step = (local: number) => [...get(local), 0x41, 16, 0x6a, ...set(local)]; // i32.add
   const { BLOCK, LOOP, BR, BR_IF, END: END_OP, EMPTY } = CONTROL;
-  const [V128_LOAD, V128_STORE, F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [[SIMD, 0x00, 4, 0], [SIMD, 0x0b, 4, 0], [SIMD, 0x13], [SIMD, 0xe4, 0x01], [SIMD, 0xe6, 0x01]];
   const body = [
     ...get(Q), ...F32X4_SPLAT, ...set(QS),
     ...get(Q2), ...F32X4_SPLAT, ...set(QS2),
@@ -478,7 +476,7 @@ function addDenseTwoFunction() {
     ...get(S), ...V128_LOAD, ...get(W), ...V128_LOAD, ...get(QS), ...F32X4_MUL, ...F32X4_ADD,
     ...get(W2), ...V128_LOAD, ...get(QS2), ...F32X4_MUL, ...F32X4_ADD,
     ...V128_STORE,
-    ...step(S), ...step(W), ...step(W2),
+    ...step(S, 16), ...step(W, 16), ...step(W2, 16),
     BR, 0,
     END_OP, END_OP, END_OP,
   ];
