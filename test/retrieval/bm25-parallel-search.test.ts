@@ -5,7 +5,8 @@ import { noProgress } from '../../src/core/progress.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { analyze } from '../../src/retrieval/analyzer/analyze.js';
 import { Bm25Retriever, type Bm25Index } from '../../src/retrieval/bm25/bm25-retriever.js';
-import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import type { AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { searchesInParallel, searchInWorkers, sendIndex, startSearchWorkers, type SearchMessage } from '../../src/retrieval/bm25/parallel-search.js';
 import type { Worker } from 'node:worker_threads';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
@@ -17,7 +18,7 @@ const context: TaskContext = { task: 'parallel', dataset: { repo: 'local', revis
  * dozen terms, term frequencies 1-4 and lengths from the postings, so that many scores tie. Built directly: analyzing
  * a corpus this size would take most of the test's time, and the search reads nothing else.
  */
-function syntheticIndex(shared: boolean): ScoringIndex {
+function syntheticIndex(shared: boolean): AnalyzedIndex {
   const random = seededRandom(5);
   const numDocs = 1 << 18;
   const terms = Array.from(new Set(Array.from({ length: 60 }, (_, i) => analyze(`word${i}q`)[0]!)));

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
-import { LuceneBm25Model, type ScoringIndex } from '../../src/retrieval/bm25/lucene-bm25-model.js';
+import type { AnalyzedIndex } from '../../src/retrieval/bm25/gensim-dictionary.js';
+import { LuceneBm25Model } from '../../src/retrieval/bm25/lucene-bm25-model.js';
 import { PostingScores } from '../../src/retrieval/bm25/posting-scores.js';
 import { webAssembly } from '../../src/core/wasm-module.js';
 import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
@@ -155,7 +156,7 @@ describe('LuceneBm25Model.score: the same float32 scores as the formula, term af
       }
       termOffsets[term + 1] = docs.length;
     }
-    const index: ScoringIndex = {
+    const index: AnalyzedIndex = {
       numDocs,
       numPos: cfSum,
       numNnz: docs.length,
@@ -228,7 +229,7 @@ describe('LuceneBm25Model: scoring memory made at the first score', () => {
     const made = vi.spyOn(PostingScores.prototype, 'fillNorms');
     try {
       const docLengths = Uint32Array.of(2, 1, 3);
-      const index: ScoringIndex = {
+      const index: AnalyzedIndex = {
         numDocs: 3,
         numPos: 6,
         numNnz: 4,
@@ -267,7 +268,7 @@ describe('LuceneBm25Model.prefaultBlocks: thread-pool jobs', () => {
     const termOffsets = new Uint32Array(terms + 1);
     rows.forEach((list, term) => (termOffsets[term + 1] = termOffsets[term]! + list.length));
     const postingDocs = Uint16Array.from(rows.flat());
-    const index: ScoringIndex = {
+    const index: AnalyzedIndex = {
       numDocs,
       numPos: postingDocs.length,
       numNnz: postingDocs.length,

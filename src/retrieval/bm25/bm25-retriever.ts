@@ -10,7 +10,6 @@ import type { AnalyzedIndex } from './gensim-dictionary.js';
 import type { SearchAhead } from './analysis-worker.js';
 import { AnalysisWorkers, stopWorkerAhead } from './analysis-workers.js';
 import { CorruptIndexError, decodeIndexFile, indexCachePath, readIndexFile, writeIndexCache, type IndexCacheKey } from './index-cache.js';
-import type { ScoringIndex } from './lucene-bm25-model.js';
 
 export interface Bm25Options {
   /** BRIGHT: k1 = 0.9, b = 0.4. */
@@ -32,7 +31,7 @@ export interface Bm25Options {
  */
 /** BM25's index: the analyzed corpus (cached), and whether some document id sits on several rows. */
 export interface Bm25Index {
-  analyzed: ScoringIndex;
+  analyzed: AnalyzedIndex;
   duplicatedIds: boolean;
 }
 
@@ -70,7 +69,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
    */
   private prefetched: { path: string; file: Promise<Buffer | null>; workers: AnalysisWorkers | null; texts: string | undefined } | null = null;
   /** The workers that analyzed `index`, idle and kept for its search (they are warm: no thread to start). */
-  private analyzedBy: { index: ScoringIndex; workers: AnalysisWorkers; rankers: Worker[] } | null = null;
+  private analyzedBy: { index: AnalyzedIndex; workers: AnalysisWorkers; rankers: Worker[] } | null = null;
   /** The queries told by `prepareSearch`, and their token lists once analyzed (null: that failed; search retries). */
   private prepared: { queries: readonly Query[]; tokens: Promise<string[][] | null> } | null = null;
   /** What the stages left running when they returned, for `settled`: each one never rejects. */
@@ -191,7 +190,7 @@ export class Bm25Retriever implements Retriever<Bm25Index> {
     this.background.push(stopped);
   };
 
-  private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<ScoringIndex> {
+  private async loadOrBuild(corpus: CorpusSource, context: TaskContext): Promise<AnalyzedIndex> {
     // an earlier index stage's cache write lands first: this one may read that very file
     await this.settled();
     const key = this.cacheKey(context.dataset.corpusSha256, corpus.ids.length);

@@ -6,7 +6,7 @@ import { removeStaleTemporaries } from '../../core/cache-dir.js';
 import { prefault } from '../../core/prefault.js';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import { indexCacheFolder } from './index-cache-folder.js';
-import type { ScoringIndex } from './lucene-bm25-model.js';
+import type { AnalyzedIndex } from './gensim-dictionary.js';
 import { Vocabulary } from './vocabulary.js';
 
 /**
@@ -68,7 +68,7 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
  * memory (the builder already keeps each section in the narrowest width the format allows: 16-bit rows and dfs,
  * 8-bit term units, 1-byte tfs when they fit), so nothing is scanned or converted here and no chunk is a copy.
  */
-function fileChunks(key: IndexCacheKey, index: ScoringIndex): Uint8Array[] {
+function fileChunks(key: IndexCacheKey, index: AnalyzedIndex): Uint8Array[] {
   const { vocabulary } = index;
   const header: Header = {
     format: FORMAT,
@@ -102,7 +102,7 @@ function fileChunks(key: IndexCacheKey, index: ScoringIndex): Uint8Array[] {
 }
 
 /** The whole file in memory (tests; writeIndexCache writes the same bytes from the index's arrays). */
-export function encodeIndex(key: IndexCacheKey, index: ScoringIndex): Buffer {
+export function encodeIndex(key: IndexCacheKey, index: AnalyzedIndex): Buffer {
   const body = Buffer.concat(fileChunks(key, index));
   return Buffer.concat([body, digest(body)]);
 }
@@ -112,7 +112,7 @@ const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes)
 /** Why a cache file was rejected; the caller warns and rebuilds. */
 export class CorruptIndexError extends Error {}
 
-export function decodeIndex(file: Buffer, expected: IndexCacheKey): ScoringIndex {
+export function decodeIndex(file: Buffer, expected: IndexCacheKey): AnalyzedIndex {
   if (file.length < MAGIC.length + 4 + DIGEST_BYTES || file.toString('latin1', 0, MAGIC.length) !== MAGIC) {
     throw new CorruptIndexError('not a reasonir BM25 index file');
   }
@@ -219,7 +219,7 @@ export async function readIndexFile(filePath: string): Promise<Buffer | null> {
 }
 
 /** The index in a cache file's bytes (null: no file); throws CorruptIndexError for bytes that cannot be trusted. */
-export function decodeIndexFile(file: Buffer | null, key: IndexCacheKey): ScoringIndex | null {
+export function decodeIndexFile(file: Buffer | null, key: IndexCacheKey): AnalyzedIndex | null {
   if (file === null) return null;
   try {
     return decodeIndex(file, key);
@@ -235,7 +235,7 @@ export function decodeIndexFile(file: Buffer | null, key: IndexCacheKey): Scorin
  * the two overlap instead of queueing on the thread that goes on to search. The hash is taken a piece at a time
  * (sha256InTurns): the search that runs meanwhile gets its answers from its workers in between.
  */
-export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: ScoringIndex): Promise<void> {
+export async function writeIndexCache(filePath: string, key: IndexCacheKey, index: AnalyzedIndex): Promise<void> {
   await writeAtomicWith(filePath, async (temporary) => {
     const handle = await fs.open(temporary, 'w');
     try {

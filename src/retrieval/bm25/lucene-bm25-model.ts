@@ -23,9 +23,6 @@ export interface BowVector {
   length: number;
 }
 
-/** What scoring reads: the analyzed corpus (built, or read from the cache), with its terms as a Vocabulary (see vocabulary.ts). */
-export type ScoringIndex = AnalyzedIndex;
-
 /**
  * gensim `LuceneBM25Model(dictionary, k1, b)` with `SparseMatrixSimilarity(normalize_queries=False,
  * normalize_documents=False)`: idf = ln(N + 1) - ln(df + 0.5); a text's weight for term t is
@@ -64,7 +61,7 @@ export class LuceneBm25Model {
 
   /** `memory`: a WebAssembly memory to score in rather than a fresh one (see PostingScores). */
   constructor(
-    readonly index: ScoringIndex,
+    readonly index: AnalyzedIndex,
     readonly k1: number,
     readonly b: number,
     private readonly memory?: WasmMemory,

@@ -2,11 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { Candidates, Query } from '../../core/types.js';
 import { throwIfAborted } from '../../core/errors.js';
 import { workerUrl } from './analysis-workers.js';
-import type { BowVector, LuceneBm25Model, ScoringIndex } from './lucene-bm25-model.js';
+import type { AnalyzedIndex } from './gensim-dictionary.js';
+import type { BowVector, LuceneBm25Model } from './lucene-bm25-model.js';
 
 /** What a search worker is sent first: the index without its vocabulary, and the model's parameters. */
 export interface SearchWorkerData {
-  postings: Omit<ScoringIndex, 'vocabulary'>;
+  postings: Omit<AnalyzedIndex, 'vocabulary'>;
   k1: number;
   b: number;
 }
@@ -50,7 +51,7 @@ const WINDOW_PER_WORKER = 4;
  * workers are `started` already), and postings that the workers can share rather than copy (an index built in this
  * process; a cache file is read into ordinary memory).
  */
-export function searchesInParallel(index: ScoringIndex, queries: number, threads: number, started = false): boolean {
+export function searchesInParallel(index: AnalyzedIndex, queries: number, threads: number, started = false): boolean {
   const shared = [index.termOffsets, index.postingDocs, index.postingTfs].every((array) => array.buffer instanceof SharedArrayBuffer);
   return threads > 1 && shared && index.numDocs * queries >= (started ? STARTED_PARALLEL_SCORES : PARALLEL_SCORES);
 }
@@ -67,7 +68,7 @@ export function startSearchWorkers(model: LuceneBm25Model, threads: number): Wor
  * workers, or the analysis workers once the index they analyzed is built, so that they load the scoring modules and
  * set up while this thread finishes the index stage.
  */
-export function sendIndex(workers: readonly Worker[], index: ScoringIndex, k1: number, b: number): void {
+export function sendIndex(workers: readonly Worker[], index: AnalyzedIndex, k1: number, b: number): void {
   const { vocabulary: _, df, docLengths, ...postings } = index;
   // shared (a built index's) they are sent as they are; otherwise each worker gets its own copy of them, copied alone,
   // as a view of a larger buffer (a cache file read whole) would carry all of it along

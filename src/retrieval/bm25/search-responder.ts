@@ -1,7 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { WasmMemory } from '../../core/wasm-module.js';
 import { passesModule } from './best-rows.js';
-import { LuceneBm25Model, type ScoringIndex } from './lucene-bm25-model.js';
+import type { AnalyzedIndex } from './gensim-dictionary.js';
+import { LuceneBm25Model } from './lucene-bm25-model.js';
 import { postingModule, simdModule } from './posting-scores.js';
 import { QueryCandidates } from './query-candidates.js';
 import { Vocabulary } from './vocabulary.js';
@@ -14,7 +15,7 @@ import type { SearchRequest, SearchResult, SearchWorkerData } from './parallel-s
  * up here, so this thread holds no vocabulary. `memory`: a WebAssembly memory to score in (see PostingScores).
  */
 export function searchResponder({ postings, k1, b }: SearchWorkerData, memory?: WasmMemory): (request: SearchRequest) => void {
-  const index: ScoringIndex = { ...postings, vocabulary: new Vocabulary(new Uint8Array(0), new Uint32Array(1)) };
+  const index: AnalyzedIndex = { ...postings, vocabulary: new Vocabulary(new Uint8Array(0), new Uint32Array(1)) };
   const candidates = new QueryCandidates(new LuceneBm25Model(index, k1, b, memory));
   return ({ query, queryId, vector, keep }) => {
     const result = candidates.of(queryId, vector, keep);
