@@ -52,6 +52,17 @@ static void *take(u32 bytes) {
 
 EXPORT(alloc) u32 alloc(u32 bytes) { return (u32)take(bytes); }
 
+/**
+ * A hash index of `slots` empty (zero) slots. Its probes read slots before writing them, and reading a page never
+ * written maps the shared zero page, which the first write to it then faults a second time to replace: zeroing it
+ * first costs one fault a page instead of two (an index is written all over, so every page is paid for anyway).
+ */
+static u32 *take_index(u32 slots) {
+  u32 *index = take(slots * 4);
+  if (index != 0) __builtin_memset(index, 0, slots * 4);
+  return index;
+}
+
 // ---------------------------------------------------------------------------------------------------- tables
 static const u8 *char_class;      // 0x110000 entries
 static const i32 *row_map;
@@ -469,7 +480,7 @@ static const u16 *term_units_of(u32 id, u16 *room) {
 
 /** Places every term in a fresh index of `mask` + 1 slots, tagged with term_tag. */
 COLD static void place_terms(u32 mask) {
-  u32 *index = take((mask + 1) * 4);
+  u32 *index = take_index(mask + 1);
   if (out_of_memory) return;
   u16 room[TERM_LONGEST];
   for (u32 id = 0; id < terms; id++) {
@@ -599,7 +610,7 @@ static const u16 *record_units(const u8 *record, i32 length, u16 *room) {
 COLD static void grow_raw(void) {
   u32 mask = raw_mask * 2 + 1;
   if (mask < raw_jump_mask) mask = raw_jump_mask;
-  u32 *index = take((mask + 1) * 4);
+  u32 *index = take_index(mask + 1);
   if (out_of_memory) return;
   u16 room[BUFFER_SIZE];
   for (u32 at = 0; at < raw_used;) {
