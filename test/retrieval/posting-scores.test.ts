@@ -85,6 +85,43 @@ describe('PostingScores: weights and float32 multiply-adds in WebAssembly, bit f
   }
 });
 
+describe('PostingScores: rows and tfs copied out of SharedArrayBuffers (a cache file\'s, a built index\'s)', () => {
+  it('copies them into the rooms at the alignment they have in their buffer, word for word, and scores exactly at every offset', () => {
+    const numDocs = 3001;
+    const random = seededRandom(8);
+    const postings = new PostingScores(numDocs);
+    const norms = Float64Array.from({ length: numDocs }, () => random() * 3 + 0.1);
+    postings.norms.set(norms);
+    // one term per start offset (0-7 elements into the arrays): its rows and tfs sit at every alignment; the dense
+    // term of every document, shifted furthest, fills the rows' room to its last byte
+    const terms = Array.from({ length: 8 }, (_, shift) => {
+      const rows = shift === 7 ? Array.from({ length: numDocs }, (_, row) => row) : rowsOf(random, numDocs, 0.05 + 0.02 * shift);
+      const docs = new Uint16Array(new SharedArrayBuffer(2 * (rows.length + 8)), 0, rows.length + 8);
+      const tfs = new Uint32Array(new SharedArrayBuffer(4 * (rows.length + 8)), 0, rows.length + 8);
+      docs.set(rows, shift);
+      for (let j = 0; j < rows.length; j++) tfs[shift + j] = 1 + Math.floor(random() * 50);
+      const idf = 0.5 + random() * 10;
+      const weights = rows.map((row, j) => Math.fround(idf * (tfs[shift + j]! / (tfs[shift + j]! + norms[row]!))));
+      return { rows, docs, tfs, shift, idf, weights };
+    });
+    const queryWeights = terms.map(() => float32(random));
+    const expected = new Float32Array(numDocs);
+    terms.forEach((term, i) => term.rows.forEach((row, j) => (expected[row] = Math.fround(expected[row]! + Math.fround(term.weights[j]! * queryWeights[i]!)))));
+    postings.scores.fill(0);
+    const roomStart = Math.ceil(numDocs / 4) * 16;
+    terms.forEach((term, i) => {
+      const at = postings.weigh(term.rows.length, term.idf, term.docs, term.tfs, term.shift);
+      postings.add(at, term.rows.length, queryWeights[i]!, term.docs, term.shift);
+      if (!postings.isDense(term.rows.length)) {
+        // the rows' room holds this term's rows as far past an 8-byte boundary as they lie in their own buffer
+        const room = new Uint16Array(postings.scores.buffer, roomStart + ((2 * term.shift) % 8), term.rows.length);
+        expect([...room]).toEqual(term.rows);
+      }
+    });
+    expect(Buffer.from(postings.scores.buffer, 0, numDocs * 4).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+});
+
 /**
  * A random index of more than 2^16 documents (32-bit rows), scored by the model and by the formula written out here
  * (gensim's weights in float64, rounded to float32; products and sums in float32, terms in ascending id).

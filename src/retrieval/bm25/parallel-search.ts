@@ -49,7 +49,7 @@ const WINDOW_PER_WORKER = 4;
 /**
  * Whether `searchInWorkers` should rank these queries: several threads, a search large enough (less large when the
  * workers are `started` already), and postings that the workers can share rather than copy (an index built in this
- * process; a cache file is read into ordinary memory).
+ * process, or read from its cache file: both lie on SharedArrayBuffers).
  */
 export function searchesInParallel(index: AnalyzedIndex, queries: number, threads: number, started = false): boolean {
   const shared = [index.termOffsets, index.postingDocs, index.postingTfs].every((array) => array.buffer instanceof SharedArrayBuffer);
@@ -70,8 +70,9 @@ export function startSearchWorkers(model: LuceneBm25Model, threads: number): Wor
  */
 export function sendIndex(workers: readonly Worker[], index: AnalyzedIndex, k1: number, b: number): void {
   const { vocabulary: _, df, docLengths, ...postings } = index;
-  // shared (a built index's) they are sent as they are; otherwise each worker gets its own copy of them, copied alone,
-  // as a view of a larger buffer (a cache file read whole) would carry all of it along
+  // shared (a built index's, a cache file's) they are sent as they are; otherwise (an index decoded from bytes in
+  // ordinary memory) each worker gets its own copy of them, copied alone, as a view of a larger buffer would carry
+  // all of it along
   const own = <T extends Uint16Array | Uint32Array>(array: T): T => (array.buffer instanceof SharedArrayBuffer ? array : (array.slice() as T));
   const search: SearchWorkerData = { postings: { ...postings, df: own(df), docLengths: own(docLengths) }, k1, b };
   for (const worker of workers) worker.postMessage({ search } satisfies SearchMessage);

@@ -63,9 +63,10 @@ export class PostingScores {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
     this.keepsRows = memory !== undefined;
     this.denseBytes = Math.ceil(numDocs / 4) * 16;
+    // each room ROOM_SLACK bytes longer, for the shift of `roomAt`
     this.rowsAt = this.denseBytes;
-    this.tfsAt = this.rowsAt + 4 * numDocs;
-    this.normsAt = align8(this.tfsAt + 4 * numDocs);
+    this.tfsAt = align8(this.rowsAt + 4 * numDocs + ROOM_SLACK);
+    this.normsAt = align8(this.tfsAt + 4 * numDocs + ROOM_SLACK);
     this.used = this.normsAt + 8 * numDocs;
     this.memory = memory ?? new webAssembly.Memory({ initial: Math.max(1, Math.ceil(this.used / WASM_PAGE)) });
     growMemory(this.memory, this.used);
@@ -102,8 +103,9 @@ export class PostingScores {
    */
   fillNorms(docLengths: Uint32Array, k1: number, b: number, avgdl: number): void {
     // the tf room holds one u32 per document
-    this.views.tfs.set(docLengths, this.tfsAt / 4);
-    this.kernels.norms(this.tfsAt, this.tfsAt + 4 * docLengths.length, this.normsAt, k1, 1 - b, b, avgdl);
+    const lengthsAt = this.roomAt(this.tfsAt, 4, docLengths, 0);
+    this.views.tfs.set(docLengths, lengthsAt / 4);
+    this.kernels.norms(lengthsAt, lengthsAt + 4 * docLengths.length, this.normsAt, k1, 1 - b, b, avgdl);
   }
 
   /**
@@ -136,19 +138,20 @@ export class PostingScores {
 
   /** `weigh` into block `at`, made by `block(count)`; returns `at`. */
   weighInto(at: number, count: number, idf: number, rows: Uint16Array | Uint32Array, tfs: Uint8Array | Uint16Array | Uint32Array, start: number): number {
+    const tfsAt = this.roomAt(this.tfsAt, 4, tfs, start);
+    this.views.tfs.set(tfs.subarray(start, start + count), tfsAt / 4);
     if (this.isDense(count)) {
-      this.views.rows.set(rows.subarray(start, start + count), this.rowsAt / this.rowBytes);
-      this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
+      const rowsAt = this.roomAt(this.rowsAt, this.rowBytes, rows, start);
+      this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
       // prefaulted or reused bytes: every document without the term must weigh +0
       new Uint8Array(this.memory.buffer, at, this.denseBytes).fill(0);
-      this.kernels.weighDense(this.rowsAt, this.rowsAt + this.rowBytes * count, this.tfsAt, this.normsAt, at, idf);
+      this.kernels.weighDense(rowsAt, rowsAt + this.rowBytes * count, tfsAt, this.normsAt, at, idf);
       this.roomHolds = -1;
       return at;
     }
-    const rowsAt = this.keepsRows ? at + 4 * count : this.rowsAt;
+    const rowsAt = this.keepsRows ? at + 4 * count : this.roomAt(this.rowsAt, this.rowBytes, rows, start);
     this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
-    this.views.tfs.set(tfs.subarray(start, start + count), this.tfsAt / 4);
-    this.kernels.weigh(at, at + 4 * count, rowsAt, this.tfsAt, this.normsAt, idf);
+    this.kernels.weigh(at, at + 4 * count, rowsAt, tfsAt, this.normsAt, idf);
     // a term without postings takes no bytes: the next block starts at the same offset
     this.roomHolds = this.keepsRows || count === 0 ? -1 : at;
     return at;
@@ -187,11 +190,22 @@ export class PostingScores {
     }
     let rowsAt = at + 4 * count;
     if (!this.keepsRows) {
-      rowsAt = this.rowsAt;
+      rowsAt = this.roomAt(this.rowsAt, this.rowBytes, rows, start);
       if (this.roomHolds !== at) this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
       this.roomHolds = at;
     }
     this.kernels.add(at, at + 4 * count, rowsAt, queryWeight);
+  }
+
+  /**
+   * Where in the room at `room` (of `width`-byte elements) `array[start ..]` is copied: as far past its start as
+   * the source lies past an 8-byte boundary, when the two have the same width. An index's arrays lie on
+   * SharedArrayBuffers (a built index's, a cache file's), and V8 copies out of one with a relaxed memmove, word by
+   * word where source and destination are alike aligned but byte by byte otherwise (~4 instructions a byte: ~117M
+   * of a cached biology-sized run's ~3.4G, the rows of every sparse term added being copied per query).
+   */
+  private roomAt(room: number, width: number, array: Uint8Array | Uint16Array | Uint32Array, start: number): number {
+    return array.BYTES_PER_ELEMENT === width ? room + ((array.byteOffset + start * width) % ROOM_SLACK) : room;
   }
 
   /**
@@ -248,6 +262,9 @@ function checkDenseWeight(queryWeight: number): void {
 }
 
 const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
+
+/** Bytes a room's copy may start past the room's start (`roomAt`): a word of V8's relaxed memmove. */
+const ROOM_SLACK = 8;
 
 /** `local += bytes`: a pointer's step to its next element (i32.const, i32.add). */
 const step = (local: number, bytes: number) => [...get(local), 0x41, bytes, 0x6a, ...set(local)];
