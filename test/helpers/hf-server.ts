@@ -75,6 +75,8 @@ export interface FailureRule {
   corrupt?: boolean;
   delayMs?: number;
   heldUntil?: Promise<unknown>;
+  /** With `delayMs` or `heldUntil`: called as a matching request arrives and is held (its client now waits). */
+  onHold?: () => void;
 }
 
 interface StoredFile {
@@ -281,6 +283,7 @@ export async function startHfServer(options: HfServerOptions): Promise<HfServer>
       if (index < 0) return handler(request, response);
       const rule = rules[index]!;
       rule.times--;
+      rule.onHold?.();
       const answer = () => {
         if (!response.destroyed) handler(request, response);
       };

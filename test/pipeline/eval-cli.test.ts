@@ -183,9 +183,14 @@ describe('reasonir eval on the terminal', () => {
 
 describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', () => {
   it('exits 130 mid-download, leaves no task folder a later run would trust, and marks the summary of finished tasks interrupted', async () => {
-    // leetcode finishes; pony's documents download hangs for a minute, so the signal arrives while the run works
+    // leetcode finishes; pony's documents download is held until the run has been interrupted, and the signal is
+    // sent once the server holds it: a signal sent at a guessed moment could beat the request, which then hung the
+    // resumed run below instead (30 s, its REASONIR_HUB_TIMEOUT_MS, then a retry)
     const server = await brightServer();
-    server.fail({ server: 'hub', pathIncludes: 'documents/pony', delayMs: 60_000, times: 1 });
+    let held!: () => void;
+    const downloading = new Promise<void>((resolve) => (held = resolve));
+    let release!: () => void;
+    server.fail({ server: 'hub', pathIncludes: 'documents/pony', heldUntil: new Promise<void>((resolve) => (release = resolve)), onHold: held, times: 1 });
     const out = path.join(work, 'interrupted');
     try {
       const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'eval', '--task', 'leetcode,pony', '--revision', fixtureCommit, '--out', out], {
@@ -193,17 +198,13 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
-      const started = new Promise<void>((resolve) =>
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-          stderr += chunk;
-          if (stderr.includes('[2/2] pony')) resolve();
-        }),
-      );
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await started;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // a run that ends before it reaches the download fails here with what it printed, not by the test's timeout
+      await Promise.race([downloading, closed.then((code) => Promise.reject(new Error(`eval exited ${code} before downloading pony's documents:\n${stderr}`)))]);
       child.kill('SIGINT');
       expect(await closed).toBe(130);
+      expect(stderr).toContain('[2/2] pony');
       expect(stderr).toContain('interrupted');
       expect((await fs.readdir(out)).sort()).toEqual(['leetcode', 'summary.json']);
       const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
@@ -225,10 +226,10 @@ describe('reasonir eval interrupted with Ctrl-C (a real process and signal)', ()
       expect(done).toMatchObject({ requested_tasks: ['leetcode', 'pony'], completed_tasks: ['leetcode', 'pony'], interrupted: false });
       expect((await fs.readdir(out)).filter((name) => !name.startsWith('.')).sort()).toEqual(['leetcode', 'pony', 'summary.json']);
     } finally {
+      release();
       await server.close();
     }
-    // a real process, a minute-long hanging download, then two resumed runs: more than the default on a loaded machine
-  }, 180_000);
+  });
 });
 
 describe('reasonir eval flag combinations', () => {
