@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { noProgress, type StartProgress } from '../../src/core/progress.js';
 import { readArrowFile } from '../../src/encode/cache/arrow-io.js';
 import { retrieve } from '../../src/pipeline/retrieve.js';
 import { createDenseRetriever } from '../../src/retrieval/create-dense.js';
@@ -25,20 +26,30 @@ function tempRoot(): string {
   return root;
 }
 
-function start(root: string): { process: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const processHandle = spawn(process.execPath, [child, root, String(DOCS), String(CHUNK_ROWS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** encode-child.mjs in a process of its own; `holdAfterChunks`: it stops there and waits to be killed. */
+function start(root: string, holdAfterChunks?: number) {
+  const args = [child, root, String(DOCS), String(CHUNK_ROWS), ...(holdAfterChunks === undefined ? [] : [String(holdAfterChunks)])];
+  // stdin stays an open pipe: the held child blocks reading it
+  const processHandle = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  processHandle.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  let onHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (onHeld = resolve));
+  processHandle.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes('held ')) onHeld();
+  });
   processHandle.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
     processHandle.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
-  return { process: processHandle, done };
+  // a child that ends before it holds fails the test with what it printed
+  const holding = () => Promise.race([held, done.then((ended) => Promise.reject(new Error(`the encoder exited (${ended.code ?? ended.signal}) before holding:\n${ended.stderr}`)))]);
+  return { process: processHandle, done, holding };
 }
 
 /** The same encoding as encode-child.mjs, in this process; `signal` stands for Ctrl-C. */
-async function encodeInProcess(root: string, signal?: AbortSignal): Promise<number> {
+async function encodeInProcess(root: string, signal?: AbortSignal, progress?: StartProgress): Promise<number> {
   const retriever = await createDenseRetriever({
     model: path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert'),
     device: 'cpu',
@@ -48,7 +59,7 @@ async function encodeInProcess(root: string, signal?: AbortSignal): Promise<numb
     signal,
   });
   let count = 0;
-  const input = { task: 'biology', corpus: syntheticCorpus(DOCS), corpusSha256: 'synthetic', queries: syntheticQueries(5), depth: 10, signal };
+  const input = { task: 'biology', corpus: syntheticCorpus(DOCS), corpusSha256: 'synthetic', queries: syntheticQueries(5), depth: 10, signal, progress };
   for await (const _ of retrieve(retriever, input)) count++;
   return count;
 }
@@ -57,14 +68,6 @@ function chunkFiles(root: string): string[] {
   const base = path.join(root, 'embeddings');
   if (!existsSync(base)) return [];
   return readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((file) => /chunks[/\\]\d{6}\.arrow$/.test(file));
-}
-
-async function waitForChunks(root: string, count: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (chunkFiles(root).length < count) {
-    if (Date.now() > deadline) throw new Error('the encoder wrote no chunks in 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The assembled document cache (ids + vectors) under a root. */
@@ -90,14 +93,12 @@ describe('embedding cache under interruption', () => {
   // only a real process can be killed with SIGKILL; the rest runs in-process
   it('kill -9 mid-encoding, then rerun: resumes, and the final cache equals an uninterrupted one', async () => {
     const root = tempRoot();
-    const first = start(root);
-    await waitForChunks(root, 3);
+    const first = start(root, 3);
+    await first.holding();
     first.process.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
-    const survived = chunkFiles(root).length;
-    expect(survived).toBeGreaterThanOrEqual(3);
-    expect(survived).toBeLessThan(DOCS / CHUNK_ROWS);
+    expect(chunkFiles(root)).toHaveLength(3);
     const second = await start(root).done;
     expect(second.stdout).toContain('done 5');
     const resumed = await documentCache(root);
@@ -109,11 +110,13 @@ describe('embedding cache under interruption', () => {
   it('Ctrl-C stops at a safe point with the interrupted error (exit 130); the rerun completes the same cache', async () => {
     const root = tempRoot();
     const controller = new AbortController();
-    const first = encodeInProcess(root, controller.signal);
-    await waitForChunks(root, 2);
-    controller.abort();
-    await expect(first).rejects.toMatchObject({ code: 'interrupted', exitCode: 130 });
-    expect(chunkFiles(root).length).toBeLessThan(DOCS / CHUNK_ROWS);
+    // Ctrl-C once two document chunks are cached, wherever the encoder is then
+    const ctrlC: StartProgress = (label, total) => ({
+      ...noProgress(label, total),
+      update: (done) => void (label.endsWith('documents') && done >= 2 * CHUNK_ROWS && controller.abort()),
+    });
+    await expect(encodeInProcess(root, controller.signal, ctrlC)).rejects.toMatchObject({ code: 'interrupted', exitCode: 130 });
+    expect(chunkFiles(root)).toHaveLength(2);
     expect(await encodeInProcess(root)).toBe(5);
     expect((await documentCache(root)).bytes.equals((await uninterrupted()).bytes)).toBe(true);
   });
