@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hashUnits, Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
+import { Utf16Interner } from '../../src/retrieval/analyzer/utf16-interner.js';
+import { hashUnits, tableCapacity } from '../../src/retrieval/bm25/term-table.js';
+import { Vocabulary } from '../../src/retrieval/bm25/vocabulary.js';
 import { compareCodePoints } from '../../src/core/code-point-order.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { unitsOf } from '../helpers/utf16-units.js';
@@ -237,9 +239,9 @@ describe('Utf16Interner', () => {
     const interner = new Utf16Interner(3_000);
     keys.forEach((key, id) => expect(interner.intern(unitsOf(key), 0, key.length)).toBe(id));
     const table = interner.spareTable();
-    // the whole table (two ints a slot, a power of two above 4/3 of the ids expected), written where keys went
-    expect(table.length).toBe(2 * 4_096);
-    expect(table.filter((value, i) => i % 2 === 0 && value !== 0).length).toBe(keys.length);
+    // the whole table (an id a slot, a power of two at least twice the ids expected), written where keys went
+    expect(table.length).toBe(8_192);
+    expect(table.filter((id) => id >= 0).length).toBe(keys.length);
     expect(() => interner.intern(unitsOf('alpha'), 0, 5)).toThrow(/table was given away/);
     expect(() => interner.lookUpAll(unitsOf('alpha'), Uint32Array.of(5), new Int32Array(1), 0)).toThrow(/table was given away/);
     expect(() => interner.internAll(unitsOf('gamma'), Uint32Array.of(0), Uint32Array.of(5), 1, new Int32Array(1))).toThrow(/table was given away/);
@@ -248,8 +250,8 @@ describe('Utf16Interner', () => {
   });
 
   it('tells apart keys whose hashes are equal, of equal and of different lengths', () => {
-    // found by a birthday search over short lowercase keys
-    const pairs = [['mrzgrd', 'hghobx'], ['lkwqefyr', 'diddv']] as const;
+    // found by a birthday search over short lowercase keys (FNV-1a)
+    const pairs = [['gvlpr', 'yomzd'], ['ivlxx', 'abdvma']] as const;
     for (const [a, b] of pairs) expect(hashUnits(unitsOf(a), 0, a.length)).toBe(hashUnits(unitsOf(b), 0, b.length));
     for (const [a, b] of [...pairs, ...pairs.map(([a, b]) => [b, a] as const)]) {
       const interner = new Utf16Interner();
@@ -266,6 +268,33 @@ describe('Utf16Interner', () => {
       empty.lookUpAll(unitsOf(a + b + a), new Uint32Array([a.length, a.length + b.length, a.length + b.length, 2 * a.length + b.length]), none, 1);
       expect([[...none], empty.size]).toEqual([[7, -1, -1, -1, -1, 7], 0]);
       expect([interner.intern(unitsOf(b), 0, b.length), interner.intern(unitsOf(a), 0, a.length), interner.text(0), interner.text(1)]).toEqual([1, 0, a, b]);
+    }
+  });
+
+  it('holds the vocabulary table of its ids when they were interned in id order, rehashes and all, and gives it away', () => {
+    const random = seededRandom(37);
+    const keys = [...new Set(Array.from({ length: 40_000 }, () => randomText(random, Math.floor(random() * 9))))];
+    expect(keys.length).toBeGreaterThan(20_001);
+    // [expected, count]: from an empty table through many rehashes, from the expected size exactly, and a table
+    // sized for more ids than came (the vocabulary's is smaller: none given, it builds its own)
+    for (const [expected, count] of [[0, keys.length], [0, 1_000], [20_000, 20_001], [40_000, 20_000], [0, 0]] as const) {
+      const interner = new Utf16Interner(expected);
+      const joined = keys.slice(0, count).join('');
+      const ends = new Uint32Array(count);
+      keys.slice(0, count).reduce((end, key, k) => (ends[k] = end + key.length), 0);
+      const ids = new Int32Array(count);
+      interner.internAll(unitsOf(joined), Uint32Array.from(ends, (end, k) => end - keys[k]!.length), ends, count, ids);
+      const { units, offsets } = interner.joined(count);
+      const built = new Vocabulary(units, offsets).slots;
+      const fits = tableCapacity(expected) <= tableCapacity(count);
+      // another count of ids than it holds: never its table
+      expect(interner.vocabularyTable(count + 1)).toBeNull();
+      const table = interner.vocabularyTable(count);
+      if (fits) expect(table).toEqual(built);
+      else expect(table).toBeNull();
+      if (fits) expect(() => interner.intern(unitsOf('x'), 0, 1)).toThrow(/table was given away/);
+      const vocabulary = new Vocabulary(units, offsets, table);
+      for (let id = 0; id < count; id += 211) expect(vocabulary.id(keys[id]!)).toBe(id);
     }
   });
 });

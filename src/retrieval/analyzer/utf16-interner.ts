@@ -1,4 +1,5 @@
 import { compareUnits, unitRank } from '../../core/code-point-order.js';
+import { hashUnits, placeIds, tableCapacity } from '../bm25/term-table.js';
 
 /**
  * Dense ids for distinct runs of UTF-16 units, looked up straight from `units[start, end)` without creating a
@@ -10,13 +11,12 @@ export class Utf16Interner {
   /** Number of distinct substrings interned; ids are 0 .. size - 1 in order of first appearance. */
   size = 0;
   /**
-   * One record of SLOT ints per slot (id + 1, 0 when empty; the hash), side by side so that a probe touches one
-   * cache line; a run's start and length are read from `starts` only once the hash matches. The slot count is a
-   * power of two kept above 4/3 of `size` (a load of at most 0.75): eight records share a cache line and a probe
-   * compares the hash first, so the longer probe runs cost little, while every doubling avoided saves a table's
-   * worth of fresh memory, which a thread interning a few hundred thousand terms pays for page by page (~12 us a
-   * page here: 8-byte records are half the pages of the 16-byte ones that also held the start and length), and a
-   * rehash of every entry.
+   * The id in each slot, -1 when empty: the BM25 vocabulary's own table (bm25/term-table.ts: FNV-1a over the units,
+   * linear probing, a power-of-two capacity at least twice `size`, `tableCapacity`). Ids interned in id order (the
+   * BM25 builder's, while nothing is pruned) and rehashed in id order lie exactly where the vocabulary's build puts
+   * them, so the builder hands this table over (`vocabularyTable`) instead of hashing every term again into a second
+   * table at the end of a cold build (~75M instructions and a table's pages for a biology-sized vocabulary). A probe
+   * reads a key's start and length for each id it meets; at a load of at most 1/2 that is about one id per lookup.
    */
   private slots: Int32Array;
   private mask: number;
@@ -47,10 +47,11 @@ export class Utf16Interner {
    * number can be interned whatever the hints.
    */
   constructor(expectedIds = 0, roomIds = expectedIds) {
-    let size = 1 << 12;
-    while (size * 3 < expectedIds * 4) size *= 2;
-    this.slots = new Int32Array(SLOT * size);
-    this.mask = size - 1;
+    const capacity = tableCapacity(expectedIds);
+    // written whole before any probe reads it: a page read before its first write maps the zero page, and that
+    // write then faults a second time
+    this.slots = new Int32Array(capacity).fill(-1);
+    this.mask = capacity - 1;
     const room = Math.max(expectedIds, roomIds);
     this.starts = new Uint32Array(Math.max(1024, room));
     this.units = new Uint8Array(Math.max(1 << 14, room * UNITS_PER_ID));
@@ -61,7 +62,7 @@ export class Utf16Interner {
     this.checkTable();
     const hash = hashUnits(text, start, end);
     const found = this.find(text, start, end, hash);
-    return found >= 0 ? found : this.insert(-1 - found, hash, text, start, end - start);
+    return found >= 0 ? found : this.insert(-1 - found, text, start, end - start);
   }
 
   /**
@@ -103,7 +104,7 @@ export class Utf16Interner {
       for (let k = from; k < to; k++) {
         const hash = hashes[k - from]!;
         const found = this.find(text, starts[k]!, ends[k]!, hash);
-        ids[k] = found >= 0 ? found : this.insert(-1 - found, hash, text, starts[k]!, ends[k]! - starts[k]!);
+        ids[k] = found >= 0 ? found : this.insert(-1 - found, text, starts[k]!, ends[k]! - starts[k]!);
       }
     }
   }
@@ -142,6 +143,15 @@ export class Utf16Interner {
   }
 
   /**
+   * Its table, when it is the table `Vocabulary` would build for ids 0 .. count - 1 as interned (all of them, in id
+   * order, its capacity the vocabulary's); null otherwise. The interner is done with it: it interns nothing more.
+   */
+  vocabularyTable(count: number): Int32Array | null {
+    if (count !== this.size || this.mask + 1 !== tableCapacity(count)) return null;
+    return this.spareTable();
+  }
+
+  /**
    * Its hash table's memory, for a caller done with interning (a table of its own is new memory, paid page by page):
    * the interner then looks nothing up and interns nothing (it throws), but reads ids back as before.
    */
@@ -172,25 +182,23 @@ export class Utf16Interner {
   }
 
   /**
-   * The id of the units `text[start .. end)`, whose hash is `hash`; when they are not interned, -1 - the record of
-   * the empty slot where they would go.
+   * The id of the units `text[start .. end)`, whose hash is `hash`; when they are not interned, -1 - the empty slot
+   * where they would go.
    */
   private find(text: Uint16Array, start: number, end: number, hash: number): number {
     const length = end - start;
     const { slots, mask, units, starts } = this;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const record = slot * SLOT;
-      const entry = slots[record]!;
-      if (entry === 0) return -1 - record;
-      if (slots[record + 1] !== hash) continue;
-      let at = starts[entry - 1]!;
-      if (starts[entry]! - at !== length) continue;
+      const id = slots[slot]!;
+      if (id < 0) return -1 - slot;
+      let at = starts[id]!;
+      if (starts[id + 1]! - at !== length) continue;
       let i = start;
       while (i < end && units[at] === text[i]) {
         at++;
         i++;
       }
-      if (i === end) return entry - 1;
+      if (i === end) return id;
     }
   }
 
@@ -203,14 +211,11 @@ export class Utf16Interner {
   private readAhead(hashes: Int32Array, count: number): void {
     const { slots, mask, units, starts } = this;
     let seen = 0;
-    for (let i = 0; i < count; i++) {
-      const record = (hashes[i]! & mask) * SLOT;
-      seen ^= units[starts[Math.max(slots[record]! - 1, 0)]!]!;
-    }
+    for (let i = 0; i < count; i++) seen ^= units[starts[Math.max(slots[hashes[i]! & mask]!, 0)]!]!;
     this.seen ^= seen;
   }
 
-  private insert(record: number, hash: number, text: Uint16Array, start: number, length: number): number {
+  private insert(slot: number, text: Uint16Array, start: number, length: number): number {
     const id = this.size++;
     if (id + 1 === this.starts.length) {
       const starts = new Uint32Array((id + 1) * 2);
@@ -232,45 +237,20 @@ export class Utf16Interner {
     }
     const units = this.units;
     let at = this.unitsUsed;
-    const slots = this.slots;
-    slots[record] = id + 1;
-    slots[record + 1] = hash;
+    this.slots[slot] = id;
     for (let i = start; i < start + length; i++) units[at++] = text[i]!;
     this.maxUnit = maxUnit;
     this.unitsUsed = at;
     this.starts[id + 1] = at;
-    if (this.size * 4 > (this.mask + 1) * 3) this.rehash();
+    if (this.size * 2 > this.mask + 1) {
+      // ids placed again in id order: the table stays the one the vocabulary would build
+      this.slots = placeIds(new Int32Array(2 * (this.mask + 1)), this.units, this.starts, this.size);
+      this.mask = this.slots.length - 1;
+    }
     return id;
   }
-
-  private rehash(): void {
-    const old = this.slots;
-    const slots = new Int32Array(old.length * 2);
-    const mask = (this.mask << 1) | 1;
-    for (let record = 0; record < old.length; record += SLOT) {
-      if (old[record] === 0) continue;
-      let slot = old[record + 1]! & mask;
-      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
-      const to = slot * SLOT;
-      slots[to] = old[record]!;
-      slots[to + 1] = old[record + 1]!;
-    }
-    this.slots = slots;
-    this.mask = mask;
-  }
 }
 
-/** The hash a run is filed under: FNV-1a over the units, then a murmur3 finalizer so that the low bits (the slot) mix well. */
-export function hashUnits(text: Uint16Array, start: number, end: number): number {
-  let hash = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text[i]!, 0x01000193);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  return hash;
-}
-
-const SLOT = 2;
 /**
  * Runs per batch of `lookUpAll` and `internAll`: their slots (a cache line each) and units stay in the cache between the batch's
  * read-ahead and its probes.

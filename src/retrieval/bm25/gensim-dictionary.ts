@@ -358,11 +358,13 @@ export class AnalyzedIndexBuilder {
    */
   private vocabulary(): Vocabulary {
     const { size, termOfId, numberOf } = this;
-    // while nothing is pruned, term numbers are ids: the interner holds the units in id order already
-    // the interner's table, written all over, is spent with the builder: the vocabulary's table is built in it
+    // while nothing is pruned, term numbers are ids: the interner holds the units in id order already, and its table
+    // is the vocabulary's own when sized as the vocabulary sizes it (otherwise that is built in its memory, written
+    // all over and spent with the builder)
     if (this.bags === null) {
       const { units, offsets } = numberOf.joined(size);
-      return new Vocabulary(units, offsets, null, numberOf.spareTable());
+      const table = numberOf.vocabularyTable(size);
+      return table !== null ? new Vocabulary(units, offsets, table) : new Vocabulary(units, offsets, null, numberOf.spareTable());
     }
     const offsets = new Uint32Array(size + 1);
     for (let id = 0; id < size; id++) offsets[id + 1] = offsets[id]! + numberOf.length(termOfId[id]!);

@@ -1,3 +1,5 @@
+import { placeIds, tableCapacity } from './term-table.js';
+
 /**
  * The BM25 dictionary's terms as one buffer of UTF-16 units in id order, with offsets, and an open-addressing hash
  * table over those units for term -> id. A cached index loads as three typed arrays (the table is cached too):
@@ -55,37 +57,18 @@ export class Vocabulary {
   }
 
   /**
-   * The hash table: the id of the term in each slot, -1 for an empty slot; FNV-1a over the term's units, linear
-   * probing, a power-of-two capacity at least twice the vocabulary. Cached indexes store it as it is.
+   * The hash table: the id of the term in each slot, -1 for an empty slot; FNV-1a over the term's units (`hashUnits`),
+   * linear probing, a power-of-two capacity at least twice the vocabulary (`tableCapacity`), ids inserted in order
+   * (`placeIds`). Cached indexes store it as it is; a built index's comes from its builder's interner.
    */
   get slots(): Int32Array {
     return (this.table ??= this.build());
   }
 
   private build(): Int32Array {
-    let capacity = 16;
-    while (capacity < this.size * 2) capacity *= 2;
+    const capacity = tableCapacity(this.size);
     const { room } = this;
     this.room = undefined;
-    const slots = (room !== undefined && room.length >= capacity ? room.subarray(0, capacity) : new Int32Array(capacity)).fill(-1);
-    const mask = capacity - 1;
-    const { units, offsets, size } = this;
-    // the probe's step runs for every term, from the slot before the first probed: the loop is compiled (on the stack,
-    // while it runs) with feedback for it, where a step first taken at the first collision threw the compiled code away
-    // (a deoptimisation and a second compile: ~40 -> ~25 ms of CPU for a biology-sized vocabulary on the VM)
-    for (let id = 0; id < size; id++) {
-      let slot = (unitsHash(units, offsets[id]!, offsets[id + 1]!) - 1) & mask;
-      do slot = (slot + 1) & mask;
-      while (slots[slot] !== -1);
-      slots[slot] = id;
-    }
-    return slots;
+    return placeIds(room !== undefined && room.length >= capacity ? room.subarray(0, capacity) : new Int32Array(capacity), this.units, this.offsets, this.size);
   }
-}
-
-/** The table's hash (FNV-1a) of the units `units[start .. end)`, as `id` hashes a term's char codes. */
-function unitsHash(units: Uint8Array | Uint16Array, start: number, end: number): number {
-  let hash = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ units[i]!, 0x01000193);
-  return hash;
 }
