@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeAtomicWith, writeFileAtomic, writeFilesAtomic } from '../../src/core/atomic-file.js';
 
 /** Every fsync: the file its descriptor names, and what that file held then (a failure is injected per test). */
@@ -26,6 +26,7 @@ afterEach(() => {
 });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-atomic-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('writeFilesAtomic', () => {
   it('lands every file from one producer, in a folder it creates', async () => {

@@ -1,13 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { acquireFileLock, type LockOptions } from '../../src/core/file-lock.js';
 import { withRunContext } from '../../src/core/run-context.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-file-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const options: LockOptions = { isDone: async () => false, progress: async () => 0, stallMs: 60_000, noticeMs: 100, what: 'the test blob' };
 
 /**

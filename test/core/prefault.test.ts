@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prefault, PrefaultAhead } from '../../src/core/prefault.js';
 import { readIndexFile } from '../../src/retrieval/bm25/index-cache.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const PAGE = 4096;
 
@@ -24,7 +24,7 @@ describe('prefault', () => {
   });
 
   it('leaves an index file read into prefaulted memory byte for byte as on disk', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-prefault-'));
+    const dir = testDir('prefault');
     const file = path.join(dir, 'some.bm25idx');
     const contents = randomBytes(37 * PAGE + 123);
     writeFileSync(file, contents);
@@ -32,7 +32,7 @@ describe('prefault', () => {
   });
 
   it('reads an index file several read windows long byte for byte, each window at its place, into 8-byte-aligned memory', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-prefault-'));
+    const dir = testDir('prefault');
     const file = path.join(dir, 'large.bm25idx');
     // 5 windows of 256 KiB and a part of one: a window copied to the wrong place, or a last short read dropped, differs
     const contents = randomBytes(5 * (1 << 18) + 12_345);

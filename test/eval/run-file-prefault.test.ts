@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../src/core/seeded-random.js';
@@ -8,6 +7,7 @@ import { DEFAULT_MEASURES } from '../../src/eval/measure.js';
 import { readRunFile, readRunForScoring } from '../../src/eval/run-file.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
 import { parseTrecRun } from '../../src/eval/trec-run.js';
+import { testDir } from '../helpers/test-dir.js';
 
 // The thread pool's fills (core/prefault.ts) land late here: a fill writes its bytes 5 ms after it was issued, then
 // reports. A parse that wrote where a fill was still to come would find its ids and scores overwritten.
@@ -33,7 +33,7 @@ describe('reading a run whose memory the thread pool writes ahead of the parse',
     // a query split in two runs of lines: the columns are reordered at the end
     lines.push('q3 Q0 late_doc 1001 -1.5 run');
     const text = `${lines.join('\n')}\n`;
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'reasonir-prefault-run-')), 'run.trec');
+    const file = path.join(testDir('prefault-run'), 'run.trec');
     writeFileSync(file, text);
     expect(text.length).toBeGreaterThan(5 << 20);
     const expected = parseTrecRun(text, 'r.txt');

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HarnessError } from '../../src/core/errors.js';
 import { CorpusIds } from '../../src/core/corpus-ids.js';
 import { RankedList, type Run } from '../../src/eval/ranked-list.js';
@@ -21,6 +21,7 @@ import { ByteText } from '../../src/eval/byte-text.js';
 import { docsByQuery, docsOf, runOf } from '../helpers/runs.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-eval-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dataFailure(run: () => unknown, message: RegExp): void {
   try {

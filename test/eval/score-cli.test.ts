@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { DEFAULT_MEASURES, trecEvalName } from '../../src/eval/measure.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
@@ -9,6 +9,7 @@ import { repoRoot, runReasonir } from '../helpers/cli.js';
 const golden = path.join(repoRoot, 'test', 'fixtures', 'trec_eval');
 const dataDir = path.join(repoRoot, 'test', 'fixtures', 'bright', 'data');
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-score-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface MetricsJson {
   aggregate: Record<string, number>;

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultBaselineFor, loadBaselineFile, loadPublishedBaselines, parseBaselineFile, selectBaselines, type BaselineRow } from '../../src/report/baseline.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { buildComparisonTable } from '../../src/report/comparison-table.js';
 import { fixturesRoot, repoRoot } from '../helpers/cli.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const publishedScores = path.join(fixturesRoot, 'bright', 'published-scores.json');
 
@@ -113,7 +113,7 @@ describe('published baselines (configs/baselines)', () => {
   });
 
   it('are exactly what tools/generate-baselines.mjs makes of published-scores.json (test/fixtures/bright)', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'reasonir-baselines-'));
+    const out = testDir('baselines');
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'generate-baselines.mjs'), publishedScores, out], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     const committed = path.join(repoRoot, 'configs', 'baselines');
@@ -136,7 +136,7 @@ describe('loadPublishedBaselines on a folder', () => {
   const copy = (from: string, to: string) => writeFileSync(to, readFileSync(path.join(repoRoot, 'configs', 'baselines', from)));
 
   it('reads the files together and keeps file-name then row order (a large first file read last or first alike)', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
+    const dir = testDir('baselines');
     copy('bright-leaderboard-reasoning.json', path.join(dir, 'a.json'));
     copy('bright-gpt4-reasoning.json', path.join(dir, 'b.json'));
     copy('bright-paper.json', path.join(dir, 'c.json'));
@@ -148,7 +148,7 @@ describe('loadPublishedBaselines on a folder', () => {
   });
 
   it('reports the first failing file in name order, whichever fails first', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
+    const dir = testDir('baselines');
     copy('bright-gpt4-reasoning.json', path.join(dir, 'a.json'));
     // b.json fails late (a long file that is not JSON at its end), c.json at once (a folder cannot be read)
     writeFileSync(path.join(dir, 'b.json'), `[${'1,'.repeat(4_000_000)}`);

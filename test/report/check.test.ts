@@ -1,19 +1,15 @@
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBaselineFile, loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
 import { checkAgainst, chooseBaselineRow, writeBaselineFile } from '../../src/report/check.js';
 import { readResultsDir } from '../../src/results/results-folder.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');
 const dir = (name: string) => path.join(fixtures, name);
 const brightPaper = path.join(repoRoot, 'configs', 'baselines', 'bright-paper.json');
 
-async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-check-'));
-}
 
 describe('check against a published row', () => {
   it('compares cells at one decimal and the average within 0.05, then applies the tolerance', async () => {
@@ -61,7 +57,7 @@ describe('check against a published row', () => {
 describe('check against an exact baseline', () => {
   it('round-trips --write-baseline: every measure identical, then a moved value fails', async () => {
     const results = await readResultsDir(dir('run-a'));
-    const file = path.join(await tempDir(), 'expected.json');
+    const file = path.join(testDir('check'), 'expected.json');
     await writeBaselineFile(results, file);
     const baseline = await loadBaselineFile(file);
     const row = baseline.rows[0]!;
@@ -95,7 +91,7 @@ describe('reasonir check (CLI)', () => {
   });
 
   it('writes a baseline file and checks a results directory against itself and another one', async () => {
-    const file = path.join(await tempDir(), 'expected.json');
+    const file = path.join(testDir('check'), 'expected.json');
     const written = await runReasonir(['check', dir('run-a'), '--write-baseline', file, '--against', file, '--measure', 'all', '--json']);
     expect(written.code).toBe(0);
     expect(JSON.parse(written.stdout)).toMatchObject({ failed: false, counts: { OK: 6 } });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTask } from '../../src/dataset/load-task.js';
 import { fixturesRoot, repoRoot } from '../helpers/cli.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const benchDir = path.join(repoRoot, 'test', 'fixtures', 'ci-bench');
 const dataDir = path.join(benchDir, 'data');
@@ -30,7 +30,7 @@ describe('CI benchmark fixture', () => {
   });
 
   it('is exactly what tools/make-ci-bench.mjs writes from the BRIGHT examples (test/fixtures/bright/examples)', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'reasonir-ci-bench-'));
+    const out = testDir('ci-bench');
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'make-ci-bench.mjs'), examples, out], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     for (const [task] of TASKS) {

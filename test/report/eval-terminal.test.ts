@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { withRunContext } from '../../src/core/run-context.js';
 import * as baseline from '../../src/report/baseline.js';
 import { writeSummary, type RunSummary } from '../../src/results/results-folder.js';
+import { testDir } from '../helpers/test-dir.js';
 
 vi.mock(import('../../src/report/baseline.js'), async (original) => {
   const module = await original();
@@ -59,7 +57,7 @@ describe("eval's terminal lines", () => {
 
 describe("eval's final table", () => {
   it('is set against the published rows it is given (read by the terminal), not rows it reads again', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'eval-table-'));
+    const dir = testDir('eval-table');
     const run = summary({ biology: { 'NDCG@10': 0.25, 'Recall@100': 0.5 }, pony: { 'NDCG@10': 0.1, 'Recall@100': 0.2 } });
     await writeSummary(dir, run);
     const own = await renderEvalTables(dir, run, 200);

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPublishedBaselines, selectBaselines } from '../../src/report/baseline.js';
@@ -11,6 +10,7 @@ import { seriesColor } from '../../src/report/chart-palette.js';
 import { countColours } from './png-pixels.js';
 import { taskColumns } from '../../src/report/task-columns.js';
 import { repoRoot, runReasonir } from '../helpers/cli.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'results');
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((candidate) => existsSync(candidate));
@@ -87,7 +87,7 @@ describe('HTML report', () => {
   it('renders in headless Chromium with one bar per task per row and one box per task per run', async (ctx) => {
     // optional: the summary at the end of `npm test` lists this skip and its reason
     ctx.skip(!chromium, '/usr/bin/chromium is absent (apt-get install -y chromium)');
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-report-'));
+    const dir = testDir('report');
     const out = path.join(dir, 'report.html');
     const cli = await runReasonir(['report', path.join(fixtures, 'run-a'), path.join(fixtures, 'run-b'), '--baselines', 'bright-bm25,reasonir-original', '--out', out]);
     expect(cli.code).toBe(0);
@@ -113,7 +113,7 @@ describe('HTML report', () => {
 
   it('fits a 1,280 px window with 1 and with 4 runs: no sideways scroll, the whole table and the Avg column visible', async (ctx) => {
     ctx.skip(!chromium, '/usr/bin/chromium is absent (apt-get install -y chromium)');
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reasonir-report-width-'));
+    const dir = testDir('report-width');
     // two more runs in another query variant (labels `bm25 +gpt4`, `reasonir +gpt4`, and their published rows)
     const variants: string[] = [];
     for (const name of ['run-a', 'run-b']) {

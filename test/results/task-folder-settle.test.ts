@@ -1,12 +1,11 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { parseMeasureList } from '../../src/eval/measure.js';
 import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
 import { writeTaskFolder } from '../../src/results/results-folder.js';
 import { runOf } from '../helpers/runs.js';
+import { testDir } from '../helpers/test-dir.js';
 
 /** The qrels writer, slowed down and watched: it must settle before a failed task folder is cleaned up. */
 const qrelsWriter = vi.hoisted(() => ({ settled: false }));
@@ -27,7 +26,7 @@ vi.mock(import('../../src/eval/trec-qrels.js'), async (importOriginal) => {
 
 describe('writeTaskFolder when one writer fails', () => {
   it('waits for the other writers before it removes the staging folder and reports the failure', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'reasonir-task-folder-settle-'));
+    const out = testDir('task-folder-settle');
     const qrels = parseTrecQrels('q 0 a 1\n', 'qrels');
     const measures = parseMeasureList('NDCG@10');
     const run = runOf({ q: [['a b', 1]] });

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/eval/ranked-list.js';
 import { runOf } from '../helpers/runs.js';
 import { evaluate } from '../../src/eval/evaluate.js';
@@ -10,6 +10,7 @@ import { parseTrecQrels } from '../../src/eval/trec-qrels.js';
 import { hostManifest, writeTaskFolder } from '../../src/results/results-folder.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'reasonir-task-folder-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const qrels = parseTrecQrels('q 0 a 1\n', 'qrels');
 const measures = parseMeasureList('NDCG@10,MRR');
 
