@@ -12,7 +12,8 @@ describe('the search side of a ranking worker', () => {
     const { LuceneBm25Model } = await import('../../src/retrieval/bm25/lucene-bm25-model.js');
     const { QueryCandidates } = await import('../../src/retrieval/bm25/query-candidates.js');
     const documents = Array.from({ length: 300 }, (_, doc) => Array.from({ length: 12 }, (_, i) => `t${(doc * 7 + i * 13) % 90}`));
-    const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4);
+    // an analysis worker's model, scoring in its analyzer's (unshared) memory, as the worker that compiles ahead does
+    const model = new LuceneBm25Model(indexOfTokens(documents), 0.9, 0.4, new webAssembly.Memory({ initial: 1 }));
     // the query vector is made on the main thread (its logarithms' module among what that compiles)
     const vector = model.vectorize(['t1', 't7', 't7', 't40', 'absent']);
     const compiled = vi.spyOn(webAssembly, 'Module');

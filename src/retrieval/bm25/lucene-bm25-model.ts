@@ -169,7 +169,7 @@ export class LuceneBm25Model {
    */
   score(query: BowVector): Float32Array {
     const { postings } = this;
-    postings.scores.fill(0);
+    postings.clearScores();
     const { termOffsets, postingDocs } = this.index;
     const { termIds, weights32 } = query;
     for (let i = 0; i < termIds.length; i++) {

@@ -1,5 +1,5 @@
 import { prefault } from '../../core/prefault.js';
-import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMemory, moduleWithMemory, sharedMemory, webAssembly, type SharedWasmMemory, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
@@ -30,7 +30,7 @@ import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMem
  * and f32.add do. The scores region is padded to whole vectors.
  */
 export class PostingScores {
-  private readonly memory: WasmMemory;
+  private readonly memory: WasmMemory | SharedWasmMemory;
   private readonly kernels: Kernels;
   private readonly rowBytes: 2 | 4;
   /** Byte offsets of the rooms and of the norms. */
@@ -56,8 +56,10 @@ export class PostingScores {
   /**
    * `memory`: one to lay all this out in instead of a fresh one, e.g. a finished analyzer's, taken to be touched
    * already (the blocks then keep their rows); grown when smaller. Its contents are never read before written here:
-   * the scores are cleared by the caller per query, the rooms, norms, weights and rows are written before the
-   * kernels read them.
+   * the scores are cleared per query (`clearScores`), the rooms, norms, weights and rows are written before the
+   * kernels read them. Without one, a fresh shared memory (core/wasm-module.ts `sharedMemory`: V8 counts an unshared
+   * one's ~10 MB of a cached biology-sized search against its heap's limit), which JavaScript then writes only
+   * through kernels, copies and the pool (V8 fills a typed array on a SharedArrayBuffer element by element).
    */
   constructor(readonly numDocs: number, memory?: WasmMemory) {
     this.rowBytes = numDocs <= 0x10000 ? 2 : 4;
@@ -68,21 +70,28 @@ export class PostingScores {
     this.tfsAt = align8(this.rowsAt + 4 * numDocs + ROOM_SLACK);
     this.normsAt = align8(this.tfsAt + 4 * numDocs + ROOM_SLACK);
     this.used = this.normsAt + 8 * numDocs;
-    this.memory = memory ?? new webAssembly.Memory({ initial: Math.max(1, Math.ceil(this.used / WASM_PAGE)) });
+    this.memory = memory ?? sharedMemory(this.used);
     growMemory(this.memory, this.used);
-    const exports = new webAssembly.Instance(postingModule(), { m: { memory: this.memory } }).exports;
+    const shared = memory === undefined;
+    const exports = new webAssembly.Instance(postingModule(shared), { m: { memory: this.memory } }).exports;
     const width = this.rowBytes === 2 ? '16' : '32';
     this.kernels = {
       add: exports[`add${width}`] as Kernels['add'],
       weigh: exports[`weigh${width}`] as Kernels['weigh'],
       weighDense: exports[`weighDense${width}`] as Kernels['weighDense'],
       norms: exports.norms as Kernels['norms'],
+      zero: exports.zero as Kernels['zero'],
     };
-    const simd = simdModule();
+    const simd = simdModule(shared);
     const dense = simd === null ? null : new webAssembly.Instance(simd, { m: { memory: this.memory } }).exports;
     this.addDense = dense === null ? null : (dense.addDense as PostingScores['addDense']);
     this.addDenseTwoKernel = dense === null ? null : (dense.addDenseTwo as PostingScores['addDenseTwoKernel']);
     this.refresh();
+  }
+
+  /** Sets every score to +0, before a query's postings are added. */
+  clearScores(): void {
+    this.kernels.zero(0, this.denseBytes);
   }
 
   /** The scores, as the last query's postings left them (the view changes when the memory grows). */
@@ -144,7 +153,7 @@ export class PostingScores {
       const rowsAt = this.roomAt(this.rowsAt, this.rowBytes, rows, start);
       this.views.rows.set(rows.subarray(start, start + count), rowsAt / this.rowBytes);
       // prefaulted or reused bytes: every document without the term must weigh +0
-      new Uint8Array(this.memory.buffer, at, this.denseBytes).fill(0);
+      this.kernels.zero(at, at + this.denseBytes);
       this.kernels.weighDense(rowsAt, rowsAt + this.rowBytes * count, tfsAt, this.normsAt, at, idf);
       this.roomHolds = -1;
       return at;
@@ -254,6 +263,8 @@ interface Kernels {
   weigh(weights: number, end: number, rows: number, tfs: number, norms: number, idf: number): void;
   weighDense(rows: number, end: number, tfs: number, norms: number, weights: number, idf: number): void;
   norms(lengths: number, end: number, norms: number, k1: number, oneMinusB: number, b: number, avgdl: number): void;
+  /** Zeroes bytes [at, end). */
+  zero(at: number, end: number): void;
 }
 
 /** A dense block adds q * weight to every score: 0 * q must be a zero for the documents without the term. */
@@ -287,11 +298,16 @@ const WEIGH_OPS = {
   F32_DEMOTE_F64: 0xb6,
 } as const;
 
-let compiled: WasmModule | undefined;
+/** The kernels' module, compiled for an unshared memory (one given) or a shared one (`shared`), once each. */
+const compiled = new Map<boolean, WasmModule>();
 
-export function postingModule(): WasmModule {
-  const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4), weighDenseFunction('weighDense16', 2), weighDenseFunction('weighDense32', 4), normsFunction()];
-  return (compiled ??= new webAssembly.Module(moduleWithMemory(functions)));
+export function postingModule(shared = false): WasmModule {
+  let module = compiled.get(shared);
+  if (module === undefined) {
+    const functions = [addFunction('add16', 2), addFunction('add32', 4), weighFunction('weigh16', 2), weighFunction('weigh32', 4), weighDenseFunction('weighDense16', 2), weighDenseFunction('weighDense32', 4), normsFunction(), zeroFunction()];
+    compiled.set(shared, (module = new webAssembly.Module(moduleWithMemory(functions, shared))));
+  }
+  return module;
 }
 
 /**
@@ -391,6 +407,14 @@ function normsFunction() {
   return { name: 'norms', params: [I32, I32, I32, F64, F64, F64, F64], results: [], locals: [] as Array<[number, number]>, body };
 }
 
+/** zero, in the text format: (func (param $at i32) (param $end i32) (memory.fill (local.get $at) (i32.const 0) (i32.sub (local.get $end) (local.get $at)))) */
+function zeroFunction() {
+  const [AT, END] = [0, 1];
+  const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+  const body = [...get(AT), 0x41, 0, ...get(END), ...get(AT), 0x6b, ...MEMORY_FILL, CONTROL.END];
+  return { name: 'zero', params: [I32, I32], results: [], locals: [] as Array<[number, number]>, body };
+}
+
 /**
  * weighDense16 / weighDense32: weigh's expression, each weight stored at its row's place in a dense block:
  *
@@ -427,15 +451,16 @@ function weighDenseFunction(name: string, rowBytes: 2 | 4) {
   return { name, params: [I32, I32, I32, I32, I32, F64], results: [], locals: [[1, F64], [1, I32]] as Array<[number, number]>, body };
 }
 
-let simdCompiled: WasmModule | null | undefined;
+const simdCompiled = new Map<boolean, WasmModule | null>();
 
-/** The dense adds, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. */
-export function simdModule(): WasmModule | null {
-  if (simdCompiled === undefined) {
-    const bytes = moduleWithMemory([addDenseFunction(), addDenseTwoFunction()]);
-    simdCompiled = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null;
+/** The dense adds, where the engine validates WebAssembly SIMD (Node >= 16.4 does); null otherwise. `shared` as postingModule's. */
+export function simdModule(shared = false): WasmModule | null {
+  let module = simdCompiled.get(shared);
+  if (module === undefined) {
+    const bytes = moduleWithMemory([addDenseFunction(), addDenseTwoFunction()], shared);
+    simdCompiled.set(shared, (module = webAssembly.validate(bytes) ? new webAssembly.Module(bytes) : null));
   }
-  return simdCompiled;
+  return module;
 }
 
 /** The SIMD opcodes the dense adds use (prefix 0xfd, then the opcode and, for memory, its alignment and offset). */

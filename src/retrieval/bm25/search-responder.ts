@@ -27,6 +27,7 @@ export function searchResponder({ postings, k1, b }: SearchWorkerData, memory?: 
 /**
  * Compiles the scoring's WebAssembly modules (the kernels, the selection's passes), which the first query would
  * otherwise wait for (~5 ms on the VM): an analysis worker told SearchAhead does it while it waits for the index.
+ * The kernels' are those of an unshared memory: such a worker scores in its analyzer's.
  */
 export function compileScoring(): void {
   postingModule();
