@@ -3,6 +3,7 @@ import { SCANNER_TABLES, writeCharClasses } from './standard-tokenizer.js';
 import { LOWERCASE_TABLES } from './java-lowercase.js';
 import { ENGLISH_STOP_WORDS } from './english-stop-words.js';
 import { webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { unitBuffer, type UnitBuffer } from '../../core/unit-buffer.js';
 
 /** What wasm/token-bags.c exports. */
 interface TokenBagsExports {
@@ -91,7 +92,7 @@ export interface TermLayout {
 export class TokenBags {
   private readonly wasm: TokenBagsExports;
   /** The module's memory as bytes; made again when the memory has grown (which detaches the old buffer). */
-  private bytes: Buffer;
+  private bytes: UnitBuffer;
   /** The same memory as 32-bit words, made again with `bytes`. */
   private words: Uint32Array;
   /** Where a document's units go, and how many fit there. */
@@ -115,7 +116,7 @@ export class TokenBags {
     this.writeTables();
     if (this.wasm.start(rawTokenLimit, expectedRawTokens, expectedTerms, reserve ? 1 : 0) === 0) throw outOfMemory();
     this.reserve = reserve;
-    this.bytes = Buffer.from(this.wasm.memory.buffer);
+    this.bytes = unitBuffer(this.wasm.memory.buffer);
     this.words = new Uint32Array(this.wasm.memory.buffer);
   }
 
@@ -251,8 +252,8 @@ export class TokenBags {
     // UTF-16LE reads the units back as they are, lone surrogates included; Latin-1 reads one-byte units as theirs
     const joined =
       wasm.term_unit_bytes() === 2
-        ? this.bytes.toString('utf16le', units + 2 * from, units + 2 * words[starts + end]!)
-        : this.bytes.toString('latin1', units + from, units + words[starts + end]!);
+        ? this.bytes.ucs2Slice(units + 2 * from, units + 2 * words[starts + end]!)
+        : this.bytes.latin1Slice(units + from, units + words[starts + end]!);
     for (let at = first; at < end; at++) strings[at] = joined.slice(words[starts + at]! - from, words[starts + at + 1]! - from);
     this.made = end;
   }
@@ -261,7 +262,7 @@ export class TokenBags {
   private viewMemory(): void {
     const { buffer } = this.wasm.memory;
     if (this.bytes.buffer === buffer) return;
-    this.bytes = Buffer.from(buffer);
+    this.bytes = unitBuffer(buffer);
     this.words = new Uint32Array(buffer);
   }
 
@@ -275,7 +276,7 @@ export class TokenBags {
     }
     this.viewMemory();
     // UTF-16LE writes the units as they are, lone surrogates included; one document at a time stays in cache
-    this.bytes.write(text, this.textAt, text.length * 2, 'utf16le');
+    this.bytes.ucs2Write(text, this.textAt, text.length * 2);
     return text.length;
   }
 
