@@ -91,6 +91,18 @@ export function moduleWithMemory(functions: readonly WasmFunction[], shared = fa
 }
 
 /**
+ * `zero`, which zeroes bytes [at, end) of the memory (bulk memory's memory.fill), in the text format:
+ *   (func (param $at i32) (param $end i32) (memory.fill (local.get $at) (i32.const 0) (i32.sub (local.get $end) (local.get $at))))
+ * For a shared memory, which JavaScript fills element by element (V8 fills a typed array on a SharedArrayBuffer so).
+ */
+export function zeroFunction(): WasmFunction {
+  const [AT, END] = [0, 1];
+  const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+  const body = [...localGet(AT), 0x41, 0, ...localGet(END), ...localGet(AT), 0x6b, ...MEMORY_FILL, CONTROL.END];
+  return { name: 'zero', params: [I32, I32], results: [], locals: [], body };
+}
+
+/**
  * Pieces of instructions every hand-assembled function uses: structured control (with `EMPTY`, the block type of a
  * block that yields nothing), local access, and i32.const with its signed LEB128 immediate.
  */

@@ -1,5 +1,5 @@
 import { prefault } from '../../core/prefault.js';
-import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, growMemory, moduleWithMemory, WASM_PAGE, webAssembly, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, I32, i32Const as constant, localGet as get, localSet as set, growMemory, moduleWithMemory, sharedMemory, webAssembly, zeroFunction, type SharedWasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /** Histogram buckets: one per value of a float32 score's top 16 bits. */
 const BUCKETS = 1 << 16;
@@ -16,10 +16,11 @@ const BUCKETS = 1 << 16;
  * Both passes run as WebAssembly over a copy of the scores in its memory: run once per query (~100 times a
  * process), JavaScript loops spent most of their time before and while the optimizing compiler worked on them.
  * One instance per search: its memory (scores, histogram, kept rows, the bucket's sort keys) is reused from query to
- * query, since fresh memory for each query costs more than the passes.
+ * query, since fresh memory for each query costs more than the passes; a shared memory, which V8 does not count
+ * against its heap's limit (core/wasm-module.ts `sharedMemory`).
  */
 export class BestRows {
-  private memory: WasmMemory | null = null;
+  private memory: SharedWasmMemory | null = null;
   private passes!: Passes;
   /** Rows the memory is laid out for, and the byte offsets of its regions. */
   private rows = -1;
@@ -49,7 +50,8 @@ export class BestRows {
     this.layOut(n);
     const { buffer } = this.memory!;
     new Float32Array(buffer, 0, n).set(scores);
-    const counts = new Uint32Array(buffer, this.countsAt, BUCKETS).fill(0);
+    this.passes.zero(this.countsAt, this.countsAt + 4 * BUCKETS);
+    const counts = new Uint32Array(buffer, this.countsAt, BUCKETS);
     let bucket = this.passes.histogram(0, 4 * n, this.countsAt);
     // +Infinity's bucket is the last one that orders correctly: above it lie NaN and the negative numbers
     if (bucket > 0x7f80) throw new Error('BM25 produced a negative or NaN score');
@@ -76,7 +78,7 @@ export class BestRows {
     this.tiedAt = this.bestAt + Math.ceil(n / 2) * 8;
     const end = this.tiedAt + 8 * n;
     if (this.memory === null) {
-      this.memory = new webAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
+      this.memory = sharedMemory(end);
       this.passes = new webAssembly.Instance(passesModule(), { m: { memory: this.memory } }).exports as unknown as Passes;
     } else {
       growMemory(this.memory, end);
@@ -94,6 +96,8 @@ interface Passes {
   split(from: number, end: number, bucket: number, best: number, tied: number): void;
   /** The values (from byte 0) at the u32 rows in bytes [rows, end), as u32 bits from `out` in that order. */
   gather(rows: number, end: number, out: number): void;
+  /** Zeroes bytes [at, end) (the histogram, per query). */
+  zero(at: number, end: number): void;
 }
 
 let compiled: WasmModule | undefined;
@@ -139,7 +143,7 @@ let compiled: WasmModule | undefined;
  *       (br $next))))
  *
  * The key is below 2^48, so the double holds it exactly, and ascending keys are BRIGHT's order within the bucket. The
- * scores are gathered as their bits: the same float32 values, -0 and all.
+ * scores are gathered as their bits: the same float32 values, -0 and all. The module imports a shared memory (BestRows's).
  */
 export function passesModule(): WasmModule {
   const plus = (local: number, value: number) => [...get(local), ...constant(value), 0x6a, ...set(local)];
@@ -184,10 +188,14 @@ export function passesModule(): WasmModule {
     END,
   ];
   return (compiled ??= new webAssembly.Module(
-    moduleWithMemory([
-      { name: 'histogram', params: [I32, I32, I32], results: [I32], locals: [[2, I32]], body: histogram },
-      { name: 'split', params: [I32, I32, I32, I32, I32], results: [], locals: [[2, I32]], body: split },
-      { name: 'gather', params: [I32, I32, I32], results: [], locals: [], body: gather },
-    ]),
+    moduleWithMemory(
+      [
+        { name: 'histogram', params: [I32, I32, I32], results: [I32], locals: [[2, I32]], body: histogram },
+        { name: 'split', params: [I32, I32, I32, I32, I32], results: [], locals: [[2, I32]], body: split },
+        { name: 'gather', params: [I32, I32, I32], results: [], locals: [], body: gather },
+        zeroFunction(),
+      ],
+      true,
+    ),
   ));
 }

@@ -1,5 +1,5 @@
 import { prefault } from '../../core/prefault.js';
-import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMemory, moduleWithMemory, sharedMemory, webAssembly, type SharedWasmMemory, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
+import { CONTROL, F32, F64, I32, V128, localGet as get, localSet as set, growMemory, moduleWithMemory, sharedMemory, webAssembly, zeroFunction, type SharedWasmMemory, type WasmMemory, type WasmModule } from '../../core/wasm-module.js';
 
 /**
  * BM25 document scores summed in WebAssembly memory, with the document weights of the terms queries use beside them.
@@ -405,14 +405,6 @@ function normsFunction() {
     END_OP, END_OP, END_OP,
   ];
   return { name: 'norms', params: [I32, I32, I32, F64, F64, F64, F64], results: [], locals: [] as Array<[number, number]>, body };
-}
-
-/** zero, in the text format: (func (param $at i32) (param $end i32) (memory.fill (local.get $at) (i32.const 0) (i32.sub (local.get $end) (local.get $at)))) */
-function zeroFunction() {
-  const [AT, END] = [0, 1];
-  const MEMORY_FILL = [0xfc, 0x0b, 0x00];
-  const body = [...get(AT), 0x41, 0, ...get(END), ...get(AT), 0x6b, ...MEMORY_FILL, CONTROL.END];
-  return { name: 'zero', params: [I32, I32], results: [], locals: [] as Array<[number, number]>, body };
 }
 
 /**
