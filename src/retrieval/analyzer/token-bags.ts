@@ -321,6 +321,8 @@ export class TokenBags {
     if (end > 0xff) throw new Error('stop words do not fit the WebAssembly table');
     // the module keeps one bit per class for each state's transitions back to itself
     if (classes > 32) throw new Error(`StandardTokenizer: ${classes} char classes do not fit the WebAssembly scanner (32 at most)`);
+    // and a state in a byte of each transition, beside its row
+    if (rowMap.length > 0x100) throw new Error(`StandardTokenizer: ${rowMap.length} states do not fit the WebAssembly scanner (256 at most)`);
     const placed = wasm.set_tables(
       charClass, classes, place(rowMap, Int32Array), rowMap.length, place(transitions, Int32Array), place(attributes, Uint8Array),
       place(actions, Uint8Array), initialState, place(LOWERCASE_TABLES.bmpLower, Uint16Array), place(Uint32Array.from(astral), Uint32Array),

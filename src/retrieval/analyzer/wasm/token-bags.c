@@ -70,6 +70,12 @@ static const i32 *transitions;
 static const u8 *attributes;
 static const u8 *actions;
 static i32 initial_state;
+/**
+ * Each transition as its next state's row << 8 | the state (-1: none): the scanner reads one table per transition,
+ * where reading the state's row and then its transition had one load wait on the other.
+ */
+static i32 *row_transitions;
+static i32 initial_row;
 /** Per state, the char classes (bit c for class c) whose transition leads back to that state. */
 static u32 *self_loops;
 /**
@@ -105,9 +111,18 @@ i32 set_tables(u32 charClass, i32 classes, u32 rowMap, i32 states, u32 trans, u3
   stop_longest = 0;
   for (i32 w = 0, start = 0; w < stop_words; start = stop_ends[w++])
     if (stop_ends[w] - start > stop_longest) stop_longest = stop_ends[w] - start;
-  if (classes > 32) return 0; // one bit per class
+  if (classes > 32 || states > 0x100) return 0; // one bit per class; a state in a byte of row_transitions
   self_loops = take((u32)states * 4);
+  i32 rows_end = 0;
+  for (i32 state = 0; state < states; state++)
+    if (row_map[state] + classes > rows_end) rows_end = row_map[state] + classes;
+  row_transitions = take((u32)rows_end * 4);
   if (out_of_memory) return 0;
+  for (i32 at = 0; at < rows_end; at++) {
+    i32 next = transitions[at];
+    row_transitions[at] = next < 0 ? -1 : row_map[next] << 8 | next;
+  }
+  initial_row = row_map[initial];
   for (i32 state = 0; state < states; state++)
     for (i32 c = 0; c < classes; c++)
       if (transitions[row_map[state] + c] == state) self_loops[state] |= 1u << c;
@@ -936,6 +951,7 @@ static i32 tokenize(const u16 *units, i32 length) {
     i32 current = start;
     i32 current_at_refill = start;
     i32 state = initial_state;
+    i32 row = initial_row;
     if ((attributes[state] & 1) == 1) action = state;
     i32 saw_eof = 0;
     for (;;) {
@@ -976,9 +992,10 @@ static i32 tokenize(const u16 *units, i32 length) {
         if (is_low(low)) input = ((input - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
       }
       current += input > 0xffff ? 2 : 1;
-      i32 next = transitions[row_map[state] + char_class[input]];
+      i32 next = row_transitions[row + char_class[input]];
       if (next == -1) break;
-      state = next;
+      state = next & 0xff;
+      row = next >> 8;
       u32 attribute = attributes[state];
       if ((attribute & 1) == 1) {
         action = state;
