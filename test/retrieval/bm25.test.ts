@@ -854,8 +854,22 @@ describe('BM25 analyzed-index cache', () => {
     await writeIndexCache(file, key, indexOfTokens(documents));
     const read = decodeIndexFile(await readIndexFile(file), key)!;
     for (const array of [read.termOffsets, read.postingDocs, read.postingTfs, read.df, read.docLengths]) expect(array.buffer).toBeInstanceOf(SharedArrayBuffer);
-    // a search large enough is ranked on workers that share these postings, as those of an index built in process
+    // shareable with search workers as a built index's postings are (a search of it stays on this thread: the next test)
     expect(searchesInParallel(read, Math.ceil(2 ** 25 / documents.length), 2)).toBe(true);
+  });
+
+  it('marks an index read from its cache file as cached (searched on this thread however large), a built one not', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reasonir-bm25-cached-'));
+    try {
+      const context = { task: 'golden', dataset: { repo: 'local', revision: 'local', corpusSha256: 'golden-bm25-corpus' }, long: false, progress: noProgress };
+      const builder = new Bm25Retriever({ cacheDir: dir, threads: 2 });
+      const built = await builder.index(memoryCorpus(corpus), context);
+      await builder.settled();
+      const read = await new Bm25Retriever({ cacheDir: dir, threads: 2 }).index(memoryCorpus(corpus), context);
+      expect([built.cached, read.cached]).toEqual([false, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

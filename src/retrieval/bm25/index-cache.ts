@@ -202,7 +202,7 @@ export async function readIndexFile(filePath: string): Promise<Buffer | null> {
       // against the old generation's limit until the next full collection, and this file alone (16.6 MB
       // biology-sized, live for the whole search) overran that limit's margin after a collection (a cached run in a
       // process that had already indexed: a mark-compact or two in each cached search, ~3-40 ms each, freeing
-      // nothing). The search workers of a large search share it too, as they share a built index's arrays.
+      // nothing).
       const file = Buffer.from(new SharedArrayBuffer(size));
       // a memory of its own: a copy within one buffer takes a fresh temporary of the copied size each time
       const window = Buffer.allocUnsafeSlow(Math.min(READ_WINDOW, size));

@@ -49,7 +49,8 @@ const WINDOW_PER_WORKER = 4;
 /**
  * Whether `searchInWorkers` should rank these queries: several threads, a search large enough (less large when the
  * workers are `started` already), and postings that the workers can share rather than copy (an index built in this
- * process, or read from its cache file: both lie on SharedArrayBuffers).
+ * process, or read from its cache file: both lie on SharedArrayBuffers; the retriever still searches a cached index
+ * on its own thread, Bm25Index.cached).
  */
 export function searchesInParallel(index: AnalyzedIndex, queries: number, threads: number, started = false): boolean {
   const shared = [index.termOffsets, index.postingDocs, index.postingTfs].every((array) => array.buffer instanceof SharedArrayBuffer);
