@@ -132,7 +132,7 @@ export function useCodeCache(bundleDir: string, cacheDir: string): CodeCache {
       try {
         const fd = openSync(temporary, 'w');
         try {
-          writeSync(fd, encodeIndex(next));
+          writeSync(fd, encodeEntries(next));
           for (const { data } of next.values()) writeSync(fd, data);
         } finally {
           closeSync(fd);
@@ -150,7 +150,7 @@ export function useCodeCache(bundleDir: string, cacheDir: string): CodeCache {
 }
 
 /** Everything before the entries' data. */
-function encodeIndex(entries: ReadonlyMap<string, { size: number; mtimeMs: number; sha1: Uint8Array; data: Uint8Array }>): Buffer {
+function encodeEntries(entries: ReadonlyMap<string, { size: number; mtimeMs: number; sha1: Uint8Array; data: Uint8Array }>): Buffer {
   const names = [...entries.keys()].map((name) => Buffer.from(name));
   const index = Buffer.alloc(HEADER_BYTES + names.reduce((sum, name) => sum + FIXED_ENTRY_BYTES + name.length, 0));
   index.write(MAGIC, 0, 'latin1');
