@@ -49,6 +49,16 @@ describe('ChunkAnalyzer: chunks laid out by term inside the WebAssembly module, 
     expectSameLayouts(chunks, 300);
   });
 
+  it('hands every array over on a SharedArrayBuffer, which the main thread receiving it does not count against its heap', () => {
+    const texts = goldenTexts.slice(0, 50);
+    const { bytes, offsets } = utf8Chunk(texts);
+    for (const postings of [new ChunkAnalyzer().postings(texts), new ChunkAnalyzer().postingsUtf8(bytes, offsets)]) {
+      const { newTermUnits, newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
+      const arrays = { newTermUnits, newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs };
+      expect(Object.entries(arrays).filter(([, array]) => !(array.buffer instanceof SharedArrayBuffer)).map(([name]) => name)).toEqual([]);
+    }
+  });
+
   it('writes posting documents and term frequencies 8, 16 or 32 bits wide, as the chunk needs', () => {
     const word = (i: number) => `w${i.toString(36)}x`;
     const chunks = [

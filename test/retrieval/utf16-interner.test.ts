@@ -27,6 +27,23 @@ function spans(random: () => number, text: string, count: number): Array<[number
 }
 
 describe('Utf16Interner', () => {
+  it('interns alike in SharedArrayBuffers (shared: the BM25 builder\'s, which V8 does not count against the main thread\'s heap)', () => {
+    const random = seededRandom(8);
+    // 8-bit units, within the room: a wider unit or outgrowing the room moves the pool into new, unshared memory
+    const text = Array.from({ length: 30_000 }, () => "abz0'"[Math.floor(random() * 5)]).join('');
+    const units = unitsOf(text);
+    const plain = new Utf16Interner(5_000, 10_000);
+    const shared = new Utf16Interner(5_000, 10_000, true);
+    const wrong: string[] = [];
+    for (const [start, end] of spans(random, text, 2_000)) if (plain.intern(units, start, end) !== shared.intern(units, start, end)) wrong.push(text.slice(start, end));
+    expect(wrong).toEqual([]);
+    expect(shared.size).toBe(plain.size);
+    const joined = shared.joined(shared.size);
+    expect(joined.units.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(joined.units)).toEqual(Array.from(plain.joined(plain.size).units));
+    expect(Array.from(shared.vocabularyTable(shared.size) ?? [])).toEqual(Array.from(plain.vocabularyTable(plain.size) ?? []));
+  });
+
   it('numbers distinct substrings densely in order of first appearance and gives each one back', () => {
     const random = seededRandom(5);
     const text = randomText(random, 50_000);

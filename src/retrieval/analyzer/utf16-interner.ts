@@ -44,17 +44,21 @@ export class Utf16Interner {
    * way there. `roomIds` (at least `expectedIds`): the ids the list of starts and the pool are reserved for. They
    * are filled in order, so a page of them costs only once written, while outgrowing them copies them into fresh
    * pages; the table is probed at random (every page is touched), so it is sized for `expectedIds` only. Any
-   * number can be interned whatever the hints.
+   * number can be interned whatever the hints. `shared`: these three begin in SharedArrayBuffers, which V8 leaves
+   * out of the isolate's external memory: an unshared reservation counts in full (untouched pages too) against the
+   * old generation's limit, and the BM25 builder's (~7 MB for a biology-sized corpus) set off a full collection on
+   * the main thread in the cold build.
    */
-  constructor(expectedIds = 0, roomIds = expectedIds) {
+  constructor(expectedIds = 0, roomIds = expectedIds, shared = false) {
     const capacity = tableCapacity(expectedIds);
+    const room = Math.max(expectedIds, roomIds);
+    const bytes = (length: number) => (shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
     // written whole before any probe reads it: a page read before its first write maps the zero page, and that
     // write then faults a second time
-    this.slots = new Int32Array(capacity).fill(-1);
+    this.slots = new Int32Array(bytes(4 * capacity)).fill(-1);
     this.mask = capacity - 1;
-    const room = Math.max(expectedIds, roomIds);
-    this.starts = new Uint32Array(Math.max(1024, room));
-    this.units = new Uint8Array(Math.max(1 << 14, room * UNITS_PER_ID));
+    this.starts = new Uint32Array(bytes(4 * Math.max(1024, room)));
+    this.units = new Uint8Array(bytes(Math.max(1 << 14, room * UNITS_PER_ID)));
   }
 
   /** Id of the units `text[start .. end)`, newly assigned (equal to the previous `size`) when not seen before. */

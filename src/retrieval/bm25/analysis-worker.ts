@@ -54,7 +54,8 @@ async function answer(request: ChunkRequest): Promise<void> {
       postings = analyzer!.postingsUtf8(bytes, offsets, request.expectedUnits);
     }
     const { newTermUnits, newTermEnds, docLengths, terms, termOffsets, postingDocs, postingTfs } = postings;
-    const transfer = [newTermUnits.buffer, newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[];
+    // shared arrays (chunk-analysis.ts: sharedCopy) are shared, not moved: a transfer list may not name them
+    const transfer = [newTermUnits.buffer, newTermEnds.buffer, docLengths.buffer, terms.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     parentPort!.postMessage({ chunk: request.chunk, postings } satisfies ChunkReply, transfer);
   } catch (error) {
     const { message, stack, code, exitCode } = error as { message?: unknown; stack?: unknown; code?: unknown; exitCode?: unknown };

@@ -104,7 +104,7 @@ export class ChunkAnalyzer {
     const firstNewTerm = this.sent;
     this.sent = this.bags!.terms;
     const { units: newTermUnits, ends: newTermEnds } = this.bags!.joinedTerms(firstNewTerm);
-    return { numbering: this.numbering, firstNewTerm, newTermUnits, newTermEnds };
+    return { numbering: this.numbering, firstNewTerm, newTermUnits: sharedCopy(newTermUnits), newTermEnds: sharedCopy(newTermEnds) };
   }
 
   private laidOut(chunk: ChunkBags): ChunkPostings {
@@ -113,11 +113,11 @@ export class ChunkAnalyzer {
     return {
       ...this.newTerms(),
       docs,
-      docLengths: layout.docLengths.slice(),
-      terms: layout.terms.slice(),
-      termOffsets: layout.termOffsets.slice(),
-      postingDocs: layout.postingDocs.slice(),
-      postingTfs: layout.postingTfs.slice(),
+      docLengths: sharedCopy(layout.docLengths),
+      terms: sharedCopy(layout.terms),
+      termOffsets: sharedCopy(layout.termOffsets),
+      postingDocs: sharedCopy(layout.postingDocs),
+      postingTfs: sharedCopy(layout.postingTfs),
       largestTf: chunk.largestTf,
     };
   }
@@ -164,4 +164,15 @@ export function bagChunk(count: number, tokensOf: (doc: number) => readonly stri
     terms: Uint32Array.from(terms),
     tfs: Uint32Array.from(tfs),
   };
+}
+
+/**
+ * A copy on a SharedArrayBuffer, for the arrays a chunk's postings hand to the main thread: V8 counts unshared
+ * buffers a thread receives against its old generation's limit (shared ones not), and the ~24 MB of a
+ * biology-sized cold build's chunks set off one or two full collections on the main thread.
+ */
+function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array>(array: T): T {
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as ArrayLike<number>);
+  return copy;
 }

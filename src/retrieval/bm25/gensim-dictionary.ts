@@ -82,7 +82,7 @@ interface KeptBags {
  * nothing is pruned), or -1 while the chunk being added brings it to the corpus and it has no number yet.
  */
 interface Numbering {
-  terms: Int32Array<ArrayBuffer>;
+  terms: Int32Array<ArrayBufferLike>;
   count: number;
 }
 
@@ -225,7 +225,7 @@ export class AnalyzedIndexBuilder {
         // a kept analysis worker is unreferenced: this thread's wait on its reply must keep the process alive
         copier.ref();
         const request: MergeRequest = { chunks: part, termOffsets: laidOut.termOffsets, before, postingDocs: laidOut.postingDocs, postingTfs: laidOut.postingTfs };
-        copier.postMessage(request, [before.buffer as ArrayBuffer, ...part.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer] as ArrayBuffer[])]);
+        copier.postMessage(request, [before.buffer, ...part.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
       });
       if (copiers.length < 2) scatterRuns(earlier, cursorOf(laidOut), laidOut.postingDocs, laidOut.postingTfs);
       const vocabulary = this.vocabulary();
@@ -443,7 +443,8 @@ export class AnalyzedIndexBuilder {
     let numbering = this.numberings.get(chunk.numbering);
     if (numbering === undefined) {
       if (this.numberings.size === 0) this.reserve(chunk);
-      numbering = { terms: new Int32Array(Math.max(1024, this.expectedTerms)), count: 0 };
+      // shared for the same reason as the interner's tables: ~1.6 MB per analysis worker's numbering
+      numbering = { terms: new Int32Array(new SharedArrayBuffer(4 * Math.max(1024, this.expectedTerms))), count: 0 };
       this.numberings.set(chunk.numbering, numbering);
     }
     if (chunk.firstNewTerm !== numbering.count) {
@@ -471,8 +472,9 @@ export class AnalyzedIndexBuilder {
     if (this.documents === 0 || first.docs === 0 || first.newTermEnds.length === 0) return;
     const terms = Math.min(MAX_RESERVED_TERMS, Math.ceil(first.newTermEnds.length * Math.sqrt(this.documents / first.docs)));
     this.expectedTerms = 2 * terms;
-    // nothing is interned before the first chunk: a table of the expected size replaces the empty one
-    this.numberOf = new Utf16Interner(terms, 2 * terms);
+    // nothing is interned before the first chunk: a table of the expected size replaces the empty one, shared so
+    // that its reservation is not counted against the main thread's old generation (see Utf16Interner)
+    this.numberOf = new Utf16Interner(terms, 2 * terms, true);
     if (2 * terms > this.df.length) this.growIds(2 * terms);
   }
 
@@ -716,15 +718,17 @@ function mergeReply(worker: Worker): Promise<void> {
 }
 
 /**
- * The chunks' arrays, each on a buffer of its own that the worker can be given rather than sent a copy of: as the
- * analysis workers send them, they are; an array that is a view of a larger buffer, or of one `kept` (this thread's
- * chunks) also uses, is copied first (a moved buffer is detached from this thread).
+ * The chunks' arrays, each on a buffer that the worker can be given rather than sent a copy of: the analysis
+ * workers send them shared, and shared they go on; an unshared array that is a view of a larger buffer, or of one
+ * `kept` (this thread's chunks) also uses, is copied first (a moved buffer is detached from this thread).
  */
 function movable(chunks: readonly IdRuns[], kept: readonly IdRuns[]): IdRuns[] {
   const keptBuffers = new Set(kept.flatMap(({ ids, termOffsets, postingDocs, postingTfs }) => [ids.buffer, termOffsets.buffer, postingDocs.buffer, postingTfs.buffer]));
   const moved = new Set<ArrayBufferLike>();
   const own = <T extends Uint8Array | Uint16Array | Uint32Array>(array: T): T => {
     const { buffer } = array;
+    // the analysis workers' arrays are shared: the worker is given them as they are, nothing to move or copy
+    if (buffer instanceof SharedArrayBuffer) return array;
     const whole = buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === buffer.byteLength;
     if (!whole || keptBuffers.has(buffer) || moved.has(buffer)) return array.slice() as T;
     moved.add(buffer);
@@ -739,7 +743,7 @@ function movable(chunks: readonly IdRuns[], kept: readonly IdRuns[]): IdRuns[] {
   }));
 }
 
-function grown<T extends Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, minimum: number): T {
+function grown<T extends Int32Array | Uint32Array | Float64Array>(array: T, minimum: number): T {
   const copy = new (array.constructor as new (length: number) => T)(Math.max(minimum, 2 * array.length));
   copy.set(array as ArrayLike<number>);
   return copy;
