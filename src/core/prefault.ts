@@ -26,8 +26,9 @@ const AHEAD_CHUNK = 1 << 18;
  * A buffer this thread writes from the front, whose pages the pool's threads write (prefault) ahead of it.
  * `ready(end)` answers whether [0, end) may be written now: a fill still running there would overwrite what this
  * thread writes, so it returns a promise to await until every fill over the range has finished. It also issues fills,
- * in order, AHEAD_CHUNK bytes at a time, up to `ahead` bytes past `end`. [0, from) is never filled: the caller's
- * from the start (its first values stay as they were, e.g. a zero that must stay zero).
+ * in order, AHEAD_CHUNK bytes at a time, up to `ahead` bytes past `end`; none before the first ready(), so a caller
+ * that never asks may write anywhere. [0, from) is never filled: the caller's from the start (its first values stay
+ * as they were, e.g. a zero that must stay zero).
  */
 export class PrefaultAhead {
   /** [0, issued) is the caller's or has had a fill issued. */
@@ -42,8 +43,10 @@ export class PrefaultAhead {
     from: number,
     private readonly ahead: number,
   ) {
+    // nothing is issued until the caller first asks ready(): a caller that never does (TrecRunParser driven by
+    // parseTrecRunTable, all in one synchronous push) wrote over fills issued here while they ran, and a fill that
+    // landed after the write left random bytes in its document ids
     this.issued = this.writable = Math.min(from, bytes.length);
-    this.issue(this.issued + ahead);
   }
 
   /** Undefined when [0, end) may be written now (past the buffer's end: all of it), else a promise to await first. */

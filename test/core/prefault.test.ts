@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pbkdf2, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,7 +71,8 @@ describe('prefault', () => {
   it('PrefaultAhead: fills run ahead of the caller, up to `ahead` past what it asked for', async () => {
     const bytes = new Uint8Array(4 << 20);
     const pages = new PrefaultAhead(bytes, PAGE, 1 << 20);
-    // issued at construction: [PAGE, PAGE + 1 MB) gets random bytes without the caller asking for it
+    // the first ready() issues [PAGE, PAGE + 1 MB) at once, though [0, PAGE) is all it asks to write
+    expect(pages.ready(PAGE)).toBeUndefined();
     await pages.ready(PAGE + (1 << 20));
     for (let at = PAGE; at < PAGE + (1 << 20); at += PAGE) expect(bytes.subarray(at, at + PAGE).some((byte) => byte !== 0)).toBe(true);
     // ready(2 MB) issues fills up to 3 MB and nothing past it
@@ -79,5 +80,17 @@ describe('prefault', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(bytes.subarray((3 << 20) + PAGE).every((byte) => byte === 0)).toBe(true);
     expect(bytes.subarray((3 << 20) - PAGE, 3 << 20).some((byte) => byte !== 0)).toBe(true);
+  });
+
+  it('PrefaultAhead: issues no fill before the first ready(), so a caller that never asks may write anywhere (a synchronous parse)', async () => {
+    const bytes = new Uint8Array(2 << 20);
+    // the thread pool's four threads busy first, so that a fill issued at construction would still be queued
+    const busy = Array.from({ length: 4 }, () => new Promise((resolve) => pbkdf2(Buffer.alloc(8), Buffer.alloc(8), 200_000, 32, 'sha256', resolve)));
+    new PrefaultAhead(bytes, PAGE, 1 << 20);
+    bytes.fill(9);
+    // the pool is FIFO: once these and a second round are done, anything queued before them has run
+    await Promise.all(busy);
+    await Promise.all(Array.from({ length: 4 }, () => prefault(new Uint8Array(PAGE))));
+    expect(bytes.every((byte) => byte === 9)).toBe(true);
   });
 });
